@@ -1,0 +1,230 @@
+/*
+ * store.h - the system of record of stdreg: records, indexes and changelog in LMDB.
+ *
+ * The store knows LMDB and the domain records (the protobuf-c messages of
+ * proto/stdreg/v1/records.proto); it knows nothing of sockets or the RPC envelope.
+ *
+ * Threads: one store per process. Any thread may read through its own read transaction
+ * (MDB_NOTLS, so a read transaction may be reset on one thread and renewed on another).
+ * All writes go through ONE writer (store_writer_*) which groups concurrent requests into
+ * one LMDB commit; every request runs in its own child transaction.
+ *
+ * Errors: every function returns an rg_err code (rg_error.h). Functions that take a
+ * struct store_error fill it with the code, the offending field and a message that names
+ * the subject ("area 'ai' is referenced by item 'iso-42001'").
+ */
+#ifndef STDREG_STORE_H
+#define STDREG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "rg_error.h"
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+typedef struct store_writer store_writer;
+
+/* The record kinds; the numbers are those of stdreg.v1.Kind. */
+enum store_kind {
+	STORE_AREA = 1,
+	STORE_BODY = 2,
+	STORE_AGENCY = 3,
+	STORE_ITEM = 4,
+	STORE_ASSIGNMENT = 5,
+};
+#define STORE_KIND_MAX 5
+
+/* Why a call failed: code, the field at fault (may be empty) and a message for people. */
+struct store_error {
+	int code;
+	char field[64];
+	char message[320];
+};
+
+struct store_opts {
+	size_t map_size;     /* initial LMDB map size in bytes; 0 = 256 MiB */
+	size_t max_map_size; /* quota: the map never grows past this; 0 = 1 TiB */
+	bool no_sync;        /* skip fsync on commit (tests and benchmarks only) */
+};
+
+/* Who makes a change, under which decision, and when. Strings are borrowed for the call. */
+struct store_actor {
+	const char *principal;    /* name of the principal, "" for none */
+	const char *decision_ref; /* decision behind the change, may be NULL */
+	time_t now;               /* wall-clock time of the change; 0 = time(NULL) */
+};
+
+/* --- lifecycle ---------------------------------------------------------------------- */
+
+/*
+ * Opens (creating when needed) the store in directory dir, which must exist.
+ * On success *out is the store; close it with store_close().
+ * Errors: RG_EIO (cannot open), RG_ESCHEMA (written by a newer stdreg), RG_ECORRUPT, RG_ENOMEM.
+ */
+int store_open(store **out, const char *dir, const struct store_opts *opts,
+	       struct store_error *err);
+
+/* Closes the store. No transaction may be open and the writer must be stopped. */
+void store_close(store *st);
+
+/* The last committed revision (0 for an empty store). */
+uint64_t store_revision(store *st);
+
+/* --- kinds -------------------------------------------------------------------------- */
+
+/* "area", "body", "agency", "item", "assignment"; NULL for an unknown kind. */
+const char *store_kind_name(enum store_kind k);
+/* The kind named name (singular as above, or "work_item"); 0 if none. */
+enum store_kind store_kind_by_name(const char *name);
+/* The protobuf-c descriptor of the kind's record message; NULL for an unknown kind. */
+const ProtobufCMessageDescriptor *store_kind_descriptor(enum store_kind k);
+
+/* --- reading ------------------------------------------------------------------------ */
+
+/*
+ * Begins a read transaction on a consistent snapshot. Read transactions are cheap to
+ * keep: store_read_reset() releases the snapshot and store_read_renew() takes the newest
+ * one, with no allocation. Free with store_read_free().
+ * Errors: RG_ENOMEM, RG_EIO.
+ */
+int store_read_begin(store *st, store_txn **out);
+int store_read_renew(store_txn *t);
+void store_read_reset(store_txn *t);
+void store_read_free(store_txn *t);
+
+/* The revision of the snapshot the transaction reads (or writes at, for a child). */
+uint64_t store_txn_revision(const store_txn *t);
+
+/*
+ * Looks up one record by id. On success *val/*len are the packed record as stored (meta
+ * included), valid until the transaction is reset, renewed or ended.
+ * Errors: RG_ENOENT, RG_EINVAL (kind), RG_EIO.
+ */
+int store_get(store_txn *t, enum store_kind k, const char *id, const void **val, size_t *len);
+
+/* Filters of store_list; zero/NULL fields do not filter. Which kind honours which field:
+ * see ListRequest in registry.proto. */
+struct store_filter {
+	const char *area_id;    /* items in the area; assignments of the area; areas whose parent */
+	const char *body_id;    /* items of the body; bodies (committees) whose parent */
+	const char *agency_id;  /* assignments of the agency */
+	const char *stage_from; /* items with stage >= stage_from */
+	const char *stage_to;   /* items with stage <= stage_to */
+	int status;             /* items with this WorkItemStatus */
+	const char *text;       /* items whose reference or title contains it, ignoring case */
+	int priority;           /* areas with this AreaPriority */
+	bool current_only;      /* assignments without valid_to */
+};
+
+#define STORE_PAGE_DEFAULT 100
+#define STORE_PAGE_MAX 1000
+#define STORE_TOKEN_MAX 160
+
+/* Called once per record of a page, in id order; val/len as store_get. Non-zero stops. */
+typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
+
+/*
+ * Lists one page of records of kind k that match f, in id order, starting after the
+ * position encoded in page_token ("" or NULL = from the start). page_size 0 = default;
+ * more than STORE_PAGE_MAX is capped. On success next_token (STORE_TOKEN_MAX bytes) holds
+ * the token of the next page, or "" when this was the last.
+ * Errors: RG_EINVAL (bad token, or a filter the kind does not support; err says which),
+ * RG_EIO.
+ */
+int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, uint32_t page_size,
+	       const char *page_token, store_list_fn fn, void *arg, char *next_token,
+	       struct store_error *err);
+
+/* --- writing ------------------------------------------------------------------------ */
+
+struct store_put_opts {
+	bool create_only;               /* RG_EEXIST if the id exists */
+	uint64_t expected_mod_revision; /* non-zero: RG_ESTALE unless the stored one matches */
+};
+
+/*
+ * Creates or updates one record. rec is a record message of kind k (Area, Body, ...); the
+ * store validates it (id, required fields, organisation number, stage code, references),
+ * derives what it derives (work item status from the stage, normalised org number),
+ * sets meta and writes record, indexes and a changelog entry at the transaction's revision.
+ * rec stays the caller's; fields the store derives are written into it, rec->meta is not.
+ * On success, if out is not NULL, *out/*out_len are the stored bytes, malloc'd, for the
+ * caller to free().
+ * Errors: RG_EINVAL, RG_EEXIST, RG_ESTALE, RG_EPRECOND (a referenced record is missing, a
+ * parent cycle), RG_ENOSPC, RG_EIO, RG_ENOMEM.
+ */
+int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
+	      const struct store_put_opts *o, const struct store_actor *who, uint8_t **out,
+	      size_t *out_len, struct store_error *err);
+
+/*
+ * Deletes one record. Refused with RG_EPRECOND, naming the references, while any record
+ * refers to it. Assignments are never deleted (RG_EPRECOND): end them instead.
+ * Errors: RG_ENOENT, RG_ESTALE, RG_EPRECOND, RG_EINVAL, RG_ENOSPC, RG_EIO.
+ */
+int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expected_mod_revision,
+		 const struct store_actor *who, struct store_error *err);
+
+/* --- the writer: one thread, group commit ------------------------------------------- */
+
+/*
+ * A write request. The writer calls run() in a child transaction of the batch; run returns
+ * an rg_err code: RG_OK commits the child (and takes a new revision), anything else
+ * aborts it without harming the batch. run may be called again for the same job (when the
+ * batch is retried after the map grew): it must release what a previous call produced.
+ * After the batch commits (one fsync), done() is called once with the final code and the
+ * revision the job committed at (0 if it did not). done may free the job.
+ * If deadline_ns (CLOCK_MONOTONIC) is non-zero and has passed when the job's turn comes,
+ * run is not called and done gets RG_ETIMEDOUT.
+ */
+struct store_job {
+	int (*run)(store_txn *t, void *arg);
+	void (*done)(void *arg, int code, uint64_t revision);
+	void *arg;
+	uint64_t deadline_ns;
+	struct store_job *next; /* the writer's queue link */
+	int code;               /* the writer's */
+	uint64_t revision;      /* the writer's */
+};
+
+/* Writer statistics, for the benchmark and Stats. */
+struct store_writer_stats {
+	uint64_t batches;
+	uint64_t jobs;
+	uint64_t max_batch;
+	uint64_t map_grows;
+};
+
+/* Starts the writer thread. Errors: RG_ENOMEM, RG_EINTERNAL. */
+int store_writer_start(store *st, store_writer **out);
+/* Queues job; it must stay valid until done() is called. After stop: done(RG_ESHUTDOWN). */
+void store_writer_submit(store_writer *w, struct store_job *job);
+/* Runs every queued job, commits, then joins the thread and frees the writer. */
+void store_writer_stop(store_writer *w);
+void store_writer_get_stats(store_writer *w, struct store_writer_stats *s);
+
+/*
+ * Runs one job synchronously in its own batch (for tools and tests that have no writer
+ * thread; never call it while a writer runs). Returns the job's code; *revision if non-NULL.
+ */
+int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg,
+		     uint64_t *revision);
+
+/* --- validation helpers (also used by the client for early errors) ------------------ */
+
+/* True if id is a slug: [a-z0-9][a-z0-9._-]{0,63}. */
+bool store_valid_id(const char *id);
+/* True if s is a Swedish organisation number (10 digits, optional dash after 6, Luhn).
+ * If norm is not NULL it receives the "NNNNNN-NNNN" form (12 bytes). */
+bool store_valid_org_number(const char *s, char norm[12]);
+/* The WorkItemStatus of an ISO harmonized stage code, or 0 if the code is not in the table. */
+int store_stage_status(const char *stage);
+/* True if s is a calendar date YYYY-MM-DD that exists. */
+bool store_valid_date(const char *s);
+
+#endif
