@@ -101,7 +101,7 @@ void store_read_free(store_txn *t);
 uint64_t store_txn_revision(const store_txn *t);
 
 /*
- * Looks up one record by id. On success *val/*len are the packed record as stored (meta
+ * Looks up one record by id. On success *val and *len are the packed record as stored (meta
  * included), valid until the transaction is reset, renewed or ended.
  * Errors: RG_ENOENT, RG_EINVAL (kind), RG_EIO.
  */
@@ -123,7 +123,7 @@ struct store_filter {
 
 #define STORE_PAGE_DEFAULT 100
 #define STORE_PAGE_MAX 1000
-#define STORE_TOKEN_MAX 160
+#define STORE_TOKEN_MAX 320
 
 /* Called once per record of a page, in id order; val/len as store_get. Non-zero stops. */
 typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
@@ -152,8 +152,11 @@ struct store_put_opts {
  * store validates it (id, required fields, organisation number, stage code, references),
  * derives what it derives (work item status from the stage, normalised org number),
  * sets meta and writes record, indexes and a changelog entry at the transaction's revision.
- * rec stays the caller's; fields the store derives are written into it, rec->meta is not.
- * On success, if out is not NULL, *out/*out_len are the stored bytes, malloc'd, for the
+ * rec stays the caller's; fields the store derives are written into it (rec->meta is
+ * not). rec must come from protobuf-c's default allocator (protobuf_c_message_unpack with
+ * a NULL allocator): a derived string, such as the canonical org_number, may replace the
+ * given one with free() and malloc().
+ * On success, if out is not NULL, *out and *out_len are the stored bytes, malloc'd, for the
  * caller to free().
  * Errors: RG_EINVAL, RG_EEXIST, RG_ESTALE, RG_EPRECOND (a referenced record is missing, a
  * parent cycle), RG_ENOSPC, RG_EIO, RG_ENOMEM.

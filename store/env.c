@@ -1,0 +1,465 @@
+/*
+ * env.c - the LMDB environment, its databases and the transaction rules.
+ *
+ * Key layout (all in one LMDB environment, opened once with MDB_NOTLS):
+ *
+ *   meta        "schema_version" -> uint32 (big endian), "revision" -> uint64 (big endian)
+ *   area, body, agency, item, assignment
+ *               id -> packed record (stdreg.v1.Area ...; meta included)
+ *   refs        (DUPSORT) tag(target kind) + target id -> tag(source kind) + source id
+ *               one entry per reference a record holds (a work item's body and areas,
+ *               an assignment's area and agency, a parent, a mirror). It is the index
+ *               for "items by area / by body", "assignments by area / by agency", and
+ *               the deletion guard: a record with entries under its key is referenced.
+ *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
+ *   changelog   revision (8, BE) + seq (4, BE) -> packed stdreg.v1.Change
+ *
+ * Tags: 'a' area, 'b' body, 'g' agency, 'i' item, 's' assignment.
+ *
+ * Transaction rules:
+ *   - Readers use read-only transactions, reset and renewed, never kept across requests,
+ *     and hold resize_lock shared while live.
+ *   - One writer at a time (write_lock). The writer opens a batch (parent transaction) and
+ *     runs each request in a child transaction: a failed request aborts its child only.
+ *   - A child that changes anything takes the next revision; meta "revision" is updated in
+ *     the child, so a batch commit publishes records, indexes, changelog and revision at once.
+ *   - MDB_MAP_FULL aborts the batch; the map grows (resize_lock exclusive) and the batch is
+ *     run again from the start.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_int.h"
+
+#define DEFAULT_MAP_SIZE ((size_t)256 << 20)
+#define DEFAULT_MAX_MAP_SIZE ((size_t)1 << 40)
+
+static const char *const dbi_names[STORE_KIND_MAX + 1] = {
+	[STORE_AREA] = "area",	   [STORE_BODY] = "body",
+	[STORE_AGENCY] = "agency", [STORE_ITEM] = "item",
+	[STORE_ASSIGNMENT] = "assignment",
+};
+
+int store_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int store_mdb_err(store_txn *t, int rc, struct store_error *err)
+{
+	switch (rc) {
+	case 0:
+		return RG_OK;
+	case MDB_NOTFOUND:
+		return store_fail(err, RG_ENOENT, NULL, "not found");
+	case MDB_MAP_FULL:
+		for (store_txn *p = t; p != NULL; p = p->parent)
+			p->map_full = true;
+		return store_fail(err, RG_ENOSPC, NULL, "store map is full");
+	case MDB_TXN_FULL:
+		return store_fail(err, RG_ENOSPC, NULL, "change too large for one transaction");
+	case ENOMEM:
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	case ENOSPC:
+		return store_fail(err, RG_ENOSPC, NULL, "no space left on device");
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+		return store_fail(err, RG_ECORRUPT, NULL, "store is corrupt (%s)", mdb_strerror(rc));
+	default:
+		return store_fail(err, RG_EIO, NULL, "store error (%s)", mdb_strerror(rc));
+	}
+}
+
+void store_format_time(time_t t, char out[21])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t read_revision(MDB_txn *txn, MDB_dbi meta)
+{
+	MDB_val k = { 8, "revision" }, v;
+
+	if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != 8)
+		return 0;
+	return get_be64(v.mv_data);
+}
+
+static int write_revision(store_txn *t, uint64_t rev)
+{
+	uint8_t buf[8];
+	MDB_val k = { 8, "revision" }, v = { 8, buf };
+
+	put_be64(buf, rev);
+	return mdb_put(t->txn, t->st->meta, &k, &v, 0);
+}
+
+/* Called with no live transaction in this process: adopt a map grown by another process. */
+static void adopt_resized_map(store *st)
+{
+	pthread_rwlock_wrlock(&st->resize_lock);
+	mdb_env_set_mapsize(st->env, 0);
+	MDB_envinfo info;
+	if (mdb_env_info(st->env, &info) == 0)
+		st->map_size = info.me_mapsize;
+	pthread_rwlock_unlock(&st->resize_lock);
+}
+
+static int open_databases(store *st, struct store_error *err)
+{
+	MDB_txn *txn;
+	uint8_t ver[4];
+	MDB_val k = { 14, "schema_version" }, v;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc != 0)
+		return store_mdb_err(NULL, rc, err);
+	rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
+	for (int k2 = 1; rc == 0 && k2 <= STORE_KIND_MAX; k2++)
+		rc = mdb_dbi_open(txn, dbi_names[k2], MDB_CREATE, &st->records[k2]);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "refs", MDB_CREATE | MDB_DUPSORT, &st->refs);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "history", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
+				  &st->history);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "changelog", MDB_CREATE, &st->changelog);
+	if (rc != 0)
+		goto fail;
+
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		/* A new store: stamp the schema it is written in. */
+		ver[0] = ver[1] = ver[2] = 0;
+		ver[3] = STORE_SCHEMA_VERSION;
+		v.mv_size = 4;
+		v.mv_data = ver;
+		rc = mdb_put(txn, st->meta, &k, &v, 0);
+	} else if (rc == 0) {
+		const uint8_t *p = v.mv_data;
+		uint32_t found = v.mv_size == 4 ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]
+						: 0;
+		if (found == 0) {
+			mdb_txn_abort(txn);
+			return store_fail(err, RG_ECORRUPT, NULL, "schema version key is malformed");
+		}
+		if (found > STORE_SCHEMA_VERSION) {
+			mdb_txn_abort(txn);
+			return store_fail(err, RG_ESCHEMA, NULL,
+					  "store has schema version %u, this stdreg knows up to %u "
+					  "(upgrade stdreg)",
+					  found, STORE_SCHEMA_VERSION);
+		}
+	}
+	if (rc != 0)
+		goto fail;
+	atomic_store(&st->revision, read_revision(txn, st->meta));
+	rc = mdb_txn_commit(txn);
+	if (rc != 0)
+		return store_mdb_err(NULL, rc, err);
+	return RG_OK;
+fail:
+	mdb_txn_abort(txn);
+	return store_mdb_err(NULL, rc, err);
+}
+
+int store_open(store **out, const char *dir, const struct store_opts *opts,
+	       struct store_error *err)
+{
+	struct store_opts def = { 0 };
+	pthread_rwlockattr_t attr;
+	store *st;
+	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+	int rc;
+
+	if (opts == NULL)
+		opts = &def;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	st->map_size = opts->map_size ? opts->map_size : DEFAULT_MAP_SIZE;
+	st->max_map_size = opts->max_map_size ? opts->max_map_size : DEFAULT_MAX_MAP_SIZE;
+	if (st->map_size > st->max_map_size)
+		st->map_size = st->max_map_size;
+	if (opts->no_sync)
+		flags |= MDB_NOSYNC;
+
+	pthread_rwlockattr_init(&attr);
+	/* Writers must not starve behind a steady stream of readers. */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st->resize_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&st->write_lock, NULL);
+
+	rc = mdb_env_create(&st->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(st->env, 16);
+	if (rc == 0)
+		rc = mdb_env_set_maxreaders(st->env, 4096);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(st->env, st->map_size);
+	if (rc == 0)
+		rc = mdb_env_open(st->env, dir, flags, 0640);
+	if (rc != 0) {
+		store_fail(err, rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? RG_ECORRUPT : RG_EIO,
+			   NULL, "cannot open store in '%s' (%s)", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	/* Another process may have grown the map beyond what we asked for. */
+	MDB_envinfo info;
+	if (mdb_env_info(st->env, &info) == 0 && info.me_mapsize > st->map_size)
+		st->map_size = info.me_mapsize;
+	/* Clear readers left behind by processes that died. */
+	int dead;
+	mdb_reader_check(st->env, &dead);
+
+	rc = open_databases(st, err);
+	if (rc != RG_OK)
+		goto fail;
+	*out = st;
+	return RG_OK;
+fail:
+	if (st->env)
+		mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize_lock);
+	pthread_mutex_destroy(&st->write_lock);
+	free(st);
+	return err ? err->code : RG_EIO;
+}
+
+void store_close(store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize_lock);
+	pthread_mutex_destroy(&st->write_lock);
+	free(st);
+}
+
+uint64_t store_revision(store *st)
+{
+	return atomic_load(&st->revision);
+}
+
+uint64_t store_txn_revision(const store_txn *t)
+{
+	return t->revision;
+}
+
+/* --- read transactions ------------------------------------------------------------ */
+
+int store_read_renew(store_txn *t)
+{
+	int rc;
+
+	if (t->live)
+		return RG_OK;
+	for (;;) {
+		pthread_rwlock_rdlock(&t->st->resize_lock);
+		rc = t->txn ? mdb_txn_renew(t->txn)
+			    : mdb_txn_begin(t->st->env, NULL, MDB_RDONLY, &t->txn);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		pthread_rwlock_unlock(&t->st->resize_lock);
+		adopt_resized_map(t->st);
+	}
+	if (rc != 0) {
+		pthread_rwlock_unlock(&t->st->resize_lock);
+		return rc == ENOMEM ? RG_ENOMEM : RG_EIO;
+	}
+	t->live = true;
+	t->revision = read_revision(t->txn, t->st->meta);
+	return RG_OK;
+}
+
+int store_read_begin(store *st, store_txn **out)
+{
+	store_txn *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (t == NULL)
+		return RG_ENOMEM;
+	t->st = st;
+	t->rdonly = true;
+	rc = store_read_renew(t);
+	if (rc != RG_OK) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return RG_OK;
+}
+
+void store_read_reset(store_txn *t)
+{
+	if (!t->live)
+		return;
+	mdb_txn_reset(t->txn);
+	t->live = false;
+	pthread_rwlock_unlock(&t->st->resize_lock);
+}
+
+void store_read_free(store_txn *t)
+{
+	if (t == NULL)
+		return;
+	store_read_reset(t);
+	if (t->txn)
+		mdb_txn_abort(t->txn);
+	free(t);
+}
+
+/* --- write transactions: batch (parent) and one child per request ----------------- */
+
+int store_batch_begin(store *st, store_txn **out)
+{
+	store_txn *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (t == NULL)
+		return RG_ENOMEM;
+	t->st = st;
+	pthread_mutex_lock(&st->write_lock);
+	for (;;) {
+		rc = mdb_txn_begin(st->env, NULL, 0, &t->txn);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		adopt_resized_map(st);
+	}
+	if (rc != 0) {
+		pthread_mutex_unlock(&st->write_lock);
+		free(t);
+		return store_mdb_err(NULL, rc, NULL);
+	}
+	/* Another process (registryd token ...) may have written since we last looked. */
+	t->revision = read_revision(t->txn, st->meta);
+	*out = t;
+	return RG_OK;
+}
+
+int store_child_begin(store_txn *parent, store_txn **out)
+{
+	store_txn *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (t == NULL)
+		return RG_ENOMEM;
+	rc = mdb_txn_begin(parent->st->env, parent->txn, 0, &t->txn);
+	if (rc != 0) {
+		free(t);
+		return store_mdb_err(parent, rc, NULL);
+	}
+	t->st = parent->st;
+	t->parent = parent;
+	t->revision = parent->revision + 1;
+	*out = t;
+	return RG_OK;
+}
+
+int store_child_commit(store_txn *t)
+{
+	store_txn *parent = t->parent;
+	int rc = 0;
+
+	if (t->changed)
+		rc = write_revision(t, t->revision);
+	if (rc != 0) {
+		rc = store_mdb_err(t, rc, NULL);
+		store_txn_abort(t);
+		return rc;
+	}
+	rc = mdb_txn_commit(t->txn);
+	if (rc != 0) {
+		int code = store_mdb_err(t, rc, NULL);
+		free(t);
+		return code;
+	}
+	if (t->changed) {
+		parent->revision = t->revision;
+		parent->changed = true;
+	}
+	free(t);
+	return RG_OK;
+}
+
+void store_txn_abort(store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	if (t->parent == NULL && !t->rdonly)
+		pthread_mutex_unlock(&t->st->write_lock);
+	free(t);
+}
+
+int store_batch_commit(store_txn *t, bool *map_full)
+{
+	store *st = t->st;
+	uint64_t rev = t->revision;
+	int rc = mdb_txn_commit(t->txn);
+	int code = RG_OK;
+
+	*map_full = rc == MDB_MAP_FULL;
+	if (rc == 0)
+		atomic_store(&st->revision, rev);
+	else
+		code = store_mdb_err(NULL, rc, NULL);
+	pthread_mutex_unlock(&st->write_lock);
+	free(t);
+	return code;
+}
+
+/*
+ * Doubles the map, up to the quota. Called by the writer with no write transaction open;
+ * waits for live readers to finish, since LMDB may only resize with no live transaction.
+ * Errors: RG_ENOSPC when the quota is reached, RG_EIO.
+ */
+int store_grow_map(store *st)
+{
+	size_t next;
+	int rc;
+
+	if (st->map_size >= st->max_map_size)
+		return RG_ENOSPC;
+	next = st->map_size * 2;
+	if (next > st->max_map_size || next < st->map_size)
+		next = st->max_map_size;
+	pthread_rwlock_wrlock(&st->resize_lock);
+	rc = mdb_env_set_mapsize(st->env, next);
+	if (rc == 0)
+		st->map_size = next;
+	pthread_rwlock_unlock(&st->resize_lock);
+	return rc == 0 ? RG_OK : RG_EIO;
+}

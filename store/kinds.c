@@ -1,0 +1,472 @@
+/*
+ * kinds.c - what each record kind is: its message, its key tag, the fields that reference
+ * other records, and the checks only it needs. Everything else (storing, indexing,
+ * changelog, listing) is one generic mechanism in records.c and list.c driven by this table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+/* --- field access through descriptors ---------------------------------------------- */
+
+static const ProtobufCFieldDescriptor *field_desc(const ProtobufCMessage *m, const char *field)
+{
+	return protobuf_c_message_descriptor_get_field_by_name(m->descriptor, field);
+}
+
+const char *msg_str(const ProtobufCMessage *m, const char *field)
+{
+	const ProtobufCFieldDescriptor *f = field_desc(m, field);
+	const char *s;
+
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return "";
+	s = *(char *const *)((const char *)m + f->offset);
+	return s ? s : "";
+}
+
+char **msg_strv(const ProtobufCMessage *m, const char *field, size_t *n)
+{
+	const ProtobufCFieldDescriptor *f = field_desc(m, field);
+
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label != PROTOBUF_C_LABEL_REPEATED) {
+		*n = 0;
+		return NULL;
+	}
+	*n = *(const size_t *)((const char *)m + f->quantifier_offset);
+	return *(char **const *)((const char *)m + f->offset);
+}
+
+Stdreg__V1__Meta **msg_meta(ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *f = field_desc(m, "meta");
+
+	return f ? (Stdreg__V1__Meta **)((char *)m + f->offset) : NULL;
+}
+
+/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
+static bool utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s;
+		int n;
+		unsigned min;
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1, min = 0x80, c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2, min = 0x800, c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return false;
+		}
+		for (int i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (s[i] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+static int check_one_string(const char *field, const char *s, struct store_error *err)
+{
+	size_t len = strlen(s);
+
+	if (len > STORE_TEXT_MAX)
+		return store_fail(err, RG_EINVAL, field, "field '%s' is too long (%zu bytes, at most %d)",
+				  field, len, STORE_TEXT_MAX);
+	if (!utf8_valid((const unsigned char *)s))
+		return store_fail(err, RG_EINVAL, field, "field '%s' is not valid UTF-8", field);
+	return RG_OK;
+}
+
+int msg_check_strings(const ProtobufCMessage *m, struct store_error *err)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m + f->offset;
+		int rc = RG_OK;
+
+		if (f->type == PROTOBUF_C_TYPE_STRING && f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+			char **v = *(char **const *)base;
+			if (n > 256)
+				return store_fail(err, RG_EINVAL, f->name,
+						  "field '%s' has too many values (%zu, at most 256)",
+						  f->name, n);
+			for (size_t j = 0; j < n && rc == RG_OK; j++)
+				rc = check_one_string(f->name, v[j] ? v[j] : "", err);
+		} else if (f->type == PROTOBUF_C_TYPE_STRING) {
+			const char *s = *(char *const *)base;
+			rc = check_one_string(f->name, s ? s : "", err);
+		}
+		if (rc != RG_OK)
+			return rc;
+	}
+	return RG_OK;
+}
+
+/* --- checks shared by several kinds ------------------------------------------------ */
+
+static int require(const ProtobufCMessage *m, const char *field, struct store_error *err)
+{
+	if (*msg_str(m, field) == '\0')
+		return store_fail(err, RG_EINVAL, field, "field '%s' is required", field);
+	return RG_OK;
+}
+
+static int check_enum(const char *field, int value, const ProtobufCEnumDescriptor *d,
+		      struct store_error *err)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
+
+	if (v == NULL || value == 0) {
+		/* Name the choices: the value names without their common prefix, lowercase. */
+		char choices[160] = "";
+		size_t off = 0;
+		for (unsigned i = 1; i < d->n_values && off < sizeof(choices) - 1; i++) {
+			const char *name = d->values[i].name;
+			const char *under = strrchr(name, '_');
+			/* The suffix after the enum's own prefix: "prioritised", "in_development". */
+			size_t plen = strlen(d->values[0].name) - strlen("UNSPECIFIED");
+			const char *shortname = strlen(name) > plen ? name + plen : under + 1;
+			off += (size_t)snprintf(choices + off, sizeof(choices) - off, "%s%s",
+						i > 1 ? ", " : "", shortname);
+		}
+		for (char *c = choices; *c; c++)
+			*c = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+		return store_fail(err, RG_EINVAL, field, "field '%s' must be one of: %s", field,
+				  choices);
+	}
+	return RG_OK;
+}
+
+static int check_date_field(const char *field, const char *s, bool required,
+			    struct store_error *err)
+{
+	if (*s == '\0')
+		return required ? store_fail(err, RG_EINVAL, field, "field '%s' is required", field)
+				: RG_OK;
+	if (!store_valid_date(s))
+		return store_fail(err, RG_EINVAL, field,
+				  "field '%s': '%s' is not a calendar date (YYYY-MM-DD)", field, s);
+	return RG_OK;
+}
+
+/* Walks the parent chain: a record may not end up its own ancestor. */
+static int check_parent_cycle(store_txn *t, enum store_kind k, const char *id, const char *parent,
+			      struct store_error *err)
+{
+	char cur[STORE_ID_MAX + 1];
+	const char *kname = store_kind_name(k);
+
+	snprintf(cur, sizeof(cur), "%s", parent);
+	for (int depth = 0; cur[0] != '\0'; depth++) {
+		const void *val;
+		size_t len;
+		if (strcmp(cur, id) == 0)
+			return store_fail(err, RG_EINVAL, "parent_id",
+					  "%s '%s' cannot have '%s' as parent (cycle)", kname, id,
+					  parent);
+		if (depth > 32)
+			return store_fail(err, RG_EINVAL, "parent_id",
+					  "%s '%s': parent chain is deeper than 32", kname, id);
+		if (store_get(t, k, cur, &val, &len) != RG_OK)
+			return RG_OK; /* missing parents are reported by the reference check */
+		ProtobufCMessage *p = protobuf_c_message_unpack(store_kind_descriptor(k), NULL, len, val);
+		if (p == NULL)
+			return store_fail(err, RG_ECORRUPT, NULL, "cannot decode %s '%s'", kname, cur);
+		snprintf(cur, sizeof(cur), "%s", msg_str(p, "parent_id"));
+		protobuf_c_message_free_unpacked(p, NULL);
+	}
+	return RG_OK;
+}
+
+/* --- the kinds --------------------------------------------------------------------- */
+
+static int validate_area(store_txn *t, ProtobufCMessage *m, struct store_error *err)
+{
+	Stdreg__V1__Area *a = (Stdreg__V1__Area *)m;
+	int rc = require(m, "name", err);
+
+	if (rc == RG_OK)
+		rc = check_enum("priority", a->priority, &stdreg__v1__area_priority__descriptor, err);
+	if (rc == RG_OK && a->parent_id && *a->parent_id)
+		rc = check_parent_cycle(t, STORE_AREA, a->id, a->parent_id, err);
+	return rc;
+}
+
+static int validate_body(store_txn *t, ProtobufCMessage *m, struct store_error *err)
+{
+	Stdreg__V1__Body *b = (Stdreg__V1__Body *)m;
+	int rc = require(m, "name", err);
+
+	if (rc == RG_OK)
+		rc = check_enum("level", b->level, &stdreg__v1__body_level__descriptor, err);
+	for (size_t i = 0; rc == RG_OK && i < b->n_mirrors; i++)
+		if (strcmp(b->mirrors[i], b->id) == 0)
+			rc = store_fail(err, RG_EINVAL, "mirrors", "body '%s' cannot mirror itself",
+					b->id);
+	if (rc == RG_OK && b->parent_id && *b->parent_id)
+		rc = check_parent_cycle(t, STORE_BODY, b->id, b->parent_id, err);
+	return rc;
+}
+
+static int validate_agency(store_txn *t, ProtobufCMessage *m, struct store_error *err)
+{
+	Stdreg__V1__Agency *a = (Stdreg__V1__Agency *)m;
+	char norm[12];
+	int rc = require(m, "name", err);
+
+	(void)t;
+	if (rc == RG_OK)
+		rc = require(m, "org_number", err);
+	if (rc != RG_OK)
+		return rc;
+	if (!store_valid_org_number(a->org_number, norm))
+		return store_fail(err, RG_EINVAL, "org_number",
+				  "field 'org_number': '%s' is not a valid organisation number "
+				  "(10 digits NNNNNN-NNNN with a Luhn check digit)",
+				  a->org_number);
+	/* Store the canonical form: in place when it fits, else in a new string (store.h). */
+	if (strlen(a->org_number) >= 11) {
+		memcpy(a->org_number, norm, 12);
+	} else {
+		char *canon = strdup(norm);
+		if (canon == NULL)
+			return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+		free(a->org_number);
+		a->org_number = canon;
+	}
+	return RG_OK;
+}
+
+static int validate_item(store_txn *t, ProtobufCMessage *m, struct store_error *err)
+{
+	Stdreg__V1__WorkItem *w = (Stdreg__V1__WorkItem *)m;
+	int rc = require(m, "title", err);
+
+	(void)t;
+	if (rc == RG_OK)
+		rc = require(m, "body_id", err);
+	if (rc == RG_OK && w->n_area_ids == 0)
+		rc = store_fail(err, RG_EINVAL, "area_ids", "field 'area_ids' needs at least one area");
+	for (size_t i = 0; rc == RG_OK && i < w->n_area_ids; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(w->area_ids[i], w->area_ids[j]) == 0) {
+				rc = store_fail(err, RG_EINVAL, "area_ids",
+						"field 'area_ids' names '%s' twice", w->area_ids[i]);
+				break;
+			}
+	if (rc == RG_OK)
+		rc = require(m, "stage", err);
+	if (rc == RG_OK)
+		rc = check_date_field("target_date", w->target_date ? w->target_date : "", false, err);
+	if (rc != RG_OK)
+		return rc;
+	if (w->stage_scheme == NULL || *w->stage_scheme == '\0' || strcmp(w->stage_scheme, "iso") == 0) {
+		int status = store_stage_status(w->stage);
+		if (status == 0)
+			return store_fail(err, RG_EINVAL, "stage",
+					  "field 'stage': '%s' is not an ISO harmonized stage code "
+					  "(such as 40.20)",
+					  w->stage);
+		w->status = status;
+		return RG_OK;
+	}
+	/* Other schemes (ETSI, W3C maturity levels ...) carry their own status. */
+	return check_enum("status", w->status, &stdreg__v1__work_item_status__descriptor, err);
+}
+
+static int validate_assignment(store_txn *t, ProtobufCMessage *m, struct store_error *err)
+{
+	Stdreg__V1__Assignment *a = (Stdreg__V1__Assignment *)m;
+	int rc = require(m, "area_id", err);
+
+	(void)t;
+	if (rc == RG_OK)
+		rc = require(m, "agency_id", err);
+	if (rc == RG_OK)
+		rc = check_enum("role", a->role, &stdreg__v1__role__descriptor, err);
+	if (rc == RG_OK)
+		rc = require(m, "decision_ref", err);
+	if (rc == RG_OK)
+		rc = check_date_field("valid_from", a->valid_from ? a->valid_from : "", true, err);
+	if (rc == RG_OK)
+		rc = check_date_field("valid_to", a->valid_to ? a->valid_to : "", false, err);
+	if (rc != RG_OK)
+		return rc;
+	if (a->valid_to && *a->valid_to && strcmp(a->valid_to, a->valid_from) <= 0)
+		return store_fail(err, RG_EINVAL, "valid_to",
+				  "field 'valid_to' (%s) must be after valid_from (%s)", a->valid_to,
+				  a->valid_from);
+	if (!store_valid_id(a->area_id) || !store_valid_id(a->agency_id))
+		return store_fail(err, RG_EINVAL, store_valid_id(a->area_id) ? "agency_id" : "area_id",
+				  "'%s' is not a valid id",
+				  store_valid_id(a->area_id) ? a->agency_id : a->area_id);
+	/* The id is derived: AREA/AGENCY/VALID_FROM, stable for the life of the appointment. */
+	char id[STORE_ID_MAX + 1];
+	snprintf(id, sizeof(id), "%s/%s/%s", a->area_id, a->agency_id, a->valid_from);
+	if (a->id && *a->id) {
+		if (strcmp(a->id, id) != 0)
+			return store_fail(err, RG_EINVAL, "id",
+					  "assignment id '%s' does not match '%s' (area/agency/valid_from)",
+					  a->id, id);
+		return RG_OK;
+	}
+	char *copy = strdup(id);
+	if (copy == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	free(a->id);
+	a->id = copy;
+	return RG_OK;
+}
+
+/* The current lead of area other than the assignment except_id, into out (or ""). */
+int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
+			    char out[STORE_ID_MAX + 1])
+{
+	char kbuf[STORE_ID_MAX + 2];
+	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->st->refs, &c);
+
+	out[0] = '\0';
+	if (rc != 0)
+		return store_mdb_err(t, rc, NULL);
+	/* Assignment sources sort together under the area's key, tagged 's'. */
+	v.mv_size = 1;
+	v.mv_data = "s";
+	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
+	for (; rc == 0 && ((const char *)v.mv_data)[0] == 's'; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
+		char sid[STORE_ID_MAX + 1];
+		const void *val;
+		size_t len;
+		snprintf(sid, sizeof(sid), "%.*s", (int)v.mv_size - 1, (const char *)v.mv_data + 1);
+		if (except_id && strcmp(sid, except_id) == 0)
+			continue;
+		if (store_get(t, STORE_ASSIGNMENT, sid, &val, &len) != RG_OK)
+			continue;
+		Stdreg__V1__Assignment *as = stdreg__v1__assignment__unpack(NULL, len, val);
+		if (as == NULL)
+			continue;
+		bool current = as->role == STDREG__V1__ROLE__ROLE_LEAD && (!as->valid_to || !*as->valid_to);
+		if (current)
+			snprintf(out, STORE_ID_MAX + 1, "%s", as->id);
+		stdreg__v1__assignment__free_unpacked(as, NULL);
+		if (current)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/*
+ * Appointments are never rewritten: an update may only end one (set valid_to with an
+ * end_decision_ref) or change its note. A current lead must be the only one of its area.
+ */
+static int check_update_assignment(store_txn *t, const ProtobufCMessage *oldm,
+				   const ProtobufCMessage *m, struct store_error *err)
+{
+	const Stdreg__V1__Assignment *o = (const Stdreg__V1__Assignment *)oldm;
+	const Stdreg__V1__Assignment *a = (const Stdreg__V1__Assignment *)m;
+	char lead[STORE_ID_MAX + 1];
+	int rc;
+
+	if (o) {
+		if (o->role != a->role || !same_str(o->decision_ref, a->decision_ref))
+			return store_fail(err, RG_EPRECOND, "role",
+					  "assignment '%s' cannot be rewritten: end it and make a new "
+					  "one",
+					  a->id);
+		if (o->valid_to && *o->valid_to && !same_str(o->valid_to, a->valid_to))
+			return store_fail(err, RG_EPRECOND, "valid_to",
+					  "assignment '%s' already ended on %s", a->id, o->valid_to);
+	}
+	if (a->valid_to && *a->valid_to && (!a->end_decision_ref || !*a->end_decision_ref))
+		return store_fail(err, RG_EINVAL, "end_decision_ref",
+				  "field 'end_decision_ref' is required to end an assignment");
+	if (a->role != STDREG__V1__ROLE__ROLE_LEAD || (a->valid_to && *a->valid_to))
+		return RG_OK;
+	rc = assignment_current_lead(t, a->area_id, a->id, lead);
+	if (rc != RG_OK)
+		return store_fail(err, rc, NULL, "cannot read the assignments of area '%s'",
+				  a->area_id);
+	if (lead[0] != '\0')
+		return store_fail(err, RG_EPRECOND, "role",
+				  "area '%s' already has a current lead (assignment '%s'); use transfer",
+				  a->area_id, lead);
+	return RG_OK;
+}
+
+static const struct ref_spec area_refs[] = { { "parent_id", STORE_AREA } };
+static const struct ref_spec body_refs[] = { { "parent_id", STORE_BODY },
+					     { "mirrors", STORE_BODY } };
+static const struct ref_spec item_refs[] = { { "body_id", STORE_BODY }, { "area_ids", STORE_AREA } };
+static const struct ref_spec assignment_refs[] = { { "area_id", STORE_AREA },
+						   { "agency_id", STORE_AGENCY } };
+
+#define REFS(r) r, sizeof(r) / sizeof((r)[0])
+
+static const struct kind_info kinds[STORE_KIND_MAX + 1] = {
+	[STORE_AREA] = { STORE_AREA, "area", 'a', &stdreg__v1__area__descriptor, REFS(area_refs),
+			 validate_area, NULL },
+	[STORE_BODY] = { STORE_BODY, "body", 'b', &stdreg__v1__body__descriptor, REFS(body_refs),
+			 validate_body, NULL },
+	[STORE_AGENCY] = { STORE_AGENCY, "agency", 'g', &stdreg__v1__agency__descriptor, NULL, 0,
+			   validate_agency, NULL },
+	[STORE_ITEM] = { STORE_ITEM, "item", 'i', &stdreg__v1__work_item__descriptor,
+			 REFS(item_refs), validate_item, NULL },
+	[STORE_ASSIGNMENT] = { STORE_ASSIGNMENT, "assignment", 's',
+			       &stdreg__v1__assignment__descriptor, REFS(assignment_refs),
+			       validate_assignment, check_update_assignment },
+};
+
+const struct kind_info *kind_get(enum store_kind k)
+{
+	if ((int)k < 1 || k > STORE_KIND_MAX)
+		return NULL;
+	return &kinds[k];
+}
+
+const char *store_kind_name(enum store_kind k)
+{
+	const struct kind_info *ki = kind_get(k);
+
+	return ki ? ki->name : NULL;
+}
+
+enum store_kind store_kind_by_name(const char *name)
+{
+	if (name == NULL)
+		return 0;
+	if (strcmp(name, "work_item") == 0 || strcmp(name, "workitem") == 0)
+		return STORE_ITEM;
+	for (int k = 1; k <= STORE_KIND_MAX; k++)
+		if (strcmp(kinds[k].name, name) == 0)
+			return (enum store_kind)k;
+	return 0;
+}
+
+const ProtobufCMessageDescriptor *store_kind_descriptor(enum store_kind k)
+{
+	const struct kind_info *ki = kind_get(k);
+
+	return ki ? ki->desc : NULL;
+}

@@ -1,0 +1,103 @@
+/*
+ * store_int.h - what the store's files share and nobody else sees.
+ */
+#ifndef STDREG_STORE_INT_H
+#define STDREG_STORE_INT_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+
+#include "stdreg/v1/records.pb-c.h"
+#include "store.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_ID_MAX 160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
+#define STORE_TEXT_MAX 8192
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta;                         /* "revision", "schema_version" */
+	MDB_dbi records[STORE_KIND_MAX + 1];  /* per kind: id -> packed record */
+	MDB_dbi refs;      /* DUPSORT: tag+target id -> tag+source id */
+	MDB_dbi history;   /* DUPSORT|DUPFIXED: tag+id -> changelog key */
+	MDB_dbi changelog; /* revision(8, BE) + seq(4, BE) -> packed Change */
+	/* Readers hold it shared while a read transaction is live; the writer takes it
+	 * exclusively to grow the map, which LMDB allows only with no live transaction. */
+	pthread_rwlock_t resize_lock;
+	size_t map_size;
+	size_t max_map_size;
+	atomic_uint_fast64_t revision; /* last committed */
+	pthread_mutex_t write_lock;    /* one write transaction at a time in this process */
+};
+
+struct store_txn {
+	store *st;
+	MDB_txn *txn;
+	store_txn *parent;
+	bool rdonly;
+	bool live;      /* a read txn that holds a snapshot (and the resize lock) */
+	bool changed;   /* a child that wrote something */
+	bool map_full;  /* LMDB said MDB_MAP_FULL somewhere in this txn or a child */
+	uint64_t revision;
+	uint32_t seq;   /* next changelog sequence number within the revision */
+};
+
+/* What each kind is: table in kinds.c. */
+struct ref_spec {
+	const char *field;       /* string or repeated string field holding ids */
+	enum store_kind target;
+};
+
+struct kind_info {
+	enum store_kind kind;
+	const char *name;
+	char tag; /* one byte naming the kind in index keys */
+	const ProtobufCMessageDescriptor *desc;
+	const struct ref_spec *refs;
+	size_t nrefs;
+	/* Kind-specific checks and derivations; references are checked generically. */
+	int (*validate)(store_txn *t, ProtobufCMessage *rec, struct store_error *err);
+	/* Rules for changing an existing record (old may be NULL on create); may be NULL. */
+	int (*check_update)(store_txn *t, const ProtobufCMessage *old, const ProtobufCMessage *rec,
+			    struct store_error *err);
+};
+
+const struct kind_info *kind_get(enum store_kind k);
+
+/* Field access through the descriptor, so one piece of code serves every kind. */
+const char *msg_str(const ProtobufCMessage *m, const char *field);
+char **msg_strv(const ProtobufCMessage *m, const char *field, size_t *n);
+Stdreg__V1__Meta **msg_meta(ProtobufCMessage *m);
+/* Every string field (nested too): valid UTF-8, no control characters in ids, bounded. */
+int msg_check_strings(const ProtobufCMessage *m, struct store_error *err);
+
+/* Fills err (code, field, printf message) and returns code. */
+int store_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Translates an LMDB return code; marks t->map_full on MDB_MAP_FULL. */
+int store_mdb_err(store_txn *t, int rc, struct store_error *err);
+
+/* The record id of the kind's key; id of rec. */
+const char *record_id(enum store_kind k, const ProtobufCMessage *rec);
+/* Index key tag+id into buf (STORE_ID_MAX + 2 bytes); returns length. */
+size_t index_key(char *buf, char tag, const char *id);
+bool record_exists(store_txn *t, enum store_kind k, const char *id);
+
+/* The id of the current lead assignment of area_id other than except_id, or "" (kinds.c). */
+int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
+			    char out[STORE_ID_MAX + 1]);
+
+/* The RFC 3339 UTC form of a time (21 bytes). */
+void store_format_time(time_t t, char out[21]);
+
+/* Child transactions and batches (env.c), for the writer. */
+int store_batch_begin(store *st, store_txn **out);
+int store_child_begin(store_txn *parent, store_txn **out);
+int store_child_commit(store_txn *child);
+void store_txn_abort(store_txn *t);
+int store_batch_commit(store_txn *parent, bool *map_full);
+int store_grow_map(store *st);
+
+#endif
