@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, and runs every test twice,
+# once plainly and once under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+
+# Formatting is part of the contract (.clang-format); generated code is not ours.
+if command -v clang-format >/dev/null; then
+	git ls-files '*.c' '*.h' | xargs -r clang-format --dry-run -Werror
+fi
+
+[ -f build/build.ninja ] || meson setup build
+meson compile -C build
+meson test -C build --print-errorlogs --num-processes 2
+
+[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+meson compile -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+echo "stdreg: all tests passed (plain and sanitized)"
