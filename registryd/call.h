@@ -1,0 +1,85 @@
+/*
+ * call.h - one request on its way through registryd; private to dispatch.c and the
+ * handlers.
+ */
+#ifndef REGISTRYD_CALL_H
+#define REGISTRYD_CALL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "auth.h"
+#include "dispatch.h"
+#include "status.h"
+#include "store.h"
+
+struct dispatcher {
+	store *st;
+	store_writer *writer;
+	// lock orders store_writer_submit() against dispatcher_shutdown(): once shutting_down
+	// is set under it, no thread can still be about to submit to a writer being stopped.
+	pthread_mutex_t lock;
+	bool shutting_down;  /* under lock */
+	atomic_bool closing; /* the same flag, for the lock-free check of every request */
+};
+
+struct dispatch_slot {
+	struct dispatcher *d;
+	store_txn *rtxn; /* reset between requests; renewed by each read */
+	dispatch_reply_fn reply;
+	void *arg;
+};
+
+struct call;
+
+/* What a handler did with the call. */
+enum call_result {
+	CALL_DONE,    /* c->out holds the packed reply (call_pack was called) */
+	CALL_PENDING, /* the handler took the call over and will send the reply itself */
+};
+
+typedef enum call_result (*call_handler)(struct call *c);
+
+/* One row of the dispatch table. */
+struct method {
+	const char *name;                          /* "/stdreg.v1.Registry/GetArea" */
+	call_handler handler;                      /* generic per operation ... */
+	enum store_kind kind;                      /* ... parameterised by the record kind */
+	const ProtobufCMessageDescriptor *request; /* the payload's message */
+	enum perm perm;                            /* what the caller must hold */
+	bool is_write;                             /* goes to the writer thread */
+};
+
+struct call {
+	struct dispatch_slot *slot;
+	const struct method *m; /* NULL until the method is known */
+	const char *method;     /* for the log: m->name, or what the peer sent (borrowed) */
+	uint64_t request_id;
+	uint64_t received_ns;
+	uint64_t deadline_ns; /* 0 = none */
+	struct auth_principal who;
+	ProtobufCMessage *req; /* the decoded payload; owned by the call */
+	struct status st;
+	uint64_t revision;
+	uint8_t *out; /* the packed Response: malloc'd, or fallback */
+	size_t out_len;
+	uint8_t fallback[96]; /* a RESOURCE_EXHAUSTED reply when there is no memory */
+};
+
+/*
+ * Packs the Response of c: request_id, c->st, c->revision and payload/len (borrowed; only
+ * sent when c->st.code is OK) into c->out. Never fails: without memory the reply becomes
+ * RESOURCE_EXHAUSTED.
+ */
+void call_pack(struct call *c, const uint8_t *payload, size_t len);
+
+/*
+ * Logs the request, hands c->out to the slot's reply callback and frees c->out and c->req.
+ * The call's last step: after it the slot may already be serving another request.
+ */
+void call_send(struct call *c);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * config.c - options of registryd, their defaults and --help.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char usage_text[] =
+        "usage: registryd [OPTIONS]\n"
+        "\n"
+        "The stdreg registry daemon: serves stdreg.v1.Registry over nng REQ/REP.\n"
+        "\n"
+        "options:\n"
+        "  --data DIR            directory of the store, created if missing\n"
+        "                        (default " CONFIG_DEFAULT_DATA ")\n"
+        "  --listen URL          listen on URL: tcp://HOST:PORT (PORT 0 picks a free port,\n"
+        "                        logged at start-up) or ipc:///PATH; repeatable, at most 16\n"
+        "                        (default " CONFIG_DEFAULT_LISTEN ")\n"
+        "  --max-message BYTES   largest request accepted; larger ones drop the connection\n"
+        "                        (default 4194304)\n"
+        "  --contexts N          requests handled at once, 1..4096 (default 64)\n"
+        "  --no-sync             do not fsync commits (tests and benchmarks only: a crash\n"
+        "                        may lose acknowledged writes)\n"
+        "  --help                print this help and exit\n"
+        "  --version             print the version and exit\n"
+        "\n"
+        "Logs go to stderr, one logfmt line per event and per request. SIGINT or SIGTERM\n"
+        "stop it cleanly: queued writes are committed and answered first.\n"
+        "\n"
+        "exit status: 0 stopped cleanly, 1 cannot start (store, listener), 2 usage error\n";
+
+enum {
+	OPT_DATA = 256,
+	OPT_LISTEN,
+	OPT_MAX_MESSAGE,
+	OPT_CONTEXTS,
+	OPT_NO_SYNC,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{ "data", required_argument, NULL, OPT_DATA },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
+	{ "contexts", required_argument, NULL, OPT_CONTEXTS },
+	{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parses a decimal number in [min, max]. */
+static bool parse_size(const char *s, size_t min, size_t max, size_t *out)
+{
+	uintmax_t v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoumax(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err)
+{
+	struct config cfg = {
+		.data_dir = CONFIG_DEFAULT_DATA,
+		.max_message = CONFIG_DEFAULT_MAX_MESSAGE,
+		.contexts = CONFIG_DEFAULT_CONTEXTS,
+	};
+	int opt;
+
+	optind = 0; /* glibc: start over, so tests may parse more than once */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DATA:
+			if (*optarg == '\0') {
+				fprintf(err, "registryd: --data needs a directory\n");
+				return CONFIG_USAGE;
+			}
+			cfg.data_dir = optarg;
+			break;
+		case OPT_LISTEN:
+			if (cfg.n_urls == CONFIG_MAX_LISTEN) {
+				fprintf(err, "registryd: too many --listen (at most %d)\n",
+				        CONFIG_MAX_LISTEN);
+				return CONFIG_USAGE;
+			}
+			cfg.urls[cfg.n_urls++] = optarg;
+			break;
+		case OPT_MAX_MESSAGE:
+			// Below 1 KiB not even an error reply's request would fit.
+			if (!parse_size(optarg, 1024, SIZE_MAX, &cfg.max_message)) {
+				fprintf(err,
+				        "registryd: invalid --max-message '%s' (bytes, >= 1024)\n",
+				        optarg);
+				return CONFIG_USAGE;
+			}
+			break;
+		case OPT_CONTEXTS:
+			if (!parse_size(optarg, 1, CONFIG_MAX_CONTEXTS, &cfg.contexts)) {
+				fprintf(err, "registryd: invalid --contexts '%s' (1..%d)\n", optarg,
+				        CONFIG_MAX_CONTEXTS);
+				return CONFIG_USAGE;
+			}
+			break;
+		case OPT_NO_SYNC:
+			cfg.no_sync = true;
+			break;
+		case OPT_HELP:
+			fputs(usage_text, out);
+			return CONFIG_EXIT;
+		case OPT_VERSION:
+			fprintf(out, "registryd %s\n", STDREG_VERSION);
+			return CONFIG_EXIT;
+		default:
+			fprintf(err, "registryd: unknown or incomplete option '%s'\n",
+			        argv[optind - 1]);
+			fputs("usage: registryd [--data DIR] [--listen URL]... [--max-message "
+			      "BYTES] "
+			      "[--contexts N] [--no-sync] [--help] [--version]\n",
+			      err);
+			return CONFIG_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(err, "registryd: unexpected argument '%s'\n", argv[optind]);
+		return CONFIG_USAGE;
+	}
+	if (cfg.n_urls == 0)
+		cfg.urls[cfg.n_urls++] = CONFIG_DEFAULT_LISTEN;
+	*c = cfg;
+	return CONFIG_RUN;
+}

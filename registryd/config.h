@@ -1,0 +1,39 @@
+/*
+ * config.h - registryd's command line.
+ */
+#ifndef REGISTRYD_CONFIG_H
+#define REGISTRYD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_LISTEN   16
+#define CONFIG_MAX_CONTEXTS 4096
+
+#define CONFIG_DEFAULT_DATA        "./stdreg-data"
+#define CONFIG_DEFAULT_LISTEN      "tcp://127.0.0.1:7420"
+#define CONFIG_DEFAULT_MAX_MESSAGE 4194304
+#define CONFIG_DEFAULT_CONTEXTS    64
+
+/* Strings point into argv or are the defaults above. */
+struct config {
+	const char *data_dir;
+	const char *urls[CONFIG_MAX_LISTEN];
+	size_t n_urls;
+	size_t max_message;
+	size_t contexts;
+	bool no_sync;
+};
+
+/* What config_parse() tells main to do. */
+enum config_result {
+	CONFIG_RUN = 0,   /* start the daemon */
+	CONFIG_EXIT = 1,  /* --help or --version was printed to out: exit 0 */
+	CONFIG_USAGE = 2, /* a usage error was printed to err: exit 2 */
+};
+
+/* Parses argv into *c (all defaults filled in). Uses getopt_long: not reentrant. */
+enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err);
+
+#endif

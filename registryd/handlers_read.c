@@ -1,0 +1,184 @@
+/*
+ * handlers_read.c - Get and List: answered on the caller's thread (the aio callback)
+ * from the slot's reused read transaction, renewed for the call and reset before the
+ * reply goes out.
+ *
+ * Neither decodes a record: Get answers with the stored bytes as they are, and List
+ * frames them as the repeated field 1 of its List*Response.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+#include "stdreg/v1/records.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+
+enum call_result handle_get(struct call *c)
+{
+	const Stdreg__V1__GetRequest *r = (const Stdreg__V1__GetRequest *)c->req;
+	const char *noun = store_kind_name(c->m->kind);
+	store_txn *t = c->slot->rtxn;
+	const void *val = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (r->id[0] == '\0') {
+		status_set(&c->st, GRPC_INVALID_ARGUMENT, "%s id is required", noun);
+		status_set_field(&c->st, "id");
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	rc = store_read_renew(t);
+	if (rc != RG_OK) {
+		status_from_store(&c->st, rc, NULL);
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	c->revision = store_txn_revision(t);
+	rc = store_get(t, c->m->kind, r->id, &val, &len);
+	if (rc == RG_OK)
+		status_set(&c->st, GRPC_OK, "%s", "");
+	else if (rc == RG_ENOENT)
+		status_set(&c->st, GRPC_NOT_FOUND, "%s '%.80s' not found", noun, r->id);
+	else
+		status_from_store(&c->st, rc, NULL);
+	// Pack while the snapshot still holds the bytes, then let the snapshot go.
+	call_pack(c, val, len);
+	store_read_reset(t);
+	return CALL_DONE;
+}
+
+/* One page of a List*Response under construction. */
+struct page {
+	uint8_t *buf;
+	size_t len;
+	size_t cap;
+	bool nomem;
+};
+
+static bool page_reserve(struct page *p, size_t more)
+{
+	size_t cap;
+	uint8_t *nb;
+
+	if (p->len + more <= p->cap)
+		return true;
+	cap = p->cap > 0 ? p->cap : 4096;
+	while (cap < p->len + more)
+		cap *= 2;
+	nb = realloc(p->buf, cap);
+	if (nb == NULL) {
+		p->nomem = true;
+		return false;
+	}
+	p->buf = nb;
+	p->cap = cap;
+	return true;
+}
+
+/* Appends a length-delimited field: tag, varint length, bytes. */
+static bool page_field(struct page *p, uint8_t tag, const void *val, size_t len)
+{
+	size_t v = len;
+
+	if (!page_reserve(p, 1 + 10 + len))
+		return false;
+	p->buf[p->len++] = tag;
+	while (v >= 0x80) {
+		p->buf[p->len++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p->buf[p->len++] = (uint8_t)v;
+	if (len > 0)
+		memcpy(p->buf + p->len, val, len);
+	p->len += len;
+	return true;
+}
+
+// Every List*Response is { repeated Record records = 1; string next_page_token = 2; }, and a
+// stored record is already the packed Record: so the response is each record framed as
+// field 1 (tag 0x0a), then the token as field 2 (tag 0x12), with nothing decoded.
+#define LIST_RECORDS_TAG 0x0a
+#define LIST_TOKEN_TAG   0x12
+
+static int page_add_record(void *arg, const void *val, size_t len)
+{
+	return page_field(arg, LIST_RECORDS_TAG, val, len) ? 0 : 1;
+}
+
+static const char *or_null(const char *s)
+{
+	return (s != NULL && *s != '\0') ? s : NULL;
+}
+
+/* Maps a ListRequest onto a store filter; an enum value the proto does not define is
+ * INVALID_ARGUMENT (proto3 enums are open, protobuf-c lets any number through). */
+static bool list_filter(struct call *c, const Stdreg__V1__ListRequest *r, struct store_filter *f)
+{
+	if (r->status != 0 &&
+	    protobuf_c_enum_descriptor_get_value(&stdreg__v1__work_item_status__descriptor,
+	                                         r->status) == NULL) {
+		status_set(&c->st, GRPC_INVALID_ARGUMENT, "unknown work item status %d",
+		           (int)r->status);
+		status_set_field(&c->st, "status");
+		return false;
+	}
+	if (r->priority != 0 &&
+	    protobuf_c_enum_descriptor_get_value(&stdreg__v1__area_priority__descriptor,
+	                                         r->priority) == NULL) {
+		status_set(&c->st, GRPC_INVALID_ARGUMENT, "unknown area priority %d",
+		           (int)r->priority);
+		status_set_field(&c->st, "priority");
+		return false;
+	}
+	memset(f, 0, sizeof *f);
+	f->area_id = or_null(r->area_id);
+	f->body_id = or_null(r->body_id);
+	f->agency_id = or_null(r->agency_id);
+	f->stage_from = or_null(r->stage_from);
+	f->stage_to = or_null(r->stage_to);
+	f->status = r->status;
+	f->text = or_null(r->text);
+	f->priority = r->priority;
+	f->current_only = r->current_only;
+	return true;
+}
+
+enum call_result handle_list(struct call *c)
+{
+	const Stdreg__V1__ListRequest *r = (const Stdreg__V1__ListRequest *)c->req;
+	store_txn *t = c->slot->rtxn;
+	struct store_error err = { 0 };
+	struct store_filter f;
+	struct page p = { 0 };
+	char next[STORE_TOKEN_MAX] = "";
+	int rc;
+
+	if (!list_filter(c, r, &f)) {
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	rc = store_read_renew(t);
+	if (rc != RG_OK) {
+		status_from_store(&c->st, rc, NULL);
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	c->revision = store_txn_revision(t);
+	rc = store_list(t, c->m->kind, &f, r->page_size, or_null(r->page_token), page_add_record,
+	                &p, next, &err);
+	if (rc == RG_OK && !p.nomem && next[0] != '\0')
+		page_field(&p, LIST_TOKEN_TAG, next, strnlen(next, sizeof next));
+	if (p.nomem)
+		status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory for a page of %ss",
+		           store_kind_name(c->m->kind));
+	else if (rc != RG_OK)
+		status_from_store(&c->st, rc, &err);
+	else
+		status_set(&c->st, GRPC_OK, "%s", "");
+	call_pack(c, p.buf, p.len);
+	store_read_reset(t);
+	free(p.buf);
+	return CALL_DONE;
+}

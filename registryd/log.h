@@ -1,0 +1,41 @@
+/*
+ * log.h - logfmt lines on stderr.
+ *
+ * Each line is built in one buffer and written with one write(2), so lines from different
+ * threads never interleave. Values that need it are quoted and escaped; values the peer
+ * controls (a method name) are escaped, never trusted. Tokens are never logged.
+ */
+#ifndef REGISTRYD_LOG_H
+#define REGISTRYD_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_LINE_MAX 1024
+
+/* Turns request lines off (tests and benchmarks); start-up lines are always written. */
+void log_set_requests(bool on);
+
+/*
+ * Writes "level=LEVEL msg=MSG" followed by the extra fields kv, which are already
+ * formatted logfmt ("url=tcp://..."; may be NULL). MSG is quoted if it needs it.
+ */
+void log_event(const char *level, const char *msg, const char *kv);
+
+/*
+ * Writes the line of one finished request:
+ * ts=... level=info method=M code=C status=NAME us=US request_id=ID [msg="..."]
+ * msg is written only when code is not 0. INTERNAL errors are level=error.
+ */
+void log_request(const char *method, int code, uint64_t us, uint64_t request_id, const char *msg);
+
+/*
+ * Appends key=value to buf (size n, holding a string of length *len), quoting and
+ * escaping value when it is empty or holds a space, '=', '"', '\\' or a control byte.
+ * Truncates; the result is always a terminated string. A leading space separates it from
+ * what is already there.
+ */
+void log_append_kv(char *buf, size_t n, size_t *len, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * server.c - socket, listeners and the context pool.
+ *
+ * Each context cycles RECV -> (dispatch) -> SEND -> RECV. A read is answered inside the
+ * receive callback; a write leaves the context waiting until the writer thread calls
+ * work_reply(), which starts the SEND. The reply callback is therefore the only place
+ * that starts a send, whichever thread it runs on.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/transport/tcp/tcp.h>
+
+#include "log.h"
+#include "server.h"
+
+// A peer that stops reading must not hold a context forever.
+#define SEND_TIMEOUT_MS 10000
+// rep0 completes a send once the message is handed to the connection, not when it has
+// been written to the kernel: give the last replies this long before closing.
+#define LINGER_MS 100
+
+enum work_state {
+	WORK_RECV, /* waiting for a request */
+	WORK_BUSY, /* dispatching, or waiting for the writer */
+	WORK_SEND, /* sending the reply */
+};
+
+struct work {
+	struct server *srv;
+	enum work_state state;
+	nng_aio *aio;
+	nng_ctx ctx;
+	bool ctx_open;
+	struct dispatch_slot *slot;
+};
+
+struct server {
+	nng_socket sock;
+	bool sock_open;
+	struct work *works;
+	size_t n_works;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	size_t busy; /* requests between receive and the end of their send; under lock */
+};
+
+static void busy_add(struct server *s, int delta)
+{
+	pthread_mutex_lock(&s->lock);
+	s->busy += (size_t)delta;
+	if (s->busy == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void work_recv(struct work *w)
+{
+	w->state = WORK_RECV;
+	nng_aio_set_timeout(w->aio, NNG_DURATION_INFINITE);
+	nng_ctx_recv(w->ctx, w->aio);
+}
+
+/* The dispatch reply callback: the packed Response of the context's current request. */
+static void work_reply(void *arg, const uint8_t *buf, size_t len)
+{
+	struct work *w = arg;
+	nng_msg *msg;
+
+	if (nng_msg_alloc(&msg, len) != 0) {
+		// Cannot answer: going back to receive drops the request; the client times out.
+		log_event("error", "cannot allocate a reply", NULL);
+		busy_add(w->srv, -1);
+		work_recv(w);
+		return;
+	}
+	memcpy(nng_msg_body(msg), buf, len);
+	nng_aio_set_msg(w->aio, msg);
+	w->state = WORK_SEND;
+	nng_aio_set_timeout(w->aio, SEND_TIMEOUT_MS);
+	nng_ctx_send(w->ctx, w->aio);
+}
+
+static void work_cb(void *arg)
+{
+	struct work *w = arg;
+	nng_msg *msg;
+	int rv = nng_aio_result(w->aio);
+
+	switch (w->state) {
+	case WORK_RECV:
+		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+			return; /* the socket is closing */
+		if (rv != 0) {
+			work_recv(w);
+			return;
+		}
+		msg = nng_aio_get_msg(w->aio);
+		busy_add(w->srv, 1);
+		w->state = WORK_BUSY;
+		// From here work_reply() may run (and re-arm w) before dispatch returns:
+		// only the local msg may be touched after it.
+		dispatch_request(w->slot, nng_msg_body(msg), nng_msg_len(msg), dispatch_now_ns());
+		nng_msg_free(msg);
+		return;
+	case WORK_SEND:
+		if (rv != 0) {
+			// On failure the message is still ours (peer gone, send timed out).
+			nng_msg_free(nng_aio_get_msg(w->aio));
+		}
+		busy_add(w->srv, -1);
+		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+			return;
+		work_recv(w);
+		return;
+	case WORK_BUSY:
+		// No operation is outstanding in this state, so no completion can arrive.
+		break;
+	}
+}
+
+/* "tcp://127.0.0.1:0" -> "tcp://127.0.0.1:43211": the URL with the port actually bound. */
+static void resolved_url(char *dst, size_t n, const char *url, nng_listener l)
+{
+	const char *colon = strrchr(url, ':');
+	int port;
+
+	if (strncmp(url, "tcp", 3) == 0 && colon != NULL && colon > strstr(url, "://") + 2 &&
+	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
+		snprintf(dst, n, "%.*s:%d", (int)(colon - url), url, port);
+		return;
+	}
+	snprintf(dst, n, "%s", url);
+}
+
+static int listen_one(struct server *s, const char *url, size_t max_message)
+{
+	char resolved[512];
+	char kv[600];
+	size_t len = 0;
+	nng_listener l;
+	int rv;
+
+	rv = nng_listener_create(&l, s->sock, url);
+	if (rv == 0)
+		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, max_message);
+	if (rv == 0)
+		rv = nng_listener_start(l, 0);
+	if (rv != 0) {
+		kv[0] = '\0';
+		log_append_kv(kv, sizeof kv, &len, "url", url);
+		log_append_kv(kv, sizeof kv, &len, "error", nng_strerror(rv));
+		log_event("error", "cannot listen", kv);
+		return RG_EIO;
+	}
+	resolved_url(resolved, sizeof resolved, url, l);
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &len, "url", resolved);
+	log_event("info", "listening", kv);
+	return RG_OK;
+}
+
+static int works_open(struct server *s, struct dispatcher *d, size_t n)
+{
+	size_t i;
+	int rc;
+
+	s->works = calloc(n, sizeof *s->works);
+	if (s->works == NULL)
+		return RG_ENOMEM;
+	s->n_works = n;
+	for (i = 0; i < n; i++) {
+		struct work *w = &s->works[i];
+
+		w->srv = s;
+		if (nng_aio_alloc(&w->aio, work_cb, w) != 0)
+			return RG_ENOMEM;
+		if (nng_ctx_open(&w->ctx, s->sock) != 0)
+			return RG_EINTERNAL;
+		w->ctx_open = true;
+		rc = dispatch_slot_new(d, work_reply, w, &w->slot);
+		if (rc != RG_OK)
+			return rc;
+	}
+	return RG_OK;
+}
+
+int server_start(struct server **out, struct dispatcher *d, const struct server_opts *o)
+{
+	struct server *s = calloc(1, sizeof *s);
+	size_t i;
+	int rc;
+
+	if (s == NULL)
+		return RG_ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	if (nng_rep0_open(&s->sock) != 0) {
+		rc = RG_EINTERNAL;
+		goto fail;
+	}
+	s->sock_open = true;
+	rc = works_open(s, d, o->contexts);
+	if (rc != RG_OK)
+		goto fail;
+	// Contexts wait before any listener exists, so the first request finds one ready.
+	for (i = 0; i < s->n_works; i++)
+		work_recv(&s->works[i]);
+	for (i = 0; i < o->n_urls; i++) {
+		rc = listen_one(s, o->urls[i], o->max_message);
+		if (rc != RG_OK)
+			goto fail;
+	}
+	*out = s;
+	return RG_OK;
+fail:
+	server_free(s);
+	return rc;
+}
+
+void server_drain(struct server *s, int timeout_ms)
+{
+	struct timespec until, linger = { 0, LINGER_MS * 1000000L };
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (s->busy > 0)
+		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->lock);
+	nanosleep(&linger, NULL);
+}
+
+void server_free(struct server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	// Closing the socket fails every pending operation with NNG_ECLOSED; the callbacks
+	// then stop re-arming, and nng_aio_stop() waits for any that is still running.
+	if (s->sock_open)
+		nng_close(s->sock);
+	for (i = 0; i < s->n_works; i++)
+		if (s->works[i].aio != NULL)
+			nng_aio_stop(s->works[i].aio);
+	for (i = 0; i < s->n_works; i++) {
+		struct work *w = &s->works[i];
+
+		if (w->ctx_open)
+			nng_ctx_close(w->ctx);
+		nng_aio_free(w->aio);
+		dispatch_slot_free(w->slot);
+	}
+	free(s->works);
+	pthread_cond_destroy(&s->idle);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

@@ -1,0 +1,43 @@
+/*
+ * server.h - the nng side of registryd: one REP0 socket, its listeners, and a pool of
+ * contexts, each an nng_ctx with its own nng_aio driven by a small state machine
+ * (RECV -> dispatch -> SEND -> RECV), after nng's demo/async/server.c. No thread per
+ * request: nng's own threads run the callbacks.
+ */
+#ifndef REGISTRYD_SERVER_H
+#define REGISTRYD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dispatch.h"
+
+struct server;
+
+struct server_opts {
+	const char *const *urls; /* listen on each: tcp://host:port (port 0 allowed), ipc://path */
+	size_t n_urls;
+	size_t max_message; /* NNG_OPT_RECVMAXSZ of every listener */
+	size_t contexts;    /* size of the context pool */
+};
+
+/*
+ * Opens the socket, starts the listeners (logging "msg=listening url=..." for each, with
+ * the bound port when 0 was asked for) and the contexts, each with its dispatch slot.
+ * On failure a line saying what failed is logged and everything is undone.
+ * Errors: RG_EIO (a listener cannot start), RG_ENOMEM, RG_EINTERNAL.
+ */
+int server_start(struct server **out, struct dispatcher *d, const struct server_opts *o);
+
+/*
+ * Waits until no request is between receive and reply (the writer must have been stopped
+ * first, so that every write has been answered), for at most timeout_ms, then a moment
+ * more so the last replies leave the kernel before the socket closes.
+ */
+void server_drain(struct server *s, int timeout_ms);
+
+/* Closes the socket (and with it listeners and connections), stops and frees the
+ * contexts and their slots. NULL is allowed. */
+void server_free(struct server *s);
+
+#endif
