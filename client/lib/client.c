@@ -1,0 +1,375 @@
+/*
+ * client.c - the connection to registryd and stdreg_call().
+ *
+ * One REQ socket per client, one nng context per call, so calls from several threads do not
+ * cancel each other (a bare REQ socket allows one request in flight). The socket's own dialer is
+ * started non-blocking at open; when a call finds no connection it dials once more, blocking,
+ * to learn why the server cannot be reached and fail at once with that reason instead of
+ * waiting out the deadline. Such a probe dialer is kept (it reconnects on its own) and replaced
+ * by the next probe, so a client holds at most two dialers.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/util/platform.h>
+
+#include "internal.h"
+#include "stdreg/v1/envelope.pb-c.h"
+
+#define METHOD_PREFIX    "/stdreg.v1.Registry/"
+#define DEFAULT_RECV_MAX ((size_t)256 << 20)
+#define MAX_METHOD_LEN   128
+
+struct stdreg_client {
+	nng_socket sock;
+	nng_dialer dialer;  /* started non-blocking at open */
+	nng_dialer probe;   /* the last probe dialer that connected; id 0 = none */
+	nng_mtx *probe_mtx; /* one probe at a time */
+	atomic_int npipes;  /* connections up, kept by pipe_event() */
+	char *url;
+	char *token; /* "" for anonymous */
+	uint32_t timeout_ms;
+};
+
+static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	stdreg_client *c = arg;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(&c->npipes, 1);
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		atomic_fetch_sub(&c->npipes, 1);
+}
+
+/* nng's text for rv, with a lowercase first letter to fit the project's error style. */
+static void nng_reason(int rv, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", nng_strerror(rv));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+}
+
+/* The status code for an nng error that ends a call. */
+static int code_of_nng(int rv)
+{
+	switch (rv) {
+	case NNG_ETIMEDOUT:
+		return STDREG_DEADLINE_EXCEEDED;
+	case NNG_ENOMEM:
+		return STDREG_RESOURCE_EXHAUSTED;
+	case NNG_ECLOSED:
+	case NNG_ECANCELED:
+		return STDREG_CANCELLED;
+	case NNG_EADDRINVAL:
+	case NNG_EINVAL:
+	case NNG_ENOTSUP:
+		return STDREG_INVALID_ARGUMENT;
+	default:
+		return STDREG_UNAVAILABLE;
+	}
+}
+
+int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg_client_opts *o,
+                       struct stdreg_status *st)
+{
+	struct stdreg_status dummy = STDREG_STATUS_INIT;
+	stdreg_client *c;
+	char why[128];
+	int rv;
+
+	if (st == NULL)
+		st = &dummy;
+	if (url == NULL || url[0] == '\0')
+		return stdreg_status_set(st, STDREG_INVALID_ARGUMENT, true, "no endpoint given");
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return stdreg_status_set(st, STDREG_RESOURCE_EXHAUSTED, true, "out of memory");
+	c->url = strdup(url);
+	c->token = strdup(o != NULL && o->token != NULL ? o->token : "");
+	c->timeout_ms = o != NULL && o->timeout_ms != 0 ? o->timeout_ms : STDREG_DEFAULT_TIMEOUT_MS;
+	atomic_init(&c->npipes, 0);
+	if (c->url == NULL || c->token == NULL || nng_mtx_alloc(&c->probe_mtx) != 0) {
+		rv = stdreg_status_set(st, STDREG_RESOURCE_EXHAUSTED, true, "out of memory");
+		goto fail;
+	}
+	if ((rv = nng_req0_open(&c->sock)) != 0) {
+		nng_reason(rv, why, sizeof(why));
+		rv = stdreg_status_set(st, STDREG_UNAVAILABLE, true, "cannot open a socket (%s)",
+		                       why);
+		goto fail;
+	}
+	// Writes must never be sent twice by the transport; the daemon's request_id cache
+	// covers a resend after a lost connection, but a timer-driven resend is not wanted.
+	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) != 0 ||
+	    (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ,
+	                              o != NULL && o->recv_max != 0 ? o->recv_max
+	                                                            : DEFAULT_RECV_MAX)) != 0 ||
+	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50)) != 0 ||
+	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 2000)) != 0 ||
+	    (rv = nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_event, c)) != 0 ||
+	    (rv = nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c)) != 0) {
+		nng_reason(rv, why, sizeof(why));
+		rv = stdreg_status_set(st, STDREG_UNAVAILABLE, true, "cannot set up a socket (%s)",
+		                       why);
+		goto fail_sock;
+	}
+	if ((rv = nng_dial(c->sock, url, &c->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_reason(rv, why, sizeof(why));
+		rv = stdreg_status_set(st,
+		                       code_of_nng(rv) == STDREG_INVALID_ARGUMENT
+		                               ? STDREG_INVALID_ARGUMENT
+		                               : STDREG_UNAVAILABLE,
+		                       true, "cannot use endpoint '%s' (%s)", url, why);
+		goto fail_sock;
+	}
+	stdreg_status_release(st);
+	*out = c;
+	return STDREG_OK;
+
+fail_sock:
+	nng_close(c->sock);
+fail:
+	if (c->probe_mtx != NULL)
+		nng_mtx_free(c->probe_mtx);
+	free(c->url);
+	free(c->token);
+	free(c);
+	stdreg_status_release(&dummy);
+	return rv;
+}
+
+void stdreg_client_close(stdreg_client *c)
+{
+	if (c == NULL)
+		return;
+	nng_close(c->sock);
+	nng_mtx_free(c->probe_mtx);
+	free(c->url);
+	free(c->token);
+	free(c);
+}
+
+const char *stdreg_client_url(const stdreg_client *c)
+{
+	return c->url;
+}
+
+/* Makes sure a connection is up, or says why none can be made. */
+static int ensure_connected(stdreg_client *c, struct stdreg_status *st)
+{
+	nng_dialer d;
+	char why[128];
+	int rv;
+
+	if (atomic_load(&c->npipes) > 0)
+		return STDREG_OK;
+	nng_mtx_lock(c->probe_mtx);
+	if (atomic_load(&c->npipes) > 0) {
+		nng_mtx_unlock(c->probe_mtx);
+		return STDREG_OK;
+	}
+	// A blocking nng_dial closes its dialer when it fails, so nothing is left behind.
+	rv = nng_dial(c->sock, c->url, &d, 0);
+	if (rv == 0) {
+		if (nng_dialer_id(c->probe) > 0)
+			nng_dialer_close(c->probe);
+		c->probe = d;
+	}
+	nng_mtx_unlock(c->probe_mtx);
+	if (rv == 0)
+		return STDREG_OK;
+	nng_reason(rv, why, sizeof(why));
+	return stdreg_status_set(st,
+	                         rv == NNG_ENOMEM ? STDREG_RESOURCE_EXHAUSTED : STDREG_UNAVAILABLE,
+	                         true, "cannot connect to %s (%s)", c->url, why);
+}
+
+static uint64_t new_request_id(void)
+{
+	uint64_t id;
+
+	do {
+		id = ((uint64_t)nng_random() << 32) | nng_random();
+	} while (id == 0);
+	return id;
+}
+
+/* Copies the reply's status into st. */
+static int take_status(struct stdreg_status *st, const Stdreg__V1__Response *r)
+{
+	const Stdreg__V1__Status *s = r->status;
+	size_t i;
+
+	stdreg_status_set(st, s != NULL ? s->code : STDREG_OK, false, "%s",
+	                  s != NULL && s->message != NULL ? s->message : "");
+	st->revision = r->revision;
+	if (s == NULL || s->n_violations == 0)
+		return st->code;
+	st->violations = calloc(s->n_violations, sizeof(*st->violations));
+	if (st->violations == NULL)
+		return st->code;
+	for (i = 0; i < s->n_violations; i++) {
+		const Stdreg__V1__FieldViolation *v = s->violations[i];
+
+		st->violations[i].field = strdup(v->field != NULL ? v->field : "");
+		st->violations[i].description =
+		        strdup(v->description != NULL ? v->description : "");
+		st->n_violations++;
+	}
+	return st->code;
+}
+
+/* Packs the request envelope into a new nng message. */
+static int build_request(stdreg_client *c, const char *method, const ProtobufCMessage *req,
+                         uint64_t id, nng_msg **out, struct stdreg_status *st)
+{
+	Stdreg__V1__Request env = STDREG__V1__REQUEST__INIT;
+	char full[MAX_METHOD_LEN];
+	uint8_t *payload = NULL;
+	size_t plen = 0;
+	nng_msg *msg;
+	int n;
+
+	if (method[0] == '/')
+		n = snprintf(full, sizeof(full), "%s", method);
+	else
+		n = snprintf(full, sizeof(full), METHOD_PREFIX "%s", method);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return stdreg_status_set(st, STDREG_INVALID_ARGUMENT, true,
+		                         "method name too long '%.40s...'", method);
+	if (req != NULL) {
+		plen = protobuf_c_message_get_packed_size(req);
+		payload = malloc(plen > 0 ? plen : 1);
+		if (payload == NULL)
+			return stdreg_status_set(st, STDREG_RESOURCE_EXHAUSTED, true,
+			                         "out of memory");
+		protobuf_c_message_pack(req, payload);
+	}
+	env.method = full;
+	env.request_id = id;
+	env.token = c->token;
+	env.timeout_ms = c->timeout_ms;
+	env.payload.data = payload;
+	env.payload.len = plen;
+	if (nng_msg_alloc(&msg, stdreg__v1__request__get_packed_size(&env)) != 0) {
+		free(payload);
+		return stdreg_status_set(st, STDREG_RESOURCE_EXHAUSTED, true, "out of memory");
+	}
+	stdreg__v1__request__pack(&env, nng_msg_body(msg));
+	free(payload);
+	*out = msg;
+	return STDREG_OK;
+}
+
+/* Sends msg (taken in every case) and waits for the reply until deadline. */
+static int exchange(stdreg_client *c, nng_msg *msg, nng_msg **reply, struct stdreg_status *st)
+{
+	nng_time deadline = nng_clock() + c->timeout_ms;
+	nng_aio *aio = NULL;
+	nng_time now;
+	nng_ctx ctx;
+	char why[128];
+	int rv;
+
+	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
+		nng_msg_free(msg);
+		goto fail;
+	}
+	if ((rv = nng_ctx_set_ms(ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) != 0 ||
+	    (rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+		nng_msg_free(msg);
+		goto out;
+	}
+	nng_aio_set_timeout(aio, (nng_duration)c->timeout_ms);
+	nng_aio_set_msg(aio, msg);
+	nng_ctx_send(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0) {
+		nng_msg_free(msg); // a failed send leaves the message with the caller
+		goto out;
+	}
+	now = nng_clock();
+	nng_aio_set_timeout(aio, now >= deadline ? 1 : (nng_duration)(deadline - now));
+	nng_ctx_recv(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) == 0)
+		*reply = nng_aio_get_msg(aio);
+out:
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	if (rv == 0)
+		return STDREG_OK;
+fail:
+	if (rv == NNG_ETIMEDOUT)
+		return stdreg_status_set(st, STDREG_DEADLINE_EXCEEDED, true,
+		                         "no reply from %s within %u ms (deadline exceeded)",
+		                         c->url, c->timeout_ms);
+	nng_reason(rv, why, sizeof(why));
+	return stdreg_status_set(st,
+	                         code_of_nng(rv) == STDREG_INVALID_ARGUMENT ? STDREG_UNAVAILABLE
+	                                                                    : code_of_nng(rv),
+	                         true, "call to %s failed (%s)", c->url, why);
+}
+
+int stdreg_call(stdreg_client *c, const char *method, const ProtobufCMessage *req,
+                const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                struct stdreg_status *st)
+{
+	Stdreg__V1__Response *r = NULL;
+	ProtobufCMessage *payload = NULL;
+	nng_msg *msg = NULL, *reply = NULL;
+	uint64_t id = new_request_id();
+	int code;
+
+	stdreg_status_release(st);
+	if ((code = build_request(c, method, req, id, &msg, st)) != STDREG_OK)
+		return code;
+	if ((code = ensure_connected(c, st)) != STDREG_OK) {
+		nng_msg_free(msg);
+		return code;
+	}
+	if ((code = exchange(c, msg, &reply, st)) != STDREG_OK)
+		return code;
+	r = stdreg__v1__response__unpack(NULL, nng_msg_len(reply), nng_msg_body(reply));
+	if (r == NULL) {
+		code = stdreg_status_set(
+		        st, STDREG_INTERNAL, true,
+		        "cannot decode the reply from %s (not a stdreg.v1.Response)", c->url);
+		goto out;
+	}
+	if (r->request_id != id) {
+		code = stdreg_status_set(st, STDREG_INTERNAL, true,
+		                         "reply from %s answers another request (request_id %llu, "
+		                         "expected %llu)",
+		                         c->url, (unsigned long long)r->request_id,
+		                         (unsigned long long)id);
+		goto out;
+	}
+	if ((code = take_status(st, r)) != STDREG_OK)
+		goto out;
+	if (resp_desc != NULL) {
+		payload =
+		        protobuf_c_message_unpack(resp_desc, NULL, r->payload.len, r->payload.data);
+		if (payload == NULL) {
+			code = stdreg_status_set(st, STDREG_INTERNAL, true,
+			                         "cannot decode the %s reply (not a %s)", method,
+			                         resp_desc->name);
+			st->revision = r->revision;
+			goto out;
+		}
+	}
+	if (resp != NULL)
+		*resp = payload;
+	else if (payload != NULL)
+		protobuf_c_message_free_unpacked(payload, NULL);
+out:
+	if (r != NULL)
+		stdreg__v1__response__free_unpacked(r, NULL);
+	nng_msg_free(reply);
+	return code;
+}

@@ -1,0 +1,232 @@
+/*
+ * stdreg.h - libstdreg, the client library of the stdreg registry.
+ *
+ * A client holds one nng REQ socket dialled to a registryd endpoint. stdreg_call() sends one
+ * stdreg.v1.Request envelope and waits for its stdreg.v1.Response. Every call reports its
+ * outcome as a gRPC status code (enum stdreg_code): the codes the server returns, and the
+ * codes the client makes for what fails before a reply arrives (UNAVAILABLE, DEADLINE_EXCEEDED,
+ * INVALID_ARGUMENT for bad local input). That enum is the library's one error vocabulary; nng
+ * and protobuf-c codes never leave it.
+ *
+ * The JSON mapping (stdreg_json_*) converts any protobuf-c message to and from a jansson value
+ * using only the message descriptors: field names are the proto field names, enums are the
+ * lowercase value names without the enum's common prefix ("prioritised"), 64-bit integers are
+ * JSON numbers, repeated fields are arrays, bytes are base64 strings, zero/empty fields are
+ * omitted on output (except "id").
+ *
+ * Thread safety: a client may be used by several threads at once (each call runs on its own
+ * nng context). The JSON functions keep no state.
+ */
+#ifndef STDREG_STDREG_H
+#define STDREG_STDREG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+
+#define STDREG_DEFAULT_ENDPOINT   "tcp://127.0.0.1:7420"
+#define STDREG_DEFAULT_TIMEOUT_MS 10000u
+
+/* gRPC status codes, the numbers of the wire contract (stdreg.v1.Status.code). */
+enum stdreg_code {
+	STDREG_OK = 0,
+	STDREG_CANCELLED = 1,
+	STDREG_UNKNOWN = 2,
+	STDREG_INVALID_ARGUMENT = 3,
+	STDREG_DEADLINE_EXCEEDED = 4,
+	STDREG_NOT_FOUND = 5,
+	STDREG_ALREADY_EXISTS = 6,
+	STDREG_PERMISSION_DENIED = 7,
+	STDREG_RESOURCE_EXHAUSTED = 8,
+	STDREG_FAILED_PRECONDITION = 9,
+	STDREG_ABORTED = 10,
+	STDREG_OUT_OF_RANGE = 11,
+	STDREG_UNIMPLEMENTED = 12,
+	STDREG_INTERNAL = 13,
+	STDREG_UNAVAILABLE = 14,
+	STDREG_DATA_LOSS = 15,
+	STDREG_UNAUTHENTICATED = 16,
+};
+
+/* The lowercase name of a status code ("invalid argument"); "unknown" for numbers outside the
+ * table. Never NULL; the string is static. */
+const char *stdreg_code_name(int code);
+
+struct stdreg_violation {
+	char *field;
+	char *description;
+};
+
+/*
+ * The outcome of a call. Initialise with STDREG_STATUS_INIT (or zero it); every function that
+ * takes one first releases what it held, so one status can be reused across calls. The strings
+ * belong to the status until stdreg_status_release().
+ */
+struct stdreg_status {
+	int code;      /* enum stdreg_code */
+	char *message; /* "" when the server sent none; NULL only when out of memory */
+	struct stdreg_violation *violations;
+	size_t n_violations;
+	uint64_t revision; /* store revision of the reply; 0 when there was no reply */
+	bool local;        /* made by the client: no reply came (message says why) */
+};
+#define STDREG_STATUS_INIT \
+	{                  \
+		0          \
+	}
+
+/* Frees the message and violations and zeroes the status. */
+void stdreg_status_release(struct stdreg_status *st);
+
+/* ---- client ---------------------------------------------------------------------------- */
+
+typedef struct stdreg_client stdreg_client;
+
+struct stdreg_client_opts {
+	const char *token;   /* bearer token; NULL or "" = anonymous. Copied. */
+	uint32_t timeout_ms; /* budget of each call; 0 = STDREG_DEFAULT_TIMEOUT_MS */
+	size_t recv_max;     /* largest reply accepted; 0 = 256 MiB */
+};
+
+/*
+ * Opens a client for url (tcp://, ipc://, tls+tcp://, ...). The dial does not block: a server
+ * that is down is not an error here but on the first call, which then fails with UNAVAILABLE
+ * and the reason ("cannot connect to tcp://127.0.0.1:7420 (connection refused)"). REQ
+ * auto-resend is disabled so a write is never sent twice by the transport.
+ * o may be NULL for the defaults; st may be NULL.
+ * Returns STDREG_OK and sets *out, or:
+ *   STDREG_INVALID_ARGUMENT  the url is malformed or its scheme is not supported
+ *   STDREG_RESOURCE_EXHAUSTED out of memory
+ *   STDREG_UNAVAILABLE       nng could not set up the socket
+ */
+int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg_client_opts *o,
+                       struct stdreg_status *st);
+
+/* Closes the socket and frees the client; NULL is ignored. Calls in flight fail. */
+void stdreg_client_close(stdreg_client *c);
+
+/* The url the client was opened with; owned by the client. */
+const char *stdreg_client_url(const stdreg_client *c);
+
+/*
+ * Calls method ("GetArea" or "/stdreg.v1.Registry/GetArea") with req as payload and waits for
+ * the reply until the client's timeout. On STDREG_OK, *resp is the decoded reply payload (a
+ * resp_desc message, owned by the caller: free it with protobuf_c_message_free_unpacked(*resp,
+ * NULL)); on any other code *resp is not written. st (required) receives code, message,
+ * violations and revision; the return value is st->code.
+ * Codes made by the client:
+ *   STDREG_UNAVAILABLE        cannot connect, or the connection failed
+ *   STDREG_DEADLINE_EXCEEDED  no reply within the timeout
+ *   STDREG_INTERNAL           the reply is not a stdreg.v1.Response for this request, or its
+ *                             payload does not decode as resp_desc
+ *   STDREG_RESOURCE_EXHAUSTED out of memory
+ * and any code the server returns.
+ */
+int stdreg_call(stdreg_client *c, const char *method, const ProtobufCMessage *req,
+                const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                struct stdreg_status *st);
+
+/* ---- record kinds ---------------------------------------------------------------------- */
+
+/*
+ * What the generic record calls need to know about one kind of record. Methods that the kind
+ * does not have are NULL (assignments have no Put or Delete: the appointment workflow writes
+ * them).
+ */
+struct stdreg_kind {
+	const char *name; /* "area": the CLI noun and the bulk format's "kind" */
+	const ProtobufCMessageDescriptor *record;
+	const char *get_method;
+	const char *list_method;
+	const ProtobufCMessageDescriptor *list_response;
+	const char *list_field; /* repeated record field of list_response: "areas" */
+	const char *put_method;
+	const ProtobufCMessageDescriptor *put_request;
+	const char *put_field; /* record field of put_request: "area" */
+	const char *delete_method;
+};
+
+/* The kinds, in a fixed order, ending with a zeroed entry. */
+extern const struct stdreg_kind stdreg_kinds[];
+
+/* The kind called name ("area", "body", "agency", "item", "assignment"); NULL if none. */
+const struct stdreg_kind *stdreg_kind_find(const char *name);
+
+/* Gets record id. On STDREG_OK *rec is a kind->record message owned by the caller. */
+int stdreg_get(stdreg_client *c, const struct stdreg_kind *k, const char *id,
+               ProtobufCMessage **rec, struct stdreg_status *st);
+
+/*
+ * Gets one page of records. req is a stdreg.v1.ListRequest (Stdreg__V1__ListRequest). On
+ * STDREG_OK, *page is a kind->list_response message owned by the caller; read it with
+ * stdreg_list_records() and stdreg_list_next().
+ */
+int stdreg_list_page(stdreg_client *c, const struct stdreg_kind *k, const ProtobufCMessage *req,
+                     ProtobufCMessage **page, struct stdreg_status *st);
+
+/* The records of a page (owned by the page) and their count. */
+ProtobufCMessage **stdreg_list_records(const struct stdreg_kind *k, const ProtobufCMessage *page,
+                                       size_t *n);
+
+/* The page token of the next page; "" on the last page. Owned by the page. */
+const char *stdreg_list_next(const struct stdreg_kind *k, const ProtobufCMessage *page);
+
+struct stdreg_put_opts {
+	bool create_only;               /* ALREADY_EXISTS if the id exists */
+	uint64_t expected_mod_revision; /* 0 = unconditional; else ABORTED on mismatch */
+	const char *decision_ref;       /* NULL = none */
+};
+
+/*
+ * Creates or updates rec (a kind->record message; borrowed). On STDREG_OK *out is the stored
+ * record (meta filled in), owned by the caller; out may be NULL. STDREG_UNIMPLEMENTED if the
+ * kind has no Put.
+ */
+int stdreg_put(stdreg_client *c, const struct stdreg_kind *k, const ProtobufCMessage *rec,
+               const struct stdreg_put_opts *o, ProtobufCMessage **out, struct stdreg_status *st);
+
+/* Deletes record id. expected_mod_revision 0 = unconditional; decision_ref may be NULL.
+ * STDREG_UNIMPLEMENTED if the kind has no Delete. */
+int stdreg_delete(stdreg_client *c, const struct stdreg_kind *k, const char *id,
+                  uint64_t expected_mod_revision, const char *decision_ref,
+                  struct stdreg_status *st);
+
+/* ---- JSON mapping ---------------------------------------------------------------------- */
+
+/*
+ * The JSON object for m (see the top of this file for the mapping). Fields come in proto
+ * field-number order. Returns a new reference, or NULL when out of memory.
+ */
+json_t *stdreg_json_from_message(const ProtobufCMessage *m);
+
+/*
+ * Builds a d message from the JSON object j. Rejects, naming the field (with its path for
+ * nested fields: "meta.version", "areas[1].name"): unknown fields, values of the wrong JSON
+ * type, unknown enum names, negative values for unsigned fields and numbers out of the field's
+ * range. null stands for the field's default. On success returns 0 and *out is a new message
+ * owned by the caller (free it with protobuf_c_message_free_unpacked(*out, NULL)); on failure
+ * returns -1, writes one lowercase line to err ("unknown field 'nmae'") and leaves *out alone.
+ */
+int stdreg_json_to_message(const json_t *j, const ProtobufCMessageDescriptor *d,
+                           ProtobufCMessage **out, char *err, size_t errlen);
+
+/*
+ * Converts text given for field of d (a command-line flag, a CSV cell) to the JSON value the
+ * mapping expects for one element of that field: a number for integer fields, the short enum
+ * name for enums, true/false for bools ("true", "false", "yes", "no", "1", "0"), the string
+ * itself for strings. Same errors as stdreg_json_to_message(), without the field name
+ * ("expected a number"). Returns 0 and a new reference in *out, or -1.
+ */
+int stdreg_json_value_from_text(const ProtobufCMessageDescriptor *d, const char *field,
+                                const char *text, json_t **out, char *err, size_t errlen);
+
+/*
+ * Writes the short lowercase name of enum value v of e into buf ("prioritised"); returns buf,
+ * or NULL if v is not a value of e.
+ */
+const char *stdreg_enum_short_name(const ProtobufCEnumDescriptor *e, int v, char *buf, size_t len);
+
+#endif
