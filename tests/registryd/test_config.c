@@ -1,0 +1,133 @@
+/*
+ * test_config.c - the command line of registryd (registryd/config.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof(a)[0]) - 1)
+
+static enum config_result parse(struct config *c, int argc, char **argv)
+{
+	FILE *sink = fopen("/dev/null", "w");
+	enum config_result r;
+
+	assert_non_null(sink);
+	r = config_parse(c, argc, argv, sink, sink);
+	fclose(sink);
+	return r;
+}
+
+static void test_defaults(void **state)
+{
+	char *argv[] = { "registryd", NULL };
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGC(argv), argv), CONFIG_RUN);
+	assert_string_equal(c.data_dir, "./stdreg-data");
+	assert_int_equal(c.n_urls, 1);
+	assert_string_equal(c.urls[0], "tcp://127.0.0.1:7420");
+	assert_int_equal(c.max_message, 4194304);
+	assert_int_equal(c.contexts, 64);
+	assert_false(c.no_sync);
+}
+
+static void test_every_option(void **state)
+{
+	char *argv[] = { "registryd",
+		         "--data",
+		         "/tmp/d",
+		         "--listen",
+		         "tcp://127.0.0.1:0",
+		         "--listen=ipc:///tmp/r.sock",
+		         "--max-message",
+		         "65536",
+		         "--contexts",
+		         "8",
+		         "--no-sync",
+		         NULL };
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGC(argv), argv), CONFIG_RUN);
+	assert_string_equal(c.data_dir, "/tmp/d");
+	assert_int_equal(c.n_urls, 2);
+	assert_string_equal(c.urls[0], "tcp://127.0.0.1:0");
+	assert_string_equal(c.urls[1], "ipc:///tmp/r.sock");
+	assert_int_equal(c.max_message, 65536);
+	assert_int_equal(c.contexts, 8);
+	assert_true(c.no_sync);
+}
+
+static void test_usage_errors(void **state)
+{
+	static const char *const bad[][3] = {
+		{ "--contexts", "0", NULL },     { "--contexts", "4097", NULL },
+		{ "--contexts", "-1", NULL },    { "--contexts", "8x", NULL },
+		{ "--max-message", "12", NULL }, { "--frob", NULL, NULL },
+		{ "extra", NULL, NULL },         { "--data", "", NULL },
+		{ "--contexts", NULL, NULL },
+	};
+	struct config c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *argv[4] = { "registryd", (char *)bad[i][0], (char *)bad[i][1], NULL };
+		int argc = bad[i][1] != NULL ? 3 : 2;
+
+		assert_int_equal(parse(&c, argc, argv), CONFIG_USAGE);
+	}
+}
+
+static void test_help_and_version(void **state)
+{
+	char *help[] = { "registryd", "--help", NULL };
+	char *version[] = { "registryd", "--version", NULL };
+	char out[4096] = "";
+	struct config c;
+	FILE *f;
+
+	(void)state;
+	f = fmemopen(out, sizeof out, "w");
+	assert_non_null(f);
+	assert_int_equal(config_parse(&c, ARGC(version), version, f, f), CONFIG_EXIT);
+	fclose(f);
+	assert_string_equal(out, "registryd " STDREG_VERSION "\n");
+
+	f = fmemopen(out, sizeof out, "w");
+	assert_non_null(f);
+	assert_int_equal(config_parse(&c, ARGC(help), help, f, f), CONFIG_EXIT);
+	fclose(f);
+	// --help documents every flag and its default.
+	assert_non_null(strstr(out, "--data DIR"));
+	assert_non_null(strstr(out, "./stdreg-data"));
+	assert_non_null(strstr(out, "--listen URL"));
+	assert_non_null(strstr(out, "tcp://127.0.0.1:7420"));
+	assert_non_null(strstr(out, "--max-message BYTES"));
+	assert_non_null(strstr(out, "4194304"));
+	assert_non_null(strstr(out, "--contexts N"));
+	assert_non_null(strstr(out, "default 64"));
+	assert_non_null(strstr(out, "--no-sync"));
+	assert_non_null(strstr(out, "--version"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_option),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_help_and_version),
+	};
+
+	return cmocka_run_group_tests_name("registryd config", tests, NULL, NULL);
+}

@@ -1,0 +1,440 @@
+/*
+ * test_dispatch.c - the envelope checks of registryd/dispatch.c, one case per status code
+ * path, through dispatch_request() with no sockets. Each case has its own store.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "status.h"
+
+#include "stdreg/v1/records.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+
+#define GET_AREA "/stdreg.v1.Registry/GetArea"
+#define PUT_AREA "/stdreg.v1.Registry/PutArea"
+
+static Stdreg__V1__Response *get_area(struct fixture *f, const char *id, uint64_t request_id)
+{
+	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
+
+	g.id = (char *)id;
+	return fixture_call(f, GET_AREA, request_id, 0, &g.base);
+}
+
+static void test_garbage_is_invalid_argument(void **state)
+{
+	// Tag 0x0f is field 1 with wire type 7, which does not exist: no decoder accepts it.
+	static const uint8_t garbage[] = { 0x0f, 0xff, 0xfe, 'n', 'o', 't', ' ', 'p', 'b' };
+	Stdreg__V1__Response *r = fixture_call_raw(*state, garbage, sizeof garbage, 0);
+
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->message, "cannot decode request envelope");
+	assert_int_equal(r->request_id, 0);
+	assert_int_equal(r->payload.len, 0);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_truncated_envelope_is_invalid_argument(void **state)
+{
+	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__Response *r;
+	uint8_t *buf;
+	size_t len;
+
+	g.id = "ai";
+	buf = fixture_request(GET_AREA, 9, 0, &g.base, &len);
+	// Cut inside the payload field: its length now runs past the end.
+	r = fixture_call_raw(*state, buf, len - 2, 0);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(r->request_id, 0);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	free(buf);
+}
+
+static void test_unknown_method_is_unimplemented(void **state)
+{
+	Stdreg__V1__Response *r =
+	        fixture_call(*state, "/stdreg.v1.Registry/Frobnicate", 11, 0, NULL);
+
+	assert_int_equal(r->status->code, GRPC_UNIMPLEMENTED);
+	assert_int_equal(r->request_id, 11);
+	assert_non_null(strstr(r->status->message, "/stdreg.v1.Registry/Frobnicate"));
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_empty_message_is_unimplemented(void **state)
+{
+	// Zero bytes are a valid, empty Request: its method "" is not in the table.
+	Stdreg__V1__Response *r = fixture_call_raw(*state, (const uint8_t *)"", 0, 0);
+
+	assert_int_equal(r->status->code, GRPC_UNIMPLEMENTED);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_unknown_method_name_is_sanitised(void **state)
+{
+	// Invalid UTF-8 and a newline in the method must not reach the reply as they are.
+	Stdreg__V1__Response *r = fixture_call(*state, "/x/\xff\xfe\nbad", 12, 0, NULL);
+
+	assert_int_equal(r->status->code, GRPC_UNIMPLEMENTED);
+	assert_string_equal(r->status->message, "unknown method '/x/???bad'");
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_expired_deadline_is_deadline_exceeded(void **state)
+{
+	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__Response *r;
+	uint8_t *buf;
+	size_t len;
+
+	g.id = "ai";
+	buf = fixture_request(GET_AREA, 13, 1, &g.base, &len);
+	// Received ten seconds ago with a budget of 1 ms.
+	r = fixture_call_raw(*state, buf, len, dispatch_now_ns() - 10000000000ull);
+	assert_int_equal(r->status->code, GRPC_DEADLINE_EXCEEDED);
+	assert_int_equal(r->request_id, 13);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	free(buf);
+}
+
+static void test_expired_deadline_of_write(void **state)
+{
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+	Stdreg__V1__Response *r;
+	uint8_t *buf;
+	size_t len;
+
+	a.id = "ai";
+	a.name = "Artificial intelligence";
+	p.area = &a;
+	buf = fixture_request(PUT_AREA, 14, 1, &p.base, &len);
+	r = fixture_call_raw(*state, buf, len, dispatch_now_ns() - 10000000000ull);
+	assert_int_equal(r->status->code, GRPC_DEADLINE_EXCEEDED);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	free(buf);
+	r = get_area(*state, "ai", 15);
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_bad_payload_is_invalid_argument(void **state)
+{
+	Stdreg__V1__Request req = STDREG__V1__REQUEST__INIT;
+	static uint8_t bad[] = { 0x0f, 0x01 };
+	Stdreg__V1__Response *r;
+	uint8_t buf[128];
+	size_t len;
+
+	req.method = GET_AREA;
+	req.request_id = 16;
+	req.payload.data = bad;
+	req.payload.len = sizeof bad;
+	len = stdreg__v1__request__pack(&req, buf);
+	r = fixture_call_raw(*state, buf, len, 0);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(r->request_id, 16);
+	assert_non_null(strstr(r->status->message, "stdreg.v1.GetRequest"));
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_get_on_empty_store_is_not_found(void **state)
+{
+	Stdreg__V1__Response *r = get_area(*state, "ai", 17);
+
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	assert_string_equal(r->status->message, "area 'ai' not found");
+	assert_int_equal(r->request_id, 17);
+	assert_int_equal(r->payload.len, 0);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_get_without_id_is_invalid_argument(void **state)
+{
+	Stdreg__V1__Response *r = get_area(*state, "", 18);
+
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(r->status->n_violations, 1);
+	assert_string_equal(r->status->violations[0]->field, "id");
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static Stdreg__V1__Response *put_area(struct fixture *f, const char *id, bool create_only)
+{
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+
+	a.id = (char *)id;
+	a.name = "Artificial intelligence";
+	a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED;
+	a.rank = 1;
+	p.area = &a;
+	p.create_only = create_only;
+	p.decision_ref = "N2026/1";
+	return fixture_call(f, PUT_AREA, 20, 0, &p.base);
+}
+
+static void test_put_then_get(void **state)
+{
+	Stdreg__V1__Response *r = put_area(*state, "ai", true);
+	Stdreg__V1__Area *put, *got;
+	uint64_t rev;
+
+	assert_int_equal(r->status->code, GRPC_OK);
+	assert_int_equal(r->request_id, 20);
+	assert_true(r->revision > 0);
+	rev = r->revision;
+	put = stdreg__v1__area__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(put);
+	assert_string_equal(put->id, "ai");
+	assert_non_null(put->meta);
+	assert_int_equal(put->meta->version, 1);
+	assert_int_equal(put->meta->create_revision, rev);
+	assert_int_equal(put->meta->mod_revision, rev);
+	assert_string_equal(put->meta->updated_by, "anonymous");
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	r = get_area(*state, "ai", 21);
+	assert_int_equal(r->status->code, GRPC_OK);
+	assert_int_equal(r->request_id, 21);
+	assert_int_equal(r->revision, rev);
+	got = stdreg__v1__area__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(got);
+	assert_string_equal(got->name, "Artificial intelligence");
+	assert_int_equal(got->meta->version, 1);
+	assert_string_equal(got->meta->created_at, put->meta->created_at);
+	stdreg__v1__area__free_unpacked(got, NULL);
+	stdreg__v1__area__free_unpacked(put, NULL);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_put_create_only_twice_is_already_exists(void **state)
+{
+	Stdreg__V1__Response *r = put_area(*state, "ai", true);
+
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = put_area(*state, "ai", true);
+	assert_int_equal(r->status->code, GRPC_ALREADY_EXISTS);
+	assert_non_null(strstr(r->status->message, "'ai'"));
+	assert_int_equal(r->payload.len, 0);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_put_invalid_id_names_the_field(void **state)
+{
+	Stdreg__V1__Response *r = put_area(*state, "Not A Slug", false);
+
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(r->status->n_violations, 1);
+	assert_string_equal(r->status->violations[0]->field, "id");
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_put_without_record_is_invalid_argument(void **state)
+{
+	Stdreg__V1__PutWorkItemRequest p = STDREG__V1__PUT_WORK_ITEM_REQUEST__INIT;
+	Stdreg__V1__Response *r =
+	        fixture_call(*state, "/stdreg.v1.Registry/PutWorkItem", 22, 0, &p.base);
+
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(r->status->n_violations, 1);
+	assert_string_equal(r->status->violations[0]->field, "work_item");
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_delete(void **state)
+{
+	Stdreg__V1__DeleteRequest del = STDREG__V1__DELETE_REQUEST__INIT;
+	Stdreg__V1__Response *r = put_area(*state, "ai", false);
+
+	stdreg__v1__response__free_unpacked(r, NULL);
+	del.id = "ai";
+	r = fixture_call(*state, "/stdreg.v1.Registry/DeleteArea", 23, 0, &del.base);
+	assert_int_equal(r->status->code, GRPC_OK);
+	assert_true(r->revision > 0);
+	assert_int_equal(r->payload.len, 0); /* DeleteResponse is empty */
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	r = get_area(*state, "ai", 24);
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	r = fixture_call(*state, "/stdreg.v1.Registry/DeleteArea", 25, 0, &del.base);
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_list_pages(void **state)
+{
+	Stdreg__V1__ListRequest l = STDREG__V1__LIST_REQUEST__INIT;
+	Stdreg__V1__ListAreasResponse *page;
+	Stdreg__V1__Response *r;
+	static const char *const ids[] = { "ai", "cloud", "quantum" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		r = put_area(*state, ids[i], true);
+		assert_int_equal(r->status->code, GRPC_OK);
+		stdreg__v1__response__free_unpacked(r, NULL);
+	}
+	r = fixture_call(*state, "/stdreg.v1.Registry/ListAreas", 26, 0, &l.base);
+	assert_int_equal(r->status->code, GRPC_OK);
+	page = stdreg__v1__list_areas_response__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(page);
+	assert_int_equal(page->n_areas, 3);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(page->areas[i]->id, ids[i]);
+		assert_int_equal(page->areas[i]->meta->version, 1);
+	}
+	assert_string_equal(page->next_page_token, "");
+	stdreg__v1__list_areas_response__free_unpacked(page, NULL);
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	l.page_size = 2;
+	r = fixture_call(*state, "/stdreg.v1.Registry/ListAreas", 27, 0, &l.base);
+	assert_int_equal(r->status->code, GRPC_OK);
+	page = stdreg__v1__list_areas_response__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(page);
+	assert_int_equal(page->n_areas, 2);
+	assert_string_not_equal(page->next_page_token, "");
+	l.page_token = page->next_page_token;
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = fixture_call(*state, "/stdreg.v1.Registry/ListAreas", 28, 0, &l.base);
+	stdreg__v1__list_areas_response__free_unpacked(page, NULL);
+	assert_int_equal(r->status->code, GRPC_OK);
+	page = stdreg__v1__list_areas_response__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(page);
+	assert_int_equal(page->n_areas, 1);
+	assert_string_equal(page->areas[0]->id, "quantum");
+	assert_string_equal(page->next_page_token, "");
+	stdreg__v1__list_areas_response__free_unpacked(page, NULL);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_list_empty_store(void **state)
+{
+	Stdreg__V1__ListRequest l = STDREG__V1__LIST_REQUEST__INIT;
+	Stdreg__V1__Response *r =
+	        fixture_call(*state, "/stdreg.v1.Registry/ListWorkItems", 29, 0, &l.base);
+
+	assert_int_equal(r->status->code, GRPC_OK);
+	assert_int_equal(r->payload.len, 0);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_list_unknown_enum_is_invalid_argument(void **state)
+{
+	Stdreg__V1__ListRequest l = STDREG__V1__LIST_REQUEST__INIT;
+	Stdreg__V1__Response *r;
+
+	l.status = 42;
+	r = fixture_call(*state, "/stdreg.v1.Registry/ListWorkItems", 30, 0, &l.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->violations[0]->field, "status");
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	l.status = 0;
+	l.priority = -1;
+	r = fixture_call(*state, "/stdreg.v1.Registry/ListAreas", 31, 0, &l.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->violations[0]->field, "priority");
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_list_bad_page_token_is_invalid_argument(void **state)
+{
+	Stdreg__V1__ListRequest l = STDREG__V1__LIST_REQUEST__INIT;
+	Stdreg__V1__Response *r;
+
+	l.page_token = "!!not-a-token!!";
+	r = fixture_call(*state, "/stdreg.v1.Registry/ListAreas", 32, 0, &l.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_shutting_down_is_unavailable(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__Response *r;
+
+	dispatcher_shutdown(f->d);
+	r = get_area(f, "ai", 33);
+	assert_int_equal(r->status->code, GRPC_UNAVAILABLE);
+	assert_int_equal(r->request_id, 33);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = put_area(f, "ai", false);
+	assert_int_equal(r->status->code, GRPC_UNAVAILABLE);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_write_after_writer_stopped_is_unavailable(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__Response *r;
+
+	fixture_stop_writer(f);
+	r = put_area(f, "ai", false);
+	assert_int_equal(r->status->code, GRPC_UNAVAILABLE);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+/* Every row of the table is reached by name: an empty payload never gets UNIMPLEMENTED. */
+static void test_every_method_is_dispatched(void **state)
+{
+	Stdreg__V1__Response *r;
+	size_t i, j;
+
+	assert_int_equal(dispatch_method_count(), 18);
+	for (i = 0; i < dispatch_method_count(); i++) {
+		const char *name = dispatch_method_name(i);
+
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(name, dispatch_method_name(j));
+		r = fixture_call(*state, name, 100 + i, 0, NULL);
+		assert_int_not_equal(r->status->code, GRPC_UNIMPLEMENTED);
+		assert_int_equal(r->request_id, 100 + i);
+		stdreg__v1__response__free_unpacked(r, NULL);
+	}
+	assert_null(dispatch_method_name(dispatch_method_count()));
+}
+
+#define CASE(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		CASE(test_garbage_is_invalid_argument),
+		CASE(test_truncated_envelope_is_invalid_argument),
+		CASE(test_unknown_method_is_unimplemented),
+		CASE(test_empty_message_is_unimplemented),
+		CASE(test_unknown_method_name_is_sanitised),
+		CASE(test_expired_deadline_is_deadline_exceeded),
+		CASE(test_expired_deadline_of_write),
+		CASE(test_bad_payload_is_invalid_argument),
+		CASE(test_get_on_empty_store_is_not_found),
+		CASE(test_get_without_id_is_invalid_argument),
+		CASE(test_put_then_get),
+		CASE(test_put_create_only_twice_is_already_exists),
+		CASE(test_put_invalid_id_names_the_field),
+		CASE(test_put_without_record_is_invalid_argument),
+		CASE(test_delete),
+		CASE(test_list_pages),
+		CASE(test_list_empty_store),
+		CASE(test_list_unknown_enum_is_invalid_argument),
+		CASE(test_list_bad_page_token_is_invalid_argument),
+		CASE(test_shutting_down_is_unavailable),
+		CASE(test_write_after_writer_stopped_is_unavailable),
+		CASE(test_every_method_is_dispatched),
+	};
+
+	return cmocka_run_group_tests_name("registryd dispatch", tests, NULL, NULL);
+}

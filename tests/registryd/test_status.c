@@ -1,0 +1,163 @@
+/*
+ * test_status.c - registryd/status.c (the rg_err -> gRPC table, text sanitising) and the
+ * logfmt quoting of registryd/log.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "status.h"
+
+static void test_rg_to_grpc_table(void **state)
+{
+	static const struct {
+		int rg;
+		int grpc;
+	} cases[] = {
+		{ RG_OK, GRPC_OK },
+		{ RG_EINVAL, GRPC_INVALID_ARGUMENT },
+		{ RG_ENOENT, GRPC_NOT_FOUND },
+		{ RG_EEXIST, GRPC_ALREADY_EXISTS },
+		{ RG_ESTALE, GRPC_ABORTED },
+		{ RG_EPRECOND, GRPC_FAILED_PRECONDITION },
+		{ RG_ENOSPC, GRPC_RESOURCE_EXHAUSTED },
+		{ RG_ETIMEDOUT, GRPC_DEADLINE_EXCEEDED },
+		{ RG_ESHUTDOWN, GRPC_UNAVAILABLE },
+		{ RG_ENOMEM, GRPC_RESOURCE_EXHAUSTED },
+		{ RG_EIO, GRPC_INTERNAL },
+		{ RG_ECORRUPT, GRPC_INTERNAL },
+		{ RG_ESCHEMA, GRPC_FAILED_PRECONDITION },
+		{ RG_EINTERNAL, GRPC_INTERNAL },
+		{ -1, GRPC_INTERNAL },
+		{ RG_ERR_COUNT, GRPC_INTERNAL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(status_code_from_rg(cases[i].rg), cases[i].grpc);
+}
+
+static void test_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(status_name(GRPC_OK), "OK");
+	assert_string_equal(status_name(GRPC_UNAVAILABLE), "UNAVAILABLE");
+	assert_string_equal(status_name(GRPC_UNAUTHENTICATED), "UNAUTHENTICATED");
+	assert_string_equal(status_name(99), "UNKNOWN");
+	assert_string_equal(status_name(-3), "UNKNOWN");
+}
+
+static void test_status_from_store(void **state)
+{
+	struct store_error e = { .code = RG_EPRECOND, .field = "area_ids" };
+	struct status s;
+
+	(void)state;
+	strcpy(e.message, "area 'ai' is referenced by item 'iso-42001'");
+	status_from_store(&s, RG_EPRECOND, &e);
+	assert_int_equal(s.code, GRPC_FAILED_PRECONDITION);
+	assert_string_equal(s.message, "area 'ai' is referenced by item 'iso-42001'");
+	assert_string_equal(s.field, "area_ids");
+
+	status_from_store(&s, RG_EIO, NULL);
+	assert_int_equal(s.code, GRPC_INTERNAL);
+	assert_string_equal(s.message, rg_strerror(RG_EIO));
+	assert_string_equal(s.field, "");
+}
+
+static void test_copy_text_makes_utf8(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "omr\xc3\xa5"
+		  "de",
+		  "omr\xc3\xa5"
+		  "de" },                                         /* å stays */
+		{ "bad \xff\xfe end", "bad ?? end" },             /* not UTF-8 */
+		{ "cut \xc3", "cut ?" },                          /* truncated sequence */
+		{ "over \xc0\xaf", "over ??" },                   /* overlong '/' */
+		{ "surr \xed\xa0\x80", "surr ???" },              /* UTF-16 surrogate */
+		{ "ctl\n\t\x7f", "ctl???" },                      /* control bytes */
+		{ "4b \xf0\x9f\x98\x80", "4b \xf0\x9f\x98\x80" }, /* emoji */
+	};
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		status_copy_text(buf, sizeof buf, cases[i].in);
+		assert_string_equal(buf, cases[i].out);
+	}
+	// Truncation never splits a character: "å" (2 bytes) does not fit in the last byte.
+	status_copy_text(buf, 4, "ab\xc3\xa5");
+	assert_string_equal(buf, "ab");
+}
+
+static void test_status_set_truncates(void **state)
+{
+	char big[1000];
+	struct status s;
+
+	(void)state;
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	status_set(&s, GRPC_INVALID_ARGUMENT, "id '%s'", big);
+	assert_int_equal(s.code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(strlen(s.message), STATUS_MESSAGE_MAX - 1);
+}
+
+static void test_logfmt_quoting(void **state)
+{
+	static const struct {
+		const char *value;
+		const char *out;
+	} cases[] = {
+		{ "/stdreg.v1.Registry/GetArea", "k=/stdreg.v1.Registry/GetArea" },
+		{ "", "k=\"\"" },
+		{ "area 'ai' not found", "k=\"area 'ai' not found\"" },
+		{ "a=b", "k=\"a=b\"" },
+		{ "say \"hi\"\\", "k=\"say \\\"hi\\\"\\\\\"" },
+		{ "two\nlines", "k=\"two\\nlines\"" },
+		{ "bell\a", "k=\"bell\\x07\"" },
+	};
+	char buf[128];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		len = 0;
+		buf[0] = '\0';
+		log_append_kv(buf, sizeof buf, &len, "k", cases[i].value);
+		assert_string_equal(buf, cases[i].out);
+		assert_int_equal(len, strlen(buf));
+	}
+	// Truncated quoted values still end in a quote.
+	len = 0;
+	buf[0] = '\0';
+	log_append_kv(buf, 12, &len, "k", "a long value with spaces");
+	assert_int_equal(strlen(buf), 11);
+	assert_int_equal(buf[10], '"');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rg_to_grpc_table),
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_status_from_store),
+		cmocka_unit_test(test_copy_text_makes_utf8),
+		cmocka_unit_test(test_status_set_truncates),
+		cmocka_unit_test(test_logfmt_quoting),
+	};
+
+	return cmocka_run_group_tests_name("registryd status", tests, NULL, NULL);
+}
