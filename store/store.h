@@ -218,6 +218,69 @@ void store_writer_get_stats(store_writer *w, struct store_writer_stats *s);
 int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg,
 		     uint64_t *revision);
 
+/* --- appointments (appoint.c) -------------------------------------------------------
+ * Appointments are assignment records that are never rewritten: assign creates one,
+ * unassign ends one (sets valid_to), transfer ends the current lead and starts the next in
+ * the same transaction. Dates are YYYY-MM-DD; NULL or "" means today (UTC, from who->now).
+ * On success *out (if out is not NULL) is the assignment written, for the caller to free
+ * with protobuf_c_message_free_unpacked(..., NULL).
+ */
+
+/* Errors: RG_EINVAL (role, date, missing decision_ref), RG_ENOENT (area or agency),
+ * RG_EPRECOND (a current lead exists: use transfer; the agency already holds one),
+ * RG_EEXIST (the same appointment exists), RG_ENOSPC, RG_EIO. */
+int store_assign(store_txn *t, const char *area_id, const char *agency_id, int role,
+		 const char *decision_ref, const char *valid_from, const char *note,
+		 const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
+
+/* Ends the current assignment of agency_id in area_id (of the given role; 0 = any).
+ * Errors: RG_EINVAL, RG_ENOENT (no such current assignment), RG_ENOSPC, RG_EIO. */
+int store_unassign(store_txn *t, const char *area_id, const char *agency_id, int role,
+		   const char *decision_ref, const char *valid_to, const struct store_actor *who,
+		   ProtobufCMessage **out, struct store_error *err);
+
+/* Ends the lead of from_agency and starts to_agency as lead on valid_from; a supporting
+ * assignment of to_agency in the area ends the same day. *ended and *started as *out above.
+ * Errors: RG_EINVAL, RG_ENOENT, RG_EPRECOND (from_agency is not the current lead). */
+int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
+		   const char *to_agency, const char *decision_ref, const char *valid_from,
+		   const char *note, const struct store_actor *who, ProtobufCMessage **ended,
+		   ProtobufCMessage **started, struct store_error *err);
+
+/* Moves a work item to a new stage. *out and *out_len as store_put.
+ * Errors: as store_put, and RG_ENOENT. */
+int store_set_stage(store_txn *t, const char *item_id, const char *stage,
+		    uint64_t expected_mod_revision, const struct store_actor *who, uint8_t **out,
+		    size_t *out_len, struct store_error *err);
+
+/* --- questions (queries.c) ----------------------------------------------------------
+ * Each builds its response message (registry.proto) in *out, for the caller to free with
+ * protobuf_c_message_free_unpacked(..., NULL). today: YYYY-MM-DD or NULL for today (UTC).
+ */
+
+/* The areas agency_id currently leads or supports, with its items by stage. RG_ENOENT. */
+int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
+	       struct store_error *err);
+/* Prioritised areas with no lead on today, most important first. */
+int store_gaps(store_txn *t, const char *today, ProtobufCMessage **out, struct store_error *err);
+/* Lead and supporting agencies of area_id on date. RG_ENOENT, RG_EINVAL (date). */
+int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMessage **out,
+		struct store_error *err);
+/* Every change to one record, oldest first. RG_ENOENT when it never existed. */
+int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMessage **out,
+		  struct store_error *err);
+/* Coverage, load per agency, items per status, overdue items, recent stage changes. */
+int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessage **out,
+		 struct store_error *err);
+/* Changes after since_revision (whole revisions), filtered by kinds/ids, at most about
+ * max_events. next_revision in the response is the revision to ask from next time. */
+int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
+		char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
+		struct store_error *err);
+
+/* Today's date in UTC (or of now, if non-zero) as YYYY-MM-DD. */
+void store_today(time_t now, char out[11]);
+
 /* --- validation helpers (also used by the client for early errors) ------------------ */
 
 /* True if id is a slug: [a-z0-9][a-z0-9._-]{0,63}. */

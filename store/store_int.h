@@ -89,6 +89,11 @@ bool record_exists(store_txn *t, enum store_kind k, const char *id);
 int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
 			    char out[STORE_ID_MAX + 1]);
 
+/* Calls fn for every assignment referring to tag+target_id ('a' area, 'g' agency), decoded;
+ * the message dies when fn returns; fn returns non-zero to stop (appoint.c). */
+int each_assignment_of(store_txn *t, char tag, const char *target_id,
+		       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg);
+
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 

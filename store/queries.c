@@ -1,0 +1,676 @@
+/*
+ * queries.c - the questions the registry answers: mine, gaps, as-of, history, report, watch.
+ *
+ * "Who led area X on day D" is answered from the validity of the appointments
+ * (valid_from <= D < valid_to), never from logs; history and watch read the changelog.
+ * Responses are built from malloc'd parts, so protobuf_c_message_free_unpacked frees them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stdreg/v1/registry.pb-c.h"
+#include "store_int.h"
+
+static bool empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+/* Appends one pointer to a protobuf-c repeated field (array + count). */
+static bool push(void ***arr, size_t *n, void *item)
+{
+	void **grown = realloc(*arr, (*n + 1) * sizeof(void *));
+
+	if (grown == NULL)
+		return false;
+	grown[(*n)++] = item;
+	*arr = grown;
+	return true;
+}
+#define PUSH(arr, n, item) push((void ***)&(arr), &(n), (item))
+
+static void *unpack_record(enum store_kind k, const void *val, size_t len)
+{
+	return protobuf_c_message_unpack(store_kind_descriptor(k), NULL, len, val);
+}
+
+static void *get_record(store_txn *t, enum store_kind k, const char *id)
+{
+	const void *val;
+	size_t len;
+
+	if (store_get(t, k, id, &val, &len) != RG_OK)
+		return NULL;
+	return unpack_record(k, val, len);
+}
+
+static int resolve_today(const char *today, char out[11], struct store_error *err)
+{
+	if (empty(today)) {
+		store_today(0, out);
+		return RG_OK;
+	}
+	if (!store_valid_date(today))
+		return store_fail(err, RG_EINVAL, "today", "'%s' is not a calendar date (YYYY-MM-DD)",
+				  today);
+	snprintf(out, 11, "%s", today);
+	return RG_OK;
+}
+
+static long days_between(const char *from, const char *to)
+{
+	struct tm a = { 0 }, b = { 0 };
+
+	if (sscanf(from, "%d-%d-%d", &a.tm_year, &a.tm_mon, &a.tm_mday) != 3 ||
+	    sscanf(to, "%d-%d-%d", &b.tm_year, &b.tm_mon, &b.tm_mday) != 3)
+		return 0;
+	a.tm_year -= 1900, b.tm_year -= 1900;
+	a.tm_mon -= 1, b.tm_mon -= 1;
+	return (long)((timegm(&b) - timegm(&a)) / 86400);
+}
+
+/* Holds the appointment on date? (valid_from <= date < valid_to) */
+static bool holds_on(const Stdreg__V1__Assignment *a, const char *date)
+{
+	return strcmp(a->valid_from, date) <= 0 && (empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
+}
+
+static Stdreg__V1__Assignment *copy_assignment(const Stdreg__V1__Assignment *a)
+{
+	size_t len = stdreg__v1__assignment__get_packed_size(a);
+	uint8_t *buf = malloc(len ? len : 1);
+	Stdreg__V1__Assignment *c;
+
+	if (buf == NULL)
+		return NULL;
+	stdreg__v1__assignment__pack(a, buf);
+	c = stdreg__v1__assignment__unpack(NULL, len, buf);
+	free(buf);
+	return c;
+}
+
+/* --- as-of ------------------------------------------------------------------------- */
+
+struct as_of_ctx {
+	const char *date;
+	Stdreg__V1__AsOfResponse *r;
+	bool oom;
+};
+
+static int as_of_fn(Stdreg__V1__Assignment *a, void *arg)
+{
+	struct as_of_ctx *c = arg;
+	Stdreg__V1__Assignment *copy;
+
+	if (!holds_on(a, c->date))
+		return 0;
+	copy = copy_assignment(a);
+	if (copy == NULL) {
+		c->oom = true;
+		return 1;
+	}
+	if (a->role == STDREG__V1__ROLE__ROLE_LEAD && c->r->lead == NULL)
+		c->r->lead = copy;
+	else if (!PUSH(c->r->supporting, c->r->n_supporting, copy)) {
+		stdreg__v1__assignment__free_unpacked(copy, NULL);
+		c->oom = true;
+		return 1;
+	}
+	return 0;
+}
+
+int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMessage **out,
+		struct store_error *err)
+{
+	Stdreg__V1__AsOfResponse *r;
+	int rc;
+
+	if (empty(area_id) || !record_exists(t, STORE_AREA, area_id))
+		return store_fail(err, empty(area_id) ? RG_EINVAL : RG_ENOENT, "area_id",
+				  "area '%s' not found", area_id ? area_id : "");
+	if (!store_valid_date(date))
+		return store_fail(err, RG_EINVAL, "date", "'%s' is not a calendar date (YYYY-MM-DD)",
+				  date ? date : "");
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__as_of_response__init(r);
+	r->area_id = strdup(area_id);
+	r->date = strdup(date);
+	struct as_of_ctx c = { date, r, false };
+	rc = each_assignment_of(t, 'a', area_id, as_of_fn, &c);
+	if (rc == RG_OK && (c.oom || !r->area_id || !r->date))
+		rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	if (rc != RG_OK) {
+		stdreg__v1__as_of_response__free_unpacked(r, NULL);
+		return rc;
+	}
+	*out = &r->base;
+	return RG_OK;
+}
+
+/* --- gaps -------------------------------------------------------------------------- */
+
+struct lead_ctx {
+	const char *date;
+	bool has_lead;
+	char last_end[11];
+	char last_agency[STORE_ID_MAX + 1];
+};
+
+static int lead_fn(Stdreg__V1__Assignment *a, void *arg)
+{
+	struct lead_ctx *c = arg;
+
+	if (a->role != STDREG__V1__ROLE__ROLE_LEAD)
+		return 0;
+	if (holds_on(a, c->date)) {
+		c->has_lead = true;
+		return 1;
+	}
+	/* The latest lead that ended on or before the date. */
+	if (!empty(a->valid_to) && strcmp(a->valid_to, c->date) <= 0 &&
+	    strcmp(a->valid_to, c->last_end) > 0) {
+		snprintf(c->last_end, sizeof(c->last_end), "%s", a->valid_to);
+		snprintf(c->last_agency, sizeof(c->last_agency), "%s", a->agency_id);
+	}
+	return 0;
+}
+
+static int cmp_gap(const void *pa, const void *pb)
+{
+	const Stdreg__V1__Gap *a = *(Stdreg__V1__Gap *const *)pa, *b = *(Stdreg__V1__Gap *const *)pb;
+	uint32_t ra = a->area->rank ? a->area->rank : UINT32_MAX;
+	uint32_t rb = b->area->rank ? b->area->rank : UINT32_MAX;
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return strcmp(a->area->id, b->area->id);
+}
+
+int store_gaps(store_txn *t, const char *today_in, ProtobufCMessage **out, struct store_error *err)
+{
+	Stdreg__V1__GapsResponse *r;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char today[11];
+	int rc = resolve_today(today_in, today, err);
+
+	if (rc != RG_OK)
+		return rc;
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__gaps_response__init(r);
+	rc = mdb_cursor_open(t->txn, t->st->records[STORE_AREA], &cur);
+	if (rc != 0) {
+		free(r);
+		return store_mdb_err(t, rc, err);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Stdreg__V1__Area *a = unpack_record(STORE_AREA, v.mv_data, v.mv_size);
+		if (a == NULL) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (a->priority != STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED) {
+			stdreg__v1__area__free_unpacked(a, NULL);
+			continue;
+		}
+		r->prioritised++;
+		struct lead_ctx c = { .date = today };
+		int erc = each_assignment_of(t, 'a', a->id, lead_fn, &c);
+		if (erc != RG_OK || c.has_lead) {
+			stdreg__v1__area__free_unpacked(a, NULL);
+			if (erc != RG_OK) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			continue;
+		}
+		Stdreg__V1__Gap *g = malloc(sizeof(*g));
+		if (g == NULL) {
+			stdreg__v1__area__free_unpacked(a, NULL);
+			rc = ENOMEM;
+			break;
+		}
+		stdreg__v1__gap__init(g);
+		g->area = a;
+		char since[11] = "";
+		if (c.last_end[0])
+			snprintf(since, sizeof(since), "%s", c.last_end);
+		else if (a->meta && a->meta->created_at && strlen(a->meta->created_at) >= 10)
+			snprintf(since, sizeof(since), "%.10s", a->meta->created_at);
+		g->without_lead_since = strdup(since);
+		g->last_lead_agency_id = strdup(c.last_agency);
+		long d = since[0] ? days_between(since, today) : 0;
+		g->days_without_lead = d > 0 ? (uint32_t)d : 0;
+		if (!PUSH(r->gaps, r->n_gaps, g)) {
+			stdreg__v1__gap__free_unpacked(g, NULL);
+			rc = ENOMEM;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND) {
+		stdreg__v1__gaps_response__free_unpacked(r, NULL);
+		return store_mdb_err(t, rc, err);
+	}
+	if (r->n_gaps > 1)
+		qsort(r->gaps, r->n_gaps, sizeof(r->gaps[0]), cmp_gap);
+	*out = &r->base;
+	return RG_OK;
+}
+
+/* --- mine -------------------------------------------------------------------------- */
+
+static const struct {
+	char stage[3];
+	const char *name;
+} stage_names[] = {
+	{ "00", "preliminary" }, { "10", "proposal" },	  { "20", "preparatory" },
+	{ "30", "committee" },	 { "40", "enquiry" },	  { "50", "approval" },
+	{ "60", "publication" }, { "90", "review" },	  { "95", "withdrawal" },
+};
+
+static const char *stage_name(const char *two)
+{
+	for (size_t i = 0; i < sizeof(stage_names) / sizeof(stage_names[0]); i++)
+		if (strcmp(stage_names[i].stage, two) == 0)
+			return stage_names[i].name;
+	return "other";
+}
+
+struct items_fn_ctx {
+	store_txn *t;
+	int (*fn)(Stdreg__V1__WorkItem *w, void *arg); /* returns 1 if it kept w */
+	void *arg;
+};
+
+/* Calls fn for every work item of area_id, decoded; fn owns w when it returns 1. */
+static int each_item_of(store_txn *t, const char *area_id,
+			int (*fn)(Stdreg__V1__WorkItem *w, void *arg), void *arg)
+{
+	char kbuf[STORE_ID_MAX + 2];
+	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v = { 1, "i" };
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->st->refs, &c);
+
+	if (rc != 0)
+		return store_mdb_err(t, rc, NULL);
+	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
+	while (rc == 0 && ((const char *)v.mv_data)[0] == 'i') {
+		MDB_val key = { v.mv_size - 1, (char *)v.mv_data + 1 }, val;
+		if (mdb_get(t->txn, t->st->records[STORE_ITEM], &key, &val) == 0) {
+			Stdreg__V1__WorkItem *w = unpack_record(STORE_ITEM, val.mv_data, val.mv_size);
+			if (w == NULL) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			if (fn(w, arg) == 0)
+				stdreg__v1__work_item__free_unpacked(w, NULL);
+		}
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
+}
+
+static int group_item_fn(Stdreg__V1__WorkItem *w, void *arg)
+{
+	Stdreg__V1__MineArea *ma = arg;
+	char two[3] = "";
+	bool iso = empty(w->stage_scheme) || strcmp(w->stage_scheme, "iso") == 0;
+
+	if (iso && w->stage && strlen(w->stage) >= 2)
+		snprintf(two, sizeof(two), "%.2s", w->stage);
+	else
+		snprintf(two, sizeof(two), "%s", "");
+	const char *key = two[0] ? two : "other";
+	Stdreg__V1__StageGroup *g = NULL;
+	for (size_t i = 0; i < ma->n_stages; i++)
+		if (strcmp(ma->stages[i]->stage, key) == 0)
+			g = ma->stages[i];
+	if (g == NULL) {
+		g = malloc(sizeof(*g));
+		if (g == NULL)
+			return 0;
+		stdreg__v1__stage_group__init(g);
+		g->stage = strdup(key);
+		g->name = strdup(two[0] ? stage_name(two) : "other");
+		if (!PUSH(ma->stages, ma->n_stages, g)) {
+			stdreg__v1__stage_group__free_unpacked(g, NULL);
+			return 0;
+		}
+	}
+	return PUSH(g->work_items, g->n_work_items, w) ? 1 : 0;
+}
+
+static int cmp_group(const void *pa, const void *pb)
+{
+	const Stdreg__V1__StageGroup *a = *(Stdreg__V1__StageGroup *const *)pa;
+	const Stdreg__V1__StageGroup *b = *(Stdreg__V1__StageGroup *const *)pb;
+
+	return strcmp(a->stage, b->stage);
+}
+
+struct mine_ctx {
+	store_txn *t;
+	char today[11];
+	Stdreg__V1__MineResponse *r;
+	int rc;
+};
+
+static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
+{
+	struct mine_ctx *c = arg;
+	Stdreg__V1__MineArea *ma;
+
+	if (!empty(a->valid_to) && strcmp(a->valid_to, c->today) <= 0)
+		return 0; /* ended */
+	ma = malloc(sizeof(*ma));
+	if (ma == NULL) {
+		c->rc = RG_ENOMEM;
+		return 1;
+	}
+	stdreg__v1__mine_area__init(ma);
+	ma->assignment = copy_assignment(a);
+	ma->area = get_record(c->t, STORE_AREA, a->area_id);
+	if (ma->assignment == NULL || ma->area == NULL ||
+	    !PUSH(c->r->areas, c->r->n_areas, ma)) {
+		stdreg__v1__mine_area__free_unpacked(ma, NULL);
+		c->rc = RG_ENOMEM;
+		return 1;
+	}
+	c->rc = each_item_of(c->t, a->area_id, group_item_fn, ma);
+	if (ma->n_stages > 1)
+		qsort(ma->stages, ma->n_stages, sizeof(ma->stages[0]), cmp_group);
+	return c->rc != RG_OK;
+}
+
+int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
+	       struct store_error *err)
+{
+	Stdreg__V1__MineResponse *r;
+	struct mine_ctx c = { .t = t };
+	int rc;
+
+	if (empty(agency_id))
+		return store_fail(err, RG_EINVAL, "agency_id", "an agency id is required");
+	if (!record_exists(t, STORE_AGENCY, agency_id))
+		return store_fail(err, RG_ENOENT, "agency_id", "agency '%s' not found", agency_id);
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__mine_response__init(r);
+	r->agency_id = strdup(agency_id);
+	store_today(0, c.today);
+	c.r = r;
+	rc = each_assignment_of(t, 'g', agency_id, mine_fn, &c);
+	if (rc == RG_OK)
+		rc = c.rc;
+	if (rc == RG_OK && r->agency_id == NULL)
+		rc = RG_ENOMEM;
+	if (rc != RG_OK) {
+		stdreg__v1__mine_response__free_unpacked(r, NULL);
+		return store_fail(err, rc, NULL, "cannot gather the areas of agency '%s'", agency_id);
+	}
+	*out = &r->base;
+	return RG_OK;
+}
+
+/* --- history ----------------------------------------------------------------------- */
+
+/* The text of one field of a record, for "old -> new" (malloc'd; NULL on no memory). */
+static char *field_text(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const char *base = (const char *)m + f->offset;
+	char buf[64];
+
+	if (m == NULL)
+		return strdup("");
+	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		size_t n = *(const size_t *)((const char *)m + f->quantifier_offset), len = 1;
+		char **v = *(char **const *)base;
+		if (f->type != PROTOBUF_C_TYPE_STRING)
+			return strdup("");
+		for (size_t i = 0; i < n; i++)
+			len += strlen(v[i]) + 1;
+		char *s = malloc(len), *p = s;
+		if (s == NULL)
+			return NULL;
+		*s = '\0';
+		for (size_t i = 0; i < n; i++)
+			p += sprintf(p, "%s%s", i ? "," : "", v[i]);
+		return s;
+	}
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		return strdup(*(char *const *)base ? *(char *const *)base : "");
+	case PROTOBUF_C_TYPE_UINT32:
+		snprintf(buf, sizeof(buf), "%u", *(const uint32_t *)base);
+		break;
+	case PROTOBUF_C_TYPE_UINT64:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)*(const uint64_t *)base);
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		snprintf(buf, sizeof(buf), "%s", *(const protobuf_c_boolean *)base ? "true" : "false");
+		break;
+	case PROTOBUF_C_TYPE_ENUM: {
+		const ProtobufCEnumDescriptor *ed = f->descriptor;
+		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(ed, *(const int *)base);
+		const char *name = ev ? ev->name : "";
+		size_t plen = strlen(ed->values[0].name) - strlen("UNSPECIFIED");
+		snprintf(buf, sizeof(buf), "%s", strlen(name) > plen ? name + plen : name);
+		for (char *c = buf; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + 32);
+		if (ev && ev->value == 0)
+			buf[0] = '\0';
+		break;
+	}
+	default:
+		buf[0] = '\0';
+	}
+	return strdup(buf);
+}
+
+static int diff_fields(Stdreg__V1__HistoryEntry *e, const ProtobufCMessageDescriptor *d,
+		       const ProtobufCMessage *before, const ProtobufCMessage *after)
+{
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_BYTES)
+			continue; /* meta: bookkeeping, shown as revision/time/principal instead */
+		char *o = before ? field_text(before, f) : strdup("");
+		char *n = after ? field_text(after, f) : strdup("");
+		if (o == NULL || n == NULL || strcmp(o, n) == 0) {
+			bool oom = o == NULL || n == NULL;
+			free(o);
+			free(n);
+			if (oom)
+				return RG_ENOMEM;
+			continue;
+		}
+		Stdreg__V1__FieldChange *fc = malloc(sizeof(*fc));
+		if (fc == NULL) {
+			free(o);
+			free(n);
+			return RG_ENOMEM;
+		}
+		stdreg__v1__field_change__init(fc);
+		fc->field = strdup(f->name);
+		fc->old_value = o;
+		fc->new_value = n;
+		if (fc->field == NULL || !PUSH(e->changes, e->n_changes, fc)) {
+			stdreg__v1__field_change__free_unpacked(fc, NULL);
+			return RG_ENOMEM;
+		}
+	}
+	return RG_OK;
+}
+
+static int read_change(store_txn *t, const MDB_val *key, Stdreg__V1__Change **out)
+{
+	MDB_val v;
+	int rc = mdb_get(t->txn, t->st->changelog, (MDB_val *)key, &v);
+
+	if (rc != 0)
+		return store_mdb_err(t, rc, NULL);
+	*out = stdreg__v1__change__unpack(NULL, v.mv_size, v.mv_data);
+	return *out ? RG_OK : RG_ECORRUPT;
+}
+
+int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMessage **out,
+		  struct store_error *err)
+{
+	const struct kind_info *ki = kind_get(k);
+	char kbuf[STORE_ID_MAX + 2];
+	Stdreg__V1__HistoryResponse *r;
+	MDB_cursor *c;
+	MDB_val key, v;
+	int rc;
+
+	if (ki == NULL)
+		return store_fail(err, RG_EINVAL, "kind", "unknown kind");
+	if (empty(id) || strlen(id) > STORE_ID_MAX)
+		return store_fail(err, RG_EINVAL, "id", "a valid id is required");
+	key.mv_size = index_key(kbuf, ki->tag, id);
+	key.mv_data = kbuf;
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__history_response__init(r);
+	r->kind = (Stdreg__V1__Kind)k;
+	r->id = strdup(id);
+	rc = mdb_cursor_open(t->txn, t->st->history, &c);
+	if (rc != 0) {
+		stdreg__v1__history_response__free_unpacked(r, NULL);
+		return store_mdb_err(t, rc, err);
+	}
+	for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_KEY); rc == 0;
+	     rc = mdb_cursor_get(c, &key, &v, MDB_NEXT_DUP)) {
+		Stdreg__V1__Change *ch = NULL;
+		int code = read_change(t, &v, &ch);
+		if (code != RG_OK) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		ProtobufCMessage *before =
+			ch->before.len ? unpack_record(k, ch->before.data, ch->before.len) : NULL;
+		ProtobufCMessage *after =
+			ch->after.len ? unpack_record(k, ch->after.data, ch->after.len) : NULL;
+		Stdreg__V1__HistoryEntry *e = malloc(sizeof(*e));
+		if (e) {
+			stdreg__v1__history_entry__init(e);
+			e->revision = ch->revision;
+			e->time = strdup(ch->time);
+			e->principal = strdup(ch->principal);
+			e->decision_ref = strdup(ch->decision_ref);
+			e->op = ch->op;
+			code = diff_fields(e, ki->desc, before, after);
+			if (code != RG_OK || !PUSH(r->entries, r->n_entries, e)) {
+				stdreg__v1__history_entry__free_unpacked(e, NULL);
+				e = NULL;
+			}
+		}
+		if (before)
+			protobuf_c_message_free_unpacked(before, NULL);
+		if (after)
+			protobuf_c_message_free_unpacked(after, NULL);
+		stdreg__v1__change__free_unpacked(ch, NULL);
+		if (e == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND || r->n_entries == 0) {
+		stdreg__v1__history_response__free_unpacked(r, NULL);
+		if (rc == MDB_NOTFOUND)
+			return store_fail(err, RG_ENOENT, "id", "%s '%s' has no history", ki->name, id);
+		return store_mdb_err(t, rc, err);
+	}
+	*out = &r->base;
+	return RG_OK;
+}
+
+/* --- watch ------------------------------------------------------------------------- */
+
+static bool wanted(const Stdreg__V1__Change *ch, const int *kinds, size_t nkinds,
+		   char *const *ids, size_t nids)
+{
+	bool ok = nkinds == 0;
+
+	for (size_t i = 0; !ok && i < nkinds; i++)
+		ok = (int)ch->kind == kinds[i];
+	if (!ok)
+		return false;
+	if (nids == 0)
+		return true;
+	for (size_t i = 0; i < nids; i++)
+		if (strcmp(ch->id, ids[i]) == 0)
+			return true;
+	return false;
+}
+
+int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
+		char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
+		struct store_error *err)
+{
+	Stdreg__V1__WatchResponse *r;
+	uint8_t start[12] = { 0 };
+	MDB_cursor *c;
+	MDB_val k = { 12, start }, v;
+	uint64_t from = since_revision + 1, last_included = 0;
+	int rc;
+
+	if (max_events == 0 || max_events > 1000)
+		max_events = 1000;
+	for (int i = 0; i < 8; i++)
+		start[i] = (uint8_t)(from >> (56 - 8 * i));
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__watch_response__init(r);
+	r->next_revision = t->revision > since_revision ? t->revision : since_revision;
+	rc = mdb_cursor_open(t->txn, t->st->changelog, &c);
+	if (rc != 0) {
+		free(r);
+		return store_mdb_err(t, rc, err);
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, v.mv_size, v.mv_data);
+		if (ch == NULL) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		/* Stop only between revisions, so the next call loses nothing. */
+		if (r->n_changes >= max_events && ch->revision != last_included) {
+			r->next_revision = last_included;
+			stdreg__v1__change__free_unpacked(ch, NULL);
+			break;
+		}
+		if (!wanted(ch, kinds, nkinds, ids, nids)) {
+			stdreg__v1__change__free_unpacked(ch, NULL);
+			continue;
+		}
+		last_included = ch->revision;
+		if (!PUSH(r->changes, r->n_changes, ch)) {
+			stdreg__v1__change__free_unpacked(ch, NULL);
+			rc = ENOMEM;
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		stdreg__v1__watch_response__free_unpacked(r, NULL);
+		return store_mdb_err(t, rc, err);
+	}
+	*out = &r->base;
+	return RG_OK;
+}
