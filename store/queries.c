@@ -424,93 +424,40 @@ int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
 
 /* --- history ----------------------------------------------------------------------- */
 
-/* The text of one field of a record, for "old -> new" (malloc'd; NULL on no memory). */
-static char *field_text(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	const char *base = (const char *)m + f->offset;
-	char buf[64];
+/* One FieldChange per field that differs (diff.c does the comparing). */
+struct diff_ctx {
+	Stdreg__V1__HistoryEntry *e;
+	int rc;
+};
 
-	if (m == NULL)
-		return strdup("");
-	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-		size_t n = *(const size_t *)((const char *)m + f->quantifier_offset), len = 1;
-		char **v = *(char **const *)base;
-		if (f->type != PROTOBUF_C_TYPE_STRING)
-			return strdup("");
-		for (size_t i = 0; i < n; i++)
-			len += strlen(v[i]) + 1;
-		char *s = malloc(len), *p = s;
-		if (s == NULL)
-			return NULL;
-		*s = '\0';
-		for (size_t i = 0; i < n; i++)
-			p += sprintf(p, "%s%s", i ? "," : "", v[i]);
-		return s;
+static int add_change(void *arg, const char *field, char *old_value, char *new_value)
+{
+	struct diff_ctx *c = arg;
+	Stdreg__V1__FieldChange *fc = malloc(sizeof(*fc));
+
+	if (fc == NULL) {
+		free(old_value);
+		free(new_value);
+		return c->rc = RG_ENOMEM;
 	}
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_STRING:
-		return strdup(*(char *const *)base ? *(char *const *)base : "");
-	case PROTOBUF_C_TYPE_UINT32:
-		snprintf(buf, sizeof(buf), "%u", *(const uint32_t *)base);
-		break;
-	case PROTOBUF_C_TYPE_UINT64:
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)*(const uint64_t *)base);
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		snprintf(buf, sizeof(buf), "%s", *(const protobuf_c_boolean *)base ? "true" : "false");
-		break;
-	case PROTOBUF_C_TYPE_ENUM: {
-		const ProtobufCEnumDescriptor *ed = f->descriptor;
-		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(ed, *(const int *)base);
-		const char *name = ev ? ev->name : "";
-		size_t plen = strlen(ed->values[0].name) - strlen("UNSPECIFIED");
-		snprintf(buf, sizeof(buf), "%s", strlen(name) > plen ? name + plen : name);
-		for (char *c = buf; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c + 32);
-		if (ev && ev->value == 0)
-			buf[0] = '\0';
-		break;
+	stdreg__v1__field_change__init(fc);
+	fc->field = strdup(field);
+	fc->old_value = old_value;
+	fc->new_value = new_value;
+	if (fc->field == NULL || !PUSH(c->e->changes, c->e->n_changes, fc)) {
+		stdreg__v1__field_change__free_unpacked(fc, NULL);
+		return c->rc = RG_ENOMEM;
 	}
-	default:
-		buf[0] = '\0';
-	}
-	return strdup(buf);
+	return 0;
 }
 
 static int diff_fields(Stdreg__V1__HistoryEntry *e, const ProtobufCMessageDescriptor *d,
 		       const ProtobufCMessage *before, const ProtobufCMessage *after)
 {
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_BYTES)
-			continue; /* meta: bookkeeping, shown as revision/time/principal instead */
-		char *o = before ? field_text(before, f) : strdup("");
-		char *n = after ? field_text(after, f) : strdup("");
-		if (o == NULL || n == NULL || strcmp(o, n) == 0) {
-			bool oom = o == NULL || n == NULL;
-			free(o);
-			free(n);
-			if (oom)
-				return RG_ENOMEM;
-			continue;
-		}
-		Stdreg__V1__FieldChange *fc = malloc(sizeof(*fc));
-		if (fc == NULL) {
-			free(o);
-			free(n);
-			return RG_ENOMEM;
-		}
-		stdreg__v1__field_change__init(fc);
-		fc->field = strdup(f->name);
-		fc->old_value = o;
-		fc->new_value = n;
-		if (fc->field == NULL || !PUSH(e->changes, e->n_changes, fc)) {
-			stdreg__v1__field_change__free_unpacked(fc, NULL);
-			return RG_ENOMEM;
-		}
-	}
-	return RG_OK;
+	struct diff_ctx c = { e, RG_OK };
+	int rc = record_diff(d, before, after, add_change, &c);
+
+	return rc != RG_OK ? rc : c.rc;
 }
 
 static int read_change(store_txn *t, const MDB_val *key, Stdreg__V1__Change **out)

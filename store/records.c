@@ -279,8 +279,11 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 			rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
 			goto out;
 		}
-		if (packed_len == oldv.mv_size && memcmp(packed, oldv.mv_data, packed_len) == 0)
+		if (packed_len == oldv.mv_size && memcmp(packed, oldv.mv_data, packed_len) == 0) {
+			if (o->outcome)
+				*o->outcome = STORE_UNCHANGED;
 			goto done;
+		}
 		free(packed);
 		packed = NULL;
 	}
@@ -316,6 +319,8 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 				  who, now_s, old ? &oldv : NULL, &newv, err);
 	if (rc != RG_OK)
 		goto out;
+	if (o->outcome)
+		*o->outcome = old ? STORE_UPDATED : STORE_CREATED;
 done:
 	if (out) {
 		*out = packed;

@@ -142,9 +142,12 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 
 /* --- writing ------------------------------------------------------------------------ */
 
+enum store_outcome { STORE_CREATED = 1, STORE_UPDATED, STORE_UNCHANGED };
+
 struct store_put_opts {
 	bool create_only;               /* RG_EEXIST if the id exists */
 	uint64_t expected_mod_revision; /* non-zero: RG_ESTALE unless the stored one matches */
+	int *outcome;                   /* optional: receives an enum store_outcome on success */
 };
 
 /*
@@ -158,6 +161,9 @@ struct store_put_opts {
  * given one with free() and malloc().
  * On success, if out is not NULL, *out and *out_len are the stored bytes, malloc'd, for the
  * caller to free().
+ * A put whose content equals the stored record writes nothing and takes no revision.
+ * Checks all come before the first write: a put that fails for a reason other than
+ * RG_ENOSPC/RG_EIO has changed nothing in t.
  * Errors: RG_EINVAL, RG_EEXIST, RG_ESTALE, RG_EPRECOND (a referenced record is missing, a
  * parent cycle), RG_ENOSPC, RG_EIO, RG_ENOMEM.
  */
@@ -277,6 +283,31 @@ int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessag
 int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
 		char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
 		struct store_error *err);
+
+/* --- bulk (bulk.c) ------------------------------------------------------------------ */
+
+#define STORE_APPLY_MAX_ERRORS 100
+
+/*
+ * Applies records (stdreg.v1.BulkRecord, one record set in each) as one change: each is
+ * created or updated by id (assignments by area, agency and valid_from); records may refer
+ * to each other in any order. Every record is checked; if any fails, nothing is applied and
+ * *out lists the first STORE_APPLY_MAX_ERRORS errors by line with error_count, and the call
+ * returns RG_EINVAL. With dry_run nothing is applied either, and *out has the counts and
+ * the first differences. *out: an ApplyCommitResponse to free with
+ * protobuf_c_message_free_unpacked(..., NULL).
+ * Errors: RG_EINVAL (see above), RG_ENOSPC, RG_EIO, RG_ENOMEM.
+ */
+int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,
+		const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
+
+/*
+ * One page of the whole registry (or of kind k; 0 = all) as BulkRecords without meta, in
+ * kind then id order: what store_apply reads back. *out: an ExportResponse.
+ * Errors: RG_EINVAL (bad token or kind), RG_EIO, RG_ENOMEM.
+ */
+int store_export(store_txn *t, enum store_kind k, const char *page_token, uint32_t page_size,
+		 ProtobufCMessage **out, struct store_error *err);
 
 /* Today's date in UTC (or of now, if non-zero) as YYYY-MM-DD. */
 void store_today(time_t now, char out[11]);

@@ -94,6 +94,13 @@ int assignment_current_lead(store_txn *t, const char *area_id, const char *excep
 int each_assignment_of(store_txn *t, char tag, const char *target_id,
 		       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg);
 
+/* Calls fn(field, old, new) for every field (meta aside) whose text differs between two
+ * records of descriptor d; before or after may be NULL. fn owns the two strings (free());
+ * non-zero from fn stops. Errors: RG_ENOMEM (diff.c). */
+int record_diff(const ProtobufCMessageDescriptor *d, const ProtobufCMessage *before,
+		const ProtobufCMessage *after,
+		int (*fn)(void *arg, const char *field, char *old_value, char *new_value), void *arg);
+
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 

@@ -1,0 +1,460 @@
+/*
+ * bulk.c - apply a whole file of records as one change, and export the registry in the
+ * same form.
+ *
+ * Apply runs every put in one nested transaction under the caller's: all of them land in
+ * the caller's revision, or none does. Records may refer to each other in any order: kinds
+ * go in dependency order (areas, bodies, agencies, then items and assignments), and a
+ * record refused for a missing reference is tried again after the others, until a pass
+ * makes no progress. store_put checks everything before it writes, so a refused record
+ * leaves nothing behind in the transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stdreg/v1/registry.pb-c.h"
+#include "store_int.h"
+
+#define MAX_DIFFERENCES 20
+
+struct entry {
+	ProtobufCMessage *rec;
+	enum store_kind kind;
+	uint32_t line;
+	int code; /* last result; PENDING while it may still succeed */
+	struct store_error err;
+};
+#define PENDING (-1)
+
+static bool push(void ***arr, size_t *n, void *item)
+{
+	void **grown = realloc(*arr, (*n + 1) * sizeof(void *));
+
+	if (grown == NULL)
+		return false;
+	grown[(*n)++] = item;
+	*arr = grown;
+	return true;
+}
+#define PUSH(arr, n, item) push((void ***)&(arr), &(n), (item))
+
+/* The one record a BulkRecord carries, or NULL when it carries none or several. */
+static ProtobufCMessage *bulk_record(const Stdreg__V1__BulkRecord *b, enum store_kind *k)
+{
+	ProtobufCMessage *set[STORE_KIND_MAX + 1] = {
+		NULL,
+		b->area ? &b->area->base : NULL,
+		b->body ? &b->body->base : NULL,
+		b->agency ? &b->agency->base : NULL,
+		b->work_item ? &b->work_item->base : NULL,
+		b->assignment ? &b->assignment->base : NULL,
+	};
+	ProtobufCMessage *found = NULL;
+
+	for (int i = 1; i <= STORE_KIND_MAX; i++) {
+		if (set[i] == NULL)
+			continue;
+		if (found)
+			return NULL;
+		found = set[i];
+		*k = (enum store_kind)i;
+	}
+	return found;
+}
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	int c;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	c = strcmp(record_id(a->kind, a->rec), record_id(b->kind, b->rec));
+	if (c != 0)
+		return c;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Assignments are keyed by area, agency and valid_from: give each its derived id. */
+static int derive_assignment_id(ProtobufCMessage *m)
+{
+	Stdreg__V1__Assignment *a = (Stdreg__V1__Assignment *)m;
+	char id[STORE_ID_MAX + 1], *copy;
+
+	if (a->id && *a->id)
+		return RG_OK;
+	snprintf(id, sizeof(id), "%s/%s/%s", a->area_id, a->agency_id, a->valid_from);
+	copy = strdup(id);
+	if (copy == NULL)
+		return RG_ENOMEM;
+	free(a->id);
+	a->id = copy;
+	return RG_OK;
+}
+
+struct result {
+	Stdreg__V1__ApplyCommitResponse *r;
+	uint32_t counts[STORE_KIND_MAX + 1][4]; /* by enum store_outcome */
+};
+
+static int add_error(struct result *res, uint32_t line, const char *message)
+{
+	Stdreg__V1__LineError *le;
+
+	res->r->error_count++;
+	if (res->r->n_errors >= STORE_APPLY_MAX_ERRORS)
+		return RG_OK;
+	le = malloc(sizeof(*le));
+	if (le == NULL)
+		return RG_ENOMEM;
+	stdreg__v1__line_error__init(le);
+	le->line = line;
+	le->message = strdup(message);
+	if (le->message == NULL || !PUSH(res->r->errors, res->r->n_errors, le)) {
+		stdreg__v1__line_error__free_unpacked(le, NULL);
+		return RG_ENOMEM;
+	}
+	return RG_OK;
+}
+
+/* Dry run: "item 'x': stage '40.20' -> '50.00', title ..." for the first updated records. */
+struct diff_text {
+	char buf[480];
+	size_t off;
+};
+
+static int diff_text_fn(void *arg, const char *field, char *o, char *n)
+{
+	struct diff_text *d = arg;
+	size_t room = sizeof(d->buf) - d->off;
+	int w = snprintf(d->buf + d->off, room, "%s%s '%.60s' -> '%.60s'", d->off ? ", " : "",
+			 field, o, n);
+
+	free(o);
+	free(n);
+	if (w > 0)
+		d->off += (size_t)w < room ? (size_t)w : room - 1;
+	return 0;
+}
+
+/* The difference the put of e would make to the stored record, or NULL if it is new. */
+static char *describe_difference(store_txn *t, struct entry *e)
+{
+	const void *val;
+	size_t len;
+	struct diff_text d = { .off = 0 };
+	char line[600];
+	ProtobufCMessage *old;
+
+	if (store_get(t, e->kind, record_id(e->kind, e->rec), &val, &len) != RG_OK)
+		return NULL;
+	old = protobuf_c_message_unpack(kind_get(e->kind)->desc, NULL, len, val);
+	if (old == NULL)
+		return NULL;
+	record_diff(kind_get(e->kind)->desc, old, e->rec, diff_text_fn, &d);
+	protobuf_c_message_free_unpacked(old, NULL);
+	snprintf(line, sizeof(line), "%s '%s': %s", store_kind_name(e->kind),
+		 record_id(e->kind, e->rec), d.buf);
+	return strdup(line);
+}
+
+static bool fatal(int rc)
+{
+	return rc == RG_ENOSPC || rc == RG_EIO || rc == RG_ENOMEM || rc == RG_ECORRUPT;
+}
+
+/*
+ * Puts every pending entry, pass after pass, while a pass makes progress. An entry refused
+ * for a missing reference (RG_EPRECOND) may succeed once a later line has been put.
+ */
+static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
+			 const struct store_actor *who, struct result *res)
+{
+	bool progress = true;
+
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < n; i++) {
+			struct entry *e = &es[i];
+			int outcome = 0, rc;
+			struct store_put_opts o = { .outcome = &outcome };
+			char *diff = NULL;
+
+			if (e->code != PENDING && e->code != RG_EPRECOND)
+				continue;
+			if (dry_run && res->r->n_differences < MAX_DIFFERENCES)
+				diff = describe_difference(t, e); /* before the put replaces it */
+			rc = store_put(t, e->kind, e->rec, &o, who, NULL, NULL, &e->err);
+			e->code = rc;
+			if (rc == RG_OK) {
+				res->counts[e->kind][outcome]++;
+				progress = true;
+				if (diff && outcome == STORE_UPDATED &&
+				    PUSH(res->r->differences, res->r->n_differences, diff))
+					diff = NULL;
+			}
+			free(diff);
+			if (fatal(rc))
+				return rc;
+		}
+	}
+	return RG_OK;
+}
+
+static int build_counts(struct result *res)
+{
+	for (int k = 1; k <= STORE_KIND_MAX; k++) {
+		uint32_t *c = res->counts[k];
+		if (c[STORE_CREATED] + c[STORE_UPDATED] + c[STORE_UNCHANGED] == 0)
+			continue;
+		Stdreg__V1__KindCounts *kc = malloc(sizeof(*kc));
+		if (kc == NULL)
+			return RG_ENOMEM;
+		stdreg__v1__kind_counts__init(kc);
+		kc->kind = (Stdreg__V1__Kind)k;
+		kc->created = c[STORE_CREATED];
+		kc->updated = c[STORE_UPDATED];
+		kc->unchanged = c[STORE_UNCHANGED];
+		if (!PUSH(res->r->counts, res->r->n_counts, kc)) {
+			free(kc);
+			return RG_ENOMEM;
+		}
+	}
+	return RG_OK;
+}
+
+/* Checks the shape of every line and finds duplicates; fills es. */
+static int prepare(ProtobufCMessage *const *records, size_t n, struct entry *es,
+		   struct result *res)
+{
+	int rc = RG_OK;
+
+	for (size_t i = 0; i < n && rc == RG_OK; i++) {
+		const Stdreg__V1__BulkRecord *b = (const Stdreg__V1__BulkRecord *)records[i];
+		struct entry *e = &es[i];
+		e->line = b->line ? b->line : (uint32_t)(i + 1);
+		e->code = PENDING;
+		e->rec = bulk_record(b, &e->kind);
+		if (e->rec == NULL) {
+			e->code = RG_EINVAL;
+			rc = add_error(res, e->line, "a line must hold exactly one record");
+			e->kind = STORE_KIND_MAX + 1; /* sorts last, never applied */
+			continue;
+		}
+		if (e->kind == STORE_ASSIGNMENT)
+			rc = derive_assignment_id(e->rec);
+	}
+	if (rc != RG_OK)
+		return rc;
+	qsort(es, n, sizeof(*es), cmp_entry);
+	for (size_t i = 1; i < n; i++) {
+		struct entry *a = &es[i - 1], *b = &es[i];
+		char msg[STORE_ID_MAX + 96];
+		if (b->rec == NULL || a->rec == NULL || a->kind != b->kind ||
+		    strcmp(record_id(a->kind, a->rec), record_id(b->kind, b->rec)) != 0)
+			continue;
+		snprintf(msg, sizeof(msg), "%s '%s' appears again (first on line %u)",
+			 store_kind_name(b->kind), record_id(b->kind, b->rec), a->line);
+		b->code = RG_EINVAL;
+		rc = add_error(res, b->line, msg);
+		if (rc != RG_OK)
+			return rc;
+	}
+	return RG_OK;
+}
+
+static int cmp_line_error(const void *pa, const void *pb)
+{
+	const Stdreg__V1__LineError *a = *(Stdreg__V1__LineError *const *)pa;
+	const Stdreg__V1__LineError *b = *(Stdreg__V1__LineError *const *)pb;
+
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,
+		const struct store_actor *who, ProtobufCMessage **out, struct store_error *err)
+{
+	struct result res = { 0 };
+	struct entry *es = calloc(n ? n : 1, sizeof(*es));
+	store_txn nested = { .st = t->st, .parent = t, .revision = t->revision, .seq = t->seq };
+	int rc;
+
+	res.r = malloc(sizeof(*res.r));
+	if (es == NULL || res.r == NULL) {
+		free(es);
+		free(res.r);
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	}
+	stdreg__v1__apply_commit_response__init(res.r);
+	res.r->dry_run = dry_run;
+	rc = prepare(records, n, es, &res);
+	if (rc == RG_OK)
+		rc = store_mdb_err(t, mdb_txn_begin(t->st->env, t->txn, 0, &nested.txn), err);
+	if (rc != RG_OK)
+		goto out;
+	rc = apply_entries(&nested, es, n, dry_run, who, &res);
+	for (size_t i = 0; rc == RG_OK && i < n; i++) {
+		char msg[sizeof(es[i].err.message) + 32];
+		if (es[i].code == RG_OK || es[i].code == PENDING || es[i].rec == NULL)
+			continue;
+		if (es[i].code == RG_EINVAL && es[i].err.message[0] == '\0')
+			continue; /* reported by prepare() */
+		snprintf(msg, sizeof(msg), "%s", es[i].err.message);
+		rc = add_error(&res, es[i].line, msg);
+	}
+	if (rc == RG_OK)
+		rc = build_counts(&res);
+	if (rc != RG_OK || dry_run || res.r->error_count > 0) {
+		mdb_txn_abort(nested.txn);
+	} else {
+		rc = store_mdb_err(t, mdb_txn_commit(nested.txn), err);
+		if (rc == RG_OK && nested.changed) {
+			t->changed = true;
+			t->seq = nested.seq;
+		}
+	}
+	if (rc == RG_OK && res.r->error_count > 0) {
+		qsort(res.r->errors, res.r->n_errors, sizeof(res.r->errors[0]), cmp_line_error);
+		rc = store_fail(err, RG_EINVAL, "records",
+				"%u of %zu records are invalid; nothing was applied",
+				res.r->error_count, n);
+	}
+out:
+	free(es);
+	if (rc != RG_OK && rc != RG_EINVAL) {
+		stdreg__v1__apply_commit_response__free_unpacked(res.r, NULL);
+		if (err && err->code != rc)
+			store_fail(err, rc, NULL, "cannot apply (%s)", rg_strerror(rc));
+		return rc;
+	}
+	*out = &res.r->base;
+	return rc;
+}
+
+/* --- export ------------------------------------------------------------------------ */
+
+static void encode_pos(char *out, enum store_kind k, const char *id, size_t idlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	out[o++] = (char)('0' + k);
+	for (size_t i = 0; i < idlen && o + 3 < STORE_TOKEN_MAX; i++) {
+		out[o++] = hex[(unsigned char)id[i] >> 4];
+		out[o++] = hex[(unsigned char)id[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+static bool decode_pos(const char *tok, enum store_kind *k, char *id)
+{
+	size_t n = strlen(tok), o = 0;
+
+	if (n < 3 || n % 2 == 0 || tok[0] < '1' || tok[0] > '0' + STORE_KIND_MAX ||
+	    (n - 1) / 2 > STORE_ID_MAX)
+		return false;
+	*k = (enum store_kind)(tok[0] - '0');
+	for (size_t i = 1; i < n; i += 2) {
+		char pair[3] = { tok[i], tok[i + 1], 0 };
+		char *end;
+		long v = strtol(pair, &end, 16);
+		if (*end != '\0' || v == 0)
+			return false;
+		id[o++] = (char)v;
+	}
+	id[o] = '\0';
+	return true;
+}
+
+static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const MDB_val *v)
+{
+	Stdreg__V1__BulkRecord *b = malloc(sizeof(*b));
+	ProtobufCMessage *m;
+
+	if (b == NULL)
+		return RG_ENOMEM;
+	stdreg__v1__bulk_record__init(b);
+	m = protobuf_c_message_unpack(kind_get(k)->desc, NULL, v->mv_size, v->mv_data);
+	if (m == NULL) {
+		free(b);
+		return RG_ECORRUPT;
+	}
+	/* Meta belongs to this registry, not to the data: apply makes its own. */
+	Stdreg__V1__Meta **meta = msg_meta(m);
+	if (*meta) {
+		stdreg__v1__meta__free_unpacked(*meta, NULL);
+		*meta = NULL;
+	}
+	switch (k) {
+	case STORE_AREA: b->area = (Stdreg__V1__Area *)m; break;
+	case STORE_BODY: b->body = (Stdreg__V1__Body *)m; break;
+	case STORE_AGENCY: b->agency = (Stdreg__V1__Agency *)m; break;
+	case STORE_ITEM: b->work_item = (Stdreg__V1__WorkItem *)m; break;
+	case STORE_ASSIGNMENT: b->assignment = (Stdreg__V1__Assignment *)m; break;
+	}
+	if (!PUSH(r->records, r->n_records, b)) {
+		stdreg__v1__bulk_record__free_unpacked(b, NULL);
+		return RG_ENOMEM;
+	}
+	return RG_OK;
+}
+
+int store_export(store_txn *t, enum store_kind only, const char *page_token, uint32_t page_size,
+		 ProtobufCMessage **out, struct store_error *err)
+{
+	Stdreg__V1__ExportResponse *r;
+	enum store_kind k = only ? only : STORE_AREA;
+	char after[STORE_ID_MAX + 1] = "";
+	int rc = RG_OK;
+
+	if (only && kind_get(only) == NULL)
+		return store_fail(err, RG_EINVAL, "kind", "unknown kind %d", (int)only);
+	if (page_token && *page_token &&
+	    (!decode_pos(page_token, &k, after) || (only && k != only)))
+		return store_fail(err, RG_EINVAL, "page_token", "page token is not valid");
+	if (page_size == 0 || page_size > STORE_PAGE_MAX)
+		page_size = STORE_PAGE_MAX;
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__export_response__init(r);
+	r->revision = t->revision;
+
+	for (; k <= STORE_KIND_MAX && rc == RG_OK; k++, after[0] = '\0') {
+		MDB_cursor *c;
+		MDB_val key = { strlen(after), after }, v;
+		int mrc = mdb_cursor_open(t->txn, t->st->records[k], &c);
+		if (mrc != 0) {
+			rc = store_mdb_err(t, mrc, err);
+			break;
+		}
+		mrc = mdb_cursor_get(c, &key, &v, after[0] ? MDB_SET_RANGE : MDB_FIRST);
+		if (mrc == 0 && after[0] && key.mv_size == strlen(after) &&
+		    memcmp(key.mv_data, after, key.mv_size) == 0)
+			mrc = mdb_cursor_get(c, &key, &v, MDB_NEXT);
+		for (; mrc == 0 && rc == RG_OK; mrc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+			if (r->n_records == page_size) {
+				char *tok = malloc(STORE_TOKEN_MAX);
+				MDB_val lk = key;
+				/* Resume after the last record returned: step back one. */
+				mdb_cursor_get(c, &lk, &v, MDB_PREV);
+				if (tok)
+					encode_pos(tok, k, lk.mv_data, lk.mv_size);
+				r->next_page_token = tok;
+				rc = tok ? RG_OK : RG_ENOMEM;
+				break;
+			}
+			rc = export_record(r, k, &v);
+		}
+		mdb_cursor_close(c);
+		if (r->next_page_token || only)
+			break;
+	}
+	if (rc != RG_OK) {
+		stdreg__v1__export_response__free_unpacked(r, NULL);
+		return store_fail(err, rc, NULL, "cannot export (%s)", rg_strerror(rc));
+	}
+	*out = &r->base;
+	return RG_OK;
+}
