@@ -117,6 +117,18 @@ int msg_check_strings(const ProtobufCMessage *m, struct store_error *err)
 	return RG_OK;
 }
 
+/*
+ * Replaces a string field of rec with a malloc'd value. An unpacked message leaves a string
+ * that was not on the wire pointing at protobuf-c's shared, static protobuf_c_empty_string,
+ * which free_unpacked skips and free() must not see.
+ */
+static void replace_string(char **slot, char *value)
+{
+	if (*slot != protobuf_c_empty_string)
+		free(*slot);
+	*slot = value;
+}
+
 /* --- checks shared by several kinds ------------------------------------------------ */
 
 static int require(const ProtobufCMessage *m, const char *field, struct store_error *err)
@@ -175,12 +187,14 @@ static int check_parent_cycle(store_txn *t, enum store_kind k, const char *id, c
 	for (int depth = 0; cur[0] != '\0'; depth++) {
 		const void *val;
 		size_t len;
+		/* A cycle (and a chain too deep) is refused for the state of the store, not
+		 * for the record alone: RG_EPRECOND, as store.h documents for store_put. */
 		if (strcmp(cur, id) == 0)
-			return store_fail(err, RG_EINVAL, "parent_id",
+			return store_fail(err, RG_EPRECOND, "parent_id",
 					  "%s '%s' cannot have '%s' as parent (cycle)", kname, id,
 					  parent);
 		if (depth > 32)
-			return store_fail(err, RG_EINVAL, "parent_id",
+			return store_fail(err, RG_EPRECOND, "parent_id",
 					  "%s '%s': parent chain is deeper than 32", kname, id);
 		if (store_get(t, k, cur, &val, &len) != RG_OK)
 			return RG_OK; /* missing parents are reported by the reference check */
@@ -246,8 +260,7 @@ static int validate_agency(store_txn *t, ProtobufCMessage *m, struct store_error
 		char *canon = strdup(norm);
 		if (canon == NULL)
 			return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-		free(a->org_number);
-		a->org_number = canon;
+		replace_string(&a->org_number, canon);
 	}
 	return RG_OK;
 }
@@ -328,8 +341,8 @@ static int validate_assignment(store_txn *t, ProtobufCMessage *m, struct store_e
 	char *copy = strdup(id);
 	if (copy == NULL)
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	free(a->id);
-	a->id = copy;
+	/* The usual case: no id given, so a->id is protobuf-c's static empty string. */
+	replace_string(&a->id, copy);
 	return RG_OK;
 }
 
