@@ -214,6 +214,14 @@ int stdreg_json_to_message(const json_t *j, const ProtobufCMessageDescriptor *d,
                            ProtobufCMessage **out, char *err, size_t errlen);
 
 /*
+ * Sets on m the fields named in the JSON object fields (same rules and errors as
+ * stdreg_json_to_message), leaving every other field as it is, including fields unknown to
+ * this library (so a record read from a newer server keeps them). null resets a field to its
+ * default. Returns 0, or -1 with err written and m unchanged.
+ */
+int stdreg_message_merge_json(ProtobufCMessage *m, const json_t *fields, char *err, size_t errlen);
+
+/*
  * Converts text given for field of d (a command-line flag, a CSV cell) to the JSON value the
  * mapping expects for one element of that field: a number for integer fields, the short enum
  * name for enums, true/false for bools ("true", "false", "yes", "no", "1", "0"), the string

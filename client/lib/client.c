@@ -2,13 +2,13 @@
  * client.c - the connection to registryd and stdreg_call().
  *
  * One REQ socket per client, one nng context per call, so calls from several threads do not
- * cancel each other (a bare REQ socket allows one request in flight). The socket's own dialer is
- * started non-blocking at open; when a call finds no connection it dials once more, blocking,
- * to learn why the server cannot be reached and fail at once with that reason instead of
- * waiting out the deadline. Such a probe dialer is kept (it reconnects on its own) and replaced
- * by the next probe, so a client holds at most two dialers.
+ * cancel each other (a bare REQ socket allows one request in flight). The socket's dialer is
+ * started non-blocking at open and reconnects on its own. When a call finds no connection, it
+ * waits a moment for the dialer, then probes the endpoint with a plain stream connect bounded
+ * by the call's deadline: a server that is down fails the call at once with the reason
+ * ("connection refused") instead of after the whole deadline, and an unreachable host never
+ * holds a call past its deadline (a blocking nng_dial would wait for the OS connect timeout).
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +23,14 @@
 #define METHOD_PREFIX    "/stdreg.v1.Registry/"
 #define DEFAULT_RECV_MAX ((size_t)256 << 20)
 #define MAX_METHOD_LEN   128
+#define CONNECT_GRACE_MS 50 /* wait for the background dialer before probing */
 
 struct stdreg_client {
 	nng_socket sock;
-	nng_dialer dialer;  /* started non-blocking at open */
-	nng_dialer probe;   /* the last probe dialer that connected; id 0 = none */
-	nng_mtx *probe_mtx; /* one probe at a time */
-	atomic_int npipes;  /* connections up, kept by pipe_event() */
+	nng_dialer dialer; /* started non-blocking at open */
+	nng_mtx *mtx;      /* guards npipes, for cv */
+	nng_cv *cv;        /* signalled when a connection comes or goes */
+	int npipes;        /* connections up, kept by pipe_event() */
 	char *url;
 	char *token; /* "" for anonymous */
 	uint32_t timeout_ms;
@@ -40,10 +41,13 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	stdreg_client *c = arg;
 
 	(void)p;
+	nng_mtx_lock(c->mtx);
 	if (ev == NNG_PIPE_EV_ADD_POST)
-		atomic_fetch_add(&c->npipes, 1);
+		c->npipes++;
 	else if (ev == NNG_PIPE_EV_REM_POST)
-		atomic_fetch_sub(&c->npipes, 1);
+		c->npipes--;
+	nng_cv_wake(c->cv);
+	nng_mtx_unlock(c->mtx);
 }
 
 /* nng's text for rv, with a lowercase first letter to fit the project's error style. */
@@ -92,8 +96,8 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 	c->url = strdup(url);
 	c->token = strdup(o != NULL && o->token != NULL ? o->token : "");
 	c->timeout_ms = o != NULL && o->timeout_ms != 0 ? o->timeout_ms : STDREG_DEFAULT_TIMEOUT_MS;
-	atomic_init(&c->npipes, 0);
-	if (c->url == NULL || c->token == NULL || nng_mtx_alloc(&c->probe_mtx) != 0) {
+	if (c->url == NULL || c->token == NULL || nng_mtx_alloc(&c->mtx) != 0 ||
+	    nng_cv_alloc(&c->cv, c->mtx) != 0) {
 		rv = stdreg_status_set(st, STDREG_RESOURCE_EXHAUSTED, true, "out of memory");
 		goto fail;
 	}
@@ -134,8 +138,10 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 fail_sock:
 	nng_close(c->sock);
 fail:
-	if (c->probe_mtx != NULL)
-		nng_mtx_free(c->probe_mtx);
+	if (c->cv != NULL)
+		nng_cv_free(c->cv);
+	if (c->mtx != NULL)
+		nng_mtx_free(c->mtx);
 	free(c->url);
 	free(c->token);
 	free(c);
@@ -147,8 +153,9 @@ void stdreg_client_close(stdreg_client *c)
 {
 	if (c == NULL)
 		return;
-	nng_close(c->sock);
-	nng_mtx_free(c->probe_mtx);
+	nng_close(c->sock); // no pipe events after this returns
+	nng_cv_free(c->cv);
+	nng_mtx_free(c->mtx);
 	free(c->url);
 	free(c->token);
 	free(c);
@@ -159,31 +166,53 @@ const char *stdreg_client_url(const stdreg_client *c)
 	return c->url;
 }
 
-/* Makes sure a connection is up, or says why none can be made. */
-static int ensure_connected(stdreg_client *c, struct stdreg_status *st)
+static int connected(stdreg_client *c)
 {
-	nng_dialer d;
+	int n;
+
+	nng_mtx_lock(c->mtx);
+	n = c->npipes;
+	nng_mtx_unlock(c->mtx);
+	return n;
+}
+
+/* Makes sure a connection is up, or says why none can be made before deadline. */
+static int ensure_connected(stdreg_client *c, nng_time deadline, struct stdreg_status *st)
+{
+	nng_time grace = nng_clock() + CONNECT_GRACE_MS;
+	nng_stream_dialer *sd = NULL;
+	nng_aio *aio = NULL;
+	nng_time now;
 	char why[128];
 	int rv;
 
-	if (atomic_load(&c->npipes) > 0)
+	nng_mtx_lock(c->mtx);
+	while (c->npipes == 0 && nng_cv_until(c->cv, grace < deadline ? grace : deadline) == 0)
+		;
+	rv = c->npipes;
+	nng_mtx_unlock(c->mtx);
+	if (rv > 0)
 		return STDREG_OK;
-	nng_mtx_lock(c->probe_mtx);
-	if (atomic_load(&c->npipes) > 0) {
-		nng_mtx_unlock(c->probe_mtx);
+	// Not connected yet: probe. A scheme the stream API lacks is left to the call itself.
+	if (nng_stream_dialer_alloc(&sd, c->url) != 0)
 		return STDREG_OK;
-	}
-	// A blocking nng_dial closes its dialer when it fails, so nothing is left behind.
-	rv = nng_dial(c->sock, c->url, &d, 0);
-	if (rv == 0) {
-		if (nng_dialer_id(c->probe) > 0)
-			nng_dialer_close(c->probe);
-		c->probe = d;
-	}
-	nng_mtx_unlock(c->probe_mtx);
-	if (rv == 0)
+	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0)
+		goto out;
+	now = nng_clock();
+	nng_aio_set_timeout(aio, now < deadline ? (nng_duration)(deadline - now) : 1);
+	nng_stream_dialer_dial(sd, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) == 0)
+		nng_stream_free(nng_aio_get_output(aio, 0));
+out:
+	nng_aio_free(aio);
+	nng_stream_dialer_free(sd);
+	if (rv == 0 || connected(c) > 0)
 		return STDREG_OK;
-	nng_reason(rv, why, sizeof(why));
+	if (rv == NNG_ETIMEDOUT)
+		snprintf(why, sizeof(why), "no connection within %u ms", c->timeout_ms);
+	else
+		nng_reason(rv, why, sizeof(why));
 	return stdreg_status_set(st,
 	                         rv == NNG_ENOMEM ? STDREG_RESOURCE_EXHAUSTED : STDREG_UNAVAILABLE,
 	                         true, "cannot connect to %s (%s)", c->url, why);
@@ -267,9 +296,9 @@ static int build_request(stdreg_client *c, const char *method, const ProtobufCMe
 }
 
 /* Sends msg (taken in every case) and waits for the reply until deadline. */
-static int exchange(stdreg_client *c, nng_msg *msg, nng_msg **reply, struct stdreg_status *st)
+static int exchange(stdreg_client *c, nng_time deadline, nng_msg *msg, nng_msg **reply,
+                    struct stdreg_status *st)
 {
-	nng_time deadline = nng_clock() + c->timeout_ms;
 	nng_aio *aio = NULL;
 	nng_time now;
 	nng_ctx ctx;
@@ -285,7 +314,8 @@ static int exchange(stdreg_client *c, nng_msg *msg, nng_msg **reply, struct stdr
 		nng_msg_free(msg);
 		goto out;
 	}
-	nng_aio_set_timeout(aio, (nng_duration)c->timeout_ms);
+	now = nng_clock();
+	nng_aio_set_timeout(aio, now >= deadline ? 1 : (nng_duration)(deadline - now));
 	nng_aio_set_msg(aio, msg);
 	nng_ctx_send(ctx, aio);
 	nng_aio_wait(aio);
@@ -305,6 +335,10 @@ out:
 	if (rv == 0)
 		return STDREG_OK;
 fail:
+	if (rv == NNG_ETIMEDOUT && connected(c) == 0)
+		return stdreg_status_set(st, STDREG_UNAVAILABLE, true,
+		                         "cannot connect to %s (no connection within %u ms)",
+		                         c->url, c->timeout_ms);
 	if (rv == NNG_ETIMEDOUT)
 		return stdreg_status_set(st, STDREG_DEADLINE_EXCEEDED, true,
 		                         "no reply from %s within %u ms (deadline exceeded)",
@@ -323,17 +357,18 @@ int stdreg_call(stdreg_client *c, const char *method, const ProtobufCMessage *re
 	Stdreg__V1__Response *r = NULL;
 	ProtobufCMessage *payload = NULL;
 	nng_msg *msg = NULL, *reply = NULL;
+	nng_time deadline = nng_clock() + c->timeout_ms;
 	uint64_t id = new_request_id();
 	int code;
 
 	stdreg_status_release(st);
 	if ((code = build_request(c, method, req, id, &msg, st)) != STDREG_OK)
 		return code;
-	if ((code = ensure_connected(c, st)) != STDREG_OK) {
+	if ((code = ensure_connected(c, deadline, st)) != STDREG_OK) {
 		nng_msg_free(msg);
 		return code;
 	}
-	if ((code = exchange(c, msg, &reply, st)) != STDREG_OK)
+	if ((code = exchange(c, deadline, msg, &reply, st)) != STDREG_OK)
 		return code;
 	r = stdreg__v1__response__unpack(NULL, nng_msg_len(reply), nng_msg_body(reply));
 	if (r == NULL) {

@@ -156,7 +156,7 @@ static int enum_from_name(struct parse *p, const ProtobufCFieldDescriptor *f, co
 	if (stdreg_enum_parse(f->descriptor, s, out) == 0)
 		return 0;
 	stdreg_enum_expected(f->descriptor, expected, sizeof(expected));
-	return fail(p, "unknown value '%s' (expected %s)", s, expected);
+	return fail(p, "unknown value '%s'; expected %s", s, expected);
 }
 
 static int message_from_json(struct parse *p, const json_t *j, const ProtobufCMessageDescriptor *d,
@@ -301,6 +301,54 @@ int stdreg_json_to_message(const json_t *j, const ProtobufCMessageDescriptor *d,
 	struct parse p = { .err = err, .errlen = errlen };
 
 	return message_from_json(&p, j, d, out);
+}
+
+int stdreg_message_merge_json(ProtobufCMessage *m, const json_t *fields, char *err, size_t errlen)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	struct parse p = { .err = err, .errlen = errlen };
+	ProtobufCMessage *part;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)fields, key, v)
+	{
+		const ProtobufCFieldDescriptor *f =
+		        protobuf_c_message_descriptor_get_field_by_name(d, key);
+
+		// Members of a oneof share memory of different sizes: swapping one is not safe.
+		if (f != NULL && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+			return fail(&p, "field '%s': cannot merge a oneof field", key);
+	}
+	if (message_from_json(&p, fields, d, &part) != 0)
+		return -1;
+	// Swap each named field (and its count or has_ flag) between m and the parsed part,
+	// then free the part, which now holds m's old values.
+	json_object_foreach((json_t *)fields, key, v)
+	{
+		const ProtobufCFieldDescriptor *f =
+		        protobuf_c_message_descriptor_get_field_by_name(d, key);
+		size_t size = f->label == PROTOBUF_C_LABEL_REPEATED ? sizeof(void *)
+		                                                    : stdreg_field_elem_size(f);
+		size_t qsize = 0;
+		uint8_t tmp[sizeof(ProtobufCBinaryData)];
+
+		memcpy(tmp, stdreg_field_ptr(m, f), size);
+		memcpy(stdreg_field_ptr(m, f), stdreg_field_ptr(part, f), size);
+		memcpy(stdreg_field_ptr(part, f), tmp, size);
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			qsize = sizeof(size_t);
+		else if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
+		         f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+			qsize = sizeof(protobuf_c_boolean);
+		if (qsize > 0) {
+			memcpy(tmp, stdreg_quantifier_ptr(m, f), qsize);
+			memcpy(stdreg_quantifier_ptr(m, f), stdreg_quantifier_ptr(part, f), qsize);
+			memcpy(stdreg_quantifier_ptr(part, f), tmp, qsize);
+		}
+	}
+	protobuf_c_message_free_unpacked(part, NULL);
+	return 0;
 }
 
 int stdreg_json_value_from_text(const ProtobufCMessageDescriptor *d, const char *field,

@@ -1,0 +1,131 @@
+/*
+ * errors.c - the exit code contract and the one-line error message.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regctl.h"
+
+/* Status code -> exit code; every code not listed is EXIT_SERVER. */
+static const struct {
+	int code;
+	int exit;
+} exit_table[] = {
+	{ STDREG_UNAVAILABLE, EXIT_UNAVAILABLE },
+	{ STDREG_DEADLINE_EXCEEDED, EXIT_UNAVAILABLE },
+	{ STDREG_NOT_FOUND, EXIT_NOT_FOUND },
+	{ STDREG_ALREADY_EXISTS, EXIT_EXISTS },
+	{ STDREG_ABORTED, EXIT_CONFLICT },
+	{ STDREG_FAILED_PRECONDITION, EXIT_PRECONDITION },
+	{ STDREG_PERMISSION_DENIED, EXIT_DENIED },
+	{ STDREG_UNAUTHENTICATED, EXIT_DENIED },
+};
+
+static const struct {
+	int exit;
+	const char *meaning;
+} exit_help[] = {
+	{ EXIT_OK, "ok" },
+	{ EXIT_SERVER, "error from the server (any status not listed below)" },
+	{ EXIT_USAGE, "usage error: bad flags or input, checked locally, nothing sent" },
+	{ EXIT_UNAVAILABLE, "cannot connect, connection lost, or deadline exceeded" },
+	{ EXIT_NOT_FOUND, "not found" },
+	{ EXIT_EXISTS, "already exists" },
+	{ EXIT_CONFLICT, "conflict: the record changed (revision mismatch)" },
+	{ EXIT_PRECONDITION, "failed precondition (e.g. the record is referenced)" },
+	{ EXIT_DENIED, "permission denied or unauthenticated" },
+};
+
+void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("regctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int exit_code_of(const struct stdreg_status *st)
+{
+	size_t i;
+
+	// A request the client refused to send is the user's input, not the server's verdict.
+	if (st->local && st->code == STDREG_INVALID_ARGUMENT)
+		return EXIT_USAGE;
+	for (i = 0; i < sizeof(exit_table) / sizeof(exit_table[0]); i++)
+		if (exit_table[i].code == st->code)
+			return exit_table[i].exit;
+	return EXIT_SERVER;
+}
+
+/* Appends s to buf (of len, holding used bytes) with line breaks turned into spaces, so the
+ * error stays one line whatever the server sent. */
+static size_t append_flat(char *buf, size_t len, size_t used, const char *s)
+{
+	for (; *s != '\0' && used + 1 < len; s++)
+		buf[used++] = (*s == '\n' || *s == '\r' || *s == '\t') ? ' ' : *s;
+	buf[used] = '\0';
+	return used;
+}
+
+int fail_status(const char *what, const struct stdreg_status *st)
+{
+	const char *msg = st->message != NULL ? st->message : "";
+	char cause[1024];
+	bool detail = msg[0] != '\0'; /* something follows the code name */
+	size_t used = 0, i;
+
+	if (st->local && (st->code == STDREG_UNAVAILABLE || st->code == STDREG_DEADLINE_EXCEEDED)) {
+		// The client's own message already says what failed and why.
+		append_flat(cause, sizeof(cause), 0, msg);
+		errorf("%s", cause);
+		return exit_code_of(st);
+	}
+	used = append_flat(cause, sizeof(cause), used, stdreg_code_name(st->code));
+	if (msg[0] != '\0') {
+		used = append_flat(cause, sizeof(cause), used, ": ");
+		used = append_flat(cause, sizeof(cause), used, msg);
+	}
+	for (i = 0; i < st->n_violations; i++) {
+		const struct stdreg_violation *v = &st->violations[i];
+
+		// Servers often repeat a single violation as the message; say it once.
+		if (v->description[0] != '\0' && strstr(msg, v->description) != NULL)
+			continue;
+		used = append_flat(cause, sizeof(cause), used, detail ? "; " : ": ");
+		detail = true;
+		used = append_flat(cause, sizeof(cause), used, v->field);
+		used = append_flat(cause, sizeof(cause), used, ": ");
+		used = append_flat(cause, sizeof(cause), used, v->description);
+	}
+	errorf("cannot %s (%s)", what, cause);
+	return exit_code_of(st);
+}
+
+void exit_codes_help(FILE *f)
+{
+	size_t i;
+
+	fputs("exit codes:\n", f);
+	for (i = 0; i < sizeof(exit_help) / sizeof(exit_help[0]); i++)
+		fprintf(f, "  %d  %s\n", exit_help[i].exit, exit_help[i].meaning);
+}
+
+int open_client(const struct globals *g, stdreg_client **c)
+{
+	struct stdreg_client_opts o = { .token = g->token, .timeout_ms = g->timeout_ms };
+	struct stdreg_status st = STDREG_STATUS_INIT;
+	int rv;
+
+	if (stdreg_client_open(c, g->endpoint, &o, &st) == STDREG_OK)
+		return EXIT_OK;
+	errorf("%s", st.message != NULL ? st.message : stdreg_code_name(st.code));
+	rv = exit_code_of(&st);
+	stdreg_status_release(&st);
+	return rv;
+}

@@ -1,0 +1,263 @@
+/*
+ * output.c - records on stdout: aligned tables for people, JSON / JSON Lines / CSV for
+ * programs. The JSON keeps the mapping's field order (proto order), so it is stable.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "regctl.h"
+
+#define CSV_LIST_SEP ";" /* joins repeated values in one CSV cell; ids never hold it */
+
+char *cell_text(const json_t *v, const char *sep)
+{
+	char *out = NULL, *item;
+	size_t i, len = 0, seplen = strlen(sep);
+	char *tmp;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strdup(json_string_value(v));
+	case JSON_INTEGER:
+		if (asprintf(&out, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) < 0)
+			return NULL;
+		return out;
+	case JSON_REAL:
+		if (asprintf(&out, "%g", json_real_value(v)) < 0)
+			return NULL;
+		return out;
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_ARRAY:
+		if ((out = strdup("")) == NULL)
+			return NULL;
+		for (i = 0; i < json_array_size(v); i++) {
+			if ((item = cell_text(json_array_get(v, i), sep)) == NULL)
+				goto nomem;
+			tmp = realloc(out, len + seplen + strlen(item) + 1);
+			if (tmp == NULL) {
+				free(item);
+				goto nomem;
+			}
+			out = tmp;
+			len += (size_t)sprintf(out + len, "%s%s", i > 0 ? sep : "", item);
+			free(item);
+		}
+		return out;
+	case JSON_OBJECT:
+		return json_dumps(v, JSON_COMPACT);
+	default:
+		return strdup("");
+	}
+nomem:
+	free(out);
+	return NULL;
+}
+
+/* Display width of UTF-8 text: one column per code point (no wide-character tables). */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+void csv_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const ProtobufCMessageDescriptor *record_desc(const struct noun *n)
+{
+	return stdreg_kind_find(n->name)->record;
+}
+
+/* CSV: a header of the record's scalar and list field names, then one row per record. */
+static void csv_out(FILE *f, const struct noun *n, json_t *recs)
+{
+	const ProtobufCMessageDescriptor *d = record_desc(n);
+	size_t i, r;
+	int col;
+
+	for (col = 0, i = 0; i < d->n_fields; i++) {
+		if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		fputs(col++ > 0 ? "," : "", f);
+		csv_field(f, d->fields[i].name);
+	}
+	fputs("\r\n", f);
+	for (r = 0; r < json_array_size(recs); r++) {
+		json_t *rec = json_array_get(recs, r);
+
+		for (col = 0, i = 0; i < d->n_fields; i++) {
+			json_t *v = json_object_get(rec, d->fields[i].name);
+			char *text;
+
+			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
+				continue;
+			fputs(col++ > 0 ? "," : "", f);
+			text = v != NULL ? cell_text(v, CSV_LIST_SEP) : NULL;
+			csv_field(f, text != NULL ? text : "");
+			free(text);
+		}
+		fputs("\r\n", f);
+	}
+}
+
+/* The list table: the noun's columns, aligned, "-" for empty cells. */
+static int table_out(FILE *f, const struct noun *n, json_t *recs)
+{
+	size_t ncol = 0, nrow = json_array_size(recs), r, c;
+	size_t *width;
+	char **cells;
+
+	while (n->columns[ncol].header != NULL)
+		ncol++;
+	width = calloc(ncol, sizeof(*width));
+	cells = calloc((nrow + 1) * ncol, sizeof(*cells));
+	if (width == NULL || cells == NULL) {
+		free(width);
+		free(cells);
+		return -1;
+	}
+	for (c = 0; c < ncol; c++)
+		cells[c] = strdup(n->columns[c].header);
+	for (r = 0; r < nrow; r++) {
+		json_t *rec = json_array_get(recs, r);
+
+		for (c = 0; c < ncol; c++) {
+			json_t *v = json_object_get(rec, n->columns[c].field);
+			char *t = v != NULL ? cell_text(v, ",") : NULL;
+
+			if (t != NULL && t[0] == '\0') {
+				free(t);
+				t = NULL;
+			}
+			cells[(r + 1) * ncol + c] = t != NULL ? t : strdup("-");
+		}
+	}
+	for (r = 0; r <= nrow; r++)
+		for (c = 0; c < ncol; c++)
+			if (cells[r * ncol + c] != NULL &&
+			    text_width(cells[r * ncol + c]) > width[c])
+				width[c] = text_width(cells[r * ncol + c]);
+	for (r = 0; r <= nrow; r++) {
+		for (c = 0; c < ncol; c++) {
+			const char *t = cells[r * ncol + c] != NULL ? cells[r * ncol + c] : "";
+
+			fputs(t, f);
+			if (c + 1 < ncol)
+				fprintf(f, "%*s", (int)(width[c] - text_width(t) + 2), "");
+		}
+		fputc('\n', f);
+	}
+	for (r = 0; r < (nrow + 1) * ncol; r++)
+		free(cells[r]);
+	free(cells);
+	free(width);
+	return 0;
+}
+
+/* One record as "field: value" lines; nested messages (meta) as "meta.field". */
+static void fields_out(FILE *f, json_t *rec)
+{
+	size_t keyw = 0, len;
+	const char *key, *sub;
+	json_t *v, *sv;
+	char *text;
+
+	json_object_foreach(rec, key, v)
+	{
+		if (json_is_object(v)) {
+			json_object_foreach(v, sub, sv)
+			{
+				len = strlen(key) + 1 + strlen(sub);
+				keyw = len > keyw ? len : keyw;
+			}
+		} else {
+			keyw = strlen(key) > keyw ? strlen(key) : keyw;
+		}
+	}
+	json_object_foreach(rec, key, v)
+	{
+		if (!json_is_object(v)) {
+			text = cell_text(v, ", ");
+			fprintf(f, "%s:%*s %s\n", key, (int)(keyw - strlen(key)), "",
+			        text != NULL ? text : "");
+			free(text);
+			continue;
+		}
+		json_object_foreach(v, sub, sv)
+		{
+			text = cell_text(sv, ", ");
+			len = strlen(key) + 1 + strlen(sub);
+			fprintf(f, "%s.%s:%*s %s\n", key, sub, (int)(keyw - len), "",
+			        text != NULL ? text : "");
+			free(text);
+		}
+	}
+}
+
+int out_record(FILE *f, enum out_format fmt, const struct noun *n, json_t *rec)
+{
+	json_t *one;
+
+	switch (fmt) {
+	case OUT_TABLE:
+		fields_out(f, rec);
+		break;
+	case OUT_JSON:
+	case OUT_JSONL:
+		json_dumpf(rec, f, fmt == OUT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+		fputc('\n', f);
+		break;
+	case OUT_CSV:
+		one = json_array();
+		json_array_append(one, rec);
+		csv_out(f, n, one);
+		json_decref(one);
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs)
+{
+	size_t i;
+
+	switch (fmt) {
+	case OUT_TABLE:
+		if (table_out(f, n, recs) != 0)
+			return -1;
+		break;
+	case OUT_JSON:
+		json_dumpf(recs, f, JSON_INDENT(2));
+		fputc('\n', f);
+		break;
+	case OUT_JSONL:
+		for (i = 0; i < json_array_size(recs); i++) {
+			json_dumpf(json_array_get(recs, i), f, JSON_COMPACT);
+			fputc('\n', f);
+		}
+		break;
+	case OUT_CSV:
+		csv_out(f, n, recs);
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}
