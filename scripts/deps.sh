@@ -9,7 +9,7 @@ packages=(
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	liblmdb-dev lmdb-utils
 	libjansson-dev libcmocka-dev
-	openssl clang-format
+	openssl clang-format jq
 )
 
 missing=()

@@ -13,6 +13,7 @@ static const struct {
 	int code;
 	int exit;
 } exit_table[] = {
+	{ STDREG_INVALID_ARGUMENT, EXIT_USAGE },
 	{ STDREG_UNAVAILABLE, EXIT_UNAVAILABLE },
 	{ STDREG_DEADLINE_EXCEEDED, EXIT_UNAVAILABLE },
 	{ STDREG_NOT_FOUND, EXIT_NOT_FOUND },
@@ -29,7 +30,7 @@ static const struct {
 } exit_help[] = {
 	{ EXIT_OK, "ok" },
 	{ EXIT_SERVER, "error from the server (any status not listed below)" },
-	{ EXIT_USAGE, "usage error: bad flags or input, checked locally, nothing sent" },
+	{ EXIT_USAGE, "usage error or invalid input (bad flags, file or field value): nothing changed" },
 	{ EXIT_UNAVAILABLE, "cannot connect, connection lost, or deadline exceeded" },
 	{ EXIT_NOT_FOUND, "not found" },
 	{ EXIT_EXISTS, "already exists" },
