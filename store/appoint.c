@@ -27,7 +27,7 @@ static bool empty(const char *s)
 
 /* A date argument: given and valid, or today when absent. */
 static int date_or_today(const char *field, const char *given, const struct store_actor *who,
-			 char out[11], struct store_error *err)
+                         char out[11], struct store_error *err)
 {
 	if (empty(given)) {
 		store_today(who ? who->now : 0, out);
@@ -35,7 +35,7 @@ static int date_or_today(const char *field, const char *given, const struct stor
 	}
 	if (!store_valid_date(given))
 		return store_fail(err, RG_EINVAL, field, "'%s' is not a calendar date (YYYY-MM-DD)",
-				  given);
+		                  given);
 	snprintf(out, 11, "%s", given);
 	return RG_OK;
 }
@@ -44,22 +44,23 @@ static int need_decision(const char *decision_ref, struct store_error *err)
 {
 	if (empty(decision_ref))
 		return store_fail(err, RG_EINVAL, "decision_ref",
-				  "a decision reference is required (--decision)");
+		                  "a decision reference is required (--decision)");
 	return RG_OK;
 }
 
 static int need_record(store_txn *t, enum store_kind k, const char *id, const char *field,
-		       struct store_error *err)
+                       struct store_error *err)
 {
 	if (empty(id))
 		return store_fail(err, RG_EINVAL, field, "field '%s' is required", field);
 	if (!record_exists(t, k, id))
-		return store_fail(err, RG_ENOENT, field, "%s '%s' not found", store_kind_name(k), id);
+		return store_fail(err, RG_ENOENT, field, "%s '%s' not found", store_kind_name(k),
+		                  id);
 	return RG_OK;
 }
 
 int each_assignment_of(store_txn *t, char tag, const char *target_id,
-		       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg)
+                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg)
 {
 	char kbuf[STORE_ID_MAX + 2];
 	MDB_val k = { index_key(kbuf, tag, target_id), kbuf }, v = { 1, "s" };
@@ -73,7 +74,7 @@ int each_assignment_of(store_txn *t, char tag, const char *target_id,
 		MDB_val key = { v.mv_size - 1, (char *)v.mv_data + 1 }, val;
 		if (mdb_get(t->txn, t->st->records[STORE_ASSIGNMENT], &key, &val) == 0) {
 			Stdreg__V1__Assignment *a =
-				stdreg__v1__assignment__unpack(NULL, val.mv_size, val.mv_data);
+			        stdreg__v1__assignment__unpack(NULL, val.mv_size, val.mv_data);
 			if (a == NULL) {
 				rc = MDB_CORRUPTED;
 				break;
@@ -114,7 +115,7 @@ static int find_current_fn(Stdreg__V1__Assignment *a, void *arg)
 }
 
 static int find_current(store_txn *t, const char *area_id, const char *agency_id, int role,
-			Stdreg__V1__Assignment **out)
+                        Stdreg__V1__Assignment **out)
 {
 	struct find_current f = { agency_id, role, NULL };
 	int rc = each_assignment_of(t, 'a', area_id, find_current_fn, &f);
@@ -130,8 +131,8 @@ static char *dup_or_empty(const char *s)
 
 /* Ends assignment a on valid_to under decision_ref; a is updated in place. */
 static int end_assignment(store_txn *t, Stdreg__V1__Assignment *a, const char *valid_to,
-			  const char *decision_ref, const struct store_actor *who,
-			  struct store_error *err)
+                          const char *decision_ref, const struct store_actor *who,
+                          struct store_error *err)
 {
 	struct store_put_opts o = { .expected_mod_revision = a->meta ? a->meta->mod_revision : 0 };
 	char *to = strdup(valid_to), *dec = strdup(decision_ref);
@@ -149,9 +150,9 @@ static int end_assignment(store_txn *t, Stdreg__V1__Assignment *a, const char *v
 }
 
 static int start_assignment(store_txn *t, const char *area_id, const char *agency_id, int role,
-			    const char *decision_ref, const char *from, const char *note,
-			    const struct store_actor *who, ProtobufCMessage **out,
-			    struct store_error *err)
+                            const char *decision_ref, const char *from, const char *note,
+                            const struct store_actor *who, ProtobufCMessage **out,
+                            struct store_error *err)
 {
 	struct store_put_opts o = { .create_only = true };
 	Stdreg__V1__Assignment *a = malloc(sizeof(*a));
@@ -174,8 +175,8 @@ static int start_assignment(store_txn *t, const char *area_id, const char *agenc
 		rc = store_put(t, STORE_ASSIGNMENT, &a->base, &o, who, NULL, NULL, err);
 	if (rc == RG_EEXIST)
 		store_fail(err, RG_EEXIST, "valid_from",
-			   "agency '%s' already has an appointment in area '%s' from %s", agency_id,
-			   area_id, from);
+		           "agency '%s' already has an appointment in area '%s' from %s", agency_id,
+		           area_id, from);
 	if (rc == RG_OK && out) {
 		*out = &a->base;
 		return RG_OK;
@@ -185,8 +186,8 @@ static int start_assignment(store_txn *t, const char *area_id, const char *agenc
 }
 
 int store_assign(store_txn *t, const char *area_id, const char *agency_id, int role,
-		 const char *decision_ref, const char *valid_from, const char *note,
-		 const struct store_actor *who, ProtobufCMessage **out, struct store_error *err)
+                 const char *decision_ref, const char *valid_from, const char *note,
+                 const struct store_actor *who, ProtobufCMessage **out, struct store_error *err)
 {
 	Stdreg__V1__Assignment *cur = NULL;
 	char from[11];
@@ -207,19 +208,21 @@ int store_assign(store_txn *t, const char *area_id, const char *agency_id, int r
 		return rc;
 	if (cur) {
 		rc = store_fail(err, RG_EPRECOND, "agency_id",
-				"agency '%s' already holds a current %s appointment in area '%s' "
-				"(assignment '%s'); unassign it first",
-				agency_id, cur->role == STDREG__V1__ROLE__ROLE_LEAD ? "lead" : "supporting",
-				area_id, cur->id);
+		                "agency '%s' already holds a current %s appointment in area '%s' "
+		                "(assignment '%s'); unassign it first",
+		                agency_id,
+		                cur->role == STDREG__V1__ROLE__ROLE_LEAD ? "lead" : "supporting",
+		                area_id, cur->id);
 		stdreg__v1__assignment__free_unpacked(cur, NULL);
 		return rc;
 	}
-	return start_assignment(t, area_id, agency_id, role, decision_ref, from, note, who, out, err);
+	return start_assignment(t, area_id, agency_id, role, decision_ref, from, note, who, out,
+	                        err);
 }
 
 int store_unassign(store_txn *t, const char *area_id, const char *agency_id, int role,
-		   const char *decision_ref, const char *valid_to, const struct store_actor *who,
-		   ProtobufCMessage **out, struct store_error *err)
+                   const char *decision_ref, const char *valid_to, const struct store_actor *who,
+                   ProtobufCMessage **out, struct store_error *err)
 {
 	Stdreg__V1__Assignment *cur = NULL;
 	char to[11];
@@ -237,8 +240,8 @@ int store_unassign(store_txn *t, const char *area_id, const char *agency_id, int
 		return rc;
 	if (cur == NULL)
 		return store_fail(err, RG_ENOENT, "agency_id",
-				  "agency '%s' holds no current appointment in area '%s'", agency_id,
-				  area_id);
+		                  "agency '%s' holds no current appointment in area '%s'",
+		                  agency_id, area_id);
 	rc = end_assignment(t, cur, to, decision_ref, who, err);
 	if (rc == RG_OK && out) {
 		*out = &cur->base;
@@ -249,9 +252,9 @@ int store_unassign(store_txn *t, const char *area_id, const char *agency_id, int
 }
 
 int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
-		   const char *to_agency, const char *decision_ref, const char *valid_from,
-		   const char *note, const struct store_actor *who, ProtobufCMessage **ended,
-		   ProtobufCMessage **started, struct store_error *err)
+                   const char *to_agency, const char *decision_ref, const char *valid_from,
+                   const char *note, const struct store_actor *who, ProtobufCMessage **ended,
+                   ProtobufCMessage **started, struct store_error *err)
 {
 	Stdreg__V1__Assignment *lead = NULL, *support = NULL;
 	char from[11];
@@ -263,7 +266,8 @@ int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
 		rc = need_record(t, STORE_AGENCY, to_agency, "to_agency_id", err);
 	if (rc == RG_OK && strcmp(from_agency, to_agency) == 0)
 		rc = store_fail(err, RG_EINVAL, "to_agency_id",
-				"cannot transfer area '%s' from '%s' to itself", area_id, to_agency);
+		                "cannot transfer area '%s' from '%s' to itself", area_id,
+		                to_agency);
 	if (rc == RG_OK)
 		rc = need_decision(decision_ref, err);
 	if (rc == RG_OK)
@@ -276,21 +280,23 @@ int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
 		char cur[STORE_ID_MAX + 1];
 		assignment_current_lead(t, area_id, NULL, cur);
 		return store_fail(err, RG_EPRECOND, "from_agency_id",
-				  "agency '%s' is not the current lead of area '%s' (%s%s)", from_agency,
-				  area_id, cur[0] ? "current lead: assignment " : "the area has no lead",
-				  cur);
+		                  "agency '%s' is not the current lead of area '%s' (%s%s)",
+		                  from_agency, area_id,
+		                  cur[0] ? "current lead: assignment " : "the area has no lead",
+		                  cur);
 	}
 	rc = end_assignment(t, lead, from, decision_ref, who, err);
 	/* A supporting agency promoted to lead stops supporting on the same day. */
 	if (rc == RG_OK)
-		rc = find_current(t, area_id, to_agency, STDREG__V1__ROLE__ROLE_SUPPORTING, &support);
+		rc = find_current(t, area_id, to_agency, STDREG__V1__ROLE__ROLE_SUPPORTING,
+		                  &support);
 	if (rc == RG_OK && support)
 		rc = end_assignment(t, support, from, decision_ref, who, err);
 	if (support)
 		stdreg__v1__assignment__free_unpacked(support, NULL);
 	if (rc == RG_OK)
-		rc = start_assignment(t, area_id, to_agency, STDREG__V1__ROLE__ROLE_LEAD, decision_ref,
-				      from, note, who, started, err);
+		rc = start_assignment(t, area_id, to_agency, STDREG__V1__ROLE__ROLE_LEAD,
+		                      decision_ref, from, note, who, started, err);
 	if (rc == RG_OK && ended) {
 		*ended = &lead->base;
 		return RG_OK;
@@ -300,8 +306,8 @@ int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
 }
 
 int store_set_stage(store_txn *t, const char *item_id, const char *stage,
-		    uint64_t expected_mod_revision, const struct store_actor *who, uint8_t **out,
-		    size_t *out_len, struct store_error *err)
+                    uint64_t expected_mod_revision, const struct store_actor *who, uint8_t **out,
+                    size_t *out_len, struct store_error *err)
 {
 	struct store_put_opts o = { .expected_mod_revision = expected_mod_revision };
 	Stdreg__V1__WorkItem *w;
@@ -311,7 +317,8 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
 	int rc;
 
 	if (empty(item_id))
-		return store_fail(err, RG_EINVAL, "work_item_id", "field 'work_item_id' is required");
+		return store_fail(err, RG_EINVAL, "work_item_id",
+		                  "field 'work_item_id' is required");
 	if (empty(stage))
 		return store_fail(err, RG_EINVAL, "stage", "field 'stage' is required");
 	rc = store_get(t, STORE_ITEM, item_id, &val, &len);
@@ -326,7 +333,7 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
 		if (w)
 			stdreg__v1__work_item__free_unpacked(w, NULL);
 		return store_fail(err, w ? RG_ENOMEM : RG_ECORRUPT, NULL, "cannot decode item '%s'",
-				  item_id);
+		                  item_id);
 	}
 	free(w->stage);
 	w->stage = copy;

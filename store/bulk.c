@@ -129,7 +129,7 @@ static int diff_text_fn(void *arg, const char *field, char *o, char *n)
 	struct diff_text *d = arg;
 	size_t room = sizeof(d->buf) - d->off;
 	int w = snprintf(d->buf + d->off, room, "%s%s '%.60s' -> '%.60s'", d->off ? ", " : "",
-			 field, o, n);
+	                 field, o, n);
 
 	free(o);
 	free(n);
@@ -155,7 +155,7 @@ static char *describe_difference(store_txn *t, struct entry *e)
 	record_diff(kind_get(e->kind)->desc, old, e->rec, diff_text_fn, &d);
 	protobuf_c_message_free_unpacked(old, NULL);
 	snprintf(line, sizeof(line), "%s '%s': %s", store_kind_name(e->kind),
-		 record_id(e->kind, e->rec), d.buf);
+	         record_id(e->kind, e->rec), d.buf);
 	return strdup(line);
 }
 
@@ -169,7 +169,7 @@ static bool fatal(int rc)
  * for a missing reference (RG_EPRECOND) may succeed once a later line has been put.
  */
 static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
-			 const struct store_actor *who, struct result *res)
+                         const struct store_actor *who, struct result *res)
 {
 	bool progress = true;
 
@@ -225,8 +225,7 @@ static int build_counts(struct result *res)
 }
 
 /* Checks the shape of every line and finds duplicates; fills es. */
-static int prepare(ProtobufCMessage *const *records, size_t n, struct entry *es,
-		   struct result *res)
+static int prepare(ProtobufCMessage *const *records, size_t n, struct entry *es, struct result *res)
 {
 	int rc = RG_OK;
 
@@ -255,7 +254,7 @@ static int prepare(ProtobufCMessage *const *records, size_t n, struct entry *es,
 		    strcmp(record_id(a->kind, a->rec), record_id(b->kind, b->rec)) != 0)
 			continue;
 		snprintf(msg, sizeof(msg), "%s '%s' appears again (first on line %u)",
-			 store_kind_name(b->kind), record_id(b->kind, b->rec), a->line);
+		         store_kind_name(b->kind), record_id(b->kind, b->rec), a->line);
 		b->code = RG_EINVAL;
 		rc = add_error(res, b->line, msg);
 		if (rc != RG_OK)
@@ -273,7 +272,7 @@ static int cmp_line_error(const void *pa, const void *pb)
 }
 
 int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,
-		const struct store_actor *who, ProtobufCMessage **out, struct store_error *err)
+                const struct store_actor *who, ProtobufCMessage **out, struct store_error *err)
 {
 	struct result res = { 0 };
 	struct entry *es = calloc(n ? n : 1, sizeof(*es));
@@ -317,8 +316,8 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	if (rc == RG_OK && res.r->error_count > 0) {
 		qsort(res.r->errors, res.r->n_errors, sizeof(res.r->errors[0]), cmp_line_error);
 		rc = store_fail(err, RG_EINVAL, "records",
-				"%u of %zu records are invalid; nothing was applied",
-				res.r->error_count, n);
+		                "%u of %zu records are invalid; nothing was applied",
+		                res.r->error_count, n);
 	}
 out:
 	free(es);
@@ -387,11 +386,21 @@ static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const
 		*meta = NULL;
 	}
 	switch (k) {
-	case STORE_AREA: b->area = (Stdreg__V1__Area *)m; break;
-	case STORE_BODY: b->body = (Stdreg__V1__Body *)m; break;
-	case STORE_AGENCY: b->agency = (Stdreg__V1__Agency *)m; break;
-	case STORE_ITEM: b->work_item = (Stdreg__V1__WorkItem *)m; break;
-	case STORE_ASSIGNMENT: b->assignment = (Stdreg__V1__Assignment *)m; break;
+	case STORE_AREA:
+		b->area = (Stdreg__V1__Area *)m;
+		break;
+	case STORE_BODY:
+		b->body = (Stdreg__V1__Body *)m;
+		break;
+	case STORE_AGENCY:
+		b->agency = (Stdreg__V1__Agency *)m;
+		break;
+	case STORE_ITEM:
+		b->work_item = (Stdreg__V1__WorkItem *)m;
+		break;
+	case STORE_ASSIGNMENT:
+		b->assignment = (Stdreg__V1__Assignment *)m;
+		break;
 	}
 	if (!PUSH(r->records, r->n_records, b)) {
 		stdreg__v1__bulk_record__free_unpacked(b, NULL);
@@ -401,7 +410,7 @@ static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const
 }
 
 int store_export(store_txn *t, enum store_kind only, const char *page_token, uint32_t page_size,
-		 ProtobufCMessage **out, struct store_error *err)
+                 ProtobufCMessage **out, struct store_error *err)
 {
 	Stdreg__V1__ExportResponse *r;
 	enum store_kind k = only ? only : STORE_AREA;

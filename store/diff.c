@@ -41,11 +41,13 @@ static char *field_text(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)*(const uint64_t *)base);
 		break;
 	case PROTOBUF_C_TYPE_BOOL:
-		snprintf(buf, sizeof(buf), "%s", *(const protobuf_c_boolean *)base ? "true" : "false");
+		snprintf(buf, sizeof(buf), "%s",
+		         *(const protobuf_c_boolean *)base ? "true" : "false");
 		break;
 	case PROTOBUF_C_TYPE_ENUM: {
 		const ProtobufCEnumDescriptor *ed = f->descriptor;
-		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(ed, *(const int *)base);
+		const ProtobufCEnumValue *ev =
+		        protobuf_c_enum_descriptor_get_value(ed, *(const int *)base);
 		const char *name = ev ? ev->name : "";
 		size_t plen = strlen(ed->values[0].name) - strlen("UNSPECIFIED");
 		snprintf(buf, sizeof(buf), "%s", strlen(name) > plen ? name + plen : name);
@@ -63,8 +65,9 @@ static char *field_text(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 }
 
 int record_diff(const ProtobufCMessageDescriptor *d, const ProtobufCMessage *before,
-		const ProtobufCMessage *after,
-		int (*fn)(void *arg, const char *field, char *old_value, char *new_value), void *arg)
+                const ProtobufCMessage *after,
+                int (*fn)(void *arg, const char *field, char *old_value, char *new_value),
+                void *arg)
 {
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];

@@ -34,12 +34,14 @@
 
 #include "store_int.h"
 
-#define DEFAULT_MAP_SIZE ((size_t)256 << 20)
+#define DEFAULT_MAP_SIZE     ((size_t)256 << 20)
 #define DEFAULT_MAX_MAP_SIZE ((size_t)1 << 40)
 
 static const char *const dbi_names[STORE_KIND_MAX + 1] = {
-	[STORE_AREA] = "area",	   [STORE_BODY] = "body",
-	[STORE_AGENCY] = "agency", [STORE_ITEM] = "item",
+	[STORE_AREA] = "area",
+	[STORE_BODY] = "body",
+	[STORE_AGENCY] = "agency",
+	[STORE_ITEM] = "item",
 	[STORE_ASSIGNMENT] = "assignment",
 };
 
@@ -77,7 +79,8 @@ int store_mdb_err(store_txn *t, int rc, struct store_error *err)
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:
-		return store_fail(err, RG_ECORRUPT, NULL, "store is corrupt (%s)", mdb_strerror(rc));
+		return store_fail(err, RG_ECORRUPT, NULL, "store is corrupt (%s)",
+		                  mdb_strerror(rc));
 	default:
 		return store_fail(err, RG_EIO, NULL, "store error (%s)", mdb_strerror(rc));
 	}
@@ -152,7 +155,7 @@ static int open_databases(store *st, struct store_error *err)
 		rc = mdb_dbi_open(txn, "refs", MDB_CREATE | MDB_DUPSORT, &st->refs);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "history", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
-				  &st->history);
+		                  &st->history);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "changelog", MDB_CREATE, &st->changelog);
 	if (rc != 0)
@@ -168,18 +171,19 @@ static int open_databases(store *st, struct store_error *err)
 		rc = mdb_put(txn, st->meta, &k, &v, 0);
 	} else if (rc == 0) {
 		const uint8_t *p = v.mv_data;
-		uint32_t found = v.mv_size == 4 ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]
-						: 0;
+		uint32_t found =
+		        v.mv_size == 4 ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3] : 0;
 		if (found == 0) {
 			mdb_txn_abort(txn);
-			return store_fail(err, RG_ECORRUPT, NULL, "schema version key is malformed");
+			return store_fail(err, RG_ECORRUPT, NULL,
+			                  "schema version key is malformed");
 		}
 		if (found > STORE_SCHEMA_VERSION) {
 			mdb_txn_abort(txn);
 			return store_fail(err, RG_ESCHEMA, NULL,
-					  "store has schema version %u, this stdreg knows up to %u "
-					  "(upgrade stdreg)",
-					  found, STORE_SCHEMA_VERSION);
+			                  "store has schema version %u, this stdreg knows up to %u "
+			                  "(upgrade stdreg)",
+			                  found, STORE_SCHEMA_VERSION);
 		}
 	}
 	if (rc != 0)
@@ -194,8 +198,7 @@ fail:
 	return store_mdb_err(NULL, rc, err);
 }
 
-int store_open(store **out, const char *dir, const struct store_opts *opts,
-	       struct store_error *err)
+int store_open(store **out, const char *dir, const struct store_opts *opts, struct store_error *err)
 {
 	struct store_opts def = { 0 };
 	pthread_rwlockattr_t attr;
@@ -232,8 +235,9 @@ int store_open(store **out, const char *dir, const struct store_opts *opts,
 	if (rc == 0)
 		rc = mdb_env_open(st->env, dir, flags, 0640);
 	if (rc != 0) {
-		store_fail(err, rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? RG_ECORRUPT : RG_EIO,
-			   NULL, "cannot open store in '%s' (%s)", dir, mdb_strerror(rc));
+		store_fail(err,
+		           rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? RG_ECORRUPT : RG_EIO,
+		           NULL, "cannot open store in '%s' (%s)", dir, mdb_strerror(rc));
 		goto fail;
 	}
 	/* Another process may have grown the map beyond what we asked for. */
@@ -289,7 +293,7 @@ int store_read_renew(store_txn *t)
 	for (;;) {
 		pthread_rwlock_rdlock(&t->st->resize_lock);
 		rc = t->txn ? mdb_txn_renew(t->txn)
-			    : mdb_txn_begin(t->st->env, NULL, MDB_RDONLY, &t->txn);
+		            : mdb_txn_begin(t->st->env, NULL, MDB_RDONLY, &t->txn);
 		if (rc != MDB_MAP_RESIZED)
 			break;
 		pthread_rwlock_unlock(&t->st->resize_lock);

@@ -31,7 +31,8 @@ char **msg_strv(const ProtobufCMessage *m, const char *field, size_t *n)
 {
 	const ProtobufCFieldDescriptor *f = field_desc(m, field);
 
-	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label != PROTOBUF_C_LABEL_REPEATED) {
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING ||
+	    f->label != PROTOBUF_C_LABEL_REPEATED) {
 		*n = 0;
 		return NULL;
 	}
@@ -82,8 +83,9 @@ static int check_one_string(const char *field, const char *s, struct store_error
 	size_t len = strlen(s);
 
 	if (len > STORE_TEXT_MAX)
-		return store_fail(err, RG_EINVAL, field, "field '%s' is too long (%zu bytes, at most %d)",
-				  field, len, STORE_TEXT_MAX);
+		return store_fail(err, RG_EINVAL, field,
+		                  "field '%s' is too long (%zu bytes, at most %d)", field, len,
+		                  STORE_TEXT_MAX);
 	if (!utf8_valid((const unsigned char *)s))
 		return store_fail(err, RG_EINVAL, field, "field '%s' is not valid UTF-8", field);
 	return RG_OK;
@@ -102,9 +104,10 @@ int msg_check_strings(const ProtobufCMessage *m, struct store_error *err)
 			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
 			char **v = *(char **const *)base;
 			if (n > 256)
-				return store_fail(err, RG_EINVAL, f->name,
-						  "field '%s' has too many values (%zu, at most 256)",
-						  f->name, n);
+				return store_fail(
+				        err, RG_EINVAL, f->name,
+				        "field '%s' has too many values (%zu, at most 256)",
+				        f->name, n);
 			for (size_t j = 0; j < n && rc == RG_OK; j++)
 				rc = check_one_string(f->name, v[j] ? v[j] : "", err);
 		} else if (f->type == PROTOBUF_C_TYPE_STRING) {
@@ -139,7 +142,7 @@ static int require(const ProtobufCMessage *m, const char *field, struct store_er
 }
 
 static int check_enum(const char *field, int value, const ProtobufCEnumDescriptor *d,
-		      struct store_error *err)
+                      struct store_error *err)
 {
 	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
 
@@ -154,31 +157,31 @@ static int check_enum(const char *field, int value, const ProtobufCEnumDescripto
 			size_t plen = strlen(d->values[0].name) - strlen("UNSPECIFIED");
 			const char *shortname = strlen(name) > plen ? name + plen : under + 1;
 			off += (size_t)snprintf(choices + off, sizeof(choices) - off, "%s%s",
-						i > 1 ? ", " : "", shortname);
+			                        i > 1 ? ", " : "", shortname);
 		}
 		for (char *c = choices; *c; c++)
 			*c = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
 		return store_fail(err, RG_EINVAL, field, "field '%s' must be one of: %s", field,
-				  choices);
+		                  choices);
 	}
 	return RG_OK;
 }
 
 static int check_date_field(const char *field, const char *s, bool required,
-			    struct store_error *err)
+                            struct store_error *err)
 {
 	if (*s == '\0')
 		return required ? store_fail(err, RG_EINVAL, field, "field '%s' is required", field)
-				: RG_OK;
+		                : RG_OK;
 	if (!store_valid_date(s))
 		return store_fail(err, RG_EINVAL, field,
-				  "field '%s': '%s' is not a calendar date (YYYY-MM-DD)", field, s);
+		                  "field '%s': '%s' is not a calendar date (YYYY-MM-DD)", field, s);
 	return RG_OK;
 }
 
 /* Walks the parent chain: a record may not end up its own ancestor. */
 static int check_parent_cycle(store_txn *t, enum store_kind k, const char *id, const char *parent,
-			      struct store_error *err)
+                              struct store_error *err)
 {
 	char cur[STORE_ID_MAX + 1];
 	const char *kname = store_kind_name(k);
@@ -191,16 +194,18 @@ static int check_parent_cycle(store_txn *t, enum store_kind k, const char *id, c
 		 * for the record alone: RG_EPRECOND, as store.h documents for store_put. */
 		if (strcmp(cur, id) == 0)
 			return store_fail(err, RG_EPRECOND, "parent_id",
-					  "%s '%s' cannot have '%s' as parent (cycle)", kname, id,
-					  parent);
+			                  "%s '%s' cannot have '%s' as parent (cycle)", kname, id,
+			                  parent);
 		if (depth > 32)
 			return store_fail(err, RG_EPRECOND, "parent_id",
-					  "%s '%s': parent chain is deeper than 32", kname, id);
+			                  "%s '%s': parent chain is deeper than 32", kname, id);
 		if (store_get(t, k, cur, &val, &len) != RG_OK)
 			return RG_OK; /* missing parents are reported by the reference check */
-		ProtobufCMessage *p = protobuf_c_message_unpack(store_kind_descriptor(k), NULL, len, val);
+		ProtobufCMessage *p =
+		        protobuf_c_message_unpack(store_kind_descriptor(k), NULL, len, val);
 		if (p == NULL)
-			return store_fail(err, RG_ECORRUPT, NULL, "cannot decode %s '%s'", kname, cur);
+			return store_fail(err, RG_ECORRUPT, NULL, "cannot decode %s '%s'", kname,
+			                  cur);
 		snprintf(cur, sizeof(cur), "%s", msg_str(p, "parent_id"));
 		protobuf_c_message_free_unpacked(p, NULL);
 	}
@@ -215,7 +220,8 @@ static int validate_area(store_txn *t, ProtobufCMessage *m, struct store_error *
 	int rc = require(m, "name", err);
 
 	if (rc == RG_OK)
-		rc = check_enum("priority", a->priority, &stdreg__v1__area_priority__descriptor, err);
+		rc = check_enum("priority", a->priority, &stdreg__v1__area_priority__descriptor,
+		                err);
 	if (rc == RG_OK && a->parent_id && *a->parent_id)
 		rc = check_parent_cycle(t, STORE_AREA, a->id, a->parent_id, err);
 	return rc;
@@ -231,7 +237,7 @@ static int validate_body(store_txn *t, ProtobufCMessage *m, struct store_error *
 	for (size_t i = 0; rc == RG_OK && i < b->n_mirrors; i++)
 		if (strcmp(b->mirrors[i], b->id) == 0)
 			rc = store_fail(err, RG_EINVAL, "mirrors", "body '%s' cannot mirror itself",
-					b->id);
+			                b->id);
 	if (rc == RG_OK && b->parent_id && *b->parent_id)
 		rc = check_parent_cycle(t, STORE_BODY, b->id, b->parent_id, err);
 	return rc;
@@ -250,9 +256,9 @@ static int validate_agency(store_txn *t, ProtobufCMessage *m, struct store_error
 		return rc;
 	if (!store_valid_org_number(a->org_number, norm))
 		return store_fail(err, RG_EINVAL, "org_number",
-				  "field 'org_number': '%s' is not a valid organisation number "
-				  "(10 digits NNNNNN-NNNN with a Luhn check digit)",
-				  a->org_number);
+		                  "field 'org_number': '%s' is not a valid organisation number "
+		                  "(10 digits NNNNNN-NNNN with a Luhn check digit)",
+		                  a->org_number);
 	/* Store the canonical form: in place when it fits, else in a new string (store.h). */
 	if (strlen(a->org_number) >= 11) {
 		memcpy(a->org_number, norm, 12);
@@ -274,27 +280,31 @@ static int validate_item(store_txn *t, ProtobufCMessage *m, struct store_error *
 	if (rc == RG_OK)
 		rc = require(m, "body_id", err);
 	if (rc == RG_OK && w->n_area_ids == 0)
-		rc = store_fail(err, RG_EINVAL, "area_ids", "field 'area_ids' needs at least one area");
+		rc = store_fail(err, RG_EINVAL, "area_ids",
+		                "field 'area_ids' needs at least one area");
 	for (size_t i = 0; rc == RG_OK && i < w->n_area_ids; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(w->area_ids[i], w->area_ids[j]) == 0) {
 				rc = store_fail(err, RG_EINVAL, "area_ids",
-						"field 'area_ids' names '%s' twice", w->area_ids[i]);
+				                "field 'area_ids' names '%s' twice",
+				                w->area_ids[i]);
 				break;
 			}
 	if (rc == RG_OK)
 		rc = require(m, "stage", err);
 	if (rc == RG_OK)
-		rc = check_date_field("target_date", w->target_date ? w->target_date : "", false, err);
+		rc = check_date_field("target_date", w->target_date ? w->target_date : "", false,
+		                      err);
 	if (rc != RG_OK)
 		return rc;
-	if (w->stage_scheme == NULL || *w->stage_scheme == '\0' || strcmp(w->stage_scheme, "iso") == 0) {
+	if (w->stage_scheme == NULL || *w->stage_scheme == '\0' ||
+	    strcmp(w->stage_scheme, "iso") == 0) {
 		int status = store_stage_status(w->stage);
 		if (status == 0)
 			return store_fail(err, RG_EINVAL, "stage",
-					  "field 'stage': '%s' is not an ISO harmonized stage code "
-					  "(such as 40.20)",
-					  w->stage);
+			                  "field 'stage': '%s' is not an ISO harmonized stage code "
+			                  "(such as 40.20)",
+			                  w->stage);
 		w->status = status;
 		return RG_OK;
 	}
@@ -322,20 +332,22 @@ static int validate_assignment(store_txn *t, ProtobufCMessage *m, struct store_e
 		return rc;
 	if (a->valid_to && *a->valid_to && strcmp(a->valid_to, a->valid_from) <= 0)
 		return store_fail(err, RG_EINVAL, "valid_to",
-				  "field 'valid_to' (%s) must be after valid_from (%s)", a->valid_to,
-				  a->valid_from);
+		                  "field 'valid_to' (%s) must be after valid_from (%s)",
+		                  a->valid_to, a->valid_from);
 	if (!store_valid_id(a->area_id) || !store_valid_id(a->agency_id))
-		return store_fail(err, RG_EINVAL, store_valid_id(a->area_id) ? "agency_id" : "area_id",
-				  "'%s' is not a valid id",
-				  store_valid_id(a->area_id) ? a->agency_id : a->area_id);
+		return store_fail(err, RG_EINVAL,
+		                  store_valid_id(a->area_id) ? "agency_id" : "area_id",
+		                  "'%s' is not a valid id",
+		                  store_valid_id(a->area_id) ? a->agency_id : a->area_id);
 	/* The id is derived: AREA/AGENCY/VALID_FROM, stable for the life of the appointment. */
 	char id[STORE_ID_MAX + 1];
 	snprintf(id, sizeof(id), "%s/%s/%s", a->area_id, a->agency_id, a->valid_from);
 	if (a->id && *a->id) {
 		if (strcmp(a->id, id) != 0)
-			return store_fail(err, RG_EINVAL, "id",
-					  "assignment id '%s' does not match '%s' (area/agency/valid_from)",
-					  a->id, id);
+			return store_fail(
+			        err, RG_EINVAL, "id",
+			        "assignment id '%s' does not match '%s' (area/agency/valid_from)",
+			        a->id, id);
 		return RG_OK;
 	}
 	char *copy = strdup(id);
@@ -348,7 +360,7 @@ static int validate_assignment(store_txn *t, ProtobufCMessage *m, struct store_e
 
 /* The current lead of area other than the assignment except_id, into out (or ""). */
 int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
-			    char out[STORE_ID_MAX + 1])
+                            char out[STORE_ID_MAX + 1])
 {
 	char kbuf[STORE_ID_MAX + 2];
 	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v;
@@ -362,7 +374,8 @@ int assignment_current_lead(store_txn *t, const char *area_id, const char *excep
 	v.mv_size = 1;
 	v.mv_data = "s";
 	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
-	for (; rc == 0 && ((const char *)v.mv_data)[0] == 's'; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
+	for (; rc == 0 && ((const char *)v.mv_data)[0] == 's';
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
 		char sid[STORE_ID_MAX + 1];
 		const void *val;
 		size_t len;
@@ -374,7 +387,8 @@ int assignment_current_lead(store_txn *t, const char *area_id, const char *excep
 		Stdreg__V1__Assignment *as = stdreg__v1__assignment__unpack(NULL, len, val);
 		if (as == NULL)
 			continue;
-		bool current = as->role == STDREG__V1__ROLE__ROLE_LEAD && (!as->valid_to || !*as->valid_to);
+		bool current = as->role == STDREG__V1__ROLE__ROLE_LEAD &&
+		               (!as->valid_to || !*as->valid_to);
 		if (current)
 			snprintf(out, STORE_ID_MAX + 1, "%s", as->id);
 		stdreg__v1__assignment__free_unpacked(as, NULL);
@@ -395,7 +409,7 @@ static bool same_str(const char *a, const char *b)
  * end_decision_ref) or change its note. A current lead must be the only one of its area.
  */
 static int check_update_assignment(store_txn *t, const ProtobufCMessage *oldm,
-				   const ProtobufCMessage *m, struct store_error *err)
+                                   const ProtobufCMessage *m, struct store_error *err)
 {
 	const Stdreg__V1__Assignment *o = (const Stdreg__V1__Assignment *)oldm;
 	const Stdreg__V1__Assignment *a = (const Stdreg__V1__Assignment *)m;
@@ -404,51 +418,55 @@ static int check_update_assignment(store_txn *t, const ProtobufCMessage *oldm,
 
 	if (o) {
 		if (o->role != a->role || !same_str(o->decision_ref, a->decision_ref))
-			return store_fail(err, RG_EPRECOND, "role",
-					  "assignment '%s' cannot be rewritten: end it and make a new "
-					  "one",
-					  a->id);
+			return store_fail(
+			        err, RG_EPRECOND, "role",
+			        "assignment '%s' cannot be rewritten: end it and make a new "
+			        "one",
+			        a->id);
 		if (o->valid_to && *o->valid_to && !same_str(o->valid_to, a->valid_to))
 			return store_fail(err, RG_EPRECOND, "valid_to",
-					  "assignment '%s' already ended on %s", a->id, o->valid_to);
+			                  "assignment '%s' already ended on %s", a->id,
+			                  o->valid_to);
 	}
 	if (a->valid_to && *a->valid_to && (!a->end_decision_ref || !*a->end_decision_ref))
 		return store_fail(err, RG_EINVAL, "end_decision_ref",
-				  "field 'end_decision_ref' is required to end an assignment");
+		                  "field 'end_decision_ref' is required to end an assignment");
 	if (a->role != STDREG__V1__ROLE__ROLE_LEAD || (a->valid_to && *a->valid_to))
 		return RG_OK;
 	rc = assignment_current_lead(t, a->area_id, a->id, lead);
 	if (rc != RG_OK)
 		return store_fail(err, rc, NULL, "cannot read the assignments of area '%s'",
-				  a->area_id);
+		                  a->area_id);
 	if (lead[0] != '\0')
-		return store_fail(err, RG_EPRECOND, "role",
-				  "area '%s' already has a current lead (assignment '%s'); use transfer",
-				  a->area_id, lead);
+		return store_fail(
+		        err, RG_EPRECOND, "role",
+		        "area '%s' already has a current lead (assignment '%s'); use transfer",
+		        a->area_id, lead);
 	return RG_OK;
 }
 
 static const struct ref_spec area_refs[] = { { "parent_id", STORE_AREA } };
 static const struct ref_spec body_refs[] = { { "parent_id", STORE_BODY },
-					     { "mirrors", STORE_BODY } };
-static const struct ref_spec item_refs[] = { { "body_id", STORE_BODY }, { "area_ids", STORE_AREA } };
+	                                     { "mirrors", STORE_BODY } };
+static const struct ref_spec item_refs[] = { { "body_id", STORE_BODY },
+	                                     { "area_ids", STORE_AREA } };
 static const struct ref_spec assignment_refs[] = { { "area_id", STORE_AREA },
-						   { "agency_id", STORE_AGENCY } };
+	                                           { "agency_id", STORE_AGENCY } };
 
 #define REFS(r) r, sizeof(r) / sizeof((r)[0])
 
 static const struct kind_info kinds[STORE_KIND_MAX + 1] = {
 	[STORE_AREA] = { STORE_AREA, "area", 'a', &stdreg__v1__area__descriptor, REFS(area_refs),
-			 validate_area, NULL },
+	                 validate_area, NULL },
 	[STORE_BODY] = { STORE_BODY, "body", 'b', &stdreg__v1__body__descriptor, REFS(body_refs),
-			 validate_body, NULL },
+	                 validate_body, NULL },
 	[STORE_AGENCY] = { STORE_AGENCY, "agency", 'g', &stdreg__v1__agency__descriptor, NULL, 0,
-			   validate_agency, NULL },
+	                   validate_agency, NULL },
 	[STORE_ITEM] = { STORE_ITEM, "item", 'i', &stdreg__v1__work_item__descriptor,
-			 REFS(item_refs), validate_item, NULL },
+	                 REFS(item_refs), validate_item, NULL },
 	[STORE_ASSIGNMENT] = { STORE_ASSIGNMENT, "assignment", 's',
-			       &stdreg__v1__assignment__descriptor, REFS(assignment_refs),
-			       validate_assignment, check_update_assignment },
+	                       &stdreg__v1__assignment__descriptor, REFS(assignment_refs),
+	                       validate_assignment, check_update_assignment },
 };
 
 const struct kind_info *kind_get(enum store_kind k)

@@ -53,8 +53,8 @@ static unsigned filters_used(const struct store_filter *f)
 	return u;
 }
 
-static const char *const filter_names[] = { "area_id", "body_id",  "agency_id", "stage",
-					    "status",  "text",	   "priority",	"current_only" };
+static const char *const filter_names[] = { "area_id", "body_id", "agency_id", "stage",
+	                                    "status",  "text",    "priority",  "current_only" };
 
 /* A stage bound is "NN.NN"; it need not be in the table ("45.99" is a CEN target stage). */
 static bool stage_shape(const char *s)
@@ -64,28 +64,28 @@ static bool stage_shape(const char *s)
 }
 
 static int check_filters(const struct kind_info *ki, const struct store_filter *f,
-			 struct store_error *err)
+                         struct store_error *err)
 {
 	unsigned bad = filters_used(f) & ~kind_filters[ki->kind];
 
 	for (unsigned i = 0; bad && i < 8; i++)
 		if (bad & (1u << i))
 			return store_fail(err, RG_EINVAL, filter_names[i],
-					  "filter '%s' does not apply to %s records", filter_names[i],
-					  ki->name);
+			                  "filter '%s' does not apply to %s records",
+			                  filter_names[i], ki->name);
 	if (f == NULL)
 		return RG_OK;
 	if (set(f->stage_from) && !stage_shape(f->stage_from))
 		return store_fail(err, RG_EINVAL, "stage_from", "stage_from '%s' is not NN.NN",
-				  f->stage_from);
+		                  f->stage_from);
 	if (set(f->stage_to) && !stage_shape(f->stage_to))
 		return store_fail(err, RG_EINVAL, "stage_to", "stage_to '%s' is not NN.NN",
-				  f->stage_to);
+		                  f->stage_to);
 	if (f->status && !protobuf_c_enum_descriptor_get_value(
-				 &stdreg__v1__work_item_status__descriptor, f->status))
+	                         &stdreg__v1__work_item_status__descriptor, f->status))
 		return store_fail(err, RG_EINVAL, "status", "unknown status %d", f->status);
-	if (f->priority &&
-	    !protobuf_c_enum_descriptor_get_value(&stdreg__v1__area_priority__descriptor, f->priority))
+	if (f->priority && !protobuf_c_enum_descriptor_get_value(
+	                           &stdreg__v1__area_priority__descriptor, f->priority))
 		return store_fail(err, RG_EINVAL, "priority", "unknown priority %d", f->priority);
 	return RG_OK;
 }
@@ -113,7 +113,8 @@ static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct s
 		       (!f->priority || (int)a->priority == f->priority);
 	}
 	case STORE_BODY:
-		return !set(f->body_id) || str_eq(((const Stdreg__V1__Body *)m)->parent_id, f->body_id);
+		return !set(f->body_id) ||
+		       str_eq(((const Stdreg__V1__Body *)m)->parent_id, f->body_id);
 	case STORE_ITEM: {
 		const Stdreg__V1__WorkItem *w = (const void *)m;
 		const char *stage = w->stage ? w->stage : "";
@@ -169,8 +170,8 @@ static int hexval(char c)
 }
 
 /* Decodes token into after (the last id of the previous page). */
-static int decode_token(const struct kind_info *ki, const char *token,
-			char after[STORE_ID_MAX + 1], struct store_error *err)
+static int decode_token(const struct kind_info *ki, const char *token, char after[STORE_ID_MAX + 1],
+                        struct store_error *err)
 {
 	size_t n = strlen(token);
 	char raw[STORE_ID_MAX + 2];
@@ -192,7 +193,7 @@ static int decode_token(const struct kind_info *ki, const char *token,
 	return RG_OK;
 bad:
 	return store_fail(err, RG_EINVAL, "page_token", "page token is not valid for %s records",
-			  ki->name);
+	                  ki->name);
 }
 
 /* --- iteration --------------------------------------------------------------------- */
@@ -207,18 +208,18 @@ struct walk {
 };
 
 static int walk_start(store_txn *t, struct walk *w, const struct kind_info *ki,
-		      const struct kind_info *target)
+                      const struct kind_info *target)
 {
 	w->by_index = target != NULL;
 	w->src_tag = ki->tag;
 	w->rc = mdb_cursor_open(t->txn, w->by_index ? t->st->refs : t->st->records[ki->kind],
-				&w->cur);
+	                        &w->cur);
 	return w->rc;
 }
 
 /* Positions the walk at the first candidate after `after` and returns its id. */
-static int walk_first(struct walk *w, char *kbuf, size_t klen, const char *after,
-		      const char **id, size_t *idlen)
+static int walk_first(struct walk *w, char *kbuf, size_t klen, const char *after, const char **id,
+                      size_t *idlen)
 {
 	char vbuf[STORE_ID_MAX + 2];
 	size_t alen = strlen(after);
@@ -246,7 +247,8 @@ static int walk_first(struct walk *w, char *kbuf, size_t klen, const char *after
 		w->key.mv_data = (void *)after;
 		w->key.mv_size = alen;
 		w->rc = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_SET_RANGE);
-		if (w->rc == 0 && w->key.mv_size == alen && memcmp(w->key.mv_data, after, alen) == 0)
+		if (w->rc == 0 && w->key.mv_size == alen &&
+		    memcmp(w->key.mv_data, after, alen) == 0)
 			w->rc = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_NEXT);
 	} else {
 		w->rc = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_FIRST);
@@ -280,7 +282,7 @@ static int walk_next(struct walk *w, const char **id, size_t *idlen)
 
 /* The indexed filter that narrows the walk most directly, if any. */
 static const struct kind_info *index_target(enum store_kind k, const struct store_filter *f,
-					    const char **target_id)
+                                            const char **target_id)
 {
 	if (f == NULL)
 		return NULL;
@@ -300,8 +302,8 @@ static const struct kind_info *index_target(enum store_kind k, const struct stor
 }
 
 int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, uint32_t page_size,
-	       const char *page_token, store_list_fn fn, void *arg, char *next_token,
-	       struct store_error *err)
+               const char *page_token, store_list_fn fn, void *arg, char *next_token,
+               struct store_error *err)
 {
 	const struct kind_info *ki = kind_get(k), *target;
 	struct store_filter none = { 0 };
@@ -355,7 +357,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		}
 		if (decode) {
 			ProtobufCMessage *m =
-				protobuf_c_message_unpack(ki->desc, NULL, val.mv_size, val.mv_data);
+			        protobuf_c_message_unpack(ki->desc, NULL, val.mv_size, val.mv_data);
 			bool ok = m && matches(k, m, f);
 			if (m)
 				protobuf_c_message_free_unpacked(m, NULL);

@@ -53,8 +53,8 @@ static int resolve_today(const char *today, char out[11], struct store_error *er
 		return RG_OK;
 	}
 	if (!store_valid_date(today))
-		return store_fail(err, RG_EINVAL, "today", "'%s' is not a calendar date (YYYY-MM-DD)",
-				  today);
+		return store_fail(err, RG_EINVAL, "today",
+		                  "'%s' is not a calendar date (YYYY-MM-DD)", today);
 	snprintf(out, 11, "%s", today);
 	return RG_OK;
 }
@@ -74,7 +74,8 @@ static long days_between(const char *from, const char *to)
 /* Holds the appointment on date? (valid_from <= date < valid_to) */
 static bool holds_on(const Stdreg__V1__Assignment *a, const char *date)
 {
-	return strcmp(a->valid_from, date) <= 0 && (empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
+	return strcmp(a->valid_from, date) <= 0 &&
+	       (empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
 }
 
 static Stdreg__V1__Assignment *copy_assignment(const Stdreg__V1__Assignment *a)
@@ -122,17 +123,17 @@ static int as_of_fn(Stdreg__V1__Assignment *a, void *arg)
 }
 
 int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMessage **out,
-		struct store_error *err)
+                struct store_error *err)
 {
 	Stdreg__V1__AsOfResponse *r;
 	int rc;
 
 	if (empty(area_id) || !record_exists(t, STORE_AREA, area_id))
 		return store_fail(err, empty(area_id) ? RG_EINVAL : RG_ENOENT, "area_id",
-				  "area '%s' not found", area_id ? area_id : "");
+		                  "area '%s' not found", area_id ? area_id : "");
 	if (!store_valid_date(date))
-		return store_fail(err, RG_EINVAL, "date", "'%s' is not a calendar date (YYYY-MM-DD)",
-				  date ? date : "");
+		return store_fail(err, RG_EINVAL, "date",
+		                  "'%s' is not a calendar date (YYYY-MM-DD)", date ? date : "");
 	r = malloc(sizeof(*r));
 	if (r == NULL)
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
@@ -181,7 +182,8 @@ static int lead_fn(Stdreg__V1__Assignment *a, void *arg)
 
 static int cmp_gap(const void *pa, const void *pb)
 {
-	const Stdreg__V1__Gap *a = *(Stdreg__V1__Gap *const *)pa, *b = *(Stdreg__V1__Gap *const *)pb;
+	const Stdreg__V1__Gap *a = *(Stdreg__V1__Gap *const *)pa,
+	                      *b = *(Stdreg__V1__Gap *const *)pb;
 	uint32_t ra = a->area->rank ? a->area->rank : UINT32_MAX;
 	uint32_t rb = b->area->rank ? b->area->rank : UINT32_MAX;
 
@@ -271,9 +273,9 @@ static const struct {
 	char stage[3];
 	const char *name;
 } stage_names[] = {
-	{ "00", "preliminary" }, { "10", "proposal" },	  { "20", "preparatory" },
-	{ "30", "committee" },	 { "40", "enquiry" },	  { "50", "approval" },
-	{ "60", "publication" }, { "90", "review" },	  { "95", "withdrawal" },
+	{ "00", "preliminary" }, { "10", "proposal" }, { "20", "preparatory" },
+	{ "30", "committee" },   { "40", "enquiry" },  { "50", "approval" },
+	{ "60", "publication" }, { "90", "review" },   { "95", "withdrawal" },
 };
 
 static const char *stage_name(const char *two)
@@ -292,7 +294,7 @@ struct items_fn_ctx {
 
 /* Calls fn for every work item of area_id, decoded; fn owns w when it returns 1. */
 static int each_item_of(store_txn *t, const char *area_id,
-			int (*fn)(Stdreg__V1__WorkItem *w, void *arg), void *arg)
+                        int (*fn)(Stdreg__V1__WorkItem *w, void *arg), void *arg)
 {
 	char kbuf[STORE_ID_MAX + 2];
 	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v = { 1, "i" };
@@ -305,7 +307,8 @@ static int each_item_of(store_txn *t, const char *area_id,
 	while (rc == 0 && ((const char *)v.mv_data)[0] == 'i') {
 		MDB_val key = { v.mv_size - 1, (char *)v.mv_data + 1 }, val;
 		if (mdb_get(t->txn, t->st->records[STORE_ITEM], &key, &val) == 0) {
-			Stdreg__V1__WorkItem *w = unpack_record(STORE_ITEM, val.mv_data, val.mv_size);
+			Stdreg__V1__WorkItem *w =
+			        unpack_record(STORE_ITEM, val.mv_data, val.mv_size);
 			if (w == NULL) {
 				rc = MDB_CORRUPTED;
 				break;
@@ -379,8 +382,7 @@ static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
 	stdreg__v1__mine_area__init(ma);
 	ma->assignment = copy_assignment(a);
 	ma->area = get_record(c->t, STORE_AREA, a->area_id);
-	if (ma->assignment == NULL || ma->area == NULL ||
-	    !PUSH(c->r->areas, c->r->n_areas, ma)) {
+	if (ma->assignment == NULL || ma->area == NULL || !PUSH(c->r->areas, c->r->n_areas, ma)) {
 		stdreg__v1__mine_area__free_unpacked(ma, NULL);
 		c->rc = RG_ENOMEM;
 		return 1;
@@ -391,8 +393,7 @@ static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
 	return c->rc != RG_OK;
 }
 
-int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
-	       struct store_error *err)
+int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out, struct store_error *err)
 {
 	Stdreg__V1__MineResponse *r;
 	struct mine_ctx c = { .t = t };
@@ -416,7 +417,8 @@ int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
 		rc = RG_ENOMEM;
 	if (rc != RG_OK) {
 		stdreg__v1__mine_response__free_unpacked(r, NULL);
-		return store_fail(err, rc, NULL, "cannot gather the areas of agency '%s'", agency_id);
+		return store_fail(err, rc, NULL, "cannot gather the areas of agency '%s'",
+		                  agency_id);
 	}
 	*out = &r->base;
 	return RG_OK;
@@ -452,7 +454,7 @@ static int add_change(void *arg, const char *field, char *old_value, char *new_v
 }
 
 static int diff_fields(Stdreg__V1__HistoryEntry *e, const ProtobufCMessageDescriptor *d,
-		       const ProtobufCMessage *before, const ProtobufCMessage *after)
+                       const ProtobufCMessage *before, const ProtobufCMessage *after)
 {
 	struct diff_ctx c = { e, RG_OK };
 	int rc = record_diff(d, before, after, add_change, &c);
@@ -472,7 +474,7 @@ static int read_change(store_txn *t, const MDB_val *key, Stdreg__V1__Change **ou
 }
 
 int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMessage **out,
-		  struct store_error *err)
+                  struct store_error *err)
 {
 	const struct kind_info *ki = kind_get(k);
 	char kbuf[STORE_ID_MAX + 2];
@@ -507,9 +509,9 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
 			break;
 		}
 		ProtobufCMessage *before =
-			ch->before.len ? unpack_record(k, ch->before.data, ch->before.len) : NULL;
+		        ch->before.len ? unpack_record(k, ch->before.data, ch->before.len) : NULL;
 		ProtobufCMessage *after =
-			ch->after.len ? unpack_record(k, ch->after.data, ch->after.len) : NULL;
+		        ch->after.len ? unpack_record(k, ch->after.data, ch->after.len) : NULL;
 		Stdreg__V1__HistoryEntry *e = malloc(sizeof(*e));
 		if (e) {
 			stdreg__v1__history_entry__init(e);
@@ -538,7 +540,8 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
 	if (rc != MDB_NOTFOUND || r->n_entries == 0) {
 		stdreg__v1__history_response__free_unpacked(r, NULL);
 		if (rc == MDB_NOTFOUND)
-			return store_fail(err, RG_ENOENT, "id", "%s '%s' has no history", ki->name, id);
+			return store_fail(err, RG_ENOENT, "id", "%s '%s' has no history", ki->name,
+			                  id);
 		return store_mdb_err(t, rc, err);
 	}
 	*out = &r->base;
@@ -547,8 +550,8 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
 
 /* --- watch ------------------------------------------------------------------------- */
 
-static bool wanted(const Stdreg__V1__Change *ch, const int *kinds, size_t nkinds,
-		   char *const *ids, size_t nids)
+static bool wanted(const Stdreg__V1__Change *ch, const int *kinds, size_t nkinds, char *const *ids,
+                   size_t nids)
 {
 	bool ok = nkinds == 0;
 
@@ -565,8 +568,8 @@ static bool wanted(const Stdreg__V1__Change *ch, const int *kinds, size_t nkinds
 }
 
 int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
-		char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
-		struct store_error *err)
+                char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
+                struct store_error *err)
 {
 	Stdreg__V1__WatchResponse *r;
 	uint8_t start[12] = { 0 };

@@ -60,7 +60,7 @@ typedef int (*ref_fn)(store_txn *t, const struct ref_spec *r, const char *target
 
 /* Calls fn for every non-empty id that rec holds in a reference field. */
 static int each_ref(store_txn *t, const struct kind_info *ki, const ProtobufCMessage *rec,
-		    ref_fn fn, void *arg)
+                    ref_fn fn, void *arg)
 {
 	for (size_t i = 0; i < ki->nrefs; i++) {
 		const struct ref_spec *r = &ki->refs[i];
@@ -95,12 +95,12 @@ static int ref_check_target(store_txn *t, const struct ref_spec *r, const char *
 
 	if (!store_valid_id(target))
 		return store_fail(c->err, RG_EINVAL, r->field, "field '%s': '%s' is not a valid id",
-				  r->field, target);
+		                  r->field, target);
 	if (!record_exists(t, r->target, target))
 		return store_fail(c->err, RG_EPRECOND, r->field,
-				  "%s '%s' not found (referenced by field '%s' of %s '%s')",
-				  store_kind_name(r->target), target, r->field, c->source->name,
-				  c->source_id);
+		                  "%s '%s' not found (referenced by field '%s' of %s '%s')",
+		                  store_kind_name(r->target), target, r->field, c->source->name,
+		                  c->source_id);
 	return RG_OK;
 }
 
@@ -127,8 +127,8 @@ static int ref_update(store_txn *t, const struct ref_spec *r, const char *target
 /* --- the changelog ----------------------------------------------------------------- */
 
 static int write_change(store_txn *t, const struct kind_info *ki, const char *id, int op,
-			const struct store_actor *who, const char *time_s, const MDB_val *before,
-			const MDB_val *after, struct store_error *err)
+                        const struct store_actor *who, const char *time_s, const MDB_val *before,
+                        const MDB_val *after, struct store_error *err)
 {
 	Stdreg__V1__Change ch = STDREG__V1__CHANGE__INIT;
 	uint8_t key[12];
@@ -190,7 +190,7 @@ static void *pack_with_meta(ProtobufCMessage *rec, Stdreg__V1__Meta *meta, size_
 }
 
 static int check_expected(const struct kind_info *ki, const char *id, const Stdreg__V1__Meta *old,
-			  uint64_t expected, struct store_error *err)
+                          uint64_t expected, struct store_error *err)
 {
 	uint64_t have = old ? old->mod_revision : 0;
 
@@ -198,16 +198,16 @@ static int check_expected(const struct kind_info *ki, const char *id, const Stdr
 		return RG_OK;
 	if (old == NULL)
 		return store_fail(err, RG_ESTALE, "expected_mod_revision",
-				  "%s '%s' does not exist (expected mod_revision %llu)", ki->name, id,
-				  (unsigned long long)expected);
+		                  "%s '%s' does not exist (expected mod_revision %llu)", ki->name,
+		                  id, (unsigned long long)expected);
 	return store_fail(err, RG_ESTALE, "expected_mod_revision",
-			  "%s '%s' was changed at revision %llu (expected %llu)", ki->name, id,
-			  (unsigned long long)have, (unsigned long long)expected);
+	                  "%s '%s' was changed at revision %llu (expected %llu)", ki->name, id,
+	                  (unsigned long long)have, (unsigned long long)expected);
 }
 
 int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
-	      const struct store_put_opts *o, const struct store_actor *who, uint8_t **out,
-	      size_t *out_len, struct store_error *err)
+              const struct store_put_opts *o, const struct store_actor *who, uint8_t **out,
+              size_t *out_len, struct store_error *err)
 {
 	const struct kind_info *ki = kind_get(k);
 	struct store_put_opts noopts = { 0 };
@@ -231,11 +231,12 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 		return rc;
 	id = record_id(k, rec);
 	if (k != STORE_ASSIGNMENT && !store_valid_id(id))
-		return store_fail(err, RG_EINVAL, "id",
-				  *id ? "'%s' is not a valid id (lowercase letters, digits, '.', '_', "
-					"'-'; at most 64; starting with a letter or digit)"
-				      : "field 'id' is required%s",
-				  id);
+		return store_fail(
+		        err, RG_EINVAL, "id",
+		        *id ? "'%s' is not a valid id (lowercase letters, digits, '.', '_', "
+		              "'-'; at most 64; starting with a letter or digit)"
+		            : "field 'id' is required%s",
+		        id);
 
 	struct ref_ctx rctx = { ki, id, true, err };
 	rc = each_ref(t, ki, rec, ref_check_target, &rctx);
@@ -256,7 +257,7 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 		if (old == NULL) {
 			free(old_copy);
 			return store_fail(err, RG_ECORRUPT, NULL, "cannot decode stored %s '%s'",
-					  ki->name, id);
+			                  ki->name, id);
 		}
 		old_meta = *msg_meta(old);
 	} else if (rc != MDB_NOTFOUND) {
@@ -315,8 +316,9 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 	if (rc == RG_OK)
 		rc = each_ref(t, ki, rec, ref_update, &rctx);
 	if (rc == RG_OK)
-		rc = write_change(t, ki, id, old ? STDREG__V1__OP__OP_UPDATE : STDREG__V1__OP__OP_CREATE,
-				  who, now_s, old ? &oldv : NULL, &newv, err);
+		rc = write_change(t, ki, id,
+		                  old ? STDREG__V1__OP__OP_UPDATE : STDREG__V1__OP__OP_CREATE, who,
+		                  now_s, old ? &oldv : NULL, &newv, err);
 	if (rc != RG_OK)
 		goto out;
 	if (o->outcome)
@@ -340,7 +342,7 @@ out:
 
 /* The first few records that reference tag+id, for the refusal message. */
 static int describe_referrers(store_txn *t, const struct kind_info *ki, const char *id,
-			      struct store_error *err)
+                              struct store_error *err)
 {
 	char kbuf[STORE_ID_MAX + 2], list[240] = "";
 	MDB_val k = { index_key(kbuf, ki->tag, id), kbuf }, v;
@@ -359,8 +361,8 @@ static int describe_referrers(store_txn *t, const struct kind_info *ki, const ch
 				if (kind_get(kk)->tag == ((const char *)v.mv_data)[0])
 					kname = kind_get(kk)->name;
 			int w = snprintf(list + off, sizeof(list) - off, "%s%s '%.*s'",
-					 shown ? ", " : "", kname, (int)v.mv_size - 1,
-					 (const char *)v.mv_data + 1);
+			                 shown ? ", " : "", kname, (int)v.mv_size - 1,
+			                 (const char *)v.mv_data + 1);
 			if (w > 0 && (size_t)w < sizeof(list) - off) {
 				off += (size_t)w;
 				shown++;
@@ -374,13 +376,15 @@ static int describe_referrers(store_txn *t, const struct kind_info *ki, const ch
 	if (total == 0)
 		return RG_OK;
 	if (total > shown)
-		return store_fail(err, RG_EPRECOND, "id", "%s '%s' is referenced by %s and %zu more",
-				  ki->name, id, list, total - shown);
-	return store_fail(err, RG_EPRECOND, "id", "%s '%s' is referenced by %s", ki->name, id, list);
+		return store_fail(err, RG_EPRECOND, "id",
+		                  "%s '%s' is referenced by %s and %zu more", ki->name, id, list,
+		                  total - shown);
+	return store_fail(err, RG_EPRECOND, "id", "%s '%s' is referenced by %s", ki->name, id,
+	                  list);
 }
 
 int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expected_mod_revision,
-		 const struct store_actor *who, struct store_error *err)
+                 const struct store_actor *who, struct store_error *err)
 {
 	const struct kind_info *ki = kind_get(k);
 	ProtobufCMessage *old;
@@ -395,9 +399,9 @@ int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expec
 		return store_fail(err, RG_EINVAL, "id", "field 'id' is required");
 	if (k == STORE_ASSIGNMENT)
 		return store_fail(err, RG_EPRECOND, "id",
-				  "assignment '%s' cannot be deleted: appointments are history "
-				  "(end it with unassign)",
-				  id);
+		                  "assignment '%s' cannot be deleted: appointments are history "
+		                  "(end it with unassign)",
+		                  id);
 	key.mv_size = strlen(id);
 	key.mv_data = (void *)id;
 	if (key.mv_size > STORE_ID_MAX)
@@ -415,7 +419,8 @@ int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expec
 	old = protobuf_c_message_unpack(ki->desc, NULL, oldv.mv_size, oldv.mv_data);
 	if (old == NULL) {
 		free(old_copy);
-		return store_fail(err, RG_ECORRUPT, NULL, "cannot decode stored %s '%s'", ki->name, id);
+		return store_fail(err, RG_ECORRUPT, NULL, "cannot decode stored %s '%s'", ki->name,
+		                  id);
 	}
 	rc = check_expected(ki, id, *msg_meta(old), expected_mod_revision, err);
 	if (rc == RG_OK)

@@ -38,7 +38,8 @@ static bool is_overdue(const Stdreg__V1__WorkItem *w, const char *today)
 
 static bool holds_on(const Stdreg__V1__Assignment *a, const char *date)
 {
-	return strcmp(a->valid_from, date) <= 0 && (empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
+	return strcmp(a->valid_from, date) <= 0 &&
+	       (empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
 }
 
 /* --- per agency -------------------------------------------------------------------- */
@@ -193,7 +194,7 @@ static int coverage(store_txn *t, const char *today, Stdreg__V1__ReportResponse 
 	}
 	mdb_cursor_close(cur);
 	r->coverage_percent =
-		r->prioritised ? 100.0 * r->prioritised_with_lead / r->prioritised : 0.0;
+	        r->prioritised ? 100.0 * r->prioritised_with_lead / r->prioritised : 0.0;
 	return rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
 }
 
@@ -297,7 +298,7 @@ static int stage_changes(store_txn *t, const char *cutoff, Stdreg__V1__ReportRes
 }
 
 int store_report(store_txn *t, const char *today_in, uint32_t days, ProtobufCMessage **out,
-		 struct store_error *err)
+                 struct store_error *err)
 {
 	Stdreg__V1__ReportResponse *r;
 	char today[11], cutoff[11];
@@ -309,8 +310,8 @@ int store_report(store_txn *t, const char *today_in, uint32_t days, ProtobufCMes
 	} else if (store_valid_date(today_in)) {
 		snprintf(today, sizeof(today), "%s", today_in);
 	} else {
-		return store_fail(err, RG_EINVAL, "today", "'%s' is not a calendar date (YYYY-MM-DD)",
-				  today_in);
+		return store_fail(err, RG_EINVAL, "today",
+		                  "'%s' is not a calendar date (YYYY-MM-DD)", today_in);
 	}
 	if (days == 0)
 		days = 45;

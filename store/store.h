@@ -67,7 +67,7 @@ struct store_actor {
  * Errors: RG_EIO (cannot open), RG_ESCHEMA (written by a newer stdreg), RG_ECORRUPT, RG_ENOMEM.
  */
 int store_open(store **out, const char *dir, const struct store_opts *opts,
-	       struct store_error *err);
+               struct store_error *err);
 
 /* Closes the store. No transaction may be open and the writer must be stopped. */
 void store_close(store *st);
@@ -122,8 +122,8 @@ struct store_filter {
 };
 
 #define STORE_PAGE_DEFAULT 100
-#define STORE_PAGE_MAX 1000
-#define STORE_TOKEN_MAX 320
+#define STORE_PAGE_MAX     1000
+#define STORE_TOKEN_MAX    320
 
 /* Called once per record of a page, in id order; val/len as store_get. Non-zero stops. */
 typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
@@ -137,8 +137,8 @@ typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
  * RG_EIO.
  */
 int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, uint32_t page_size,
-	       const char *page_token, store_list_fn fn, void *arg, char *next_token,
-	       struct store_error *err);
+               const char *page_token, store_list_fn fn, void *arg, char *next_token,
+               struct store_error *err);
 
 /* --- writing ------------------------------------------------------------------------ */
 
@@ -168,8 +168,8 @@ struct store_put_opts {
  * parent cycle), RG_ENOSPC, RG_EIO, RG_ENOMEM.
  */
 int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
-	      const struct store_put_opts *o, const struct store_actor *who, uint8_t **out,
-	      size_t *out_len, struct store_error *err);
+              const struct store_put_opts *o, const struct store_actor *who, uint8_t **out,
+              size_t *out_len, struct store_error *err);
 
 /*
  * Deletes one record. Refused with RG_EPRECOND, naming the references, while any record
@@ -177,7 +177,7 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
  * Errors: RG_ENOENT, RG_ESTALE, RG_EPRECOND, RG_EINVAL, RG_ENOSPC, RG_EIO.
  */
 int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expected_mod_revision,
-		 const struct store_actor *who, struct store_error *err);
+                 const struct store_actor *who, struct store_error *err);
 
 /* --- the writer: one thread, group commit ------------------------------------------- */
 
@@ -221,8 +221,7 @@ void store_writer_get_stats(store_writer *w, struct store_writer_stats *s);
  * Runs one job synchronously in its own batch (for tools and tests that have no writer
  * thread; never call it while a writer runs). Returns the job's code; *revision if non-NULL.
  */
-int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg,
-		     uint64_t *revision);
+int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg, uint64_t *revision);
 
 /* --- appointments (appoint.c) -------------------------------------------------------
  * Appointments are assignment records that are never rewritten: assign creates one,
@@ -236,28 +235,28 @@ int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg,
  * RG_EPRECOND (a current lead exists: use transfer; the agency already holds one),
  * RG_EEXIST (the same appointment exists), RG_ENOSPC, RG_EIO. */
 int store_assign(store_txn *t, const char *area_id, const char *agency_id, int role,
-		 const char *decision_ref, const char *valid_from, const char *note,
-		 const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
+                 const char *decision_ref, const char *valid_from, const char *note,
+                 const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
 
 /* Ends the current assignment of agency_id in area_id (of the given role; 0 = any).
  * Errors: RG_EINVAL, RG_ENOENT (no such current assignment), RG_ENOSPC, RG_EIO. */
 int store_unassign(store_txn *t, const char *area_id, const char *agency_id, int role,
-		   const char *decision_ref, const char *valid_to, const struct store_actor *who,
-		   ProtobufCMessage **out, struct store_error *err);
+                   const char *decision_ref, const char *valid_to, const struct store_actor *who,
+                   ProtobufCMessage **out, struct store_error *err);
 
 /* Ends the lead of from_agency and starts to_agency as lead on valid_from; a supporting
  * assignment of to_agency in the area ends the same day. *ended and *started as *out above.
  * Errors: RG_EINVAL, RG_ENOENT, RG_EPRECOND (from_agency is not the current lead). */
 int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
-		   const char *to_agency, const char *decision_ref, const char *valid_from,
-		   const char *note, const struct store_actor *who, ProtobufCMessage **ended,
-		   ProtobufCMessage **started, struct store_error *err);
+                   const char *to_agency, const char *decision_ref, const char *valid_from,
+                   const char *note, const struct store_actor *who, ProtobufCMessage **ended,
+                   ProtobufCMessage **started, struct store_error *err);
 
 /* Moves a work item to a new stage. *out and *out_len as store_put.
  * Errors: as store_put, and RG_ENOENT. */
 int store_set_stage(store_txn *t, const char *item_id, const char *stage,
-		    uint64_t expected_mod_revision, const struct store_actor *who, uint8_t **out,
-		    size_t *out_len, struct store_error *err);
+                    uint64_t expected_mod_revision, const struct store_actor *who, uint8_t **out,
+                    size_t *out_len, struct store_error *err);
 
 /* --- questions (queries.c) ----------------------------------------------------------
  * Each builds its response message (registry.proto) in *out, for the caller to free with
@@ -266,23 +265,23 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
 
 /* The areas agency_id currently leads or supports, with its items by stage. RG_ENOENT. */
 int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
-	       struct store_error *err);
+               struct store_error *err);
 /* Prioritised areas with no lead on today, most important first. */
 int store_gaps(store_txn *t, const char *today, ProtobufCMessage **out, struct store_error *err);
 /* Lead and supporting agencies of area_id on date. RG_ENOENT, RG_EINVAL (date). */
 int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMessage **out,
-		struct store_error *err);
+                struct store_error *err);
 /* Every change to one record, oldest first. RG_ENOENT when it never existed. */
 int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMessage **out,
-		  struct store_error *err);
+                  struct store_error *err);
 /* Coverage, load per agency, items per status, overdue items, recent stage changes. */
 int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessage **out,
-		 struct store_error *err);
+                 struct store_error *err);
 /* Changes after since_revision (whole revisions), filtered by kinds/ids, at most about
  * max_events. next_revision in the response is the revision to ask from next time. */
 int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
-		char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
-		struct store_error *err);
+                char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
+                struct store_error *err);
 
 /* --- bulk (bulk.c) ------------------------------------------------------------------ */
 
@@ -299,7 +298,7 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
  * Errors: RG_EINVAL (see above), RG_ENOSPC, RG_EIO, RG_ENOMEM.
  */
 int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,
-		const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
+                const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
 
 /*
  * One page of the whole registry (or of kind k; 0 = all) as BulkRecords without meta, in
@@ -307,7 +306,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
  * Errors: RG_EINVAL (bad token or kind), RG_EIO, RG_ENOMEM.
  */
 int store_export(store_txn *t, enum store_kind k, const char *page_token, uint32_t page_size,
-		 ProtobufCMessage **out, struct store_error *err);
+                 ProtobufCMessage **out, struct store_error *err);
 
 /* Today's date in UTC (or of now, if non-zero) as YYYY-MM-DD. */
 void store_today(time_t now, char out[11]);

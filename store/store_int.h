@@ -13,16 +13,16 @@
 #include "store.h"
 
 #define STORE_SCHEMA_VERSION 1
-#define STORE_ID_MAX 160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
-#define STORE_TEXT_MAX 8192
+#define STORE_ID_MAX         160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
+#define STORE_TEXT_MAX       8192
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta;                         /* "revision", "schema_version" */
-	MDB_dbi records[STORE_KIND_MAX + 1];  /* per kind: id -> packed record */
-	MDB_dbi refs;      /* DUPSORT: tag+target id -> tag+source id */
-	MDB_dbi history;   /* DUPSORT|DUPFIXED: tag+id -> changelog key */
-	MDB_dbi changelog; /* revision(8, BE) + seq(4, BE) -> packed Change */
+	MDB_dbi meta;                        /* "revision", "schema_version" */
+	MDB_dbi records[STORE_KIND_MAX + 1]; /* per kind: id -> packed record */
+	MDB_dbi refs;                        /* DUPSORT: tag+target id -> tag+source id */
+	MDB_dbi history;                     /* DUPSORT|DUPFIXED: tag+id -> changelog key */
+	MDB_dbi changelog;                   /* revision(8, BE) + seq(4, BE) -> packed Change */
 	/* Readers hold it shared while a read transaction is live; the writer takes it
 	 * exclusively to grow the map, which LMDB allows only with no live transaction. */
 	pthread_rwlock_t resize_lock;
@@ -37,16 +37,16 @@ struct store_txn {
 	MDB_txn *txn;
 	store_txn *parent;
 	bool rdonly;
-	bool live;      /* a read txn that holds a snapshot (and the resize lock) */
-	bool changed;   /* a child that wrote something */
-	bool map_full;  /* LMDB said MDB_MAP_FULL somewhere in this txn or a child */
+	bool live;     /* a read txn that holds a snapshot (and the resize lock) */
+	bool changed;  /* a child that wrote something */
+	bool map_full; /* LMDB said MDB_MAP_FULL somewhere in this txn or a child */
 	uint64_t revision;
-	uint32_t seq;   /* next changelog sequence number within the revision */
+	uint32_t seq; /* next changelog sequence number within the revision */
 };
 
 /* What each kind is: table in kinds.c. */
 struct ref_spec {
-	const char *field;       /* string or repeated string field holding ids */
+	const char *field; /* string or repeated string field holding ids */
 	enum store_kind target;
 };
 
@@ -61,7 +61,7 @@ struct kind_info {
 	int (*validate)(store_txn *t, ProtobufCMessage *rec, struct store_error *err);
 	/* Rules for changing an existing record (old may be NULL on create); may be NULL. */
 	int (*check_update)(store_txn *t, const ProtobufCMessage *old, const ProtobufCMessage *rec,
-			    struct store_error *err);
+	                    struct store_error *err);
 };
 
 const struct kind_info *kind_get(enum store_kind k);
@@ -75,7 +75,7 @@ int msg_check_strings(const ProtobufCMessage *m, struct store_error *err);
 
 /* Fills err (code, field, printf message) and returns code. */
 int store_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 /* Translates an LMDB return code; marks t->map_full on MDB_MAP_FULL. */
 int store_mdb_err(store_txn *t, int rc, struct store_error *err);
 
@@ -87,19 +87,20 @@ bool record_exists(store_txn *t, enum store_kind k, const char *id);
 
 /* The id of the current lead assignment of area_id other than except_id, or "" (kinds.c). */
 int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
-			    char out[STORE_ID_MAX + 1]);
+                            char out[STORE_ID_MAX + 1]);
 
 /* Calls fn for every assignment referring to tag+target_id ('a' area, 'g' agency), decoded;
  * the message dies when fn returns; fn returns non-zero to stop (appoint.c). */
 int each_assignment_of(store_txn *t, char tag, const char *target_id,
-		       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg);
+                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg);
 
 /* Calls fn(field, old, new) for every field (meta aside) whose text differs between two
  * records of descriptor d; before or after may be NULL. fn owns the two strings (free());
  * non-zero from fn stops. Errors: RG_ENOMEM (diff.c). */
 int record_diff(const ProtobufCMessageDescriptor *d, const ProtobufCMessage *before,
-		const ProtobufCMessage *after,
-		int (*fn)(void *arg, const char *field, char *old_value, char *new_value), void *arg);
+                const ProtobufCMessage *after,
+                int (*fn)(void *arg, const char *field, char *old_value, char *new_value),
+                void *arg);
 
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);

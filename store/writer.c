@@ -11,7 +11,7 @@
 #include "store_int.h"
 
 #define MAX_BATCH 1024
-#define PENDING (-1)
+#define PENDING   (-1)
 
 struct store_writer {
 	store *st;
@@ -101,7 +101,7 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 		jobs[culprit]->code = RG_ENOSPC;
 		jobs[culprit]->revision = 0;
 		continue;
-settle_all:
+	settle_all:
 		for (size_t i = 0; i < n; i++)
 			if (!settled[i]) {
 				jobs[i]->code = rc;
@@ -214,8 +214,7 @@ static void done_nothing(void *arg, int code, uint64_t revision)
 	(void)revision;
 }
 
-int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg,
-		     uint64_t *revision)
+int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg, uint64_t *revision)
 {
 	struct store_job job = { .run = run, .done = done_nothing, .arg = arg };
 	struct store_job *jobs[1] = { &job };
