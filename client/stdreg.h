@@ -27,6 +27,9 @@
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
 
+/* Only what this header declares is exported from the shared library. */
+#define STDREG_API __attribute__((visibility("default")))
+
 #define STDREG_DEFAULT_ENDPOINT   "tcp://127.0.0.1:7420"
 #define STDREG_DEFAULT_TIMEOUT_MS 10000u
 
@@ -53,7 +56,7 @@ enum stdreg_code {
 
 /* The lowercase name of a status code ("invalid argument"); "unknown" for numbers outside the
  * table. Never NULL; the string is static. */
-const char *stdreg_code_name(int code);
+STDREG_API const char *stdreg_code_name(int code);
 
 struct stdreg_violation {
 	char *field;
@@ -79,7 +82,7 @@ struct stdreg_status {
 	}
 
 /* Frees the message and violations and zeroes the status. */
-void stdreg_status_release(struct stdreg_status *st);
+STDREG_API void stdreg_status_release(struct stdreg_status *st);
 
 /* ---- client ---------------------------------------------------------------------------- */
 
@@ -102,14 +105,14 @@ struct stdreg_client_opts {
  *   STDREG_RESOURCE_EXHAUSTED out of memory
  *   STDREG_UNAVAILABLE       nng could not set up the socket
  */
-int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg_client_opts *o,
-                       struct stdreg_status *st);
+STDREG_API int stdreg_client_open(stdreg_client **out, const char *url,
+                                  const struct stdreg_client_opts *o, struct stdreg_status *st);
 
 /* Closes the socket and frees the client; NULL is ignored. Calls in flight fail. */
-void stdreg_client_close(stdreg_client *c);
+STDREG_API void stdreg_client_close(stdreg_client *c);
 
 /* The url the client was opened with; owned by the client. */
-const char *stdreg_client_url(const stdreg_client *c);
+STDREG_API const char *stdreg_client_url(const stdreg_client *c);
 
 /*
  * Calls method ("GetArea" or "/stdreg.v1.Registry/GetArea") with req as payload and waits for
@@ -125,9 +128,9 @@ const char *stdreg_client_url(const stdreg_client *c);
  *   STDREG_RESOURCE_EXHAUSTED out of memory
  * and any code the server returns.
  */
-int stdreg_call(stdreg_client *c, const char *method, const ProtobufCMessage *req,
-                const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
-                struct stdreg_status *st);
+STDREG_API int stdreg_call(stdreg_client *c, const char *method, const ProtobufCMessage *req,
+                           const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                           struct stdreg_status *st);
 
 /* ---- record kinds ---------------------------------------------------------------------- */
 
@@ -150,29 +153,30 @@ struct stdreg_kind {
 };
 
 /* The kinds, in a fixed order, ending with a zeroed entry. */
-extern const struct stdreg_kind stdreg_kinds[];
+STDREG_API extern const struct stdreg_kind stdreg_kinds[];
 
 /* The kind called name ("area", "body", "agency", "item", "assignment"); NULL if none. */
-const struct stdreg_kind *stdreg_kind_find(const char *name);
+STDREG_API const struct stdreg_kind *stdreg_kind_find(const char *name);
 
 /* Gets record id. On STDREG_OK *rec is a kind->record message owned by the caller. */
-int stdreg_get(stdreg_client *c, const struct stdreg_kind *k, const char *id,
-               ProtobufCMessage **rec, struct stdreg_status *st);
+STDREG_API int stdreg_get(stdreg_client *c, const struct stdreg_kind *k, const char *id,
+                          ProtobufCMessage **rec, struct stdreg_status *st);
 
 /*
  * Gets one page of records. req is a stdreg.v1.ListRequest (Stdreg__V1__ListRequest). On
  * STDREG_OK, *page is a kind->list_response message owned by the caller; read it with
  * stdreg_list_records() and stdreg_list_next().
  */
-int stdreg_list_page(stdreg_client *c, const struct stdreg_kind *k, const ProtobufCMessage *req,
-                     ProtobufCMessage **page, struct stdreg_status *st);
+STDREG_API int stdreg_list_page(stdreg_client *c, const struct stdreg_kind *k,
+                                const ProtobufCMessage *req, ProtobufCMessage **page,
+                                struct stdreg_status *st);
 
 /* The records of a page (owned by the page) and their count. */
-ProtobufCMessage **stdreg_list_records(const struct stdreg_kind *k, const ProtobufCMessage *page,
-                                       size_t *n);
+STDREG_API ProtobufCMessage **stdreg_list_records(const struct stdreg_kind *k,
+                                                  const ProtobufCMessage *page, size_t *n);
 
 /* The page token of the next page; "" on the last page. Owned by the page. */
-const char *stdreg_list_next(const struct stdreg_kind *k, const ProtobufCMessage *page);
+STDREG_API const char *stdreg_list_next(const struct stdreg_kind *k, const ProtobufCMessage *page);
 
 struct stdreg_put_opts {
 	bool create_only;               /* ALREADY_EXISTS if the id exists */
@@ -185,14 +189,15 @@ struct stdreg_put_opts {
  * record (meta filled in), owned by the caller; out may be NULL. STDREG_UNIMPLEMENTED if the
  * kind has no Put.
  */
-int stdreg_put(stdreg_client *c, const struct stdreg_kind *k, const ProtobufCMessage *rec,
-               const struct stdreg_put_opts *o, ProtobufCMessage **out, struct stdreg_status *st);
+STDREG_API int stdreg_put(stdreg_client *c, const struct stdreg_kind *k,
+                          const ProtobufCMessage *rec, const struct stdreg_put_opts *o,
+                          ProtobufCMessage **out, struct stdreg_status *st);
 
 /* Deletes record id. expected_mod_revision 0 = unconditional; decision_ref may be NULL.
  * STDREG_UNIMPLEMENTED if the kind has no Delete. */
-int stdreg_delete(stdreg_client *c, const struct stdreg_kind *k, const char *id,
-                  uint64_t expected_mod_revision, const char *decision_ref,
-                  struct stdreg_status *st);
+STDREG_API int stdreg_delete(stdreg_client *c, const struct stdreg_kind *k, const char *id,
+                             uint64_t expected_mod_revision, const char *decision_ref,
+                             struct stdreg_status *st);
 
 /* ---- JSON mapping ---------------------------------------------------------------------- */
 
@@ -200,7 +205,7 @@ int stdreg_delete(stdreg_client *c, const struct stdreg_kind *k, const char *id,
  * The JSON object for m (see the top of this file for the mapping). Fields come in proto
  * field-number order. Returns a new reference, or NULL when out of memory.
  */
-json_t *stdreg_json_from_message(const ProtobufCMessage *m);
+STDREG_API json_t *stdreg_json_from_message(const ProtobufCMessage *m);
 
 /*
  * Builds a d message from the JSON object j. Rejects, naming the field (with its path for
@@ -210,8 +215,8 @@ json_t *stdreg_json_from_message(const ProtobufCMessage *m);
  * owned by the caller (free it with protobuf_c_message_free_unpacked(*out, NULL)); on failure
  * returns -1, writes one lowercase line to err ("unknown field 'nmae'") and leaves *out alone.
  */
-int stdreg_json_to_message(const json_t *j, const ProtobufCMessageDescriptor *d,
-                           ProtobufCMessage **out, char *err, size_t errlen);
+STDREG_API int stdreg_json_to_message(const json_t *j, const ProtobufCMessageDescriptor *d,
+                                      ProtobufCMessage **out, char *err, size_t errlen);
 
 /*
  * Sets on m the fields named in the JSON object fields (same rules and errors as
@@ -219,7 +224,8 @@ int stdreg_json_to_message(const json_t *j, const ProtobufCMessageDescriptor *d,
  * this library (so a record read from a newer server keeps them). null resets a field to its
  * default. Returns 0, or -1 with err written and m unchanged.
  */
-int stdreg_message_merge_json(ProtobufCMessage *m, const json_t *fields, char *err, size_t errlen);
+STDREG_API int stdreg_message_merge_json(ProtobufCMessage *m, const json_t *fields, char *err,
+                                         size_t errlen);
 
 /*
  * Converts text given for field of d (a command-line flag, a CSV cell) to the JSON value the
@@ -228,13 +234,15 @@ int stdreg_message_merge_json(ProtobufCMessage *m, const json_t *fields, char *e
  * itself for strings. Same errors as stdreg_json_to_message(), without the field name
  * ("expected a number"). Returns 0 and a new reference in *out, or -1.
  */
-int stdreg_json_value_from_text(const ProtobufCMessageDescriptor *d, const char *field,
-                                const char *text, json_t **out, char *err, size_t errlen);
+STDREG_API int stdreg_json_value_from_text(const ProtobufCMessageDescriptor *d, const char *field,
+                                           const char *text, json_t **out, char *err,
+                                           size_t errlen);
 
 /*
  * Writes the short lowercase name of enum value v of e into buf ("prioritised"); returns buf,
  * or NULL if v is not a value of e.
  */
-const char *stdreg_enum_short_name(const ProtobufCEnumDescriptor *e, int v, char *buf, size_t len);
+STDREG_API const char *stdreg_enum_short_name(const ProtobufCEnumDescriptor *e, int v, char *buf,
+                                              size_t len);
 
 #endif

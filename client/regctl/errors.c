@@ -8,7 +8,8 @@
 
 #include "regctl.h"
 
-/* Status code -> exit code; every code not listed is EXIT_SERVER. */
+/* Status code -> exit code; every code not listed is EXIT_SERVER. INVALID_ARGUMENT is the
+ * caller's input whether the client or the server found it, and nothing changed: usage. */
 static const struct {
 	int code;
 	int exit;
@@ -30,7 +31,8 @@ static const struct {
 } exit_help[] = {
 	{ EXIT_OK, "ok" },
 	{ EXIT_SERVER, "error from the server (any status not listed below)" },
-	{ EXIT_USAGE, "usage error or invalid input (bad flags, file or field value): nothing changed" },
+	{ EXIT_USAGE,
+	  "usage error or invalid input (bad flags, file or field value): nothing changed" },
 	{ EXIT_UNAVAILABLE, "cannot connect, connection lost, or deadline exceeded" },
 	{ EXIT_NOT_FOUND, "not found" },
 	{ EXIT_EXISTS, "already exists" },
@@ -55,9 +57,6 @@ int exit_code_of(const struct stdreg_status *st)
 {
 	size_t i;
 
-	// A request the client refused to send is the user's input, not the server's verdict.
-	if (st->local && st->code == STDREG_INVALID_ARGUMENT)
-		return EXIT_USAGE;
 	for (i = 0; i < sizeof(exit_table) / sizeof(exit_table[0]); i++)
 		if (exit_table[i].code == st->code)
 			return exit_table[i].exit;

@@ -22,7 +22,7 @@
 enum regctl_exit {
 	EXIT_OK = 0,
 	EXIT_SERVER = 1,      /* the server refused or failed (any other status) */
-	EXIT_USAGE = 2,       /* bad flags, bad JSON input: checked locally, nothing sent */
+	EXIT_USAGE = 2,       /* bad flags or input (local or INVALID_ARGUMENT): nothing changed */
 	EXIT_UNAVAILABLE = 3, /* cannot connect, connection lost, deadline exceeded */
 	EXIT_NOT_FOUND = 4,
 	EXIT_EXISTS = 5,
