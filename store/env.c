@@ -235,9 +235,9 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 	if (rc == 0)
 		rc = mdb_env_open(st->env, dir, flags, 0640);
 	if (rc != 0) {
-		store_fail(err,
-		           rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? RG_ECORRUPT : RG_EIO,
-		           NULL, "cannot open store in '%s' (%s)", dir, mdb_strerror(rc));
+		rc = store_fail(
+		        err, rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? RG_ECORRUPT : RG_EIO,
+		        NULL, "cannot open store in '%s' (%s)", dir, mdb_strerror(rc));
 		goto fail;
 	}
 	/* Another process may have grown the map beyond what we asked for. */
@@ -259,7 +259,8 @@ fail:
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->write_lock);
 	free(st);
-	return err ? err->code : RG_EIO;
+	/* rc is an rg_err code here; err may be NULL, so it cannot be the carrier. */
+	return rc;
 }
 
 void store_close(store *st)
