@@ -53,6 +53,9 @@ struct method {
 	bool is_write;                             /* goes to the writer thread */
 };
 
+/* The i-th row of the dispatch table, NULL past the end (for tests). */
+const struct method *dispatch_method_at(size_t i);
+
 struct call {
 	struct dispatch_slot *slot;
 	const struct method *m; /* NULL until the method is known */

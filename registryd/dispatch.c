@@ -81,6 +81,11 @@ const char *dispatch_method_name(size_t i)
 	return i < N_METHODS ? methods[i].name : NULL;
 }
 
+const struct method *dispatch_method_at(size_t i)
+{
+	return i < N_METHODS ? &methods[i] : NULL;
+}
+
 static const struct method *method_find(const char *name)
 {
 	size_t i;

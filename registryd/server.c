@@ -260,8 +260,9 @@ void server_free(struct server *s)
 		struct work *w = &s->works[i];
 
 		if (w->ctx_open)
-			nng_ctx_close(w->ctx);
-		nng_aio_free(w->aio);
+			nng_ctx_close(w->ctx); /* NNG_ECLOSED after nng_close: nothing to do */
+		if (w->aio != NULL)
+			nng_aio_free(w->aio);
 		dispatch_slot_free(w->slot);
 	}
 	free(s->works);

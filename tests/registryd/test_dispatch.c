@@ -2,15 +2,18 @@
  * test_dispatch.c - the envelope checks of registryd/dispatch.c, one case per status code
  * path, through dispatch_request() with no sockets. Each case has its own store.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "call.h"
 #include "fixture.h"
 #include "status.h"
 
@@ -387,6 +390,72 @@ static void test_write_after_writer_stopped_is_unavailable(void **state)
 	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
+/* A reply catcher for one of many slots. */
+struct catcher {
+	pthread_mutex_t *lock;
+	int replies;
+	int code;
+	uint64_t revision;
+};
+
+static void catch_code(void *arg, const uint8_t *buf, size_t len)
+{
+	struct catcher *c = arg;
+	Stdreg__V1__Response *r = stdreg__v1__response__unpack(NULL, len, buf);
+
+	assert_non_null(r);
+	pthread_mutex_lock(c->lock);
+	c->replies++;
+	c->code = r->status->code;
+	c->revision = r->revision;
+	pthread_mutex_unlock(c->lock);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+/* Writes queued when the daemon stops are committed and answered before the writer ends,
+ * and what was answered OK is in the store: nothing acknowledged is lost. */
+static void test_queued_writes_are_answered_at_shutdown(void **state)
+{
+	enum { N = 16 };
+	struct fixture *f = *state;
+	struct dispatch_slot *slots[N];
+	struct catcher caught[N];
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+	store_txn *t;
+	const void *val;
+	char id[16];
+	uint8_t *buf;
+	size_t len, vlen;
+	int i;
+
+	a.name = "Area";
+	a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED;
+	a.rank = 1;
+	p.area = &a;
+	for (i = 0; i < N; i++) {
+		caught[i] = (struct catcher){ .lock = &lock };
+		assert_int_equal(dispatch_slot_new(f->d, catch_code, &caught[i], &slots[i]), RG_OK);
+		snprintf(id, sizeof id, "area-%d", i);
+		a.id = id;
+		buf = fixture_request(PUT_AREA, 200 + i, 0, &p.base, &len);
+		dispatch_request(slots[i], buf, len, dispatch_now_ns());
+		free(buf);
+	}
+	fixture_stop_writer(f);
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(caught[i].replies, 1);
+		assert_int_equal(caught[i].code, GRPC_OK);
+		assert_true(caught[i].revision > 0);
+		snprintf(id, sizeof id, "area-%d", i);
+		assert_int_equal(store_get(t, STORE_AREA, id, &val, &vlen), RG_OK);
+		dispatch_slot_free(slots[i]);
+	}
+	store_read_free(t);
+}
+
 /* Every row of the table is reached by name: an empty payload never gets UNIMPLEMENTED. */
 static void test_every_method_is_dispatched(void **state)
 {
@@ -405,6 +474,34 @@ static void test_every_method_is_dispatched(void **state)
 		stdreg__v1__response__free_unpacked(r, NULL);
 	}
 	assert_null(dispatch_method_name(dispatch_method_count()));
+}
+
+/* Each row is an rpc of `service Registry` with the rpc's request message, and is a write
+ * exactly when it is a Put or a Delete. */
+static void test_table_matches_the_proto_service(void **state)
+{
+	const ProtobufCServiceDescriptor *svc = &stdreg__v1__registry__descriptor;
+	const char *prefix = "/stdreg.v1.Registry/";
+	const struct method *m;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; (m = dispatch_method_at(i)) != NULL; i++) {
+		const char *short_name = m->name + strlen(prefix);
+		bool writes =
+		        strncmp(short_name, "Put", 3) == 0 || strncmp(short_name, "Delete", 6) == 0;
+
+		assert_memory_equal(m->name, prefix, strlen(prefix));
+		for (j = 0; j < svc->n_methods; j++)
+			if (strcmp(svc->methods[j].name, short_name) == 0)
+				break;
+		assert_true(j < svc->n_methods);
+		assert_ptr_equal(svc->methods[j].input, m->request);
+		assert_int_equal(m->is_write, writes);
+		assert_int_equal(m->perm, writes ? PERM_WRITE : PERM_READ);
+		assert_non_null(store_kind_name(m->kind));
+	}
+	assert_int_equal(i, dispatch_method_count());
 }
 
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
@@ -433,7 +530,9 @@ int main(void)
 		CASE(test_list_bad_page_token_is_invalid_argument),
 		CASE(test_shutting_down_is_unavailable),
 		CASE(test_write_after_writer_stopped_is_unavailable),
+		CASE(test_queued_writes_are_answered_at_shutdown),
 		CASE(test_every_method_is_dispatched),
+		cmocka_unit_test(test_table_matches_the_proto_service),
 	};
 
 	return cmocka_run_group_tests_name("registryd dispatch", tests, NULL, NULL);
