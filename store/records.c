@@ -172,6 +172,24 @@ static int write_change(store_txn *t, const struct kind_info *ki, const char *id
 	return RG_OK;
 }
 
+/* A short, one-line rendering of untrusted text for an error message. */
+static void printable(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s && n + 4 < size; s++)
+		out[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+	if (*s) {
+		/* Cut on a character boundary: the message must stay valid UTF-8. */
+		while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0 && (unsigned char)out[n - 1] >= 0xc0)
+			n--;
+		out[n++] = '.', out[n++] = '.', out[n++] = '.';
+	}
+	out[n] = '\0';
+}
+
 /* --- put ----------------------------------------------------------------------------- */
 
 static void *pack_with_meta(ProtobufCMessage *rec, Stdreg__V1__Meta *meta, size_t *len)
@@ -224,19 +242,26 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 		return store_fail(err, RG_EINVAL, NULL, "record does not match its kind");
 	if (o == NULL)
 		o = &noopts;
+	/* Strings first (so messages may quote them), then the id, then the kind's rules. */
 	rc = msg_check_strings(rec, err);
-	if (rc == RG_OK)
-		rc = ki->validate(t, rec, err);
 	if (rc != RG_OK)
 		return rc;
 	id = record_id(k, rec);
-	if (k != STORE_ASSIGNMENT && !store_valid_id(id))
+	if (k != STORE_ASSIGNMENT && *id == '\0')
+		return store_fail(err, RG_EINVAL, "id", "field 'id' is required");
+	if (k != STORE_ASSIGNMENT && !store_valid_id(id)) {
+		char shown[68];
+		printable(id, shown, sizeof(shown));
 		return store_fail(
 		        err, RG_EINVAL, "id",
-		        *id ? "'%s' is not a valid id (lowercase letters, digits, '.', '_', "
-		              "'-'; at most 64; starting with a letter or digit)"
-		            : "field 'id' is required%s",
-		        id);
+		        "'%s' is not a valid id (lowercase letters, digits, '.', '_', '-'; "
+		        "at most 64; starting with a letter or digit)",
+		        shown);
+	}
+	rc = ki->validate(t, rec, err);
+	if (rc != RG_OK)
+		return rc;
+	id = record_id(k, rec); /* an assignment's id is derived by validate */
 
 	struct ref_ctx rctx = { ki, id, true, err };
 	rc = each_ref(t, ki, rec, ref_check_target, &rctx);
