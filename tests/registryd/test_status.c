@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -148,6 +150,54 @@ static void test_logfmt_quoting(void **state)
 	assert_int_equal(buf[10], '"');
 }
 
+/* Runs log_request with stderr redirected to a file and returns what it wrote. */
+static void capture_request_line(char *out, size_t n, const char *method, int code,
+                                 uint64_t request_id, const char *msg)
+{
+	FILE *tmp = tmpfile();
+	int saved;
+	size_t got;
+
+	assert_non_null(tmp);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	log_set_requests(true);
+	log_request(method, code, 123, request_id, msg);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	got = fread(out, 1, n - 1, tmp);
+	out[got] = '\0';
+	fclose(tmp);
+}
+
+static void test_request_line_format(void **state)
+{
+	char line[LOG_LINE_MAX];
+	const char *rest;
+
+	(void)state;
+	capture_request_line(line, sizeof line, "/stdreg.v1.Registry/GetArea", GRPC_OK, 7, "");
+	// ts=2026-11-27T09:30:00.123Z (27 bytes with the key), then the fixed fields.
+	assert_memory_equal(line, "ts=", 3);
+	assert_int_equal(line[26], 'Z');
+	rest = line + 27;
+	assert_string_equal(rest, " level=info method=/stdreg.v1.Registry/GetArea code=0 "
+	                          "status=OK us=123 request_id=7\n");
+
+	capture_request_line(line, sizeof line, "/stdreg.v1.Registry/GetArea", GRPC_NOT_FOUND, 8,
+	                     "area 'ai' not found");
+	assert_string_equal(line + 27, " level=info method=/stdreg.v1.Registry/GetArea code=5 "
+	                               "status=NOT_FOUND us=123 request_id=8 "
+	                               "msg=\"area 'ai' not found\"\n");
+
+	// A hostile method name stays on one line, quoted.
+	capture_request_line(line, sizeof line, "/x y\nlevel=error", GRPC_UNIMPLEMENTED, 0, "no");
+	assert_non_null(strstr(line, " method=\"/x y\\nlevel=error\" "));
+	assert_int_equal(strchr(line, '\n'), line + strlen(line) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_copy_text_makes_utf8),
 		cmocka_unit_test(test_status_set_truncates),
 		cmocka_unit_test(test_logfmt_quoting),
+		cmocka_unit_test(test_request_line_format),
 	};
 
 	return cmocka_run_group_tests_name("registryd status", tests, NULL, NULL);
