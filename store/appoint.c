@@ -142,10 +142,9 @@ static int end_assignment(store_txn *t, Stdreg__V1__Assignment *a, const char *v
 		free(dec);
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	}
-	free(a->valid_to);
-	a->valid_to = to;
-	free(a->end_decision_ref);
-	a->end_decision_ref = dec;
+	/* A current assignment has no valid_to on the wire: protobuf-c's static "". */
+	msg_set_str(&a->valid_to, to);
+	msg_set_str(&a->end_decision_ref, dec);
 	return store_put(t, STORE_ASSIGNMENT, &a->base, &o, who, NULL, NULL, err);
 }
 
@@ -335,8 +334,7 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
 		return store_fail(err, w ? RG_ENOMEM : RG_ECORRUPT, NULL, "cannot decode item '%s'",
 		                  item_id);
 	}
-	free(w->stage);
-	w->stage = copy;
+	msg_set_str(&w->stage, copy);
 	rc = store_put(t, STORE_ITEM, &w->base, &o, who, out, out_len, err);
 	stdreg__v1__work_item__free_unpacked(w, NULL);
 	return rc;

@@ -88,8 +88,8 @@ static int derive_assignment_id(ProtobufCMessage *m)
 	copy = strdup(id);
 	if (copy == NULL)
 		return RG_ENOMEM;
-	free(a->id);
-	a->id = copy;
+	/* No id given: a->id is protobuf-c's static "", not to be freed. */
+	msg_set_str(&a->id, copy);
 	return RG_OK;
 }
 

@@ -120,13 +120,11 @@ int msg_check_strings(const ProtobufCMessage *m, struct store_error *err)
 	return RG_OK;
 }
 
-/*
- * Replaces a string field of rec with a malloc'd value. An unpacked message leaves a string
- * that was not on the wire pointing at protobuf-c's shared, static protobuf_c_empty_string,
- * which free_unpacked skips and free() must not see.
- */
-static void replace_string(char **slot, char *value)
+void msg_set_str(char **slot, char *value)
 {
+	/* An unpacked message leaves a string that was not on the wire pointing at protobuf-c's
+	 * shared, static protobuf_c_empty_string, which free_unpacked skips and free() must not
+	 * see. */
 	if (*slot != protobuf_c_empty_string)
 		free(*slot);
 	*slot = value;
@@ -266,7 +264,7 @@ static int validate_agency(store_txn *t, ProtobufCMessage *m, struct store_error
 		char *canon = strdup(norm);
 		if (canon == NULL)
 			return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-		replace_string(&a->org_number, canon);
+		msg_set_str(&a->org_number, canon);
 	}
 	return RG_OK;
 }
@@ -282,6 +280,11 @@ static int validate_item(store_txn *t, ProtobufCMessage *m, struct store_error *
 	if (rc == RG_OK && w->n_area_ids == 0)
 		rc = store_fail(err, RG_EINVAL, "area_ids",
 		                "field 'area_ids' needs at least one area");
+	/* The reference check skips empty ids, so [""] would pass as "one area" without one. */
+	for (size_t i = 0; rc == RG_OK && i < w->n_area_ids; i++)
+		if (w->area_ids[i] == NULL || *w->area_ids[i] == '\0')
+			rc = store_fail(err, RG_EINVAL, "area_ids",
+			                "field 'area_ids' has an empty id");
 	for (size_t i = 0; rc == RG_OK && i < w->n_area_ids; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(w->area_ids[i], w->area_ids[j]) == 0) {
@@ -354,7 +357,7 @@ static int validate_assignment(store_txn *t, ProtobufCMessage *m, struct store_e
 	if (copy == NULL)
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	/* The usual case: no id given, so a->id is protobuf-c's static empty string. */
-	replace_string(&a->id, copy);
+	msg_set_str(&a->id, copy);
 	return RG_OK;
 }
 

@@ -122,6 +122,11 @@ static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct s
 			return false;
 		if (set(f->body_id) && !str_eq(w->body_id, f->body_id))
 			return false;
+		/* Stage bounds are ISO harmonized codes: another scheme's stage ("FPWD") has no
+		 * place in their order, so it never falls within them. */
+		if ((set(f->stage_from) || set(f->stage_to)) && set(w->stage_scheme) &&
+		    strcmp(w->stage_scheme, "iso") != 0)
+			return false;
 		if (set(f->stage_from) && strcmp(stage, f->stage_from) < 0)
 			return false;
 		if (set(f->stage_to) && strcmp(stage, f->stage_to) > 0)

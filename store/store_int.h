@@ -70,6 +70,9 @@ const struct kind_info *kind_get(enum store_kind k);
 const char *msg_str(const ProtobufCMessage *m, const char *field);
 char **msg_strv(const ProtobufCMessage *m, const char *field, size_t *n);
 Stdreg__V1__Meta **msg_meta(ProtobufCMessage *m);
+/* Replaces the string in *slot (a field of a message from the default allocator) with value,
+ * freeing the old string unless it is protobuf-c's static empty default (kinds.c). */
+void msg_set_str(char **slot, char *value);
 /* Every string field (nested too): valid UTF-8, no control characters in ids, bounded. */
 int msg_check_strings(const ProtobufCMessage *m, struct store_error *err);
 

@@ -362,6 +362,18 @@ static void item_filters(void **state)
 	flt = (struct store_filter){ .stage_from = "45.99",
 		                     .stage_to = "45.99" }; /* not a table code */
 	expect_ids(f, STORE_ITEM, &flt, NULL);
+	/* another scheme's stage is outside any ISO stage range */
+	Stdreg__V1__WorkItem *vc =
+	        mk_item("w3c-vc-2-1", "W3C VC Data Model v2.1", "Verifiable Credentials Data Model",
+	                "etsi", (const char *[]){ "ai", NULL }, "FPWD");
+	rec_set(&vc->stage_scheme, "w3c");
+	vc->status = DEV;
+	fx_put_ok(f, STORE_ITEM, vc);
+	flt = (struct store_filter){ .stage_from = "90.00" };
+	expect_ids(f, STORE_ITEM, &flt, "iso-iec-27001", "old-ai-vocab", NULL);
+	flt = (struct store_filter){ .stage_to = "20.20" };
+	expect_ids(f, STORE_ITEM, &flt, "cen-tr-17894", NULL);
+	assert_int_equal(fx_delete(f, STORE_ITEM, "w3c-vc-2-1", 0, NULL, NULL), RG_OK);
 	flt = (struct store_filter){ .status = PUB };
 	expect_ids(f, STORE_ITEM, &flt, "etsi-en-303-645", "iso-iec-23894", "iso-iec-27001",
 	           "iso-iec-42001", NULL);

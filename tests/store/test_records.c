@@ -266,6 +266,15 @@ static void missing_required(void **state)
 	r = mk_item("x", "ISO/IEC 23894:2023", "AI risk", "jtc1-sc42", NULL, "60.60");
 	expect_err(fx_put(f, STORE_ITEM, r, NULL, &err, NULL), &err, RG_EINVAL, "area_ids", NULL);
 	rec_free(r);
+	r = mk_item("x", "ISO/IEC 23894:2023", "AI risk", "jtc1-sc42", (const char *[]){ "", NULL },
+	            "60.60");
+	expect_err(fx_put(f, STORE_ITEM, r, NULL, &err, NULL), &err, RG_EINVAL, "area_ids", NULL);
+	rec_free(r);
+	r = mk_item("x", "ISO/IEC 23894:2023", "AI risk", "jtc1-sc42",
+	            (const char *[]){ "ai", "ai", NULL }, "60.60");
+	expect_err(fx_put(f, STORE_ITEM, r, NULL, &err, NULL), &err, RG_EINVAL, "area_ids", "twice",
+	           NULL);
+	rec_free(r);
 	r = mk_item("x", "ISO/IEC 23894:2023", "AI risk", "jtc1-sc42", AREAS_AI, "");
 	expect_err(fx_put(f, STORE_ITEM, r, NULL, &err, NULL), &err, RG_EINVAL, "stage", NULL);
 	rec_free(r);
