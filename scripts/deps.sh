@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
 	gcc libc6-dev meson ninja-build pkg-config cmake
-	libnng-dev nng-utils
+	libnng-dev nng-utils libmbedtls-dev
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	liblmdb-dev lmdb-utils
 	libjansson-dev libcmocka-dev

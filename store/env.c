@@ -13,6 +13,9 @@
  *               the deletion guard: a record with entries under its key is referenced.
  *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
  *   changelog   revision (8, BE) + seq (4, BE) -> packed stdreg.v1.Change
+ *   principals  name -> packed stdreg.v1.Principal (who may call, with which role)
+ *   tokens      SHA-256 of a token (32 bytes) -> principal name; the token itself is never
+ *               stored, so a copy of the store gives nobody a way in
  *
  * Tags: 'a' area, 'b' body, 'g' agency, 'i' item, 's' assignment.
  *
@@ -158,6 +161,10 @@ static int open_databases(store *st, struct store_error *err)
 		                  &st->history);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "changelog", MDB_CREATE, &st->changelog);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "principals", MDB_CREATE, &st->principals);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &st->tokens);
 	if (rc != 0)
 		goto fail;
 

@@ -141,6 +141,7 @@ static int write_change(store_txn *t, const struct kind_info *ki, const char *id
 	ch.id = (char *)id;
 	ch.op = (Stdreg__V1__Op)op;
 	ch.principal = (char *)(who && who->principal ? who->principal : "");
+	ch.principal_role = (char *)(who && who->role ? who->role : "");
 	ch.time = (char *)time_s;
 	ch.decision_ref = (char *)(who && who->decision_ref ? who->decision_ref : "");
 	if (before) {

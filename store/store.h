@@ -55,6 +55,7 @@ struct store_opts {
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */
 struct store_actor {
 	const char *principal;    /* name of the principal, "" for none */
+	const char *role;         /* its role ("coordinator", ...), may be NULL */
 	const char *decision_ref; /* decision behind the change, may be NULL */
 	time_t now;               /* wall-clock time of the change; 0 = time(NULL) */
 };
@@ -310,6 +311,40 @@ int store_export(store_txn *t, enum store_kind k, const char *page_token, uint32
 
 /* Today's date in UTC (or of now, if non-zero) as YYYY-MM-DD. */
 void store_today(time_t now, char out[11]);
+
+/* --- principals and tokens (principals.c) -------------------------------------------
+ * Work on the store directly, also from another process while registryd runs (LMDB is
+ * multi-process): a token revoked here is refused on the daemon's next request.
+ */
+
+#define STORE_TOKEN_LEN 68 /* "srt_" + 64 hex digits */
+
+/* What a request's token resolves to. */
+struct store_principal {
+	char name[65];
+	int role; /* stdreg.v1.PrincipalRole */
+	char agency_id[65];
+};
+
+/*
+ * Creates principal name with role (and agency_id for agency principals) and writes its
+ * new token, 256 random bits from the OS, to token (STORE_TOKEN_LEN + 1 bytes). Only the
+ * token's SHA-256 is stored. A revoked principal's name may be used again.
+ * Errors: RG_EINVAL (name, role, agency_id), RG_ENOENT (agency), RG_EEXIST (a valid
+ * principal of that name exists), RG_EIO.
+ */
+int store_token_create(store *st, const char *name, int role, const char *agency_id, char *token,
+                       struct store_error *err);
+/* Revokes the token of principal name. Errors: RG_ENOENT, RG_EPRECOND (already revoked). */
+int store_token_revoke(store *st, const char *name, struct store_error *err);
+/* Calls fn for every principal (token_hash cleared), by name. */
+int store_token_list(store *st, void (*fn)(void *arg, const ProtobufCMessage *principal),
+                     void *arg);
+/*
+ * Resolves a token presented by a caller. Errors: RG_ENOENT (unknown or malformed),
+ * RG_EPRECOND (revoked), RG_EIO.
+ */
+int store_token_lookup(store_txn *t, const char *token, struct store_principal *out);
 
 /* --- validation helpers (also used by the client for early errors) ------------------ */
 

@@ -23,6 +23,8 @@ struct store {
 	MDB_dbi refs;                        /* DUPSORT: tag+target id -> tag+source id */
 	MDB_dbi history;                     /* DUPSORT|DUPFIXED: tag+id -> changelog key */
 	MDB_dbi changelog;                   /* revision(8, BE) + seq(4, BE) -> packed Change */
+	MDB_dbi principals;                  /* name -> packed Principal */
+	MDB_dbi tokens;                      /* SHA-256 of the token (32 bytes) -> principal name */
 	/* Readers hold it shared while a read transaction is live; the writer takes it
 	 * exclusively to grow the map, which LMDB allows only with no live transaction. */
 	pthread_rwlock_t resize_lock;
