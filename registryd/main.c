@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmd_token.h"
 #include "config.h"
 #include "dispatch.h"
 #include "log.h"
@@ -66,6 +67,10 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	char kv[64];
 	int rc, sig, status = 1;
+
+	// Administration subcommands work on the data directory and never start the daemon.
+	if (argc > 1 && strcmp(argv[1], "token") == 0)
+		return token_main(argc - 1, argv + 1);
 
 	switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
 	case CONFIG_RUN:

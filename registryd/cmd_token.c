@@ -1,0 +1,157 @@
+/*
+ * cmd_token.c - `registryd token create|list|revoke`: principals and their tokens, worked
+ * on the data directory directly. LMDB is multi-process, so this also works while the
+ * daemon runs, and a revocation takes effect on the daemon's next request.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd_token.h"
+#include "config.h"
+#include "store.h"
+#include "stdreg/v1/records.pb-c.h"
+
+static const char usage_text[] =
+        "usage: registryd token create --role ROLE [--agency ID] --name NAME [--data DIR]\n"
+        "       registryd token list [--data DIR]\n"
+        "       registryd token revoke NAME [--data DIR]\n"
+        "\n"
+        "  ROLE is admin, coordinator, agency (needs --agency) or reader.\n"
+        "  create prints the new token once; only its SHA-256 is stored.\n"
+        "  --data DIR defaults to " CONFIG_DEFAULT_DATA ".\n"
+        "exit: 0 ok, 1 refused or failed, 2 usage\n";
+
+static int role_by_name(const char *s)
+{
+	static const struct {
+		const char *name;
+		int role;
+	} roles[] = {
+		{ "admin", STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_ADMIN },
+		{ "coordinator", STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_COORDINATOR },
+		{ "agency", STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_AGENCY },
+		{ "reader", STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_READER },
+	};
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcmp(roles[i].name, s) == 0)
+			return roles[i].role;
+	return 0;
+}
+
+const char *token_role_name(int role)
+{
+	switch (role) {
+	case STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_ADMIN:
+		return "admin";
+	case STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_COORDINATOR:
+		return "coordinator";
+	case STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_AGENCY:
+		return "agency";
+	case STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_READER:
+		return "reader";
+	default:
+		return "none";
+	}
+}
+
+static void print_principal(void *arg, const ProtobufCMessage *m)
+{
+	const Stdreg__V1__Principal *p = (const Stdreg__V1__Principal *)m;
+
+	(void)arg;
+	printf("%-24s %-12s %-16s %-21s %s\n", p->name, token_role_name(p->role),
+	       *p->agency_id ? p->agency_id : "-", p->created_at,
+	       *p->revoked_at ? p->revoked_at : "-");
+}
+
+int token_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "agency", required_argument, NULL, 'a' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data = CONFIG_DEFAULT_DATA, *role = NULL, *agency = NULL, *name = NULL;
+	struct store_error err = { 0 };
+	store *st;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			data = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'a':
+			agency = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	const char *verb = argv[optind++];
+	if (strcmp(verb, "revoke") == 0 && name == NULL && optind < argc)
+		name = argv[optind++];
+	if (optind != argc || (strcmp(verb, "list") != 0 && name == NULL) ||
+	    (strcmp(verb, "create") == 0 && role == NULL)) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (strcmp(verb, "create") == 0 && role_by_name(role) == 0) {
+		fprintf(stderr,
+		        "registryd: unknown role '%s' (admin, coordinator, agency, reader)\n",
+		        role);
+		return 2;
+	}
+	if (strcmp(verb, "create") != 0 && strcmp(verb, "list") != 0 &&
+	    strcmp(verb, "revoke") != 0) {
+		fprintf(stderr, "registryd: unknown token command '%s'\n", verb);
+		return 2;
+	}
+
+	rc = store_open(&st, data, NULL, &err);
+	if (rc != RG_OK) {
+		fprintf(stderr, "registryd: cannot open store '%s' (%s)\n", data, err.message);
+		return 1;
+	}
+	if (strcmp(verb, "create") == 0) {
+		char token[STORE_TOKEN_LEN + 1];
+		rc = store_token_create(st, name, role_by_name(role), agency, token, &err);
+		if (rc == RG_OK)
+			printf("%s\n", token);
+	} else if (strcmp(verb, "revoke") == 0) {
+		rc = store_token_revoke(st, name, &err);
+	} else {
+		printf("%-24s %-12s %-16s %-21s %s\n", "NAME", "ROLE", "AGENCY", "CREATED",
+		       "REVOKED");
+		rc = store_token_list(st, print_principal, NULL);
+		if (rc != RG_OK)
+			snprintf(err.message, sizeof(err.message), "%s", rg_strerror(rc));
+	}
+	store_close(st);
+	if (rc != RG_OK) {
+		fprintf(stderr, "registryd: cannot %s token%s%s%s (%s)\n", verb, name ? " '" : "",
+		        name ? name : "", name ? "'" : "", err.message);
+		return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
