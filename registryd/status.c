@@ -21,6 +21,8 @@ static const int rg_to_grpc[RG_ERR_COUNT] = {
 	[RG_ECORRUPT] = GRPC_INTERNAL,
 	[RG_ESCHEMA] = GRPC_FAILED_PRECONDITION,
 	[RG_EINTERNAL] = GRPC_INTERNAL,
+	[RG_EPERM] = GRPC_PERMISSION_DENIED,
+	[RG_EAUTH] = GRPC_UNAUTHENTICATED,
 };
 
 static const char *const grpc_names[] = {

@@ -339,3 +339,64 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
 	stdreg__v1__work_item__free_unpacked(w, NULL);
 	return rc;
 }
+
+/* --- the scope of an agency principal ---------------------------------------------- */
+
+struct scope_ctx {
+	const char *area_id;
+	char today[11];
+	bool holds;
+};
+
+static int scope_fn(Stdreg__V1__Assignment *a, void *arg)
+{
+	struct scope_ctx *c = arg;
+
+	if (strcmp(a->area_id, c->area_id) == 0 && strcmp(a->valid_from, c->today) <= 0 &&
+	    (empty(a->valid_to) || strcmp(c->today, a->valid_to) < 0))
+		c->holds = true;
+	return c->holds;
+}
+
+/* Does agency_id lead or support one of the areas today? */
+static int holds_any(store_txn *t, const char *agency_id, char *const *areas, size_t n, bool *out)
+{
+	*out = false;
+	for (size_t i = 0; i < n && !*out; i++) {
+		struct scope_ctx c = { .area_id = areas[i] };
+		store_today(0, c.today);
+		int rc = each_assignment_of(t, 'g', agency_id, scope_fn, &c);
+		if (rc != RG_OK)
+			return rc;
+		*out = c.holds;
+	}
+	return RG_OK;
+}
+
+int store_check_item_scope(store_txn *t, const char *agency_id, const char *item_id,
+                           char *const *new_area_ids, size_t n, struct store_error *err)
+{
+	const void *val;
+	size_t len;
+	bool ok = true;
+	int rc = RG_OK;
+
+	if (store_get(t, STORE_ITEM, item_id, &val, &len) == RG_OK) {
+		Stdreg__V1__WorkItem *w = stdreg__v1__work_item__unpack(NULL, len, val);
+		if (w == NULL)
+			return store_fail(err, RG_ECORRUPT, NULL, "cannot decode item '%s'",
+			                  item_id);
+		rc = holds_any(t, agency_id, w->area_ids, w->n_area_ids, &ok);
+		stdreg__v1__work_item__free_unpacked(w, NULL);
+	}
+	if (rc == RG_OK && ok && n > 0)
+		rc = holds_any(t, agency_id, new_area_ids, n, &ok);
+	if (rc != RG_OK)
+		return store_fail(err, rc, NULL, "cannot read the appointments of agency '%s'",
+		                  agency_id);
+	if (!ok)
+		return store_fail(err, RG_EPERM, "area_ids",
+		                  "agency '%s' neither leads nor supports an area of item '%s'",
+		                  agency_id, item_id);
+	return RG_OK;
+}

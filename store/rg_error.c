@@ -15,6 +15,8 @@ static const char *const rg_messages[RG_ERR_COUNT] = {
 	[RG_ECORRUPT] = "store is corrupt",
 	[RG_ESCHEMA] = "unsupported schema version",
 	[RG_EINTERNAL] = "internal error",
+	[RG_EPERM] = "permission denied",
+	[RG_EAUTH] = "unauthenticated",
 };
 
 const char *rg_strerror(int code)

@@ -23,6 +23,8 @@ enum rg_err {
 	RG_ECORRUPT,  /* the store's data breaks an invariant       -> INTERNAL */
 	RG_ESCHEMA,   /* the store was written by a newer schema    -> FAILED_PRECONDITION */
 	RG_EINTERNAL, /* a bug                                      -> INTERNAL */
+	RG_EPERM,     /* the caller may not do this                 -> PERMISSION_DENIED */
+	RG_EAUTH,     /* the caller is not known (no or bad token)  -> UNAUTHENTICATED */
 	RG_ERR_COUNT
 };
 

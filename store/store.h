@@ -259,6 +259,15 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
                     uint64_t expected_mod_revision, const struct store_actor *who, uint8_t **out,
                     size_t *out_len, struct store_error *err);
 
+/*
+ * For agency principals: RG_OK if agency_id leads or supports today at least one area of the
+ * stored item item_id (when it exists) and at least one of new_area_ids (when n > 0), so an
+ * agency can neither touch another's item nor move one out of its own areas.
+ * Errors: RG_EPERM (out of scope; err says why), RG_EIO, RG_ECORRUPT.
+ */
+int store_check_item_scope(store_txn *t, const char *agency_id, const char *item_id,
+                           char *const *new_area_ids, size_t n, struct store_error *err);
+
 /* --- questions (queries.c) ----------------------------------------------------------
  * Each builds its response message (registry.proto) in *out, for the caller to free with
  * protobuf_c_message_free_unpacked(..., NULL). today: YYYY-MM-DD or NULL for today (UTC).
