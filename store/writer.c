@@ -54,6 +54,11 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 {
 	unsigned char settled[MAX_BATCH];
 	uint64_t grows = 0, now = now_ns();
+	/* Set once the map could not grow. From then on a job that runs out of room fails on its
+	 * own: LMDB's abort of its child transaction restores the batch, so there is no need to
+	 * run the whole batch again for each such job (which made a full store cost O(n^2) per
+	 * batch, just when replies should be quick). */
+	bool at_quota = false;
 
 	for (size_t i = 0; i < n; i++) {
 		jobs[i]->revision = 0;
@@ -74,7 +79,13 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 				continue;
 			jobs[i]->code = run_one(batch, jobs[i]);
 			jobs[i]->revision = jobs[i]->code == RG_OK ? batch->revision : 0;
-			if (batch->map_full) {
+			if (batch->map_full && at_quota) {
+				batch->map_full = false;
+				if (jobs[i]->code != RG_OK) {
+					settled[i] = 1;
+					jobs[i]->code = RG_ENOSPC;
+				}
+			} else if (batch->map_full) {
 				full = true;
 				culprit = i;
 			}
@@ -94,6 +105,7 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 			continue;
 		}
 		/* At the quota. The job that needed the room fails; the others run again. */
+		at_quota = true;
 		rc = RG_ENOSPC;
 		if (culprit == n)
 			goto settle_all;

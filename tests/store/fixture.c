@@ -201,7 +201,11 @@ int fx_put(struct fx *f, enum store_kind k, void *rec, const struct store_put_op
 {
 	struct store_error dummy;
 	struct put_job j = {
-		k, rec, opts, err ? err : &dummy, { f->principal, "Fi2026/00001", f->now }
+		k,
+		rec,
+		opts,
+		err ? err : &dummy,
+		{ .principal = f->principal, .decision_ref = "Fi2026/00001", .now = f->now }
 	};
 
 	memset(j.err, 0, sizeof(*j.err));
@@ -247,7 +251,9 @@ int fx_delete(struct fx *f, enum store_kind k, const char *id, uint64_t expected
               struct store_error *err, uint64_t *revision)
 {
 	struct store_error dummy;
-	struct del_job j = { k, id, expected, err ? err : &dummy, { f->principal, NULL, f->now } };
+	struct del_job j = {
+		k, id, expected, err ? err : &dummy, { .principal = f->principal, .now = f->now }
+	};
 
 	memset(j.err, 0, sizeof(*j.err));
 	return store_write_once(f->st, run_delete, &j, revision);

@@ -20,7 +20,9 @@ struct op {
 static int run_op(store_txn *t, void *arg)
 {
 	struct op *o = arg;
-	struct store_actor who = { "regeringen", o->decision, FX_NOW };
+	struct store_actor who = { .principal = "regeringen",
+		                   .decision_ref = o->decision,
+		                   .now = FX_NOW };
 	ProtobufCMessage *a = NULL, *b = NULL;
 	int rc;
 

@@ -80,7 +80,7 @@ struct out_job {
 static int run_put_out(store_txn *t, void *arg)
 {
 	struct out_job *j = arg;
-	struct store_actor who = { "test", NULL, FX_NOW };
+	struct store_actor who = { .principal = "test", .now = FX_NOW };
 
 	free(j->out); /* a retried run releases what the last one produced */
 	j->out = NULL;

@@ -128,7 +128,9 @@ static void read_txn_revision(void **state)
 static int run_three_puts(store_txn *t, void *arg)
 {
 	static const char *const ids[] = { "quantum", "metaverse", "smart-cities" };
-	struct store_actor who = { "batcher", "Fi2026/00777", FX_NOW };
+	struct store_actor who = { .principal = "batcher",
+		                   .decision_ref = "Fi2026/00777",
+		                   .now = FX_NOW };
 	int rc = RG_OK;
 
 	(void)arg;

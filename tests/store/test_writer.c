@@ -54,7 +54,7 @@ static int run_area(store_txn *t, void *arg)
 {
 	struct wjob *j = arg;
 	Stdreg__V1__Area *a = mk_area(j->id, "Area written by the writer", NULL);
-	struct store_actor who = { "writer-test", NULL, FX_NOW };
+	struct store_actor who = { .principal = "writer-test", .now = FX_NOW };
 	int rc;
 
 	j->runs++;
