@@ -193,18 +193,25 @@ static void printable(const char *s, char *out, size_t size)
 
 /* --- put ----------------------------------------------------------------------------- */
 
+/*
+ * The stored form of rec: with the given meta, and without fields unknown to this schema
+ * (a client could otherwise park arbitrary bytes in the registry). rec is left as it was.
+ */
 static void *pack_with_meta(ProtobufCMessage *rec, Stdreg__V1__Meta *meta, size_t *len)
 {
 	Stdreg__V1__Meta **slot = msg_meta(rec);
 	Stdreg__V1__Meta *saved = *slot;
+	unsigned n_unknown = rec->n_unknown_fields;
 	uint8_t *buf;
 
 	*slot = meta;
+	rec->n_unknown_fields = 0;
 	*len = protobuf_c_message_get_packed_size(rec);
 	buf = malloc(*len ? *len : 1);
 	if (buf)
 		protobuf_c_message_pack(rec, buf);
 	*slot = saved;
+	rec->n_unknown_fields = n_unknown;
 	return buf;
 }
 

@@ -85,7 +85,10 @@ enum store_kind store_kind_by_name(const char *name);
 /* The protobuf-c descriptor of the kind's record message; NULL for an unknown kind. */
 const ProtobufCMessageDescriptor *store_kind_descriptor(enum store_kind k);
 
-/* --- reading ------------------------------------------------------------------------ */
+/* --- reading ------------------------------------------------------------------------
+ * A thread holds at most one live read transaction and never writes (store_write_once)
+ * while it holds one: growing the map waits for every live read transaction to end.
+ */
 
 /*
  * Begins a read transaction on a consistent snapshot. Read transactions are cheap to
@@ -212,7 +215,9 @@ struct store_writer_stats {
 
 /* Starts the writer thread. Errors: RG_ENOMEM, RG_EINTERNAL. */
 int store_writer_start(store *st, store_writer **out);
-/* Queues job; it must stay valid until done() is called. After stop: done(RG_ESHUTDOWN). */
+/* Queues job; it must stay valid until done() is called. While store_writer_stop() runs:
+ * done(RG_ESHUTDOWN). Never after it returned: the writer is gone (the caller stops
+ * submitting first, as registryd's dispatcher does). */
 void store_writer_submit(store_writer *w, struct store_job *job);
 /* Runs every queued job, commits, then joins the thread and frees the writer. */
 void store_writer_stop(store_writer *w);
