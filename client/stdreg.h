@@ -132,6 +132,19 @@ STDREG_API int stdreg_call(stdreg_client *c, const char *method, const ProtobufC
                            const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
                            struct stdreg_status *st);
 
+/*
+ * As stdreg_call(), with a budget of timeout_ms for this call instead of the client's (0 = the
+ * client's). For calls that take long by design: a long-poll Watch, a bulk ApplyCommit.
+ */
+STDREG_API int stdreg_call_timeout(stdreg_client *c, const char *method,
+                                   const ProtobufCMessage *req,
+                                   const ProtobufCMessageDescriptor *resp_desc,
+                                   ProtobufCMessage **resp, uint32_t timeout_ms,
+                                   struct stdreg_status *st);
+
+/* The client's budget of each call in milliseconds. */
+STDREG_API uint32_t stdreg_client_timeout(const stdreg_client *c);
+
 /* ---- record kinds ---------------------------------------------------------------------- */
 
 /*
@@ -150,6 +163,8 @@ struct stdreg_kind {
 	const ProtobufCMessageDescriptor *put_request;
 	const char *put_field; /* record field of put_request: "area" */
 	const char *delete_method;
+	int kind;               /* its stdreg.v1.Kind value (KIND_AREA ...) */
+	const char *bulk_field; /* its field of stdreg.v1.BulkRecord: "work_item" */
 };
 
 /* The kinds, in a fixed order, ending with a zeroed entry. */
@@ -157,6 +172,9 @@ STDREG_API extern const struct stdreg_kind stdreg_kinds[];
 
 /* The kind called name ("area", "body", "agency", "item", "assignment"); NULL if none. */
 STDREG_API const struct stdreg_kind *stdreg_kind_find(const char *name);
+
+/* The kind whose stdreg.v1.Kind value is kind; NULL if none. */
+STDREG_API const struct stdreg_kind *stdreg_kind_by_value(int kind);
 
 /* Gets record id. On STDREG_OK *rec is a kind->record message owned by the caller. */
 STDREG_API int stdreg_get(stdreg_client *c, const struct stdreg_kind *k, const char *id,
@@ -244,5 +262,81 @@ STDREG_API int stdreg_json_value_from_text(const ProtobufCMessageDescriptor *d, 
  */
 STDREG_API const char *stdreg_enum_short_name(const ProtobufCEnumDescriptor *e, int v, char *buf,
                                               size_t len);
+
+/* ---- bulk records and changes ---------------------------------------------------------
+ *
+ * The bulk format (export writes it, apply reads it) is one JSON object per record: "kind"
+ * first ("area", "body", "agency", "item", "assignment"), then the record's fields in proto
+ * order, without meta. In memory a record is a stdreg.v1.BulkRecord with one record set.
+ */
+
+/* The record a BulkRecord carries and its kind (*k, may be NULL); NULL when it carries none
+ * or more than one. The record belongs to bulk. */
+STDREG_API const ProtobufCMessage *stdreg_bulk_get(const ProtobufCMessage *bulk,
+                                                   const struct stdreg_kind **k);
+
+/* The bulk JSON object of a BulkRecord: "kind" first, the record's fields after, meta left
+ * out. A new reference; NULL when out of memory or bulk carries no single record. */
+STDREG_API json_t *stdreg_json_from_bulk(const ProtobufCMessage *bulk);
+
+/*
+ * Builds a BulkRecord from the bulk JSON object j, with line as its line number. "kind" names
+ * the kind; when j has none, default_kind is used (NULL: "kind" is required). A "meta" field
+ * is accepted and dropped (a record read with get -o json can be applied). Rejects what
+ * stdreg_json_to_message() rejects, a missing or unknown kind, and a kind other than
+ * default_kind when require_default is set. Returns 0 and a new BulkRecord in *out (free
+ * with protobuf_c_message_free_unpacked(*out, NULL)), or -1 with one line in err.
+ */
+STDREG_API int stdreg_bulk_from_json(const json_t *j, const char *default_kind,
+                                     bool require_default, uint32_t line, ProtobufCMessage **out,
+                                     char *err, size_t errlen);
+
+/*
+ * The JSON object of a stdreg.v1.Change, with before and after as the JSON objects of the
+ * record of its kind instead of base64 (bytes that do not decode stay base64). A new
+ * reference, or NULL when out of memory.
+ */
+STDREG_API json_t *stdreg_json_from_change(const ProtobufCMessage *change);
+
+/* ---- apply: a staged bulk upload, then one commit ------------------------------------ */
+
+#define STDREG_APPLY_CHUNK_BYTES ((size_t)1 << 20) /* packed records per ApplyChunk */
+#define STDREG_APPLY_INFLIGHT    4                 /* chunks in flight at once */
+
+/*
+ * Splits records (BulkRecords) into chunks whose ApplyChunkRequest.records each encode to at
+ * most budget bytes (a record larger than budget travels alone), keeping their order.
+ * ends[i] is one past the last record of chunk i; ends must have room for n entries.
+ * Returns the number of chunks (0 when n is 0).
+ */
+STDREG_API size_t stdreg_apply_plan(ProtobufCMessage *const *records, size_t n, size_t budget,
+                                    size_t *ends);
+
+struct stdreg_apply_opts {
+	bool dry_run;
+	const char *decision_ref;   /* NULL = none */
+	size_t chunk_bytes;         /* 0 = STDREG_APPLY_CHUNK_BYTES */
+	unsigned inflight;          /* 0 = STDREG_APPLY_INFLIGHT */
+	uint32_t commit_timeout_ms; /* budget of the commit; 0 = the client's */
+	/* Called after each chunk is staged (from any thread, one call at a time); done ==
+	 * total once every chunk is staged, before the commit. NULL = none. */
+	void (*progress)(void *arg, size_t done_bytes, size_t total_bytes);
+	void *progress_arg;
+};
+
+/*
+ * Applies records (BulkRecords, borrowed; n may be 0) as one change: stages them with
+ * ApplyChunk calls (the first starts the upload; the others run up to o->inflight at once),
+ * then ApplyCommit. Nothing is applied before the commit: a failed or interrupted upload
+ * leaves the registry as it was (the server drops the staged batch when it expires).
+ * On STDREG_OK *out is the stdreg.v1.ApplyCommitResponse, owned by the caller. On
+ * failure st holds the first failing call's status; line errors of the commit come as
+ * STDREG_INVALID_ARGUMENT with violations ("line N", reason).
+ * Codes: those of stdreg_call(), and STDREG_INTERNAL when the server staged another number
+ * of records than were sent.
+ */
+STDREG_API int stdreg_apply(stdreg_client *c, ProtobufCMessage *const *records, size_t n,
+                            const struct stdreg_apply_opts *o, ProtobufCMessage **out,
+                            struct stdreg_status *st);
 
 #endif

@@ -255,7 +255,7 @@ static int take_status(struct stdreg_status *st, const Stdreg__V1__Response *r)
 
 /* Packs the request envelope into a new nng message. */
 static int build_request(stdreg_client *c, const char *method, const ProtobufCMessage *req,
-                         uint64_t id, nng_msg **out, struct stdreg_status *st)
+                         uint64_t id, uint32_t timeout_ms, nng_msg **out, struct stdreg_status *st)
 {
 	Stdreg__V1__Request env = STDREG__V1__REQUEST__INIT;
 	char full[MAX_METHOD_LEN];
@@ -282,7 +282,7 @@ static int build_request(stdreg_client *c, const char *method, const ProtobufCMe
 	env.method = full;
 	env.request_id = id;
 	env.token = c->token;
-	env.timeout_ms = c->timeout_ms;
+	env.timeout_ms = timeout_ms;
 	env.payload.data = payload;
 	env.payload.len = plen;
 	if (nng_msg_alloc(&msg, stdreg__v1__request__get_packed_size(&env)) != 0) {
@@ -296,8 +296,8 @@ static int build_request(stdreg_client *c, const char *method, const ProtobufCMe
 }
 
 /* Sends msg (taken in every case) and waits for the reply until deadline. */
-static int exchange(stdreg_client *c, nng_time deadline, nng_msg *msg, nng_msg **reply,
-                    struct stdreg_status *st)
+static int exchange(stdreg_client *c, nng_time deadline, uint32_t timeout_ms, nng_msg *msg,
+                    nng_msg **reply, struct stdreg_status *st)
 {
 	nng_aio *aio = NULL;
 	nng_time now;
@@ -338,11 +338,11 @@ fail:
 	if (rv == NNG_ETIMEDOUT && connected(c) == 0)
 		return stdreg_status_set(st, STDREG_UNAVAILABLE, true,
 		                         "cannot connect to %s (no connection within %u ms)",
-		                         c->url, c->timeout_ms);
+		                         c->url, timeout_ms);
 	if (rv == NNG_ETIMEDOUT)
 		return stdreg_status_set(st, STDREG_DEADLINE_EXCEEDED, true,
 		                         "no reply from %s within %u ms (deadline exceeded)",
-		                         c->url, c->timeout_ms);
+		                         c->url, timeout_ms);
 	nng_reason(rv, why, sizeof(why));
 	return stdreg_status_set(st,
 	                         code_of_nng(rv) == STDREG_INVALID_ARGUMENT ? STDREG_UNAVAILABLE
@@ -350,25 +350,40 @@ fail:
 	                         true, "call to %s failed (%s)", c->url, why);
 }
 
+uint32_t stdreg_client_timeout(const stdreg_client *c)
+{
+	return c->timeout_ms;
+}
+
 int stdreg_call(stdreg_client *c, const char *method, const ProtobufCMessage *req,
                 const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
                 struct stdreg_status *st)
 {
+	return stdreg_call_timeout(c, method, req, resp_desc, resp, 0, st);
+}
+
+int stdreg_call_timeout(stdreg_client *c, const char *method, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                        uint32_t timeout_ms, struct stdreg_status *st)
+{
 	Stdreg__V1__Response *r = NULL;
 	ProtobufCMessage *payload = NULL;
 	nng_msg *msg = NULL, *reply = NULL;
-	nng_time deadline = nng_clock() + c->timeout_ms;
+	nng_time deadline;
 	uint64_t id = new_request_id();
 	int code;
 
+	if (timeout_ms == 0)
+		timeout_ms = c->timeout_ms;
+	deadline = nng_clock() + timeout_ms;
 	stdreg_status_release(st);
-	if ((code = build_request(c, method, req, id, &msg, st)) != STDREG_OK)
+	if ((code = build_request(c, method, req, id, timeout_ms, &msg, st)) != STDREG_OK)
 		return code;
 	if ((code = ensure_connected(c, deadline, st)) != STDREG_OK) {
 		nng_msg_free(msg);
 		return code;
 	}
-	if ((code = exchange(c, deadline, msg, &reply, st)) != STDREG_OK)
+	if ((code = exchange(c, deadline, timeout_ms, msg, &reply, st)) != STDREG_OK)
 		return code;
 	r = stdreg__v1__response__unpack(NULL, nng_msg_len(reply), nng_msg_body(reply));
 	if (r == NULL) {

@@ -13,6 +13,8 @@
 const struct stdreg_kind stdreg_kinds[] = {
 	{
 	        .name = "area",
+	        .kind = STDREG__V1__KIND__KIND_AREA,
+	        .bulk_field = "area",
 	        .record = &stdreg__v1__area__descriptor,
 	        .get_method = "GetArea",
 	        .list_method = "ListAreas",
@@ -25,6 +27,8 @@ const struct stdreg_kind stdreg_kinds[] = {
 	},
 	{
 	        .name = "body",
+	        .kind = STDREG__V1__KIND__KIND_BODY,
+	        .bulk_field = "body",
 	        .record = &stdreg__v1__body__descriptor,
 	        .get_method = "GetBody",
 	        .list_method = "ListBodies",
@@ -37,6 +41,8 @@ const struct stdreg_kind stdreg_kinds[] = {
 	},
 	{
 	        .name = "agency",
+	        .kind = STDREG__V1__KIND__KIND_AGENCY,
+	        .bulk_field = "agency",
 	        .record = &stdreg__v1__agency__descriptor,
 	        .get_method = "GetAgency",
 	        .list_method = "ListAgencies",
@@ -49,6 +55,8 @@ const struct stdreg_kind stdreg_kinds[] = {
 	},
 	{
 	        .name = "item",
+	        .kind = STDREG__V1__KIND__KIND_ITEM,
+	        .bulk_field = "work_item",
 	        .record = &stdreg__v1__work_item__descriptor,
 	        .get_method = "GetWorkItem",
 	        .list_method = "ListWorkItems",
@@ -61,6 +69,8 @@ const struct stdreg_kind stdreg_kinds[] = {
 	},
 	{
 	        .name = "assignment",
+	        .kind = STDREG__V1__KIND__KIND_ASSIGNMENT,
+	        .bulk_field = "assignment",
 	        .record = &stdreg__v1__assignment__descriptor,
 	        .get_method = "GetAssignment",
 	        .list_method = "ListAssignments",
@@ -76,6 +86,16 @@ const struct stdreg_kind *stdreg_kind_find(const char *name)
 
 	for (k = stdreg_kinds; k->name != NULL; k++)
 		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+const struct stdreg_kind *stdreg_kind_by_value(int kind)
+{
+	const struct stdreg_kind *k;
+
+	for (k = stdreg_kinds; k->name != NULL; k++)
+		if (k->kind == kind)
 			return k;
 	return NULL;
 }

@@ -129,3 +129,12 @@ int open_client(const struct globals *g, stdreg_client **c)
 	stdreg_status_release(&st);
 	return rv;
 }
+
+int finish_output(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		errorf("cannot write the output (%s)", "write error");
+		return EXIT_SERVER;
+	}
+	return rc;
+}

@@ -2,6 +2,7 @@
  * main.c - regctl: global options, help, and dispatch through the verb table.
  *
  *   regctl [--endpoint URL] [--token T] [-o table|json|jsonl|csv] [--timeout MS] NOUN VERB ...
+ *   regctl [global options] COMMAND ...   (assign, gaps, watch, apply, ...: commands.c)
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ static void usage(FILE *f)
 	fputs("usage: regctl [--endpoint URL] [--token T] [-o table|json|jsonl|csv] [--timeout "
 	      "MS]\n"
 	      "              NOUN VERB [ARGS]\n"
+	      "       regctl [options] COMMAND [ARGS]\n"
 	      "\n"
 	      "nouns: ",
 	      f);
@@ -82,6 +84,10 @@ static void usage(FILE *f)
 	fputs("verbs: list, get ID, put ID, delete ID (assignment: list and get only)\n"
 	      "see 'regctl NOUN --help' for the flags of a noun\n"
 	      "\n"
+	      "commands (see 'regctl COMMAND --help'):\n",
+	      f);
+	commands_help(f);
+	fputs("\n"
 	      "options:\n"
 	      "  --endpoint URL   registryd endpoint (env STDREG_ENDPOINT; "
 	      "default " STDREG_DEFAULT_ENDPOINT ")\n"
@@ -146,6 +152,7 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *rc)
 
 int main(int argc, char **argv)
 {
+	const struct command *cmd;
 	const struct noun *n;
 	const struct verb *v;
 	struct globals g;
@@ -157,8 +164,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if ((cmd = command_find(argv[optind])) != NULL)
+		return command_main(&g, cmd, argc - optind, argv + optind);
 	if ((n = noun_find(argv[optind])) == NULL) {
-		errorf("unknown noun '%s' (see regctl --help)", argv[optind]);
+		errorf("unknown noun or command '%s' (see regctl --help)", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (optind + 1 >= argc) {

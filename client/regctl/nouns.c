@@ -26,7 +26,11 @@ static const struct flag_def area_filters[] = {
 };
 
 static const struct column area_columns[] = {
-	{ "ID", "id" }, { "RANK", "rank" }, { "PRIORITY", "priority" }, { "NAME", "name" }, { 0 },
+	{ "ID", "id", NULL },
+	{ "RANK", "rank", NULL },
+	{ "PRIORITY", "priority", NULL },
+	{ "NAME", "name", NULL },
+	{ 0 },
 };
 
 static const struct flag_def body_fields[] = {
@@ -42,7 +46,11 @@ static const struct flag_def body_filters[] = {
 };
 
 static const struct column body_columns[] = {
-	{ "ID", "id" }, { "ACRONYM", "acronym" }, { "LEVEL", "level" }, { "NAME", "name" }, { 0 },
+	{ "ID", "id", NULL },
+	{ "ACRONYM", "acronym", NULL },
+	{ "LEVEL", "level", NULL },
+	{ "NAME", "name", NULL },
+	{ 0 },
 };
 
 static const struct flag_def agency_fields[] = {
@@ -60,9 +68,9 @@ static const struct flag_def agency_filters[] = {
 };
 
 static const struct column agency_columns[] = {
-	{ "ID", "id" },
-	{ "ORG_NUMBER", "org_number" },
-	{ "NAME", "name" },
+	{ "ID", "id", NULL },
+	{ "ORG_NUMBER", "org_number", NULL },
+	{ "NAME", "name", NULL },
 	{ 0 },
 };
 
@@ -93,13 +101,13 @@ static const struct flag_def item_filters[] = {
 };
 
 static const struct column item_columns[] = {
-	{ "ID", "id" },
-	{ "REFERENCE", "reference" },
-	{ "STAGE", "stage" },
-	{ "STATUS", "status" },
-	{ "BODY", "body_id" },
-	{ "AREAS", "area_ids" },
-	{ "TARGET", "target_date" },
+	{ "ID", "id", NULL },
+	{ "REFERENCE", "reference", NULL },
+	{ "STAGE", "stage", NULL },
+	{ "STATUS", "status", NULL },
+	{ "BODY", "body_id", NULL },
+	{ "AREAS", "area_ids", NULL },
+	{ "TARGET", "target_date", NULL },
 	{ 0 },
 };
 
@@ -111,13 +119,13 @@ static const struct flag_def assignment_filters[] = {
 };
 
 static const struct column assignment_columns[] = {
-	{ "ID", "id" },
-	{ "AREA", "area_id" },
-	{ "AGENCY", "agency_id" },
-	{ "ROLE", "role" },
-	{ "FROM", "valid_from" },
-	{ "TO", "valid_to" },
-	{ "DECISION", "decision_ref" },
+	{ "ID", "id", NULL },
+	{ "AREA", "area_id", NULL },
+	{ "AGENCY", "agency_id", NULL },
+	{ "ROLE", "role", NULL },
+	{ "FROM", "valid_from", NULL },
+	{ "TO", "valid_to", NULL },
+	{ "DECISION", "decision_ref", NULL },
 	{ 0 },
 };
 

@@ -119,14 +119,26 @@ static void csv_out(FILE *f, const struct noun *n, json_t *recs)
 	}
 }
 
-/* The list table: the noun's columns, aligned, "-" for empty cells. */
-static int table_out(FILE *f, const struct noun *n, json_t *recs)
+json_t *json_path(const json_t *o, const char *path)
+{
+	const char *dot;
+	char key[64];
+
+	while (o != NULL && (dot = strchr(path, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	return o != NULL ? json_object_get(o, path) : NULL;
+}
+
+int out_table(FILE *f, const struct column *cols, const json_t *recs)
 {
 	size_t ncol = 0, nrow = json_array_size(recs), r, c;
 	size_t *width;
 	char **cells;
 
-	while (n->columns[ncol].header != NULL)
+	while (cols[ncol].header != NULL)
 		ncol++;
 	width = calloc(ncol, sizeof(*width));
 	cells = calloc((nrow + 1) * ncol, sizeof(*cells));
@@ -136,19 +148,20 @@ static int table_out(FILE *f, const struct noun *n, json_t *recs)
 		return -1;
 	}
 	for (c = 0; c < ncol; c++)
-		cells[c] = strdup(n->columns[c].header);
+		cells[c] = strdup(cols[c].header);
 	for (r = 0; r < nrow; r++) {
 		json_t *rec = json_array_get(recs, r);
 
 		for (c = 0; c < ncol; c++) {
-			json_t *v = json_object_get(rec, n->columns[c].field);
+			json_t *v = json_path(rec, cols[c].field);
 			char *t = v != NULL ? cell_text(v, ",") : NULL;
 
 			if (t != NULL && t[0] == '\0') {
 				free(t);
 				t = NULL;
 			}
-			cells[(r + 1) * ncol + c] = t != NULL ? t : strdup("-");
+			cells[(r + 1) * ncol + c] =
+			        t != NULL ? t : strdup(cols[c].empty != NULL ? cols[c].empty : "-");
 		}
 	}
 	for (r = 0; r <= nrow; r++)
@@ -242,7 +255,7 @@ int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs)
 
 	switch (fmt) {
 	case OUT_TABLE:
-		if (table_out(f, n, recs) != 0)
+		if (out_table(f, n->columns, recs) != 0)
 			return -1;
 		break;
 	case OUT_JSON:

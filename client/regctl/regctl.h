@@ -7,6 +7,14 @@
  * cmd_record.c list / get / put / delete for every noun
  * output.c    table, json, jsonl and csv output
  * errors.c    status -> exit code and the one-line error message
+ * commands.c  the command table (assign, gaps, watch, apply, ...) and its help
+ * cmd_args.c  command flag parsing driven by that table
+ * cmd_query.c the commands that are one call: workflow and follow-up questions
+ * out_follow.c their tables (mine, gaps, as-of, history, report, transfer)
+ * cmd_watch.c watch; watch.c its resume logic
+ * cmd_apply.c apply; bulk_read.c JSON Lines and CSV files -> records; csv.c the CSV reader;
+ *             progress.c the progress bar
+ * cmd_export.c export
  */
 #ifndef STDREG_REGCTL_H
 #define STDREG_REGCTL_H
@@ -47,10 +55,11 @@ struct flag_def {
 	const char *field; /* proto field name */
 };
 
-/* A column of the list table. */
+/* A column of a table. */
 struct column {
 	const char *header;
-	const char *field;
+	const char *field; /* "name", or a path into nested objects: "area.rank" */
+	const char *empty; /* the text of an absent value; NULL = "-" (numbers: "0") */
 };
 
 struct noun {
@@ -131,6 +140,10 @@ int cmd_delete(struct globals *g, const struct noun *n, int argc, char **argv);
 /* Output. Each returns 0, or -1 when writing failed. rec/recs are borrowed. */
 int out_record(FILE *f, enum out_format fmt, const struct noun *n, json_t *rec);
 int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs);
+/* An aligned table of recs (an array of objects) with a header row. Returns 0 or -1. */
+int out_table(FILE *f, const struct column *cols, const json_t *recs);
+/* The value at a dotted path ("area.rank") of object o; NULL when absent. Borrowed. */
+json_t *json_path(const json_t *o, const char *path);
 /* Writes s as one RFC 4180 CSV field (quoted when it holds a comma, quote, CR or LF). */
 void csv_field(FILE *f, const char *s);
 /* The text of a JSON value in a table or CSV cell; arrays joined with sep. malloc'd. */
@@ -148,5 +161,147 @@ void exit_codes_help(FILE *f);
 
 /* Opens a client with the global options; on failure prints and returns the exit code. */
 int open_client(const struct globals *g, stdreg_client **c);
+
+/* Exit code after output: writing stdout must have worked for a 0. */
+int finish_output(int rc);
+
+/* ---- commands: the verbs without a noun ------------------------------------------------- */
+
+/* Local options of commands (those that set no request field). */
+enum {
+	LOPT_FILE = 1, /* -f FILE */
+	LOPT_KIND,     /* --kind K (apply: the kind of records without one) */
+	LOPT_FORMAT,   /* --format jsonl|csv */
+	LOPT_COUNT,    /* --count N */
+};
+
+/* Flag properties. */
+enum {
+	OPTF_REQUIRED = 1 << 0,
+};
+
+/* A flag of a command: sets a field of the command's request, or a local option. */
+struct cmd_opt {
+	const char *flag;  /* without the dashes */
+	const char *field; /* request field; NULL: the local option id */
+	int id;
+	const char *arg; /* metavar; NULL: a switch */
+	const char *help;
+	unsigned flags;
+};
+
+/* What a command line said. */
+struct cmd_args {
+	json_t *fields; /* request field -> JSON value, from arguments and field flags (owned) */
+	const char *file;
+	const char *kind;
+	const char *format;
+	uint64_t count; /* 0 = no limit */
+	bool help;
+	char **pos; /* positional arguments (borrowed from argv) */
+	int npos;
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct globals *g, const struct command *cmd, struct cmd_args *a);
+	const char *summary;    /* one line for regctl --help */
+	const char *usage;      /* after "regctl " */
+	const char *const *pos; /* request fields the positional arguments set, NULL-terminated */
+	int min_pos;            /* arguments required */
+	const char *missing;    /* the usage error when too few are given; NULL = generic */
+	const struct cmd_opt *opts;                /* NULL-terminated */
+	const ProtobufCMessageDescriptor *request; /* what the flags fill */
+	const char *method;                        /* for the one-call commands */
+	const ProtobufCMessageDescriptor *response;
+	int (*table)(FILE *f, const json_t *resp); /* table output of the response */
+	const char *what;  /* the action in errors; {0} {1} {2} are the arguments */
+	unsigned formats;  /* 1 << OUT_* accepted; 0 = table, json, jsonl */
+	const char *notes; /* more help; NULL = none */
+};
+
+extern const struct command regctl_commands[]; /* ends with a zeroed entry */
+const struct command *command_find(const char *name);
+
+/* Parses a command's arguments (argv[0] is the command). Positional arguments and field
+ * flags are checked against the request's fields (dates must be YYYY-MM-DD and exist).
+ * On a usage error prints one line and returns EXIT_USAGE; else fills a (release it with
+ * cmd_args_release) and returns 0. */
+int cmd_args_parse(struct globals *g, const struct command *cmd, int argc, char **argv,
+                   struct cmd_args *a);
+void cmd_args_release(struct cmd_args *a);
+
+/* True if s is a calendar date YYYY-MM-DD that exists. */
+bool valid_date(const char *s);
+
+/* The command's action for error messages, its {N} replaced by argument N. */
+void command_what(const struct command *cmd, const struct cmd_args *a, char *buf, size_t len);
+
+/* Writes the help of one command; the list of commands for regctl --help. */
+void command_help(FILE *f, const struct command *cmd);
+void commands_help(FILE *f);
+
+/* Runs a command: parse, help, then cmd->run. Returns the exit code. */
+int command_main(struct globals *g, const struct command *cmd, int argc, char **argv);
+
+/* The runs. */
+int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a);
+int run_watch(struct globals *g, const struct command *cmd, struct cmd_args *a);
+int run_apply(struct globals *g, const struct command *cmd, struct cmd_args *a);
+int run_export(struct globals *g, const struct command *cmd, struct cmd_args *a);
+
+/* Tables of the follow-up responses (the response's JSON mapping in, text out). Each
+ * returns 0, or -1 when writing failed. */
+int table_assignment(FILE *f, const json_t *resp);
+int table_transfer(FILE *f, const json_t *resp);
+int table_item(FILE *f, const json_t *resp);
+int table_mine(FILE *f, const json_t *resp);
+int table_gaps(FILE *f, const json_t *resp);
+int table_as_of(FILE *f, const json_t *resp);
+int table_history(FILE *f, const json_t *resp);
+int table_report(FILE *f, const json_t *resp);
+/* One watch line: "REV OP KIND ID PRINCIPAL". */
+int table_change(FILE *f, const json_t *change);
+
+/* ---- progress bar on stderr (progress.c) ------------------------------------------------ */
+
+struct progress {
+	bool tty;        /* stderr is a terminal: otherwise nothing is ever drawn */
+	uint64_t start;  /* monotonic ms */
+	bool shown;      /* something was drawn (and must be cleared) */
+	int last_permil; /* last drawn, to redraw only on change */
+};
+
+/* Starts the clock. */
+void progress_init(struct progress *p);
+/* Draws "uploading [####....]  45%  12.3 of 27.1 MiB" once the upload has taken more than
+ * half a second; a stdreg_apply_opts.progress callback (arg is the struct progress). */
+void progress_update(void *arg, size_t done, size_t total);
+/* Replaces the bar with text (e.g. "committing"), if a bar is shown. */
+void progress_note(struct progress *p, const char *text);
+/* Clears the line if anything was drawn. */
+void progress_end(struct progress *p);
+
+/* ---- watch's resume logic (watch.c) ---------------------------------------------------- */
+
+struct watch_cursor {
+	uint64_t since; /* since_revision of the next call: the last revision printed */
+	uint64_t left;  /* changes still to print; 0 = no limit */
+	bool done;      /* --count reached */
+};
+
+/*
+ * Takes one Watch reply (changes with their revisions, and next_revision): calls emit for
+ * each change to print, in order, skipping any at or before the cursor (a server that sends
+ * one twice never makes a line repeat), stops when the count is reached, and moves the cursor
+ * to where the next call must start. Returns the number of changes emitted, or -1 when emit
+ * failed (the cursor then stays after the last change emitted).
+ */
+struct stdreg_change_view {
+	uint64_t revision;
+	const void *change; /* passed to emit */
+};
+int watch_take(struct watch_cursor *w, const struct stdreg_change_view *changes, size_t n,
+               uint64_t next_revision, int (*emit)(void *arg, const void *change), void *arg);
 
 #endif

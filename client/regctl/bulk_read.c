@@ -1,0 +1,266 @@
+/*
+ * bulk_read.c - a bulk file (JSON Lines or CSV) -> BulkRecords, with every bad line collected
+ * by number so the user sees them all at once and nothing is sent.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulk_read.h"
+#include "csv.h"
+#include "regctl.h"
+
+#define CSV_LIST_SEP ";" /* joins list values in a cell, as output.c writes them */
+
+void line_errors_add(struct line_errors *e, uint32_t line, const char *msg)
+{
+	e->total++;
+	if (e->n_shown == LINE_ERRORS_SHOWN)
+		return;
+	e->shown[e->n_shown].line = line;
+	e->shown[e->n_shown].msg = strdup(msg);
+	e->n_shown++;
+}
+
+void line_errors_print(FILE *f, const struct line_errors *e, const char *file)
+{
+	size_t i;
+
+	fflush(stdout);
+	for (i = 0; i < e->n_shown; i++)
+		fprintf(f, "regctl: %s:%u: %s\n", file, e->shown[i].line,
+		        e->shown[i].msg != NULL ? e->shown[i].msg : "out of memory");
+	if (e->total > e->n_shown)
+		fprintf(f, "regctl: %s: and %zu more bad line%s\n", file, e->total - e->n_shown,
+		        e->total - e->n_shown == 1 ? "" : "s");
+}
+
+void line_errors_release(struct line_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_shown; i++)
+		free(e->shown[i].msg);
+	memset(e, 0, sizeof(*e));
+}
+
+void bulk_records_release(struct bulk_records *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		protobuf_c_message_free_unpacked(r->v[i], NULL);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static int push(struct bulk_records *r, ProtobufCMessage *m)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap > 0 ? r->cap * 2 : 256;
+		ProtobufCMessage **v = realloc(r->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			protobuf_c_message_free_unpacked(m, NULL);
+			return -1;
+		}
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = m;
+	return 0;
+}
+
+/* The JSON object (already parsed) of one line -> a record or an error. */
+static int take_object(const json_t *j, const char *kind, uint32_t line, struct bulk_records *out,
+                       struct line_errors *errs)
+{
+	ProtobufCMessage *m;
+	char err[300];
+
+	if (stdreg_bulk_from_json(j, kind, kind != NULL, line, &m, err, sizeof(err)) != 0) {
+		line_errors_add(errs, line, err);
+		return 0;
+	}
+	return push(out, m);
+}
+
+int bulk_read_jsonl(const char *buf, size_t len, const char *kind, struct bulk_records *out,
+                    struct line_errors *errs)
+{
+	const char *p = buf, *end = buf + len;
+	uint32_t line = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl != NULL ? nl : end, *s = p;
+		size_t n = (size_t)(eol - p);
+		json_error_t jerr;
+		json_t *j;
+		char msg[300];
+
+		line++;
+		p = nl != NULL ? nl + 1 : end;
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		while (n > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			n--;
+		}
+		if (n == 0 || *s == '#')
+			continue;
+		j = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
+		if (j == NULL) {
+			snprintf(msg, sizeof(msg), "invalid JSON (%s, column %d)", jerr.text,
+			         jerr.column);
+			line_errors_add(errs, line, msg);
+			continue;
+		}
+		if (take_object(j, kind, line, out, errs) != 0) {
+			json_decref(j);
+			return -1;
+		}
+		json_decref(j);
+	}
+	return 0;
+}
+
+/* Maps the header row to the record's fields (NULL where the row is bad). */
+static int csv_header(const struct csv_row *row, const ProtobufCMessageDescriptor *d,
+                      const ProtobufCFieldDescriptor **cols, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	for (i = 0; i < row->n; i++) {
+		const ProtobufCFieldDescriptor *f =
+		        protobuf_c_message_descriptor_get_field_by_name(d, row->fields[i]);
+
+		if (f == NULL || f->type == PROTOBUF_C_TYPE_MESSAGE) {
+			snprintf(err, errlen, "unknown column '%s' (the header names the fields)",
+			         row->fields[i]);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (cols[j] == f) {
+				snprintf(err, errlen, "column '%s' appears twice", row->fields[i]);
+				return -1;
+			}
+		}
+		cols[i] = f;
+	}
+	return 0;
+}
+
+/* Adds one cell's value for field f to obj: a JSON value, or an array for a list field. */
+static int csv_cell(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f,
+                    const char *text, json_t *obj, char *err, size_t errlen)
+{
+	const char *s = text;
+	char why[256];
+	json_t *v, *a;
+
+	if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+		if (stdreg_json_value_from_text(d, f->name, text, &v, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "column '%s': %s", f->name, why);
+			return -1;
+		}
+		json_object_set_new(obj, f->name, v);
+		return 0;
+	}
+	a = json_array();
+	json_object_set_new(obj, f->name, a);
+	while (*s != '\0') {
+		size_t n = strcspn(s, CSV_LIST_SEP);
+		char *item = strndup(s, n);
+
+		if (item == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (n > 0 &&
+		    stdreg_json_value_from_text(d, f->name, item, &v, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "column '%s': %s ('%s')", f->name, why, item);
+			free(item);
+			return -1;
+		}
+		if (n > 0)
+			json_array_append_new(a, v);
+		free(item);
+		s += n;
+		if (*s != '\0')
+			s++;
+	}
+	return 0;
+}
+
+/* One data row -> a record or an error. */
+static int csv_record(const struct csv_row *row, const ProtobufCFieldDescriptor **cols,
+                      size_t ncols, const struct stdreg_kind *k, uint32_t line,
+                      struct bulk_records *out, struct line_errors *errs)
+{
+	json_t *obj;
+	char err[300];
+	size_t i;
+	int rv;
+
+	if (row->n != ncols) {
+		snprintf(err, sizeof(err), "expected %zu fields, found %zu", ncols, row->n);
+		line_errors_add(errs, line, err);
+		return 0;
+	}
+	if ((obj = json_object()) == NULL)
+		return -1;
+	for (i = 0; i < ncols; i++) {
+		if (row->fields[i][0] == '\0')
+			continue;
+		if (csv_cell(k->record, cols[i], row->fields[i], obj, err, sizeof(err)) != 0) {
+			line_errors_add(errs, line, err);
+			json_decref(obj);
+			return 0;
+		}
+	}
+	rv = take_object(obj, k->name, line, out, errs);
+	json_decref(obj);
+	return rv;
+}
+
+int bulk_read_csv(const char *buf, size_t len, const char *kind, struct bulk_records *out,
+                  struct line_errors *errs)
+{
+	const struct stdreg_kind *k = stdreg_kind_find(kind);
+	const ProtobufCFieldDescriptor **cols = NULL;
+	struct csv_row row = { 0 };
+	struct csv_reader r;
+	size_t ncols = 0;
+	uint32_t line = 1;
+	char err[300];
+	int rv, rc = 0;
+
+	csv_reader_init(&r, buf, len);
+	if (k == NULL)
+		return -1;
+	if ((rv = csv_read_row(&r, &row, &line, err, sizeof(err))) <= 0) {
+		line_errors_add(errs, line, rv == 0 ? "no header row" : err);
+		goto out;
+	}
+	ncols = row.n;
+	if ((cols = calloc(ncols, sizeof(*cols))) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	if (csv_header(&row, k->record, cols, err, sizeof(err)) != 0) {
+		line_errors_add(errs, line, err);
+		goto out;
+	}
+	while ((rv = csv_read_row(&r, &row, &line, err, sizeof(err))) == 1) {
+		if (csv_record(&row, cols, ncols, k, line, out, errs) != 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	if (rv < 0)
+		line_errors_add(errs, line, err);
+out:
+	csv_row_release(&row);
+	free(cols);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * cmd_query.c - the commands that are one call: the request from the arguments, the call,
+ * the answer as the command's table or as the generic JSON mapping of the response.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "regctl.h"
+
+int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a)
+{
+	struct stdreg_status st = STDREG_STATUS_INIT;
+	ProtobufCMessage *req = NULL, *resp = NULL;
+	stdreg_client *c = NULL;
+	char what[256], err[300];
+	json_t *j = NULL;
+	int rc;
+
+	command_what(cmd, a, what, sizeof(what));
+	if (stdreg_json_to_message(a->fields, cmd->request, &req, err, sizeof(err)) != 0) {
+		errorf("cannot %s (%s)", what, err);
+		return EXIT_USAGE;
+	}
+	if ((rc = open_client(g, &c)) != 0)
+		goto out;
+	if (stdreg_call(c, cmd->method, req, cmd->response, &resp, &st) != STDREG_OK) {
+		rc = fail_status(what, &st);
+		goto out;
+	}
+	if ((j = stdreg_json_from_message(resp)) == NULL) {
+		errorf("cannot %s (out of memory)", what);
+		rc = EXIT_SERVER;
+		goto out;
+	}
+	if (g->out == OUT_TABLE)
+		cmd->table(stdout, j);
+	else
+		json_dumpf(j, stdout, g->out == OUT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	if (g->out != OUT_TABLE)
+		putchar('\n');
+	rc = finish_output(EXIT_OK);
+out:
+	json_decref(j);
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	if (req != NULL)
+		protobuf_c_message_free_unpacked(req, NULL);
+	stdreg_status_release(&st);
+	stdreg_client_close(c);
+	return rc;
+}
