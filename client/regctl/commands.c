@@ -75,8 +75,7 @@ static const struct cmd_opt apply_opts[] = {
 	{ "dry-run", "dry_run", 0, NULL, "check and count, apply nothing", 0 },
 	{ "decision", "decision_ref", 0, "REF", "decision recorded with the change", 0 },
 	{ "kind", NULL, LOPT_KIND, "KIND", "kind of the records (CSV: default item)", 0 },
-	{ "format", NULL, LOPT_FORMAT, "F",
-	  "jsonl or csv (default: by the file name, .csv = csv, else by its content)", 0 },
+	{ "format", NULL, LOPT_FORMAT, "F", "jsonl or csv (default: see below)", 0 },
 	{ 0 },
 };
 
@@ -93,7 +92,8 @@ static const char apply_notes[] =
         "(appointments by area, agency and valid_from).\n"
         "CSV (for work items): a header row naming the fields (as 'regctl item list -o csv'\n"
         "writes them), one record per row, RFC 4180 quoting, list values joined with ';',\n"
-        "empty cells left unset; blank lines are skipped.\n"
+        "empty cells left unset; blank lines are skipped. A file is read as CSV when its\n"
+        "name ends in .csv, or with --kind when it does not start with '{' or '#'.\n"
         "Every line is checked first; bad lines are reported as FILE:LINE and nothing is sent.\n"
         "The whole file is one change: all of it is applied, or nothing (also when regctl is\n"
         "killed during the upload). The commit may take up to 5 minutes or --timeout.\n";
