@@ -16,9 +16,19 @@
 #include "status.h"
 #include "store.h"
 
+#include "stdreg/v1/envelope.pb-c.h"
+
+struct watch_hub;
+struct workers;
+struct uploads;
+
 struct dispatcher {
 	store *st;
 	store_writer *writer;
+	struct watch_hub *watch; /* parked Watch calls (watch.c) */
+	struct workers *workers; /* threads for long_running methods (workers.c) */
+	struct uploads *uploads; /* staged bulk uploads (uploads.c) */
+	struct dispatch_limits limits;
 	// lock orders store_writer_submit() against dispatcher_shutdown(): once shutting_down
 	// is set under it, no thread can still be about to submit to a writer being stopped.
 	pthread_mutex_t lock;
@@ -31,6 +41,7 @@ struct dispatch_slot {
 	store_txn *rtxn; /* reset between requests; renewed by each read */
 	dispatch_reply_fn reply;
 	void *arg;
+	dispatch_park_fn park; /* NULL: a parked call keeps the slot until it is answered */
 };
 
 struct call;
@@ -51,6 +62,7 @@ struct method {
 	const ProtobufCMessageDescriptor *request; /* the payload's message */
 	enum perm perm;                            /* what the caller must hold */
 	bool is_write;                             /* goes to the writer thread */
+	bool long_running;                         /* runs on a worker thread (workers.c) */
 };
 
 /* The i-th row of the dispatch table, NULL past the end (for tests). */
@@ -58,6 +70,8 @@ const struct method *dispatch_method_at(size_t i);
 
 struct call {
 	struct dispatch_slot *slot;
+	dispatch_reply_fn reply; /* where the reply goes: the slot's, unless the call was parked */
+	void *reply_arg;
 	const struct method *m; /* NULL until the method is known */
 	const char *method;     /* for the log: m->name, or what the peer sent (borrowed) */
 	uint64_t request_id;
@@ -65,8 +79,13 @@ struct call {
 	uint64_t deadline_ns; /* 0 = none */
 	struct auth_principal who;
 	ProtobufCMessage *req; /* the decoded payload; owned by the call */
+	size_t payload_len;    /* its packed size, as received */
 	struct status st;
 	uint64_t revision;
+	/* More violations for the reply (after the one of st.field, if any); borrowed until
+	 * call_pack, which is the only reader. */
+	Stdreg__V1__FieldViolation *const *violations;
+	size_t n_violations;
 	uint8_t *out; /* the packed Response: malloc'd, or fallback */
 	size_t out_len;
 	uint8_t fallback[96]; /* a RESOURCE_EXHAUSTED reply when there is no memory */
@@ -84,5 +103,18 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len);
  * The call's last step: after it the slot may already be serving another request.
  */
 void call_send(struct call *c);
+
+/* Sets c->st to an error (printf message, optional field) and packs the reply: the one
+ * line every handler ends an early refusal with. Returns CALL_DONE. */
+enum call_result call_fail(struct call *c, int code, const char *field, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/*
+ * Parks c: from now on its reply goes wherever the slot's park callback says, and the slot
+ * may take the next request at once (without a park callback the call keeps the slot).
+ * The caller must be done with the slot (its read transaction reset) before calling.
+ * Returns false if the slot's owner cannot park it; c is then unchanged.
+ */
+bool call_park(struct call *c);
 
 #endif

@@ -6,6 +6,8 @@
  * Dispatch is by method *name* through our own table; protoc-c's generated service
  * invoke is not used, so each row can carry its permission and whether it writes.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +15,9 @@
 #include "call.h"
 #include "handlers.h"
 #include "log.h"
+#include "uploads.h"
+#include "watch.h"
+#include "workers.h"
 
 #include "stdreg/v1/envelope.pb-c.h"
 #include "stdreg/v1/registry.pb-c.h"
@@ -43,6 +48,18 @@
 		.is_write = true                                                        \
 	}
 
+/* One handler per method; the kind column does not apply (0). */
+#define READ(n, h, req, long)                                                            \
+	{                                                                                \
+		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
+		.perm = PERM_READ, .is_write = false, .long_running = long               \
+	}
+#define WRITE(n, h, req)                                                                 \
+	{                                                                                \
+		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
+		.perm = PERM_WRITE, .is_write = true                                     \
+	}
+
 /* Every rpc of `service Registry` in proto/stdreg/v1/registry.proto, in its order. */
 static const struct method methods[] = {
 	GET("Area", STORE_AREA),
@@ -67,6 +84,25 @@ static const struct method methods[] = {
 
 	GET("Assignment", STORE_ASSIGNMENT),
 	LIST("Assignments", STORE_ASSIGNMENT),
+	WRITE("Assign", handle_assign, assign_request),
+	WRITE("Unassign", handle_unassign, unassign_request),
+	WRITE("Transfer", handle_transfer, transfer_request),
+	WRITE("SetStage", handle_set_stage, stage_request),
+
+	READ("Mine", handle_mine, mine_request, true),
+	READ("Gaps", handle_gaps, gaps_request, false),
+	READ("AsOf", handle_as_of, as_of_request, false),
+	READ("History", handle_history, history_request, false),
+	READ("Report", handle_report, report_request, true),
+	READ("Watch", handle_watch, watch_request, false),
+
+	// ApplyChunk only stages in memory: not a writer job, but it needs the write right.
+	{ .name = M("ApplyChunk"),
+	  .handler = handle_apply_chunk,
+	  .request = &stdreg__v1__apply_chunk_request__descriptor,
+	  .perm = PERM_WRITE },
+	WRITE("ApplyCommit", handle_apply_commit, apply_commit_request),
+	READ("Export", handle_export, export_request, true),
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -104,19 +140,49 @@ uint64_t dispatch_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer)
+void dispatch_limits_default(struct dispatch_limits *l)
+{
+	*l = (struct dispatch_limits){
+		.watch_max_parked = DISPATCH_WATCH_MAX_PARKED,
+		.watch_max_wait_ms = DISPATCH_WATCH_MAX_WAIT_MS,
+		.workers = DISPATCH_WORKERS,
+		.worker_queue = DISPATCH_WORKER_QUEUE,
+		.uploads_max = DISPATCH_UPLOADS_MAX,
+		.upload_max_bytes = DISPATCH_UPLOAD_MAX_BYTES,
+		.uploads_max_bytes = DISPATCH_UPLOADS_MAX_BYTES,
+		.upload_idle_ms = DISPATCH_UPLOAD_IDLE_MS,
+	};
+}
+
+int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
+                   const struct dispatch_limits *limits)
 {
 	struct dispatcher *d = calloc(1, sizeof *d);
+	int rc;
 
 	if (d == NULL)
 		return RG_ENOMEM;
 	d->st = st;
 	d->writer = writer;
+	if (limits != NULL)
+		d->limits = *limits;
+	else
+		dispatch_limits_default(&d->limits);
 	if (pthread_mutex_init(&d->lock, NULL) != 0) {
 		free(d);
 		return RG_ENOMEM;
 	}
 	atomic_init(&d->closing, false);
+	rc = uploads_new(&d->uploads, &d->limits);
+	if (rc == RG_OK)
+		rc = workers_new(&d->workers, d->limits.workers, d->limits.worker_queue);
+	if (rc == RG_OK)
+		rc = watch_hub_new(&d->watch, st, d->limits.watch_max_parked,
+		                   d->limits.watch_max_wait_ms);
+	if (rc != RG_OK) {
+		dispatcher_free(d);
+		return rc;
+	}
 	*out = d;
 	return RG_OK;
 }
@@ -127,12 +193,21 @@ void dispatcher_shutdown(struct dispatcher *d)
 	d->shutting_down = true;
 	atomic_store(&d->closing, true);
 	pthread_mutex_unlock(&d->lock);
+	// Both answer what they hold (UNAVAILABLE) before returning: after this, only the
+	// writer's replies are still to come.
+	if (d->watch != NULL)
+		watch_hub_shutdown(d->watch);
+	if (d->workers != NULL)
+		workers_shutdown(d->workers);
 }
 
 void dispatcher_free(struct dispatcher *d)
 {
 	if (d == NULL)
 		return;
+	watch_hub_free(d->watch);
+	workers_free(d->workers);
+	uploads_free(d->uploads);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -159,6 +234,42 @@ int dispatch_slot_new(struct dispatcher *d, dispatch_reply_fn reply, void *arg,
 	return RG_OK;
 }
 
+void dispatch_slot_set_park(struct dispatch_slot *s, dispatch_park_fn park)
+{
+	s->park = park;
+}
+
+bool call_park(struct call *c)
+{
+	struct dispatch_slot *s = c->slot;
+	dispatch_reply_fn reply;
+	void *arg;
+
+	if (s->park == NULL)
+		return true; /* the call keeps the slot until it is answered */
+	if (!s->park(s->arg, &reply, &arg))
+		return false;
+	c->reply = reply;
+	c->reply_arg = arg;
+	c->slot = NULL; /* no longer ours */
+	return true;
+}
+
+enum call_result call_fail(struct call *c, int code, const char *field, const char *fmt, ...)
+{
+	char buf[STATUS_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	status_set(&c->st, code, "%s", buf);
+	if (field != NULL)
+		status_set_field(&c->st, field);
+	call_pack(c, NULL, 0);
+	return CALL_DONE;
+}
+
 void dispatch_slot_free(struct dispatch_slot *s)
 {
 	if (s == NULL)
@@ -172,7 +283,7 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len)
 	Stdreg__V1__Response resp = STDREG__V1__RESPONSE__INIT;
 	Stdreg__V1__Status status = STDREG__V1__STATUS__INIT;
 	Stdreg__V1__FieldViolation fv = STDREG__V1__FIELD_VIOLATION__INIT;
-	Stdreg__V1__FieldViolation *fvs[1] = { &fv };
+	Stdreg__V1__FieldViolation *one[1] = { &fv }, **fvs = one;
 	size_t size;
 
 	resp.request_id = c->request_id;
@@ -186,6 +297,22 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len)
 		status.n_violations = 1;
 		status.violations = fvs;
 	}
+	if (c->st.code != GRPC_OK && c->n_violations > 0) {
+		// The field of st first (if any), then the extra ones.
+		fvs = malloc((c->n_violations + 1) * sizeof *fvs);
+		if (fvs != NULL) {
+			status.n_violations = 0;
+			if (c->st.field[0] != '\0')
+				fvs[status.n_violations++] = &fv;
+			for (size_t i = 0; i < c->n_violations; i++)
+				fvs[status.n_violations++] = c->violations[i];
+			status.violations = fvs;
+		} else {
+			fvs = one;
+		}
+	}
+	c->violations = NULL; /* borrowed until here */
+	c->n_violations = 0;
 	// The payload is only defined for OK (envelope.proto).
 	if (c->st.code == GRPC_OK && len > 0) {
 		resp.payload.data = (uint8_t *)payload;
@@ -193,10 +320,12 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len)
 	}
 	size = stdreg__v1__response__get_packed_size(&resp);
 	c->out = malloc(size > 0 ? size : 1);
-	if (c->out != NULL) {
+	if (c->out != NULL)
 		c->out_len = stdreg__v1__response__pack(&resp, c->out);
+	if (fvs != one)
+		free(fvs);
+	if (c->out != NULL)
 		return;
-	}
 	// No memory for the reply: say so in a reply that fits in the call itself.
 	status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory");
 	resp.payload.data = NULL;
@@ -211,7 +340,6 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len)
 
 void call_send(struct call *c)
 {
-	struct dispatch_slot *s = c->slot;
 	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;
 
 	log_request(c->method, c->st.code, us, c->request_id, c->st.message);
@@ -219,7 +347,7 @@ void call_send(struct call *c)
 		protobuf_c_message_free_unpacked(c->req, NULL);
 		c->req = NULL;
 	}
-	s->reply(s->arg, c->out, c->out_len);
+	c->reply(c->reply_arg, c->out, c->out_len);
 	if (c->out != c->fallback)
 		free(c->out);
 	c->out = NULL;
@@ -257,6 +385,7 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 	if (auth_check(env->token, m->perm, &c->who, &c->st) != 0)
 		return NULL;
 	c->req = protobuf_c_message_unpack(m->request, NULL, env->payload.len, env->payload.data);
+	c->payload_len = env->payload.len;
 	if (c->req == NULL) {
 		status_set(&c->st, GRPC_INVALID_ARGUMENT, "cannot decode payload of '%s' as %s",
 		           m->name, m->request->name);
@@ -267,9 +396,16 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 
 void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len, uint64_t received_ns)
 {
-	struct call c = { .slot = s, .method = "-", .received_ns = received_ns };
+	struct call c = {
+		.slot = s,
+		.reply = s->reply,
+		.reply_arg = s->arg,
+		.method = "-",
+		.received_ns = received_ns,
+	};
 	Stdreg__V1__Request *env;
 	const struct method *m;
+	enum call_result res = CALL_DONE;
 
 	env = stdreg__v1__request__unpack(NULL, len, buf);
 	if (env == NULL) {
@@ -281,7 +417,9 @@ void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len, u
 	c.request_id = env->request_id;
 	c.method = env->method;
 	m = check_envelope(&c, env);
-	if (m != NULL && m->handler(&c) == CALL_PENDING) {
+	if (m != NULL)
+		res = m->long_running ? workers_submit(s->d->workers, &c) : m->handler(&c);
+	if (res == CALL_PENDING) {
 		// The handler owns the rest of the call (and its reply); c may not be used.
 		stdreg__v1__request__free_unpacked(env, NULL);
 		return;

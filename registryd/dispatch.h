@@ -8,11 +8,13 @@
  * A dispatch_slot is where one request at a time is handled: the server has one per nng
  * context. It owns the slot's reused read transaction. Reads and errors are answered
  * before dispatch_request() returns; writes are answered later, from the writer thread,
- * once their batch has committed.
+ * once their batch has committed; long_running reads (Report, Mine, Export) from a worker
+ * thread; a Watch that has to wait from the watch thread (watch.c), after parking.
  */
 #ifndef REGISTRYD_DISPATCH_H
 #define REGISTRYD_DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,16 +32,54 @@ struct dispatch_slot;
 typedef void (*dispatch_reply_fn)(void *arg, const uint8_t *buf, size_t len);
 
 /*
- * Creates a dispatcher over an open store and a started writer; both stay the caller's
- * and must outlive the dispatcher.
- * Errors: RG_ENOMEM.
+ * Called, on the dispatching thread, when a handler parks the slot's call: a Watch that
+ * waits for a change. The slot's owner sets *reply and *reply_arg to where that call's one
+ * reply must go instead, and from the moment it returns the slot may take the next request
+ * (the server hands the nng context holding the parked request to a holder and gives the
+ * slot a fresh context). Returns false if it cannot: the call is then refused with
+ * RESOURCE_EXHAUSTED through the slot as usual.
  */
-int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer);
+typedef bool (*dispatch_park_fn)(void *arg, dispatch_reply_fn *reply, void **reply_arg);
+
+/* Bounds on what callers may hold in the daemon; dispatch_limits_default() fills them. */
+struct dispatch_limits {
+	uint32_t watch_max_parked;  /* parked Watch calls; beyond: RESOURCE_EXHAUSTED */
+	uint32_t watch_max_wait_ms; /* wait_ms is capped to this */
+	uint32_t workers;           /* threads for long_running methods (Report, Mine, Export) */
+	uint32_t worker_queue;      /* calls waiting for a worker; beyond: RESOURCE_EXHAUSTED */
+	uint32_t uploads_max;       /* staged bulk uploads at once */
+	size_t upload_max_bytes;    /* received bytes staged in one upload */
+	size_t uploads_max_bytes;   /* received bytes staged in all uploads together */
+	uint32_t upload_idle_ms;    /* an upload untouched this long is dropped */
+};
+
+#define DISPATCH_WATCH_MAX_PARKED  1024
+#define DISPATCH_WATCH_MAX_WAIT_MS 60000
+#define DISPATCH_WORKERS           2
+#define DISPATCH_WORKER_QUEUE      256
+#define DISPATCH_UPLOADS_MAX       64
+#define DISPATCH_UPLOAD_MAX_BYTES  (256u << 20)
+#define DISPATCH_UPLOADS_MAX_BYTES (512u << 20)
+#define DISPATCH_UPLOAD_IDLE_MS    (10 * 60 * 1000)
+
+void dispatch_limits_default(struct dispatch_limits *l);
+
+/*
+ * Creates a dispatcher over an open store and a started writer; both stay the caller's
+ * and must outlive the dispatcher. limits may be NULL for the defaults. Starts the watch
+ * thread and the worker threads.
+ * Errors: RG_ENOMEM, RG_EIO, RG_EINTERNAL (a thread cannot start).
+ */
+int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
+                   const struct dispatch_limits *limits);
 
 /*
  * From now on every request is answered UNAVAILABLE and nothing more is submitted to the
  * writer, so the caller may then store_writer_stop() it. Writes submitted before keep
- * their turn. Safe from any thread, idempotent.
+ * their turn. Parked watches and calls waiting for a worker are answered UNAVAILABLE, a
+ * call running on a worker finishes, and the watch and worker threads are joined: when it
+ * returns, only writer replies are still to come. Staged uploads are dropped.
+ * Safe from any thread but those threads; idempotent.
  */
 void dispatcher_shutdown(struct dispatcher *d);
 
@@ -53,6 +93,9 @@ void dispatcher_free(struct dispatcher *d);
  */
 int dispatch_slot_new(struct dispatcher *d, dispatch_reply_fn reply, void *arg,
                       struct dispatch_slot **out);
+
+/* Lets the slot's owner take parked calls off it (see dispatch_park_fn). */
+void dispatch_slot_set_park(struct dispatch_slot *s, dispatch_park_fn park);
 
 /* Frees a slot that has no request in progress. NULL is allowed. */
 void dispatch_slot_free(struct dispatch_slot *s);

@@ -1,6 +1,7 @@
 /*
- * handlers.h - the record handlers: one generic handler per operation, parameterised by
- * the kind in the method's row. Handlers translate RPC <-> store calls and nothing else.
+ * handlers.h - the handlers of the dispatch table. The record handlers are one generic
+ * handler per operation, parameterised by the kind in the method's row; the others are one
+ * per method. Handlers translate RPC <-> store calls and nothing else.
  */
 #ifndef REGISTRYD_HANDLERS_H
 #define REGISTRYD_HANDLERS_H
@@ -15,5 +16,27 @@ enum call_result handle_list(struct call *c);
 enum call_result handle_put(struct call *c);
 /* DeleteRequest -> the writer; replies with an empty DeleteResponse once committed. */
 enum call_result handle_delete(struct call *c);
+
+/* The appointment workflow (handlers_workflow.c): writer jobs replying with what they
+ * wrote, as stored. */
+enum call_result handle_assign(struct call *c);    /* AssignRequest -> Assignment */
+enum call_result handle_unassign(struct call *c);  /* UnassignRequest -> Assignment */
+enum call_result handle_transfer(struct call *c);  /* TransferRequest -> TransferResponse */
+enum call_result handle_set_stage(struct call *c); /* StageRequest -> WorkItem */
+
+/* The questions (handlers_query.c): reads answered with the store's response message. */
+enum call_result handle_mine(struct call *c);
+enum call_result handle_gaps(struct call *c);
+enum call_result handle_as_of(struct call *c);
+enum call_result handle_history(struct call *c);
+enum call_result handle_report(struct call *c);
+
+/* WatchRequest -> WatchResponse at once, or parked until a change or wait_ms (watch.c). */
+enum call_result handle_watch(struct call *c);
+
+/* Bulk (handlers_bulk.c): staging in memory, one writer job for the commit, export pages. */
+enum call_result handle_apply_chunk(struct call *c);
+enum call_result handle_apply_commit(struct call *c);
+enum call_result handle_export(struct call *c);
 
 #endif

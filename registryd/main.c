@@ -2,7 +2,8 @@
  * main.c - registryd: options, start-up, and the clean shutdown on SIGINT/SIGTERM.
  *
  * Shutdown order, so that nothing acknowledged is lost and nothing is freed in use:
- *   1. the dispatcher stops taking work (new requests get UNAVAILABLE);
+ *   1. the dispatcher stops taking work (new requests get UNAVAILABLE), answers parked
+ *      watches and calls waiting for a worker UNAVAILABLE, and joins its threads;
  *   2. the writer commits what is queued and answers it (store_writer_stop);
  *   3. the server waits for replies in flight, then closes socket and contexts;
  *   4. the store closes.
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
 		log_failure("cannot start writer", "error", rg_strerror(rc));
 		goto out;
 	}
-	rc = dispatcher_new(&d, st, writer);
+	rc = dispatcher_new(&d, st, writer, NULL);
 	if (rc != RG_OK) {
 		log_failure("cannot start dispatcher", "error", rg_strerror(rc));
 		goto out;

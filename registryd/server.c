@@ -5,6 +5,15 @@
  * receive callback; a write leaves the context waiting until the writer thread calls
  * work_reply(), which starts the SEND. The reply callback is therefore the only place
  * that starts a send, whichever thread it runs on.
+ *
+ * Parked calls (a Watch waiting for a change) must not hold a context of the pool, or a
+ * few hundred watchers would starve every other call. An nng REP context answers only
+ * the request it received last, and must send before it receives again, so the parked
+ * request's context cannot serve anyone else until it replies. So when dispatch parks a
+ * call (work_park), the context that holds the request moves to a holder (its own aio,
+ * only ever used to send that one reply) and the work opens a fresh context on the same
+ * socket and goes back to receiving: the pool keeps its size, whatever the number of
+ * parked calls. Holders are reused; their number is bounded by the watch limit.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -41,11 +50,23 @@ struct work {
 	struct dispatch_slot *slot;
 };
 
+/* A context holding a parked request until its reply has been sent. */
+struct holder {
+	struct server *srv;
+	nng_aio *aio; /* send only */
+	nng_ctx ctx;
+	bool ctx_open;
+	struct holder *next_free; /* under srv->lock */
+	struct holder *next_all;  /* under srv->lock */
+};
+
 struct server {
 	nng_socket sock;
 	bool sock_open;
 	struct work *works;
 	size_t n_works;
+	struct holder *holders;   /* under lock: every holder */
+	struct holder *free_hold; /* under lock: holders without a request */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	size_t busy; /* requests between receive and the end of their send; under lock */
@@ -85,6 +106,86 @@ static void work_reply(void *arg, const uint8_t *buf, size_t len)
 	w->state = WORK_SEND;
 	nng_aio_set_timeout(w->aio, SEND_TIMEOUT_MS);
 	nng_ctx_send(w->ctx, w->aio);
+}
+
+/* A holder's reply: the packed Response of its parked request (any thread). */
+static void holder_reply(void *arg, const uint8_t *buf, size_t len)
+{
+	struct holder *h = arg;
+	nng_msg *msg;
+
+	if (nng_msg_alloc(&msg, len) != 0) {
+		log_event("error", "cannot allocate a reply", NULL);
+		nng_aio_set_msg(h->aio, NULL);
+		// Complete as a failed send, so the holder is recycled the one usual way.
+		nng_sleep_aio(0, h->aio);
+		return;
+	}
+	memcpy(nng_msg_body(msg), buf, len);
+	nng_aio_set_msg(h->aio, msg);
+	nng_aio_set_timeout(h->aio, SEND_TIMEOUT_MS);
+	nng_ctx_send(h->ctx, h->aio);
+}
+
+/* The send of a parked reply finished: the context is done with; the holder is free. */
+static void holder_cb(void *arg)
+{
+	struct holder *h = arg;
+	struct server *s = h->srv;
+	nng_msg *msg = nng_aio_get_msg(h->aio);
+
+	if (nng_aio_result(h->aio) != 0 && msg != NULL)
+		nng_msg_free(msg); /* on failure the message is still ours */
+	nng_aio_set_msg(h->aio, NULL);
+	nng_ctx_close(h->ctx);
+	pthread_mutex_lock(&s->lock);
+	h->ctx_open = false;
+	h->next_free = s->free_hold;
+	s->free_hold = h;
+	pthread_mutex_unlock(&s->lock);
+	busy_add(s, -1);
+}
+
+/*
+ * dispatch_park_fn of every work: moves the work's context (holding the parked request) to
+ * a holder, whose reply target is returned, and re-arms the work on a fresh context.
+ */
+static bool work_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
+{
+	struct work *w = arg;
+	struct server *s = w->srv;
+	struct holder *h;
+	nng_ctx fresh;
+
+	if (nng_ctx_open(&fresh, s->sock) != 0)
+		return false;
+	pthread_mutex_lock(&s->lock);
+	h = s->free_hold;
+	if (h != NULL)
+		s->free_hold = h->next_free;
+	pthread_mutex_unlock(&s->lock);
+	if (h == NULL) {
+		h = calloc(1, sizeof *h);
+		if (h == NULL || nng_aio_alloc(&h->aio, holder_cb, h) != 0) {
+			free(h);
+			nng_ctx_close(fresh);
+			return false;
+		}
+		h->srv = s;
+		pthread_mutex_lock(&s->lock);
+		h->next_all = s->holders;
+		s->holders = h;
+		pthread_mutex_unlock(&s->lock);
+	}
+	h->ctx = w->ctx;
+	h->ctx_open = true;
+	w->ctx = fresh;
+	*reply = holder_reply;
+	*reply_arg = h;
+	// The parked request stays counted in busy until the holder's send completes. From
+	// here the slot serves the next request (possibly on another thread at once).
+	work_recv(w);
+	return true;
 }
 
 static void work_cb(void *arg)
@@ -187,6 +288,7 @@ static int works_open(struct server *s, struct dispatcher *d, size_t n)
 		rc = dispatch_slot_new(d, work_reply, w, &w->slot);
 		if (rc != RG_OK)
 			return rc;
+		dispatch_slot_set_park(w->slot, work_park);
 	}
 	return RG_OK;
 }
@@ -256,6 +358,17 @@ void server_free(struct server *s)
 	for (i = 0; i < s->n_works; i++)
 		if (s->works[i].aio != NULL)
 			nng_aio_stop(s->works[i].aio);
+	for (struct holder *h = s->holders; h != NULL; h = h->next_all)
+		nng_aio_stop(h->aio);
+	while (s->holders != NULL) {
+		struct holder *h = s->holders;
+
+		s->holders = h->next_all;
+		if (h->ctx_open)
+			nng_ctx_close(h->ctx);
+		nng_aio_free(h->aio);
+		free(h);
+	}
 	for (i = 0; i < s->n_works; i++) {
 		struct work *w = &s->works[i];
 

@@ -46,7 +46,7 @@ int fixture_setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	assert_int_equal(store_open(&f->st, f->dir, &o, &err), RG_OK);
 	assert_int_equal(store_writer_start(f->st, &f->writer), RG_OK);
-	assert_int_equal(dispatcher_new(&f->d, f->st, f->writer), RG_OK);
+	assert_int_equal(dispatcher_new(&f->d, f->st, f->writer, NULL), RG_OK);
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	assert_int_equal(dispatch_slot_new(f->d, catch_reply, f, &f->slot), RG_OK);

@@ -462,7 +462,7 @@ static void test_every_method_is_dispatched(void **state)
 	Stdreg__V1__Response *r;
 	size_t i, j;
 
-	assert_int_equal(dispatch_method_count(), 18);
+	assert_int_equal(dispatch_method_count(), 31);
 	for (i = 0; i < dispatch_method_count(); i++) {
 		const char *name = dispatch_method_name(i);
 
@@ -476,8 +476,17 @@ static void test_every_method_is_dispatched(void **state)
 	assert_null(dispatch_method_name(dispatch_method_count()));
 }
 
+static bool is_one_of(const char *name, const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (strcmp(name, *names) == 0)
+			return true;
+	return false;
+}
+
 /* Each row is an rpc of `service Registry` with the rpc's request message, and is a write
- * exactly when it is a Put or a Delete. */
+ * exactly when it is a Put, a Delete, an appointment or stage change, or ApplyCommit; the
+ * record handlers have a kind, the others none. */
 static void test_table_matches_the_proto_service(void **state)
 {
 	const ProtobufCServiceDescriptor *svc = &stdreg__v1__registry__descriptor;
@@ -488,8 +497,17 @@ static void test_table_matches_the_proto_service(void **state)
 	(void)state;
 	for (i = 0; (m = dispatch_method_at(i)) != NULL; i++) {
 		const char *short_name = m->name + strlen(prefix);
-		bool writes =
-		        strncmp(short_name, "Put", 3) == 0 || strncmp(short_name, "Delete", 6) == 0;
+		static const char *const workflow[] = { "Assign",   "Unassign",    "Transfer",
+			                                "SetStage", "ApplyCommit", NULL };
+		static const char *const long_running[] = { "Mine", "Report", "Export", NULL };
+		bool record = strncmp(short_name, "Put", 3) == 0 ||
+		              strncmp(short_name, "Delete", 6) == 0 ||
+		              strncmp(short_name, "Get", 3) == 0 ||
+		              strncmp(short_name, "List", 4) == 0;
+		bool writes = strncmp(short_name, "Put", 3) == 0 ||
+		              strncmp(short_name, "Delete", 6) == 0 ||
+		              is_one_of(short_name, workflow);
+		bool needs_write = writes || strcmp(short_name, "ApplyChunk") == 0;
 
 		assert_memory_equal(m->name, prefix, strlen(prefix));
 		for (j = 0; j < svc->n_methods; j++)
@@ -498,10 +516,15 @@ static void test_table_matches_the_proto_service(void **state)
 		assert_true(j < svc->n_methods);
 		assert_ptr_equal(svc->methods[j].input, m->request);
 		assert_int_equal(m->is_write, writes);
-		assert_int_equal(m->perm, writes ? PERM_WRITE : PERM_READ);
-		assert_non_null(store_kind_name(m->kind));
+		assert_int_equal(m->perm, needs_write ? PERM_WRITE : PERM_READ);
+		assert_int_equal(m->long_running, is_one_of(short_name, long_running));
+		if (record)
+			assert_non_null(store_kind_name(m->kind));
+		else
+			assert_int_equal(m->kind, 0);
 	}
 	assert_int_equal(i, dispatch_method_count());
+	assert_int_equal(i, svc->n_methods); /* and every rpc has its row */
 }
 
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)

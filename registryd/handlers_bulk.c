@@ -1,0 +1,233 @@
+/*
+ * handlers_bulk.c - bulk interchange (DESIGN §8): ApplyChunk stages records in memory
+ * (uploads.c), ApplyCommit applies a whole upload as ONE writer job (one transaction, all
+ * or nothing, however large), Export reads the registry a page at a time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "job.h"
+#include "uploads.h"
+
+#include "stdreg/v1/records.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+
+// A reply must fit what a client receives (4 MiB by default) with room for the envelope.
+#define BULK_REPLY_MAX (3u << 20)
+
+static enum call_result pack_message(struct call *c, const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+
+	if (buf == NULL)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory for the reply");
+	protobuf_c_message_pack(m, buf);
+	status_set(&c->st, GRPC_OK, "%s", "");
+	call_pack(c, buf, len);
+	free(buf);
+	return CALL_DONE;
+}
+
+/* --- ApplyChunk --------------------------------------------------------------------- */
+
+enum call_result handle_apply_chunk(struct call *c)
+{
+	Stdreg__V1__ApplyChunkRequest *r = (Stdreg__V1__ApplyChunkRequest *)c->req;
+	Stdreg__V1__ApplyChunkResponse resp = STDREG__V1__APPLY_CHUNK_RESPONSE__INIT;
+	struct dispatcher *d = c->slot->d;
+	struct store_error err = { 0 };
+	char id[UPLOAD_ID_LEN + 1];
+	uint32_t staged = 0;
+	int rc;
+
+	rc = uploads_add(d->uploads, r->upload_id, r, c->payload_len, dispatch_now_ns(), id,
+	                 &staged, &err);
+	if (rc != RG_OK) {
+		status_from_store(&c->st, rc, &err);
+		if (rc == RG_ENOENT)
+			status_set_field(&c->st, "upload_id");
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	// The chunk is the upload's now (and may already be committed by another call).
+	c->req = NULL;
+	c->revision = store_revision(d->st);
+	resp.upload_id = id;
+	resp.staged = staged;
+	return pack_message(c, &resp.base);
+}
+
+/* --- ApplyCommit -------------------------------------------------------------------- */
+
+struct commit_job {
+	struct job j;
+	struct uploads *uploads;
+	struct upload *up;
+	bool dry_run;
+	Stdreg__V1__ApplyCommitResponse *resp; /* of the last run */
+	Stdreg__V1__FieldViolation *fv;        /* one per LineError, for the reply */
+	Stdreg__V1__FieldViolation **fvp;
+	char (*fields)[24];
+};
+
+static int commit_run(struct job *j, store_txn *t, const struct store_actor *who)
+{
+	struct commit_job *cj = (struct commit_job *)j;
+	ProtobufCMessage *out = NULL;
+	ProtobufCMessage *const *recs;
+	size_t n;
+	int rc;
+
+	if (cj->resp != NULL) {
+		stdreg__v1__apply_commit_response__free_unpacked(cj->resp, NULL);
+		cj->resp = NULL;
+	}
+	recs = upload_records(cj->up, &n);
+	rc = store_apply(t, recs, n, cj->dry_run, who, &out, &j->err);
+	// The response comes with RG_OK and with RG_EINVAL (the line errors).
+	if (rc == RG_OK || rc == RG_EINVAL)
+		cj->resp = (Stdreg__V1__ApplyCommitResponse *)out;
+	return rc;
+}
+
+/* One FieldViolation per line error: {field: "line N", description: the error}. */
+static void commit_violations(struct commit_job *cj)
+{
+	Stdreg__V1__ApplyCommitResponse *r = cj->resp;
+	size_t n = r->n_errors;
+
+	cj->fv = calloc(n, sizeof *cj->fv);
+	cj->fvp = calloc(n, sizeof *cj->fvp);
+	cj->fields = calloc(n, sizeof *cj->fields);
+	if (cj->fv == NULL || cj->fvp == NULL || cj->fields == NULL)
+		return; /* the message alone still says what failed */
+	for (size_t i = 0; i < n; i++) {
+		stdreg__v1__field_violation__init(&cj->fv[i]);
+		snprintf(cj->fields[i], sizeof cj->fields[i], "line %u", r->errors[i]->line);
+		cj->fv[i].field = cj->fields[i];
+		cj->fv[i].description = r->errors[i]->message;
+		cj->fvp[i] = &cj->fv[i];
+	}
+	cj->j.c.violations = cj->fvp;
+	cj->j.c.n_violations = n;
+}
+
+static void commit_finish(struct job *j, int code, uint64_t revision)
+{
+	struct commit_job *cj = (struct commit_job *)j;
+	char msg[STATUS_MESSAGE_MAX];
+
+	if (code == RG_OK && cj->resp != NULL) {
+		// A dry run (or a file that changes nothing) takes no revision: the writer then
+		// reports the current one (job.c).
+		cj->resp->revision = revision;
+		if (job_pack(j, &cj->resp->base) != RG_OK)
+			status_set(&j->c.st, GRPC_RESOURCE_EXHAUSTED,
+			           "out of memory for the reply");
+		return;
+	}
+	if (code != RG_EINVAL || cj->resp == NULL || cj->resp->n_errors == 0)
+		return;
+	snprintf(msg, sizeof msg, "%s", j->c.st.message);
+	if (cj->resp->error_count > cj->resp->n_errors)
+		status_set(&j->c.st, GRPC_INVALID_ARGUMENT,
+		           "%s (%u errors in all; the first %zu are listed)", msg,
+		           cj->resp->error_count, cj->resp->n_errors);
+	else
+		status_set(&j->c.st, GRPC_INVALID_ARGUMENT, "%s", msg);
+	commit_violations(cj);
+}
+
+static void commit_release(struct job *j)
+{
+	struct commit_job *cj = (struct commit_job *)j;
+
+	if (cj->resp != NULL)
+		stdreg__v1__apply_commit_response__free_unpacked(cj->resp, NULL);
+	free(cj->fv);
+	free(cj->fvp);
+	free(cj->fields);
+	uploads_release(cj->uploads, cj->up);
+	free(cj);
+}
+
+static const struct job_ops commit_ops = {
+	.run = commit_run,
+	.finish = commit_finish,
+	.release = commit_release,
+};
+
+enum call_result handle_apply_commit(struct call *c)
+{
+	const Stdreg__V1__ApplyCommitRequest *r = (const Stdreg__V1__ApplyCommitRequest *)c->req;
+	struct dispatcher *d = c->slot->d;
+	struct commit_job *cj;
+	struct upload *up;
+
+	if (r->upload_id[0] == '\0')
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "upload_id", "upload_id is required");
+	cj = calloc(1, sizeof *cj);
+	if (cj == NULL)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+	if (uploads_take(d->uploads, r->upload_id, dispatch_now_ns(), &up) != RG_OK) {
+		free(cj);
+		return call_fail(
+		        c, GRPC_NOT_FOUND, "upload_id",
+		        "upload '%.40s' not found (it may have expired, or been committed)",
+		        r->upload_id);
+	}
+	cj->j.ops = &commit_ops;
+	cj->j.decision_ref = job_or_null(r->decision_ref);
+	cj->uploads = d->uploads;
+	cj->up = up;
+	cj->dry_run = r->dry_run;
+	return job_submit(c, &cj->j);
+}
+
+/* --- Export ------------------------------------------------------------------------- */
+
+enum call_result handle_export(struct call *c)
+{
+	const Stdreg__V1__ExportRequest *r = (const Stdreg__V1__ExportRequest *)c->req;
+	store_txn *t = c->slot->rtxn;
+	struct store_error err = { 0 };
+	ProtobufCMessage *out = NULL;
+	uint32_t page = r->page_size;
+	enum call_result res;
+	int rc;
+
+	if (r->kind != 0 && store_kind_name((enum store_kind)r->kind) == NULL)
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "kind", "unknown kind %d", (int)r->kind);
+	rc = store_read_renew(t);
+	if (rc != RG_OK) {
+		status_from_store(&c->st, rc, NULL);
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	c->revision = store_txn_revision(t);
+	// A page of big records may not fit a reply: ask again for half as many (the token
+	// then points after the last record of the smaller page).
+	for (;;) {
+		rc = store_export(t, (enum store_kind)r->kind, r->page_token, page, &out, &err);
+		if (rc != RG_OK)
+			break;
+		size_t n = ((Stdreg__V1__ExportResponse *)out)->n_records;
+		if (n <= 1 || protobuf_c_message_get_packed_size(out) <= BULK_REPLY_MAX)
+			break;
+		page = (uint32_t)(n / 2);
+		protobuf_c_message_free_unpacked(out, NULL);
+		out = NULL;
+	}
+	store_read_reset(t);
+	if (rc != RG_OK) {
+		status_from_store(&c->st, rc, &err);
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	res = pack_message(c, out);
+	protobuf_c_message_free_unpacked(out, NULL);
+	return res;
+}

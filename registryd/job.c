@@ -1,0 +1,137 @@
+/*
+ * job.c - see job.h. The one place that turns a writer result into a reply, and that
+ * tells the parked watches about each committed revision.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "watch.h"
+
+const char *job_or_null(const char *s)
+{
+	return (s != NULL && *s != '\0') ? s : NULL;
+}
+
+static void job_clear_out(struct job *j)
+{
+	free(j->out);
+	j->out = NULL;
+	j->out_len = 0;
+}
+
+int job_pack(struct job *j, const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+
+	job_clear_out(j);
+	j->out = malloc(len > 0 ? len : 1);
+	if (j->out == NULL) {
+		j->err.code = RG_ENOMEM;
+		snprintf(j->err.message, sizeof j->err.message, "out of memory for the reply");
+		return RG_ENOMEM;
+	}
+	j->out_len = protobuf_c_message_pack(m, j->out);
+	return RG_OK;
+}
+
+int job_stored(struct job *j, store_txn *t, enum store_kind kind, const char *id)
+{
+	const void *val;
+	size_t len;
+	int rc = store_get(t, kind, id, &val, &len);
+
+	job_clear_out(j);
+	if (rc != RG_OK) {
+		j->err.code = rc;
+		snprintf(j->err.message, sizeof j->err.message, "cannot read back %s '%.80s' (%s)",
+		         store_kind_name(kind), id, rg_strerror(rc));
+		return rc;
+	}
+	j->out = malloc(len > 0 ? len : 1);
+	if (j->out == NULL) {
+		j->err.code = RG_ENOMEM;
+		snprintf(j->err.message, sizeof j->err.message, "out of memory for the reply");
+		return RG_ENOMEM;
+	}
+	memcpy(j->out, val, len);
+	j->out_len = len;
+	return RG_OK;
+}
+
+/* The writer's run(): may be called again for the same job, so it starts afresh. */
+static int job_run(store_txn *t, void *arg)
+{
+	struct job *j = arg;
+	struct store_actor who = {
+		.principal = j->c.who.name,
+		.decision_ref = j->decision_ref,
+		.now = 0,
+	};
+
+	job_clear_out(j);
+	memset(&j->err, 0, sizeof j->err);
+	return j->ops->run(j, t, &who);
+}
+
+/*
+ * The writer's done(): after the commit. Builds the reply, releases the job, sends.
+ *
+ * revision is the one the job committed at. A write that changed nothing (a Put of what is
+ * stored already, a dry run) takes no revision of its own: the writer then reports the
+ * batch's revision when the job ran, i.e. the newest revision committed before it (or by an
+ * earlier job of the same batch), which is a revision whose snapshot shows the result. So
+ * Response.revision is always "read at this revision or later to see what I answered".
+ */
+static void job_done(void *arg, int code, uint64_t revision)
+{
+	struct job *j = arg;
+	struct call c;
+
+	j->c.revision = revision;
+	if (code == RG_OK)
+		status_set(&j->c.st, GRPC_OK, "%s", "");
+	else if (code == RG_ETIMEDOUT && j->err.code != code)
+		status_set(&j->c.st, GRPC_DEADLINE_EXCEEDED,
+		           "deadline passed before '%s' was written", j->c.m->name);
+	else if (code == RG_ESHUTDOWN && j->err.code != code)
+		status_set(&j->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
+	else
+		// The store's message only if it is about this code (not a stale earlier run).
+		status_from_store(&j->c.st, code, j->err.code == code ? &j->err : NULL);
+	if (j->ops->finish != NULL)
+		j->ops->finish(j, code, revision);
+	// The payload is sent only with OK (call_pack); the violations may point into the
+	// job's state, so pack before release.
+	call_pack(&j->c, j->out, j->out_len);
+	job_clear_out(j);
+	c = j->c;
+	if (code == RG_OK && revision > 0)
+		watch_notify(j->d->watch, revision);
+	j->ops->release(j);
+	call_send(&c);
+}
+
+enum call_result job_submit(struct call *c, struct job *j)
+{
+	struct dispatcher *d = c->slot->d;
+
+	j->sj.run = job_run;
+	j->sj.done = job_done;
+	j->sj.arg = j;
+	j->sj.deadline_ns = c->deadline_ns;
+	j->d = d;
+	j->c = *c;
+	c->req = NULL;
+	pthread_mutex_lock(&d->lock);
+	if (!d->shutting_down) {
+		store_writer_submit(d->writer, &j->sj);
+		pthread_mutex_unlock(&d->lock);
+		return CALL_PENDING;
+	}
+	pthread_mutex_unlock(&d->lock);
+	c->req = j->c.req;
+	j->ops->release(j);
+	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
+}

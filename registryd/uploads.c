@@ -1,0 +1,276 @@
+/*
+ * uploads.c - see uploads.h. A short list under one lock: there are at most uploads_max.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "uploads.h"
+
+struct upload {
+	char id[UPLOAD_ID_LEN + 1];
+	uint64_t touched_ns; /* last chunk (or creation) */
+	size_t bytes;        /* received bytes of its chunks */
+	Stdreg__V1__ApplyChunkRequest **chunks;
+	size_t n_chunks;
+	ProtobufCMessage **records; /* point into chunks */
+	size_t n_records;
+	size_t cap_records;
+	struct upload *next;
+};
+
+struct uploads {
+	struct dispatch_limits l;
+	pthread_mutex_t lock;
+	struct upload *head; /* under lock: staged */
+	size_t count;        /* under lock: staged */
+	size_t bytes;        /* under lock: staged and taken, not yet released */
+};
+
+/* Fills err with code and a printf message; returns code. */
+static int upload_fail(struct store_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int upload_fail(struct store_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	err->field[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int uploads_new(struct uploads **out, const struct dispatch_limits *l)
+{
+	struct uploads *u = calloc(1, sizeof *u);
+
+	if (u == NULL)
+		return RG_ENOMEM;
+	u->l = *l;
+	pthread_mutex_init(&u->lock, NULL);
+	*out = u;
+	return RG_OK;
+}
+
+static void upload_free(struct upload *up)
+{
+	for (size_t i = 0; i < up->n_chunks; i++)
+		stdreg__v1__apply_chunk_request__free_unpacked(up->chunks[i], NULL);
+	free(up->chunks);
+	free(up->records);
+	free(up);
+}
+
+void uploads_free(struct uploads *u)
+{
+	struct upload *up;
+
+	if (u == NULL)
+		return;
+	while ((up = u->head) != NULL) {
+		u->head = up->next;
+		upload_free(up);
+	}
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}
+
+/* Drops the uploads idle since before now - idle (under lock). */
+static void sweep(struct uploads *u, uint64_t now_ns)
+{
+	uint64_t idle = (uint64_t)u->l.upload_idle_ms * 1000000u;
+	struct upload **pp = &u->head, *up;
+
+	while ((up = *pp) != NULL) {
+		if (now_ns - up->touched_ns < idle) {
+			pp = &up->next;
+			continue;
+		}
+		*pp = up->next;
+		u->count--;
+		u->bytes -= up->bytes;
+		upload_free(up);
+	}
+}
+
+static struct upload *find(struct uploads *u, const char *id)
+{
+	struct upload *up;
+
+	for (up = u->head; up != NULL; up = up->next)
+		if (strcmp(up->id, id) == 0)
+			return up;
+	return NULL;
+}
+
+/* A new empty upload with a random id (not linked). */
+static int upload_new(struct upload **out, struct store_error *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct upload *up = calloc(1, sizeof *up);
+	uint8_t rnd[UPLOAD_ID_LEN / 2];
+	size_t got = 0;
+	ssize_t n;
+
+	if (up == NULL)
+		return upload_fail(err, RG_ENOMEM, "out of memory");
+	while (got < sizeof rnd) {
+		n = getrandom(rnd + got, sizeof rnd - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(up);
+			return upload_fail(err, RG_EIO,
+			                   "cannot make an upload id (no random bytes)");
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof rnd; i++) {
+		up->id[2 * i] = hex[rnd[i] >> 4];
+		up->id[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	up->id[UPLOAD_ID_LEN] = '\0';
+	*out = up;
+	return RG_OK;
+}
+
+/* Appends the chunk's records to up (no limits checked here). */
+static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk)
+{
+	Stdreg__V1__ApplyChunkRequest **chunks;
+	size_t need = up->n_records + chunk->n_records;
+
+	if (need > up->cap_records) {
+		size_t cap = up->cap_records > 0 ? up->cap_records : 256;
+		ProtobufCMessage **recs;
+
+		while (cap < need)
+			cap *= 2;
+		recs = realloc(up->records, cap * sizeof *recs);
+		if (recs == NULL)
+			return RG_ENOMEM;
+		up->records = recs;
+		up->cap_records = cap;
+	}
+	chunks = realloc(up->chunks, (up->n_chunks + 1) * sizeof *chunks);
+	if (chunks == NULL)
+		return RG_ENOMEM;
+	up->chunks = chunks;
+	up->chunks[up->n_chunks++] = chunk;
+	for (size_t i = 0; i < chunk->n_records; i++)
+		up->records[up->n_records++] = &chunk->records[i]->base;
+	return RG_OK;
+}
+
+int uploads_add(struct uploads *u, const char *id, Stdreg__V1__ApplyChunkRequest *chunk,
+                size_t bytes, uint64_t now_ns, char *id_out, uint32_t *staged,
+                struct store_error *err)
+{
+	struct upload *up = NULL, *created = NULL;
+	int rc = RG_OK;
+
+	if (id[0] == '\0') {
+		rc = upload_new(&created, err);
+		if (rc != RG_OK)
+			return rc;
+	}
+	pthread_mutex_lock(&u->lock);
+	sweep(u, now_ns);
+	up = created != NULL ? created : find(u, id);
+	if (up == NULL)
+		rc = upload_fail(err, RG_ENOENT,
+		                 "upload '%.40s' not found (it may have expired after %u s idle)",
+		                 id, u->l.upload_idle_ms / 1000);
+	else if (created != NULL && u->count >= u->l.uploads_max)
+		rc = upload_fail(err, RG_ENOSPC, "too many uploads are staged (%u); try later",
+		                 u->l.uploads_max);
+	else if (up->bytes + bytes > u->l.upload_max_bytes)
+		rc = upload_fail(err, RG_ENOSPC, "upload is too large (more than %zu MiB)",
+		                 u->l.upload_max_bytes >> 20);
+	else if (u->bytes + bytes > u->l.uploads_max_bytes)
+		rc = upload_fail(err, RG_ENOSPC,
+		                 "uploads hold too much memory (%zu MiB); try later",
+		                 u->l.uploads_max_bytes >> 20);
+	else if (up->n_records + chunk->n_records > UINT32_MAX)
+		rc = upload_fail(err, RG_ENOSPC, "upload has too many records");
+	else if (upload_append(up, chunk) != RG_OK)
+		rc = upload_fail(err, RG_ENOMEM, "out of memory");
+	if (rc == RG_OK) {
+		up->bytes += bytes;
+		up->touched_ns = now_ns;
+		u->bytes += bytes;
+		if (created != NULL) {
+			created->next = u->head;
+			u->head = created;
+			u->count++;
+		}
+		memcpy(id_out, up->id, UPLOAD_ID_LEN + 1);
+		*staged = (uint32_t)up->n_records;
+	}
+	pthread_mutex_unlock(&u->lock);
+	if (rc != RG_OK && created != NULL)
+		upload_free(created); /* empty: the chunk was not appended */
+	return rc;
+}
+
+int uploads_take(struct uploads *u, const char *id, uint64_t now_ns, struct upload **out)
+{
+	struct upload **pp, *up = NULL;
+
+	pthread_mutex_lock(&u->lock);
+	sweep(u, now_ns);
+	for (pp = &u->head; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->id, id) == 0) {
+			up = *pp;
+			*pp = up->next;
+			up->next = NULL;
+			u->count--;
+			break;
+		}
+	pthread_mutex_unlock(&u->lock);
+	if (up == NULL)
+		return RG_ENOENT;
+	*out = up;
+	return RG_OK;
+}
+
+ProtobufCMessage *const *upload_records(const struct upload *up, size_t *n)
+{
+	*n = up->n_records;
+	return up->records;
+}
+
+void uploads_release(struct uploads *u, struct upload *up)
+{
+	pthread_mutex_lock(&u->lock);
+	u->bytes -= up->bytes;
+	pthread_mutex_unlock(&u->lock);
+	upload_free(up);
+}
+
+size_t uploads_count(struct uploads *u)
+{
+	size_t n;
+
+	pthread_mutex_lock(&u->lock);
+	n = u->count;
+	pthread_mutex_unlock(&u->lock);
+	return n;
+}
+
+size_t uploads_bytes(struct uploads *u)
+{
+	size_t n;
+
+	pthread_mutex_lock(&u->lock);
+	n = u->bytes;
+	pthread_mutex_unlock(&u->lock);
+	return n;
+}

@@ -1,0 +1,424 @@
+/*
+ * watch.c - see watch.h: the Watch handler and the hub thread of parked watches.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "handlers.h"
+#include "watch.h"
+
+#include "stdreg/v1/records.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+
+// A reply must fit what a client receives (4 MiB by default) with room for the envelope;
+// a bigger batch of changes is cut (between revisions) and the rest comes next time.
+#define WATCH_REPLY_MAX (3u << 20)
+// A watch with a deadline answers this long before it, so the answer arrives in time.
+#define WATCH_DEADLINE_MARGIN_NS (100u * 1000000u)
+
+struct watch {
+	struct call c;     /* parked: c.reply is the holder's; c.req the WatchRequest */
+	uint64_t since;    /* no wanted change up to it: where the next scan starts */
+	uint64_t until_ns; /* answer with no changes then (dispatch_now_ns clock) */
+	struct watch *next;
+};
+
+struct watch_hub {
+	store *st;
+	store_txn *t; /* the hub thread's */
+	uint32_t max_parked;
+	uint32_t max_wait_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;    /* CLOCK_MONOTONIC */
+	struct watch *incoming; /* under lock: parked, not yet taken by the thread */
+	uint64_t latest;        /* under lock: newest committed revision notified */
+	uint32_t parked;        /* under lock: reserved or parked */
+	bool stopping;          /* under lock */
+	bool joined;            /* under lock: someone has joined (or is joining) the thread */
+};
+
+/*
+ * Runs store_watch for r from since in t. A response that would not fit in a reply is
+ * asked again for fewer changes (store_watch cuts only between revisions, so nothing is
+ * lost: next_revision says where to go on).
+ */
+static int watch_query(store_txn *t, const Stdreg__V1__WatchRequest *r, uint64_t since,
+                       Stdreg__V1__WatchResponse **out, struct store_error *err)
+{
+	uint32_t max = r->max_events;
+	ProtobufCMessage *m;
+	Stdreg__V1__WatchResponse *resp;
+	int rc;
+
+	for (;;) {
+		rc = store_watch(t, since, (const int *)r->kinds, r->n_kinds, r->ids, r->n_ids, max,
+		                 &m, err);
+		if (rc != RG_OK)
+			return rc;
+		resp = (Stdreg__V1__WatchResponse *)m;
+		if (resp->n_changes <= 1 ||
+		    stdreg__v1__watch_response__get_packed_size(resp) <= WATCH_REPLY_MAX)
+			break;
+		max = (uint32_t)(resp->n_changes / 2);
+		stdreg__v1__watch_response__free_unpacked(resp, NULL);
+	}
+	*out = resp;
+	return RG_OK;
+}
+
+/* Packs resp (or an empty response with next_revision = next) as the reply of c. */
+static void watch_pack(struct call *c, const Stdreg__V1__WatchResponse *resp, uint64_t next)
+{
+	Stdreg__V1__WatchResponse empty = STDREG__V1__WATCH_RESPONSE__INIT;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (resp == NULL) {
+		empty.next_revision = next;
+		resp = &empty;
+	}
+	if (c->st.code == GRPC_OK) {
+		len = stdreg__v1__watch_response__get_packed_size(resp);
+		buf = malloc(len > 0 ? len : 1);
+		if (buf != NULL)
+			stdreg__v1__watch_response__pack(resp, buf);
+		else
+			status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory for the reply");
+	}
+	call_pack(c, buf, len);
+	free(buf);
+}
+
+/* Answers a parked watch and frees it. resp may be NULL (no changes). */
+static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
+{
+	if (w->c.st.code == GRPC_OK)
+		status_set(&w->c.st, GRPC_OK, "%s", "");
+	w->c.revision = resp != NULL ? resp->next_revision : w->since;
+	watch_pack(&w->c, resp, w->since);
+	call_send(&w->c);
+	free(w);
+}
+
+/* --- the hub thread ----------------------------------------------------------------- */
+
+/*
+ * Looks at every parked watch in *list: those that may see changes up to latest are
+ * scanned; those with changes, or whose wait passed by now, are answered and unlinked.
+ * Returns how many were answered.
+ */
+static uint32_t hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, uint64_t now)
+{
+	struct watch **pp = list, *w;
+	struct store_error err;
+	bool live = false, failed = false;
+	uint32_t answered = 0;
+
+	while ((w = *pp) != NULL) {
+		const Stdreg__V1__WatchRequest *r = (const Stdreg__V1__WatchRequest *)w->c.req;
+		Stdreg__V1__WatchResponse *resp = NULL;
+		int rc = RG_OK;
+
+		if (w->since < latest && !failed) {
+			if (!live) {
+				rc = store_read_renew(h->t);
+				live = rc == RG_OK;
+				failed =
+				        !live; /* retried at the next wake-up; timeouts still run */
+			}
+			memset(&err, 0, sizeof err);
+			if (live)
+				rc = watch_query(h->t, r, w->since, &resp, &err);
+			if (live && rc != RG_OK) {
+				status_from_store(&w->c.st, rc, &err);
+			} else if (resp != NULL && resp->n_changes == 0) {
+				if (resp->next_revision > w->since)
+					w->since = resp->next_revision;
+				stdreg__v1__watch_response__free_unpacked(resp, NULL);
+				resp = NULL;
+			}
+		}
+		if (resp == NULL && w->c.st.code == GRPC_OK && w->until_ns > now) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		watch_finish(w, resp);
+		if (resp != NULL)
+			stdreg__v1__watch_response__free_unpacked(resp, NULL);
+		answered++;
+	}
+	if (live)
+		store_read_reset(h->t);
+	return answered;
+}
+
+static void *hub_main(void *arg)
+{
+	struct watch_hub *h = arg;
+	struct watch *list = NULL, *w;
+	uint32_t answered;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		uint64_t latest = h->latest, now = dispatch_now_ns(), earliest = UINT64_MAX;
+		bool due = false;
+
+		while ((w = h->incoming) != NULL) {
+			h->incoming = w->next;
+			w->next = list;
+			list = w;
+		}
+		if (h->stopping)
+			break;
+		for (w = list; w != NULL; w = w->next) {
+			if (w->since < latest || w->until_ns <= now)
+				due = true;
+			if (w->until_ns < earliest)
+				earliest = w->until_ns;
+		}
+		if (!due) {
+			if (earliest == UINT64_MAX) {
+				pthread_cond_wait(&h->cond, &h->lock);
+			} else {
+				struct timespec ts = { (time_t)(earliest / 1000000000u),
+					               (long)(earliest % 1000000000u) };
+				pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+			}
+			continue;
+		}
+		pthread_mutex_unlock(&h->lock);
+		answered = hub_scan(h, &list, latest, now);
+		pthread_mutex_lock(&h->lock);
+		h->parked -= answered;
+	}
+	pthread_mutex_unlock(&h->lock);
+	// Shutting down: no more can come (watch_hub_add refuses once stopping is set).
+	answered = 0;
+	while ((w = list) != NULL) {
+		list = w->next;
+		status_set(&w->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
+		watch_finish(w, NULL);
+		answered++;
+	}
+	pthread_mutex_lock(&h->lock);
+	h->parked -= answered;
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked, uint32_t max_wait_ms)
+{
+	struct watch_hub *h = calloc(1, sizeof *h);
+	pthread_condattr_t ca;
+	int rc;
+
+	if (h == NULL)
+		return RG_ENOMEM;
+	h->st = st;
+	h->max_parked = max_parked;
+	h->max_wait_ms = max_wait_ms;
+	h->latest = store_revision(st);
+	rc = store_read_begin(st, &h->t);
+	if (rc != RG_OK) {
+		free(h);
+		return rc;
+	}
+	store_read_reset(h->t);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
+		pthread_cond_destroy(&h->cond);
+		pthread_mutex_destroy(&h->lock);
+		store_read_free(h->t);
+		free(h);
+		return RG_EINTERNAL;
+	}
+	*out = h;
+	return RG_OK;
+}
+
+void watch_notify(struct watch_hub *h, uint64_t revision)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (revision > h->latest) {
+		h->latest = revision;
+		pthread_cond_signal(&h->cond);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+void watch_hub_shutdown(struct watch_hub *h)
+{
+	bool join;
+
+	pthread_mutex_lock(&h->lock);
+	h->stopping = true;
+	join = !h->joined;
+	h->joined = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	if (join)
+		pthread_join(h->thread, NULL);
+}
+
+void watch_hub_free(struct watch_hub *h)
+{
+	if (h == NULL)
+		return;
+	watch_hub_shutdown(h);
+	store_read_free(h->t);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+uint32_t watch_hub_parked(struct watch_hub *h)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&h->lock);
+	n = h->parked;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+/* A place for one more parked watch: RG_OK, RG_ENOSPC (full) or RG_ESHUTDOWN. */
+static int hub_reserve(struct watch_hub *h)
+{
+	int rc = RG_OK;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->stopping)
+		rc = RG_ESHUTDOWN;
+	else if (h->parked >= h->max_parked)
+		rc = RG_ENOSPC;
+	else
+		h->parked++;
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+static void hub_unreserve(struct watch_hub *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->parked--;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* Hands w to the thread (using a reservation); false if shutting down (reservation
+ * released, w still the caller's). */
+static bool hub_add(struct watch_hub *h, struct watch *w)
+{
+	bool ok;
+
+	pthread_mutex_lock(&h->lock);
+	ok = !h->stopping;
+	if (ok) {
+		w->next = h->incoming;
+		h->incoming = w;
+		pthread_cond_signal(&h->cond);
+	} else {
+		h->parked--;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return ok;
+}
+
+/* --- the handler -------------------------------------------------------------------- */
+
+/* When a watch received at c->received_ns stops waiting: wait_ms (capped) later, and
+ * before the caller's own deadline. */
+static uint64_t watch_until(const struct call *c, uint32_t wait_ms, uint32_t max_wait_ms)
+{
+	uint64_t until, now = dispatch_now_ns();
+
+	if (wait_ms > max_wait_ms)
+		wait_ms = max_wait_ms;
+	until = c->received_ns + (uint64_t)wait_ms * 1000000u;
+	if (c->deadline_ns != 0 && c->deadline_ns - WATCH_DEADLINE_MARGIN_NS < until)
+		until = c->deadline_ns > WATCH_DEADLINE_MARGIN_NS
+		                ? c->deadline_ns - WATCH_DEADLINE_MARGIN_NS
+		                : 0;
+	return until > now ? until : now;
+}
+
+/* Parks c with the hub: CALL_PENDING, or an error reply (through the parked reply target
+ * when the park itself succeeded). */
+static enum call_result watch_park(struct call *c, uint64_t since)
+{
+	struct watch_hub *h = c->slot->d->watch;
+	struct watch *w;
+	int rc = hub_reserve(h);
+
+	if (rc == RG_ESHUTDOWN)
+		return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
+	if (rc != RG_OK)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL,
+		                 "too many watches are waiting (%u); try again later",
+		                 h->max_parked);
+	w = calloc(1, sizeof *w);
+	if (w == NULL) {
+		hub_unreserve(h);
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+	}
+	w->since = since;
+	w->until_ns =
+	        watch_until(c, ((const Stdreg__V1__WatchRequest *)c->req)->wait_ms, h->max_wait_ms);
+	if (!call_park(c)) {
+		hub_unreserve(h);
+		free(w);
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "cannot park the watch");
+	}
+	// From here the slot may be serving another request: only c and w are ours.
+	w->c = *c;
+	c->req = NULL;
+	if (hub_add(h, w))
+		return CALL_PENDING;
+	c->req = w->c.req;
+	free(w);
+	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
+}
+
+enum call_result handle_watch(struct call *c)
+{
+	const Stdreg__V1__WatchRequest *r = (const Stdreg__V1__WatchRequest *)c->req;
+	Stdreg__V1__WatchResponse *resp = NULL;
+	struct store_error err = { 0 };
+	store_txn *t = c->slot->rtxn;
+	uint64_t since;
+	int rc;
+
+	for (size_t i = 0; i < r->n_kinds; i++)
+		if (store_kind_name((enum store_kind)r->kinds[i]) == NULL)
+			return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "unknown kind %d",
+			                 (int)r->kinds[i]);
+	rc = store_read_renew(t);
+	if (rc == RG_OK) {
+		c->revision = store_txn_revision(t);
+		rc = watch_query(t, r, r->since_revision, &resp, &err);
+		store_read_reset(t);
+	}
+	if (rc != RG_OK) {
+		status_from_store(&c->st, rc, &err);
+		call_pack(c, NULL, 0);
+		return CALL_DONE;
+	}
+	if (resp->n_changes > 0 || r->wait_ms == 0) {
+		status_set(&c->st, GRPC_OK, "%s", "");
+		watch_pack(c, resp, resp->next_revision);
+		stdreg__v1__watch_response__free_unpacked(resp, NULL);
+		return CALL_DONE;
+	}
+	since = resp->next_revision;
+	stdreg__v1__watch_response__free_unpacked(resp, NULL);
+	return watch_park(c, since);
+}
