@@ -1,0 +1,187 @@
+/*
+ * bench.h - stdreg-bench: the parts shared by its files.
+ *
+ *   bench_main.c     options, the run plan, the report (table and JSON)
+ *   bench_load.c     the closed-loop load engine (threads, warm-up, histogram)
+ *   bench_stdreg.c   requests to registryd: nng REQ + protobuf-c, no libstdreg
+ *   bench_daemon.c   starting and stopping registryd, RssAnon, LMDB commit count
+ *   bench_ceiling.c  the bare nng REP + LMDB server of ceiling mode
+ *   bench_etcd.c     a local etcd and its JSON gateway over keep-alive HTTP/1.1
+ */
+#ifndef STDREG_BENCH_H
+#define STDREG_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* --- latency histogram: log-linear, 128 sub-buckets per power of two (< 0.8% error) ---- */
+
+#define HIST_BUCKETS 4608
+
+struct hist {
+	uint64_t n;
+	uint64_t max_ns;
+	uint64_t counts[HIST_BUCKETS];
+};
+
+void hist_add(struct hist *h, uint64_t ns);
+void hist_merge(struct hist *dst, const struct hist *src);
+/* The q-quantile (0 < q <= 1) in nanoseconds; 0 when empty. */
+uint64_t hist_quantile(const struct hist *h, double q);
+
+uint64_t bench_now_ns(void);
+
+/* --- the load engine --------------------------------------------------------------- */
+
+/*
+ * A client kind: setup() makes one client's state (its own socket or connection) before
+ * the clock starts; op() does one request and returns 0 when the reply was the expected
+ * one; teardown() frees the state. arg is the kind's shared argument.
+ */
+struct client_ops {
+	int (*setup)(void **state, void *arg, unsigned index);
+	int (*op)(void *state);
+	void (*teardown)(void *state);
+};
+
+struct load {
+	const struct client_ops *ops;
+	void *arg;
+	unsigned clients;
+	double warmup_s;
+	double seconds;
+};
+
+struct result {
+	char system[16];    /* "stdreg", "ceiling", "etcd" */
+	char op[16];        /* "get", "list", "put" */
+	char transport[16]; /* "tcp", "ipc", "http-gw" */
+	unsigned clients;
+	uint64_t ops;     /* measured ops (after warm-up) */
+	uint64_t all_ops; /* including warm-up */
+	uint64_t errors;  /* unexpected replies or failures, whole run */
+	double seconds;   /* measured duration */
+	double ops_per_s;
+	double p50_us, p99_us, p999_us, max_us;
+	double batch_avg; /* puts: requests per LMDB commit (0 = not observed) */
+	bool ok;          /* the case ran (clients could connect) */
+};
+
+/* Runs the load; fills r's figures (not its names). Returns 0, or -1 if setup failed. */
+int load_run(const struct load *l, struct result *r);
+
+/* --- the data set ------------------------------------------------------------------ */
+
+#define BENCH_AREAS  40
+#define BENCH_BODIES 20
+
+/* Deterministic content of work item i: the same i always gives the same item, with
+ * notes padded so that the stored record is about 400 bytes. version changes the notes
+ * (for updates that are real changes). */
+struct item_text {
+	char id[32];
+	char reference[32];
+	char title[96];
+	char body_id[16];
+	char area_ids[2][16];
+	unsigned n_areas;
+	char stage[8];
+	char target_date[16];
+	char notes[256];
+};
+void item_text(unsigned i, uint64_t version, struct item_text *t);
+
+/* --- registryd over nng + protobuf (bench_stdreg.c) -------------------------------- */
+
+struct stdreg_target {
+	const char *url;
+	unsigned items;
+	uint64_t seed;
+};
+
+extern const struct client_ops stdreg_get_ops, stdreg_list_ops, stdreg_put_ops;
+
+/* Loads areas, bodies and items [0, items) into the daemon at url: ApplyChunk/ApplyCommit
+ * when the daemon serves them, else PutArea/PutBody/PutWorkItem from `clients` threads.
+ * *how says which ("bulk" or "puts"). Returns 0 or -1 (message on stderr). */
+int stdreg_load(const char *url, unsigned items, unsigned clients, const char **how,
+                double *seconds);
+/* Size of the stored record of item 0 as GetWorkItem returns it; 0 on failure. */
+size_t stdreg_item_size(const char *url);
+
+/* --- registryd process (bench_daemon.c) -------------------------------------------- */
+
+struct daemon {
+	pid_t pid;
+	char dir[512];
+	char tcp_url[160];
+	char ipc_url[600];
+	double startup_ms; /* exec to msg=ready */
+	int log_fd;        /* read end of the daemon's stderr, drained by a thread */
+	void *drain;       /* the drain thread */
+};
+
+int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_sync,
+                 unsigned contexts);
+void daemon_stop(struct daemon *d);
+/* RssAnon of pid in KiB, -1 if unknown. */
+long proc_rss_anon_kb(pid_t pid);
+/* The last committed LMDB transaction id of the environment in dir (one per commit),
+ * read through a read-only environment; 0 if it cannot be read. */
+uint64_t lmdb_last_txnid(const char *dir);
+
+/* --- ceiling (bench_ceiling.c) ----------------------------------------------------- */
+
+struct ceiling;
+int ceiling_start(struct ceiling **out, const char *dir, unsigned items, size_t value_size,
+                  unsigned contexts, bool no_sync);
+const char *ceiling_url(const struct ceiling *c, bool ipc);
+void ceiling_stop(struct ceiling *c);
+
+struct ceiling_target {
+	const char *url;
+	unsigned items;
+	size_t value_size;
+};
+extern const struct client_ops ceiling_get_ops, ceiling_list_ops, ceiling_put_ops;
+
+/* --- etcd (bench_etcd.c) ----------------------------------------------------------- */
+
+struct etcd {
+	pid_t pid;
+	int port;
+	char dir[512];
+};
+
+int etcd_start(struct etcd *e, const char *exe, const char *dir);
+void etcd_stop(struct etcd *e);
+
+struct etcd_target {
+	int port;
+	unsigned items;
+	size_t value_size;
+};
+extern const struct client_ops etcd_get_ops, etcd_put_ops;
+int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds);
+
+/* --- small helpers ------------------------------------------------------------------ */
+
+static inline uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Runs argv, waits; returns the exit status (or -1) and the wall time in *seconds. */
+int run_wait(char *const argv[], double *seconds, const char *out_path);
+/* True if path (or a name found in PATH) is an executable; the full path in out. */
+bool find_exe(const char *name, char *out, size_t n);
+
+#endif

@@ -1,0 +1,795 @@
+/*
+ * stdreg-bench - measures registryd against the bare transport + LMDB ceiling and against
+ * a local etcd, in one run, and prints a table (and --json FILE with every figure).
+ *
+ *   stdreg-bench [--registryd PATH | --endpoint URL [--endpoint-ipc URL]] [--items N]
+ *                [--seconds S] [--warmup S] [--clients 1,16,64] [--transports tcp,ipc]
+ *                [--cases get,list,put] [--no-sync] [--contexts N] [--no-ceiling]
+ *                [--etcd PATH | --no-etcd] [--regctl PATH] [--apply-items N | --no-apply]
+ *                [--scale N] [--tmpdir DIR] [--keep] [--json FILE]
+ *
+ * Clients talk nng REQ + protobuf-c directly (bench_stdreg.c), not through libstdreg.
+ * The daemon is loaded with --no-sync, then restarted as measured (synced commits unless
+ * --no-sync): the restart gives the start-up time and the resident memory at that size.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+
+#include "bench.h"
+
+#define MAX_LIST    8
+#define MAX_RESULTS 256
+
+struct opts {
+	char registryd[PATH_MAX], regctl[PATH_MAX], gen[PATH_MAX], etcd[PATH_MAX];
+	const char *endpoint, *endpoint_ipc, *json, *tmpdir;
+	unsigned items, apply_items, scale, contexts;
+	double seconds, warmup;
+	unsigned clients[MAX_LIST], n_clients;
+	bool tcp, ipc, get, list, put;
+	bool no_sync, ceiling, use_etcd, apply, keep;
+};
+
+/* Everything measured, for the table and the JSON. */
+struct size_run {
+	unsigned items;
+	const char *load_how;
+	double load_s, startup_ms;
+	long rss_ready_kb, rss_after_kb;
+	size_t item_size;
+	struct result get1, list1, get16, list16; /* tcp */
+};
+
+/* snprintf for paths and notes: a long temporary directory cuts the text, never overflows. */
+static void textf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void textf(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+}
+
+static struct result results[MAX_RESULTS];
+static size_t n_results;
+static struct size_run base, scaled;
+static bool have_scaled;
+static struct {
+	bool ran, skipped;
+	char note[200];
+	double seconds;
+	int status;
+	unsigned items;
+} apply_run;
+static struct {
+	bool ran;
+	char note[200];
+	double load_s;
+} etcd_run;
+
+static struct result *add_result(const char *system, const char *op, const char *tr)
+{
+	struct result *r = &results[n_results < MAX_RESULTS - 1 ? n_results++ : n_results];
+
+	memset(r, 0, sizeof *r);
+	snprintf(r->system, sizeof r->system, "%s", system);
+	snprintf(r->op, sizeof r->op, "%s", op);
+	snprintf(r->transport, sizeof r->transport, "%s", tr);
+	return r;
+}
+
+static const struct result *find_result(const char *system, const char *op, const char *tr,
+                                        unsigned clients)
+{
+	for (size_t i = 0; i < n_results; i++)
+		if (strcmp(results[i].system, system) == 0 && strcmp(results[i].op, op) == 0 &&
+		    strcmp(results[i].transport, tr) == 0 && results[i].clients == clients &&
+		    results[i].ok)
+			return &results[i];
+	return NULL;
+}
+
+static void print_result(const struct result *r)
+{
+	printf("%-8s %-5s %-8s %4u %10.0f %9.1f %9.1f %9.1f %7llu", r->system, r->op, r->transport,
+	       r->clients, r->ops_per_s, r->p50_us, r->p99_us, r->p999_us,
+	       (unsigned long long)r->errors);
+	if (r->batch_avg > 0)
+		printf("   batch %.1f", r->batch_avg);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void run_case(const char *system, const char *op, const char *tr,
+                     const struct client_ops *ops, void *arg, unsigned clients,
+                     const struct opts *o, struct result *into)
+{
+	struct load l = { ops, arg, clients, o->warmup, o->seconds };
+	struct result *r = into != NULL ? into : add_result(system, op, tr);
+
+	if (into != NULL) {
+		memset(r, 0, sizeof *r);
+		snprintf(r->system, sizeof r->system, "%s", system);
+		snprintf(r->op, sizeof r->op, "%s", op);
+		snprintf(r->transport, sizeof r->transport, "%s", tr);
+	}
+	if (load_run(&l, r) != 0)
+		fprintf(stderr, "stdreg-bench: %s %s %s at %u clients did not run\n", system, op,
+		        tr, clients);
+	print_result(r);
+}
+
+static void table_head(const char *title)
+{
+	printf("\n%s\n%-8s %-5s %-8s %4s %10s %9s %9s %9s %7s\n", title, "system", "op", "via",
+	       "cli", "ops/s", "p50 us", "p99 us", "p99.9 us", "errors");
+}
+
+/* Starts a daemon on dir with the store loaded with items; fills the load and start-up
+ * figures of sr. Loading runs with --no-sync; the daemon is then restarted as measured. */
+static int start_loaded(struct daemon *d, const struct opts *o, const char *dir, unsigned items,
+                        struct size_run *sr)
+{
+	sr->items = items;
+	if (daemon_start(d, o->registryd, dir, true, o->contexts) != 0)
+		return -1;
+	printf("loading %u work items ... ", items);
+	fflush(stdout);
+	if (stdreg_load(d->tcp_url, items, 16, &sr->load_how, &sr->load_s) != 0) {
+		daemon_stop(d);
+		return -1;
+	}
+	printf("%.2f s (%s, --no-sync)\n", sr->load_s, sr->load_how);
+	daemon_stop(d);
+	if (daemon_start(d, o->registryd, dir, o->no_sync, o->contexts) != 0)
+		return -1;
+	sr->startup_ms = d->startup_ms;
+	sr->rss_ready_kb = proc_rss_anon_kb(d->pid);
+	sr->item_size = stdreg_item_size(d->tcp_url);
+	printf("registryd start-up %.1f ms, RssAnon %ld KiB, stored work item %zu bytes\n",
+	       sr->startup_ms, sr->rss_ready_kb, sr->item_size);
+	return 0;
+}
+
+static void run_stdreg(const struct opts *o, const char *tcp, const char *ipc, const char *dir,
+                       unsigned items)
+{
+	struct stdreg_target t = { .items = items, .seed = 1 };
+	const char *trs[2] = { o->tcp ? tcp : NULL, o->ipc ? ipc : NULL };
+	const char *trn[2] = { "tcp", "ipc" };
+
+	table_head("registryd");
+	for (int k = 0; k < 2; k++) {
+		if (trs[k] == NULL)
+			continue;
+		t.url = trs[k];
+		for (unsigned c = 0; o->get && c < o->n_clients; c++)
+			run_case("stdreg", "get", trn[k], &stdreg_get_ops, &t, o->clients[c], o,
+			         NULL);
+		for (unsigned c = 0; o->list && c < o->n_clients; c++)
+			run_case("stdreg", "list", trn[k], &stdreg_list_ops, &t, o->clients[c], o,
+			         NULL);
+		for (unsigned c = 0; o->put && c < o->n_clients; c++) {
+			struct result *r = add_result("stdreg", "put", trn[k]);
+			uint64_t before = dir != NULL ? lmdb_last_txnid(dir) : 0, after;
+
+			run_case("stdreg", "put", trn[k], &stdreg_put_ops, &t, o->clients[c], o, r);
+			after = dir != NULL ? lmdb_last_txnid(dir) : 0;
+			// One LMDB commit per batch: requests per commit is the batch size.
+			if (after > before && r->all_ops > 0) {
+				r->batch_avg =
+				        (double)(r->all_ops - r->errors) / (double)(after - before);
+				printf("%-36s commits %llu for %llu puts: %.2f puts per commit\n",
+				       "", (unsigned long long)(after - before),
+				       (unsigned long long)(r->all_ops - r->errors), r->batch_avg);
+			}
+		}
+	}
+}
+
+static void run_ceiling(const struct opts *o, const char *tmp, size_t value_size)
+{
+	struct ceiling *c;
+	struct ceiling_target t = { .items = o->items, .value_size = value_size };
+	char dir[PATH_MAX];
+	const char *trn[2] = { "tcp", "ipc" };
+	bool on[2] = { o->tcp, o->ipc };
+
+	textf(dir, sizeof dir, "%s/ceiling", tmp);
+	if (ceiling_start(&c, dir, o->items, value_size, o->contexts, o->no_sync) != 0)
+		return;
+	table_head("ceiling: bare nng REP + one LMDB operation per request (in this process)");
+	for (int k = 0; k < 2; k++) {
+		if (!on[k])
+			continue;
+		t.url = ceiling_url(c, k == 1);
+		for (unsigned i = 0; o->get && i < o->n_clients; i++)
+			run_case("ceiling", "get", trn[k], &ceiling_get_ops, &t, o->clients[i], o,
+			         NULL);
+		for (unsigned i = 0; o->list && i < o->n_clients; i++)
+			run_case("ceiling", "list", trn[k], &ceiling_list_ops, &t, o->clients[i], o,
+			         NULL);
+		for (unsigned i = 0; o->put && i < o->n_clients; i++)
+			run_case("ceiling", "put", trn[k], &ceiling_put_ops, &t, o->clients[i], o,
+			         NULL);
+	}
+	ceiling_stop(c);
+}
+
+static void run_etcd(const struct opts *o, const char *tmp, size_t value_size)
+{
+	struct etcd e;
+	struct etcd_target t = { .items = o->items, .value_size = value_size };
+	char dir[PATH_MAX];
+
+	textf(dir, sizeof dir, "%s/etcd", tmp);
+	if (etcd_start(&e, o->etcd, dir) != 0) {
+		textf(etcd_run.note, sizeof etcd_run.note, "etcd did not start");
+		return;
+	}
+	t.port = e.port;
+	printf("\netcd: loading %u values of %zu bytes ... ", o->items, value_size);
+	fflush(stdout);
+	if (etcd_load(&t, 16, &etcd_run.load_s) != 0) {
+		printf("failed\n");
+		textf(etcd_run.note, sizeof etcd_run.note, "loading etcd failed");
+		etcd_stop(&e);
+		return;
+	}
+	printf("%.2f s (16 clients, single puts)\n", etcd_run.load_s);
+	etcd_run.ran = true;
+	textf(etcd_run.note, sizeof etcd_run.note,
+	      "etcd %s through its JSON gateway (HTTP/1.1 keep-alive, one connection per client)",
+	      o->etcd);
+	table_head("etcd (JSON gateway /v3/kv/range and /v3/kv/put, synced)");
+	for (unsigned i = 0; o->get && i < o->n_clients; i++)
+		run_case("etcd", "get", "http-gw", &etcd_get_ops, &t, o->clients[i], o, NULL);
+	for (unsigned i = 0; o->put && i < o->n_clients; i++)
+		run_case("etcd", "put", "http-gw", &etcd_put_ops, &t, o->clients[i], o, NULL);
+	etcd_stop(&e);
+}
+
+/* `regctl apply -f FILE` of apply_items generated work items into an empty daemon. */
+static void run_apply(const struct opts *o, const char *tmp)
+{
+	char file[PATH_MAX], dir[PATH_MAX], help[PATH_MAX], items[16], buf[8192];
+	struct daemon d;
+	double s;
+	FILE *f;
+	size_t n;
+
+	textf(help, sizeof help, "%s/regctl-help.txt", tmp);
+	char *hargv[] = { (char *)o->regctl, "--help", NULL };
+	if (access(o->regctl, X_OK) != 0 || run_wait(hargv, &s, help) < 0 ||
+	    (f = fopen(help, "r")) == NULL) {
+		apply_run.skipped = true;
+		textf(apply_run.note, sizeof apply_run.note, "regctl not found at %s", o->regctl);
+		return;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	if (strstr(buf, "apply") == NULL) {
+		apply_run.skipped = true;
+		textf(apply_run.note, sizeof apply_run.note, "regctl has no apply command yet");
+		return;
+	}
+	textf(file, sizeof file, "%s/apply.jsonl", tmp);
+	snprintf(items, sizeof items, "%u", o->apply_items);
+	char *gargv[] = { (char *)o->gen, "--items", items, NULL };
+	if (run_wait(gargv, &s, file) != 0) {
+		apply_run.skipped = true;
+		textf(apply_run.note, sizeof apply_run.note, "stdreg-gen failed");
+		return;
+	}
+	textf(dir, sizeof dir, "%s/apply-store", tmp);
+	if (daemon_start(&d, o->registryd, dir, o->no_sync, o->contexts) != 0)
+		return;
+	textf(help, sizeof help, "%s/regctl-apply.txt", tmp);
+	char *aargv[] = { (char *)o->regctl, "--endpoint", d.tcp_url, "apply", "-f", file, NULL };
+	apply_run.status = run_wait(aargv, &apply_run.seconds, help);
+	apply_run.ran = true;
+	apply_run.items = o->apply_items;
+	textf(apply_run.note, sizeof apply_run.note, "exit status %d, output in %s",
+	      apply_run.status, help);
+	printf("\nregctl apply of %u work items (stdreg-gen file, empty store, %s): %.3f s, exit "
+	       "status %d\n",
+	       o->apply_items, o->no_sync ? "no-sync" : "synced", apply_run.seconds,
+	       apply_run.status);
+	daemon_stop(&d);
+}
+
+/* The scale figures of one size: tcp get and list at 1 and 16 clients. */
+static void run_scale_cases(const struct opts *o, const char *url, struct size_run *sr)
+{
+	struct stdreg_target t = { .url = url, .items = sr->items, .seed = 2 };
+
+	run_case("stdreg", "get", "tcp", &stdreg_get_ops, &t, 1, o, &sr->get1);
+	run_case("stdreg", "list", "tcp", &stdreg_list_ops, &t, 1, o, &sr->list1);
+	run_case("stdreg", "get", "tcp", &stdreg_get_ops, &t, 16, o, &sr->get16);
+	run_case("stdreg", "list", "tcp", &stdreg_list_ops, &t, 16, o, &sr->list16);
+}
+
+/* --- the report ------------------------------------------------------------------------- */
+
+struct machine {
+	long ncpu;
+	char model[128], kernel[128], date[32];
+};
+
+static void machine_info(struct machine *m)
+{
+	struct utsname u;
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	time_t now = time(NULL);
+
+	m->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	snprintf(m->model, sizeof m->model, "unknown");
+	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+		char *c = strchr(line, ':');
+		if (strncmp(line, "model name", 10) == 0 && c != NULL) {
+			snprintf(m->model, sizeof m->model, "%s", c + 2);
+			m->model[strcspn(m->model, "\n")] = '\0';
+			break;
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	if (uname(&u) == 0)
+		textf(m->kernel, sizeof m->kernel, "%s %s %s", u.sysname, u.release, u.machine);
+	strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+}
+
+static double ratio(const struct result *a, const struct result *b)
+{
+	return a != NULL && b != NULL && b->ops_per_s > 0 ? a->ops_per_s / b->ops_per_s : 0;
+}
+
+static void print_ratios(const struct opts *o)
+{
+	static const char *const ops[] = { "get", "list", "put" };
+	static const char *const trs[] = { "tcp", "ipc" };
+
+	printf("\nratios (ops/s): stdreg / ceiling, stdreg / etcd\n");
+	printf("%-5s %-4s %4s %10s %10s %9s %10s %9s\n", "op", "via", "cli", "stdreg", "ceiling",
+	       "/ceiling", "etcd (gw)", "/etcd");
+	for (int k = 0; k < 2; k++)
+		for (int p = 0; p < 3; p++)
+			for (unsigned c = 0; c < o->n_clients; c++) {
+				const struct result *s =
+				        find_result("stdreg", ops[p], trs[k], o->clients[c]);
+				const struct result *ce =
+				        find_result("ceiling", ops[p], trs[k], o->clients[c]);
+				const struct result *e =
+				        k == 0 ? find_result("etcd", ops[p], "http-gw",
+				                             o->clients[c])
+				               : NULL;
+				if (s == NULL)
+					continue;
+				printf("%-5s %-4s %4u %10.0f %10.0f %9.2f %10.0f %9.2f\n", ops[p],
+				       trs[k], o->clients[c], s->ops_per_s,
+				       ce ? ce->ops_per_s : 0.0, ratio(s, ce),
+				       e ? e->ops_per_s : 0.0, ratio(s, e));
+			}
+}
+
+static void print_scale(void)
+{
+	const struct size_run *r[2] = { &base, &scaled };
+
+	printf("\nscale: registryd at %u and %u work items (tcp)\n", base.items, scaled.items);
+	printf("%10s %8s %9s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n", "items", "start ms",
+	       "get1 p50", "get1 p99", "list1 p50", "list1 p99", "get16 p99", "list16 p99",
+	       "get16/s", "list16/s", "anon KiB", "after");
+	for (int i = 0; i < 2; i++)
+		printf("%10u %8.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.0f %9.0f %8ld %8ld\n",
+		       r[i]->items, r[i]->startup_ms, r[i]->get1.p50_us, r[i]->get1.p99_us,
+		       r[i]->list1.p50_us, r[i]->list1.p99_us, r[i]->get16.p99_us,
+		       r[i]->list16.p99_us, r[i]->get16.ops_per_s, r[i]->list16.ops_per_s,
+		       r[i]->rss_ready_kb, r[i]->rss_after_kb);
+	if (base.get1.p99_us > 0 && base.list1.p99_us > 0)
+		printf("p99 at %u / at %u: get %.2f, list %.2f (goal <= 1.5)\n", scaled.items,
+		       base.items, scaled.get1.p99_us / base.get1.p99_us,
+		       scaled.list1.p99_us / base.list1.p99_us);
+}
+
+static void json_result(FILE *f, const struct result *r, const char *sep)
+{
+	fprintf(f,
+	        "    {\"system\":\"%s\",\"op\":\"%s\",\"transport\":\"%s\",\"clients\":%u,"
+	        "\"ran\":%s,\"ops\":%llu,\"seconds\":%.3f,\"ops_per_s\":%.1f,\"p50_us\":%.1f,"
+	        "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"errors\":%llu,"
+	        "\"puts_per_commit\":%.3f}%s\n",
+	        r->system, r->op, r->transport, r->clients, r->ok ? "true" : "false",
+	        (unsigned long long)r->ops, r->seconds, r->ops_per_s, r->p50_us, r->p99_us,
+	        r->p999_us, r->max_us, (unsigned long long)r->errors, r->batch_avg, sep);
+}
+
+static void json_size(FILE *f, const char *name, const struct size_run *s, const char *sep)
+{
+	const struct result *rs[4] = { &s->get1, &s->list1, &s->get16, &s->list16 };
+
+	fprintf(f,
+	        "  \"%s\": {\"items\":%u,\"load\":\"%s\",\"load_s\":%.3f,\"startup_ms\":%.2f,"
+	        "\"rss_anon_kib_ready\":%ld,\"rss_anon_kib_after\":%ld,\"item_bytes\":%zu,"
+	        "\"cases\":[\n",
+	        name, s->items, s->load_how ? s->load_how : "", s->load_s, s->startup_ms,
+	        s->rss_ready_kb, s->rss_after_kb, s->item_size);
+	for (int i = 0; i < 4; i++)
+		json_result(f, rs[i], i < 3 ? "," : "");
+	fprintf(f, "  ]}%s\n", sep);
+}
+
+static int write_json(const struct opts *o, const struct machine *m)
+{
+	FILE *f = fopen(o->json, "w");
+
+	if (f == NULL) {
+		fprintf(stderr, "stdreg-bench: cannot write '%s' (%s)\n", o->json, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+	        "{\n  \"machine\": {\"nproc\":%ld,\"model\":\"%s\",\"kernel\":\"%s\","
+	        "\"date\":\"%s\"},\n",
+	        m->ncpu, m->model, m->kernel, m->date);
+	fprintf(f,
+	        "  \"config\": {\"items\":%u,\"seconds\":%.2f,\"warmup\":%.2f,\"synced\":%s,"
+	        "\"contexts\":%u,\"client\":\"nng req0 + protobuf-c (no libstdreg)\"},\n",
+	        o->items, o->seconds, o->warmup, o->no_sync ? "false" : "true", o->contexts);
+	json_size(f, "base", &base, ",");
+	if (have_scaled)
+		json_size(f, "scaled", &scaled, ",");
+	fprintf(f, "  \"etcd\": {\"ran\":%s,\"load_s\":%.3f,\"note\":\"%s\"},\n",
+	        etcd_run.ran ? "true" : "false", etcd_run.load_s, etcd_run.note);
+	fprintf(f,
+	        "  \"apply\": {\"ran\":%s,\"items\":%u,\"seconds\":%.3f,\"exit_status\":%d,"
+	        "\"note\":\"%s\"},\n",
+	        apply_run.ran ? "true" : "false", apply_run.items, apply_run.seconds,
+	        apply_run.status, apply_run.note);
+	fprintf(f, "  \"results\": [\n");
+	for (size_t i = 0; i < n_results; i++)
+		json_result(f, &results[i], i + 1 < n_results ? "," : "");
+	fprintf(f, "  ]\n}\n");
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* --- options ------------------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: stdreg-bench [--registryd PATH | --endpoint URL [--endpoint-ipc URL]]\n"
+	           "         [--items N] [--seconds S] [--warmup S] [--clients 1,16,64]\n"
+	           "         [--transports tcp,ipc] [--cases get,list,put] [--no-sync] [--contexts "
+	           "N]\n"
+	           "         [--no-ceiling] [--etcd PATH | --no-etcd] [--regctl PATH]\n"
+	           "         [--apply-items N | --no-apply] [--scale N] [--tmpdir DIR] [--keep]\n"
+	           "         [--json FILE]\n");
+}
+
+/* The directory of this executable, for the default paths of its siblings in the build. */
+static void self_dir(char *out, size_t n)
+{
+	ssize_t k = readlink("/proc/self/exe", out, n - 1);
+
+	if (k <= 0) {
+		snprintf(out, n, ".");
+		return;
+	}
+	out[k] = '\0';
+	char *slash = strrchr(out, '/');
+	if (slash != NULL)
+		*slash = '\0';
+}
+
+static bool parse_uint(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v == 0 || v > 100000000)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = list; (p = strstr(p, w)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	return false;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum {
+		O_REGISTRYD = 256,
+		O_ENDPOINT,
+		O_ENDPOINT_IPC,
+		O_ITEMS,
+		O_SECONDS,
+		O_WARMUP,
+		O_CLIENTS,
+		O_TRANSPORTS,
+		O_CASES,
+		O_NO_SYNC,
+		O_CONTEXTS,
+		O_NO_CEILING,
+		O_ETCD,
+		O_NO_ETCD,
+		O_REGCTL,
+		O_APPLY_ITEMS,
+		O_NO_APPLY,
+		O_SCALE,
+		O_TMPDIR,
+		O_KEEP,
+		O_JSON,
+		O_HELP
+	};
+	static const struct option lo[] = {
+		{ "registryd", required_argument, NULL, O_REGISTRYD },
+		{ "endpoint", required_argument, NULL, O_ENDPOINT },
+		{ "endpoint-ipc", required_argument, NULL, O_ENDPOINT_IPC },
+		{ "items", required_argument, NULL, O_ITEMS },
+		{ "seconds", required_argument, NULL, O_SECONDS },
+		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "clients", required_argument, NULL, O_CLIENTS },
+		{ "transports", required_argument, NULL, O_TRANSPORTS },
+		{ "cases", required_argument, NULL, O_CASES },
+		{ "no-sync", no_argument, NULL, O_NO_SYNC },
+		{ "contexts", required_argument, NULL, O_CONTEXTS },
+		{ "no-ceiling", no_argument, NULL, O_NO_CEILING },
+		{ "etcd", required_argument, NULL, O_ETCD },
+		{ "no-etcd", no_argument, NULL, O_NO_ETCD },
+		{ "regctl", required_argument, NULL, O_REGCTL },
+		{ "apply-items", required_argument, NULL, O_APPLY_ITEMS },
+		{ "no-apply", no_argument, NULL, O_NO_APPLY },
+		{ "scale", required_argument, NULL, O_SCALE },
+		{ "tmpdir", required_argument, NULL, O_TMPDIR },
+		{ "keep", no_argument, NULL, O_KEEP },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	char dir[PATH_MAX - 64], *tok, *save, buf[256];
+	const char *etcd_name = "etcd";
+	int c;
+
+	self_dir(dir, sizeof dir);
+	*o = (struct opts){ .items = 10000,
+		            .apply_items = 100000,
+		            .contexts = 64,
+		            .seconds = 3,
+		            .warmup = 0.5,
+		            .clients = { 1, 16, 64 },
+		            .n_clients = 3,
+		            .tcp = true,
+		            .ipc = true,
+		            .get = true,
+		            .list = true,
+		            .put = true,
+		            .ceiling = true,
+		            .use_etcd = true,
+		            .apply = true,
+		            .tmpdir = "/tmp" };
+	snprintf(o->registryd, sizeof o->registryd, "%s/../../registryd/registryd", dir);
+	snprintf(o->regctl, sizeof o->regctl, "%s/../../client/regctl", dir);
+	snprintf(o->gen, sizeof o->gen, "%s/stdreg-gen", dir);
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_REGISTRYD:
+			snprintf(o->registryd, sizeof o->registryd, "%s", optarg);
+			break;
+		case O_ENDPOINT:
+			o->endpoint = optarg;
+			break;
+		case O_ENDPOINT_IPC:
+			o->endpoint_ipc = optarg;
+			break;
+		case O_ITEMS:
+			if (!parse_uint(optarg, &o->items))
+				goto bad;
+			break;
+		case O_APPLY_ITEMS:
+			if (!parse_uint(optarg, &o->apply_items))
+				goto bad;
+			break;
+		case O_SCALE:
+			if (!parse_uint(optarg, &o->scale))
+				goto bad;
+			break;
+		case O_CONTEXTS:
+			if (!parse_uint(optarg, &o->contexts))
+				goto bad;
+			break;
+		case O_SECONDS:
+		case O_WARMUP: {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*end != '\0' || v < 0 || (c == O_SECONDS && v <= 0))
+				goto bad;
+			*(c == O_SECONDS ? &o->seconds : &o->warmup) = v;
+			break;
+		}
+		case O_CLIENTS:
+			o->n_clients = 0;
+			snprintf(buf, sizeof buf, "%s", optarg);
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (o->n_clients == MAX_LIST ||
+				    !parse_uint(tok, &o->clients[o->n_clients]))
+					goto bad;
+				o->n_clients++;
+			}
+			if (o->n_clients == 0)
+				goto bad;
+			break;
+		case O_TRANSPORTS:
+			o->tcp = has_word(optarg, "tcp");
+			o->ipc = has_word(optarg, "ipc");
+			break;
+		case O_CASES:
+			o->get = has_word(optarg, "get");
+			o->list = has_word(optarg, "list");
+			o->put = has_word(optarg, "put");
+			break;
+		case O_NO_SYNC:
+			o->no_sync = true;
+			break;
+		case O_NO_CEILING:
+			o->ceiling = false;
+			break;
+		case O_ETCD:
+			etcd_name = optarg;
+			break;
+		case O_NO_ETCD:
+			o->use_etcd = false;
+			break;
+		case O_REGCTL:
+			snprintf(o->regctl, sizeof o->regctl, "%s", optarg);
+			break;
+		case O_NO_APPLY:
+			o->apply = false;
+			break;
+		case O_TMPDIR:
+			o->tmpdir = optarg;
+			break;
+		case O_KEEP:
+			o->keep = true;
+			break;
+		case O_JSON:
+			o->json = optarg;
+			break;
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (o->use_etcd && !find_exe(etcd_name, o->etcd, sizeof o->etcd))
+		o->use_etcd = false;
+	return 0;
+bad:
+	fprintf(stderr, "stdreg-bench: invalid value '%s'\n", optarg);
+	return 2;
+}
+
+/* rm -r of the temporary directory, through rm(1): it holds only what the bench made. */
+static void remove_tree(const char *dir)
+{
+	double s;
+	char *argv[] = { "/bin/rm", "-rf", (char *)dir, NULL };
+
+	run_wait(argv, &s, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct machine m;
+	struct daemon d = { 0 };
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *tcp, *ipc;
+	int rc = parse_opts(argc, argv, &o);
+
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	machine_info(&m);
+	printf("stdreg-bench: %ld cpus, %s, %s, %s\n", m.ncpu, m.model, m.kernel, m.date);
+	printf("items %u, %.1f s per case after %.1f s warm-up, %s commits, registryd --contexts "
+	       "%u, client: nng req0 + protobuf-c\n",
+	       o.items, o.seconds, o.warmup, o.no_sync ? "unsynced (--no-sync)" : "synced",
+	       o.contexts);
+	snprintf(tmp, sizeof tmp, "%s/stdreg-bench.XXXXXX", o.tmpdir);
+	if (mkdtemp(tmp) == NULL) {
+		fprintf(stderr, "stdreg-bench: cannot create a directory in '%s'\n", o.tmpdir);
+		return 1;
+	}
+
+	if (o.endpoint != NULL) {
+		base.items = o.items;
+		if (stdreg_load(o.endpoint, o.items, 16, &base.load_how, &base.load_s) != 0)
+			return 1;
+		base.item_size = stdreg_item_size(o.endpoint);
+		tcp = o.endpoint;
+		ipc = o.endpoint_ipc;
+		o.ipc = o.ipc && ipc != NULL;
+		run_stdreg(&o, tcp, ipc, NULL, o.items);
+	} else {
+		textf(dir, sizeof dir, "%s/registry-%u", tmp, o.items);
+		if (start_loaded(&d, &o, dir, o.items, &base) != 0)
+			return 1;
+		run_stdreg(&o, d.tcp_url, d.ipc_url, dir, o.items);
+		if (o.scale != 0) {
+			printf("\nscale cases at %u items\n", o.items);
+			run_scale_cases(&o, d.tcp_url, &base);
+		}
+		base.rss_after_kb = proc_rss_anon_kb(d.pid);
+		printf("registryd RssAnon after the cases: %ld KiB\n", base.rss_after_kb);
+		daemon_stop(&d);
+	}
+	size_t value_size = base.item_size > 0 ? base.item_size : 400;
+
+	if (o.ceiling)
+		run_ceiling(&o, tmp, value_size);
+	if (o.use_etcd)
+		run_etcd(&o, tmp, value_size);
+	else
+		textf(etcd_run.note, sizeof etcd_run.note,
+		      "etcd not measured (--no-etcd, or no etcd in PATH)");
+	if (o.apply && o.endpoint == NULL)
+		run_apply(&o, tmp);
+	if (o.scale != 0 && o.endpoint == NULL) {
+		printf("\nscale: %u work items\n", o.scale);
+		textf(dir, sizeof dir, "%s/registry-%u", tmp, o.scale);
+		if (start_loaded(&d, &o, dir, o.scale, &scaled) == 0) {
+			table_head("registryd at scale");
+			run_scale_cases(&o, d.tcp_url, &scaled);
+			scaled.rss_after_kb = proc_rss_anon_kb(d.pid);
+			daemon_stop(&d);
+			have_scaled = true;
+		}
+	}
+
+	printf("\n=== summary ===\n");
+	table_head("all cases");
+	for (size_t i = 0; i < n_results; i++)
+		print_result(&results[i]);
+	print_ratios(&o);
+	if (etcd_run.note[0] != '\0')
+		printf("etcd: %s\n", etcd_run.note);
+	if (apply_run.skipped || apply_run.ran)
+		printf("apply: %s%s\n", apply_run.skipped ? "skipped: " : "", apply_run.note);
+	if (have_scaled)
+		print_scale();
+	if (o.json != NULL && write_json(&o, &m) != 0)
+		rc = 1;
+	if (!o.keep)
+		remove_tree(tmp);
+	else
+		printf("kept %s\n", tmp);
+	nng_fini();
+	return rc;
+}
