@@ -18,6 +18,9 @@ void line_errors_add(struct line_errors *e, uint32_t line, const char *msg)
 		return;
 	e->shown[e->n_shown].line = line;
 	e->shown[e->n_shown].msg = strdup(msg);
+	// Messages quote the file's text: keep them one line, without control characters.
+	for (char *c = e->shown[e->n_shown].msg; c != NULL && *c != '\0'; c++)
+		*c = ((unsigned char)*c < 0x20 || *c == 0x7f) ? '?' : *c;
 	e->n_shown++;
 }
 
