@@ -102,9 +102,18 @@ static bool page_field(struct page *p, uint8_t tag, const void *val, size_t len)
 #define LIST_RECORDS_TAG 0x0a
 #define LIST_TOKEN_TAG   0x12
 
+// A page stops before the record that would take it past this, so that it fits what a
+// client receives (4 MiB by default) with room for the envelope; store_list then gives the
+// token of the rest. The first record always goes in, so a page is never empty.
+#define LIST_PAGE_BYTES (3u << 20)
+
 static int page_add_record(void *arg, const void *val, size_t len)
 {
-	return page_field(arg, LIST_RECORDS_TAG, val, len) ? 0 : 1;
+	struct page *p = arg;
+
+	if (p->len > 0 && p->len + len + 11 > LIST_PAGE_BYTES)
+		return 1;
+	return page_field(p, LIST_RECORDS_TAG, val, len) ? 0 : 1;
 }
 
 static const char *or_null(const char *s)

@@ -374,8 +374,13 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 			encode_token(next_token, ki->tag, last, lastlen);
 			break;
 		}
-		if (fn(arg, val.mv_data, val.mv_size) != 0)
+		if (fn(arg, val.mv_data, val.mv_size) != 0) {
+			/* The caller ends the page before this record (a size budget): the next
+			 * page starts at it. With nothing accepted there is no page to follow. */
+			if (emitted > 0)
+				encode_token(next_token, ki->tag, last, lastlen);
 			break;
+		}
 		emitted++;
 		lastlen = idlen < STORE_ID_MAX ? idlen : STORE_ID_MAX;
 		memcpy(last, id, lastlen);

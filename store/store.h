@@ -129,14 +129,17 @@ struct store_filter {
 #define STORE_PAGE_MAX     1000
 #define STORE_TOKEN_MAX    320
 
-/* Called once per record of a page, in id order; val/len as store_get. Non-zero stops. */
+/* Called once per record of a page, in id order; val/len as store_get. Non-zero stops the
+ * page before this record: it does not count as listed, and next_token resumes at it
+ * (the caller's way to keep a page under a size; see store_list). */
 typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
 
 /*
  * Lists one page of records of kind k that match f, in id order, starting after the
  * position encoded in page_token ("" or NULL = from the start). page_size 0 = default;
  * more than STORE_PAGE_MAX is capped. On success next_token (STORE_TOKEN_MAX bytes) holds
- * the token of the next page, or "" when this was the last.
+ * the token of the next page, or "" when this was the last. When fn stops the page, the
+ * token is that of the page after the last record fn accepted ("" if it accepted none).
  * Errors: RG_EINVAL (bad token, or a filter the kind does not support; err says which),
  * RG_EIO.
  */

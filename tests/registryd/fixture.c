@@ -17,6 +17,9 @@
 #include "fixture.h"
 #include "log.h"
 
+#include "stdreg/v1/records.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+
 static void catch_reply(void *arg, const uint8_t *buf, size_t len)
 {
 	struct fixture *f = arg;
@@ -143,4 +146,178 @@ Stdreg__V1__Response *fixture_call(struct fixture *f, const char *method, uint64
 	resp = fixture_call_raw(f, buf, len, 0);
 	free(buf);
 	return resp;
+}
+
+Stdreg__V1__Response *fixture_call_ok(struct fixture *f, const char *method,
+                                      const ProtobufCMessage *payload)
+{
+	Stdreg__V1__Response *r = fixture_call(f, method, 1, 0, payload);
+
+	if (r->status->code != 0)
+		fail_msg("%s: %d %s", method, r->status->code, r->status->message);
+	return r;
+}
+
+void fixture_set_limits(struct fixture *f, const struct dispatch_limits *l)
+{
+	dispatch_slot_free(f->slot);
+	dispatcher_free(f->d);
+	assert_int_equal(dispatcher_new(&f->d, f->st, f->writer, l), RG_OK);
+	assert_int_equal(dispatch_slot_new(f->d, catch_reply, f, &f->slot), RG_OK);
+}
+
+static void put(struct fixture *f, const char *method, const ProtobufCMessage *m)
+{
+	stdreg__v1__response__free_unpacked(fixture_call_ok(f, method, m), NULL);
+}
+
+static void put_agency(struct fixture *f, const char *id, const char *org)
+{
+	Stdreg__V1__PutAgencyRequest p = STDREG__V1__PUT_AGENCY_REQUEST__INIT;
+	Stdreg__V1__Agency a = STDREG__V1__AGENCY__INIT;
+
+	a.id = (char *)id;
+	a.name = (char *)id;
+	a.org_number = (char *)org;
+	p.agency = &a;
+	put(f, "/stdreg.v1.Registry/PutAgency", &p.base);
+}
+
+static void put_area(struct fixture *f, const char *id, int priority, uint32_t rank)
+{
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+
+	a.id = (char *)id;
+	a.name = (char *)id;
+	a.priority = priority;
+	a.rank = rank;
+	p.area = &a;
+	put(f, "/stdreg.v1.Registry/PutArea", &p.base);
+}
+
+void fixture_seed(struct fixture *f)
+{
+	Stdreg__V1__PutBodyRequest pb = STDREG__V1__PUT_BODY_REQUEST__INIT;
+	Stdreg__V1__Body b = STDREG__V1__BODY__INIT;
+	Stdreg__V1__PutWorkItemRequest pw = STDREG__V1__PUT_WORK_ITEM_REQUEST__INIT;
+	Stdreg__V1__WorkItem w = STDREG__V1__WORK_ITEM__INIT;
+	char *areas[] = { "ai" };
+
+	put_agency(f, "digg", "202100-6883");
+	put_agency(f, "pts", "202100-4359");
+	put_agency(f, "msb", "202100-5984");
+	put_area(f, "ai", STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED, 1);
+	put_area(f, "cyber", STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED, 2);
+	put_area(f, "quantum", STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED, 3);
+	put_area(f, "cloud", STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED, 1);
+	b.id = "iso";
+	b.acronym = "ISO";
+	b.name = "International Organization for Standardization";
+	b.level = STDREG__V1__BODY_LEVEL__BODY_LEVEL_INTERNATIONAL;
+	pb.body = &b;
+	put(f, "/stdreg.v1.Registry/PutBody", &pb.base);
+	w.id = "iso-42001";
+	w.reference = "ISO/IEC 42001";
+	w.title = "AI management system";
+	w.body_id = "iso";
+	w.n_area_ids = 1;
+	w.area_ids = areas;
+	w.stage = "40.20";
+	w.target_date = "2020-01-01";
+	pw.work_item = &w;
+	put(f, "/stdreg.v1.Registry/PutWorkItem", &pw.base);
+}
+
+static void async_catch(void *arg, const uint8_t *buf, size_t len)
+{
+	struct async_call *a = arg;
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+
+	assert_non_null(copy);
+	memcpy(copy, buf, len);
+	pthread_mutex_lock(&a->lock);
+	free(a->buf);
+	a->buf = copy;
+	a->len = len;
+	a->replies++;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* As the server's: the parked call's reply goes to the same catcher. */
+static bool async_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
+{
+	struct async_call *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	a->parked++;
+	pthread_mutex_unlock(&a->lock);
+	*reply = async_catch;
+	*reply_arg = a;
+	return true;
+}
+
+void async_init(struct fixture *f, struct async_call *a, bool park)
+{
+	memset(a, 0, sizeof *a);
+	a->f = f;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	assert_int_equal(dispatch_slot_new(f->d, async_catch, a, &a->slot), RG_OK);
+	if (park)
+		dispatch_slot_set_park(a->slot, async_park);
+}
+
+void async_release(struct async_call *a)
+{
+	dispatch_slot_free(a->slot);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	free(a->buf);
+}
+
+void async_send(struct async_call *a, const char *method, uint64_t request_id, uint32_t timeout_ms,
+                const ProtobufCMessage *payload)
+{
+	size_t len;
+	uint8_t *buf = fixture_request(method, request_id, timeout_ms, payload, &len);
+
+	dispatch_request(a->slot, buf, len, dispatch_now_ns());
+	free(buf);
+}
+
+Stdreg__V1__Response *async_wait(struct async_call *a, int n, int ms)
+{
+	Stdreg__V1__Response *resp = NULL;
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (a->replies < n && rc == 0)
+		rc = pthread_cond_timedwait(&a->cond, &a->lock, &until);
+	if (a->replies >= n) {
+		assert_int_equal(a->replies, n);
+		resp = stdreg__v1__response__unpack(NULL, a->len, a->buf);
+		assert_non_null(resp);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return resp;
+}
+
+int async_replies(struct async_call *a)
+{
+	int n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->replies;
+	pthread_mutex_unlock(&a->lock);
+	return n;
 }

@@ -52,4 +52,42 @@ uint8_t *fixture_request(const char *method, uint64_t request_id, uint32_t timeo
 Stdreg__V1__Response *fixture_call(struct fixture *f, const char *method, uint64_t request_id,
                                    uint32_t timeout_ms, const ProtobufCMessage *payload);
 
+/* fixture_call that asserts the reply is OK; returns it. */
+Stdreg__V1__Response *fixture_call_ok(struct fixture *f, const char *method,
+                                      const ProtobufCMessage *payload);
+
+/* Replaces the dispatcher (and the slot) by one with these limits. */
+void fixture_set_limits(struct fixture *f, const struct dispatch_limits *l);
+
+/* Puts the sample registry: agencies "digg", "pts", "msb"; prioritised areas "ai" (rank
+ * 1), "cyber" (rank 2), "quantum" (rank 3) and monitored "cloud"; body "iso"; work item
+ * "iso-42001" in "ai" at stage 40.20, target 2020-01-01 (overdue). */
+void fixture_seed(struct fixture *f);
+
+/*
+ * A call on a slot of its own, whose reply the test waits for later: a parked watch, a
+ * queued write. With park set, the slot has a park callback, as the server's slots do:
+ * a parked call's reply comes to the same catcher, and the slot is free meanwhile.
+ */
+struct async_call {
+	struct fixture *f;
+	struct dispatch_slot *slot;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int replies;  /* under lock */
+	int parked;   /* under lock: park callbacks */
+	uint8_t *buf; /* under lock: the last reply */
+	size_t len;
+};
+
+void async_init(struct fixture *f, struct async_call *a, bool park);
+void async_release(struct async_call *a);
+/* Dispatches the request on a's slot and returns without waiting. */
+void async_send(struct async_call *a, const char *method, uint64_t request_id, uint32_t timeout_ms,
+                const ProtobufCMessage *payload);
+/* Waits up to ms for the n-th reply (counting from 1); NULL if it did not come. */
+Stdreg__V1__Response *async_wait(struct async_call *a, int n, int ms);
+/* Replies so far. */
+int async_replies(struct async_call *a);
+
 #endif
