@@ -105,17 +105,24 @@ static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 
 /* --- the hub thread ----------------------------------------------------------------- */
 
+/* Gives back a place for a parked watch: before its reply goes out, so that the caller
+ * who has it can park again at once. */
+static void hub_unreserve(struct watch_hub *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->parked--;
+	pthread_mutex_unlock(&h->lock);
+}
+
 /*
  * Looks at every parked watch in *list: those that may see changes up to latest are
  * scanned; those with changes, or whose wait passed by now, are answered and unlinked.
- * Returns how many were answered.
  */
-static uint32_t hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, uint64_t now)
+static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, uint64_t now)
 {
 	struct watch **pp = list, *w;
 	struct store_error err;
 	bool live = false, failed = false;
-	uint32_t answered = 0;
 
 	while ((w = *pp) != NULL) {
 		const Stdreg__V1__WatchRequest *r = (const Stdreg__V1__WatchRequest *)w->c.req;
@@ -146,21 +153,19 @@ static uint32_t hub_scan(struct watch_hub *h, struct watch **list, uint64_t late
 			continue;
 		}
 		*pp = w->next;
+		hub_unreserve(h);
 		watch_finish(w, resp);
 		if (resp != NULL)
 			stdreg__v1__watch_response__free_unpacked(resp, NULL);
-		answered++;
 	}
 	if (live)
 		store_read_reset(h->t);
-	return answered;
 }
 
 static void *hub_main(void *arg)
 {
 	struct watch_hub *h = arg;
 	struct watch *list = NULL, *w;
-	uint32_t answered;
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
@@ -191,22 +196,17 @@ static void *hub_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&h->lock);
-		answered = hub_scan(h, &list, latest, now);
+		hub_scan(h, &list, latest, now);
 		pthread_mutex_lock(&h->lock);
-		h->parked -= answered;
 	}
 	pthread_mutex_unlock(&h->lock);
 	// Shutting down: no more can come (watch_hub_add refuses once stopping is set).
-	answered = 0;
 	while ((w = list) != NULL) {
 		list = w->next;
+		hub_unreserve(h);
 		status_set(&w->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
 		watch_finish(w, NULL);
-		answered++;
 	}
-	pthread_mutex_lock(&h->lock);
-	h->parked -= answered;
-	pthread_mutex_unlock(&h->lock);
 	return NULL;
 }
 
@@ -305,13 +305,6 @@ static int hub_reserve(struct watch_hub *h)
 		h->parked++;
 	pthread_mutex_unlock(&h->lock);
 	return rc;
-}
-
-static void hub_unreserve(struct watch_hub *h)
-{
-	pthread_mutex_lock(&h->lock);
-	h->parked--;
-	pthread_mutex_unlock(&h->lock);
 }
 
 /* Hands w to the thread (using a reservation); false if shutting down (reservation

@@ -1,4 +1,401 @@
+/*
+ * test_watch.c - Watch through dispatch_request(): answered at once from an old revision,
+ * parked until a write, parked until its wait passes, limits, and shutdown. Parked calls
+ * go through a slot with a park callback, as the server's slots have, so the tests also
+ * see that the slot is free while its call is parked.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "call.h"
+#include "fixture.h"
+#include "status.h"
+#include "watch.h"
+
+#include "stdreg/v1/records.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+
+#define M(n) "/stdreg.v1.Registry/" n
+
+static uint64_t put_area(struct fixture *f, const char *id)
+{
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+	Stdreg__V1__Response *r;
+	uint64_t rev;
+
+	a.id = (char *)id;
+	a.name = (char *)id;
+	a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED;
+	p.area = &a;
+	r = fixture_call_ok(f, M("PutArea"), &p.base);
+	rev = r->revision;
+	stdreg__v1__response__free_unpacked(r, NULL);
+	return rev;
+}
+
+static Stdreg__V1__WatchResponse *watch_payload(Stdreg__V1__Response *r)
+{
+	Stdreg__V1__WatchResponse *w;
+
+	if (r->status->code != GRPC_OK)
+		fail_msg("watch: %d %s", r->status->code, r->status->message);
+	w = stdreg__v1__watch_response__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(w);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	return w;
+}
+
+static uint64_t ms_since(uint64_t t0)
+{
+	return (dispatch_now_ns() - t0) / 1000000u;
+}
+
+static void test_watch_returns_at_once_from_old_revision(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__WatchResponse *w;
+	Stdreg__V1__Kind kinds[] = { STDREG__V1__KIND__KIND_AREA };
+	uint64_t t0, rev;
+	size_t i;
+
+	fixture_seed(f); /* 9 changes: 3 agencies, 4 areas, a body, an item */
+	rev = store_revision(f->st);
+	q.since_revision = 0;
+	q.wait_ms = 30000;
+	t0 = dispatch_now_ns();
+	w = watch_payload(fixture_call(f, M("Watch"), 60, 0, &q.base));
+	assert_true(ms_since(t0) < 1000);
+	assert_int_equal(w->n_changes, 9);
+	for (i = 0; i < w->n_changes; i++)
+		assert_int_equal(w->changes[i]->revision, i + 1); /* every change, in order */
+	assert_string_equal(w->changes[0]->id, "digg");
+	assert_int_equal(w->next_revision, rev);
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+
+	// Filtered by kind, from the middle.
+	q.since_revision = 4;
+	q.n_kinds = 1;
+	q.kinds = kinds;
+	w = watch_payload(fixture_call(f, M("Watch"), 61, 0, &q.base));
+	assert_int_equal(w->n_changes, 3); /* cyber, quantum, cloud */
+	assert_string_equal(w->changes[0]->id, "cyber");
+	assert_string_equal(w->changes[2]->id, "cloud");
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+
+	// max_events cuts between revisions; next_revision says where to go on.
+	q.n_kinds = 0;
+	q.since_revision = 0;
+	q.max_events = 2;
+	w = watch_payload(fixture_call(f, M("Watch"), 62, 0, &q.base));
+	assert_int_equal(w->n_changes, 2);
+	assert_int_equal(w->next_revision, 2);
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+
+	// wait_ms 0 answers at once, even with nothing new.
+	q.since_revision = rev;
+	q.max_events = 0;
+	q.wait_ms = 0;
+	w = watch_payload(fixture_call(f, M("Watch"), 63, 0, &q.base));
+	assert_int_equal(w->n_changes, 0);
+	assert_int_equal(w->next_revision, rev);
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+}
+
+static void test_watch_bad_kind_is_invalid_argument(void **state)
+{
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__Kind kinds[] = { 77 };
+	Stdreg__V1__Response *r;
+
+	q.n_kinds = 1;
+	q.kinds = kinds;
+	r = fixture_call(*state, M("Watch"), 64, 0, &q.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->violations[0]->field, "kinds");
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_parked_watch_is_answered_by_a_write(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__WatchResponse *w;
+	Stdreg__V1__Response *r;
+	struct async_call a;
+	uint64_t rev;
+
+	fixture_seed(f);
+	async_init(f, &a, true);
+	q.since_revision = store_revision(f->st);
+	q.wait_ms = 20000;
+	async_send(&a, M("Watch"), 65, 0, &q.base);
+	assert_null(async_wait(&a, 1, 150)); /* parked: no answer yet */
+	assert_int_equal(a.parked, 1);
+	assert_int_equal(watch_hub_parked(f->d->watch), 1);
+
+	// The parked call does not hold its slot: the slot answers another request meanwhile.
+	g.id = "ai";
+	async_send(&a, M("GetArea"), 66, 0, &g.base);
+	r = async_wait(&a, 1, 5000);
+	assert_non_null(r);
+	assert_int_equal(r->request_id, 66);
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	rev = put_area(f, "edge");
+	r = async_wait(&a, 2, 5000);
+	assert_non_null(r);
+	assert_int_equal(r->request_id, 65);
+	w = watch_payload(r);
+	assert_int_equal(w->n_changes, 1);
+	assert_string_equal(w->changes[0]->id, "edge");
+	assert_int_equal(w->changes[0]->revision, rev);
+	assert_int_equal(w->next_revision, rev);
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	// Exactly one reply: the wait passing later adds nothing.
+	assert_null(async_wait(&a, 3, 100));
+	async_release(&a);
+}
+
+/* A parked watch filtered by id ignores other changes (and does not rescan them). */
+static void test_parked_watch_with_filter(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__WatchResponse *w;
+	char *ids[] = { "ai" };
+	struct async_call a;
+	uint64_t rev;
+
+	fixture_seed(f);
+	async_init(f, &a, false); /* without a park callback the call keeps the slot */
+	q.since_revision = store_revision(f->st);
+	q.wait_ms = 20000;
+	q.n_ids = 1;
+	q.ids = ids;
+	async_send(&a, M("Watch"), 67, 0, &q.base);
+	put_area(f, "edge");
+	put_area(f, "iot");
+	assert_null(async_wait(&a, 1, 200));
+	rev = put_area(f, "ai");
+	w = watch_payload(async_wait(&a, 1, 5000));
+	assert_int_equal(w->n_changes, 1);
+	assert_string_equal(w->changes[0]->id, "ai");
+	assert_int_equal(w->changes[0]->revision, rev);
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+	async_release(&a);
+}
+
+static void test_parked_watch_times_out_empty(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__WatchResponse *w;
+	struct async_call a;
+	uint64_t t0, rev;
+
+	fixture_seed(f);
+	rev = store_revision(f->st);
+	async_init(f, &a, true);
+	q.since_revision = rev;
+	q.wait_ms = 250;
+	t0 = dispatch_now_ns();
+	async_send(&a, M("Watch"), 68, 0, &q.base);
+	w = watch_payload(async_wait(&a, 1, 5000));
+	assert_true(ms_since(t0) >= 240);
+	assert_int_equal(w->n_changes, 0);
+	assert_int_equal(w->next_revision, rev);
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	async_release(&a);
+}
+
+/* The wait is capped, and ends before the caller's own deadline. */
+static void test_parked_watch_wait_is_bounded(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct dispatch_limits l;
+	struct async_call a;
+	Stdreg__V1__Response *r;
+	uint64_t t0;
+
+	dispatch_limits_default(&l);
+	l.watch_max_wait_ms = 200;
+	fixture_set_limits(f, &l);
+	async_init(f, &a, true);
+	q.wait_ms = 600000;
+	t0 = dispatch_now_ns();
+	async_send(&a, M("Watch"), 69, 0, &q.base);
+	r = async_wait(&a, 1, 5000);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, GRPC_OK);
+	assert_true(ms_since(t0) < 2000);
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	// timeout_ms 400 in the envelope: answered OK before it passes.
+	l.watch_max_wait_ms = 60000;
+	async_release(&a);
+	fixture_set_limits(f, &l);
+	async_init(f, &a, true);
+	t0 = dispatch_now_ns();
+	async_send(&a, M("Watch"), 70, 400, &q.base);
+	r = async_wait(&a, 1, 5000);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, GRPC_OK);
+	assert_true(ms_since(t0) < 400);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	async_release(&a);
+}
+
+static void test_too_many_parked_watches(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct dispatch_limits l;
+	struct async_call a[3];
+	Stdreg__V1__Response *r;
+	int i;
+
+	dispatch_limits_default(&l);
+	l.watch_max_parked = 2;
+	fixture_set_limits(f, &l);
+	q.wait_ms = 20000;
+	for (i = 0; i < 3; i++) {
+		async_init(f, &a[i], true);
+		async_send(&a[i], M("Watch"), 71 + i, 0, &q.base);
+	}
+	r = async_wait(&a[2], 1, 5000);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	assert_int_equal(watch_hub_parked(f->d->watch), 2);
+	// One write answers both; then there is room again.
+	put_area(f, "edge");
+	for (i = 0; i < 2; i++) {
+		r = async_wait(&a[i], 1, 5000);
+		assert_non_null(r);
+		assert_int_equal(r->status->code, GRPC_OK);
+		stdreg__v1__response__free_unpacked(r, NULL);
+	}
+	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	for (i = 0; i < 3; i++)
+		async_release(&a[i]);
+}
+
+static void test_shutdown_answers_parked_watches(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct async_call a, b;
+	Stdreg__V1__Response *r;
+
+	async_init(f, &a, true);
+	async_init(f, &b, false);
+	q.wait_ms = 60000;
+	async_send(&a, M("Watch"), 74, 0, &q.base);
+	async_send(&b, M("Watch"), 75, 0, &q.base);
+	assert_null(async_wait(&a, 1, 100));
+	dispatcher_shutdown(f->d);
+	// Answered before dispatcher_shutdown returned.
+	assert_int_equal(async_replies(&a), 1);
+	assert_int_equal(async_replies(&b), 1);
+	r = async_wait(&a, 1, 0);
+	assert_int_equal(r->status->code, GRPC_UNAVAILABLE);
+	assert_int_equal(r->request_id, 74);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = async_wait(&b, 1, 0);
+	assert_int_equal(r->status->code, GRPC_UNAVAILABLE);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	// And a new watch is refused at once.
+	async_send(&a, M("Watch"), 76, 0, &q.base);
+	r = async_wait(&a, 2, 1000);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, GRPC_UNAVAILABLE);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	async_release(&a);
+	async_release(&b);
+}
+
+/* Many watchers, each from its own revision, and a writer: each sees exactly the changes
+ * after its revision, in order, none twice. */
+static void test_many_watchers_lose_nothing(void **state)
+{
+	enum { N = 20, WRITES = 10 };
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct async_call a[N];
+	uint64_t since[N], seen[N];
+	char id[16];
+	int i, k, round[N];
+
+	for (i = 0; i < N; i++) {
+		async_init(f, &a[i], true);
+		since[i] = seen[i] = 0;
+		round[i] = 0;
+	}
+	q.wait_ms = 10000;
+	for (i = 0; i < N; i++) {
+		q.since_revision = since[i];
+		async_send(&a[i], M("Watch"), 100, 0, &q.base);
+	}
+	for (k = 0; k < WRITES; k++) {
+		snprintf(id, sizeof id, "w%d", k);
+		put_area(f, id);
+		// Each watcher that got an answer checks it and asks again from next_revision.
+		for (i = 0; i < N; i++) {
+			Stdreg__V1__Response *r;
+			Stdreg__V1__WatchResponse *w;
+
+			while ((r = async_wait(&a[i], round[i] + 1, k == WRITES - 1 ? 5000 : 0)) !=
+			       NULL) {
+				round[i]++;
+				w = watch_payload(r);
+				for (size_t c = 0; c < w->n_changes; c++)
+					assert_int_equal(w->changes[c]->revision, ++seen[i]);
+				since[i] = w->next_revision;
+				stdreg__v1__watch_response__free_unpacked(w, NULL);
+				if (seen[i] == WRITES)
+					break;
+				q.since_revision = since[i];
+				async_send(&a[i], M("Watch"), 100, 0, &q.base);
+			}
+		}
+	}
+	for (i = 0; i < N; i++) {
+		assert_int_equal(seen[i], WRITES);
+		async_release(&a[i]);
+	}
+}
+
+#define CASE(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
 int main(void)
 {
-	return 0;
+	const struct CMUnitTest tests[] = {
+		CASE(test_watch_returns_at_once_from_old_revision),
+		CASE(test_watch_bad_kind_is_invalid_argument),
+		CASE(test_parked_watch_is_answered_by_a_write),
+		CASE(test_parked_watch_with_filter),
+		CASE(test_parked_watch_times_out_empty),
+		CASE(test_parked_watch_wait_is_bounded),
+		CASE(test_too_many_parked_watches),
+		CASE(test_shutdown_answers_parked_watches),
+		CASE(test_many_watchers_lose_nothing),
+	};
+
+	return cmocka_run_group_tests_name("registryd watch", tests, NULL, NULL);
 }
