@@ -413,8 +413,10 @@ int store_export(store_txn *t, enum store_kind only, const char *page_token, uin
                  ProtobufCMessage **out, struct store_error *err)
 {
 	Stdreg__V1__ExportResponse *r;
-	enum store_kind k = only ? only : STORE_AREA;
-	char after[STORE_ID_MAX + 1] = "";
+	enum store_kind k = only ? only : STORE_AREA, last_k = 0;
+	char after[STORE_ID_MAX + 1] = "", last[STORE_ID_MAX + 1];
+	size_t lastlen = 0;
+	bool paged = false;
 	int rc = RG_OK;
 
 	if (only && kind_get(only) == NULL)
@@ -444,20 +446,26 @@ int store_export(store_txn *t, enum store_kind only, const char *page_token, uin
 			mrc = mdb_cursor_get(c, &key, &v, MDB_NEXT);
 		for (; mrc == 0 && rc == RG_OK; mrc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
 			if (r->n_records == page_size) {
+				/* One more record exists: resume after the last one returned, which
+				 * may be of the previous kind (stepping back in this kind's cursor
+				 * would lose this kind's first record). */
 				char *tok = malloc(STORE_TOKEN_MAX);
-				MDB_val lk = key;
-				/* Resume after the last record returned: step back one. */
-				mdb_cursor_get(c, &lk, &v, MDB_PREV);
 				if (tok)
-					encode_pos(tok, k, lk.mv_data, lk.mv_size);
+					encode_pos(tok, last_k, last, lastlen);
 				r->next_page_token = tok;
 				rc = tok ? RG_OK : RG_ENOMEM;
+				paged = true;
 				break;
 			}
 			rc = export_record(r, k, &v);
+			last_k = k;
+			lastlen = key.mv_size < STORE_ID_MAX ? key.mv_size : STORE_ID_MAX;
+			memcpy(last, key.mv_data, lastlen);
 		}
 		mdb_cursor_close(c);
-		if (r->next_page_token || only)
+		/* Not r->next_page_token: init sets it to protobuf-c's "" (non-NULL), which ended
+		 * every export after its first kind. */
+		if (paged || only)
 			break;
 	}
 	if (rc != RG_OK) {
