@@ -88,7 +88,8 @@ expect_exit 2 "missing decision" -- regctl assign quantum pts --role lead
 expect_exit 2 "bad role" -- regctl assign quantum pts --role boss --decision X1
 after=$(regctl assignment list -o json)
 expect_eq "appointments unchanged by bad input" "$after" "$before"
-expect_exit 7 "an appointment cannot be deleted" -- regctl assignment delete ai/digg/2025-01-01
+expect_exit 2 "an appointment cannot be deleted" -- regctl assignment delete ai/digg/2025-01-01
+expect_match "says how appointments change" "$ERR" "unassign"
 
 # --- history of a record across five changes --------------------------------------------------
 regctl area put h1 --name "First name" --priority monitored >/dev/null
