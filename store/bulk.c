@@ -70,6 +70,10 @@ static int cmp_entry(const void *pa, const void *pb)
 
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
+	/* Lines without exactly one record all sort last (kind past the last) and have no id:
+	 * order them by line, never by record_id() of a NULL record. */
+	if (a->rec == NULL || b->rec == NULL)
+		return a->line < b->line ? -1 : a->line > b->line;
 	c = strcmp(record_id(a->kind, a->rec), record_id(b->kind, b->rec));
 	if (c != 0)
 		return c;
