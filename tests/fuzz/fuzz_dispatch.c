@@ -13,7 +13,9 @@
  * grows; an rpc the table lacks gets UNIMPLEMENTED), payload (length bytes, or what is
  * left) is that method's request message, and the harness wraps it in a valid Request. flags: bits 0-1 the token (0 admin, 1 none, 2 agency principal 'digg', 3 a
  * token that does not exist), bit 2 reuse the previous request_id (a resend), bit 3 an
- * envelope whose deadline has already passed, bit 4 timeout_ms 60000. Several calls in
+ * envelope whose deadline has already passed, bit 4 timeout_ms 60000, bit 5 (ApplyChunk,
+ * ApplyCommit) the upload_id of the last ApplyChunk reply in place of the payload's, as
+ * the fuzzer cannot guess one. Several calls in
  * one input reach states one call cannot (create an area, then an item in it).
  *
  * Every call must get exactly one reply, within REPLY_WAIT_S, that decodes as a Response
@@ -55,6 +57,7 @@ struct harness {
 	uint64_t request_id;
 	unsigned inputs;                         /* since the store was made */
 	bool verbose;                            /* FUZZ_VERBOSE set: print every reply's status */
+	char upload_id[128];                     /* of the last ApplyChunk reply */
 	const ProtobufCMethodDescriptor *method; /* of the call in flight, for the reply check */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -83,6 +86,9 @@ static void on_reply(void *arg, const uint8_t *buf, size_t len)
 		                                                r->payload.len, r->payload.data);
 
 		FUZZ_CHECK(m != NULL, "an OK payload decodes as the method's response");
+		if (m->descriptor == &stdreg__v1__apply_chunk_response__descriptor)
+			snprintf(h.upload_id, sizeof h.upload_id, "%s",
+			         ((Stdreg__V1__ApplyChunkResponse *)m)->upload_id);
 		protobuf_c_message_free_unpacked(m, NULL);
 	}
 	stdreg__v1__response__free_unpacked(r, NULL);
@@ -283,6 +289,30 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* --- one input ---------------------------------------------------------------------- */
 
+/* Replaces the upload_id (field 1 of both requests) of the payload in p by the last one
+ * given out; p->data becomes a malloc'd buffer. Leaves p alone if it does not decode. */
+static void fill_upload_id(const ProtobufCMessageDescriptor *d, ProtobufCBinaryData *p)
+{
+	ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, p->len, p->data);
+	char **field;
+	uint8_t *buf;
+
+	if (m == NULL)
+		return;
+	field = d == &stdreg__v1__apply_chunk_request__descriptor
+	                ? &((Stdreg__V1__ApplyChunkRequest *)m)->upload_id
+	                : &((Stdreg__V1__ApplyCommitRequest *)m)->upload_id;
+	if (*field != NULL && *field != protobuf_c_empty_string)
+		free(*field);
+	*field = strdup(h.upload_id);
+	FUZZ_CHECK(*field != NULL, "out of memory");
+	buf = malloc(protobuf_c_message_get_packed_size(m) + 1);
+	FUZZ_CHECK(buf != NULL, "out of memory");
+	p->len = protobuf_c_message_pack(m, buf);
+	p->data = buf;
+	protobuf_c_message_free_unpacked(m, NULL);
+}
+
 static void wrapped_call(const ProtobufCMethodDescriptor *method, uint8_t flags,
                          const uint8_t *payload, size_t len)
 {
@@ -320,6 +350,9 @@ static void wrapped_call(const ProtobufCMethodDescriptor *method, uint8_t flags,
 	}
 	req.payload.data = (uint8_t *)payload;
 	req.payload.len = len;
+	if ((flags & 0x20) && (method->input == &stdreg__v1__apply_chunk_request__descriptor ||
+	                       method->input == &stdreg__v1__apply_commit_request__descriptor))
+		fill_upload_id(method->input, &req.payload);
 	n = stdreg__v1__request__get_packed_size(&req);
 	buf = malloc(n + 1);
 	FUZZ_CHECK(buf != NULL, "out of memory");
@@ -328,6 +361,8 @@ static void wrapped_call(const ProtobufCMethodDescriptor *method, uint8_t flags,
 	call(buf, n, now);
 	h.method = NULL;
 	free(buf);
+	if (req.payload.data != payload)
+		free(req.payload.data);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -86,8 +86,15 @@ call ApplyChunk 0 'records { line: 1 area { id: "quantum" name: "Quantum technol
 } >"$d/sequence-area"
 {
 	call ApplyChunk 0 'records { line: 1 area { id: "e-health" name: "E-health" priority: AREA_PRIORITY_PRIORITISED rank: 7 } } records { line: 2 assignment { area_id: "e-health" agency_id: "pts" role: ROLE_LEAD decision_ref: "I2026/1" valid_from: "2026-01-01" } }'
-	call ApplyCommit 0 'dry_run: true decision_ref: "I2026/00008"'
+	call ApplyCommit 32 'dry_run: true decision_ref: "I2026/00008"'
 } >"$d/sequence-apply"
+{
+	call ApplyChunk 0 'records { line: 1 area { id: "smart-grids" name: "Smart grids" priority: AREA_PRIORITY_MONITORED parent_id: "e-id" } }'
+	call ApplyChunk 32 'records { line: 2 area { id: "e-id" name: "Electronic identification" priority: AREA_PRIORITY_PRIORITISED rank: 4 } } records { line: 3 work_item { id: "etsi-ts-119-471" reference: "ETSI TS 119 471" title: "Providers of attribute attestations" body_id: "iso" area_ids: "e-id" stage: "60.60" } }'
+	call ApplyCommit 32 'decision_ref: "I2026/00009"'
+	call Export 0 'page_size: 3'
+	call Watch 0 'since_revision: 1 max_events: 2'
+} >"$d/sequence-apply-commit"
 {
 	call PutAgency 0 'agency { id: "msb" name: "MSB" org_number: "202100-5984" }'
 	call PutAgency 4 'agency { id: "msb" name: "MSB" org_number: "202100-5984" }'
@@ -97,6 +104,16 @@ call PutArea 3 'area { id: "x" name: "x" priority: AREA_PRIORITY_RETIRED }' >"$d
 raw 'method: "/stdreg.v1.Registry/GetArea" request_id: 9 payload: "\n\x02ai"' >"$d/raw-get-area"
 raw 'method: "/stdreg.v1.Registry/NoSuchMethod" request_id: 10' >"$d/raw-unknown-method"
 raw 'method: "/stdreg.v1.Registry/ListAreas" request_id: 11 timeout_ms: 5000 metadata { key: "trace" value: "1" }' >"$d/raw-list-metadata"
+
+# Crashers found by the fuzzer that depended on state left by earlier inputs, rewritten as
+# one self-contained input (the fuzzer's own crash files are kept next to them).
+d=$here/regressions/fuzz_dispatch
+mkdir -p "$d"
+# store_apply sorted two lines holding no record by the id of a NULL record.
+{
+	call ApplyChunk 0 'records { line: 1 } records { line: 2 } records { line: 3 area { id: "x" } body { id: "x" } }'
+	call ApplyCommit 32 'decision_ref: "I2026/1"'
+} >"$d/apply-lines-without-record"
 
 d=$out/fuzz_validate
 rm -rf "$d" && mkdir -p "$d"
