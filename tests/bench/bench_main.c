@@ -352,6 +352,20 @@ static void machine_info(struct machine *m)
 	strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 }
 
+/* The 1-minute load average: other work on the machine shows up here. */
+static double loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 static double ratio(const struct result *a, const struct result *b)
 {
 	return a != NULL && b != NULL && b->ops_per_s > 0 ? a->ops_per_s / b->ops_per_s : 0;
@@ -717,6 +731,7 @@ int main(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	machine_info(&m);
+	double load0 = loadavg();
 	printf("stdreg-bench: %ld cpus, %s, %s, %s\n", m.ncpu, m.model, m.kernel, m.date);
 	printf("items %u, %.1f s per case after %.1f s warm-up, %s commits, registryd --contexts "
 	       "%u, client: nng req0 + protobuf-c\n",
@@ -773,7 +788,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("\n=== summary ===\n");
+	printf("\n=== summary === (load average at the start %.2f, at the end %.2f)\n", load0,
+	       loadavg());
 	table_head("all cases");
 	for (size_t i = 0; i < n_results; i++)
 		print_result(&results[i]);
