@@ -89,7 +89,9 @@ static void sweep(struct uploads *u, uint64_t now_ns)
 	struct upload **pp = &u->head, *up;
 
 	while ((up = *pp) != NULL) {
-		if (now_ns - up->touched_ns < idle) {
+		// Chunks of one upload arrive in parallel: a request received before the last
+		// touch must not see a negative (wrapped) idle time.
+		if (now_ns <= up->touched_ns || now_ns - up->touched_ns < idle) {
 			pp = &up->next;
 			continue;
 		}
@@ -204,7 +206,8 @@ int uploads_add(struct uploads *u, const char *id, Stdreg__V1__ApplyChunkRequest
 		rc = upload_fail(err, RG_ENOMEM, "out of memory");
 	if (rc == RG_OK) {
 		up->bytes += bytes;
-		up->touched_ns = now_ns;
+		if (now_ns > up->touched_ns)
+			up->touched_ns = now_ns;
 		u->bytes += bytes;
 		if (created != NULL) {
 			created->next = u->head;
