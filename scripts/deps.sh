@@ -10,6 +10,7 @@ packages=(
 	liblmdb-dev lmdb-utils
 	libjansson-dev libcmocka-dev
 	openssl clang-format jq
+	clang libclang-rt-14-dev
 )
 
 missing=()

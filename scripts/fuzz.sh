@@ -33,7 +33,9 @@ jobs=${FUZZ_JOBS:-1}
 parallel=()
 # libFuzzer writes each job's output to fuzz-N.log in the current directory (the target's
 # work directory below).
-[ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+if [ "$jobs" -gt 1 ]; then
+	parallel=(-jobs="$jobs" -workers="$jobs")
+fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 status=0

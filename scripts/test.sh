@@ -19,4 +19,10 @@ meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+
+# A short libFuzzer run of every fuzz target (docs/fuzzing.md), where clang is installed.
+# The unit suite above already replayed their corpora and regressions with gcc.
+if command -v clang >/dev/null; then
+	scripts/fuzz.sh "${STDREG_FUZZ_SECONDS:-10}"
+fi
 echo "stdreg: all tests passed (plain and sanitized)"
