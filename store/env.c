@@ -426,6 +426,20 @@ int store_child_commit(store_txn *t)
 	return RG_OK;
 }
 
+int store_light_commit(store_txn *t)
+{
+	int rc;
+
+	if (!t->changed)
+		return RG_OK;
+	rc = write_revision(t, t->revision);
+	if (rc != 0)
+		return store_mdb_err(t, rc, NULL);
+	t->parent->revision = t->revision;
+	t->parent->changed = true;
+	return RG_OK;
+}
+
 void store_txn_abort(store_txn *t)
 {
 	if (t == NULL)

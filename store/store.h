@@ -203,6 +203,9 @@ struct store_job {
 	void (*done)(void *arg, int code, uint64_t revision);
 	void *arg;
 	uint64_t deadline_ns;
+	/* run makes at most one store_put or store_delete (and no other write): the writer
+	 * may then run it without a child transaction of its own. */
+	bool single_write;
 	struct store_job *next; /* the writer's queue link */
 	int code;               /* the writer's */
 	uint64_t revision;      /* the writer's */

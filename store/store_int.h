@@ -42,6 +42,7 @@ struct store_txn {
 	bool live;     /* a read txn that holds a snapshot (and the resize lock) */
 	bool changed;  /* a child that wrote something */
 	bool map_full; /* LMDB said MDB_MAP_FULL somewhere in this txn or a child */
+	bool light;    /* a child without its own LMDB transaction (writes go to the parent's) */
 	uint64_t revision;
 	uint32_t seq; /* next changelog sequence number within the revision */
 };
@@ -114,6 +115,8 @@ void store_format_time(time_t t, char out[21]);
 int store_batch_begin(store *st, store_txn **out);
 int store_child_begin(store_txn *parent, store_txn **out);
 int store_child_commit(store_txn *child);
+/* Ends a light child (writer.c) that succeeded: publishes its revision in the batch. */
+int store_light_commit(store_txn *child);
 void store_txn_abort(store_txn *t);
 int store_batch_commit(store_txn *parent, bool *map_full);
 int store_grow_map(store *st);

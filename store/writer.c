@@ -32,11 +32,31 @@ static uint64_t now_ns(void)
 }
 
 /* Runs one job in a child transaction of batch; returns its code. */
-static int run_one(store_txn *batch, struct store_job *j)
+static int run_one(store_txn *batch, struct store_job *j, bool at_quota)
 {
 	store_txn *child;
-	int rc = store_child_begin(batch, &child);
+	int rc;
 
+	/*
+	 * A job that makes at most one store_put/store_delete needs no LMDB child
+	 * transaction: those check everything before their first write, so a refusal leaves
+	 * nothing to undo, and a failure while writing (map full, I/O) dooms the whole batch
+	 * anyway. An LMDB child costs a 2 MiB page list and a copy on commit per request.
+	 * Once the map is at its quota, failures for room are expected and must not doom the
+	 * batch: then every job gets its own child again.
+	 */
+	if (j->single_write && !at_quota) {
+		store_txn light = { .st = batch->st,
+			            .txn = batch->txn,
+			            .parent = batch,
+			            .light = true,
+			            .revision = batch->revision + 1 };
+		rc = j->run(&light, j->arg);
+		if (rc == RG_OK)
+			rc = store_light_commit(&light);
+		return rc;
+	}
+	rc = store_child_begin(batch, &child);
 	if (rc != RG_OK)
 		return rc;
 	rc = j->run(child, j->arg);
@@ -77,7 +97,7 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 		for (size_t i = 0; i < n && !full; i++) {
 			if (settled[i])
 				continue;
-			jobs[i]->code = run_one(batch, jobs[i]);
+			jobs[i]->code = run_one(batch, jobs[i], at_quota);
 			jobs[i]->revision = jobs[i]->code == RG_OK ? batch->revision : 0;
 			if (batch->map_full && at_quota) {
 				batch->map_full = false;

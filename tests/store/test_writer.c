@@ -17,6 +17,7 @@ struct wctx {
 	size_t done;
 	size_t desc_len;     /* the size of each area's description */
 	const char *fail_id; /* the job with this id writes, then fails */
+	bool single;         /* jobs declare single_write (no child transaction) */
 };
 
 struct wjob {
@@ -93,6 +94,7 @@ static void wjob_init(struct wjob *j, struct wctx *c, const char *fmt, int i)
 	j->job.run = run_area;
 	j->job.done = done_area;
 	j->job.arg = j;
+	j->job.single_write = c->single;
 	j->code = -1;
 }
 
@@ -386,7 +388,7 @@ static void submit_while_stopping(void **state)
 #define MIB ((size_t)1 << 20)
 
 /* Submits n jobs each writing a ~1 KiB area and waits for all; returns the jobs. */
-static struct wjob *write_many(store *st, struct wctx *c, size_t n,
+static struct wjob *write_many(store *st, struct wctx *c, size_t n, bool single,
                                struct store_writer_stats *stats)
 {
 	struct wjob *jobs = calloc(n, sizeof(*jobs));
@@ -394,6 +396,7 @@ static struct wjob *write_many(store *st, struct wctx *c, size_t n,
 
 	wctx_init(c);
 	c->desc_len = 1024;
+	c->single = single;
 	for (size_t i = 0; i < n; i++)
 		wjob_init(&jobs[i], c, "area-%05d", (int)i);
 	assert_int_equal(store_writer_start(st, &w), RG_OK);
@@ -405,7 +408,7 @@ static struct wjob *write_many(store *st, struct wctx *c, size_t n,
 	return jobs;
 }
 
-static void map_grows(void **state)
+static void map_grows_with(bool single)
 {
 	struct fx f;
 	struct store_opts o = { .map_size = MIB, .no_sync = true };
@@ -414,9 +417,8 @@ static void map_grows(void **state)
 	struct wjob *jobs;
 	const size_t n = 5000;
 
-	(void)state;
 	fx_open(&f, &o);
-	jobs = write_many(f.st, &c, n, &stats);
+	jobs = write_many(f.st, &c, n, single, &stats);
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].code != RG_OK)
 			fail_msg("job %zu: %s", i, rg_strerror(jobs[i].code));
@@ -438,7 +440,7 @@ static void map_grows(void **state)
 	fx_close(&f);
 }
 
-static void quota_reached(void **state)
+static void quota_reached_with(bool single)
 {
 	struct fx f;
 	struct store_opts o = { .map_size = MIB, .max_map_size = MIB, .no_sync = true };
@@ -448,9 +450,8 @@ static void quota_reached(void **state)
 	const size_t n = 1500;
 	size_t ok = 0, full = 0;
 
-	(void)state;
 	fx_open(&f, &o);
-	jobs = write_many(f.st, &c, n, &stats);
+	jobs = write_many(f.st, &c, n, single, &stats);
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].code == RG_OK)
 			ok++;
@@ -502,13 +503,91 @@ static void quota_reached(void **state)
 	fx_close(&f);
 }
 
+static void map_grows(void **state)
+{
+	(void)state;
+	map_grows_with(false);
+}
+
+/* The same without child transactions: a retried batch must not apply anything twice. */
+static void map_grows_single_write(void **state)
+{
+	(void)state;
+	map_grows_with(true);
+}
+
+static void quota_reached(void **state)
+{
+	(void)state;
+	quota_reached_with(false);
+}
+
+static void quota_reached_single_write(void **state)
+{
+	(void)state;
+	quota_reached_with(true);
+}
+
+/* single_write jobs share the batch transaction: one refused before it writes harms none. */
+static int run_invalid(store_txn *t, void *arg)
+{
+	struct wjob *j = arg;
+	Stdreg__V1__Area *a = mk_area("Not A Valid Id", "Refused", NULL);
+	int rc = store_put(t, STORE_AREA, &a->base, NULL, NULL, NULL, NULL, NULL);
+
+	j->runs++;
+	rec_free(a);
+	return rc;
+}
+
+static void single_write_refusal_spares_batch(void **state)
+{
+	struct fx *f = *state;
+	struct wctx c;
+	struct wjob jobs[3];
+	struct blocker b;
+	store_writer *w;
+
+	wctx_init(&c);
+	c.single = true;
+	wjob_init(&jobs[0], &c, "first-%d", 0);
+	wjob_init(&jobs[1], &c, "refused-%d", 1);
+	jobs[1].job.run = run_invalid;
+	wjob_init(&jobs[2], &c, "third-%d", 2);
+	assert_int_equal(store_writer_start(f->st, &w), RG_OK);
+	blocker_start(&b, w);
+	for (int i = 0; i < 3; i++)
+		store_writer_submit(w, &jobs[i].job);
+	blocker_release(&b);
+	wctx_wait(&c, 3);
+	blocker_destroy(&b);
+	store_writer_stop(w);
+
+	assert_int_equal(jobs[0].code, RG_OK);
+	assert_int_equal(jobs[0].revision, 1);
+	assert_int_equal(jobs[1].code, RG_EINVAL);
+	assert_int_equal(jobs[2].code, RG_OK);
+	assert_int_equal(jobs[2].revision, 2);
+	assert_int_equal(store_revision(f->st), 2);
+	void *a = fx_get(f, STORE_AREA, "third-2", NULL);
+	assert_non_null(a);
+	rec_free(a);
+	wctx_release(&c);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(concurrent_jobs),          T(failing_job_spares_batch),
-		T(expired_deadline),         T(submit_while_stopping),
-		cmocka_unit_test(map_grows), cmocka_unit_test(quota_reached),
+		T(concurrent_jobs),
+		T(failing_job_spares_batch),
+		T(expired_deadline),
+		T(submit_while_stopping),
+		T(single_write_refusal_spares_batch),
+		cmocka_unit_test(map_grows),
+		cmocka_unit_test(quota_reached),
+		cmocka_unit_test(map_grows_single_write),
+		cmocka_unit_test(quota_reached_single_write),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
