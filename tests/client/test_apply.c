@@ -27,13 +27,13 @@
 static struct fake {
 	nng_socket sock;
 	nng_thread *workers[NWORKERS];
+	nng_aio *aios[NWORKERS]; /* one per worker; stopped first at teardown */
 	nng_mtx *mtx;
 	unsigned seen[MAXREC + 1]; /* times each line was staged */
 	uint32_t staged;
 	int busy, max_busy; /* chunk handlers running at once */
 	int commits;
 	uint32_t fail_line; /* a chunk holding this line fails with NOT_FOUND; 0 = none */
-	bool stop;
 } fk;
 
 static ProtobufCMessage *chunk(const Stdreg__V1__ApplyChunkRequest *req, int *code)
@@ -132,11 +132,9 @@ static nng_msg *answer(nng_msg *in)
 
 static void worker(void *arg)
 {
-	nng_aio *aio;
+	nng_aio *aio = arg;
 	nng_ctx ctx;
 
-	(void)arg;
-	nng_aio_alloc(&aio, NULL, NULL);
 	nng_ctx_open(&ctx, fk.sock);
 	for (;;) {
 		nng_msg *in;
@@ -156,7 +154,6 @@ static void worker(void *arg)
 		}
 	}
 	nng_ctx_close(ctx);
-	nng_aio_free(aio);
 }
 
 static int setup(void **state)
@@ -168,8 +165,10 @@ static int setup(void **state)
 	assert_int_equal(nng_mtx_alloc(&fk.mtx), 0);
 	assert_int_equal(nng_rep0_open(&fk.sock), 0);
 	assert_int_equal(nng_listen(fk.sock, URL, NULL, 0), 0);
-	for (i = 0; i < NWORKERS; i++)
-		assert_int_equal(nng_thread_create(&fk.workers[i], worker, NULL), 0);
+	for (i = 0; i < NWORKERS; i++) {
+		assert_int_equal(nng_aio_alloc(&fk.aios[i], NULL, NULL), 0);
+		assert_int_equal(nng_thread_create(&fk.workers[i], worker, fk.aios[i]), 0);
+	}
 	return 0;
 }
 
@@ -178,9 +177,15 @@ static int teardown(void **state)
 	int i;
 
 	(void)state;
-	nng_close(fk.sock);
+	// Stop the workers before the socket goes: nng 1.5 does not like a context in use
+	// while its socket closes. A stopped aio fails every later operation at once.
 	for (i = 0; i < NWORKERS; i++)
+		nng_aio_stop(fk.aios[i]);
+	for (i = 0; i < NWORKERS; i++) {
 		nng_thread_destroy(fk.workers[i]);
+		nng_aio_free(fk.aios[i]);
+	}
+	nng_close(fk.sock);
 	nng_mtx_free(fk.mtx);
 	return 0;
 }
