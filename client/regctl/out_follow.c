@@ -121,7 +121,13 @@ static json_t *mine_rows(const json_t *area)
 	{
 		char label[64];
 
-		snprintf(label, sizeof(label), "%s %s", str(g, "stage", "?"), str(g, "name", ""));
+		const char *stage = str(g, "stage", "?"), *name = str(g, "name", "");
+
+		// "40 enquiry"; a group named as its code ("other") is shown once.
+		if (name[0] == '\0' || strcmp(name, stage) == 0)
+			snprintf(label, sizeof(label), "%s", stage);
+		else
+			snprintf(label, sizeof(label), "%s %s", stage, name);
 		json_array_foreach(arr(g, "work_items"), j, item)
 		{
 			json_t *row = json_pack("{s:s}", "group", label);
