@@ -46,22 +46,26 @@ static void org_number(unsigned serial, char out[12])
 	snprintf(out, 12, "%.6s-%.4s", d, d + 6);
 }
 
-static const char *const stages[] = { "00.00", "10.99", "20.20", "20.60", "30.20", "30.99",
-				      "40.20", "40.60", "50.20", "60.00", "60.60", "90.93",
-				      "95.99", "40.98" };
+static const char *const stages[] = {
+	"00.00", "10.99", "20.20", "20.60", "30.20", "30.99", "40.20",
+	"40.60", "50.20", "60.00", "60.60", "90.93", "95.99", "40.98"
+};
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: stdreg-gen [--areas N] [--bodies N] [--agencies N] [--items N] "
-		   "[--seed S]\n");
+	           "[--seed S]\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "areas", required_argument, NULL, 'a' },   { "bodies", required_argument, NULL, 'b' },
-		{ "agencies", required_argument, NULL, 'g' }, { "items", required_argument, NULL, 'i' },
-		{ "seed", required_argument, NULL, 's' },    { "help", no_argument, NULL, 'h' },
+		{ "areas", required_argument, NULL, 'a' },
+		{ "bodies", required_argument, NULL, 'b' },
+		{ "agencies", required_argument, NULL, 'g' },
+		{ "items", required_argument, NULL, 'i' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long areas = 40, bodies = 20, agencies = 30, items = 1000, seed = 1;
@@ -75,13 +79,27 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		switch (c) {
-		case 'a': areas = v; break;
-		case 'b': bodies = v; break;
-		case 'g': agencies = v; break;
-		case 'i': items = v; break;
-		case 's': seed = v; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'a':
+			areas = v;
+			break;
+		case 'b':
+			bodies = v;
+			break;
+		case 'g':
+			agencies = v;
+			break;
+		case 'i':
+			items = v;
+			break;
+		case 's':
+			seed = v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
@@ -93,8 +111,9 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < bodies; i++)
 		printf("{\"kind\":\"body\",\"id\":\"body-%04lu\",\"acronym\":\"B%lu\","
 		       "\"name\":\"Standards body %lu\",\"level\":\"%s\"}\n",
-		       i, i, i, (const char *[]){ "international", "european", "national",
-						  "consortium" }[i % 4]);
+		       i, i, i,
+		       (const char *[]){ "international", "european", "national",
+		                         "consortium" }[i % 4]);
 	for (unsigned long i = 0; i < agencies; i++) {
 		char org[12];
 		org_number((unsigned)i, org);
@@ -110,16 +129,20 @@ int main(int argc, char **argv)
 		       i, 10000 + i, i, pick((unsigned)bodies), a1);
 		if (a2 != a1)
 			printf(",\"area-%05lu\"", a2);
-		printf("],\"deliverable_type\":\"IS\",\"stage\":\"%s\",\"target_date\":\"20%02u-%02u-28\"}\n",
-		       stages[pick(sizeof(stages) / sizeof(stages[0]))], 24 + pick(5), 1 + pick(12));
+		printf("],\"deliverable_type\":\"IS\",\"stage\":\"%s\",\"target_date\":\"20%02u-%"
+		       "02u-28\"}\n",
+		       stages[pick(sizeof(stages) / sizeof(stages[0]))], 24 + pick(5),
+		       1 + pick(12));
 	}
 	/* Every other prioritised area gets a lead; some get a supporting agency too. */
 	for (unsigned long i = 0; i < areas; i++) {
 		if (i % 3 == 2 || i % 2 == 1)
 			continue;
 		unsigned lead = pick((unsigned)agencies);
-		printf("{\"kind\":\"assignment\",\"area_id\":\"area-%05lu\",\"agency_id\":\"agency-%04u\","
-		       "\"role\":\"lead\",\"decision_ref\":\"GEN-%lu\",\"valid_from\":\"2025-01-01\"}\n",
+		printf("{\"kind\":\"assignment\",\"area_id\":\"area-%05lu\",\"agency_id\":\"agency-"
+		       "%04u\","
+		       "\"role\":\"lead\",\"decision_ref\":\"GEN-%lu\",\"valid_from\":\"2025-01-"
+		       "01\"}\n",
 		       i, lead, i);
 		unsigned sup = pick((unsigned)agencies);
 		if (sup != lead)
