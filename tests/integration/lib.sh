@@ -40,9 +40,20 @@ start_daemon() {
 	exit 1
 }
 
+# stop_daemon: SIGTERM, then up to 20 s for a clean stop; a daemon that hangs is a failure
+# (its threads' stacks go to the test log) and is killed.
 stop_daemon() {
 	[ -n "$DAEMON_PID" ] || return 0
 	kill -TERM "$DAEMON_PID" 2>/dev/null || true
+	for _ in $(seq 1 200); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		fail "registryd did not stop within 20 s of SIGTERM"
+		command -v gdb >/dev/null && gdb -p "$DAEMON_PID" -batch -ex 'thread apply all bt' >&2 2>/dev/null
+		kill -KILL "$DAEMON_PID" 2>/dev/null || true
+	fi
 	wait "$DAEMON_PID" 2>/dev/null || true
 	DAEMON_PID=
 }
