@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "call.h"
+#include "wirecheck.h"
 #include "handlers.h"
 #include "log.h"
 #include "uploads.h"
@@ -358,6 +359,7 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 {
 	struct dispatcher *d = c->slot->d;
 	const struct method *m;
+	const char *bad_field;
 	char shown[128];
 
 	if (atomic_load(&d->closing)) {
@@ -384,6 +386,13 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 	}
 	if (auth_check(env->token, m->perm, &c->who, &c->st) != 0)
 		return NULL;
+	if (wire_check_text(m->request, env->payload.data, env->payload.len, &bad_field) != RG_OK &&
+	    bad_field != NULL) {
+		status_set(&c->st, GRPC_INVALID_ARGUMENT,
+		           "field '%s' of %s is not UTF-8 text without NUL bytes", bad_field,
+		           m->request->name);
+		return NULL;
+	}
 	c->req = protobuf_c_message_unpack(m->request, NULL, env->payload.len, env->payload.data);
 	c->payload_len = env->payload.len;
 	if (c->req == NULL) {
@@ -405,9 +414,22 @@ void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len, u
 	};
 	Stdreg__V1__Request *env;
 	const struct method *m;
+	const char *bad_field;
 	enum call_result res = CALL_DONE;
 
 	env = stdreg__v1__request__unpack(NULL, len, buf);
+	if (env != NULL &&
+	    wire_check_text(&stdreg__v1__request__descriptor, buf, len, &bad_field) != RG_OK) {
+		// A NUL would cut the method or token short: "GetArea\0x" must not run GetArea.
+		status_set(&c.st, GRPC_INVALID_ARGUMENT,
+		           "field '%s' of the request envelope is not UTF-8 text without NUL bytes",
+		           bad_field ? bad_field : "?");
+		c.request_id = env->request_id;
+		stdreg__v1__request__free_unpacked(env, NULL);
+		call_pack(&c, NULL, 0);
+		call_send(&c);
+		return;
+	}
 	if (env == NULL) {
 		status_set(&c.st, GRPC_INVALID_ARGUMENT, "cannot decode request envelope");
 		call_pack(&c, NULL, 0);

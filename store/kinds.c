@@ -47,37 +47,6 @@ Stdreg__V1__Meta **msg_meta(ProtobufCMessage *m)
 	return f ? (Stdreg__V1__Meta **)((char *)m + f->offset) : NULL;
 }
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
-static bool utf8_valid(const unsigned char *s)
-{
-	while (*s) {
-		unsigned c = *s;
-		int n;
-		unsigned min;
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1, min = 0x80, c &= 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, min = 0x800, c &= 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, min = 0x10000, c &= 0x07;
-		} else {
-			return false;
-		}
-		for (int i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			c = c << 6 | (s[i] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 static int check_one_string(const char *field, const char *s, struct store_error *err)
 {
 	size_t len = strlen(s);
@@ -86,7 +55,7 @@ static int check_one_string(const char *field, const char *s, struct store_error
 		return store_fail(err, RG_EINVAL, field,
 		                  "field '%s' is too long (%zu bytes, at most %d)", field, len,
 		                  STORE_TEXT_MAX);
-	if (!utf8_valid((const unsigned char *)s))
+	if (!store_valid_text(s, len))
 		return store_fail(err, RG_EINVAL, field, "field '%s' is not valid UTF-8", field);
 	return RG_OK;
 }

@@ -375,6 +375,9 @@ bool store_valid_id(const char *id);
 bool store_valid_org_number(const char *s, char norm[12]);
 /* The WorkItemStatus of an ISO harmonized stage code, or 0 if the code is not in the table. */
 int store_stage_status(const char *stage);
+/* True if the len bytes at text are valid UTF-8 (strict: no overlong forms, no
+ * surrogates) without a NUL byte. */
+bool store_valid_text(const char *text, size_t len);
 /* True if s is a calendar date YYYY-MM-DD that exists. */
 bool store_valid_date(const char *s);
 

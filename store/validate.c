@@ -138,3 +138,40 @@ bool store_valid_date(const char *s)
 		max = 29;
 	return d <= max;
 }
+
+bool store_valid_text(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text, *end = s + len;
+
+	while (s < end) {
+		unsigned c = *s, min;
+		size_t n;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 1, min = 0x80, c &= 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2, min = 0x800, c &= 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			n = 3, min = 0x10000, c &= 0x07;
+		else
+			return false;
+		if ((size_t)(end - s) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (s[i] & 0x3f);
+		}
+		/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}

@@ -204,10 +204,10 @@ wire 12 "unknown method" "$W/nomethod"
 
 { pb_str 1 '/stdreg.v1.Registry/GetArea\000x'; pb_str 6 '\n\002ai'; } >"$W/method-nul"
 # protobuf-c ends C strings at a NUL: the method, ids and text after one are cut off unseen.
-wire 12 "method name with a NUL byte after a real name" "$W/method-nul" 0
+wire "3|12" "method name with a NUL byte after a real name" "$W/method-nul" 0
 
 { pb_str 1 '/stdreg.v1.Registry/Get\377\376Area'; pb_str 6 '\n\002ai'; } >"$W/method-utf8"
-wire 12 "method name with invalid UTF-8" "$W/method-utf8"
+wire "3|12" "method name with invalid UTF-8" "$W/method-utf8"
 
 { pb_varint 1 5; pb_str 6 '\n\002ai'; } >"$W/method-varint"
 wire 3 "method field with the wrong wire type" "$W/method-varint"

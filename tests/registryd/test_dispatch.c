@@ -83,11 +83,39 @@ static void test_empty_message_is_unimplemented(void **state)
 
 static void test_unknown_method_name_is_sanitised(void **state)
 {
-	// Invalid UTF-8 and a newline in the method must not reach the reply as they are.
-	Stdreg__V1__Response *r = fixture_call(*state, "/x/\xff\xfe\nbad", 12, 0, NULL);
+	// A newline in the method must not reach the reply (or the log) as it is.
+	Stdreg__V1__Response *r = fixture_call(*state, "/x/\n\tbad", 12, 0, NULL);
 
 	assert_int_equal(r->status->code, GRPC_UNIMPLEMENTED);
-	assert_string_equal(r->status->message, "unknown method '/x/???bad'");
+	assert_string_equal(r->status->message, "unknown method '/x/??bad'");
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+static void test_method_not_utf8_is_invalid_argument(void **state)
+{
+	// Invalid UTF-8, or a NUL that would cut "GetArea\0x" down to a real method.
+	static const char nul_method[] = "/stdreg.v1.Registry/GetArea\0x";
+	Stdreg__V1__Response *r = fixture_call(*state, "/x/\xff\xfe", 12, 0, NULL);
+
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_non_null(strstr(r->status->message, "'method'"));
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	Stdreg__V1__Request env = STDREG__V1__REQUEST__INIT;
+	uint8_t buf[256];
+	size_t len;
+	char placeholder[sizeof(nul_method)];
+	memset(placeholder, 'p', sizeof(placeholder) - 1);
+	placeholder[sizeof(placeholder) - 1] = '\0';
+	env.method = placeholder;
+	env.request_id = 9;
+	len = stdreg__v1__request__pack(&env, buf);
+	/* Overwrite the method's bytes with the NUL-carrying name of the same length. */
+	assert_int_equal(buf[1], sizeof(nul_method) - 1);
+	memcpy(buf + 2, nul_method, sizeof(nul_method) - 1);
+	r = fixture_call_raw(*state, buf, len, 0);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(r->request_id, 9);
 	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
@@ -537,6 +565,7 @@ int main(void)
 		CASE(test_unknown_method_is_unimplemented),
 		CASE(test_empty_message_is_unimplemented),
 		CASE(test_unknown_method_name_is_sanitised),
+		CASE(test_method_not_utf8_is_invalid_argument),
 		CASE(test_expired_deadline_is_deadline_exceeded),
 		CASE(test_expired_deadline_of_write),
 		CASE(test_bad_payload_is_invalid_argument),
