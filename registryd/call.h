@@ -29,6 +29,7 @@ struct dispatcher {
 	struct workers *workers; /* threads for long_running methods (workers.c) */
 	struct uploads *uploads; /* staged bulk uploads (uploads.c) */
 	struct dispatch_limits limits;
+	bool private_reads; /* anonymous callers may not even read (registryd --private) */
 	// lock orders store_writer_submit() against dispatcher_shutdown(): once shutting_down
 	// is set under it, no thread can still be about to submit to a writer being stopped.
 	pthread_mutex_t lock;

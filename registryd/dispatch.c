@@ -37,10 +37,10 @@
 		.request = &stdreg__v1__list_request__descriptor, .perm = PERM_READ, \
 		.is_write = false                                                    \
 	}
-#define PUT(n, k, desc)                                                                 \
-	{                                                                               \
-		.name = M("Put" n), .handler = handle_put, .kind = k, .request = &desc, \
-		.perm = PERM_WRITE, .is_write = true                                    \
+#define PUT(n, k, desc, p)                                                                         \
+	{                                                                                          \
+		.name = M("Put" n), .handler = handle_put, .kind = k, .request = &desc, .perm = p, \
+		.is_write = true                                                                   \
 	}
 #define DELETE(n, k)                                                                    \
 	{                                                                               \
@@ -55,40 +55,40 @@
 		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
 		.perm = PERM_READ, .is_write = false, .long_running = long               \
 	}
-#define WRITE(n, h, req)                                                                 \
+#define WRITE(n, h, req, p)                                                              \
 	{                                                                                \
 		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
-		.perm = PERM_WRITE, .is_write = true                                     \
+		.perm = p, .is_write = true                                              \
 	}
 
 /* Every rpc of `service Registry` in proto/stdreg/v1/registry.proto, in its order. */
 static const struct method methods[] = {
 	GET("Area", STORE_AREA),
 	LIST("Areas", STORE_AREA),
-	PUT("Area", STORE_AREA, stdreg__v1__put_area_request__descriptor),
+	PUT("Area", STORE_AREA, stdreg__v1__put_area_request__descriptor, PERM_WRITE),
 	DELETE("Area", STORE_AREA),
 
 	GET("Body", STORE_BODY),
 	LIST("Bodies", STORE_BODY),
-	PUT("Body", STORE_BODY, stdreg__v1__put_body_request__descriptor),
+	PUT("Body", STORE_BODY, stdreg__v1__put_body_request__descriptor, PERM_WRITE),
 	DELETE("Body", STORE_BODY),
 
 	GET("Agency", STORE_AGENCY),
 	LIST("Agencies", STORE_AGENCY),
-	PUT("Agency", STORE_AGENCY, stdreg__v1__put_agency_request__descriptor),
+	PUT("Agency", STORE_AGENCY, stdreg__v1__put_agency_request__descriptor, PERM_OWN_AGENCY),
 	DELETE("Agency", STORE_AGENCY),
 
 	GET("WorkItem", STORE_ITEM),
 	LIST("WorkItems", STORE_ITEM),
-	PUT("WorkItem", STORE_ITEM, stdreg__v1__put_work_item_request__descriptor),
+	PUT("WorkItem", STORE_ITEM, stdreg__v1__put_work_item_request__descriptor, PERM_ITEM),
 	DELETE("WorkItem", STORE_ITEM),
 
 	GET("Assignment", STORE_ASSIGNMENT),
 	LIST("Assignments", STORE_ASSIGNMENT),
-	WRITE("Assign", handle_assign, assign_request),
-	WRITE("Unassign", handle_unassign, unassign_request),
-	WRITE("Transfer", handle_transfer, transfer_request),
-	WRITE("SetStage", handle_set_stage, stage_request),
+	WRITE("Assign", handle_assign, assign_request, PERM_WRITE),
+	WRITE("Unassign", handle_unassign, unassign_request, PERM_WRITE),
+	WRITE("Transfer", handle_transfer, transfer_request, PERM_WRITE),
+	WRITE("SetStage", handle_set_stage, stage_request, PERM_ITEM),
 
 	READ("Mine", handle_mine, mine_request, true),
 	READ("Gaps", handle_gaps, gaps_request, false),
@@ -102,8 +102,10 @@ static const struct method methods[] = {
 	  .handler = handle_apply_chunk,
 	  .request = &stdreg__v1__apply_chunk_request__descriptor,
 	  .perm = PERM_WRITE },
-	WRITE("ApplyCommit", handle_apply_commit, apply_commit_request),
+	WRITE("ApplyCommit", handle_apply_commit, apply_commit_request, PERM_WRITE),
 	READ("Export", handle_export, export_request, true),
+
+	READ("WhoAmI", handle_who_am_i, who_am_irequest, false),
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -186,6 +188,11 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 	}
 	*out = d;
 	return RG_OK;
+}
+
+void dispatcher_set_private(struct dispatcher *d, bool private_reads)
+{
+	d->private_reads = private_reads;
 }
 
 void dispatcher_shutdown(struct dispatcher *d)
@@ -384,7 +391,7 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 			return NULL;
 		}
 	}
-	if (auth_check(env->token, m->perm, &c->who, &c->st) != 0)
+	if (auth_check(c->slot->rtxn, d->private_reads, env->token, m->perm, &c->who, &c->st) != 0)
 		return NULL;
 	if (wire_check_text(m->request, env->payload.data, env->payload.len, &bad_field) != RG_OK &&
 	    bad_field != NULL) {

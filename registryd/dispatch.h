@@ -83,6 +83,10 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
  */
 void dispatcher_shutdown(struct dispatcher *d);
 
+/* Refuses reads to anonymous callers from now on (registryd --private). Call before the
+ * first request. */
+void dispatcher_set_private(struct dispatcher *d, bool private_reads);
+
 /* Frees the dispatcher; every slot must have been freed. NULL is allowed. */
 void dispatcher_free(struct dispatcher *d);
 

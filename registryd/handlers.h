@@ -30,6 +30,8 @@ enum call_result handle_gaps(struct call *c);
 enum call_result handle_as_of(struct call *c);
 enum call_result handle_history(struct call *c);
 enum call_result handle_report(struct call *c);
+/* WhoAmIRequest -> the caller as auth established it (handlers_query.c). */
+enum call_result handle_who_am_i(struct call *c);
 
 /* WatchRequest -> WatchResponse at once, or parked until a change or wait_ms (watch.c). */
 enum call_result handle_watch(struct call *c);

@@ -63,16 +63,17 @@ static int mine(struct call *c, store_txn *t, ProtobufCMessage **out, struct sto
 {
 	const Stdreg__V1__MineRequest *r = (const Stdreg__V1__MineRequest *)c->req;
 
-	return store_mine(t, r->agency_id, out, err);
+	// An agency principal's own agency is the default.
+	return store_mine(t, r->agency_id[0] ? r->agency_id : c->who.agency_id, out, err);
 }
 
 enum call_result handle_mine(struct call *c)
 {
 	const Stdreg__V1__MineRequest *r = (const Stdreg__V1__MineRequest *)c->req;
 
-	// Until agency principals exist (access control) there is no "own agency" to default to.
-	if (r->agency_id[0] == '\0')
-		return call_fail(c, GRPC_INVALID_ARGUMENT, "agency_id", "agency_id is required");
+	if (r->agency_id[0] == '\0' && c->who.agency_id[0] == '\0')
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "agency_id",
+		                 "agency_id is required (only agency principals have a default)");
 	return query_answer(c, mine);
 }
 
@@ -142,4 +143,22 @@ static int report(struct call *c, store_txn *t, ProtobufCMessage **out, struct s
 enum call_result handle_report(struct call *c)
 {
 	return query_answer(c, report);
+}
+
+/* --- WhoAmI ------------------------------------------------------------------------- */
+
+enum call_result handle_who_am_i(struct call *c)
+{
+	Stdreg__V1__WhoAmIResponse r = STDREG__V1__WHO_AM_IRESPONSE__INIT;
+	uint8_t buf[2 * AUTH_PRINCIPAL_MAX + 32];
+	size_t len;
+
+	r.name = c->who.name;
+	r.role = c->who.role;
+	r.agency_id = c->who.agency_id;
+	r.anonymous = c->who.anonymous;
+	len = stdreg__v1__who_am_iresponse__pack(&r, buf);
+	status_set(&c->st, GRPC_OK, "%s", "");
+	call_pack(c, buf, len);
+	return CALL_DONE;
 }

@@ -163,7 +163,10 @@ enum call_result handle_transfer(struct call *c)
 static int stage_run(struct job *j, store_txn *t, const struct store_actor *who)
 {
 	const Stdreg__V1__StageRequest *r = (const Stdreg__V1__StageRequest *)j->c.req;
+	int rc = auth_scope_item(t, &j->c.who, r->work_item_id, NULL, 0, &j->err);
 
+	if (rc != RG_OK)
+		return rc;
 	return store_set_stage(t, r->work_item_id, r->stage, r->expected_mod_revision, who, &j->out,
 	                       &j->out_len, &j->err);
 }

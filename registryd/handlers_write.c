@@ -47,12 +47,32 @@ struct write_call {
 	uint64_t expected_mod_revision; /* delete */
 };
 
+/* An agency principal changes only its own agency record and the items of its areas. */
+static int put_in_scope(struct job *j, store_txn *t, const ProtobufCMessage *rec)
+{
+	const struct auth_principal *who = &j->c.who;
+
+	switch (j->c.m->kind) {
+	case STORE_AGENCY:
+		return auth_scope_agency(who, ((const Stdreg__V1__Agency *)rec)->id, &j->err);
+	case STORE_ITEM: {
+		const Stdreg__V1__WorkItem *w = (const Stdreg__V1__WorkItem *)rec;
+		return auth_scope_item(t, who, w->id, w->area_ids, w->n_area_ids, &j->err);
+	}
+	default:
+		return RG_OK;
+	}
+}
+
 static int write_run(struct job *j, store_txn *t, const struct store_actor *who)
 {
 	struct write_call *w = (struct write_call *)j;
 
 	if (w->is_delete)
 		return store_delete(t, j->c.m->kind, w->id, w->expected_mod_revision, who, &j->err);
+	int rc = put_in_scope(j, t, w->rec);
+	if (rc != RG_OK)
+		return rc;
 	// Put answers with the stored record; DeleteResponse is empty: no payload.
 	return store_put(t, j->c.m->kind, w->rec, &w->opts, who, &j->out, &j->out_len, &j->err);
 }

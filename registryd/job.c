@@ -66,6 +66,7 @@ static int job_run(store_txn *t, void *arg)
 	struct job *j = arg;
 	struct store_actor who = {
 		.principal = j->c.who.name,
+		.role = auth_role_name(&j->c.who),
 		.decision_ref = j->decision_ref,
 		.now = 0,
 	};

@@ -9,6 +9,7 @@ set -euo pipefail
 
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/stdreg-test.XXXXXX")
 DAEMON_PID=
+ADMIN_SEQ=0
 failures=0
 checks=0
 
@@ -23,6 +24,10 @@ trap cleanup EXIT
 start_daemon() {
 	mkdir -p "$TEST_TMP/data"
 	: >"$TEST_TMP/daemon.log"
+	# Writes need a principal: the tests act as an admin unless they say otherwise.
+	STDREG_TOKEN=$("$REGISTRYD" token create --role admin --name "test-admin-$((++ADMIN_SEQ))" \
+		--data "$TEST_TMP/data")
+	export STDREG_TOKEN
 	"$REGISTRYD" --data "$TEST_TMP/data" --listen tcp://127.0.0.1:0 --no-sync "$@" \
 		2>>"$TEST_TMP/daemon.log" &
 	DAEMON_PID=$!

@@ -36,6 +36,14 @@ static void catch_reply(void *arg, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/* The token every request of fixture_request() carries; an admin's by default. */
+static char current_token[STORE_TOKEN_LEN + 1];
+
+void fixture_set_token(const char *token)
+{
+	snprintf(current_token, sizeof current_token, "%s", token ? token : "");
+}
+
 int fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
@@ -48,6 +56,12 @@ int fixture_setup(void **state)
 	snprintf(f->dir, sizeof f->dir, "%s", "/tmp/registryd-test-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	assert_int_equal(store_open(&f->st, f->dir, &o, &err), RG_OK);
+	// Calls are made as an admin unless a test says otherwise (fixture_set_token).
+	assert_int_equal(store_token_create(f->st, "fixture-admin",
+	                                    STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_ADMIN, NULL,
+	                                    f->admin_token, &err),
+	                 RG_OK);
+	fixture_set_token(f->admin_token);
 	assert_int_equal(store_writer_start(f->st, &f->writer), RG_OK);
 	assert_int_equal(dispatcher_new(&f->d, f->st, f->writer, NULL), RG_OK);
 	pthread_mutex_init(&f->lock, NULL);
@@ -120,6 +134,7 @@ uint8_t *fixture_request(const char *method, uint64_t request_id, uint32_t timeo
 
 	req.method = (char *)method;
 	req.request_id = request_id;
+	req.token = current_token;
 	req.timeout_ms = timeout_ms;
 	if (payload != NULL) {
 		req.payload.len = protobuf_c_message_get_packed_size(payload);

@@ -26,7 +26,11 @@ struct fixture {
 	int replies;  /* under lock: how many times the reply callback ran */
 	uint8_t *buf; /* under lock: the last reply */
 	size_t len;
+	char admin_token[STORE_TOKEN_LEN + 1]; /* of principal "fixture-admin" */
 };
+
+/* The token fixture_request() puts in every request from now on ("" = anonymous). */
+void fixture_set_token(const char *token);
 
 /* cmocka group-less setup/teardown: state is a struct fixture *. */
 int fixture_setup(void **state);

@@ -90,7 +90,7 @@ static void test_assign(void **state)
 	assert_string_equal(a->decision_ref, "N2026/1");
 	assert_string_equal(a->valid_from, "2026-01-01");
 	assert_string_equal(a->valid_to, "");
-	assert_string_equal(a->appointed_by, "anonymous");
+	assert_string_equal(a->appointed_by, "fixture-admin");
 	// The reply is the record as stored: meta included.
 	assert_non_null(a->meta);
 	assert_int_equal(a->meta->version, 1);
@@ -360,7 +360,7 @@ static void test_stage_and_history(void **state)
 	assert_int_equal(hr->entries[2]->revision, rev[1]);
 	assert_string_equal(hr->entries[1]->decision_ref, "D1");
 	assert_string_equal(hr->entries[2]->decision_ref, "D2");
-	assert_string_equal(hr->entries[2]->principal, "anonymous");
+	assert_string_equal(hr->entries[2]->principal, "fixture-admin");
 	fc = change_of(hr->entries[1], "stage");
 	assert_non_null(fc);
 	assert_string_equal(fc->old_value, "40.20");
