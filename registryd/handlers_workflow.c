@@ -53,7 +53,10 @@ static int assign_run(struct job *j, store_txn *t, const struct store_actor *who
 	return rc == RG_OK ? reply_assignment(j, t, a) : rc;
 }
 
-static const struct job_ops assign_ops = { .run = assign_run, .release = workflow_release };
+// Assign, Unassign and SetStage each write one record; Transfer writes two or three.
+static const struct job_ops assign_ops = { .run = assign_run,
+	                                   .release = workflow_release,
+	                                   .single_write = true };
 
 enum call_result handle_assign(struct call *c)
 {
@@ -82,7 +85,9 @@ static int unassign_run(struct job *j, store_txn *t, const struct store_actor *w
 	return rc == RG_OK ? reply_assignment(j, t, a) : rc;
 }
 
-static const struct job_ops unassign_ops = { .run = unassign_run, .release = workflow_release };
+static const struct job_ops unassign_ops = { .run = unassign_run,
+	                                     .release = workflow_release,
+	                                     .single_write = true };
 
 enum call_result handle_unassign(struct call *c)
 {
@@ -171,7 +176,9 @@ static int stage_run(struct job *j, store_txn *t, const struct store_actor *who)
 	                       &j->out_len, &j->err);
 }
 
-static const struct job_ops stage_ops = { .run = stage_run, .release = workflow_release };
+static const struct job_ops stage_ops = { .run = stage_run,
+	                                  .release = workflow_release,
+	                                  .single_write = true };
 
 enum call_result handle_set_stage(struct call *c)
 {

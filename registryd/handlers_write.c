@@ -85,6 +85,7 @@ static void write_release(struct job *j)
 static const struct job_ops write_ops = {
 	.run = write_run,
 	.release = write_release,
+	.single_write = true,
 };
 
 static enum call_result write_refuse(struct call *c, int code, const char *field, const char *msg)

@@ -122,6 +122,7 @@ enum call_result job_submit(struct call *c, struct job *j)
 	j->sj.done = job_done;
 	j->sj.arg = j;
 	j->sj.deadline_ns = c->deadline_ns;
+	j->sj.single_write = j->ops->single_write;
 	j->d = d;
 	j->c = *c;
 	c->req = NULL;

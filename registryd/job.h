@@ -28,6 +28,9 @@ struct job_ops {
 	void (*finish)(struct job *j, int code, uint64_t revision);
 	/* Frees the struct that embeds j (and what it owns, but not j->out or c.req). */
 	void (*release)(struct job *j);
+	/* run makes at most one store_put/store_delete: the writer may skip the child
+	 * transaction (store_job.single_write), the dearest part of a small write. */
+	bool single_write;
 };
 
 /* Embedded in each method's job struct. */
