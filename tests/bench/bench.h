@@ -125,6 +125,10 @@ struct daemon {
 
 int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_sync,
                  unsigned contexts);
+
+/* The token writes carry: an admin's, made by daemon_start (`registryd token create`) or
+ * taken from STDREG_TOKEN for --endpoint. Reads go without one, as anonymous callers. */
+extern char bench_token[128];
 void daemon_stop(struct daemon *d);
 /* RssAnon of pid in KiB, -1 if unknown. */
 long proc_rss_anon_kb(pid_t pid);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -91,6 +92,33 @@ static void *drain_main(void *arg)
 	return NULL;
 }
 
+char bench_token[128];
+
+/* `registryd token create` on the data directory, before the daemon starts. */
+static int make_token(const char *exe, const char *dir)
+{
+	char cmd[1400];
+	FILE *p;
+	size_t n;
+
+	mkdir(dir, 0750); /* registryd would make it; the token comes first */
+	snprintf(cmd, sizeof cmd, "'%s' token create --role admin --name bench --data '%s'", exe,
+	         dir);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	if (fgets(bench_token, sizeof bench_token, p) == NULL)
+		bench_token[0] = '\0';
+	pclose(p);
+	n = strlen(bench_token);
+	while (n > 0 && (bench_token[n - 1] == '\n' || bench_token[n - 1] == '\r'))
+		bench_token[--n] = '\0';
+	if (n == 0)
+		return -1;
+	setenv("STDREG_TOKEN", bench_token, 1); /* for regctl apply, run as a child */
+	return 0;
+}
+
 int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_sync,
                  unsigned contexts)
 {
@@ -106,6 +134,13 @@ int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_syn
 	}
 	memset(d, 0, sizeof *d);
 	snprintf(d->dir, sizeof d->dir, "%s", dir);
+	if (bench_token[0] == '\0' && make_token(exe, dir) != 0) {
+		fprintf(stderr, "stdreg-bench: cannot create a token in %s\n", dir);
+		close(pfd[0]);
+		close(pfd[1]);
+		free(dr);
+		return -1;
+	}
 	snprintf(ipc, sizeof ipc, "ipc://%s/registryd.sock", dir);
 	snprintf(ctx, sizeof ctx, "%u", contexts);
 	char *argv[] = {

@@ -743,6 +743,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (o.endpoint != NULL && getenv("STDREG_TOKEN") != NULL)
+		snprintf(bench_token, sizeof bench_token, "%s", getenv("STDREG_TOKEN"));
 	if (o.endpoint != NULL) {
 		base.items = o.items;
 		if (stdreg_load(o.endpoint, o.items, 16, &base.load_how, &base.load_s) != 0)
