@@ -20,16 +20,11 @@ void store_today(time_t now, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static bool empty(const char *s)
-{
-	return s == NULL || *s == '\0';
-}
-
 /* A date argument: given and valid, or today when absent. */
 static int date_or_today(const char *field, const char *given, const struct store_actor *who,
                          char out[11], struct store_error *err)
 {
-	if (empty(given)) {
+	if (str_empty(given)) {
 		store_today(who ? who->now : 0, out);
 		return RG_OK;
 	}
@@ -42,7 +37,7 @@ static int date_or_today(const char *field, const char *given, const struct stor
 
 static int need_decision(const char *decision_ref, struct store_error *err)
 {
-	if (empty(decision_ref))
+	if (str_empty(decision_ref))
 		return store_fail(err, RG_EINVAL, "decision_ref",
 		                  "a decision reference is required (--decision)");
 	return RG_OK;
@@ -51,7 +46,7 @@ static int need_decision(const char *decision_ref, struct store_error *err)
 static int need_record(store_txn *t, enum store_kind k, const char *id, const char *field,
                        struct store_error *err)
 {
-	if (empty(id))
+	if (str_empty(id))
 		return store_fail(err, RG_EINVAL, field, "field '%s' is required", field);
 	if (!record_exists(t, k, id))
 		return store_fail(err, RG_ENOENT, field, "%s '%s' not found", store_kind_name(k),
@@ -99,7 +94,7 @@ static int find_current_fn(Stdreg__V1__Assignment *a, void *arg)
 {
 	struct find_current *f = arg;
 
-	if (!empty(a->valid_to) || strcmp(a->agency_id, f->agency_id) != 0)
+	if (!str_empty(a->valid_to) || strcmp(a->agency_id, f->agency_id) != 0)
 		return 0;
 	if (f->role && (int)a->role != f->role)
 		return 0;
@@ -315,10 +310,10 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
 	char *copy;
 	int rc;
 
-	if (empty(item_id))
+	if (str_empty(item_id))
 		return store_fail(err, RG_EINVAL, "work_item_id",
 		                  "field 'work_item_id' is required");
-	if (empty(stage))
+	if (str_empty(stage))
 		return store_fail(err, RG_EINVAL, "stage", "field 'stage' is required");
 	rc = store_get(t, STORE_ITEM, item_id, &val, &len);
 	if (rc == RG_ENOENT)
@@ -352,8 +347,7 @@ static int scope_fn(Stdreg__V1__Assignment *a, void *arg)
 {
 	struct scope_ctx *c = arg;
 
-	if (strcmp(a->area_id, c->area_id) == 0 && strcmp(a->valid_from, c->today) <= 0 &&
-	    (empty(a->valid_to) || strcmp(c->today, a->valid_to) < 0))
+	if (strcmp(a->area_id, c->area_id) == 0 && assignment_holds_on(a, c->today))
 		c->holds = true;
 	return c->holds;
 }

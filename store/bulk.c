@@ -27,18 +27,6 @@ struct entry {
 };
 #define PENDING (-1)
 
-static bool push(void ***arr, size_t *n, void *item)
-{
-	void **grown = realloc(*arr, (*n + 1) * sizeof(void *));
-
-	if (grown == NULL)
-		return false;
-	grown[(*n)++] = item;
-	*arr = grown;
-	return true;
-}
-#define PUSH(arr, n, item) push((void ***)&(arr), &(n), (item))
-
 /* The one record a BulkRecord carries, or NULL when it carries none or several. */
 static ProtobufCMessage *bulk_record(const Stdreg__V1__BulkRecord *b, enum store_kind *k)
 {

@@ -13,24 +13,7 @@
 #include "stdreg/v1/registry.pb-c.h"
 #include "store_int.h"
 
-static bool empty(const char *s)
-{
-	return s == NULL || *s == '\0';
-}
-
 /* Appends one pointer to a protobuf-c repeated field (array + count). */
-static bool push(void ***arr, size_t *n, void *item)
-{
-	void **grown = realloc(*arr, (*n + 1) * sizeof(void *));
-
-	if (grown == NULL)
-		return false;
-	grown[(*n)++] = item;
-	*arr = grown;
-	return true;
-}
-#define PUSH(arr, n, item) push((void ***)&(arr), &(n), (item))
-
 static void *unpack_record(enum store_kind k, const void *val, size_t len)
 {
 	return protobuf_c_message_unpack(store_kind_descriptor(k), NULL, len, val);
@@ -48,7 +31,7 @@ static void *get_record(store_txn *t, enum store_kind k, const char *id)
 
 static int resolve_today(const char *today, char out[11], struct store_error *err)
 {
-	if (empty(today)) {
+	if (str_empty(today)) {
 		store_today(0, out);
 		return RG_OK;
 	}
@@ -69,13 +52,6 @@ static long days_between(const char *from, const char *to)
 	a.tm_year -= 1900, b.tm_year -= 1900;
 	a.tm_mon -= 1, b.tm_mon -= 1;
 	return (long)((timegm(&b) - timegm(&a)) / 86400);
-}
-
-/* Holds the appointment on date? (valid_from <= date < valid_to) */
-static bool holds_on(const Stdreg__V1__Assignment *a, const char *date)
-{
-	return strcmp(a->valid_from, date) <= 0 &&
-	       (empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
 }
 
 static Stdreg__V1__Assignment *copy_assignment(const Stdreg__V1__Assignment *a)
@@ -105,7 +81,7 @@ static int as_of_fn(Stdreg__V1__Assignment *a, void *arg)
 	struct as_of_ctx *c = arg;
 	Stdreg__V1__Assignment *copy;
 
-	if (!holds_on(a, c->date))
+	if (!assignment_holds_on(a, c->date))
 		return 0;
 	copy = copy_assignment(a);
 	if (copy == NULL) {
@@ -128,8 +104,8 @@ int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMe
 	Stdreg__V1__AsOfResponse *r;
 	int rc;
 
-	if (empty(area_id) || !record_exists(t, STORE_AREA, area_id))
-		return store_fail(err, empty(area_id) ? RG_EINVAL : RG_ENOENT, "area_id",
+	if (str_empty(area_id) || !record_exists(t, STORE_AREA, area_id))
+		return store_fail(err, str_empty(area_id) ? RG_EINVAL : RG_ENOENT, "area_id",
 		                  "area '%s' not found", area_id ? area_id : "");
 	if (!store_valid_date(date))
 		return store_fail(err, RG_EINVAL, "date",
@@ -167,12 +143,12 @@ static int lead_fn(Stdreg__V1__Assignment *a, void *arg)
 
 	if (a->role != STDREG__V1__ROLE__ROLE_LEAD)
 		return 0;
-	if (holds_on(a, c->date)) {
+	if (assignment_holds_on(a, c->date)) {
 		c->has_lead = true;
 		return 1;
 	}
 	/* The latest lead that ended on or before the date. */
-	if (!empty(a->valid_to) && strcmp(a->valid_to, c->date) <= 0 &&
+	if (!str_empty(a->valid_to) && strcmp(a->valid_to, c->date) <= 0 &&
 	    strcmp(a->valid_to, c->last_end) > 0) {
 		snprintf(c->last_end, sizeof(c->last_end), "%s", a->valid_to);
 		snprintf(c->last_agency, sizeof(c->last_agency), "%s", a->agency_id);
@@ -326,7 +302,7 @@ static int group_item_fn(Stdreg__V1__WorkItem *w, void *arg)
 {
 	Stdreg__V1__MineArea *ma = arg;
 	char two[3] = "";
-	bool iso = empty(w->stage_scheme) || strcmp(w->stage_scheme, "iso") == 0;
+	bool iso = str_empty(w->stage_scheme) || strcmp(w->stage_scheme, "iso") == 0;
 
 	if (iso && w->stage && strlen(w->stage) >= 2)
 		snprintf(two, sizeof(two), "%.2s", w->stage);
@@ -372,7 +348,7 @@ static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
 	struct mine_ctx *c = arg;
 	Stdreg__V1__MineArea *ma;
 
-	if (!empty(a->valid_to) && strcmp(a->valid_to, c->today) <= 0)
+	if (!str_empty(a->valid_to) && strcmp(a->valid_to, c->today) <= 0)
 		return 0; /* ended */
 	ma = malloc(sizeof(*ma));
 	if (ma == NULL) {
@@ -399,7 +375,7 @@ int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out, stru
 	struct mine_ctx c = { .t = t };
 	int rc;
 
-	if (empty(agency_id))
+	if (str_empty(agency_id))
 		return store_fail(err, RG_EINVAL, "agency_id", "an agency id is required");
 	if (!record_exists(t, STORE_AGENCY, agency_id))
 		return store_fail(err, RG_ENOENT, "agency_id", "agency '%s' not found", agency_id);
@@ -485,7 +461,7 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
 
 	if (ki == NULL)
 		return store_fail(err, RG_EINVAL, "kind", "unknown kind");
-	if (empty(id) || strlen(id) > STORE_ID_MAX)
+	if (str_empty(id) || strlen(id) > STORE_ID_MAX)
 		return store_fail(err, RG_EINVAL, "id", "a valid id is required");
 	key.mv_size = index_key(kbuf, ki->tag, id);
 	key.mv_data = kbuf;

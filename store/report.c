@@ -13,33 +13,10 @@
 #include "stdreg/v1/registry.pb-c.h"
 #include "store_int.h"
 
-static bool empty(const char *s)
-{
-	return s == NULL || *s == '\0';
-}
-
-static bool push(void ***arr, size_t *n, void *item)
-{
-	void **grown = realloc(*arr, (*n + 1) * sizeof(void *));
-
-	if (grown == NULL)
-		return false;
-	grown[(*n)++] = item;
-	*arr = grown;
-	return true;
-}
-#define PUSH(arr, n, item) push((void ***)&(arr), &(n), (item))
-
 static bool is_overdue(const Stdreg__V1__WorkItem *w, const char *today)
 {
-	return !empty(w->target_date) && strcmp(w->target_date, today) < 0 &&
+	return !str_empty(w->target_date) && strcmp(w->target_date, today) < 0 &&
 	       w->status == STDREG__V1__WORK_ITEM_STATUS__WORK_ITEM_STATUS_IN_DEVELOPMENT;
-}
-
-static bool holds_on(const Stdreg__V1__Assignment *a, const char *date)
-{
-	return strcmp(a->valid_from, date) <= 0 &&
-	       (empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
 }
 
 /* --- per agency -------------------------------------------------------------------- */
@@ -103,7 +80,7 @@ static int load_fn(Stdreg__V1__Assignment *a, void *arg)
 {
 	struct load_ctx *c = arg;
 
-	if (!holds_on(a, c->today))
+	if (!assignment_holds_on(a, c->today))
 		return 0;
 	if (a->role == STDREG__V1__ROLE__ROLE_LEAD)
 		c->load->areas_led++;
@@ -164,7 +141,7 @@ static int lead_on_fn(Stdreg__V1__Assignment *a, void *arg)
 {
 	struct lead_on *l = arg;
 
-	if (a->role == STDREG__V1__ROLE__ROLE_LEAD && holds_on(a, l->date))
+	if (a->role == STDREG__V1__ROLE__ROLE_LEAD && assignment_holds_on(a, l->date))
 		l->found = true;
 	return l->found;
 }
@@ -305,7 +282,7 @@ int store_report(store_txn *t, const char *today_in, uint32_t days, ProtobufCMes
 	struct tm tm = { 0 };
 	int rc;
 
-	if (empty(today_in)) {
+	if (str_empty(today_in)) {
 		store_today(0, today);
 	} else if (store_valid_date(today_in)) {
 		snprintf(today, sizeof(today), "%s", today_in);

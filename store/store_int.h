@@ -108,6 +108,14 @@ int record_diff(const ProtobufCMessageDescriptor *d, const ProtobufCMessage *bef
                 int (*fn)(void *arg, const char *field, char *old_value, char *new_value),
                 void *arg);
 
+/* Small shared helpers (util.c). */
+bool str_empty(const char *s); /* NULL or "" */
+/* Appends item to a protobuf-c repeated field (its array and count); false on no memory. */
+bool push_ptr(void ***arr, size_t *n, void *item);
+#define PUSH(arr, n, item) push_ptr((void ***)&(arr), &(n), (item))
+/* Does the appointment hold on date (valid_from <= date < valid_to)? */
+bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date);
+
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 

@@ -1,0 +1,29 @@
+/*
+ * util.c - small helpers the store's files share.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+bool str_empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+bool push_ptr(void ***arr, size_t *n, void *item)
+{
+	void **grown = realloc(*arr, (*n + 1) * sizeof(void *));
+
+	if (grown == NULL)
+		return false;
+	grown[(*n)++] = item;
+	*arr = grown;
+	return true;
+}
+
+bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date)
+{
+	return strcmp(a->valid_from, date) <= 0 &&
+	       (str_empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
+}
