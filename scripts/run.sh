@@ -22,12 +22,22 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 
 echo "stdreg: regctl is build/client/regctl (export PATH=\"$PWD/build/client:\$PATH\")" >&2
-if [ -e "$data/data.mdb" ] || [ "${STDREG_NO_DEMO:-0}" = 1 ]; then
+if [ -e "$data/data.mdb" ]; then
 	exec build/registryd/registryd "$@"
 fi
 
-# A new store: start the daemon, load the demo data once it answers, then stay in the
-# foreground with it (Ctrl-C stops it cleanly).
+# A new store: make its first admin principal (the token is shown once, here), start the
+# daemon, load the demo data once it answers, then stay in the foreground with it (Ctrl-C
+# stops it cleanly).
+mkdir -p "$data"
+token=$(build/registryd/registryd token create --role admin --name admin --data "$data")
+cat >&2 <<EOT
+stdreg: a new registry in $data. Its admin token (shown only now; only a hash is kept):
+
+    export STDREG_TOKEN=$token
+
+stdreg: more principals: build/registryd/registryd token create --data $data --role coordinator --name NAME
+EOT
 build/registryd/registryd "$@" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit $?' INT TERM
@@ -36,6 +46,11 @@ for _ in $(seq 1 100); do
 	kill -0 $pid 2>/dev/null || { wait $pid; exit $?; }
 	sleep 0.1
 done
+if [ "${STDREG_NO_DEMO:-0}" = 1 ]; then
+	wait $pid
+	exit $?
+fi
 echo "stdreg: loading the demo data set (data/demo.jsonl: sample data) into $data" >&2
-build/client/regctl --endpoint "$endpoint" apply -f data/demo.jsonl >&2 || echo "stdreg: demo data not loaded" >&2
+STDREG_TOKEN=$token build/client/regctl --endpoint "$endpoint" apply -f data/demo.jsonl \
+	--decision "demo data set" >&2 || echo "stdreg: demo data not loaded" >&2
 wait $pid
