@@ -18,6 +18,7 @@
 
 #include "stdreg/v1/envelope.pb-c.h"
 
+struct dedupe;
 struct watch_hub;
 struct workers;
 struct uploads;
@@ -28,6 +29,7 @@ struct dispatcher {
 	struct watch_hub *watch; /* parked Watch calls (watch.c) */
 	struct workers *workers; /* threads for long_running methods (workers.c) */
 	struct uploads *uploads; /* staged bulk uploads (uploads.c) */
+	struct dedupe *dedupe;   /* replies of recent writes, for resends (dedupe.c) */
 	struct dispatch_limits limits;
 	bool private_reads; /* anonymous callers may not even read (registryd --private) */
 	// lock orders store_writer_submit() against dispatcher_shutdown(): once shutting_down
@@ -79,6 +81,7 @@ struct call {
 	uint64_t received_ns;
 	uint64_t deadline_ns; /* 0 = none */
 	struct auth_principal who;
+	struct dedupe *dedupe; /* set when dedupe_begin said DEDUPE_NEW: call_send completes */
 	ProtobufCMessage *req; /* the decoded payload; owned by the call */
 	size_t payload_len;    /* its packed size, as received */
 	struct status st;

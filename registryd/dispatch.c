@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "call.h"
+#include "dedupe.h"
 #include "wirecheck.h"
 #include "handlers.h"
 #include "log.h"
@@ -148,12 +149,16 @@ void dispatch_limits_default(struct dispatch_limits *l)
 	*l = (struct dispatch_limits){
 		.watch_max_parked = DISPATCH_WATCH_MAX_PARKED,
 		.watch_max_wait_ms = DISPATCH_WATCH_MAX_WAIT_MS,
+		.watch_max_per_principal = DISPATCH_WATCH_PER_PRINCIPAL,
 		.workers = DISPATCH_WORKERS,
 		.worker_queue = DISPATCH_WORKER_QUEUE,
 		.uploads_max = DISPATCH_UPLOADS_MAX,
 		.upload_max_bytes = DISPATCH_UPLOAD_MAX_BYTES,
 		.uploads_max_bytes = DISPATCH_UPLOADS_MAX_BYTES,
 		.upload_idle_ms = DISPATCH_UPLOAD_IDLE_MS,
+		.dedupe_max_entries = DEDUPE_MAX_ENTRIES,
+		.dedupe_max_bytes = DEDUPE_MAX_BYTES,
+		.dedupe_ttl_ms = DEDUPE_TTL_MS,
 	};
 }
 
@@ -177,6 +182,9 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 	}
 	atomic_init(&d->closing, false);
 	rc = uploads_new(&d->uploads, &d->limits);
+	if (rc == RG_OK)
+		rc = dedupe_new(&d->dedupe, d->limits.dedupe_max_entries,
+		                d->limits.dedupe_max_bytes, d->limits.dedupe_ttl_ms);
 	if (rc == RG_OK)
 		rc = workers_new(&d->workers, d->limits.workers, d->limits.worker_queue);
 	if (rc == RG_OK)
@@ -216,6 +224,7 @@ void dispatcher_free(struct dispatcher *d)
 	watch_hub_free(d->watch);
 	workers_free(d->workers);
 	uploads_free(d->uploads);
+	dedupe_free(d->dedupe);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -351,6 +360,10 @@ void call_send(struct call *c)
 	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;
 
 	log_request(c->method, c->st.code, us, c->request_id, c->st.message);
+	// Remembered before the reply leaves, so that a resend after it is answered from memory.
+	if (c->dedupe != NULL)
+		dedupe_complete(c->dedupe, c->who.name, c->request_id, c->st.code, c->out,
+		                c->out_len, dispatch_now_ns());
 	if (c->req != NULL) {
 		protobuf_c_message_free_unpacked(c->req, NULL);
 		c->req = NULL;
@@ -361,8 +374,27 @@ void call_send(struct call *c)
 	c->out = NULL;
 }
 
+/* A refused token or right, logged once per request with the peer; never the token. */
+static void log_auth_failure(const struct call *c, const char *peer)
+{
+	char kv[LOG_LINE_MAX];
+	size_t len = 0;
+
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &len, "method", c->method);
+	if (!c->who.anonymous && c->who.name[0] != '\0')
+		log_append_kv(kv, sizeof kv, &len, "principal", c->who.name);
+	log_append_kv(kv, sizeof kv, &len, "peer", peer != NULL ? peer : "-");
+	log_append_kv(kv, sizeof kv, &len, "reason", c->st.message);
+	log_event("warn",
+	          c->st.code == GRPC_UNAUTHENTICATED ? "authentication failed"
+	                                             : "permission denied",
+	          kv);
+}
+
 /* Runs the checks of the envelope; returns the method to run, or NULL with c->st set. */
-static const struct method *check_envelope(struct call *c, const Stdreg__V1__Request *env)
+static const struct method *check_envelope(struct call *c, const Stdreg__V1__Request *env,
+                                           const char *peer)
 {
 	struct dispatcher *d = c->slot->d;
 	const struct method *m;
@@ -391,8 +423,12 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 			return NULL;
 		}
 	}
-	if (auth_check(c->slot->rtxn, d->private_reads, env->token, m->perm, &c->who, &c->st) != 0)
+	if (auth_check(c->slot->rtxn, d->private_reads, env->token, m->perm, &c->who, &c->st) !=
+	    0) {
+		if (c->st.code == GRPC_UNAUTHENTICATED || c->st.code == GRPC_PERMISSION_DENIED)
+			log_auth_failure(c, peer);
 		return NULL;
+	}
 	if (wire_check_text(m->request, env->payload.data, env->payload.len, &bad_field) != RG_OK &&
 	    bad_field != NULL) {
 		status_set(&c->st, GRPC_INVALID_ARGUMENT,
@@ -410,7 +446,93 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 	return m;
 }
 
+/* A resend waiting for the first send of the same write (DEDUPE_WAITING). */
+struct resend {
+	struct dedupe_waiter w;
+	dispatch_reply_fn reply;
+	void *reply_arg;
+	const char *method; /* static: the method row's */
+	uint64_t request_id;
+	uint64_t received_ns;
+};
+
+static void resend_answer(const struct resend *r, int code, const uint8_t *buf, size_t len)
+{
+	uint64_t us = (dispatch_now_ns() - r->received_ns) / 1000;
+
+	log_request(r->method, code, us, r->request_id, "a resend, answered as the first send");
+	r->reply(r->reply_arg, buf, len);
+}
+
+static void resend_done(struct dedupe_waiter *w, int code, const uint8_t *buf, size_t len)
+{
+	struct resend *r = (struct resend *)w;
+
+	resend_answer(r, code, buf, len);
+	free(r);
+}
+
+enum resend_result {
+	RESEND_RUN,      /* not a resend (or not remembered): run the write */
+	RESEND_ANSWERED, /* answered, or will be when the first send completes */
+	RESEND_REFUSED,  /* c->st says why */
+};
+
+/* Looks up a write in the dedupe cache (DESIGN §5); see dedupe.h. */
+static enum resend_result resend_check(struct call *c, const Stdreg__V1__Request *env)
+{
+	struct dedupe *dd = c->slot->d->dedupe;
+	struct resend *r = malloc(sizeof *r);
+	uint64_t fp = dedupe_fingerprint(c->m->name, env->payload.data, env->payload.len);
+	uint8_t *reply = NULL;
+	size_t len = 0;
+	int code = 0;
+
+	if (r == NULL) {
+		status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return RESEND_REFUSED;
+	}
+	*r = (struct resend){
+		.w.done = resend_done,
+		.reply = c->reply,
+		.reply_arg = c->reply_arg,
+		.method = c->m->name,
+		.request_id = c->request_id,
+		.received_ns = c->received_ns,
+	};
+	switch (dedupe_begin(dd, c->who.name, c->request_id, fp, dispatch_now_ns(), &r->w, &code,
+	                     &reply, &len)) {
+	case DEDUPE_NEW:
+		c->dedupe = dd;
+		break;
+	case DEDUPE_SKIP:
+		break;
+	case DEDUPE_WAITING:
+		return RESEND_ANSWERED; /* r is the cache's until resend_done */
+	case DEDUPE_DONE:
+		resend_answer(r, code, reply, len);
+		free(reply);
+		free(r);
+		return RESEND_ANSWERED;
+	case DEDUPE_MISMATCH:
+		free(r);
+		status_set(&c->st, GRPC_INVALID_ARGUMENT,
+		           "request_id %llu was already used for another request",
+		           (unsigned long long)c->request_id);
+		status_set_field(&c->st, "request_id");
+		return RESEND_REFUSED;
+	}
+	free(r);
+	return RESEND_RUN;
+}
+
 void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len, uint64_t received_ns)
+{
+	dispatch_request_from(s, buf, len, received_ns, NULL);
+}
+
+void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                           uint64_t received_ns, const char *peer)
 {
 	struct call c = {
 		.slot = s,
@@ -445,7 +567,21 @@ void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len, u
 	}
 	c.request_id = env->request_id;
 	c.method = env->method;
-	m = check_envelope(&c, env);
+	m = check_envelope(&c, env, peer);
+	// Only writes are remembered; request_id 0 asks for no dedupe.
+	if (m != NULL && m->perm != PERM_READ && c.request_id != 0) {
+		switch (resend_check(&c, env)) {
+		case RESEND_RUN:
+			break;
+		case RESEND_ANSWERED:
+			protobuf_c_message_free_unpacked(c.req, NULL);
+			stdreg__v1__request__free_unpacked(env, NULL);
+			return;
+		case RESEND_REFUSED:
+			m = NULL;
+			break;
+		}
+	}
 	if (m != NULL)
 		res = m->long_running ? workers_submit(s->d->workers, &c) : m->handler(&c);
 	if (res == CALL_PENDING) {

@@ -43,24 +43,30 @@ typedef bool (*dispatch_park_fn)(void *arg, dispatch_reply_fn *reply, void **rep
 
 /* Bounds on what callers may hold in the daemon; dispatch_limits_default() fills them. */
 struct dispatch_limits {
-	uint32_t watch_max_parked;  /* parked Watch calls; beyond: RESOURCE_EXHAUSTED */
-	uint32_t watch_max_wait_ms; /* wait_ms is capped to this */
-	uint32_t workers;           /* threads for long_running methods (Report, Mine, Export) */
-	uint32_t worker_queue;      /* calls waiting for a worker; beyond: RESOURCE_EXHAUSTED */
-	uint32_t uploads_max;       /* staged bulk uploads at once */
-	size_t upload_max_bytes;    /* received bytes staged in one upload */
-	size_t uploads_max_bytes;   /* received bytes staged in all uploads together */
-	uint32_t upload_idle_ms;    /* an upload untouched this long is dropped */
+	uint32_t watch_max_parked;        /* parked Watch calls; beyond: RESOURCE_EXHAUSTED */
+	uint32_t watch_max_per_principal; /* parked Watch calls of one principal (anonymous
+	                                   * callers count as one) */
+	uint32_t watch_max_wait_ms;       /* wait_ms is capped to this */
+	uint32_t workers;          /* threads for long_running methods (Report, Mine, Export) */
+	uint32_t worker_queue;     /* calls waiting for a worker; beyond: RESOURCE_EXHAUSTED */
+	uint32_t uploads_max;      /* staged bulk uploads at once */
+	size_t upload_max_bytes;   /* received bytes staged in one upload */
+	size_t uploads_max_bytes;  /* received bytes staged in all uploads together */
+	uint32_t upload_idle_ms;   /* an upload untouched this long is dropped */
+	size_t dedupe_max_entries; /* writes remembered for resends (dedupe.h) */
+	size_t dedupe_max_bytes;   /* bytes of their replies */
+	uint32_t dedupe_ttl_ms;    /* how long a reply is remembered */
 };
 
-#define DISPATCH_WATCH_MAX_PARKED  1024
-#define DISPATCH_WATCH_MAX_WAIT_MS 60000
-#define DISPATCH_WORKERS           2
-#define DISPATCH_WORKER_QUEUE      256
-#define DISPATCH_UPLOADS_MAX       64
-#define DISPATCH_UPLOAD_MAX_BYTES  (256u << 20)
-#define DISPATCH_UPLOADS_MAX_BYTES (512u << 20)
-#define DISPATCH_UPLOAD_IDLE_MS    (10 * 60 * 1000)
+#define DISPATCH_WATCH_MAX_PARKED    1024
+#define DISPATCH_WATCH_MAX_WAIT_MS   60000
+#define DISPATCH_WATCH_PER_PRINCIPAL 256
+#define DISPATCH_WORKERS             2
+#define DISPATCH_WORKER_QUEUE        256
+#define DISPATCH_UPLOADS_MAX         64
+#define DISPATCH_UPLOAD_MAX_BYTES    (256u << 20)
+#define DISPATCH_UPLOADS_MAX_BYTES   (512u << 20)
+#define DISPATCH_UPLOAD_IDLE_MS      (10 * 60 * 1000)
 
 void dispatch_limits_default(struct dispatch_limits *l);
 
@@ -114,6 +120,13 @@ void dispatch_slot_free(struct dispatch_slot *s);
  */
 void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len,
                       uint64_t received_ns);
+
+/*
+ * As dispatch_request(), naming the peer ("tcp://192.0.2.7:51234"; borrowed for the call,
+ * may be NULL) in the log line of a failed authentication.
+ */
+void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                           uint64_t received_ns, const char *peer);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock of received_ns and of store_job.deadline_ns. */
 uint64_t dispatch_now_ns(void);

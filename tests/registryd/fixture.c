@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,10 +164,17 @@ Stdreg__V1__Response *fixture_call(struct fixture *f, const char *method, uint64
 	return resp;
 }
 
+uint64_t fixture_next_id(void)
+{
+	static atomic_uint_fast64_t next = 1000000;
+
+	return atomic_fetch_add(&next, 1);
+}
+
 Stdreg__V1__Response *fixture_call_ok(struct fixture *f, const char *method,
                                       const ProtobufCMessage *payload)
 {
-	Stdreg__V1__Response *r = fixture_call(f, method, 1, 0, payload);
+	Stdreg__V1__Response *r = fixture_call(f, method, fixture_next_id(), 0, payload);
 
 	if (r->status->code != 0)
 		fail_msg("%s: %d %s", method, r->status->code, r->status->message);

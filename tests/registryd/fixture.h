@@ -56,7 +56,11 @@ uint8_t *fixture_request(const char *method, uint64_t request_id, uint32_t timeo
 Stdreg__V1__Response *fixture_call(struct fixture *f, const char *method, uint64_t request_id,
                                    uint32_t timeout_ms, const ProtobufCMessage *payload);
 
-/* fixture_call that asserts the reply is OK; returns it. */
+/* A request_id not used before in this process: writes are remembered by (principal,
+ * request_id) for resends (dedupe.h), so two different writes need two ids. */
+uint64_t fixture_next_id(void);
+
+/* fixture_call (with a fresh request_id) that asserts the reply is OK; returns it. */
 Stdreg__V1__Response *fixture_call_ok(struct fixture *f, const char *method,
                                       const ProtobufCMessage *payload);
 

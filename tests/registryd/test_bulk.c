@@ -106,7 +106,7 @@ static Stdreg__V1__Response *chunk(struct fixture *f, const char *id, struct rec
 	c.upload_id = (char *)id;
 	c.records = rs->r + from;
 	c.n_records = to - from;
-	return fixture_call(f, M("ApplyChunk"), 80, 0, &c.base);
+	return fixture_call(f, M("ApplyChunk"), fixture_next_id(), 0, &c.base);
 }
 
 /* chunk() that must succeed: copies the upload id to id (UPLOAD_ID_LEN + 1 bytes). */
@@ -137,7 +137,7 @@ static Stdreg__V1__Response *commit(struct fixture *f, const char *id, bool dry_
 	c.upload_id = (char *)id;
 	c.dry_run = dry_run;
 	c.decision_ref = "N2026/7";
-	return fixture_call(f, M("ApplyCommit"), 81, 0, &c.base);
+	return fixture_call(f, M("ApplyCommit"), fixture_next_id(), 0, &c.base);
 }
 
 static const Stdreg__V1__KindCounts *counts_of(const Stdreg__V1__ApplyCommitResponse *r, int kind)

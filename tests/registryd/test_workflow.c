@@ -35,7 +35,7 @@ static Stdreg__V1__Response *assign(struct fixture *f, const char *area, const c
 	a.role = role;
 	a.decision_ref = (char *)decision;
 	a.valid_from = (char *)from;
-	return fixture_call(f, M("Assign"), 40, 0, &a.base);
+	return fixture_call(f, M("Assign"), fixture_next_id(), 0, &a.base);
 }
 
 static void assign_ok(struct fixture *f, const char *area, const char *agency, int role,
@@ -56,7 +56,7 @@ static Stdreg__V1__Response *unassign(struct fixture *f, const char *area, const
 	u.agency_id = (char *)agency;
 	u.decision_ref = "N2026/9";
 	u.valid_to = (char *)to;
-	return fixture_call(f, M("Unassign"), 41, 0, &u.base);
+	return fixture_call(f, M("Unassign"), fixture_next_id(), 0, &u.base);
 }
 
 static void expect(Stdreg__V1__Response *r, int code, const char *field, const char *in_message)
@@ -197,8 +197,8 @@ static void test_transfer_then_as_of(void **state)
 	// From an agency that is not the lead: refused, naming the lead.
 	t.from_agency_id = "digg";
 	t.to_agency_id = "msb";
-	expect(fixture_call(f, M("Transfer"), 42, 0, &t.base), GRPC_FAILED_PRECONDITION,
-	       "from_agency_id", "ai/pts/2026-06-01");
+	expect(fixture_call(f, M("Transfer"), fixture_next_id(), 0, &t.base),
+	       GRPC_FAILED_PRECONDITION, "from_agency_id", "ai/pts/2026-06-01");
 }
 
 static void test_as_of_bad_input(void **state)
@@ -242,7 +242,8 @@ static void test_unassign(void **state)
 	u.agency_id = "msb";
 	u.decision_ref = "N";
 	u.role = 12;
-	expect(fixture_call(f, M("Unassign"), 46, 0, &u.base), GRPC_INVALID_ARGUMENT, "role", NULL);
+	expect(fixture_call(f, M("Unassign"), fixture_next_id(), 0, &u.base), GRPC_INVALID_ARGUMENT,
+	       "role", NULL);
 }
 
 static Stdreg__V1__GapsResponse *gaps(struct fixture *f, const char *today)
@@ -308,7 +309,7 @@ static Stdreg__V1__Response *set_stage(struct fixture *f, const char *item, cons
 	s.work_item_id = (char *)item;
 	s.stage = (char *)stage;
 	s.decision_ref = (char *)decision;
-	return fixture_call(f, M("SetStage"), 47, 0, &s.base);
+	return fixture_call(f, M("SetStage"), fixture_next_id(), 0, &s.base);
 }
 
 static const Stdreg__V1__FieldChange *change_of(const Stdreg__V1__HistoryEntry *e,
