@@ -28,6 +28,14 @@
  *     the child, so a batch commit publishes records, indexes, changelog and revision at once.
  *   - MDB_MAP_FULL aborts the batch; the map grows (resize_lock exclusive) and the batch is
  *     run again from the start.
+ *
+ * Schema versions: meta "schema_version" is stamped on a new store with
+ * STORE_SCHEMA_VERSION. A store of a newer schema is refused (RG_ESCHEMA). A store of an
+ * older one is brought up to date at open by the steps of migrations[] below, in order,
+ * in the same transaction that opens the databases, so a migration is all done or not at
+ * all; the version key is written last. To change the layout: raise STORE_SCHEMA_VERSION,
+ * add { from, step } for the old version, and check a store made by the old version into
+ * tests/store/data/ with a test that opens it (docs/hardening.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -141,34 +149,88 @@ static void adopt_resized_map(store *st)
 	pthread_rwlock_unlock(&st->resize_lock);
 }
 
-static int open_databases(store *st, struct store_error *err)
+/*
+ * One step of a migration: brings a store of schema version `from` to version from + 1,
+ * inside txn (every database is open). Returns an LMDB code. No previous schema exists
+ * yet, so the table holds only its end marker.
+ */
+struct migration {
+	uint32_t from;
+	int (*step)(store *st, MDB_txn *txn);
+};
+
+static const struct migration migrations[] = {
+	{ 0, NULL }, /* end */
+};
+
+/* Runs the steps from version found up to STORE_SCHEMA_VERSION and stamps the version. */
+static int migrate(store *st, MDB_txn *txn, uint32_t found, struct store_error *err)
+{
+	MDB_val k = { 14, "schema_version" }, v;
+	uint8_t ver[4];
+	uint32_t at = found;
+	int rc;
+
+	while (at < STORE_SCHEMA_VERSION) {
+		const struct migration *m = migrations;
+		while (m->step != NULL && m->from != at)
+			m++;
+		if (m->step == NULL)
+			return store_fail(err, RG_ESCHEMA, NULL,
+			                  "store has schema version %u and this stdreg has no "
+			                  "migration from it",
+			                  at);
+		rc = m->step(st, txn);
+		if (rc != 0)
+			return store_mdb_err(NULL, rc, err);
+		at++;
+	}
+	for (int i = 0; i < 4; i++)
+		ver[i] = (uint8_t)(STORE_SCHEMA_VERSION >> (24 - 8 * i));
+	v.mv_size = 4;
+	v.mv_data = ver;
+	rc = mdb_put(txn, st->meta, &k, &v, 0);
+	return rc == 0 ? RG_OK : store_mdb_err(NULL, rc, err);
+}
+
+static int open_databases(store *st, bool read_only, struct store_error *err)
 {
 	MDB_txn *txn;
 	uint8_t ver[4];
 	MDB_val k = { 14, "schema_version" }, v;
+	unsigned create = read_only ? 0 : MDB_CREATE;
 	int rc;
 
-	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	rc = mdb_txn_begin(st->env, NULL, read_only ? MDB_RDONLY : 0, &txn);
 	if (rc != 0)
 		return store_mdb_err(NULL, rc, err);
-	rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
+	rc = mdb_dbi_open(txn, "meta", create, &st->meta);
 	for (int k2 = 1; rc == 0 && k2 <= STORE_KIND_MAX; k2++)
-		rc = mdb_dbi_open(txn, dbi_names[k2], MDB_CREATE, &st->records[k2]);
+		rc = mdb_dbi_open(txn, dbi_names[k2], create, &st->records[k2]);
 	if (rc == 0)
-		rc = mdb_dbi_open(txn, "refs", MDB_CREATE | MDB_DUPSORT, &st->refs);
+		rc = mdb_dbi_open(txn, "refs", create | MDB_DUPSORT, &st->refs);
 	if (rc == 0)
-		rc = mdb_dbi_open(txn, "history", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
+		rc = mdb_dbi_open(txn, "history", create | MDB_DUPSORT | MDB_DUPFIXED,
 		                  &st->history);
 	if (rc == 0)
-		rc = mdb_dbi_open(txn, "changelog", MDB_CREATE, &st->changelog);
+		rc = mdb_dbi_open(txn, "changelog", create, &st->changelog);
 	if (rc == 0)
-		rc = mdb_dbi_open(txn, "principals", MDB_CREATE, &st->principals);
+		rc = mdb_dbi_open(txn, "principals", create, &st->principals);
 	if (rc == 0)
-		rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &st->tokens);
+		rc = mdb_dbi_open(txn, "tokens", create, &st->tokens);
+	if (read_only && (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)) {
+		mdb_txn_abort(txn);
+		return store_fail(err, RG_ECORRUPT, NULL,
+		                  "not a stdreg store (its databases are missing or different)");
+	}
 	if (rc != 0)
 		goto fail;
 
 	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && read_only) {
+		mdb_txn_abort(txn);
+		return store_fail(err, RG_ECORRUPT, NULL, "not a stdreg store (no schema version)");
+	}
 	if (rc == MDB_NOTFOUND) {
 		/* A new store: stamp the schema it is written in. */
 		ver[0] = ver[1] = ver[2] = 0;
@@ -191,6 +253,17 @@ static int open_databases(store *st, struct store_error *err)
 			                  "store has schema version %u, this stdreg knows up to %u "
 			                  "(upgrade stdreg)",
 			                  found, STORE_SCHEMA_VERSION);
+		}
+		if (found < STORE_SCHEMA_VERSION) {
+			int code = read_only ? store_fail(err, RG_ESCHEMA, NULL,
+			                                  "store has schema version %u and needs a "
+			                                  "migration (open it read-write)",
+			                                  found)
+			                     : migrate(st, txn, found, err);
+			if (code != RG_OK) {
+				mdb_txn_abort(txn);
+				return code;
+			}
 		}
 	}
 	if (rc != 0)
@@ -224,6 +297,8 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 		st->map_size = st->max_map_size;
 	if (opts->no_sync)
 		flags |= MDB_NOSYNC;
+	if (opts->read_only)
+		flags |= MDB_RDONLY;
 
 	pthread_rwlockattr_init(&attr);
 	/* Writers must not starve behind a steady stream of readers. */
@@ -255,7 +330,7 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 	int dead;
 	mdb_reader_check(st->env, &dead);
 
-	rc = open_databases(st, err);
+	rc = open_databases(st, opts->read_only, err);
 	if (rc != RG_OK)
 		goto fail;
 	*out = st;
@@ -283,6 +358,13 @@ void store_close(store *st)
 uint64_t store_revision(store *st)
 {
 	return atomic_load(&st->revision);
+}
+
+const char *store_path(store *st)
+{
+	const char *path = NULL;
+
+	return mdb_env_get_path(st->env, &path) == 0 && path != NULL ? path : "";
 }
 
 uint64_t store_txn_revision(const store_txn *t)

@@ -50,6 +50,8 @@ struct store_opts {
 	size_t map_size;     /* initial LMDB map size in bytes; 0 = 256 MiB */
 	size_t max_map_size; /* quota: the map never grows past this; 0 = 1 TiB */
 	bool no_sync;        /* skip fsync on commit (tests and benchmarks only) */
+	bool read_only;      /* open an existing store for reading only: nothing is created,
+	                      * stamped or migrated (registryd check, restore) */
 };
 
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */
@@ -65,7 +67,10 @@ struct store_actor {
 /*
  * Opens (creating when needed) the store in directory dir, which must exist.
  * On success *out is the store; close it with store_close().
- * Errors: RG_EIO (cannot open), RG_ESCHEMA (written by a newer stdreg), RG_ECORRUPT, RG_ENOMEM.
+ * A store of an older schema is migrated at open, in one transaction (env.c, migrations).
+ * With opts->read_only the store must exist: nothing is created, stamped or migrated.
+ * Errors: RG_EIO (cannot open), RG_ESCHEMA (written by a newer stdreg; or, read only, an
+ * older schema that needs a migration), RG_ECORRUPT (also: not a stdreg store), RG_ENOMEM.
  */
 int store_open(store **out, const char *dir, const struct store_opts *opts,
                struct store_error *err);
@@ -75,6 +80,43 @@ void store_close(store *st);
 
 /* The last committed revision (0 for an empty store). */
 uint64_t store_revision(store *st);
+
+/* The directory the store was opened in; owned by the store. */
+const char *store_path(store *st);
+
+/* --- consistency and backup (check.c, backup.c) ------------------------------------- */
+
+/* Called once per problem found: what ("area", "refs", "changelog", "history", "meta"),
+ * the id or key concerned (may be "") and a message. The strings live for the call. */
+typedef void (*store_check_fn)(void *arg, const char *what, const char *id, const char *message);
+
+struct store_check_stats {
+	uint64_t revision; /* of the snapshot checked */
+	uint64_t records;
+	uint64_t refs;    /* refs index entries */
+	uint64_t changes; /* changelog entries */
+	uint64_t problems;
+};
+
+/*
+ * Verifies the invariants of the store on the snapshot of the live read transaction t:
+ * records decode under their ids with sane meta; every reference exists and has its refs
+ * entry and every refs entry a reference; at most one current lead per area; the changelog
+ * holds revisions 1..N without a gap, each in its history, and the history points only to
+ * changelog entries (check.c lists it all). Each problem goes to fn (may be NULL); stats
+ * (may be NULL) receives the counts. Reads only.
+ * Errors: RG_ECORRUPT (problems were found), RG_EIO, RG_ENOMEM.
+ */
+int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_stats *stats);
+
+/*
+ * Writes a compacting copy of the store (a consistent snapshot, free pages left out) to a
+ * new file path (created with mode 0640; it must not exist) and fsyncs it. Writers go on
+ * meanwhile. On success *revision is the revision the copy holds and *size its length.
+ * On failure path is removed.
+ * Errors: RG_EEXIST (path exists), RG_ENOSPC, RG_EIO.
+ */
+int store_backup(store *st, const char *path, uint64_t *revision, uint64_t *size);
 
 /* --- kinds -------------------------------------------------------------------------- */
 

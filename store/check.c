@@ -1,0 +1,532 @@
+/*
+ * check.c - store_check: the invariants of the key layout (env.c), verified on one
+ * snapshot.
+ *
+ * What is checked, in this order:
+ *   meta       schema_version present and known; revision present once anything was written
+ *   records    every value decodes as its kind; its id equals its key; meta is sane
+ *              (1 <= create_revision <= mod_revision <= store revision, version >= 1); every
+ *              id it references exists and has its refs entry; its last history entry is
+ *              the change at its mod_revision
+ *   leads      at most one current LEAD assignment per area
+ *   refs       every entry names an existing source record that holds that reference
+ *   changelog  every key is revision(8) + seq(4) with revision <= store revision, the
+ *              Change's revision equals the key's, seqs within a revision are 0, 1, 2 ...,
+ *              and the revisions are exactly 1..N (a revision is taken only by a change
+ *              that writes a changelog entry: records.c sets t->changed only in
+ *              write_change; principals and tokens take none); each entry has its history
+ *              entry
+ *   history    every entry points to an existing changelog entry about that record
+ *
+ * The checks read only; a problem is reported and the walk goes on, so one run lists all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+struct checker {
+	store_txn *t;
+	store_check_fn fn;
+	void *arg;
+	uint64_t revision;
+	struct store_check_stats stats;
+	char **leads; /* area ids of current leads, for the one-lead rule */
+	size_t n_leads;
+	int fatal; /* an LMDB or memory failure: RG_EIO or RG_ENOMEM */
+};
+
+static void report(struct checker *c, const char *what, const char *id, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void report(struct checker *c, const char *what, const char *id, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->stats.problems++;
+	if (c->fn != NULL)
+		c->fn(c->arg, what, id, msg);
+}
+
+static void lmdb_failed(struct checker *c, int rc)
+{
+	if (c->fatal == RG_OK)
+		c->fatal = rc == ENOMEM ? RG_ENOMEM : RG_EIO;
+	report(c, "store", "", "cannot read the store (%s)", mdb_strerror(rc));
+}
+
+static uint64_t be_get(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static const struct kind_info *kind_by_tag(char tag)
+{
+	for (int k = 1; k <= STORE_KIND_MAX; k++)
+		if (kind_get((enum store_kind)k)->tag == tag)
+			return kind_get((enum store_kind)k);
+	return NULL;
+}
+
+/* "tag+id" of an index key or value as "kind 'id'" into out. */
+static void show_tagged(const MDB_val *v, char *out, size_t len)
+{
+	const struct kind_info *ki =
+	        v->mv_size > 0 ? kind_by_tag(((const char *)v->mv_data)[0]) : NULL;
+
+	snprintf(out, len, "%s '%.*s'", ki ? ki->name : "unknown kind",
+	         v->mv_size > 1 ? (int)(v->mv_size - 1 > 160 ? 160 : v->mv_size - 1) : 0,
+	         v->mv_size > 1 ? (const char *)v->mv_data + 1 : "");
+}
+
+/* --- meta ----------------------------------------------------------------------------- */
+
+static void check_meta(struct checker *c)
+{
+	MDB_val k = { 14, "schema_version" }, v;
+	int rc = mdb_get(c->t->txn, c->t->st->meta, &k, &v);
+
+	if (rc == MDB_NOTFOUND) {
+		report(c, "meta", "schema_version", "schema version key is missing");
+	} else if (rc != 0) {
+		lmdb_failed(c, rc);
+	} else if (v.mv_size != 4 || be_get(v.mv_data, 4) == 0 ||
+	           be_get(v.mv_data, 4) > STORE_SCHEMA_VERSION) {
+		report(c, "meta", "schema_version", "schema version is malformed or unknown");
+	}
+	k.mv_size = 8;
+	k.mv_data = "revision";
+	rc = mdb_get(c->t->txn, c->t->st->meta, &k, &v);
+	if (rc == 0 && v.mv_size != 8)
+		report(c, "meta", "revision", "revision value has %zu bytes, not 8", v.mv_size);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		lmdb_failed(c, rc);
+}
+
+/* --- records -------------------------------------------------------------------------- */
+
+struct rec_ctx {
+	struct checker *c;
+	const struct kind_info *ki;
+	const char *id;
+};
+
+static void check_one_ref(struct rec_ctx *r, const struct ref_spec *spec, const char *target)
+{
+	struct checker *c = r->c;
+	char kbuf[STORE_ID_MAX + 2], vbuf[STORE_ID_MAX + 2];
+	MDB_val k = { index_key(kbuf, kind_get(spec->target)->tag, target), kbuf };
+	MDB_val v = { index_key(vbuf, r->ki->tag, r->id), vbuf };
+	MDB_cursor *cur;
+	int rc;
+
+	if (!record_exists(c->t, spec->target, target))
+		report(c, r->ki->name, r->id, "field '%s' refers to %s '%s', which does not exist",
+		       spec->field, store_kind_name(spec->target), target);
+	rc = mdb_cursor_open(c->t->txn, c->t->st->refs, &cur);
+	if (rc != 0) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		report(c, r->ki->name, r->id, "reference '%s' -> %s '%s' has no refs index entry",
+		       spec->field, store_kind_name(spec->target), target);
+	else if (rc != 0)
+		lmdb_failed(c, rc);
+}
+
+/* Calls check_one_ref for every non-empty id rec holds (as records.c's each_ref). */
+static void check_refs_of(struct rec_ctx *r, const ProtobufCMessage *rec)
+{
+	for (size_t i = 0; i < r->ki->nrefs; i++) {
+		const struct ref_spec *spec = &r->ki->refs[i];
+		size_t n = 0;
+		char **v = msg_strv(rec, spec->field, &n);
+
+		if (v == NULL) {
+			const char *one = msg_str(rec, spec->field);
+			if (*one)
+				check_one_ref(r, spec, one);
+		}
+		for (size_t j = 0; j < n; j++)
+			if (v[j] && *v[j])
+				check_one_ref(r, spec, v[j]);
+	}
+}
+
+/* True if rec holds target_id in a reference field to kind target. */
+static bool holds_ref(const struct kind_info *ki, const ProtobufCMessage *rec,
+                      enum store_kind target, const char *target_id, size_t target_len)
+{
+	for (size_t i = 0; i < ki->nrefs; i++) {
+		const struct ref_spec *spec = &ki->refs[i];
+		size_t n = 0;
+		char **v;
+
+		if (spec->target != target)
+			continue;
+		v = msg_strv(rec, spec->field, &n);
+		if (v == NULL) {
+			const char *one = msg_str(rec, spec->field);
+			if (strlen(one) == target_len && memcmp(one, target_id, target_len) == 0)
+				return true;
+		}
+		for (size_t j = 0; j < n; j++)
+			if (v[j] && strlen(v[j]) == target_len &&
+			    memcmp(v[j], target_id, target_len) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The record's newest history entry must be the change at its mod_revision. */
+static void check_last_change(struct rec_ctx *r, uint64_t mod_revision)
+{
+	struct checker *c = r->c;
+	char kbuf[STORE_ID_MAX + 2];
+	MDB_val k = { index_key(kbuf, r->ki->tag, r->id), kbuf }, v;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
+
+	if (rc != 0) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND) {
+		report(c, r->ki->name, r->id, "record has no history");
+	} else if (rc != 0) {
+		lmdb_failed(c, rc);
+	} else if (v.mv_size != 12 || be_get(v.mv_data, 8) != mod_revision) {
+		report(c, r->ki->name, r->id,
+		       "last change in history is not at its mod_revision %llu",
+		       (unsigned long long)mod_revision);
+	}
+}
+
+static void check_assignment(struct checker *c, const Stdreg__V1__Assignment *a)
+{
+	char id[STORE_ID_MAX + 1];
+
+	snprintf(id, sizeof(id), "%s/%s/%s", a->area_id, a->agency_id, a->valid_from);
+	if (strcmp(id, a->id) != 0)
+		report(c, "assignment", a->id, "id does not match area/agency/valid_from ('%s')",
+		       id);
+	if (a->role == STDREG__V1__ROLE__ROLE_LEAD && str_empty(a->valid_to)) {
+		char *area = strdup(a->area_id);
+		if (area == NULL || !PUSH(c->leads, c->n_leads, area)) {
+			free(area);
+			c->fatal = RG_ENOMEM;
+		}
+	}
+}
+
+static void check_record(struct checker *c, const struct kind_info *ki, const MDB_val *key,
+                         const MDB_val *val)
+{
+	char id[STORE_ID_MAX + 1];
+	ProtobufCMessage *rec;
+	const Stdreg__V1__Meta *m;
+
+	snprintf(id, sizeof(id), "%.*s",
+	         (int)(key->mv_size > STORE_ID_MAX ? STORE_ID_MAX : key->mv_size),
+	         (const char *)key->mv_data);
+	c->stats.records++;
+	if (key->mv_size == 0 || key->mv_size > STORE_ID_MAX ||
+	    memchr(key->mv_data, 0, key->mv_size)) {
+		report(c, ki->name, id, "key is not a valid id");
+		return;
+	}
+	rec = protobuf_c_message_unpack(ki->desc, NULL, val->mv_size, val->mv_data);
+	if (rec == NULL) {
+		report(c, ki->name, id, "value does not decode as %s", ki->desc->name);
+		return;
+	}
+	if (strcmp(record_id(ki->kind, rec), id) != 0)
+		report(c, ki->name, id, "record id '%.64s' differs from its key",
+		       record_id(ki->kind, rec));
+	m = *msg_meta(rec);
+	if (m == NULL) {
+		report(c, ki->name, id, "record has no meta");
+	} else {
+		if (m->mod_revision == 0 || m->mod_revision > c->revision)
+			report(c, ki->name, id, "mod_revision %llu is outside 1..%llu",
+			       (unsigned long long)m->mod_revision,
+			       (unsigned long long)c->revision);
+		if (m->create_revision == 0 || m->create_revision > m->mod_revision)
+			report(c, ki->name, id, "create_revision %llu is after mod_revision %llu",
+			       (unsigned long long)m->create_revision,
+			       (unsigned long long)m->mod_revision);
+		if (m->version == 0)
+			report(c, ki->name, id, "version is 0");
+	}
+	struct rec_ctx r = { c, ki, id };
+	check_refs_of(&r, rec);
+	if (m != NULL)
+		check_last_change(&r, m->mod_revision);
+	if (ki->kind == STORE_ASSIGNMENT)
+		check_assignment(c, (const Stdreg__V1__Assignment *)rec);
+	protobuf_c_message_free_unpacked(rec, NULL);
+}
+
+static void check_records(struct checker *c)
+{
+	for (int k = 1; k <= STORE_KIND_MAX && c->fatal == RG_OK; k++) {
+		const struct kind_info *ki = kind_get((enum store_kind)k);
+		MDB_cursor *cur;
+		MDB_val key, val;
+		int rc = mdb_cursor_open(c->t->txn, c->t->st->records[k], &cur);
+
+		if (rc != 0) {
+			lmdb_failed(c, rc);
+			return;
+		}
+		for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
+		     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+			check_record(c, ki, &key, &val);
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			lmdb_failed(c, rc);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void check_leads(struct checker *c)
+{
+	qsort(c->leads, c->n_leads, sizeof(char *), cmp_str);
+	for (size_t i = 1; i < c->n_leads; i++)
+		if (strcmp(c->leads[i], c->leads[i - 1]) == 0 &&
+		    (i < 2 || strcmp(c->leads[i], c->leads[i - 2]) != 0))
+			report(c, "area", c->leads[i], "area has more than one current lead");
+}
+
+/* --- refs ----------------------------------------------------------------------------- */
+
+static void check_ref_entry(struct checker *c, const MDB_val *k, const MDB_val *v)
+{
+	const struct kind_info *target =
+	        k->mv_size > 1 ? kind_by_tag(((const char *)k->mv_data)[0]) : NULL;
+	const struct kind_info *source =
+	        v->mv_size > 1 ? kind_by_tag(((const char *)v->mv_data)[0]) : NULL;
+	char tshow[200], sshow[200], sid[STORE_ID_MAX + 1];
+	const void *val;
+	size_t len;
+
+	c->stats.refs++;
+	show_tagged(k, tshow, sizeof(tshow));
+	show_tagged(v, sshow, sizeof(sshow));
+	if (target == NULL || source == NULL || v->mv_size - 1 > STORE_ID_MAX) {
+		report(c, "refs", tshow, "malformed refs entry (from %s)", sshow);
+		return;
+	}
+	snprintf(sid, sizeof(sid), "%.*s", (int)v->mv_size - 1, (const char *)v->mv_data + 1);
+	if (store_get(c->t, source->kind, sid, &val, &len) != RG_OK) {
+		report(c, "refs", tshow, "refs entry names %s, which does not exist", sshow);
+		return;
+	}
+	ProtobufCMessage *rec = protobuf_c_message_unpack(source->desc, NULL, len, val);
+	if (rec == NULL)
+		return; /* reported by check_records */
+	if (!holds_ref(source, rec, target->kind, (const char *)k->mv_data + 1, k->mv_size - 1))
+		report(c, "refs", tshow, "refs entry says %s refers to it, but it does not", sshow);
+	protobuf_c_message_free_unpacked(rec, NULL);
+}
+
+static void check_refs_index(struct checker *c)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(c->t->txn, c->t->st->refs, &cur);
+
+	if (rc != 0) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		check_ref_entry(c, &k, &v);
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		lmdb_failed(c, rc);
+}
+
+/* --- changelog and history ------------------------------------------------------------ */
+
+static void check_change(struct checker *c, const MDB_val *k, const MDB_val *v, uint64_t *last_rev,
+                         uint32_t *next_seq)
+{
+	char show[40], hkey[STORE_ID_MAX + 2];
+	uint64_t rev;
+	uint32_t seq;
+
+	c->stats.changes++;
+	if (k->mv_size != 12) {
+		report(c, "changelog", "", "key of %zu bytes, not 12", k->mv_size);
+		return;
+	}
+	rev = be_get(k->mv_data, 8);
+	seq = (uint32_t)be_get((const uint8_t *)k->mv_data + 8, 4);
+	snprintf(show, sizeof(show), "%llu.%u", (unsigned long long)rev, seq);
+	if (rev == 0 || rev > c->revision)
+		report(c, "changelog", show, "revision is outside 1..%llu (the store's revision)",
+		       (unsigned long long)c->revision);
+	if (rev != *last_rev) {
+		if (rev != *last_rev + 1 && rev > *last_rev)
+			report(c, "changelog", show, "revisions %llu..%llu are missing",
+			       (unsigned long long)*last_rev + 1, (unsigned long long)rev - 1);
+		*last_rev = rev;
+		*next_seq = 0;
+	}
+	if (seq != *next_seq)
+		report(c, "changelog", show, "sequence number %u, expected %u", seq, *next_seq);
+	*next_seq = seq + 1;
+
+	Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, v->mv_size, v->mv_data);
+	if (ch == NULL) {
+		report(c, "changelog", show, "value does not decode as stdreg.v1.Change");
+		return;
+	}
+	const struct kind_info *ki = kind_get((enum store_kind)ch->kind);
+	if (ch->revision != rev)
+		report(c, "changelog", show, "change says revision %llu",
+		       (unsigned long long)ch->revision);
+	if (ki == NULL || str_empty(ch->id)) {
+		report(c, "changelog", show, "change names no record");
+	} else {
+		MDB_val hk = { index_key(hkey, ki->tag, ch->id), hkey }, hv = *k;
+		MDB_cursor *cur;
+		int rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
+		if (rc == 0) {
+			rc = mdb_cursor_get(cur, &hk, &hv, MDB_GET_BOTH);
+			mdb_cursor_close(cur);
+		}
+		if (rc == MDB_NOTFOUND)
+			report(c, "changelog", show, "change of %s '%s' is not in its history",
+			       ki->name, ch->id);
+		else if (rc != 0)
+			lmdb_failed(c, rc);
+	}
+	stdreg__v1__change__free_unpacked(ch, NULL);
+}
+
+static void check_changelog(struct checker *c)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t last_rev = 0;
+	uint32_t next_seq = 0;
+	int rc = mdb_cursor_open(c->t->txn, c->t->st->changelog, &cur);
+
+	if (rc != 0) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		check_change(c, &k, &v, &last_rev, &next_seq);
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	if (last_rev < c->revision)
+		report(c, "changelog", "",
+		       "the changelog ends at revision %llu, the store is at %llu",
+		       (unsigned long long)last_rev, (unsigned long long)c->revision);
+}
+
+static void check_history_entry(struct checker *c, const MDB_val *k, const MDB_val *v)
+{
+	char show[200];
+	MDB_val cv, ck = *v;
+	int rc;
+
+	show_tagged(k, show, sizeof(show));
+	if (v->mv_size != 12) {
+		report(c, "history", show, "entry of %zu bytes, not a changelog key", v->mv_size);
+		return;
+	}
+	rc = mdb_get(c->t->txn, c->t->st->changelog, &ck, &cv);
+	if (rc == MDB_NOTFOUND) {
+		report(c, "history", show, "entry points to revision %llu.%u, not in the changelog",
+		       (unsigned long long)be_get(v->mv_data, 8),
+		       (unsigned)be_get((const uint8_t *)v->mv_data + 8, 4));
+		return;
+	}
+	if (rc != 0) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, cv.mv_size, cv.mv_data);
+	if (ch == NULL)
+		return; /* reported by check_changelog */
+	const struct kind_info *ki = kind_get((enum store_kind)ch->kind);
+	if (ki == NULL || k->mv_size < 1 || ((const char *)k->mv_data)[0] != ki->tag ||
+	    strlen(ch->id) != k->mv_size - 1 ||
+	    memcmp(ch->id, (const char *)k->mv_data + 1, k->mv_size - 1) != 0)
+		report(c, "history", show, "entry points to a change of another record");
+	stdreg__v1__change__free_unpacked(ch, NULL);
+}
+
+static void check_history(struct checker *c)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
+
+	if (rc != 0) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		check_history_entry(c, &k, &v);
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		lmdb_failed(c, rc);
+}
+
+int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_stats *stats)
+{
+	struct checker c = { .t = t, .fn = fn, .arg = arg, .revision = t->revision };
+
+	check_meta(&c);
+	if (c.fatal == RG_OK)
+		check_records(&c);
+	if (c.fatal == RG_OK)
+		check_leads(&c);
+	if (c.fatal == RG_OK)
+		check_refs_index(&c);
+	if (c.fatal == RG_OK)
+		check_changelog(&c);
+	if (c.fatal == RG_OK)
+		check_history(&c);
+	for (size_t i = 0; i < c.n_leads; i++)
+		free(c.leads[i]);
+	free(c.leads);
+	c.stats.revision = c.revision;
+	if (stats != NULL)
+		*stats = c.stats;
+	if (c.fatal != RG_OK)
+		return c.fatal;
+	return c.stats.problems > 0 ? RG_ECORRUPT : RG_OK;
+}
