@@ -9,7 +9,7 @@ packages=(
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	liblmdb-dev lmdb-utils
 	libjansson-dev libcmocka-dev
-	openssl clang-format jq
+	openssl clang-format jq scdoc
 	clang libclang-rt-14-dev
 )
 

@@ -61,10 +61,10 @@ void noun_help(FILE *f, const struct noun *n)
 		      "  --decision REF         decision recorded with the change\n",
 		      f);
 	}
-	if (n->list_flags != NULL && n->list_flags[0].flag != NULL) {
-		fputs("\nlist filters:\n", f);
+	// The header even without filters, so that --limit is not read as a put flag.
+	fputs("\nlist filters:\n", f);
+	if (n->list_flags != NULL && n->list_flags[0].flag != NULL)
 		flags_help(f, n, n->list_flags);
-	}
 	fputs("  --limit N              one page of at most N records (default: all pages)\n", f);
 }
 
