@@ -10,10 +10,15 @@
  * few hundred watchers would starve every other call. An nng REP context answers only
  * the request it received last, and must send before it receives again, so the parked
  * request's context cannot serve anyone else until it replies. So when dispatch parks a
- * call (work_park), the context that holds the request moves to a holder (its own aio,
- * only ever used to send that one reply) and the work opens a fresh context on the same
- * socket and goes back to receiving: the pool keeps its size, whatever the number of
- * parked calls. Holders are reused; their number is bounded by the watch limit.
+ * call (work_park), the work swaps contexts with a holder: the holder takes the context
+ * that holds the request (and sends its one reply on its own aio), the work takes the
+ * holder's idle context and goes back to receiving. The pool keeps its size, whatever the
+ * number of parked calls. A holder keeps its context once the reply is sent (a REP
+ * context that has replied is idle again) and waits in a free list for the next swap, so
+ * contexts are only ever opened, when no holder is free, and never closed before the
+ * socket. (Closing each holder's context after its reply, from the send callback, made
+ * nng 1.5.2's nng_close() wait forever at shutdown now and then; reusing them avoids it
+ * and costs nothing.) Holders are bounded by the watch limit.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -50,12 +55,11 @@ struct work {
 	struct dispatch_slot *slot;
 };
 
-/* A context holding a parked request until its reply has been sent. */
+/* A context holding a parked request until its reply has been sent; idle when free. */
 struct holder {
 	struct server *srv;
-	nng_aio *aio; /* send only */
-	nng_ctx ctx;
-	bool ctx_open;
+	nng_aio *aio;             /* send only */
+	nng_ctx ctx;              /* always open */
 	struct holder *next_free; /* under srv->lock */
 	struct holder *next_all;  /* under srv->lock */
 };
@@ -127,7 +131,7 @@ static void holder_reply(void *arg, const uint8_t *buf, size_t len)
 	nng_ctx_send(h->ctx, h->aio);
 }
 
-/* The send of a parked reply finished: the context is done with; the holder is free. */
+/* The send of a parked reply finished: the holder (and its now idle context) is free. */
 static void holder_cb(void *arg)
 {
 	struct holder *h = arg;
@@ -137,28 +141,26 @@ static void holder_cb(void *arg)
 	if (nng_aio_result(h->aio) != 0 && msg != NULL)
 		nng_msg_free(msg); /* on failure the message is still ours */
 	nng_aio_set_msg(h->aio, NULL);
-	nng_ctx_close(h->ctx);
+	// busy first: the holder may be taken by another thread as soon as it is free.
+	busy_add(s, -1);
 	pthread_mutex_lock(&s->lock);
-	h->ctx_open = false;
 	h->next_free = s->free_hold;
 	s->free_hold = h;
 	pthread_mutex_unlock(&s->lock);
-	busy_add(s, -1);
 }
 
 /*
- * dispatch_park_fn of every work: moves the work's context (holding the parked request) to
- * a holder, whose reply target is returned, and re-arms the work on a fresh context.
+ * dispatch_park_fn of every work: swaps contexts with a free holder (a new one if none is
+ * free), which gets the parked request and is returned as the reply target; the work
+ * re-arms on the holder's idle context.
  */
 static bool work_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
 {
 	struct work *w = arg;
 	struct server *s = w->srv;
 	struct holder *h;
-	nng_ctx fresh;
+	nng_ctx idle;
 
-	if (nng_ctx_open(&fresh, s->sock) != 0)
-		return false;
 	pthread_mutex_lock(&s->lock);
 	h = s->free_hold;
 	if (h != NULL)
@@ -166,9 +168,15 @@ static bool work_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
 	pthread_mutex_unlock(&s->lock);
 	if (h == NULL) {
 		h = calloc(1, sizeof *h);
-		if (h == NULL || nng_aio_alloc(&h->aio, holder_cb, h) != 0) {
+		if (h == NULL)
+			return false;
+		if (nng_aio_alloc(&h->aio, holder_cb, h) != 0) {
 			free(h);
-			nng_ctx_close(fresh);
+			return false;
+		}
+		if (nng_ctx_open(&h->ctx, s->sock) != 0) {
+			nng_aio_free(h->aio);
+			free(h);
 			return false;
 		}
 		h->srv = s;
@@ -177,9 +185,9 @@ static bool work_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
 		s->holders = h;
 		pthread_mutex_unlock(&s->lock);
 	}
+	idle = h->ctx;
 	h->ctx = w->ctx;
-	h->ctx_open = true;
-	w->ctx = fresh;
+	w->ctx = idle;
 	*reply = holder_reply;
 	*reply_arg = h;
 	// The parked request stays counted in busy until the holder's send completes. From
@@ -364,8 +372,7 @@ void server_free(struct server *s)
 		struct holder *h = s->holders;
 
 		s->holders = h->next_all;
-		if (h->ctx_open)
-			nng_ctx_close(h->ctx);
+		nng_ctx_close(h->ctx); /* NNG_ECLOSED after nng_close: nothing to do */
 		nng_aio_free(h->aio);
 		free(h);
 	}
