@@ -38,6 +38,7 @@
  * tests/store/data/ with a test that opens it (docs/hardening.md).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,30 @@ void store_close(store *st)
 uint64_t store_revision(store *st)
 {
 	return atomic_load(&st->revision);
+}
+
+void store_get_info(store *st, struct store_info *out)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat sb;
+	char path[PATH_MAX];
+	const char *dir = NULL;
+
+	memset(out, 0, sizeof *out);
+	out->max_map_bytes = st->max_map_size;
+	// The meta pages live in the map: hold off a resize while reading them. The caller
+	// holds no read transaction, so this shared hold cannot wait behind itself.
+	pthread_rwlock_rdlock(&st->resize_lock);
+	if (mdb_env_info(st->env, &info) == 0 && mdb_env_stat(st->env, &ms) == 0) {
+		out->map_bytes = info.me_mapsize;
+		out->used_bytes = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	}
+	pthread_rwlock_unlock(&st->resize_lock);
+	if (mdb_env_get_path(st->env, &dir) == 0 && dir != NULL &&
+	    (size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) < sizeof path &&
+	    stat(path, &sb) == 0)
+		out->file_bytes = (uint64_t)sb.st_blocks * 512u;
 }
 
 const char *store_path(store *st)

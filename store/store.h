@@ -84,6 +84,18 @@ uint64_t store_revision(store *st);
 /* The directory the store was opened in; owned by the store. */
 const char *store_path(store *st);
 
+/* Size figures of the store, for Stats and metrics. */
+struct store_info {
+	uint64_t file_bytes; /* data file on disk: blocks allocated */
+	uint64_t map_bytes;  /* the current map size (the file may grow up to it) */
+	uint64_t used_bytes; /* pages in use up to the last one written: (last page + 1) * page */
+	uint64_t max_map_bytes; /* the quota: the map never grows past it */
+};
+
+/* Fills *out. Cheap: safe from any thread while the store is open, but not from one that
+ * holds a live read transaction (it briefly holds off a map resize). */
+void store_get_info(store *st, struct store_info *out);
+
 /* --- consistency and backup (check.c, backup.c) ------------------------------------- */
 
 /* Called once per problem found: what ("area", "refs", "changelog", "history", "meta"),
