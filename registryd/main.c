@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmd_check.h"
 #include "cmd_token.h"
 #include "config.h"
 #include "dispatch.h"
@@ -72,6 +73,10 @@ int main(int argc, char **argv)
 	// Administration subcommands work on the data directory and never start the daemon.
 	if (argc > 1 && strcmp(argv[1], "token") == 0)
 		return token_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "restore") == 0)
+		return restore_main(argc - 1, argv + 1);
 
 	switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
 	case CONFIG_RUN:
