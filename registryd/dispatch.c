@@ -189,7 +189,7 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 		rc = workers_new(&d->workers, d->limits.workers, d->limits.worker_queue);
 	if (rc == RG_OK)
 		rc = watch_hub_new(&d->watch, st, d->limits.watch_max_parked,
-		                   d->limits.watch_max_wait_ms);
+		                   d->limits.watch_max_per_principal, d->limits.watch_max_wait_ms);
 	if (rc != RG_OK) {
 		dispatcher_free(d);
 		return rc;

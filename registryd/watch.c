@@ -2,6 +2,7 @@
  * watch.c - see watch.h: the Watch handler and the hub thread of parked watches.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,10 +26,19 @@ struct watch {
 	struct watch *next;
 };
 
+/* How many watches one principal has parked (only principals that have some). */
+struct holder_count {
+	char name[AUTH_PRINCIPAL_MAX];
+	uint32_t parked;
+	struct holder_count *next;
+};
+
 struct watch_hub {
 	store *st;
 	store_txn *t; /* the hub thread's */
 	uint32_t max_parked;
+	uint32_t max_per_principal;
+	struct holder_count *by_principal; /* under lock */
 	uint32_t max_wait_ms;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -105,12 +115,34 @@ static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 
 /* --- the hub thread ----------------------------------------------------------------- */
 
-/* Gives back a place for a parked watch: before its reply goes out, so that the caller
- * who has it can park again at once. */
-static void hub_unreserve(struct watch_hub *h)
+/* The count of principal name, under h->lock; NULL if it has no watch parked. */
+static struct holder_count **holder_find(struct watch_hub *h, const char *name)
+{
+	struct holder_count **pp = &h->by_principal;
+
+	while (*pp != NULL && strcmp((*pp)->name, name) != 0)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Under h->lock: one watch of principal name fewer. */
+static void holder_release(struct watch_hub *h, const char *name)
+{
+	struct holder_count **pp = holder_find(h, name), *hc = *pp;
+
+	h->parked--;
+	if (hc != NULL && --hc->parked == 0) {
+		*pp = hc->next;
+		free(hc);
+	}
+}
+
+/* Gives back the place of a parked watch of principal name: before its reply goes out, so
+ * that the caller who has it can park again at once. */
+static void hub_unreserve(struct watch_hub *h, const char *name)
 {
 	pthread_mutex_lock(&h->lock);
-	h->parked--;
+	holder_release(h, name);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -153,7 +185,7 @@ static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, 
 			continue;
 		}
 		*pp = w->next;
-		hub_unreserve(h);
+		hub_unreserve(h, w->c.who.name);
 		watch_finish(w, resp);
 		if (resp != NULL)
 			stdreg__v1__watch_response__free_unpacked(resp, NULL);
@@ -203,14 +235,15 @@ static void *hub_main(void *arg)
 	// Shutting down: no more can come (watch_hub_add refuses once stopping is set).
 	while ((w = list) != NULL) {
 		list = w->next;
-		hub_unreserve(h);
+		hub_unreserve(h, w->c.who.name);
 		status_set(&w->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
 		watch_finish(w, NULL);
 	}
 	return NULL;
 }
 
-int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked, uint32_t max_wait_ms)
+int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked,
+                  uint32_t max_per_principal, uint32_t max_wait_ms)
 {
 	struct watch_hub *h = calloc(1, sizeof *h);
 	pthread_condattr_t ca;
@@ -220,6 +253,7 @@ int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked, uint32
 		return RG_ENOMEM;
 	h->st = st;
 	h->max_parked = max_parked;
+	h->max_per_principal = max_per_principal > 0 ? max_per_principal : max_parked;
 	h->max_wait_ms = max_wait_ms;
 	h->latest = store_revision(st);
 	rc = store_read_begin(st, &h->t);
@@ -275,6 +309,12 @@ void watch_hub_free(struct watch_hub *h)
 	if (h == NULL)
 		return;
 	watch_hub_shutdown(h);
+	while (h->by_principal != NULL) { /* none after shutdown; defensive */
+		struct holder_count *hc = h->by_principal;
+
+		h->by_principal = hc->next;
+		free(hc);
+	}
 	store_read_free(h->t);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
@@ -291,18 +331,33 @@ uint32_t watch_hub_parked(struct watch_hub *h)
 	return n;
 }
 
-/* A place for one more parked watch: RG_OK, RG_ENOSPC (full) or RG_ESHUTDOWN. */
-static int hub_reserve(struct watch_hub *h)
+/* A place for one more parked watch of principal name: RG_OK, RG_ENOSPC (full; *mine
+ * says whether it is the principal's share that is), RG_ENOMEM or RG_ESHUTDOWN. */
+static int hub_reserve(struct watch_hub *h, const char *name, bool *mine)
 {
+	struct holder_count *hc;
 	int rc = RG_OK;
 
 	pthread_mutex_lock(&h->lock);
-	if (h->stopping)
+	hc = *holder_find(h, name);
+	if (h->stopping) {
 		rc = RG_ESHUTDOWN;
-	else if (h->parked >= h->max_parked)
+	} else if (h->parked >= h->max_parked) {
 		rc = RG_ENOSPC;
-	else
+	} else if (hc != NULL && hc->parked >= h->max_per_principal) {
+		rc = RG_ENOSPC;
+		*mine = true;
+	} else if (hc == NULL && (hc = calloc(1, sizeof *hc)) == NULL) {
+		rc = RG_ENOMEM;
+	} else {
+		if (hc->parked == 0) {
+			snprintf(hc->name, sizeof hc->name, "%s", name);
+			hc->next = h->by_principal;
+			h->by_principal = hc;
+		}
+		hc->parked++;
 		h->parked++;
+	}
 	pthread_mutex_unlock(&h->lock);
 	return rc;
 }
@@ -320,7 +375,7 @@ static bool hub_add(struct watch_hub *h, struct watch *w)
 		h->incoming = w;
 		pthread_cond_signal(&h->cond);
 	} else {
-		h->parked--;
+		holder_release(h, w->c.who.name);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return ok;
@@ -350,24 +405,29 @@ static enum call_result watch_park(struct call *c, uint64_t since)
 {
 	struct watch_hub *h = c->slot->d->watch;
 	struct watch *w;
-	int rc = hub_reserve(h);
+	bool mine = false;
+	int rc = hub_reserve(h, c->who.name, &mine);
 
 	if (rc == RG_ESHUTDOWN)
 		return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
+	if (rc == RG_ENOSPC && mine)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL,
+		                 "too many watches of '%s' are waiting (%u); try again later",
+		                 c->who.name, h->max_per_principal);
 	if (rc != RG_OK)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL,
 		                 "too many watches are waiting (%u); try again later",
 		                 h->max_parked);
 	w = calloc(1, sizeof *w);
 	if (w == NULL) {
-		hub_unreserve(h);
+		hub_unreserve(h, c->who.name);
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
 	}
 	w->since = since;
 	w->until_ns =
 	        watch_until(c, ((const Stdreg__V1__WatchRequest *)c->req)->wait_ms, h->max_wait_ms);
 	if (!call_park(c)) {
-		hub_unreserve(h);
+		hub_unreserve(h, c->who.name);
 		free(w);
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "cannot park the watch");
 	}

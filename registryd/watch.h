@@ -30,10 +30,12 @@ struct watch_hub;
 
 /*
  * Creates the hub over st (one read transaction of its own) and starts its thread.
- * At most max_parked watches are parked at once; each waits at most max_wait_ms.
- * Errors: RG_ENOMEM, RG_EIO, RG_EINTERNAL.
+ * At most max_parked watches are parked at once, at most max_per_principal of them by one
+ * principal (anonymous callers are one principal; 0 = no bound of its own); each waits at
+ * most max_wait_ms. Errors: RG_ENOMEM, RG_EIO, RG_EINTERNAL.
  */
-int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked, uint32_t max_wait_ms);
+int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked,
+                  uint32_t max_per_principal, uint32_t max_wait_ms);
 
 /* A write committed at revision: parked watches that may be concerned are looked at.
  * Safe from any thread; does nothing after shutdown. h may be NULL. */

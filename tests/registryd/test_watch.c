@@ -296,6 +296,51 @@ static void test_too_many_parked_watches(void **state)
 		async_release(&a[i]);
 }
 
+/* One principal may not take every place: its share is watch_max_per_principal. */
+static void test_parked_watches_per_principal(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct dispatch_limits l;
+	struct async_call a[4];
+	Stdreg__V1__Response *r;
+	int i;
+
+	dispatch_limits_default(&l);
+	l.watch_max_parked = 10;
+	l.watch_max_per_principal = 2;
+	fixture_set_limits(f, &l);
+	q.wait_ms = 20000;
+	for (i = 0; i < 3; i++) {
+		async_init(f, &a[i], true);
+		async_send(&a[i], M("Watch"), 90 + i, 0, &q.base);
+	}
+	r = async_wait(&a[2], 1, 5000);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(r->status->message, "fixture-admin"));
+	stdreg__v1__response__free_unpacked(r, NULL);
+	// Another principal (here: anonymous) still finds a place.
+	fixture_set_token("");
+	async_init(f, &a[3], true);
+	async_send(&a[3], M("Watch"), 93, 0, &q.base);
+	fixture_set_token(f->admin_token);
+	assert_null(async_wait(&a[3], 1, 100));
+	assert_int_equal(watch_hub_parked(f->d->watch), 3);
+	put_area(f, "shared");
+	for (i = 0; i < 4; i++) {
+		if (i == 2)
+			continue;
+		r = async_wait(&a[i], 1, 5000);
+		assert_non_null(r);
+		assert_int_equal(r->status->code, GRPC_OK);
+		stdreg__v1__response__free_unpacked(r, NULL);
+	}
+	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	for (i = 0; i < 4; i++)
+		async_release(&a[i]);
+}
+
 static void test_shutdown_answers_parked_watches(void **state)
 {
 	struct fixture *f = *state;
@@ -393,6 +438,7 @@ int main(void)
 		CASE(test_parked_watch_times_out_empty),
 		CASE(test_parked_watch_wait_is_bounded),
 		CASE(test_too_many_parked_watches),
+		CASE(test_parked_watches_per_principal),
 		CASE(test_shutdown_answers_parked_watches),
 		CASE(test_many_watchers_lose_nothing),
 	};
