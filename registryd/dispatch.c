@@ -107,6 +107,17 @@ static const struct method methods[] = {
 	READ("Export", handle_export, export_request, true),
 
 	READ("WhoAmI", handle_who_am_i, who_am_irequest, false),
+
+	// Hot backup: reads, for admins only; making the copy takes a while (a worker).
+	{ .name = M("Backup"),
+	  .handler = handle_backup,
+	  .request = &stdreg__v1__backup_request__descriptor,
+	  .perm = PERM_ADMIN,
+	  .long_running = true },
+	{ .name = M("BackupRead"),
+	  .handler = handle_backup_read,
+	  .request = &stdreg__v1__backup_read_request__descriptor,
+	  .perm = PERM_ADMIN },
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])

@@ -41,4 +41,9 @@ enum call_result handle_apply_chunk(struct call *c);
 enum call_result handle_apply_commit(struct call *c);
 enum call_result handle_export(struct call *c);
 
+/* Hot backup (handlers_backup.c): BackupRequest -> a compacting copy in the data directory
+ * (a worker); BackupReadRequest -> one chunk of it. */
+enum call_result handle_backup(struct call *c);
+enum call_result handle_backup_read(struct call *c);
+
 #endif

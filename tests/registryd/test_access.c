@@ -433,6 +433,41 @@ static size_t pl_who_am_i(struct ctx *x)
 	return PACK(w);
 }
 
+static size_t pl_backup(struct ctx *x)
+{
+	Stdreg__V1__BackupRequest b = STDREG__V1__BACKUP_REQUEST__INIT;
+
+	return PACK(b);
+}
+
+/* A backup made by the admin, for the caller to read to its end. The one made for the
+ * previous cell is read to its end first (as admin), unless that caller did, so that the
+ * copies do not pile up. */
+static size_t pl_backup_read(struct ctx *x)
+{
+	static char pending[64];
+	Stdreg__V1__BackupRequest b = STDREG__V1__BACKUP_REQUEST__INIT;
+	Stdreg__V1__BackupReadRequest rd = STDREG__V1__BACKUP_READ_REQUEST__INIT;
+	Stdreg__V1__BackupResponse *made;
+	Stdreg__V1__Response *r;
+
+	if (pending[0] != '\0') {
+		rd.backup_id = pending;
+		r = fixture_call(x->f, M("BackupRead"), fixture_next_id(), 0, &rd.base);
+		stdreg__v1__response__free_unpacked(r, NULL);
+	}
+	r = fixture_call_ok(x->f, M("Backup"), &b.base);
+	made = stdreg__v1__backup_response__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(made);
+	assert_true(made->size > 0);
+	snprintf(pending, sizeof pending, "%s", made->backup_id);
+	stdreg__v1__backup_response__free_unpacked(made, NULL);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	rd.backup_id = pending;
+	rd.max_bytes = 2u << 20;
+	return PACK(rd);
+}
+
 /* --- the matrix --------------------------------------------------------------------- */
 
 #define OK    GRPC_OK
@@ -447,6 +482,10 @@ static size_t pl_who_am_i(struct ctx *x)
 #define WRITE_ROW                                             \
 	{                                                     \
 		UNAUT, DENY, DENY, DENY, OK, OK, UNAUT, UNAUT \
+	}
+#define ADMIN_ROW                                               \
+	{                                                       \
+		UNAUT, DENY, DENY, DENY, DENY, OK, UNAUT, UNAUT \
 	}
 #define SCOPE_ROW                                           \
 	{                                                   \
@@ -491,6 +530,8 @@ static const struct cell_row {
 	{ "ApplyCommit", pl_apply_commit, WRITE_ROW, true },
 	{ "Export", pl_export, READ_ROW, false },
 	{ "WhoAmI", pl_who_am_i, READ_ROW, false },
+	{ "Backup", pl_backup, ADMIN_ROW, false },
+	{ "BackupRead", pl_backup_read, ADMIN_ROW, false },
 };
 
 #define N_ROWS (sizeof rows / sizeof rows[0])
