@@ -22,6 +22,7 @@ struct dedupe;
 struct watch_hub;
 struct workers;
 struct uploads;
+struct metrics;
 
 struct dispatcher {
 	store *st;
@@ -29,6 +30,7 @@ struct dispatcher {
 	struct watch_hub *watch; /* parked Watch calls (watch.c) */
 	struct workers *workers; /* threads for long_running methods (workers.c) */
 	struct uploads *uploads; /* staged bulk uploads (uploads.c) */
+	struct metrics *metrics; /* request counters (metrics.c) */
 	struct dedupe *dedupe;   /* replies of recent writes, for resends (dedupe.c) */
 	struct dispatch_limits limits;
 	bool private_reads; /* anonymous callers may not even read (registryd --private) */
@@ -75,8 +77,9 @@ struct call {
 	struct dispatch_slot *slot;
 	dispatch_reply_fn reply; /* where the reply goes: the slot's, unless the call was parked */
 	void *reply_arg;
-	const struct method *m; /* NULL until the method is known */
-	const char *method;     /* for the log: m->name, or what the peer sent (borrowed) */
+	const struct method *m;  /* NULL until the method is known */
+	const char *method;      /* for the log: m->name, or what the peer sent (borrowed) */
+	struct metrics *metrics; /* the dispatcher's, counted in call_send (also once parked) */
 	uint64_t request_id;
 	uint64_t received_ns;
 	uint64_t deadline_ns; /* 0 = none */

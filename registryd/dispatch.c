@@ -17,6 +17,7 @@
 #include "wirecheck.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "uploads.h"
 #include "watch.h"
 #include "workers.h"
@@ -118,6 +119,8 @@ static const struct method methods[] = {
 	  .handler = handle_backup_read,
 	  .request = &stdreg__v1__backup_read_request__descriptor,
 	  .perm = PERM_ADMIN },
+
+	READ("Stats", handle_stats, stats_request, false),
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -192,7 +195,9 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 		return RG_ENOMEM;
 	}
 	atomic_init(&d->closing, false);
-	rc = uploads_new(&d->uploads, &d->limits);
+	rc = metrics_new(&d->metrics, N_METHODS);
+	if (rc == RG_OK)
+		rc = uploads_new(&d->uploads, &d->limits);
 	if (rc == RG_OK)
 		rc = dedupe_new(&d->dedupe, d->limits.dedupe_max_entries,
 		                d->limits.dedupe_max_bytes, d->limits.dedupe_ttl_ms);
@@ -235,6 +240,7 @@ void dispatcher_free(struct dispatcher *d)
 	watch_hub_free(d->watch);
 	workers_free(d->workers);
 	uploads_free(d->uploads);
+	metrics_free(d->metrics);
 	dedupe_free(d->dedupe);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
@@ -371,6 +377,8 @@ void call_send(struct call *c)
 	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;
 
 	log_request(c->method, c->st.code, us, c->request_id, c->st.message);
+	metrics_record(c->metrics, c->m != NULL ? (size_t)(c->m - methods) : N_METHODS, c->st.code,
+	               us);
 	// Remembered before the reply leaves, so that a resend after it is answered from memory.
 	if (c->dedupe != NULL)
 		dedupe_complete(c->dedupe, c->who.name, c->request_id, c->st.code, c->out,
@@ -551,6 +559,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		.reply_arg = s->arg,
 		.method = "-",
 		.received_ns = received_ns,
+		.metrics = s->d->metrics,
 	};
 	Stdreg__V1__Request *env;
 	const struct method *m;

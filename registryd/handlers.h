@@ -46,4 +46,7 @@ enum call_result handle_export(struct call *c);
 enum call_result handle_backup(struct call *c);
 enum call_result handle_backup_read(struct call *c);
 
+/* StatsRequest -> the daemon's figures (handlers_stats.c). */
+enum call_result handle_stats(struct call *c);
+
 #endif

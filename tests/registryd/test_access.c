@@ -433,6 +433,13 @@ static size_t pl_who_am_i(struct ctx *x)
 	return PACK(w);
 }
 
+static size_t pl_stats(struct ctx *x)
+{
+	Stdreg__V1__StatsRequest s = STDREG__V1__STATS_REQUEST__INIT;
+
+	return PACK(s);
+}
+
 static size_t pl_backup(struct ctx *x)
 {
 	Stdreg__V1__BackupRequest b = STDREG__V1__BACKUP_REQUEST__INIT;
@@ -532,6 +539,7 @@ static const struct cell_row {
 	{ "WhoAmI", pl_who_am_i, READ_ROW, false },
 	{ "Backup", pl_backup, ADMIN_ROW, false },
 	{ "BackupRead", pl_backup_read, ADMIN_ROW, false },
+	{ "Stats", pl_stats, READ_ROW, false },
 };
 
 #define N_ROWS (sizeof rows / sizeof rows[0])

@@ -1,0 +1,23 @@
+/*
+ * metrics_http.h - the Prometheus endpoint of registryd (--metrics-listen): nng's HTTP
+ * server answering GET /metrics with the figures of Stats as text format 0.0.4.
+ */
+#ifndef REGISTRYD_METRICS_HTTP_H
+#define REGISTRYD_METRICS_HTTP_H
+
+struct dispatcher;
+struct metrics_http;
+
+/*
+ * Serves GET /metrics (and GET / with the same text) at url, "http://HOST:PORT" (port 0
+ * picks a free one); logs "msg=metrics url=http://HOST:PORT/metrics" with the bound port.
+ * d must outlive the server. On failure logs what failed.
+ * Errors: RG_EINVAL (the url is not http://HOST:PORT), RG_EIO (cannot listen), RG_ENOMEM.
+ */
+int metrics_http_start(struct metrics_http **out, const char *url, struct dispatcher *d);
+
+/* Stops the server, waiting for a request in progress, and frees it; NULL is allowed.
+ * Call before the dispatcher is freed. */
+void metrics_http_stop(struct metrics_http *h);
+
+#endif
