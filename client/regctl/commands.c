@@ -268,6 +268,17 @@ const struct command regctl_commands[] = {
 	        .formats = FMT_ALL | FMT(OUT_CSV),
 	        .notes = export_notes,
 	},
+	{
+	        .name = "stats",
+	        .run = run_call,
+	        .summary = "the daemon's figures: requests, latencies, writer, store size",
+	        .usage = "stats",
+	        .request = &stdreg__v1__stats_request__descriptor,
+	        .method = "Stats",
+	        .response = &stdreg__v1__stats_response__descriptor,
+	        .table = table_stats,
+	        .what = "get the statistics",
+	},
 	{ 0 },
 };
 

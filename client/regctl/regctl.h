@@ -260,6 +260,7 @@ int table_gaps(FILE *f, const json_t *resp);
 int table_as_of(FILE *f, const json_t *resp);
 int table_history(FILE *f, const json_t *resp);
 int table_report(FILE *f, const json_t *resp);
+int table_stats(FILE *f, const json_t *resp); /* out_stats.c */
 /* One watch line: "REV OP KIND ID PRINCIPAL". */
 int table_change(FILE *f, const json_t *change);
 
