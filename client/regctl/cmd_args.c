@@ -158,6 +158,8 @@ static int check_args(const struct command *cmd, struct cmd_args *a)
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < a->npos; i++) {
+		if (cmd->pos[i][0] == '@')
+			continue; /* a local argument (a file name): the command reads a->pos */
 		snprintf(shown, sizeof(shown), "%s", cmd->pos[i]);
 		if (set_field(cmd, cmd->pos[i], shown, a->pos[i], a) != 0)
 			return EXIT_USAGE;

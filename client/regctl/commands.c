@@ -104,6 +104,15 @@ static const char watch_notes[] =
         "reconnects and resumes after the last revision printed. Stops on SIGINT or SIGTERM\n"
         "(exit 0) or after --count changes.\n";
 
+static const char *const pos_backup[] = { "@file", NULL }; /* a local argument */
+
+static const char backup_notes[] =
+        "Asks the daemon for a compacting copy of its store (one consistent revision, made\n"
+        "while writes go on; admins only) and writes it to FILE.part, fsyncs it and renames\n"
+        "it to FILE. Prints the revision the backup holds. Restore it with\n"
+        "'registryd restore --data DIR FILE' while the daemon is stopped. The file holds\n"
+        "the principals' token hashes: it is made readable by its owner only.\n";
+
 static const char export_notes[] =
         "Writes JSON Lines that 'regctl apply' reads back: one record per line, \"kind\"\n"
         "first, fields in proto order, without meta, sorted by kind and id. The records are\n"
@@ -278,6 +287,21 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__stats_response__descriptor,
 	        .table = table_stats,
 	        .what = "get the statistics",
+	},
+	{
+	        .name = "backup",
+	        .run = run_backup,
+	        .summary = "write a hot backup of the registry to FILE (admins)",
+	        .usage = "backup FILE",
+	        .pos = pos_backup,
+	        .min_pos = 1,
+	        .missing = "'backup' needs the FILE to write (regctl backup FILE)",
+	        .request = &stdreg__v1__backup_request__descriptor,
+	        .method = "Backup",
+	        .response = &stdreg__v1__backup_response__descriptor,
+	        .what = "back up the registry",
+	        .formats = FMT(OUT_TABLE) | FMT(OUT_JSON),
+	        .notes = backup_notes,
 	},
 	{ 0 },
 };

@@ -249,6 +249,7 @@ int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a);
 int run_watch(struct globals *g, const struct command *cmd, struct cmd_args *a);
 int run_apply(struct globals *g, const struct command *cmd, struct cmd_args *a);
 int run_export(struct globals *g, const struct command *cmd, struct cmd_args *a);
+int run_backup(struct globals *g, const struct command *cmd, struct cmd_args *a);
 
 /* Tables of the follow-up responses (the response's JSON mapping in, text out). Each
  * returns 0, or -1 when writing failed. */
