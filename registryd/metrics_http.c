@@ -146,6 +146,19 @@ int metrics_http_start(struct metrics_http **out, const char *url, struct dispat
 	return RG_OK;
 }
 
+int metrics_http_port(struct metrics_http *mh)
+{
+	nng_sockaddr sa;
+
+	if (nng_http_server_get_addr(mh->server, &sa) != 0)
+		return 0;
+	if (sa.s_family == NNG_AF_INET)
+		return ntohs(sa.s_in.sa_port);
+	if (sa.s_family == NNG_AF_INET6)
+		return ntohs(sa.s_in6.sa_port);
+	return 0;
+}
+
 void metrics_http_stop(struct metrics_http *mh)
 {
 	if (mh == NULL)

@@ -16,6 +16,9 @@ struct metrics_http;
  */
 int metrics_http_start(struct metrics_http **out, const char *url, struct dispatcher *d);
 
+/* The TCP port the server is bound to (the one picked for port 0); 0 if unknown. */
+int metrics_http_port(struct metrics_http *h);
+
 /* Stops the server, waiting for a request in progress, and frees it; NULL is allowed.
  * Call before the dispatcher is freed. */
 void metrics_http_stop(struct metrics_http *h);
