@@ -25,6 +25,9 @@ static const char usage_text[] =
         "  --contexts N          requests handled at once, 1..4096 (default 64)\n"
         "  --no-sync             do not fsync commits (tests and benchmarks only: a crash\n"
         "                        may lose acknowledged writes)\n"
+        "  --quota BYTES         largest size the store may grow to (at least 1048576);\n"
+        "                        a write that needs more is refused RESOURCE_EXHAUSTED and\n"
+        "                        changes nothing (default: 1 TiB)\n"
         "  --help                print this help and exit\n"
         "  --version             print the version and exit\n"
         "\n"
@@ -39,6 +42,7 @@ enum {
 	OPT_MAX_MESSAGE,
 	OPT_CONTEXTS,
 	OPT_NO_SYNC,
+	OPT_QUOTA,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -49,6 +53,7 @@ static const struct option long_options[] = {
 	{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
 	{ "contexts", required_argument, NULL, OPT_CONTEXTS },
 	{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+	{ "quota", required_argument, NULL, OPT_QUOTA },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -116,6 +121,13 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			break;
 		case OPT_NO_SYNC:
 			cfg.no_sync = true;
+			break;
+		case OPT_QUOTA:
+			if (!parse_size(optarg, (size_t)1 << 20, SIZE_MAX, &cfg.quota)) {
+				fprintf(err, "registryd: invalid --quota '%s' (bytes, >= 1048576)\n",
+				        optarg);
+				return CONFIG_USAGE;
+			}
 			break;
 		case OPT_HELP:
 			fputs(usage_text, out);

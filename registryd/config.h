@@ -24,6 +24,7 @@ struct config {
 	size_t max_message;
 	size_t contexts;
 	bool no_sync;
+	size_t quota; /* --quota: the store never grows past it; 0 = the store's default */
 };
 
 /* What config_parse() tells main to do. */

@@ -101,6 +101,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sopts.no_sync = cfg.no_sync;
+	sopts.max_map_size = cfg.quota;
 	rc = store_open(&st, cfg.data_dir, &sopts, &serr);
 	if (rc != RG_OK) {
 		log_failure("cannot open store", "error",

@@ -23,6 +23,7 @@ static const struct {
 	{ STDREG_FAILED_PRECONDITION, EXIT_PRECONDITION },
 	{ STDREG_PERMISSION_DENIED, EXIT_DENIED },
 	{ STDREG_UNAUTHENTICATED, EXIT_DENIED },
+	{ STDREG_RESOURCE_EXHAUSTED, EXIT_EXHAUSTED },
 };
 
 static const struct {
@@ -39,6 +40,9 @@ static const struct {
 	{ EXIT_CONFLICT, "conflict: the record changed (revision mismatch)" },
 	{ EXIT_PRECONDITION, "failed precondition (e.g. the record is referenced)" },
 	{ EXIT_DENIED, "permission denied or unauthenticated" },
+	{ EXIT_EXHAUSTED,
+	  "resource exhausted: the registry is full (its quota or disk) or a server limit was "
+	  "reached; nothing changed" },
 };
 
 void errorf(const char *fmt, ...)

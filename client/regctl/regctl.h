@@ -37,6 +37,7 @@ enum regctl_exit {
 	EXIT_CONFLICT = 6,     /* ABORTED: the record changed (revision mismatch) */
 	EXIT_PRECONDITION = 7, /* FAILED_PRECONDITION, e.g. the record is referenced */
 	EXIT_DENIED = 8,       /* PERMISSION_DENIED or UNAUTHENTICATED */
+	EXIT_EXHAUSTED = 9,    /* RESOURCE_EXHAUSTED: store full (quota, disk) or a limit */
 };
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };

@@ -25,7 +25,9 @@ start_daemon() {
 	mkdir -p "$TEST_TMP/data"
 	: >"$TEST_TMP/daemon.log"
 	# Writes need a principal: the tests act as an admin unless they say otherwise.
-	STDREG_TOKEN=$("$REGISTRYD" token create --role admin --name "test-admin-$((++ADMIN_SEQ))" \
+	# (Counted out here: an increment inside $(...) would be lost with its subshell.)
+	ADMIN_SEQ=$((ADMIN_SEQ + 1))
+	STDREG_TOKEN=$("$REGISTRYD" token create --role admin --name "test-admin-$ADMIN_SEQ" \
 		--data "$TEST_TMP/data")
 	export STDREG_TOKEN
 	"$REGISTRYD" --data "$TEST_TMP/data" --listen tcp://127.0.0.1:0 --no-sync "$@" \

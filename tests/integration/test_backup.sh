@@ -59,7 +59,6 @@ expect_exit 2 "restore without FILE" -- "$REGISTRYD" restore --data "$TEST_TMP/r
 stop_daemon
 mv "$TEST_TMP/data" "$TEST_TMP/original"
 mv "$TEST_TMP/restored" "$TEST_TMP/data"
-ADMIN_SEQ=100 # the restored store holds the first daemon's admin principal already
 start_daemon
 expect_exit 0 "export the restored" -- export_sorted
 expect_eq "restored export equals the original" "$OUT" "$original"
@@ -70,6 +69,5 @@ expect_match "history has entries" "$(jq length <<<"$OUT")" '^[1-9]'
 stop_daemon
 expect_exit 0 "check after writes" -- "$REGISTRYD" check --data "$TEST_TMP/data"
 expect_exit 1 "check of a directory without a store" -- "$REGISTRYD" check --data "$TEST_TMP/nothing"
-ADMIN_SEQ=200
 start_daemon
 finish
