@@ -92,6 +92,15 @@ struct stdreg_client_opts {
 	const char *token;   /* bearer token; NULL or "" = anonymous. Copied. */
 	uint32_t timeout_ms; /* budget of each call; 0 = STDREG_DEFAULT_TIMEOUT_MS */
 	size_t recv_max;     /* largest reply accepted; 0 = 256 MiB */
+	/* tls+tcp:// only: PEM files, read at open. tls_ca holds the CA certificates the
+	 * server's certificate must be signed by (required: there is no system default), and
+	 * the certificate must name the host of the url when that is a DNS name (for an IP
+	 * address only the signature is checked: mbedTLS 2 does not match IP addresses).
+	 * tls_cert and tls_key (both or neither) are the client certificate, for servers that
+	 * require one. */
+	const char *tls_ca;
+	const char *tls_cert;
+	const char *tls_key;
 };
 
 /*
@@ -99,6 +108,8 @@ struct stdreg_client_opts {
  * that is down is not an error here but on the first call, which then fails with UNAVAILABLE
  * and the reason ("cannot connect to tcp://127.0.0.1:7420 (connection refused)"). REQ
  * auto-resend is disabled so a write is never sent twice by the transport.
+ * For tls+tcp:// a failed TLS handshake (an untrusted server certificate, a refused or
+ * missing client certificate) fails the first call with UNAVAILABLE and the TLS reason.
  * o may be NULL for the defaults; st may be NULL.
  * Returns STDREG_OK and sets *out, or:
  *   STDREG_INVALID_ARGUMENT  the url is malformed or its scheme is not supported
@@ -116,7 +127,17 @@ STDREG_API const char *stdreg_client_url(const stdreg_client *c);
 
 /*
  * Calls method ("GetArea" or "/stdreg.v1.Registry/GetArea") with req as payload and waits for
- * the reply until the client's timeout. On STDREG_OK, *resp is the decoded reply payload (a
+ * the reply until the client's timeout.
+ *
+ * Safe retries (DESIGN §5): every call carries a new random request_id. A write (Put*,
+ * Delete*, Assign, Unassign, Transfer, SetStage, ApplyChunk, ApplyCommit) whose reply does not
+ * come, because the deadline passed or the connection was lost, is sent once more with the
+ * SAME request_id and a budget of its own: the daemon answers a resend as it answered the
+ * first send and never applies a write twice. A write is never resent with a new request_id,
+ * and reads are not resent. So a write may take up to twice the budget.
+ * For tests, the environment variable STDREG_TEST_RESEND=1 sends every write twice at once
+ * with the same request_id (on two nng contexts) and fails the call with INTERNAL unless both
+ * replies are the same bytes. On STDREG_OK, *resp is the decoded reply payload (a
  * resp_desc message, owned by the caller: free it with protobuf_c_message_free_unpacked(*resp,
  * NULL)); on any other code *resp is not written. st (required) receives code, message,
  * violations and revision; the return value is st->code.

@@ -18,8 +18,16 @@ static const char usage_text[] =
         "  --data DIR            directory of the store, created if missing\n"
         "                        (default " CONFIG_DEFAULT_DATA ")\n"
         "  --listen URL          listen on URL: tcp://HOST:PORT (PORT 0 picks a free port,\n"
-        "                        logged at start-up) or ipc:///PATH; repeatable, at most 16\n"
-        "                        (default " CONFIG_DEFAULT_LISTEN ")\n"
+        "                        logged at start-up), tls+tcp://HOST:PORT or ipc:///PATH;\n"
+        "                        repeatable, at most 16 (default " CONFIG_DEFAULT_LISTEN ")\n"
+        "  --tls-cert FILE       PEM certificate (chain) of tls+tcp:// listeners\n"
+        "  --tls-key FILE        PEM private key of that certificate\n"
+        "  --tls-ca FILE         PEM CA certificates: clients of tls+tcp:// listeners must\n"
+        "                        present a certificate signed by one of them\n"
+        "  --private             refuse anonymous reads (UNAUTHENTICATED): every call needs\n"
+        "                        a token (default: anyone may read)\n"
+        "  --max-connections N   connections at once; one more is closed as it arrives\n"
+        "                        (default 1024; 0 = no bound)\n"
         "  --max-message BYTES   largest request accepted; larger ones drop the connection\n"
         "                        (default 4194304)\n"
         "  --contexts N          requests handled at once, 1..4096 (default 64)\n"
@@ -43,6 +51,11 @@ enum {
 	OPT_CONTEXTS,
 	OPT_NO_SYNC,
 	OPT_QUOTA,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CA,
+	OPT_PRIVATE,
+	OPT_MAX_CONNS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -54,6 +67,11 @@ static const struct option long_options[] = {
 	{ "contexts", required_argument, NULL, OPT_CONTEXTS },
 	{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 	{ "quota", required_argument, NULL, OPT_QUOTA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "private", no_argument, NULL, OPT_PRIVATE },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -81,7 +99,9 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		.data_dir = CONFIG_DEFAULT_DATA,
 		.max_message = CONFIG_DEFAULT_MAX_MESSAGE,
 		.contexts = CONFIG_DEFAULT_CONTEXTS,
+		.max_connections = CONFIG_DEFAULT_MAX_CONNS,
 	};
+	bool tls = false;
 	int opt;
 
 	optind = 0; /* glibc: start over, so tests may parse more than once */
@@ -124,7 +144,31 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			break;
 		case OPT_QUOTA:
 			if (!parse_size(optarg, (size_t)1 << 20, SIZE_MAX, &cfg.quota)) {
-				fprintf(err, "registryd: invalid --quota '%s' (bytes, >= 1048576)\n",
+				fprintf(err,
+				        "registryd: invalid --quota '%s' (bytes, >= 1048576)\n",
+				        optarg);
+				return CONFIG_USAGE;
+			}
+			break;
+		case OPT_TLS_CERT:
+		case OPT_TLS_KEY:
+		case OPT_TLS_CA:
+			if (*optarg == '\0') {
+				fprintf(err, "registryd: %s needs a file\n", argv[optind - 1]);
+				return CONFIG_USAGE;
+			}
+			*(opt == OPT_TLS_CERT  ? &cfg.tls_cert
+			  : opt == OPT_TLS_KEY ? &cfg.tls_key
+			                       : &cfg.tls_ca) = optarg;
+			break;
+		case OPT_PRIVATE:
+			cfg.private_reads = true;
+			break;
+		case OPT_MAX_CONNS:
+			if (!parse_size(optarg, 0, SIZE_MAX, &cfg.max_connections)) {
+				fprintf(err,
+				        "registryd: invalid --max-connections '%s' (a number; 0 = "
+				        "no bound)\n",
 				        optarg);
 				return CONFIG_USAGE;
 			}
@@ -140,7 +184,10 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			        argv[optind - 1]);
 			fputs("usage: registryd [--data DIR] [--listen URL]... [--max-message "
 			      "BYTES] "
-			      "[--contexts N] [--no-sync] [--help] [--version]\n",
+			      "[--contexts N] [--no-sync]\n"
+			      "                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] "
+			      "[--private]\n"
+			      "                 [--max-connections N] [--help] [--version]\n",
 			      err);
 			return CONFIG_USAGE;
 		}
@@ -151,6 +198,17 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	}
 	if (cfg.n_urls == 0)
 		cfg.urls[cfg.n_urls++] = CONFIG_DEFAULT_LISTEN;
+	for (size_t i = 0; i < cfg.n_urls; i++)
+		tls = tls || strncmp(cfg.urls[i], "tls+tcp://", 10) == 0;
+	if (tls && (cfg.tls_cert == NULL || cfg.tls_key == NULL)) {
+		fprintf(err, "registryd: a tls+tcp:// listener needs --tls-cert and --tls-key\n");
+		return CONFIG_USAGE;
+	}
+	if (!tls && (cfg.tls_cert != NULL || cfg.tls_key != NULL || cfg.tls_ca != NULL)) {
+		fprintf(err, "registryd: --tls-cert, --tls-key and --tls-ca need a tls+tcp:// "
+		             "listener\n");
+		return CONFIG_USAGE;
+	}
 	*c = cfg;
 	return CONFIG_RUN;
 }

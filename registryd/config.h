@@ -15,6 +15,7 @@
 #define CONFIG_DEFAULT_LISTEN      "tcp://127.0.0.1:7420"
 #define CONFIG_DEFAULT_MAX_MESSAGE 4194304
 #define CONFIG_DEFAULT_CONTEXTS    64
+#define CONFIG_DEFAULT_MAX_CONNS   1024
 
 /* Strings point into argv or are the defaults above. */
 struct config {
@@ -24,7 +25,12 @@ struct config {
 	size_t max_message;
 	size_t contexts;
 	bool no_sync;
-	size_t quota; /* --quota: the store never grows past it; 0 = the store's default */
+	size_t quota;       /* --quota: the store never grows past it; 0 = the store's default */
+	bool private_reads; /* --private: anonymous callers may not read */
+	size_t max_connections; /* 0 = no bound */
+	const char *tls_cert;   /* NULL unless given */
+	const char *tls_key;
+	const char *tls_ca;
 };
 
 /* What config_parse() tells main to do. */

@@ -478,7 +478,14 @@ struct resend {
 static void resend_answer(const struct resend *r, int code, const uint8_t *buf, size_t len)
 {
 	uint64_t us = (dispatch_now_ns() - r->received_ns) / 1000;
+	char kv[LOG_LINE_MAX], id[24];
+	size_t n = 0;
 
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &n, "method", r->method);
+	snprintf(id, sizeof id, "%llu", (unsigned long long)r->request_id);
+	log_append_kv(kv, sizeof kv, &n, "request_id", id);
+	log_event("info", "resend answered as the first send", kv);
 	log_request(r->method, code, us, r->request_id, "a resend, answered as the first send");
 	r->reply(r->reply_arg, buf, len);
 }

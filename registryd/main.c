@@ -118,11 +118,16 @@ int main(int argc, char **argv)
 		log_failure("cannot start dispatcher", "error", rg_strerror(rc));
 		goto out;
 	}
+	dispatcher_set_private(d, cfg.private_reads);
 	vopts = (struct server_opts){
 		.urls = cfg.urls,
 		.n_urls = cfg.n_urls,
 		.max_message = cfg.max_message,
 		.contexts = cfg.contexts,
+		.max_connections = cfg.max_connections,
+		.tls_cert = cfg.tls_cert,
+		.tls_key = cfg.tls_key,
+		.tls_ca = cfg.tls_ca,
 	};
 	rc = server_start(&srv, d, &vopts);
 	if (rc != RG_OK)

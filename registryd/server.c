@@ -20,6 +20,7 @@
  * nng 1.5.2's nng_close() wait forever at shutdown now and then; reusing them avoids it
  * and costs nothing.) Holders are bounded by the watch limit.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/transport/tcp/tcp.h>
 
 #include "log.h"
@@ -73,8 +75,64 @@ struct server {
 	struct holder *free_hold; /* under lock: holders without a request */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
-	size_t busy; /* requests between receive and the end of their send; under lock */
+	size_t busy;            /* requests between receive and the end of their send; under lock */
+	size_t max_connections; /* 0 = no bound */
+	size_t connections;     /* under lock: pipes past ADD_PRE, not yet past REM_POST */
 };
+
+/* "tcp://192.0.2.7:51234" (also for tls+tcp connections), "ipc:///path" or "-". */
+static void peer_text(nng_pipe p, char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+	nng_sockaddr sa;
+
+	snprintf(buf, n, "-");
+	if (nng_pipe_id(p) < 0 || nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	switch (sa.s_family) {
+	case NNG_AF_INET:
+		if (inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof ip) != NULL)
+			snprintf(buf, n, "tcp://%s:%u", ip, ntohs(sa.s_in.sa_port));
+		break;
+	case NNG_AF_INET6:
+		if (inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof ip) != NULL)
+			snprintf(buf, n, "tcp://[%s]:%u", ip, ntohs(sa.s_in6.sa_port));
+		break;
+	case NNG_AF_IPC:
+		snprintf(buf, n, "ipc://%.100s", sa.s_ipc.sa_path);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Pipe events: counts connections, and closes one that would go beyond max_connections
+ * before it serves anything (nng then reports its REM_POST as well, which un-counts it).
+ */
+static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct server *s = arg;
+	char kv[200], peer[128];
+	size_t len = 0, now;
+
+	pthread_mutex_lock(&s->lock);
+	if (ev == NNG_PIPE_EV_ADD_PRE)
+		s->connections++;
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		s->connections--;
+	now = s->connections;
+	pthread_mutex_unlock(&s->lock);
+	if (ev != NNG_PIPE_EV_ADD_PRE || s->max_connections == 0 || now <= s->max_connections)
+		return;
+	nng_pipe_close(p);
+	peer_text(p, peer, sizeof peer);
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &len, "peer", peer);
+	snprintf(peer, sizeof peer, "%zu", s->max_connections);
+	log_append_kv(kv, sizeof kv, &len, "max_connections", peer);
+	log_event("warn", "connection refused: too many connections", kv);
+}
 
 static void busy_add(struct server *s, int delta)
 {
@@ -199,6 +257,7 @@ static bool work_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
 static void work_cb(void *arg)
 {
 	struct work *w = arg;
+	char peer[128];
 	nng_msg *msg;
 	int rv = nng_aio_result(w->aio);
 
@@ -213,9 +272,12 @@ static void work_cb(void *arg)
 		msg = nng_aio_get_msg(w->aio);
 		busy_add(w->srv, 1);
 		w->state = WORK_BUSY;
+		// Only for the log line of a refused token: the peer is never trusted otherwise.
+		peer_text(nng_msg_get_pipe(msg), peer, sizeof peer);
 		// From here work_reply() may run (and re-arm w) before dispatch returns:
 		// only the local msg may be touched after it.
-		dispatch_request(w->slot, nng_msg_body(msg), nng_msg_len(msg), dispatch_now_ns());
+		dispatch_request_from(w->slot, nng_msg_body(msg), nng_msg_len(msg),
+		                      dispatch_now_ns(), peer);
 		nng_msg_free(msg);
 		return;
 	case WORK_SEND:
@@ -240,7 +302,8 @@ static void resolved_url(char *dst, size_t n, const char *url, nng_listener l)
 	const char *colon = strrchr(url, ':');
 	int port;
 
-	if (strncmp(url, "tcp", 3) == 0 && colon != NULL && colon > strstr(url, "://") + 2 &&
+	if ((strncmp(url, "tcp", 3) == 0 || strncmp(url, "tls+tcp", 7) == 0) && colon != NULL &&
+	    colon > strstr(url, "://") + 2 &&
 	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
 		snprintf(dst, n, "%.*s:%d", (int)(colon - url), url, port);
 		return;
@@ -248,8 +311,71 @@ static void resolved_url(char *dst, size_t n, const char *url, nng_listener l)
 	snprintf(dst, n, "%s", url);
 }
 
-static int listen_one(struct server *s, const char *url, size_t max_message)
+/* The whole of a PEM file (at most 1 MiB), NUL-terminated and malloc'd; NULL if unreadable. */
+static char *read_pem(const char *path)
 {
+	FILE *f = fopen(path, "rb");
+	size_t max = (size_t)1 << 20, n;
+	char *buf;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(max + 1);
+	n = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
+	if (buf != NULL && (ferror(f) || n > max)) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf != NULL)
+		buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The TLS configuration of a tls+tcp:// listener: our certificate and key, and with a CA
+ * file, client certificates signed by it are required. *what names the step that failed.
+ */
+static int tls_server_config(const struct server_opts *o, nng_tls_config **out, const char **what)
+{
+	nng_tls_config *cfg;
+	char *cert, *key;
+	int rv;
+
+	*what = "cannot set up TLS";
+	if (o->tls_cert == NULL || o->tls_key == NULL) {
+		*what = "a tls+tcp:// listener needs --tls-cert and --tls-key";
+		return NNG_EINVAL;
+	}
+	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0)
+		return rv;
+	*what = "cannot load --tls-cert/--tls-key";
+	cert = read_pem(o->tls_cert);
+	key = read_pem(o->tls_key);
+	rv = cert != NULL && key != NULL ? nng_tls_config_own_cert(cfg, cert, key, NULL)
+	                                 : NNG_ENOENT;
+	free(cert);
+	free(key);
+	if (rv == 0 && o->tls_ca != NULL) {
+		*what = "cannot load --tls-ca";
+		rv = nng_tls_config_ca_file(cfg, o->tls_ca);
+		if (rv == 0)
+			rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED);
+	} else if (rv == 0) {
+		rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_NONE);
+	}
+	if (rv != 0) {
+		nng_tls_config_free(cfg);
+		return rv;
+	}
+	*out = cfg;
+	return 0;
+}
+
+static int listen_one(struct server *s, const char *url, const struct server_opts *o)
+{
+	const char *what = "cannot listen";
+	nng_tls_config *tls = NULL;
 	char resolved[512];
 	char kv[600];
 	size_t len = 0;
@@ -258,14 +384,25 @@ static int listen_one(struct server *s, const char *url, size_t max_message)
 
 	rv = nng_listener_create(&l, s->sock, url);
 	if (rv == 0)
-		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, max_message);
+		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, o->max_message);
+	if (rv == 0 && strncmp(url, "tls+tcp://", 10) == 0) {
+		rv = tls_server_config(o, &tls, &what);
+		// The listener holds its own reference.
+		if (rv == 0) {
+			what = "cannot set up TLS";
+			rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);
+			nng_tls_config_free(tls);
+		}
+		if (rv == 0)
+			what = "cannot listen";
+	}
 	if (rv == 0)
 		rv = nng_listener_start(l, 0);
 	if (rv != 0) {
 		kv[0] = '\0';
 		log_append_kv(kv, sizeof kv, &len, "url", url);
 		log_append_kv(kv, sizeof kv, &len, "error", nng_strerror(rv));
-		log_event("error", "cannot listen", kv);
+		log_event("error", what, kv);
 		return RG_EIO;
 	}
 	resolved_url(resolved, sizeof resolved, url, l);
@@ -316,6 +453,12 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 		goto fail;
 	}
 	s->sock_open = true;
+	s->max_connections = o->max_connections;
+	if (nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, s) != 0 ||
+	    nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, s) != 0) {
+		rc = RG_EINTERNAL;
+		goto fail;
+	}
 	rc = works_open(s, d, o->contexts);
 	if (rc != RG_OK)
 		goto fail;
@@ -323,7 +466,7 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 	for (i = 0; i < s->n_works; i++)
 		work_recv(&s->works[i]);
 	for (i = 0; i < o->n_urls; i++) {
-		rc = listen_one(s, o->urls[i], o->max_message);
+		rc = listen_one(s, o->urls[i], o);
 		if (rc != RG_OK)
 			goto fail;
 	}

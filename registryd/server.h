@@ -15,10 +15,17 @@
 struct server;
 
 struct server_opts {
-	const char *const *urls; /* listen on each: tcp://host:port (port 0 allowed), ipc://path */
+	const char *const *urls; /* listen on each: tcp:// or tls+tcp://host:port (port 0
+	                          * allowed), ipc://path */
 	size_t n_urls;
-	size_t max_message; /* NNG_OPT_RECVMAXSZ of every listener */
-	size_t contexts;    /* size of the context pool */
+	size_t max_message;     /* NNG_OPT_RECVMAXSZ of every listener */
+	size_t contexts;        /* size of the context pool */
+	size_t max_connections; /* connections at once; one more is closed at once. 0 = no bound */
+	/* For tls+tcp:// listeners: PEM files of our certificate and key, and of the CA whose
+	 * client certificates are required (NULL: clients need none). */
+	const char *tls_cert;
+	const char *tls_key;
+	const char *tls_ca;
 };
 
 /*

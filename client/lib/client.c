@@ -15,6 +15,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
 #include "internal.h"
@@ -34,6 +35,8 @@ struct stdreg_client {
 	char *url;
 	char *token; /* "" for anonymous */
 	uint32_t timeout_ms;
+	nng_tls_config *tls; /* tls+tcp:// only (tls.c) */
+	bool test_resend;    /* STDREG_TEST_RESEND=1: every write goes twice (stdreg.h) */
 };
 
 static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -83,6 +86,7 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 {
 	struct stdreg_status dummy = STDREG_STATUS_INIT;
 	stdreg_client *c;
+	const char *env;
 	char why[128];
 	int rv;
 
@@ -122,7 +126,15 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 		                       why);
 		goto fail_sock;
 	}
-	if ((rv = nng_dial(c->sock, url, &c->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+	if (strncmp(url, "tls+tcp://", 10) == 0 &&
+	    (rv = stdreg_tls_config(url, o, &c->tls, st)) != STDREG_OK)
+		goto fail_sock;
+	rv = nng_dialer_create(&c->dialer, c->sock, url);
+	if (rv == 0 && c->tls != NULL)
+		rv = nng_dialer_set_ptr(c->dialer, NNG_OPT_TLS_CONFIG, c->tls);
+	if (rv == 0)
+		rv = nng_dialer_start(c->dialer, NNG_FLAG_NONBLOCK);
+	if (rv != 0) {
 		nng_reason(rv, why, sizeof(why));
 		rv = stdreg_status_set(st,
 		                       code_of_nng(rv) == STDREG_INVALID_ARGUMENT
@@ -131,6 +143,8 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 		                       true, "cannot use endpoint '%s' (%s)", url, why);
 		goto fail_sock;
 	}
+	env = getenv("STDREG_TEST_RESEND");
+	c->test_resend = env != NULL && strcmp(env, "1") == 0;
 	stdreg_status_release(st);
 	*out = c;
 	return STDREG_OK;
@@ -138,6 +152,8 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 fail_sock:
 	nng_close(c->sock);
 fail:
+	if (c->tls != NULL)
+		nng_tls_config_free(c->tls);
 	if (c->cv != NULL)
 		nng_cv_free(c->cv);
 	if (c->mtx != NULL)
@@ -154,6 +170,8 @@ void stdreg_client_close(stdreg_client *c)
 	if (c == NULL)
 		return;
 	nng_close(c->sock); // no pipe events after this returns
+	if (c->tls != NULL)
+		nng_tls_config_free(c->tls);
 	nng_cv_free(c->cv);
 	nng_mtx_free(c->mtx);
 	free(c->url);
@@ -196,14 +214,23 @@ static int ensure_connected(stdreg_client *c, nng_time deadline, struct stdreg_s
 	// Not connected yet: probe. A scheme the stream API lacks is left to the call itself.
 	if (nng_stream_dialer_alloc(&sd, c->url) != 0)
 		return STDREG_OK;
+	if (c->tls != NULL && (rv = nng_stream_dialer_set_ptr(sd, NNG_OPT_TLS_CONFIG, c->tls)) != 0)
+		goto out;
 	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0)
 		goto out;
 	now = nng_clock();
 	nng_aio_set_timeout(aio, now < deadline ? (nng_duration)(deadline - now) : 1);
 	nng_stream_dialer_dial(sd, aio);
 	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) == 0)
-		nng_stream_free(nng_aio_get_output(aio, 0));
+	if ((rv = nng_aio_result(aio)) == 0) {
+		nng_stream *conn = nng_aio_get_output(aio, 0);
+
+		// TLS: the handshake runs with the first read; the server's SP header (8 bytes)
+		// follows a good handshake at once, a refused one fails the read with why.
+		if (c->tls != NULL)
+			rv = stdreg_tls_probe(conn, aio, deadline);
+		nng_stream_free(conn);
+	}
 out:
 	nng_aio_free(aio);
 	nng_stream_dialer_free(sd);
@@ -213,6 +240,11 @@ out:
 		snprintf(why, sizeof(why), "no connection within %u ms", c->timeout_ms);
 	else
 		nng_reason(rv, why, sizeof(why));
+	if (c->tls != NULL && rv != NNG_ETIMEDOUT && rv != NNG_ECONNREFUSED)
+		return stdreg_status_set(st, STDREG_UNAVAILABLE, true,
+		                         "cannot connect to %s (TLS handshake failed: %s; check "
+		                         "--cacert, --cert and --key)",
+		                         c->url, why);
 	return stdreg_status_set(st,
 	                         rv == NNG_ENOMEM ? STDREG_RESOURCE_EXHAUSTED : STDREG_UNAVAILABLE,
 	                         true, "cannot connect to %s (%s)", c->url, why);
@@ -295,14 +327,17 @@ static int build_request(stdreg_client *c, const char *method, const ProtobufCMe
 	return STDREG_OK;
 }
 
-/* Sends msg (taken in every case) and waits for the reply until deadline. */
+static int transport_failure(stdreg_client *c, int rv, uint32_t timeout_ms,
+                             struct stdreg_status *st);
+
+/* Sends msg (taken in every case) and waits for the reply until deadline. *nng_rv is the
+ * nng code of a failure (0 otherwise). */
 static int exchange(stdreg_client *c, nng_time deadline, uint32_t timeout_ms, nng_msg *msg,
-                    nng_msg **reply, struct stdreg_status *st)
+                    nng_msg **reply, int *nng_rv, struct stdreg_status *st)
 {
 	nng_aio *aio = NULL;
 	nng_time now;
 	nng_ctx ctx;
-	char why[128];
 	int rv;
 
 	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
@@ -332,9 +367,19 @@ static int exchange(stdreg_client *c, nng_time deadline, uint32_t timeout_ms, nn
 out:
 	nng_aio_free(aio);
 	nng_ctx_close(ctx);
+fail:
+	*nng_rv = rv;
 	if (rv == 0)
 		return STDREG_OK;
-fail:
+	return transport_failure(c, rv, timeout_ms, st);
+}
+
+/* The status of a call that got no reply because of nng error rv. */
+static int transport_failure(stdreg_client *c, int rv, uint32_t timeout_ms,
+                             struct stdreg_status *st)
+{
+	char why[128];
+
 	if (rv == NNG_ETIMEDOUT && connected(c) == 0)
 		return stdreg_status_set(st, STDREG_UNAVAILABLE, true,
 		                         "cannot connect to %s (no connection within %u ms)",
@@ -348,6 +393,129 @@ fail:
 	                         code_of_nng(rv) == STDREG_INVALID_ARGUMENT ? STDREG_UNAVAILABLE
 	                                                                    : code_of_nng(rv),
 	                         true, "call to %s failed (%s)", c->url, why);
+}
+
+/*
+ * STDREG_TEST_RESEND: sends msg (taken) twice at once, on two contexts, as a client whose
+ * first send seems lost would, and checks that both replies are the same bytes.
+ */
+static int exchange_twice(stdreg_client *c, nng_time deadline, uint32_t timeout_ms, nng_msg *msg,
+                          nng_msg **reply, int *nng_rv, struct stdreg_status *st)
+{
+	nng_msg *copy = NULL, *r1 = NULL, *r2 = NULL;
+	struct twin {
+		nng_ctx ctx;
+		nng_aio *aio;
+		int rv;
+	} t[2] = { { .rv = NNG_ENOMEM }, { .rv = NNG_ENOMEM } };
+	nng_time now = nng_clock();
+	int i, rv;
+
+	if ((rv = nng_msg_dup(&copy, msg)) != 0) {
+		nng_msg_free(msg);
+		*nng_rv = rv;
+		return transport_failure(c, rv, timeout_ms, st);
+	}
+	for (i = 0; i < 2; i++) {
+		nng_msg *m = i == 0 ? msg : copy;
+
+		if (nng_ctx_open(&t[i].ctx, c->sock) != 0 ||
+		    nng_ctx_set_ms(t[i].ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE) != 0 ||
+		    nng_aio_alloc(&t[i].aio, NULL, NULL) != 0) {
+			nng_msg_free(m);
+			continue;
+		}
+		nng_aio_set_timeout(t[i].aio, now >= deadline ? 1 : (nng_duration)(deadline - now));
+		nng_aio_set_msg(t[i].aio, m);
+		nng_ctx_send(t[i].ctx, t[i].aio);
+	}
+	for (i = 0; i < 2; i++) {
+		if (t[i].aio == NULL)
+			continue;
+		nng_aio_wait(t[i].aio);
+		if ((t[i].rv = nng_aio_result(t[i].aio)) != 0) {
+			nng_msg_free(nng_aio_get_msg(t[i].aio));
+			continue;
+		}
+		nng_ctx_recv(t[i].ctx, t[i].aio);
+	}
+	for (i = 0; i < 2; i++) {
+		if (t[i].aio == NULL || t[i].rv != 0)
+			continue;
+		nng_aio_wait(t[i].aio);
+		if ((t[i].rv = nng_aio_result(t[i].aio)) == 0)
+			*(i == 0 ? &r1 : &r2) = nng_aio_get_msg(t[i].aio);
+	}
+	for (i = 0; i < 2; i++) {
+		nng_aio_free(t[i].aio);
+		if (t[i].aio != NULL)
+			nng_ctx_close(t[i].ctx);
+	}
+	rv = t[0].rv != 0 ? t[0].rv : t[1].rv;
+	*nng_rv = rv;
+	if (rv != 0) {
+		nng_msg_free(r1);
+		nng_msg_free(r2);
+		return transport_failure(c, rv, timeout_ms, st);
+	}
+	if (nng_msg_len(r1) != nng_msg_len(r2) ||
+	    memcmp(nng_msg_body(r1), nng_msg_body(r2), nng_msg_len(r1)) != 0) {
+		nng_msg_free(r1);
+		nng_msg_free(r2);
+		return stdreg_status_set(st, STDREG_INTERNAL, true,
+		                         "a write sent twice with one request_id was answered "
+		                         "differently by %s",
+		                         c->url);
+	}
+	nng_msg_free(r2);
+	*reply = r1;
+	return STDREG_OK;
+}
+
+/* Whether method (short or full name) changes the registry: only writes are resent. */
+static bool is_write(const char *method)
+{
+	static const char *const writes[] = { "Assign",   "Unassign",   "Transfer",
+		                              "SetStage", "ApplyChunk", "ApplyCommit" };
+	const char *name = strncmp(method, METHOD_PREFIX, strlen(METHOD_PREFIX)) == 0
+	                           ? method + strlen(METHOD_PREFIX)
+	                           : method;
+	size_t i;
+
+	if (strncmp(name, "Put", 3) == 0 || strncmp(name, "Delete", 6) == 0)
+		return true;
+	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		if (strcmp(name, writes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* No reply came, but the server may have received the request: resend (the same id). */
+static bool worth_resending(int nng_rv)
+{
+	return nng_rv == NNG_ETIMEDOUT || nng_rv == NNG_ECONNRESET || nng_rv == NNG_ECONNSHUT ||
+	       nng_rv == NNG_ECONNABORTED;
+}
+
+/* One attempt: packs the envelope with id, connects, sends, waits until deadline. */
+static int attempt(stdreg_client *c, const char *method, const ProtobufCMessage *req, uint64_t id,
+                   uint32_t timeout_ms, bool twice, nng_msg **reply, int *nng_rv,
+                   struct stdreg_status *st)
+{
+	nng_time deadline = nng_clock() + timeout_ms;
+	nng_msg *msg = NULL;
+	int code;
+
+	*nng_rv = 0;
+	if ((code = build_request(c, method, req, id, timeout_ms, &msg, st)) != STDREG_OK)
+		return code;
+	if ((code = ensure_connected(c, deadline, st)) != STDREG_OK) {
+		nng_msg_free(msg);
+		return code;
+	}
+	if (twice)
+		return exchange_twice(c, deadline, timeout_ms, msg, reply, nng_rv, st);
+	return exchange(c, deadline, timeout_ms, msg, reply, nng_rv, st);
 }
 
 uint32_t stdreg_client_timeout(const stdreg_client *c)
@@ -368,22 +536,23 @@ int stdreg_call_timeout(stdreg_client *c, const char *method, const ProtobufCMes
 {
 	Stdreg__V1__Response *r = NULL;
 	ProtobufCMessage *payload = NULL;
-	nng_msg *msg = NULL, *reply = NULL;
-	nng_time deadline;
+	nng_msg *reply = NULL;
 	uint64_t id = new_request_id();
-	int code;
+	bool write = is_write(method);
+	int code, nng_rv;
 
 	if (timeout_ms == 0)
 		timeout_ms = c->timeout_ms;
-	deadline = nng_clock() + timeout_ms;
 	stdreg_status_release(st);
-	if ((code = build_request(c, method, req, id, timeout_ms, &msg, st)) != STDREG_OK)
-		return code;
-	if ((code = ensure_connected(c, deadline, st)) != STDREG_OK) {
-		nng_msg_free(msg);
-		return code;
+	code = attempt(c, method, req, id, timeout_ms, write && c->test_resend, &reply, &nng_rv,
+	               st);
+	// A write whose reply was lost is resent once, with the same request_id: the daemon
+	// answers it from memory if the first send was applied (DESIGN §5).
+	if (code != STDREG_OK && write && worth_resending(nng_rv)) {
+		stdreg_status_release(st);
+		code = attempt(c, method, req, id, timeout_ms, false, &reply, &nng_rv, st);
 	}
-	if ((code = exchange(c, deadline, timeout_ms, msg, &reply, st)) != STDREG_OK)
+	if (code != STDREG_OK)
 		return code;
 	r = stdreg__v1__response__unpack(NULL, nng_msg_len(reply), nng_msg_body(reply));
 	if (r == NULL) {

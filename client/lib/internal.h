@@ -47,4 +47,20 @@ ProtobufCMessage *stdreg_message_new(const ProtobufCMessageDescriptor *d);
 char *stdreg_base64_encode(const uint8_t *data, size_t len);
 int stdreg_base64_decode(const char *s, uint8_t **out, size_t *outlen);
 
+/*
+ * The TLS configuration of a client of url (tls+tcp://HOST:PORT) from o's tls_ca, tls_cert
+ * and tls_key: the server's certificate must be signed by tls_ca and name HOST. On success
+ * *out holds a new configuration (nng_tls_config_free it); else st says what failed
+ * (INVALID_ARGUMENT: a file is missing, unreadable or not PEM) and its code is returned.
+ */
+struct nng_tls_config;
+int stdreg_tls_config(const char *url, const struct stdreg_client_opts *o,
+                      struct nng_tls_config **out, struct stdreg_status *st);
+
+/* Reads the first bytes of a new TLS connection before deadline (nng_time), which runs the
+ * handshake: 0, or the nng error that ended it. aio is the caller's, idle. */
+struct nng_stream;
+struct nng_aio;
+int stdreg_tls_probe(struct nng_stream *conn, struct nng_aio *aio, uint64_t deadline);
+
 #endif

@@ -205,6 +205,9 @@ int cmd_args_parse(struct globals *g, const struct command *cmd, int argc, char 
 		case GOPT_ENDPOINT:
 		case GOPT_TOKEN:
 		case GOPT_TIMEOUT:
+		case GOPT_CACERT:
+		case GOPT_CERT:
+		case GOPT_KEY:
 			if (global_opt(g, c, optarg) != 0)
 				goto usage;
 			continue;

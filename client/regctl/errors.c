@@ -122,7 +122,13 @@ void exit_codes_help(FILE *f)
 
 int open_client(const struct globals *g, stdreg_client **c)
 {
-	struct stdreg_client_opts o = { .token = g->token, .timeout_ms = g->timeout_ms };
+	struct stdreg_client_opts o = {
+		.token = g->token,
+		.timeout_ms = g->timeout_ms,
+		.tls_ca = g->cacert,
+		.tls_cert = g->cert,
+		.tls_key = g->key,
+	};
 	struct stdreg_status st = STDREG_STATUS_INIT;
 	int rv;
 

@@ -16,6 +16,9 @@ const struct option regctl_global_opts[] = {
 	{ "token", required_argument, NULL, GOPT_TOKEN },
 	{ "output", required_argument, NULL, 'o' },
 	{ "timeout", required_argument, NULL, GOPT_TIMEOUT },
+	{ "cacert", required_argument, NULL, GOPT_CACERT },
+	{ "cert", required_argument, NULL, GOPT_CERT },
+	{ "key", required_argument, NULL, GOPT_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, GOPT_VERSION },
 	{ 0 },
@@ -82,6 +85,15 @@ int global_opt(struct globals *g, int c, const char *arg)
 		return 0;
 	case GOPT_TOKEN:
 		g->token = arg;
+		return 0;
+	case GOPT_CACERT:
+		g->cacert = arg;
+		return 0;
+	case GOPT_CERT:
+		g->cert = arg;
+		return 0;
+	case GOPT_KEY:
+		g->key = arg;
 		return 0;
 	case GOPT_TIMEOUT:
 		if (parse_number(arg, 1, UINT32_MAX, &v) != 0) {
@@ -181,6 +193,9 @@ int verb_args_parse(struct globals *g, const struct noun *n, const char *verb, u
 		case GOPT_ENDPOINT:
 		case GOPT_TOKEN:
 		case GOPT_TIMEOUT:
+		case GOPT_CACERT:
+		case GOPT_CERT:
+		case GOPT_KEY:
 			if (global_opt(g, c, optarg) != 0)
 				goto usage;
 			break;

@@ -74,7 +74,7 @@ static void usage(FILE *f)
 
 	fputs("usage: regctl [--endpoint URL] [--token T] [-o table|json|jsonl|csv] [--timeout "
 	      "MS]\n"
-	      "              NOUN VERB [ARGS]\n"
+	      "              [--cacert FILE [--cert FILE --key FILE]] NOUN VERB [ARGS]\n"
 	      "       regctl [options] COMMAND [ARGS]\n"
 	      "\n"
 	      "nouns: ",
@@ -93,7 +93,14 @@ static void usage(FILE *f)
 	      "default " STDREG_DEFAULT_ENDPOINT ")\n"
 	      "  --token T        bearer token (env STDREG_TOKEN; default anonymous)\n"
 	      "  -o, --output F   table (default), json, jsonl or csv\n"
-	      "  --timeout MS     deadline of each call (env STDREG_TIMEOUT; default 10000)\n"
+	      "  --timeout MS     deadline of each call (env STDREG_TIMEOUT; default 10000); a\n"
+	      "                   write whose reply is lost is resent once, with the same\n"
+	      "                   request id (the daemon never applies it twice)\n"
+	      "  --cacert FILE    tls+tcp:// endpoints: PEM CA certificate(s) the server's\n"
+	      "                   certificate must be signed by (env STDREG_CACERT)\n"
+	      "  --cert FILE      client certificate (PEM), for servers that require one\n"
+	      "                   (env STDREG_CERT)\n"
+	      "  --key FILE       its private key (PEM) (env STDREG_KEY)\n"
 	      "  -h, --help       this help\n"
 	      "  --version        print the version\n"
 	      "\n",
@@ -111,6 +118,9 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *rc)
 	                      ? env
 	                      : STDREG_DEFAULT_ENDPOINT;
 	g->token = getenv("STDREG_TOKEN");
+	g->cacert = getenv("STDREG_CACERT");
+	g->cert = getenv("STDREG_CERT");
+	g->key = getenv("STDREG_KEY");
 	g->timeout_ms = STDREG_DEFAULT_TIMEOUT_MS;
 	g->out = OUT_TABLE;
 	*rc = EXIT_USAGE;
@@ -124,6 +134,9 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *rc)
 		case GOPT_ENDPOINT:
 		case GOPT_TOKEN:
 		case GOPT_TIMEOUT:
+		case GOPT_CACERT:
+		case GOPT_CERT:
+		case GOPT_KEY:
 		case 'o':
 			if (global_opt(g, c, optarg) != 0)
 				return -1;

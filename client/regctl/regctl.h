@@ -46,6 +46,9 @@ enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
 struct globals {
 	const char *endpoint;
 	const char *token;
+	const char *cacert; /* tls+tcp://: PEM files (NULL = none) */
+	const char *cert;
+	const char *key;
 	uint32_t timeout_ms;
 	enum out_format out;
 };
@@ -90,9 +93,12 @@ enum {
 	GOPT_TOKEN,
 	GOPT_TIMEOUT,
 	GOPT_VERSION,
+	GOPT_CACERT,
+	GOPT_CERT,
+	GOPT_KEY,
 };
 extern const struct option regctl_global_opts[]; /* ends with a zeroed entry */
-#define GLOBAL_OPTS_COUNT 6
+#define GLOBAL_OPTS_COUNT 9
 
 /* Applies global option c (GOPT_* or 'o') with arg. On a bad value prints one line and
  * returns -1. */
@@ -262,6 +268,7 @@ int table_gaps(FILE *f, const json_t *resp);
 int table_as_of(FILE *f, const json_t *resp);
 int table_history(FILE *f, const json_t *resp);
 int table_report(FILE *f, const json_t *resp);
+int table_whoami(FILE *f, const json_t *resp);
 int table_stats(FILE *f, const json_t *resp); /* out_stats.c */
 /* One watch line: "REV OP KIND ID PRINCIPAL". */
 int table_change(FILE *f, const json_t *change);

@@ -120,6 +120,46 @@ static void test_help_and_version(void **state)
 	assert_non_null(strstr(out, "--version"));
 }
 
+static void test_access_and_tls_options(void **state)
+{
+	char *ok[] = { "registryd",
+		       "--listen",
+		       "tls+tcp://127.0.0.1:0",
+		       "--tls-cert",
+		       "s.crt",
+		       "--tls-key",
+		       "s.key",
+		       "--tls-ca",
+		       "ca.crt",
+		       "--private",
+		       "--max-connections",
+		       "10",
+		       NULL };
+	char *no_key[] = { "registryd",  "--listen", "tls+tcp://127.0.0.1:0",
+		           "--tls-cert", "s.crt",    NULL };
+	char *no_tls_listener[] = {
+		"registryd", "--tls-cert", "s.crt", "--tls-key", "s.key", NULL
+	};
+	char *bad_max[] = { "registryd", "--max-connections", "many", NULL };
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGC(ok), ok), CONFIG_RUN);
+	assert_string_equal(c.tls_cert, "s.crt");
+	assert_string_equal(c.tls_key, "s.key");
+	assert_string_equal(c.tls_ca, "ca.crt");
+	assert_true(c.private_reads);
+	assert_int_equal(c.max_connections, 10);
+	assert_int_equal(parse(&c, ARGC(no_key), no_key), CONFIG_USAGE);
+	assert_int_equal(parse(&c, ARGC(no_tls_listener), no_tls_listener), CONFIG_USAGE);
+	assert_int_equal(parse(&c, ARGC(bad_max), bad_max), CONFIG_USAGE);
+	// Defaults: public reads, a bound on connections, no TLS.
+	assert_int_equal(parse(&c, 1, ok), CONFIG_RUN);
+	assert_false(c.private_reads);
+	assert_int_equal(c.max_connections, 1024);
+	assert_null(c.tls_cert);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_access_and_tls_options),
 	};
 
 	return cmocka_run_group_tests_name("registryd config", tests, NULL, NULL);
