@@ -15,6 +15,11 @@ static const char usage_text[] =
         "The stdreg registry daemon: serves stdreg.v1.Registry over nng REQ/REP.\n"
         "\n"
         "options:\n"
+        "  --config FILE         read options from FILE, 'key = value' lines whose keys are\n"
+        "                        the long options below without dashes; flags override it\n"
+        "                        (default " CONFIG_DEFAULT_FILE_TEXT " if it exists)\n"
+        "  --check-config        check the configuration file and options, then exit\n"
+        "                        (0 ok, 2 not)\n"
         "  --data DIR            directory of the store, created if missing\n"
         "                        (default " CONFIG_DEFAULT_DATA ")\n"
         "  --listen URL          listen on URL: tcp://HOST:PORT (PORT 0 picks a free port,\n"
@@ -36,6 +41,9 @@ static const char usage_text[] =
         "  --quota BYTES         largest size the store may grow to (at least 1048576);\n"
         "                        a write that needs more is refused RESOURCE_EXHAUSTED and\n"
         "                        changes nothing (default: 1 TiB)\n"
+        "  --log-level LEVEL     debug, info (default), warn or error; request lines are info\n"
+        "  --metrics-listen URL  serve Prometheus metrics at URL/metrics, URL being\n"
+        "                        http://HOST:PORT (default: off)\n"
         "  --help                print this help and exit\n"
         "  --version             print the version and exit\n"
         "\n"
@@ -56,6 +64,8 @@ enum {
 	OPT_TLS_CA,
 	OPT_PRIVATE,
 	OPT_MAX_CONNS,
+	OPT_LOG_LEVEL,
+	OPT_METRICS_LISTEN,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -72,10 +82,17 @@ static const struct option long_options[] = {
 	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
 	{ "private", no_argument, NULL, OPT_PRIVATE },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+const struct option *config_long_options(void)
+{
+	return long_options;
+}
 
 /* Parses a decimal number in [min, max]. */
 static bool parse_size(const char *s, size_t min, size_t max, size_t *out)
@@ -100,6 +117,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		.max_message = CONFIG_DEFAULT_MAX_MESSAGE,
 		.contexts = CONFIG_DEFAULT_CONTEXTS,
 		.max_connections = CONFIG_DEFAULT_MAX_CONNS,
+		.log_level = LOG_INFO,
 	};
 	bool tls = false;
 	int opt;
@@ -173,6 +191,25 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 				return CONFIG_USAGE;
 			}
 			break;
+		case OPT_LOG_LEVEL:
+			if (!log_level_parse(optarg, &cfg.log_level)) {
+				fprintf(err,
+				        "registryd: invalid --log-level '%s' (debug, info, warn or "
+				        "error)\n",
+				        optarg);
+				return CONFIG_USAGE;
+			}
+			break;
+		case OPT_METRICS_LISTEN:
+			if (strncmp(optarg, "http://", 7) != 0 || optarg[7] == '\0') {
+				fprintf(err,
+				        "registryd: invalid --metrics-listen '%s' "
+				        "(http://HOST:PORT)\n",
+				        optarg);
+				return CONFIG_USAGE;
+			}
+			cfg.metrics_listen = optarg;
+			break;
 		case OPT_HELP:
 			fputs(usage_text, out);
 			return CONFIG_EXIT;
@@ -182,7 +219,9 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		default:
 			fprintf(err, "registryd: unknown or incomplete option '%s'\n",
 			        argv[optind - 1]);
-			fputs("usage: registryd [--data DIR] [--listen URL]... [--max-message "
+			fputs("usage: registryd [--config FILE] [--check-config] [--log-level L] "
+			      "[--metrics-listen URL]\n"
+			      "                 [--data DIR] [--listen URL]... [--max-message "
 			      "BYTES] "
 			      "[--contexts N] [--no-sync]\n"
 			      "                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] "

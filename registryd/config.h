@@ -8,6 +8,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "log.h"
+
+struct option;
+
+/* The default configuration file, as --help shows it. */
+#ifndef STDREG_SYSCONFDIR
+#define STDREG_SYSCONFDIR "/etc"
+#endif
+#define CONFIG_DEFAULT_FILE_TEXT STDREG_SYSCONFDIR "/stdreg/registryd.conf"
+
 #define CONFIG_MAX_LISTEN   16
 #define CONFIG_MAX_CONTEXTS 4096
 
@@ -31,6 +41,8 @@ struct config {
 	const char *tls_cert;   /* NULL unless given */
 	const char *tls_key;
 	const char *tls_ca;
+	enum log_level log_level;   /* --log-level; LOG_INFO by default */
+	const char *metrics_listen; /* --metrics-listen http://HOST:PORT; NULL = off */
 };
 
 /* What config_parse() tells main to do. */
@@ -39,6 +51,10 @@ enum config_result {
 	CONFIG_EXIT = 1,  /* --help or --version was printed to out: exit 0 */
 	CONFIG_USAGE = 2, /* a usage error was printed to err: exit 2 */
 };
+
+/* The long options config_parse() takes (ends with a zeroed entry): the keys of the
+ * configuration file (config_file.h). */
+const struct option *config_long_options(void);
 
 /* Parses argv into *c (all defaults filled in). Uses getopt_long: not reentrant. */
 enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err);

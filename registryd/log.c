@@ -11,10 +11,38 @@
 #include "status.h"
 
 static atomic_bool log_requests_on = true;
+static atomic_int log_min_level = LOG_INFO;
+
+static const char *const level_names[] = {
+	[LOG_DEBUG] = "debug",
+	[LOG_INFO] = "info",
+	[LOG_WARN] = "warn",
+	[LOG_ERROR] = "error",
+};
 
 void log_set_requests(bool on)
 {
 	atomic_store(&log_requests_on, on);
+}
+
+bool log_level_parse(const char *name, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++)
+		if (strcmp(name, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return true;
+		}
+	return false;
+}
+
+void log_set_level(enum log_level level)
+{
+	atomic_store(&log_min_level, (int)level);
+}
+
+bool log_enabled(enum log_level level)
+{
+	return (int)level >= atomic_load_explicit(&log_min_level, memory_order_relaxed);
 }
 
 static void append_raw(char *buf, size_t n, size_t *len, const char *s, size_t k)
@@ -109,7 +137,12 @@ void log_event(const char *level, const char *msg, const char *kv)
 {
 	char buf[LOG_LINE_MAX];
 	size_t len = 0;
+	enum log_level lv;
 
+	if (!log_level_parse(level, &lv))
+		lv = LOG_ERROR;
+	if (!log_enabled(lv))
+		return;
 	buf[0] = '\0';
 	log_append_kv(buf, sizeof buf, &len, "level", level);
 	log_append_kv(buf, sizeof buf, &len, "msg", msg);
@@ -127,7 +160,8 @@ void log_request(const char *method, int code, uint64_t us, uint64_t request_id,
 	char m[160];
 	size_t len = 0;
 
-	if (!atomic_load(&log_requests_on))
+	if (!atomic_load(&log_requests_on) ||
+	    !log_enabled(code == GRPC_INTERNAL ? LOG_ERROR : LOG_INFO))
 		return;
 	buf[0] = '\0';
 	append_ts(buf, sizeof buf, &len);

@@ -17,8 +17,22 @@
 /* Turns request lines off (tests and benchmarks); start-up lines are always written. */
 void log_set_requests(bool on);
 
+/* Levels, least important first. Lines below the level set are not written. */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Parses "debug", "info", "warn" or "error"; false for anything else. */
+bool log_level_parse(const char *name, enum log_level *out);
+
+/* Sets the least important level written (default LOG_INFO). Request lines are info
+ * (INTERNAL ones error). */
+void log_set_level(enum log_level level);
+
+/* Whether a line of level would be written (to skip building debug lines). */
+bool log_enabled(enum log_level level);
+
 /*
- * Writes "level=LEVEL msg=MSG" followed by the extra fields kv, which are already
+ * Writes "level=LEVEL msg=MSG" (LEVEL one of debug, info, warn, error; an unknown one is
+ * written as if error) followed by the extra fields kv, which are already
  * formatted logfmt ("url=tcp://..."; may be NULL). MSG is quoted if it needs it.
  */
 void log_event(const char *level, const char *msg, const char *kv);

@@ -19,8 +19,10 @@
 #include "cmd_check.h"
 #include "cmd_token.h"
 #include "config.h"
+#include "config_file.h"
 #include "dispatch.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "server.h"
 #include "store.h"
 
@@ -59,6 +61,8 @@ static void log_failure(const char *msg, const char *key, const char *value)
 int main(int argc, char **argv)
 {
 	struct config cfg;
+	struct config_args cfg_args;
+	struct metrics_http *mh = NULL;
 	struct store_opts sopts = { 0 };
 	struct store_error serr = { 0 };
 	struct server_opts vopts;
@@ -78,14 +82,17 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "restore") == 0)
 		return restore_main(argc - 1, argv + 1);
 
-	switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
+	switch (config_load(&cfg, &cfg_args, argc, argv, true, stdout, stderr)) {
 	case CONFIG_RUN:
 		break;
 	case CONFIG_EXIT:
+		config_args_release(&cfg_args);
 		return fflush(stdout) == 0 ? 0 : 1;
 	case CONFIG_USAGE:
+		config_args_release(&cfg_args);
 		return 2;
 	}
+	log_set_level(cfg.log_level);
 
 	// Block the stop signals before any thread exists (store writer, nng) so that all
 	// inherit the mask and only sigwait() below ever sees them.
@@ -98,6 +105,7 @@ int main(int argc, char **argv)
 	rc = make_dirs(cfg.data_dir);
 	if (rc != 0) {
 		log_failure("cannot create data directory", "dir", cfg.data_dir);
+		config_args_release(&cfg_args);
 		return 1;
 	}
 	sopts.no_sync = cfg.no_sync;
@@ -106,6 +114,7 @@ int main(int argc, char **argv)
 	if (rc != RG_OK) {
 		log_failure("cannot open store", "error",
 		            serr.message[0] != '\0' ? serr.message : rg_strerror(rc));
+		config_args_release(&cfg_args);
 		return 1;
 	}
 	rc = store_writer_start(st, &writer);
@@ -132,6 +141,8 @@ int main(int argc, char **argv)
 	rc = server_start(&srv, d, &vopts);
 	if (rc != RG_OK)
 		goto out; /* server_start logged what failed */
+	if (cfg.metrics_listen != NULL && metrics_http_start(&mh, cfg.metrics_listen, d) != RG_OK)
+		goto out; /* logged */
 	snprintf(kv, sizeof kv, "revision=%llu", (unsigned long long)store_revision(st));
 	log_event("info", "ready", kv);
 
@@ -142,6 +153,7 @@ int main(int argc, char **argv)
 	log_event("info", "stopping", kv);
 	status = 0;
 out:
+	metrics_http_stop(mh);
 	if (d != NULL)
 		dispatcher_shutdown(d);
 	if (writer != NULL)
@@ -154,5 +166,6 @@ out:
 	store_close(st);
 	if (status == 0)
 		log_event("info", "stopped", kv);
+	config_args_release(&cfg_args);
 	return status;
 }
