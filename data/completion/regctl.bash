@@ -7,8 +7,8 @@
 
 _regctl_nouns="area body agency item assignment"
 _regctl_verbs="list get put delete"
-_regctl_commands="assign unassign transfer stage mine gaps as-of history report watch apply export stats"
-_regctl_globals="--endpoint --token -o --output --timeout -h --help --version"
+_regctl_commands="assign unassign transfer stage mine gaps as-of history report watch apply export backup whoami stats"
+_regctl_globals="--endpoint --token -o --output --timeout --cacert --cert --key -h --help --version"
 
 # The flags of NOUN VERB, or of COMMAND (no verb).
 _regctl_flags() {
@@ -64,7 +64,7 @@ _regctl() {
 		w=${words[i]}
 		case $w in
 		--endpoint) _regctl_endpoint=${words[i + 1]-}; ((i++)); continue ;;
-		--token | -o | --output | --timeout) ((i++)); continue ;;
+		--token | -o | --output | --timeout | --cacert | --cert | --key) ((i++)); continue ;;
 		--endpoint=*) _regctl_endpoint=${w#--endpoint=}; continue ;;
 		-*)
 			# A flag of the verb or command that takes a value skips it.
@@ -88,7 +88,7 @@ _regctl() {
 	case $prev in
 	-o | --output) COMPREPLY=($(compgen -W "table json jsonl csv" -- "$cur")); return ;;
 	--endpoint) COMPREPLY=($(compgen -W "tcp://127.0.0.1:7420 ipc:// tls+tcp://" -- "$cur")); return ;;
-	-f | --file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+	-f | --file | --cacert | --cert | --key) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 	--priority) [[ $first == area ]] && { COMPREPLY=($(compgen -W "prioritised monitored retired" -- "$cur")); return; } ;;
 	--level) COMPREPLY=($(compgen -W "international european national consortium" -- "$cur")); return ;;
 	--status) COMPREPLY=($(compgen -W "in_development published cancelled" -- "$cur")); return ;;
@@ -151,6 +151,7 @@ _regctl() {
 	"stage 0") want=item ;;
 	"history 0") COMPREPLY=($(compgen -W "$_regctl_nouns" -- "$cur")); return ;;
 	"history 1") want=${words[first_at + 1]} ;;
+	"backup 0") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 	esac
 	[[ -n $want && " $_regctl_nouns " == *" $want "* ]] &&
 		COMPREPLY=($(compgen -W "$(_regctl_ids "$want")" -- "$cur"))

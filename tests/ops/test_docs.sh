@@ -31,7 +31,9 @@ commands=$(sed -n '/^commands/,/^$/p' <<<"$help" | sed -nE 's/^  ([a-z][a-z-]*) 
 [ -n "$commands" ] || fail "no commands found in regctl --help"
 for c in $commands; do
 	grep -qE "^\*$c\*" "$regctl_page" || fail "regctl.1: command '$c' has no entry"
-	check_flags "$regctl_page" "regctl $c" "$("$REGCTL" "$c" --help)"
+	# The usage line and the flags, not the notes (which may quote other programs).
+	chelp=$("$REGCTL" "$c" --help)
+	check_flags "$regctl_page" "regctl $c" "$(grep '^usage:' <<<"$chelp"; sed -n '/^flags:/,/^$/p' <<<"$chelp")"
 done
 
 nouns=$(sed -nE 's/^nouns: //p' <<<"$help" | tr -d ',')
