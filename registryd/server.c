@@ -23,10 +23,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -496,6 +498,62 @@ void server_drain(struct server *s, int timeout_ms)
 	nanosleep(&linger, NULL);
 }
 
+/*
+ * nng 1.5's nng_close() can, rarely, wait forever for a context it never lets go of (a
+ * class of close deadlocks reported upstream, e.g. nanomsg/nng#1543 and #1813). By the
+ * time the socket is closed every write has been committed and answered (main's shutdown
+ * order), so a daemon whose close hangs may end: this watchdog ends it after a grace time.
+ */
+#define CLOSE_GRACE_S 5
+
+struct close_watch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool closed;
+};
+
+static void *close_watchdog(void *arg)
+{
+	struct close_watch *w = arg;
+	struct timespec until;
+	bool closed;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CLOSE_GRACE_S;
+	pthread_mutex_lock(&w->lock);
+	while (!w->closed)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &until) == ETIMEDOUT)
+			break;
+	closed = w->closed;
+	pthread_mutex_unlock(&w->lock);
+	if (!closed) {
+		log_event("warn", "socket close did not finish; exiting with every write committed",
+		          "");
+		_exit(0);
+	}
+	return NULL;
+}
+
+static void close_socket(nng_socket sock)
+{
+	struct close_watch w = { .closed = false };
+	pthread_t th;
+	bool watching;
+
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	watching = pthread_create(&th, NULL, close_watchdog, &w) == 0;
+	nng_close(sock);
+	pthread_mutex_lock(&w.lock);
+	w.closed = true;
+	pthread_cond_signal(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	if (watching)
+		pthread_join(th, NULL);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+}
+
 void server_free(struct server *s)
 {
 	size_t i;
@@ -505,7 +563,7 @@ void server_free(struct server *s)
 	// Closing the socket fails every pending operation with NNG_ECLOSED; the callbacks
 	// then stop re-arming, and nng_aio_stop() waits for any that is still running.
 	if (s->sock_open)
-		nng_close(s->sock);
+		close_socket(s->sock);
 	for (i = 0; i < s->n_works; i++)
 		if (s->works[i].aio != NULL)
 			nng_aio_stop(s->works[i].aio);
