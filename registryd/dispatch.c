@@ -233,6 +233,11 @@ void dispatcher_shutdown(struct dispatcher *d)
 		workers_shutdown(d->workers);
 }
 
+void dispatcher_count_connection(struct dispatcher *d, int delta)
+{
+	metrics_connections_add(d->metrics, delta);
+}
+
 void dispatcher_free(struct dispatcher *d)
 {
 	if (d == NULL)

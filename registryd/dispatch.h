@@ -93,6 +93,10 @@ void dispatcher_shutdown(struct dispatcher *d);
  * first request. */
 void dispatcher_set_private(struct dispatcher *d, bool private_reads);
 
+/* Counts a connection opened (delta +1) or closed (-1), for Stats and the metrics
+ * endpoint. Safe from any thread. */
+void dispatcher_count_connection(struct dispatcher *d, int delta);
+
 /* Frees the dispatcher; every slot must have been freed. NULL is allowed. */
 void dispatcher_free(struct dispatcher *d);
 

@@ -80,6 +80,7 @@ struct server {
 	size_t busy;            /* requests between receive and the end of their send; under lock */
 	size_t max_connections; /* 0 = no bound */
 	size_t connections;     /* under lock: pipes past ADD_PRE, not yet past REM_POST */
+	struct dispatcher *d;   /* counts connections for Stats too */
 };
 
 /* "tcp://192.0.2.7:51234" (also for tls+tcp connections), "ipc:///path" or "-". */
@@ -125,6 +126,8 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 		s->connections--;
 	now = s->connections;
 	pthread_mutex_unlock(&s->lock);
+	if (ev == NNG_PIPE_EV_ADD_PRE || ev == NNG_PIPE_EV_REM_POST)
+		dispatcher_count_connection(s->d, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
 	if (ev != NNG_PIPE_EV_ADD_PRE || s->max_connections == 0 || now <= s->max_connections)
 		return;
 	nng_pipe_close(p);
@@ -456,6 +459,7 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 	}
 	s->sock_open = true;
 	s->max_connections = o->max_connections;
+	s->d = d;
 	if (nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, s) != 0 ||
 	    nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, s) != 0) {
 		rc = RG_EINTERNAL;

@@ -58,6 +58,7 @@ expect_exit 0 "stats json" -- regctl stats -o json
 not_found=$(jq '[.methods[] | select(.method == "/stdreg.v1.Registry/GetArea") | .statuses[] | select(.code == 5) | .count] | add' <<<"$OUT")
 expect_match "GetArea not found, counted" "$not_found" '^[3-9]$'
 expect_match "writer batches" "$(jq .writer_batches <<<"$OUT")" '^[1-9]'
+expect_match "open connections (regctl's own at least)" "$(jq .open_connections <<<"$OUT")" '^[1-9]'
 
 # --- the metrics endpoint ----------------------------------------------------------------
 body=$(http_get "$port" /metrics)
