@@ -53,10 +53,9 @@ static int assign_run(struct job *j, store_txn *t, const struct store_actor *who
 	return rc == RG_OK ? reply_assignment(j, t, a) : rc;
 }
 
-// Assign, Unassign and SetStage each write one record; Transfer writes two or three.
-static const struct job_ops assign_ops = { .run = assign_run,
-	                                   .release = workflow_release,
-	                                   .single_write = true };
+// Assign and Unassign read their record back after the put (a read that may fail after the
+// write), Transfer writes two or three records: they keep their child transaction.
+static const struct job_ops assign_ops = { .run = assign_run, .release = workflow_release };
 
 enum call_result handle_assign(struct call *c)
 {
@@ -85,9 +84,7 @@ static int unassign_run(struct job *j, store_txn *t, const struct store_actor *w
 	return rc == RG_OK ? reply_assignment(j, t, a) : rc;
 }
 
-static const struct job_ops unassign_ops = { .run = unassign_run,
-	                                     .release = workflow_release,
-	                                     .single_write = true };
+static const struct job_ops unassign_ops = { .run = unassign_run, .release = workflow_release };
 
 enum call_result handle_unassign(struct call *c)
 {
@@ -176,6 +173,7 @@ static int stage_run(struct job *j, store_txn *t, const struct store_actor *who)
 	                       &j->out_len, &j->err);
 }
 
+// SetStage makes one put and nothing after it.
 static const struct job_ops stage_ops = { .run = stage_run,
 	                                  .release = workflow_release,
 	                                  .single_write = true };
