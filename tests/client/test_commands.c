@@ -28,9 +28,10 @@ static void test_table_names_real_fields(void **state)
 		assert_non_null(c->request);
 		assert_true(c->run != run_call ||
 		            (c->method != NULL && c->response != NULL && c->table != NULL));
+		// A name starting with '@' is an argument regctl itself uses (backup's FILE).
 		for (i = 0; c->pos != NULL && c->pos[i] != NULL; i++)
-			if (protobuf_c_message_descriptor_get_field_by_name(c->request,
-			                                                    c->pos[i]) == NULL)
+			if (c->pos[i][0] != '@' && protobuf_c_message_descriptor_get_field_by_name(
+			                                   c->request, c->pos[i]) == NULL)
 				fail_msg("%s: argument field '%s' not in %s", c->name, c->pos[i],
 				         c->request->name);
 		for (i = 0; c->opts != NULL && c->opts[i].flag != NULL; i++) {
