@@ -159,6 +159,7 @@ int run_backup(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		json_decref(j);
 	}
 	protobuf_c_message_free_unpacked(&b->base, NULL);
+	stdreg_status_release(&st);
 	stdreg_client_close(c);
 	return finish_output(EXIT_OK);
 fail:
