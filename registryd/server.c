@@ -130,8 +130,8 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 		dispatcher_count_connection(s->d, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
 	if (ev != NNG_PIPE_EV_ADD_PRE || s->max_connections == 0 || now <= s->max_connections)
 		return;
+	peer_text(p, peer, sizeof peer); /* while the pipe still has its address */
 	nng_pipe_close(p);
-	peer_text(p, peer, sizeof peer);
 	kv[0] = '\0';
 	log_append_kv(kv, sizeof kv, &len, "peer", peer);
 	snprintf(peer, sizeof peer, "%zu", s->max_connections);
