@@ -312,6 +312,8 @@ static int cmp_str(const void *a, const void *b)
 
 static void check_leads(struct checker *c)
 {
+	if (c->n_leads < 2)
+		return; /* qsort of a NULL array is undefined even for no elements */
 	qsort(c->leads, c->n_leads, sizeof(char *), cmp_str);
 	for (size_t i = 1; i < c->n_leads; i++)
 		if (strcmp(c->leads[i], c->leads[i - 1]) == 0 &&
