@@ -43,8 +43,8 @@ enum call_result handle_apply_chunk(struct call *c)
 	uint32_t staged = 0;
 	int rc;
 
-	rc = uploads_add(d->uploads, r->upload_id, r, c->payload_len, dispatch_now_ns(), id,
-	                 &staged, &err);
+	rc = uploads_add(d->uploads, r->upload_id, c->who.name, r, c->payload_len,
+	                 dispatch_now_ns(), id, &staged, &err);
 	if (rc != RG_OK) {
 		status_from_store(&c->st, rc, &err);
 		if (rc == RG_ENOENT)
@@ -172,7 +172,7 @@ enum call_result handle_apply_commit(struct call *c)
 	cj = calloc(1, sizeof *cj);
 	if (cj == NULL)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	if (uploads_take(d->uploads, r->upload_id, dispatch_now_ns(), &up) != RG_OK) {
+	if (uploads_take(d->uploads, r->upload_id, c->who.name, dispatch_now_ns(), &up) != RG_OK) {
 		free(cj);
 		return call_fail(
 		        c, GRPC_NOT_FOUND, "upload_id",

@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "auth.h"
 #include "uploads.h"
 
 struct upload {
 	char id[UPLOAD_ID_LEN + 1];
-	uint64_t touched_ns; /* last chunk (or creation) */
-	size_t bytes;        /* received bytes of its chunks */
+	char owner[AUTH_PRINCIPAL_MAX]; /* the principal that started it */
+	uint64_t touched_ns;            /* last chunk (or creation) */
+	size_t bytes;                   /* received bytes of its chunks */
 	Stdreg__V1__ApplyChunkRequest **chunks;
 	size_t n_chunks;
 	ProtobufCMessage **records; /* point into chunks */
@@ -102,12 +104,12 @@ static void sweep(struct uploads *u, uint64_t now_ns)
 	}
 }
 
-static struct upload *find(struct uploads *u, const char *id)
+static struct upload *find(struct uploads *u, const char *id, const char *owner)
 {
 	struct upload *up;
 
 	for (up = u->head; up != NULL; up = up->next)
-		if (strcmp(up->id, id) == 0)
+		if (strcmp(up->id, id) == 0 && strcmp(up->owner, owner) == 0)
 			return up;
 	return NULL;
 }
@@ -171,9 +173,9 @@ static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk
 	return RG_OK;
 }
 
-int uploads_add(struct uploads *u, const char *id, Stdreg__V1__ApplyChunkRequest *chunk,
-                size_t bytes, uint64_t now_ns, char *id_out, uint32_t *staged,
-                struct store_error *err)
+int uploads_add(struct uploads *u, const char *id, const char *owner,
+                Stdreg__V1__ApplyChunkRequest *chunk, size_t bytes, uint64_t now_ns, char *id_out,
+                uint32_t *staged, struct store_error *err)
 {
 	struct upload *up = NULL, *created = NULL;
 	int rc = RG_OK;
@@ -182,10 +184,11 @@ int uploads_add(struct uploads *u, const char *id, Stdreg__V1__ApplyChunkRequest
 		rc = upload_new(&created, err);
 		if (rc != RG_OK)
 			return rc;
+		snprintf(created->owner, sizeof created->owner, "%s", owner);
 	}
 	pthread_mutex_lock(&u->lock);
 	sweep(u, now_ns);
-	up = created != NULL ? created : find(u, id);
+	up = created != NULL ? created : find(u, id, owner);
 	if (up == NULL)
 		rc = upload_fail(err, RG_ENOENT,
 		                 "upload '%.40s' not found (it may have expired after %u s idle)",
@@ -223,14 +226,15 @@ int uploads_add(struct uploads *u, const char *id, Stdreg__V1__ApplyChunkRequest
 	return rc;
 }
 
-int uploads_take(struct uploads *u, const char *id, uint64_t now_ns, struct upload **out)
+int uploads_take(struct uploads *u, const char *id, const char *owner, uint64_t now_ns,
+                 struct upload **out)
 {
 	struct upload **pp, *up = NULL;
 
 	pthread_mutex_lock(&u->lock);
 	sweep(u, now_ns);
 	for (pp = &u->head; *pp != NULL; pp = &(*pp)->next)
-		if (strcmp((*pp)->id, id) == 0) {
+		if (strcmp((*pp)->id, id) == 0 && strcmp((*pp)->owner, owner) == 0) {
 			up = *pp;
 			*pp = up->next;
 			up->next = NULL;

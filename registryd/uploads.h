@@ -38,16 +38,19 @@ void uploads_free(struct uploads *u);
  * Errors: RG_ENOENT (no such upload, or it expired), RG_ENOSPC (a limit; err says which),
  * RG_ENOMEM, RG_EIO (no random bytes).
  */
-int uploads_add(struct uploads *u, const char *id, Stdreg__V1__ApplyChunkRequest *chunk,
-                size_t bytes, uint64_t now_ns, char *id_out, uint32_t *staged,
-                struct store_error *err);
+int uploads_add(struct uploads *u, const char *id, const char *owner,
+                Stdreg__V1__ApplyChunkRequest *chunk, size_t bytes, uint64_t now_ns, char *id_out,
+                uint32_t *staged, struct store_error *err);
 
 /*
  * Takes the upload id out of the table: nobody else can add to or commit it any more.
+ * An upload belongs to the principal (owner) that started it: to anyone else it does not
+ * exist, for uploads_add as here.
  * *out is the caller's, for upload_records() and then uploads_release().
  * Errors: RG_ENOENT.
  */
-int uploads_take(struct uploads *u, const char *id, uint64_t now_ns, struct upload **out);
+int uploads_take(struct uploads *u, const char *id, const char *owner, uint64_t now_ns,
+                 struct upload **out);
 
 /* The staged BulkRecords of an upload, in the order received; owned by the upload. */
 ProtobufCMessage *const *upload_records(const struct upload *up, size_t *n);

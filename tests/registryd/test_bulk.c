@@ -315,6 +315,38 @@ static void test_unknown_upload_is_not_found(void **state)
 	recs_free(&rs);
 }
 
+/* An upload belongs to the principal that started it: to anyone else it does not exist. */
+static void test_upload_of_another_principal_is_not_found(void **state)
+{
+	struct fixture *f = *state;
+	struct store_error err = { 0 };
+	char other[STORE_TOKEN_LEN + 1], id[64] = "";
+	Stdreg__V1__Response *r;
+	struct recs rs = { 0 };
+
+	add_area(&rs, 1, "ai", "Artificial intelligence", NULL);
+	add_area(&rs, 2, "cyber", "Cybersecurity", NULL);
+	chunk_ok(f, id, &rs, 0, 1);
+	assert_int_equal(store_token_create(f->st, "other-coordinator",
+	                                    STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_COORDINATOR,
+	                                    NULL, other, &err),
+	                 RG_OK);
+	fixture_set_token(other);
+	r = chunk(f, id, &rs, 1, 2);
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = commit(f, id, false);
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	/* its owner still commits it, with nothing the other principal sent */
+	fixture_set_token(f->admin_token);
+	r = commit(f, id, false);
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	assert_int_equal(store_revision(f->st), 1);
+	recs_free(&rs);
+}
+
 static void test_expired_upload_is_freed(void **state)
 {
 	struct fixture *f = *state;
@@ -484,6 +516,7 @@ int main(void)
 		CASE(test_bad_record_applies_nothing),
 		CASE(test_dry_run_applies_nothing_and_counts),
 		CASE(test_unknown_upload_is_not_found),
+		CASE(test_upload_of_another_principal_is_not_found),
 		CASE(test_expired_upload_is_freed),
 		CASE(test_upload_limits),
 		CASE(test_export_pages),
