@@ -48,6 +48,7 @@ struct ctx {
 	char token[N_WHO][STORE_TOKEN_LEN + 1];
 	char assignment_id[128]; /* digg's lead of "ai" */
 	int seq;                 /* for fresh ids */
+	enum who caller;         /* who makes the call whose payload is being built */
 	uint8_t buf[4096];       /* the payload of the cell */
 };
 
@@ -394,7 +395,8 @@ static size_t pl_apply_chunk(struct ctx *x)
 	return PACK(c);
 }
 
-/* An upload staged by the admin, committed by the caller. */
+/* An upload staged by the caller when it may stage (an upload is its starter's alone), else
+ * by the admin, and committed by the caller. */
 static size_t pl_apply_commit(struct ctx *x)
 {
 	Stdreg__V1__ApplyChunkRequest c = STDREG__V1__APPLY_CHUNK_REQUEST__INIT;
@@ -407,7 +409,10 @@ static size_t pl_apply_commit(struct ctx *x)
 	size_t len;
 
 	chunk_of(x, &c, &rec, recs, &a, id, sizeof id);
+	if (x->caller == COORD)
+		fixture_set_token(x->token[COORD]);
 	r = fixture_call_ok(x->f, M("ApplyChunk"), &c.base);
+	fixture_set_token(x->f->admin_token);
 	staged = stdreg__v1__apply_chunk_response__unpack(NULL, r->payload.len, r->payload.data);
 	assert_non_null(staged);
 	snprintf(upload, sizeof upload, "%s", staged->upload_id);
@@ -643,6 +648,7 @@ static void test_matrix(void **state)
 		if (row == NULL)
 			fail_msg("method %s has no row in the access matrix", m->name);
 		for (w = 0; w < N_WHO; w++) {
+			x->caller = (enum who)w;
 			size_t len = row->payload(x);
 			uint64_t before = store_revision(x->f->st);
 
