@@ -134,6 +134,12 @@ int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_syn
 	}
 	memset(d, 0, sizeof *d);
 	snprintf(d->dir, sizeof d->dir, "%s", dir);
+	// One admin principal per data directory (restarts of the same store keep it).
+	static char token_dir[512];
+	if (strcmp(token_dir, dir) != 0) {
+		bench_token[0] = '\0';
+		snprintf(token_dir, sizeof token_dir, "%s", dir);
+	}
 	if (bench_token[0] == '\0' && make_token(exe, dir) != 0) {
 		fprintf(stderr, "stdreg-bench: cannot create a token in %s\n", dir);
 		close(pfd[0]);
