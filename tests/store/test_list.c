@@ -559,19 +559,46 @@ static void selective_filter_page_boundary(void **state)
 	free(p);
 }
 
+/* Moving an item between areas moves it in the index: the areas it left no longer list it,
+ * the one it kept and the one it joined do (an update touches only the entries that
+ * change). */
+static void item_moves_between_areas(void **state)
+{
+	struct fx *f = *state;
+	static const char *const before[] = { "ai", "cyber", NULL };
+	static const char *const after[] = { "cyber", "quantum", NULL };
+	static const char *const areas[] = { "ai", "cyber", "quantum" };
+	static const size_t want_before[] = { 1, 1, 0 }, want_after[] = { 0, 1, 1 };
+	struct page *p = calloc(1, sizeof(*p));
+
+	for (size_t i = 0; i < 3; i++)
+		fx_put_ok(f, STORE_AREA, mk_area(areas[i], areas[i], NULL));
+	fx_put_ok(f, STORE_BODY,
+	          mk_body("iso", "ISO", STDREG__V1__BODY_LEVEL__BODY_LEVEL_INTERNATIONAL, NULL));
+	fx_put_ok(f, STORE_ITEM, mk_item("moving", "ISO 1", "Moving item", "iso", before, "40.20"));
+	for (size_t i = 0; i < 3; i++) {
+		struct store_filter flt = { .area_id = areas[i] };
+		assert_int_equal(list(f, p, STORE_ITEM, &flt, 0, NULL, NULL), RG_OK);
+		assert_int_equal(p->n, want_before[i]);
+	}
+	fx_put_ok(f, STORE_ITEM, mk_item("moving", "ISO 1", "Moving item", "iso", after, "40.20"));
+	for (size_t i = 0; i < 3; i++) {
+		struct store_filter flt = { .area_id = areas[i] };
+		assert_int_equal(list(f, p, STORE_ITEM, &flt, 0, NULL, NULL), RG_OK);
+		assert_int_equal(p->n, want_after[i]);
+	}
+	free(p);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(pages_of_250),
-		T(page_size_capped),
-		T(token_survives_inserts),
-		T(bad_tokens),
-		T(item_filters),
-		T(assignment_filters),
-		T(area_and_body_filters),
-		T(unsupported_filters),
-		T(selective_filter_page_boundary),
+		T(pages_of_250),        T(item_moves_between_areas),
+		T(page_size_capped),    T(token_survives_inserts),
+		T(bad_tokens),          T(item_filters),
+		T(assignment_filters),  T(area_and_body_filters),
+		T(unsupported_filters), T(selective_filter_page_boundary),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
