@@ -84,5 +84,7 @@ int wire_check_text(const ProtobufCMessageDescriptor *d, const uint8_t *buf, siz
                     const char **bad_field)
 {
 	*bad_field = NULL;
+	if (len == 0)
+		return RG_OK; /* an empty message (buf may be NULL: no pointer arithmetic on it) */
 	return check(d, buf, buf + len, 0, bad_field);
 }
