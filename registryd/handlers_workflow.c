@@ -32,6 +32,18 @@ static void workflow_release(struct job *j)
 	free(j);
 }
 
+/* Queues a plain job with ops for the call c, recording decision_ref with the change. */
+static enum call_result submit(struct call *c, const struct job_ops *ops, const char *decision_ref)
+{
+	struct job *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+	j->ops = ops;
+	j->decision_ref = job_or_null(decision_ref);
+	return job_submit(c, j);
+}
+
 /* The id of an assignment the store returned, read back as stored into j->out. */
 static int reply_assignment(struct job *j, store_txn *t, ProtobufCMessage *a)
 {
@@ -60,16 +72,10 @@ static const struct job_ops assign_ops = { .run = assign_run, .release = workflo
 enum call_result handle_assign(struct call *c)
 {
 	const Stdreg__V1__AssignRequest *r = (const Stdreg__V1__AssignRequest *)c->req;
-	struct job *j;
 
 	if (!role_known((int)r->role))
 		return bad_role(c, (int)r->role);
-	j = calloc(1, sizeof *j);
-	if (j == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	j->ops = &assign_ops;
-	j->decision_ref = job_or_null(r->decision_ref);
-	return job_submit(c, j);
+	return submit(c, &assign_ops, r->decision_ref);
 }
 
 /* --- Unassign ----------------------------------------------------------------------- */
@@ -89,16 +95,10 @@ static const struct job_ops unassign_ops = { .run = unassign_run, .release = wor
 enum call_result handle_unassign(struct call *c)
 {
 	const Stdreg__V1__UnassignRequest *r = (const Stdreg__V1__UnassignRequest *)c->req;
-	struct job *j;
 
 	if (!role_known((int)r->role))
 		return bad_role(c, (int)r->role);
-	j = calloc(1, sizeof *j);
-	if (j == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	j->ops = &unassign_ops;
-	j->decision_ref = job_or_null(r->decision_ref);
-	return job_submit(c, j);
+	return submit(c, &unassign_ops, r->decision_ref);
 }
 
 /* --- Transfer ----------------------------------------------------------------------- */
@@ -150,14 +150,8 @@ static const struct job_ops transfer_ops = { .run = transfer_run, .release = wor
 
 enum call_result handle_transfer(struct call *c)
 {
-	const Stdreg__V1__TransferRequest *r = (const Stdreg__V1__TransferRequest *)c->req;
-	struct job *j = calloc(1, sizeof *j);
-
-	if (j == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	j->ops = &transfer_ops;
-	j->decision_ref = job_or_null(r->decision_ref);
-	return job_submit(c, j);
+	return submit(c, &transfer_ops,
+	              ((const Stdreg__V1__TransferRequest *)c->req)->decision_ref);
 }
 
 /* --- SetStage ----------------------------------------------------------------------- */
@@ -180,12 +174,5 @@ static const struct job_ops stage_ops = { .run = stage_run,
 
 enum call_result handle_set_stage(struct call *c)
 {
-	const Stdreg__V1__StageRequest *r = (const Stdreg__V1__StageRequest *)c->req;
-	struct job *j = calloc(1, sizeof *j);
-
-	if (j == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	j->ops = &stage_ops;
-	j->decision_ref = job_or_null(r->decision_ref);
-	return job_submit(c, j);
+	return submit(c, &stage_ops, ((const Stdreg__V1__StageRequest *)c->req)->decision_ref);
 }
