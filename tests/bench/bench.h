@@ -130,6 +130,8 @@ int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_syn
  * taken from STDREG_TOKEN for --endpoint. Reads go without one, as anonymous callers. */
 extern char bench_token[128];
 void daemon_stop(struct daemon *d);
+/* The server-side time of the last ApplyCommit (ms, from its request log line); 0 if none. */
+double daemon_last_commit_ms(struct daemon *d);
 /* RssAnon of pid in KiB, -1 if unknown. */
 long proc_rss_anon_kb(pid_t pid);
 /* The last committed LMDB transaction id of the environment in dir (one per commit),

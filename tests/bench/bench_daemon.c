@@ -30,6 +30,7 @@ struct drain {
 	pthread_cond_t cond;
 	bool ready, eof;
 	uint64_t ready_ns;
+	double commit_ms; /* of the last ApplyCommit in the request log (its us=) */
 	char tcp_url[160];
 };
 
@@ -53,6 +54,22 @@ static void drain_line(struct drain *dr, const char *line)
 	}
 	if (strstr(line, "level=error") != NULL)
 		fprintf(stderr, "registryd: %s\n", line);
+	if (strstr(line, "/ApplyCommit ") != NULL && (u = strstr(line, " us=")) != NULL) {
+		pthread_mutex_lock(&dr->lock);
+		dr->commit_ms = strtod(u + 4, NULL) / 1000.0;
+		pthread_mutex_unlock(&dr->lock);
+	}
+}
+
+double daemon_last_commit_ms(struct daemon *d)
+{
+	struct drain *dr = d->drain;
+	double ms;
+
+	pthread_mutex_lock(&dr->lock);
+	ms = dr->commit_ms;
+	pthread_mutex_unlock(&dr->lock);
+	return ms;
 }
 
 static void *drain_main(void *arg)
@@ -78,8 +95,8 @@ static void *drain_main(void *arg)
 			}
 			line[ll] = '\0';
 			ll = 0;
-			if (looking || strncmp(line, "level=error", 11) == 0 ||
-			    strstr(line, "level=error") != NULL)
+			if (looking || strstr(line, "level=error") != NULL ||
+			    strstr(line, "/ApplyCommit ") != NULL)
 				drain_line(dr, line);
 			if (strstr(line, "msg=ready") != NULL)
 				looking = false;

@@ -303,10 +303,13 @@ static void run_apply(const struct opts *o, const char *tmp)
 	apply_run.items = o->apply_items;
 	textf(apply_run.note, sizeof apply_run.note, "exit status %d, output in %s",
 	      apply_run.status, help);
-	printf("\nregctl apply of %u work items (stdreg-gen file, empty store, %s): %.3f s, exit "
-	       "status %d\n",
+	// Let the drain thread read the commit's log line before asking for it.
+	struct timespec settle = { 0, 100 * 1000000L };
+	nanosleep(&settle, NULL);
+	printf("\nregctl apply of %u work items (stdreg-gen file, empty store, %s): %.3f s end to "
+	       "end, server-side commit %.3f s, exit status %d\n",
 	       o->apply_items, o->no_sync ? "no-sync" : "synced", apply_run.seconds,
-	       apply_run.status);
+	       daemon_last_commit_ms(&d) / 1000.0, apply_run.status);
 	daemon_stop(&d);
 }
 
