@@ -291,6 +291,9 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 		        "at most 64; starting with a letter or digit)",
 		        shown);
 	}
+	// A create of an existing id says so before anything about its fields.
+	if (o->create_only && k != STORE_ASSIGNMENT && record_exists(t, k, id))
+		return store_fail(err, RG_EEXIST, "id", "%s '%s' already exists", ki->name, id);
 	rc = ki->validate(t, rec, err);
 	if (rc != RG_OK)
 		return rc;

@@ -95,6 +95,7 @@ expect_match "stage message" "$ERR" "stage"
 expect_exit 7 "reference to a missing record" -- regctl item put bad-item --title T --body nosuchbody --area ai --stage 40.20
 expect_match "missing reference named" "$ERR" "nosuchbody"
 expect_exit 5 "create of an existing id" -- regctl area put ai --name X --priority prioritised --create
+expect_exit 5 "create of an existing id, before its fields are judged" -- regctl area put ai --name X --create
 expect_exit 7 "delete of a referenced record" -- regctl area delete ai
 expect_match "references named" "$ERR" "iso-iec-42001"
 expect_exit 6 "stale expected revision" -- regctl area put ai --name "Other" --if-revision 1
