@@ -14,6 +14,8 @@ expect_eq "five changes" "$(grep -c '' <<<"$OUT")" "5"
 expect_eq "in order" "$(jq -r .id <<<"$OUT" | tr '\n' ' ')" "w1 w2 w3 w4 w5 "
 expect_eq "consecutive revisions" "$(jq -r .revision <<<"$OUT" | tr '\n' ' ')" "$(seq $((start_rev + 1)) $((start_rev + 5)) | tr '\n' ' ')"
 expect_eq "the record after the change" "$(jq -r '.after.name' <<<"$OUT" | head -n 1)" "Watched 1"
+expect_exit 0 "watch as a table" -- timeout 10 "$REGCTL" watch --since "$start_rev" --count 2
+expect_match "table line: revision, op, kind, id, principal" "$(head -n 1 <<<"$OUT")" "^$((start_rev + 1)) +create +area +w1 +test-admin"
 expect_exit 0 "watch filtered by kind" -- timeout 10 "$REGCTL" watch --since 0 --kind area --count 6 -o jsonl
 expect_eq "kind filter" "$(jq -r .kind <<<"$OUT" | sort -u)" "area"
 
