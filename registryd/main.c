@@ -58,6 +58,32 @@ static void log_failure(const char *msg, const char *key, const char *value)
 	log_event("error", msg, kv);
 }
 
+/*
+ * SIGHUP: read the configuration again and apply what can change in a running daemon: the
+ * log level. Listeners, store and limits need a restart (logged as such); tokens need no
+ * reload, every request looks its token up afresh. A bad file changes nothing.
+ */
+static void reload(int argc, char **argv)
+{
+	struct config cfg;
+	struct config_args args = { 0 };
+	FILE *devnull = fopen("/dev/null", "w");
+
+	if (config_load(&cfg, &args, argc, argv, true, devnull ? devnull : stdout, stderr) !=
+	    CONFIG_RUN) {
+		log_event("warn", "configuration not reloaded (see the error above)", "");
+	} else {
+		log_set_level(cfg.log_level);
+		log_event(
+		        "info",
+		        "configuration reloaded: log level applied; other settings take a restart",
+		        "");
+	}
+	config_args_release(&args);
+	if (devnull)
+		fclose(devnull);
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -98,6 +124,7 @@ int main(int argc, char **argv)
 	// inherit the mask and only sigwait() below ever sees them.
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -146,9 +173,14 @@ int main(int argc, char **argv)
 	snprintf(kv, sizeof kv, "revision=%llu", (unsigned long long)store_revision(st));
 	log_event("info", "ready", kv);
 
-	do {
+	for (;;) {
 		rc = sigwait(&sigs, &sig);
-	} while (rc != 0);
+		if (rc != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		reload(argc, argv);
+	}
 	snprintf(kv, sizeof kv, "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	log_event("info", "stopping", kv);
 	status = 0;

@@ -85,6 +85,20 @@ for t in "$ADMIN" "$READER" "$BAD"; do
 	fi
 done
 expect_match "debug run logs requests" "$(grep -c 'level=info method=' "$TEST_TMP/daemon.log")" '^[1-9]'
+
+# --- SIGHUP: the log level is read again; a bad file changes nothing ------------------------
+sed -i 's/^log-level = debug/log-level = warn/' "$conf"
+kill -HUP "$DAEMON_PID"
+sleep 0.3
+: >"$TEST_TMP/daemon.log"
+regctl area list >/dev/null
+sleep 0.2
+expect_eq "after SIGHUP the new level hides request lines" "$(grep -c 'level=info' "$TEST_TMP/daemon.log" || true)" 0
+echo 'no-such-key = 1' >>"$conf"
+kill -HUP "$DAEMON_PID"
+sleep 0.3
+expect_match "a bad file is refused on reload" "$(cat "$TEST_TMP/daemon.log")" 'configuration not reloaded'
+kill -0 "$DAEMON_PID" 2>/dev/null && pass || fail "registryd died on a bad reload"
 stop_daemon
 
 # --- --log-level warn: no request lines ----------------------------------------------------
