@@ -197,19 +197,14 @@ int cmd_args_parse(struct globals *g, const struct command *cmd, int argc, char 
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const struct cmd_opt *o;
 
+		if (is_global_opt(c)) {
+			if (global_opt(g, c, optarg) != 0)
+				goto usage;
+			continue;
+		}
 		switch (c) {
 		case 'h':
 			a->help = true;
-			continue;
-		case 'o':
-		case GOPT_ENDPOINT:
-		case GOPT_TOKEN:
-		case GOPT_TIMEOUT:
-		case GOPT_CACERT:
-		case GOPT_CERT:
-		case GOPT_KEY:
-			if (global_opt(g, c, optarg) != 0)
-				goto usage;
 			continue;
 		case 'f':
 			a->file = optarg;

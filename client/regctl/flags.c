@@ -65,6 +65,22 @@ static int parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out
 	return 0;
 }
 
+bool is_global_opt(int c)
+{
+	switch (c) {
+	case 'o':
+	case GOPT_ENDPOINT:
+	case GOPT_TOKEN:
+	case GOPT_TIMEOUT:
+	case GOPT_CACERT:
+	case GOPT_CERT:
+	case GOPT_KEY:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int global_opt(struct globals *g, int c, const char *arg)
 {
 	static const struct {
@@ -185,19 +201,14 @@ int verb_args_parse(struct globals *g, const struct noun *n, const char *verb, u
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, (opts & VOPT_FILE) ? ":ho:f:" : ":ho:", longopts,
 	                        NULL)) != -1) {
+		if (is_global_opt(c)) {
+			if (global_opt(g, c, optarg) != 0)
+				goto usage;
+			continue;
+		}
 		switch (c) {
 		case 'h':
 			a->help = true;
-			break;
-		case 'o':
-		case GOPT_ENDPOINT:
-		case GOPT_TOKEN:
-		case GOPT_TIMEOUT:
-		case GOPT_CACERT:
-		case GOPT_CERT:
-		case GOPT_KEY:
-			if (global_opt(g, c, optarg) != 0)
-				goto usage;
 			break;
 		case 'f':
 			a->file = optarg;

@@ -130,17 +130,12 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *rc)
 	opterr = 0;
 	// '+': stop at NOUN; the verb's flags are parsed by the verb.
 	while ((c = getopt_long(argc, argv, "+:ho:", regctl_global_opts, NULL)) != -1) {
-		switch (c) {
-		case GOPT_ENDPOINT:
-		case GOPT_TOKEN:
-		case GOPT_TIMEOUT:
-		case GOPT_CACERT:
-		case GOPT_CERT:
-		case GOPT_KEY:
-		case 'o':
+		if (is_global_opt(c)) {
 			if (global_opt(g, c, optarg) != 0)
 				return -1;
-			break;
+			continue;
+		}
+		switch (c) {
 		case 'h':
 			usage(stdout);
 			*rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_SERVER;

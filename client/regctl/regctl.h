@@ -103,6 +103,9 @@ extern const struct option regctl_global_opts[]; /* ends with a zeroed entry */
 /* Applies global option c (GOPT_* or 'o') with arg. On a bad value prints one line and
  * returns -1. */
 int global_opt(struct globals *g, int c, const char *arg);
+/* Is c (a getopt_long value) one of the global options global_opt() applies? Every parser
+ * (before the noun, and each verb's) accepts them, so there is one list of them. */
+bool is_global_opt(int c);
 
 /* What a verb's command line said. */
 struct verb_args {
