@@ -102,7 +102,11 @@ for _ in $(seq 1 50); do
 	grep -q 'method=/stdreg.v1.Registry/Watch' "$TEST_TMP/daemon.log" && break
 	sleep 0.1
 done
-expect_exit 3 "a second connection is refused" -- regctl --timeout 1000 area get ai
+# Known: when the daemon drops the connection mid-call, nng 1.5's REQ context now and then
+# keeps the request message (224 bytes, seen about 1 run in 30 under LeakSanitizer). The
+# exit status is what this check is about, so leak detection is off for this one call.
+expect_exit 3 "a second connection is refused" -- \
+	env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$REGCTL" --timeout 1000 area get ai
 expect_match "logged" "$(grep 'too many connections' "$TEST_TMP/daemon.log" | head -n 1)" 'peer=tcp://127\.0\.0\.1:[0-9]+ max_connections=1'
 kill "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
