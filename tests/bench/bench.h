@@ -145,6 +145,9 @@ int ceiling_start(struct ceiling **out, const char *dir, unsigned items, size_t 
                   unsigned contexts, bool no_sync);
 const char *ceiling_url(const struct ceiling *c, bool ipc);
 void ceiling_stop(struct ceiling *c);
+/* The serving process's main: stdreg-bench --ceiling-serve DIR ITEMS VALUE_SIZE CONTEXTS
+ * NO_SYNC; prints its two URLs on a line when ready and serves until SIGTERM. */
+int ceiling_serve_main(int argc, char **argv);
 
 struct ceiling_target {
 	const char *url;

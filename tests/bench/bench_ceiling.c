@@ -1,9 +1,13 @@
 /*
- * bench_ceiling.c - the transport + LMDB ceiling: a bare nng REP server in the bench
- * process, with the same context-pool pattern as registryd (N contexts, each an aio whose
- * callback receives, answers and receives again; a reused MDB_NOTLS read transaction per
- * context), doing the least a registry can do per request and nothing else: no envelope,
- * no decode, no log line.
+ * bench_ceiling.c - the transport + LMDB ceiling: a bare nng REP server with the same
+ * context-pool pattern as registryd (N contexts, each an aio whose callback receives,
+ * answers and receives again; a reused MDB_NOTLS read transaction per context), doing the
+ * least a registry can do per request and nothing else: no envelope, no decode, no log line.
+ *
+ * It runs in a process of its own (stdreg-bench re-executed with --ceiling-serve), as
+ * registryd does: in the bench process its nng threads would be shared with the clients',
+ * which saves it the cross-process wake-ups that registryd pays, and the ratio would
+ * measure that rather than registryd's own work.
  *
  * Requests are one op byte and a key:
  *   'g' KEY   mdb_get of KEY; the reply is the value's bytes (empty: not found)
@@ -11,11 +15,15 @@
  *   'p' KEY   a write transaction putting a new value at KEY, committed (synced unless
  *             no_sync) before the reply: one commit per request, no group commit
  */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 #include <nng/nng.h>
@@ -28,7 +36,7 @@
 #define PAGE 100
 
 struct cwork {
-	struct ceiling *c;
+	struct ceiling_server *c;
 	nng_aio *aio;
 	nng_ctx ctx;
 	MDB_txn *rtxn;
@@ -36,13 +44,21 @@ struct cwork {
 	uint64_t puts;
 };
 
-struct ceiling {
+/* The server's state, in the serving process. */
+struct ceiling_server {
 	MDB_env *env;
 	MDB_dbi dbi;
 	nng_socket sock;
 	struct cwork *works;
 	unsigned n;
 	size_t value_size;
+	char tcp_url[128];
+	char ipc_url[600];
+};
+
+/* The bench's handle on the serving process. */
+struct ceiling {
+	pid_t pid;
 	char tcp_url[128];
 	char ipc_url[600];
 };
@@ -142,7 +158,7 @@ static void cwork_cb(void *arg)
 	nng_ctx_send(w->ctx, w->aio);
 }
 
-static int fill(struct ceiling *c, unsigned items)
+static int fill(struct ceiling_server *c, unsigned items)
 {
 	MDB_txn *t;
 	char key[32], *val = malloc(c->value_size);
@@ -171,10 +187,12 @@ static int fill(struct ceiling *c, unsigned items)
 	return rc == 0 ? 0 : -1;
 }
 
-int ceiling_start(struct ceiling **out, const char *dir, unsigned items, size_t value_size,
-                  unsigned contexts, bool no_sync)
+static void server_stop(struct ceiling_server *c);
+
+static int server_start(struct ceiling_server **out, const char *dir, unsigned items,
+                        size_t value_size, unsigned contexts, bool no_sync)
 {
-	struct ceiling *c = calloc(1, sizeof *c);
+	struct ceiling_server *c = calloc(1, sizeof *c);
 	nng_listener l;
 	int port = 0;
 
@@ -217,16 +235,11 @@ int ceiling_start(struct ceiling **out, const char *dir, unsigned items, size_t 
 	*out = c;
 	return 0;
 fail:
-	ceiling_stop(c);
+	server_stop(c);
 	return -1;
 }
 
-const char *ceiling_url(const struct ceiling *c, bool ipc)
-{
-	return ipc ? c->ipc_url : c->tcp_url;
-}
-
-void ceiling_stop(struct ceiling *c)
+static void server_stop(struct ceiling_server *c)
 {
 	if (c == NULL)
 		return;
@@ -243,6 +256,92 @@ void ceiling_stop(struct ceiling *c)
 	free(c->works);
 	if (c->env != NULL)
 		mdb_env_close(c->env);
+	free(c);
+}
+
+/* --- the serving process and the bench's handle on it --------------------------------- */
+
+int ceiling_serve_main(int argc, char **argv)
+{
+	struct ceiling_server *c;
+	sigset_t stop;
+	int sig;
+
+	// argv: --ceiling-serve DIR ITEMS VALUE_SIZE CONTEXTS NO_SYNC
+	if (argc != 7)
+		return 2;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	// Blocked before nng starts its threads, so that they all inherit the mask.
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	if (server_start(&c, argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+	                 (size_t)strtoul(argv[4], NULL, 10), (unsigned)strtoul(argv[5], NULL, 10),
+	                 strcmp(argv[6], "1") == 0) != 0)
+		return 1;
+	printf("%s %s\n", c->tcp_url, c->ipc_url);
+	fflush(stdout);
+	sigwait(&stop, &sig);
+	server_stop(c);
+	return 0;
+}
+
+int ceiling_start(struct ceiling **out, const char *dir, unsigned items, size_t value_size,
+                  unsigned contexts, bool no_sync)
+{
+	struct ceiling *c = calloc(1, sizeof *c);
+	char a_items[16], a_size[24], a_ctx[16], line[800];
+	int fds[2];
+	FILE *f;
+
+	if (c == NULL || pipe(fds) != 0) {
+		free(c);
+		return -1;
+	}
+	snprintf(a_items, sizeof a_items, "%u", items);
+	snprintf(a_size, sizeof a_size, "%zu", value_size);
+	snprintf(a_ctx, sizeof a_ctx, "%u", contexts);
+	fflush(stdout);
+	c->pid = fork();
+	if (c->pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execl("/proc/self/exe", "stdreg-bench", "--ceiling-serve", dir, a_items, a_size,
+		      a_ctx, no_sync ? "1" : "0", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = c->pid > 0 ? fdopen(fds[0], "r") : NULL;
+	if (f == NULL || fgets(line, sizeof line, f) == NULL ||
+	    sscanf(line, "%127s %599s", c->tcp_url, c->ipc_url) != 2) {
+		fprintf(stderr, "stdreg-bench: the ceiling server did not start\n");
+		if (f != NULL)
+			fclose(f);
+		else
+			close(fds[0]);
+		ceiling_stop(c);
+		return -1;
+	}
+	fclose(f);
+	*out = c;
+	return 0;
+}
+
+const char *ceiling_url(const struct ceiling *c, bool ipc)
+{
+	return ipc ? c->ipc_url : c->tcp_url;
+}
+
+void ceiling_stop(struct ceiling *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pid > 0) {
+		kill(c->pid, SIGTERM);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	free(c);
 }
 

@@ -209,7 +209,7 @@ static void run_ceiling(const struct opts *o, const char *tmp, size_t value_size
 	textf(dir, sizeof dir, "%s/ceiling", tmp);
 	if (ceiling_start(&c, dir, o->items, value_size, o->contexts, o->no_sync) != 0)
 		return;
-	table_head("ceiling: bare nng REP + one LMDB operation per request (in this process)");
+	table_head("ceiling: bare nng REP + one LMDB operation per request (its own process)");
 	for (int k = 0; k < 2; k++) {
 		if (!on[k])
 			continue;
@@ -728,7 +728,11 @@ int main(int argc, char **argv)
 	struct daemon d = { 0 };
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	const char *tcp, *ipc;
-	int rc = parse_opts(argc, argv, &o);
+	int rc;
+
+	if (argc > 1 && strcmp(argv[1], "--ceiling-serve") == 0)
+		return ceiling_serve_main(argc, argv);
+	rc = parse_opts(argc, argv, &o);
 
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
