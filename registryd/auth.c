@@ -65,10 +65,10 @@ int auth_check(store_txn *t, bool private_reads, const char *token, enum perm pe
 	}
 	// A token that is given must be good, even for what anonymous callers may do: a typo
 	// or a revoked token should not silently turn into a reader.
+	// The snapshot stays open: a read's handler answers from it (no second renew).
 	rc = store_read_renew(t);
 	if (rc == RG_OK)
 		rc = store_token_lookup(t, token, &p);
-	store_read_reset(t);
 	if (rc == RG_ENOENT) {
 		status_set(st, GRPC_UNAUTHENTICATED, "unknown token");
 		return -1;

@@ -37,8 +37,9 @@ struct auth_principal {
 
 /*
  * Decides whether the bearer of token ("" = none) may call a method that requires perm.
- * t is a live read transaction (the token is looked up in the store on every request, so
- * a revocation takes effect at once). private_reads refuses anonymous reads.
+ * t is the slot's read transaction (the token is looked up in the store on every request,
+ * so a revocation takes effect at once); its snapshot may be left open, for the handler of
+ * a read to use: the caller resets it. private_reads refuses anonymous reads.
  * On success *who names the principal and 0 is returned. Otherwise st holds
  * UNAUTHENTICATED (no, unknown or revoked token where one is needed) or
  * PERMISSION_DENIED (a valid principal without the right) and -1 is returned. The token

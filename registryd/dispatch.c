@@ -600,6 +600,10 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	c.request_id = env->request_id;
 	c.method = env->method;
 	m = check_envelope(&c, env, peer);
+	// The token check may leave the slot's snapshot open for a read's handler; anything
+	// else (a write waits for the writer, a long call runs elsewhere) must not pin it.
+	if (m == NULL || m->perm != PERM_READ || m->long_running)
+		store_read_reset(s->rtxn);
 	// Only writes are remembered; request_id 0 asks for no dedupe.
 	if (m != NULL && m->perm != PERM_READ && c.request_id != 0) {
 		switch (resend_check(&c, env)) {
@@ -621,6 +625,8 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		stdreg__v1__request__free_unpacked(env, NULL);
 		return;
 	}
+	// Before the reply: once it is sent, the slot (and its snapshot) serves the next request.
+	store_read_reset(s->rtxn);
 	if (m == NULL)
 		call_pack(&c, NULL, 0);
 	call_send(&c);

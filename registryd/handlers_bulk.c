@@ -25,7 +25,7 @@ static enum call_result pack_message(struct call *c, const ProtobufCMessage *m)
 	if (buf == NULL)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory for the reply");
 	protobuf_c_message_pack(m, buf);
-	status_set(&c->st, GRPC_OK, "%s", "");
+	status_ok(&c->st);
 	call_pack(c, buf, len);
 	free(buf);
 	return CALL_DONE;

@@ -39,7 +39,7 @@ static enum call_result query_answer(struct call *c, query_fn q)
 		buf = malloc(len > 0 ? len : 1);
 		if (buf != NULL) {
 			protobuf_c_message_pack(out, buf);
-			status_set(&c->st, GRPC_OK, "%s", "");
+			status_ok(&c->st);
 		} else {
 			status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory for the reply");
 		}
@@ -158,7 +158,7 @@ enum call_result handle_who_am_i(struct call *c)
 	r.agency_id = c->who.agency_id;
 	r.anonymous = c->who.anonymous;
 	len = stdreg__v1__who_am_iresponse__pack(&r, buf);
-	status_set(&c->st, GRPC_OK, "%s", "");
+	status_ok(&c->st);
 	call_pack(c, buf, len);
 	return CALL_DONE;
 }

@@ -38,7 +38,7 @@ enum call_result handle_get(struct call *c)
 	c->revision = store_txn_revision(t);
 	rc = store_get(t, c->m->kind, r->id, &val, &len);
 	if (rc == RG_OK)
-		status_set(&c->st, GRPC_OK, "%s", "");
+		status_ok(&c->st);
 	else if (rc == RG_ENOENT)
 		status_set(&c->st, GRPC_NOT_FOUND, "%s '%.80s' not found", noun, r->id);
 	else
@@ -185,7 +185,7 @@ enum call_result handle_list(struct call *c)
 	else if (rc != RG_OK)
 		status_from_store(&c->st, rc, &err);
 	else
-		status_set(&c->st, GRPC_OK, "%s", "");
+		status_ok(&c->st);
 	call_pack(c, p.buf, p.len);
 	store_read_reset(t);
 	free(p.buf);

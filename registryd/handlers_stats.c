@@ -114,7 +114,7 @@ enum call_result handle_stats(struct call *c)
 		goto nomem;
 	stdreg__v1__stats_response__pack(&r, buf);
 	c->revision = f.revision;
-	status_set(&c->st, GRPC_OK, "%s", "");
+	status_ok(&c->st);
 	call_pack(c, buf, len);
 	free(buf);
 	free(ms);

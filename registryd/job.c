@@ -92,7 +92,7 @@ static void job_done(void *arg, int code, uint64_t revision)
 
 	j->c.revision = revision;
 	if (code == RG_OK)
-		status_set(&j->c.st, GRPC_OK, "%s", "");
+		status_ok(&j->c.st);
 	else if (code == RG_ETIMEDOUT && j->err.code != code)
 		status_set(&j->c.st, GRPC_DEADLINE_EXCEEDED,
 		           "deadline passed before '%s' was written", j->c.m->name);

@@ -1,8 +1,11 @@
 /*
- * log.c - logfmt to stderr, one write(2) per line.
+ * log.c - logfmt to stderr: events written at once, request lines through a logger thread.
  */
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,16 +105,13 @@ void log_append_kv(char *buf, size_t n, size_t *len, const char *key, const char
 	append_raw(buf, n, len, "\"", 1);
 }
 
-/* Ends the line and writes it with one write(2); a short write is retried from where it
- * stopped, a failed one is dropped (there is nowhere else to report it). */
-static void write_line(char *buf, size_t n, size_t len)
+/* Writes all of buf; a short write is retried from where it stopped, a failed one is
+ * dropped (there is nowhere else to report it). */
+static void write_all(const char *buf, size_t len)
 {
 	size_t off = 0;
 	ssize_t w;
 
-	if (len + 1 >= n)
-		len = n - 2;
-	buf[len++] = '\n';
 	while (off < len) {
 		w = write(STDERR_FILENO, buf + off, len - off);
 		if (w <= 0)
@@ -120,17 +120,180 @@ static void write_line(char *buf, size_t n, size_t len)
 	}
 }
 
+/*
+ * The sink. Until log_start() (and after log_stop()) every line is written at once, with
+ * one write(2). In between, lines are appended to a buffer that a logger thread writes:
+ * a request then costs a memcpy instead of a system call, and under load many lines go out
+ * in one write. No timer: the logger is woken by the first line into an empty buffer and
+ * writes whatever has gathered by then, so a line waits only while the previous batch is
+ * written. Events (log_event) wait until they are written, so start-up, errors and the
+ * lines before them are out before anything that follows; request lines may be lost only
+ * if the process is killed (SIGKILL) within that moment.
+ */
+#define SINK_CAP (64 * 1024)
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;     /* for the logger: there are lines, or stop */
+	pthread_cond_t progress; /* for appenders: the buffer was taken or written */
+	char *buf, *spare;       /* lines gathering; the batch being written */
+	size_t len;
+	uint64_t appended, written; /* bytes ever appended and written: who waits for what */
+	bool running, stop;
+	pthread_t thread;
+} sink = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	   .wake = PTHREAD_COND_INITIALIZER,
+	   .progress = PTHREAD_COND_INITIALIZER };
+
+static void *logger_main(void *arg)
+{
+	char *batch;
+	size_t n;
+
+	(void)arg;
+	pthread_mutex_lock(&sink.lock);
+	for (;;) {
+		while (sink.len == 0 && !sink.stop)
+			pthread_cond_wait(&sink.wake, &sink.lock);
+		if (sink.len == 0)
+			break;
+		batch = sink.buf;
+		n = sink.len;
+		sink.buf = sink.spare;
+		sink.spare = batch;
+		sink.len = 0;
+		pthread_cond_broadcast(&sink.progress);
+		pthread_mutex_unlock(&sink.lock);
+		write_all(batch, n);
+		pthread_mutex_lock(&sink.lock);
+		sink.written += n;
+		pthread_cond_broadcast(&sink.progress);
+	}
+	pthread_mutex_unlock(&sink.lock);
+	return NULL;
+}
+
+int log_start(void)
+{
+	char *a = malloc(SINK_CAP), *b = malloc(SINK_CAP);
+
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	pthread_mutex_lock(&sink.lock);
+	sink.buf = a;
+	sink.spare = b;
+	sink.len = 0;
+	sink.stop = false;
+	sink.running = pthread_create(&sink.thread, NULL, logger_main, NULL) == 0;
+	pthread_mutex_unlock(&sink.lock);
+	if (!sink.running) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	return 0;
+}
+
+void log_stop(void)
+{
+	pthread_mutex_lock(&sink.lock);
+	if (!sink.running) {
+		pthread_mutex_unlock(&sink.lock);
+		return;
+	}
+	sink.stop = true;
+	pthread_cond_signal(&sink.wake);
+	pthread_mutex_unlock(&sink.lock);
+	pthread_join(sink.thread, NULL);
+	pthread_mutex_lock(&sink.lock);
+	sink.running = false;
+	free(sink.buf);
+	free(sink.spare);
+	sink.buf = sink.spare = NULL;
+	pthread_mutex_unlock(&sink.lock);
+}
+
+/* Ends the line in buf and hands it to the sink; wait: return once it is written. */
+static void emit(char *buf, size_t n, size_t len, bool wait)
+{
+	uint64_t end;
+
+	if (len + 1 >= n)
+		len = n - 2;
+	buf[len++] = '\n';
+	pthread_mutex_lock(&sink.lock);
+	if (!sink.running) {
+		// Written under the lock, so that a late line cannot pass one being stopped.
+		write_all(buf, len);
+		pthread_mutex_unlock(&sink.lock);
+		return;
+	}
+	while (sink.len + len > SINK_CAP)
+		pthread_cond_wait(&sink.progress, &sink.lock); /* the logger is behind: wait */
+	memcpy(sink.buf + sink.len, buf, len);
+	if (sink.len == 0)
+		pthread_cond_signal(&sink.wake);
+	sink.len += len;
+	sink.appended += len;
+	end = sink.appended;
+	while (wait && sink.written < end)
+		pthread_cond_wait(&sink.progress, &sink.lock);
+	pthread_mutex_unlock(&sink.lock);
+}
+
+/* Appends v in decimal: the request log's numbers without printf. */
+static void append_u64(char *buf, size_t n, size_t *len, uint64_t v)
+{
+	char d[20];
+	size_t k = sizeof d;
+
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	append_raw(buf, n, len, d + k, sizeof d - k);
+}
+
+/* Two digits of v (0..99) at p. */
+static void two_digits(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/*
+ * ts=YYYY-MM-DDTHH:MM:SS.mmmZ. Every request logs one, so each thread keeps the text of
+ * the second it last formatted and only writes the milliseconds anew within it.
+ */
 static void append_ts(char *buf, size_t n, size_t *len)
 {
+	static _Thread_local time_t cached_sec = -1;
+	static _Thread_local char text[sizeof "2026-11-27T12:00:00.000Z"];
 	struct timespec ts;
 	struct tm tm;
-	char v[96];
+	int ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(v, sizeof v, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	log_append_kv(buf, n, len, "ts", v);
+	if (ts.tv_sec != cached_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		memcpy(text, "0000-00-00T00:00:00.000Z", sizeof text);
+		two_digits(text, (tm.tm_year + 1900) / 100);
+		two_digits(text + 2, (tm.tm_year + 1900) % 100);
+		two_digits(text + 5, tm.tm_mon + 1);
+		two_digits(text + 8, tm.tm_mday);
+		two_digits(text + 11, tm.tm_hour);
+		two_digits(text + 14, tm.tm_min);
+		two_digits(text + 17, tm.tm_sec);
+		cached_sec = ts.tv_sec;
+	}
+	ms = (int)(ts.tv_nsec / 1000000);
+	text[20] = (char)('0' + ms / 100);
+	two_digits(text + 21, ms % 100);
+	append_raw(buf, n, len, "ts=", 3);
+	append_raw(buf, n, len, text, sizeof text - 1);
 }
 
 void log_event(const char *level, const char *msg, const char *kv)
@@ -150,15 +313,22 @@ void log_event(const char *level, const char *msg, const char *kv)
 		append_raw(buf, sizeof buf, &len, " ", 1);
 		append_raw(buf, sizeof buf, &len, kv, strlen(kv));
 	}
-	write_line(buf, sizeof buf, len);
+	emit(buf, sizeof buf, len, false);
+}
+
+/* Appends " key=" for a value written by the caller (a number or a known word). */
+static void append_key(char *buf, size_t n, size_t *len, const char *key, size_t klen)
+{
+	append_raw(buf, n, len, " ", 1);
+	append_raw(buf, n, len, key, klen);
+	append_raw(buf, n, len, "=", 1);
 }
 
 void log_request(const char *method, int code, uint64_t us, uint64_t request_id, const char *msg)
 {
 	char buf[LOG_LINE_MAX];
-	char num[24];
 	char m[160];
-	size_t len = 0;
+	size_t len = 0, k;
 
 	if (!atomic_load(&log_requests_on) ||
 	    !log_enabled(code == GRPC_INTERNAL ? LOG_ERROR : LOG_INFO))
@@ -167,16 +337,21 @@ void log_request(const char *method, int code, uint64_t us, uint64_t request_id,
 	append_ts(buf, sizeof buf, &len);
 	log_append_kv(buf, sizeof buf, &len, "level", code == GRPC_INTERNAL ? "error" : "info");
 	// The method may be anything the peer sent: bound it before escaping it.
-	snprintf(m, sizeof m, "%s", method != NULL && *method != '\0' ? method : "-");
+	if (method == NULL || *method == '\0')
+		method = "-";
+	k = strnlen(method, sizeof m - 1);
+	memcpy(m, method, k);
+	m[k] = '\0';
 	log_append_kv(buf, sizeof buf, &len, "method", m);
-	snprintf(num, sizeof num, "%d", code);
-	log_append_kv(buf, sizeof buf, &len, "code", num);
-	log_append_kv(buf, sizeof buf, &len, "status", status_name(code));
-	snprintf(num, sizeof num, "%llu", (unsigned long long)us);
-	log_append_kv(buf, sizeof buf, &len, "us", num);
-	snprintf(num, sizeof num, "%llu", (unsigned long long)request_id);
-	log_append_kv(buf, sizeof buf, &len, "request_id", num);
+	append_key(buf, sizeof buf, &len, "code", 4);
+	append_u64(buf, sizeof buf, &len, (uint64_t)(code < 0 ? 0 : code));
+	append_key(buf, sizeof buf, &len, "status", 6);
+	append_raw(buf, sizeof buf, &len, status_name(code), strlen(status_name(code)));
+	append_key(buf, sizeof buf, &len, "us", 2);
+	append_u64(buf, sizeof buf, &len, us);
+	append_key(buf, sizeof buf, &len, "request_id", 10);
+	append_u64(buf, sizeof buf, &len, request_id);
 	if (code != GRPC_OK && msg != NULL)
 		log_append_kv(buf, sizeof buf, &len, "msg", msg);
-	write_line(buf, sizeof buf, len);
+	emit(buf, sizeof buf, len, false);
 }

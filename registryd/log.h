@@ -1,8 +1,10 @@
 /*
  * log.h - logfmt lines on stderr.
  *
- * Each line is built in one buffer and written with one write(2), so lines from different
- * threads never interleave. Values that need it are quoted and escaped; values the peer
+ * Each line is built in one buffer and written whole, so lines from different threads
+ * never interleave. Between log_start() and log_stop() request lines go through a logger
+ * thread (see log.c: the request path does no system call for its line); events are
+ * written, with every line before them, before log_event() returns. Values that need it are quoted and escaped; values the peer
  * controls (a method name) are escaped, never trusted. Tokens are never logged.
  */
 #ifndef REGISTRYD_LOG_H
@@ -13,6 +15,11 @@
 #include <stdint.h>
 
 #define LOG_LINE_MAX 1024
+
+/* Starts the logger thread (0, or -1 and lines stay synchronous); log_stop() writes what
+ * is left and stops it. Lines are written in the order they were logged either way. */
+int log_start(void);
+void log_stop(void);
 
 /* Turns request lines off (tests and benchmarks); start-up lines are always written. */
 void log_set_requests(bool on);

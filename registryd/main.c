@@ -127,6 +127,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	// After the mask, so that the logger thread never takes a signal; if it cannot start,
+	// lines are written synchronously.
+	log_start();
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = make_dirs(cfg.data_dir);
@@ -198,6 +201,7 @@ out:
 	store_close(st);
 	if (status == 0)
 		log_event("info", "stopped", kv);
+	log_stop();
 	config_args_release(&cfg_args);
 	return status;
 }

@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ struct server {
 	struct holder *free_hold; /* under lock: holders without a request */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
-	size_t busy;            /* requests between receive and the end of their send; under lock */
+	atomic_size_t busy;     /* requests between receive and the end of their send */
 	size_t max_connections; /* 0 = no bound */
 	size_t connections;     /* under lock: pipes past ADD_PRE, not yet past REM_POST */
 	struct dispatcher *d;   /* counts connections for Stats too */
@@ -139,12 +140,20 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	log_event("warn", "connection refused: too many connections", kv);
 }
 
+/*
+ * An atomic counter, not one more lock every request takes twice; only the step to zero
+ * takes the lock, so that server_drain(), which checks and waits under it, cannot miss it.
+ */
 static void busy_add(struct server *s, int delta)
 {
+	if (delta > 0) {
+		atomic_fetch_add(&s->busy, (size_t)delta);
+		return;
+	}
+	if (atomic_fetch_sub(&s->busy, (size_t)-delta) != (size_t)-delta)
+		return;
 	pthread_mutex_lock(&s->lock);
-	s->busy += (size_t)delta;
-	if (s->busy == 0)
-		pthread_cond_broadcast(&s->idle);
+	pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -495,7 +504,7 @@ void server_drain(struct server *s, int timeout_ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&s->lock);
-	while (s->busy > 0)
+	while (atomic_load(&s->busy) > 0)
 		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&s->lock);

@@ -126,6 +126,13 @@ void status_set(struct status *s, int code, const char *fmt, ...)
 	s->field[0] = '\0';
 }
 
+void status_ok(struct status *s)
+{
+	s->code = GRPC_OK;
+	s->message[0] = '\0';
+	s->field[0] = '\0';
+}
+
 void status_set_field(struct status *s, const char *field)
 {
 	status_copy_text(s->field, sizeof s->field, field);

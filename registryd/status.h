@@ -54,6 +54,8 @@ const char *status_name(int code);
 void status_set(struct status *s, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* OK with no message: status_set(s, GRPC_OK, "") without the formatting, for every reply. */
+void status_ok(struct status *s);
 /* Names the field at fault (the FieldViolation of the reply); call after status_set. */
 void status_set_field(struct status *s, const char *field);
 

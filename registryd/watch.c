@@ -106,7 +106,7 @@ static void watch_pack(struct call *c, const Stdreg__V1__WatchResponse *resp, ui
 static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 {
 	if (w->c.st.code == GRPC_OK)
-		status_set(&w->c.st, GRPC_OK, "%s", "");
+		status_ok(&w->c.st);
 	w->c.revision = resp != NULL ? resp->next_revision : w->since;
 	watch_pack(&w->c, resp, w->since);
 	call_send(&w->c);
@@ -466,7 +466,7 @@ enum call_result handle_watch(struct call *c)
 		return CALL_DONE;
 	}
 	if (resp->n_changes > 0 || r->wait_ms == 0) {
-		status_set(&c->st, GRPC_OK, "%s", "");
+		status_ok(&c->st);
 		watch_pack(c, resp, resp->next_revision);
 		stdreg__v1__watch_response__free_unpacked(resp, NULL);
 		return CALL_DONE;
