@@ -68,6 +68,7 @@ struct method {
 	enum perm perm;                            /* what the caller must hold */
 	bool is_write;                             /* goes to the writer thread */
 	bool long_running;                         /* runs on a worker thread (workers.c) */
+	bool parks; /* may keep the call after its handler returns (Watch) */
 };
 
 /* The i-th row of the dispatch table, NULL past the end (for tests). */
@@ -86,7 +87,10 @@ struct call {
 	struct auth_principal who;
 	struct dedupe *dedupe; /* set when dedupe_begin said DEDUPE_NEW: call_send completes */
 	ProtobufCMessage *req; /* the decoded payload; owned by the call */
-	size_t payload_len;    /* its packed size, as received */
+	/* What req was decoded with: NULL (malloc), or the dispatcher's arena for a plain read,
+	 * which ends within its dispatch; anything that may outlive it is malloc'd. */
+	ProtobufCAllocator *req_alloc;
+	size_t payload_len; /* its packed size, as received */
 	struct status st;
 	uint64_t revision;
 	/* More violations for the reply (after the one of st.field, if any); borrowed until

@@ -7,11 +7,13 @@
  * invoke is not used, so each row can carry its permission and whether it writes.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "call.h"
 #include "dedupe.h"
 #include "wirecheck.h"
@@ -26,6 +28,10 @@
 #include "stdreg/v1/registry.pb-c.h"
 
 #define M(name) "/stdreg.v1.Registry/" name
+
+/* Stack bytes per request for decoding the envelope and a read's payload: a get or a list
+ * needs a few hundred; bigger requests spill to malloc. */
+#define DISPATCH_SCRATCH 4096
 
 #define GET(n, k)                                                                   \
 	{                                                                           \
@@ -97,7 +103,11 @@ static const struct method methods[] = {
 	READ("AsOf", handle_as_of, as_of_request, false),
 	READ("History", handle_history, history_request, false),
 	READ("Report", handle_report, report_request, true),
-	READ("Watch", handle_watch, watch_request, false),
+	{ .name = M("Watch"),
+	  .handler = handle_watch,
+	  .request = &stdreg__v1__watch_request__descriptor,
+	  .perm = PERM_READ,
+	  .parks = true },
 
 	// ApplyChunk only stages in memory: not a writer job, but it needs the write right.
 	{ .name = M("ApplyChunk"),
@@ -389,7 +399,7 @@ void call_send(struct call *c)
 		dedupe_complete(c->dedupe, c->who.name, c->request_id, c->st.code, c->out,
 		                c->out_len, dispatch_now_ns());
 	if (c->req != NULL) {
-		protobuf_c_message_free_unpacked(c->req, NULL);
+		protobuf_c_message_free_unpacked(c->req, c->req_alloc);
 		c->req = NULL;
 	}
 	c->reply(c->reply_arg, c->out, c->out_len);
@@ -418,7 +428,7 @@ static void log_auth_failure(const struct call *c, const char *peer)
 
 /* Runs the checks of the envelope; returns the method to run, or NULL with c->st set. */
 static const struct method *check_envelope(struct call *c, const Stdreg__V1__Request *env,
-                                           const char *peer)
+                                           const char *peer, struct arena *arena)
 {
 	struct dispatcher *d = c->slot->d;
 	const struct method *m;
@@ -460,7 +470,12 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 		           m->request->name);
 		return NULL;
 	}
-	c->req = protobuf_c_message_unpack(m->request, NULL, env->payload.len, env->payload.data);
+	// A plain read is answered before dispatch returns; anything else may hand its request
+	// on (to the writer, a worker, a parked watch, a staged upload) and must own it.
+	if (m->perm == PERM_READ && !m->long_running && !m->parks)
+		c->req_alloc = &arena->alloc;
+	c->req = protobuf_c_message_unpack(m->request, c->req_alloc, env->payload.len,
+	                                   env->payload.data);
 	c->payload_len = env->payload.len;
 	if (c->req == NULL) {
 		status_set(&c->st, GRPC_INVALID_ARGUMENT, "cannot decode payload of '%s' as %s",
@@ -577,8 +592,13 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	const struct method *m;
 	const char *bad_field;
 	enum call_result res = CALL_DONE;
+	// The envelope (and a read's payload) live no longer than this function: decoded into
+	// a buffer on the stack instead of a handful of mallocs per request.
+	_Alignas(max_align_t) uint8_t scratch[DISPATCH_SCRATCH];
+	struct arena arena;
 
-	env = stdreg__v1__request__unpack(NULL, len, buf);
+	arena_init(&arena, scratch, sizeof scratch);
+	env = stdreg__v1__request__unpack(&arena.alloc, len, buf);
 	if (env != NULL &&
 	    wire_check_text(&stdreg__v1__request__descriptor, buf, len, &bad_field) != RG_OK) {
 		// A NUL would cut the method or token short: "GetArea\0x" must not run GetArea.
@@ -586,7 +606,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		           "field '%s' of the request envelope is not UTF-8 text without NUL bytes",
 		           bad_field ? bad_field : "?");
 		c.request_id = env->request_id;
-		stdreg__v1__request__free_unpacked(env, NULL);
+		stdreg__v1__request__free_unpacked(env, &arena.alloc);
 		call_pack(&c, NULL, 0);
 		call_send(&c);
 		return;
@@ -599,7 +619,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	}
 	c.request_id = env->request_id;
 	c.method = env->method;
-	m = check_envelope(&c, env, peer);
+	m = check_envelope(&c, env, peer, &arena);
 	// The token check may leave the slot's snapshot open for a read's handler; anything
 	// else (a write waits for the writer, a long call runs elsewhere) must not pin it.
 	if (m == NULL || m->perm != PERM_READ || m->long_running)
@@ -610,8 +630,8 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		case RESEND_RUN:
 			break;
 		case RESEND_ANSWERED:
-			protobuf_c_message_free_unpacked(c.req, NULL);
-			stdreg__v1__request__free_unpacked(env, NULL);
+			protobuf_c_message_free_unpacked(c.req, c.req_alloc);
+			stdreg__v1__request__free_unpacked(env, &arena.alloc);
 			return;
 		case RESEND_REFUSED:
 			m = NULL;
@@ -622,7 +642,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		res = m->long_running ? workers_submit(s->d->workers, &c) : m->handler(&c);
 	if (res == CALL_PENDING) {
 		// The handler owns the rest of the call (and its reply); c may not be used.
-		stdreg__v1__request__free_unpacked(env, NULL);
+		stdreg__v1__request__free_unpacked(env, &arena.alloc);
 		return;
 	}
 	// Before the reply: once it is sent, the slot (and its snapshot) serves the next request.
@@ -630,5 +650,5 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	if (m == NULL)
 		call_pack(&c, NULL, 0);
 	call_send(&c);
-	stdreg__v1__request__free_unpacked(env, NULL);
+	stdreg__v1__request__free_unpacked(env, &arena.alloc);
 }

@@ -1,0 +1,39 @@
+/*
+ * arena.c - see arena.h.
+ */
+#include <stdalign.h>
+#include <stdlib.h>
+
+#include "arena.h"
+
+static void *arena_alloc(void *data, size_t size)
+{
+	struct arena *a = data;
+	size_t at = (a->used + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+
+	if (at <= a->cap && size <= a->cap - at) {
+		a->used = at + size;
+		return a->base + at;
+	}
+	return malloc(size);
+}
+
+static void arena_free(void *data, void *p)
+{
+	struct arena *a = data;
+	uint8_t *b = p;
+
+	// Pieces of the buffer go when the buffer does; only the fallback ones are freed.
+	if (b != NULL && (b < a->base || b >= a->base + a->cap))
+		free(p);
+}
+
+void arena_init(struct arena *a, void *buf, size_t cap)
+{
+	a->base = buf;
+	a->cap = cap;
+	a->used = 0;
+	a->alloc.alloc = arena_alloc;
+	a->alloc.free = arena_free;
+	a->alloc.allocator_data = a;
+}
