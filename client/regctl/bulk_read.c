@@ -2,8 +2,11 @@
  * bulk_read.c - a bulk file (JSON Lines or CSV) -> BulkRecords, with every bad line collected
  * by number so the user sees them all at once and nothing is sent.
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bulk_read.h"
 #include "csv.h"
@@ -87,11 +90,12 @@ static int take_object(const json_t *j, const char *kind, uint32_t line, struct 
 	return push(out, m);
 }
 
-int bulk_read_jsonl(const char *buf, size_t len, const char *kind, struct bulk_records *out,
-                    struct line_errors *errs)
+/* Lines [first_line, ...) of one part of a JSON Lines file: see bulk_read_jsonl(). */
+static int read_jsonl_part(const char *buf, size_t len, const char *kind, uint32_t first_line,
+                           struct bulk_records *out, struct line_errors *errs)
 {
 	const char *p = buf, *end = buf + len;
-	uint32_t line = 0;
+	uint32_t line = first_line - 1;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -125,6 +129,111 @@ int bulk_read_jsonl(const char *buf, size_t len, const char *kind, struct bulk_r
 		json_decref(j);
 	}
 	return 0;
+}
+
+/* One part of a file read on a thread of its own. */
+struct jsonl_part {
+	const char *buf;
+	size_t len;
+	const char *kind;
+	uint32_t first_line;
+	struct bulk_records out;
+	struct line_errors errs;
+	int rc;
+	pthread_t thread;
+	bool started;
+};
+
+static void *jsonl_part_main(void *arg)
+{
+	struct jsonl_part *pt = arg;
+
+	pt->rc = read_jsonl_part(pt->buf, pt->len, pt->kind, pt->first_line, &pt->out, &pt->errs);
+	return NULL;
+}
+
+/* Appends part's records and errors to out and errs (in file order); empties the part. */
+static int merge_part(struct jsonl_part *pt, struct bulk_records *out, struct line_errors *errs)
+{
+	size_t i;
+	int rc = pt->rc;
+
+	for (i = 0; i < pt->out.n; i++) {
+		if (rc == 0)
+			rc = push(out, pt->out.v[i]); /* frees the record if it cannot keep it */
+		else
+			protobuf_c_message_free_unpacked(pt->out.v[i], NULL);
+	}
+	pt->out.n = 0;
+	bulk_records_release(&pt->out);
+	// A part's shown errors are its first ones: together they are the file's first ones.
+	for (i = 0; i < pt->errs.n_shown; i++)
+		line_errors_add(errs, pt->errs.shown[i].line,
+		                pt->errs.shown[i].msg != NULL ? pt->errs.shown[i].msg
+		                                              : "out of memory");
+	errs->total += pt->errs.total - pt->errs.n_shown;
+	line_errors_release(&pt->errs);
+	return rc;
+}
+
+int bulk_read_jsonl_parts(const char *buf, size_t len, const char *kind, unsigned parts,
+                          struct bulk_records *out, struct line_errors *errs)
+{
+	struct jsonl_part pt[JSONL_MAX_PARTS];
+	const char *p = buf, *end = buf + len;
+	uint32_t line = 1;
+	unsigned n = 0, i;
+	int rc = 0;
+
+	if (parts > JSONL_MAX_PARTS)
+		parts = JSONL_MAX_PARTS;
+	if (parts <= 1)
+		return read_jsonl_part(buf, len, kind, 1, out, errs);
+	// Seeds jansson's hash function here, once, not racing in the threads' first objects.
+	json_object_seed(0);
+	memset(pt, 0, sizeof pt);
+	// Cut at the first line break after each n/parts of the bytes; count the lines before.
+	while (p < end && n < parts) {
+		const char *cut = n + 1 == parts ? end : buf + len / parts * (n + 1);
+		const char *nl;
+
+		if (cut < p)
+			cut = p;
+		nl = cut < end ? memchr(cut, '\n', (size_t)(end - cut)) : NULL;
+		cut = nl != NULL ? nl + 1 : end;
+		pt[n].buf = p;
+		pt[n].len = (size_t)(cut - p);
+		pt[n].kind = kind;
+		pt[n].first_line = line;
+		for (const char *q = p; (q = memchr(q, '\n', (size_t)(cut - q))) != NULL; q++)
+			line++;
+		p = cut;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		pt[i].started = pthread_create(&pt[i].thread, NULL, jsonl_part_main, &pt[i]) == 0;
+	for (i = 0; i < n; i++) {
+		if (pt[i].started)
+			pthread_join(pt[i].thread, NULL);
+		else
+			jsonl_part_main(&pt[i]); /* no thread: read it here */
+	}
+	for (i = 0; i < n; i++)
+		if (merge_part(&pt[i], out, errs) != 0)
+			rc = -1;
+	return rc;
+}
+
+int bulk_read_jsonl(const char *buf, size_t len, const char *kind, struct bulk_records *out,
+                    struct line_errors *errs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned parts = 1;
+
+	// A big file is parsed on one thread per CPU: JSON parsing is most of regctl's time.
+	if (len >= JSONL_PARALLEL_MIN && cpus > 1)
+		parts = (unsigned)(cpus < JSONL_MAX_PARTS ? cpus : JSONL_MAX_PARTS);
+	return bulk_read_jsonl_parts(buf, len, kind, parts, out, errs);
 }
 
 /* Maps the header row to the record's fields (NULL where the row is bad). */

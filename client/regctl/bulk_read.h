@@ -46,6 +46,15 @@ void bulk_records_release(struct bulk_records *r);
 int bulk_read_jsonl(const char *buf, size_t len, const char *kind, struct bulk_records *out,
                     struct line_errors *errs);
 
+/* Files of at least this size are read in parts, one thread per CPU (up to the maximum). */
+#define JSONL_PARALLEL_MIN (1u << 20)
+#define JSONL_MAX_PARTS    8
+
+/* As bulk_read_jsonl(), in the given number of parts, each on a thread; the result is the
+ * same as reading it whole (bulk_read_jsonl() chooses the number; tests set it). */
+int bulk_read_jsonl_parts(const char *buf, size_t len, const char *kind, unsigned parts,
+                          struct bulk_records *out, struct line_errors *errs);
+
 /*
  * CSV (csv.c) of records of one kind: a header row naming fields of the record (not meta),
  * then one record per row. Empty cells leave the field unset; list fields take values joined

@@ -4,6 +4,7 @@
  * line collected, CSV of work items, the round trip list -o csv -> apply, and Change decoding.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -111,6 +112,75 @@ static void test_jsonl_error_limit(void **state)
 	line_errors_release(&e);
 	free(in);
 	free(out);
+}
+
+/* Same bytes: the packed form of two records. */
+static bool same_record(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+	size_t na = protobuf_c_message_get_packed_size(a),
+	       nb = protobuf_c_message_get_packed_size(b);
+	uint8_t *pa = malloc(na + 1), *pb = malloc(nb + 1);
+	bool same;
+
+	assert_non_null(pa);
+	assert_non_null(pb);
+	protobuf_c_message_pack(a, pa);
+	protobuf_c_message_pack(b, pb);
+	same = na == nb && memcmp(pa, pb, na) == 0;
+	free(pa);
+	free(pb);
+	return same;
+}
+
+/* A file read in 2..8 parts on threads gives what reading it whole gives: the same records
+ * with the same line numbers, the same first errors, the same count. */
+static void test_jsonl_parts_same_as_whole(void **state)
+{
+	struct bulk_records whole = { 0 };
+	struct line_errors whole_e = { 0 };
+	char *in = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&in, &len);
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		if (i % 97 == 5)
+			fputs("{broken\n", f);
+		else if (i % 131 == 7)
+			fputs("# a comment\n\n", f);
+		else if (i % 151 == 9)
+			fprintf(f, "{\"kind\":\"item\",\"id\":\"bad id %zu\",\"title\":\"x\"}\r\n",
+			        i);
+		else
+			fprintf(f, "{\"kind\":\"area\",\"id\":\"a-%zu\",\"name\":\"Area %zu\"}\n",
+			        i, i);
+	}
+	fputs("{\"kind\":\"area\",\"id\":\"last\",\"name\":\"no newline\"}", f);
+	fclose(f);
+	assert_int_equal(bulk_read_jsonl_parts(in, len, NULL, 1, &whole, &whole_e), 0);
+	assert_true(whole_e.total > LINE_ERRORS_SHOWN);
+	for (unsigned parts = 2; parts <= JSONL_MAX_PARTS + 1; parts++) {
+		struct bulk_records r = { 0 };
+		struct line_errors e = { 0 };
+
+		assert_int_equal(bulk_read_jsonl_parts(in, len, NULL, parts, &r, &e), 0);
+		assert_int_equal(r.n, whole.n);
+		for (i = 0; i < r.n; i++) {
+			assert_int_equal(rec(&r, i)->line, rec(&whole, i)->line);
+			assert_true(same_record(r.v[i], whole.v[i]));
+		}
+		assert_int_equal(e.total, whole_e.total);
+		assert_int_equal(e.n_shown, whole_e.n_shown);
+		for (i = 0; i < e.n_shown; i++) {
+			assert_int_equal(e.shown[i].line, whole_e.shown[i].line);
+			assert_string_equal(e.shown[i].msg, whole_e.shown[i].msg);
+		}
+		bulk_records_release(&r);
+		line_errors_release(&e);
+	}
+	bulk_records_release(&whole);
+	line_errors_release(&whole_e);
+	free(in);
 }
 
 static void test_jsonl_kind_option(void **state)
@@ -300,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_jsonl_lines_comments_blanks),
 		cmocka_unit_test(test_jsonl_bad_lines_collected),
 		cmocka_unit_test(test_jsonl_error_limit),
+		cmocka_unit_test(test_jsonl_parts_same_as_whole),
 		cmocka_unit_test(test_jsonl_kind_option),
 		cmocka_unit_test(test_bulk_json_mapping),
 		cmocka_unit_test(test_change_decoded),
