@@ -3,6 +3,7 @@
  * other records, and the checks only it needs. Everything else (storing, indexing,
  * changelog, listing) is one generic mechanism in records.c and list.c driven by this table.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,36 @@
 
 /* --- field access through descriptors ---------------------------------------------- */
 
+/*
+ * The descriptor of a field by name. Every record operation asks this a few times per
+ * record (ids, references, meta), and protobuf-c answers with a binary search of strcmps:
+ * a bulk apply of 100 000 records spent a tenth of its time there. Names come from a
+ * few static tables, so each thread remembers recent answers by (message, name pointer)
+ * and only checks a remembered one with one strcmp of the field's own name.
+ */
+#define FIELD_CACHE 64
+
 static const ProtobufCFieldDescriptor *field_desc(const ProtobufCMessage *m, const char *field)
 {
-	return protobuf_c_message_descriptor_get_field_by_name(m->descriptor, field);
+	static _Thread_local struct {
+		const ProtobufCMessageDescriptor *d;
+		const char *name;
+		const ProtobufCFieldDescriptor *f;
+	} cache[FIELD_CACHE];
+	uintptr_t h = ((uintptr_t)m->descriptor >> 4) ^ ((uintptr_t)field >> 3);
+	size_t i = (size_t)(h ^ (h >> 7)) % FIELD_CACHE;
+	const ProtobufCFieldDescriptor *f;
+
+	if (cache[i].d == m->descriptor && cache[i].name == field &&
+	    strcmp(cache[i].f->name, field) == 0)
+		return cache[i].f;
+	f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, field);
+	if (f != NULL) {
+		cache[i].d = m->descriptor;
+		cache[i].name = field;
+		cache[i].f = f;
+	}
+	return f;
 }
 
 const char *msg_str(const ProtobufCMessage *m, const char *field)
