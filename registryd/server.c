@@ -19,6 +19,9 @@
  * socket. (Closing each holder's context after its reply, from the send callback, made
  * nng 1.5.2's nng_close() wait forever at shutdown now and then; reusing them avoids it
  * and costs nothing.) Holders are bounded by the watch limit.
+ *
+ * A thread watches the ipc:// listeners and restarts one that nng 1.5.2 left accepting
+ * nobody (see listener_watch).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +50,10 @@
 // rep0 completes a send once the message is handed to the connection, not when it has
 // been written to the kernel: give the last replies this long before closing.
 #define LINGER_MS 100
+// The ipc listener watch (see listener_watch): how often each ipc listener is probed, and
+// how long a probe may take to reach the socket before the listener is restarted.
+#define WATCH_INTERVAL_MS 1000
+#define PROBE_TIMEOUT_MS  2000
 
 enum work_state {
 	WORK_RECV, /* waiting for a request */
@@ -58,6 +68,15 @@ struct work {
 	nng_ctx ctx;
 	bool ctx_open;
 	struct dispatch_slot *slot;
+};
+
+/* One --listen URL and its listener. */
+struct lsn {
+	char *url;      /* owned */
+	nng_listener l; /* id 0 after a failed restart (the watch tries again) */
+	bool watched;   /* ipc, and its path not taken by another process */
+	dev_t dev;      /* ipc: the socket file it bound */
+	ino_t ino;
 };
 
 /* A context holding a parked request until its reply has been sent; idle when free. */
@@ -82,6 +101,17 @@ struct server {
 	size_t max_connections; /* 0 = no bound */
 	size_t connections;     /* under lock: pipes past ADD_PRE, not yet past REM_POST */
 	struct dispatcher *d;   /* counts connections for Stats too */
+	size_t max_message;     /* of every listener, for a restarted one */
+	struct lsn *lsns;       /* the watch thread's alone once it runs */
+	size_t n_lsns;
+	/* The ipc listener watch. */
+	pthread_t watch;
+	bool watching;           /* the thread runs */
+	pthread_cond_t watch_cv; /* with lock: stop asked, or a probe arrived */
+	bool watch_stop;         /* under lock */
+	int probe_listener;      /* under lock: id of the listener being probed, 0 = none */
+	bool probe_seen;         /* under lock: the probe's connection reached the socket */
+	int probe_pipe;          /* under lock: a probe's pipe until its REM_POST, 0 = none */
 };
 
 /* "tcp://192.0.2.7:51234" (also for tls+tcp connections), "ipc:///path" or "-". */
@@ -111,6 +141,40 @@ static void peer_text(nng_pipe p, char *buf, size_t n)
 }
 
 /*
+ * The watch's probes in pipe events: a connection of this process to the listener being
+ * probed tells the watch that the listener still accepts. The first such pipe is neither
+ * counted nor refused, and its REM_POST is skipped to match; true for both events.
+ */
+static bool probe_event(struct server *s, nng_pipe p, nng_pipe_ev ev)
+{
+	uint64_t pid;
+	bool skip = false;
+	int lid;
+
+	pthread_mutex_lock(&s->lock);
+	if (ev == NNG_PIPE_EV_REM_POST && s->probe_pipe != 0 && nng_pipe_id(p) == s->probe_pipe) {
+		s->probe_pipe = 0;
+		skip = true;
+	}
+	lid = s->probe_listener;
+	pthread_mutex_unlock(&s->lock);
+	if (ev != NNG_PIPE_EV_ADD_PRE || lid == 0 || nng_listener_id(nng_pipe_listener(p)) != lid)
+		return skip;
+	// Outside the lock: this asks the connection (SO_PEERCRED).
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 || pid != (uint64_t)getpid())
+		return false;
+	pthread_mutex_lock(&s->lock);
+	s->probe_seen = true;
+	if (s->probe_pipe == 0) {
+		s->probe_pipe = nng_pipe_id(p);
+		skip = true;
+	}
+	pthread_cond_broadcast(&s->watch_cv);
+	pthread_mutex_unlock(&s->lock);
+	return skip;
+}
+
+/*
  * Pipe events: counts connections, and closes one that would go beyond max_connections
  * before it serves anything (nng then reports its REM_POST as well, which un-counts it).
  */
@@ -120,6 +184,8 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	char kv[200], peer[128];
 	size_t len = 0, now;
 
+	if (probe_event(s, p, ev))
+		return;
 	pthread_mutex_lock(&s->lock);
 	if (ev == NNG_PIPE_EV_ADD_PRE)
 		s->connections++;
@@ -386,14 +452,19 @@ static int tls_server_config(const struct server_opts *o, nng_tls_config **out, 
 	return 0;
 }
 
-static int listen_one(struct server *s, const char *url, const struct server_opts *o)
+/*
+ * Starts a listener on url; *out is its handle. Returns 0 or the nng error, which is logged
+ * unless quiet.
+ */
+static int listen_one(struct server *s, const char *url, const struct server_opts *o,
+                      nng_listener *out, bool quiet)
 {
 	const char *what = "cannot listen";
 	nng_tls_config *tls = NULL;
 	char resolved[512];
 	char kv[600];
 	size_t len = 0;
-	nng_listener l;
+	nng_listener l = NNG_LISTENER_INITIALIZER;
 	int rv;
 
 	rv = nng_listener_create(&l, s->sock, url);
@@ -413,17 +484,190 @@ static int listen_one(struct server *s, const char *url, const struct server_opt
 	if (rv == 0)
 		rv = nng_listener_start(l, 0);
 	if (rv != 0) {
+		if (l.id != 0)
+			nng_listener_close(l); /* a failed start leaves it open, path unbound */
+		if (quiet)
+			return rv;
 		kv[0] = '\0';
 		log_append_kv(kv, sizeof kv, &len, "url", url);
 		log_append_kv(kv, sizeof kv, &len, "error", nng_strerror(rv));
 		log_event("error", what, kv);
-		return RG_EIO;
+		return rv;
 	}
 	resolved_url(resolved, sizeof resolved, url, l);
 	kv[0] = '\0';
 	log_append_kv(kv, sizeof kv, &len, "url", resolved);
 	log_event("info", "listening", kv);
-	return RG_OK;
+	*out = l;
+	return 0;
+}
+
+/*
+ * The ipc listener watch. nng 1.5.2's ipc listener stops accepting for good when a peer
+ * closes its connection before registryd has written the SP header to it: the write fails
+ * with EPIPE, which nng reports as NNG_ECLOSED; the ipc transport hands that error to the
+ * listener's pending accept (ipc_pipe_neg_cb), and the listener takes NNG_ECLOSED for its
+ * own close and never asks for a connection again (listener_accept_cb). The socket still
+ * shows LISTEN and the transport still accepts and negotiates connections, but none reaches
+ * the REP socket, so every client times out. nng's stale-socket check (a second daemon
+ * listening on the same path) connects and closes at once and does it every time; a client
+ * that connects and closes does it whenever its close beats the header. TCP peers that go
+ * early end in ECONNRESET or ECONNSHUT instead, which the listener survives.
+ *
+ * nng neither reports this nor lets a listener be started again, so a thread probes each
+ * ipc listener every WATCH_INTERVAL_MS: it connects to the path, sends a REQ header and
+ * waits for probe_event() to see the connection reach the socket. A listener whose probe
+ * has not arrived after PROBE_TIMEOUT_MS is closed and listened again on its path (which
+ * drops its connections: their calls fail as a lost connection, and libstdreg resends a
+ * write once with its request id, which the daemon applies once).
+ */
+
+/* A deadline ms from now for watch_cv. */
+static struct timespec deadline_in(int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t); /* watch_cv's clock */
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+enum probe_result { PROBE_OK, PROBE_LOST, PROBE_STOP };
+
+static const char *ipc_path(const struct lsn *l)
+{
+	return l->url + strlen("ipc://");
+}
+
+/* Starts ipc listener l (quiet: no error line) and notes the socket file it made. */
+static int listen_ipc(struct server *s, struct lsn *l, const struct server_opts *o, bool quiet)
+{
+	struct stat st;
+	int rv = listen_one(s, l->url, o, &l->l, quiet);
+
+	if (rv == 0 && stat(ipc_path(l), &st) == 0) {
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+	}
+	return rv;
+}
+
+/* Whether a connection to ipc listener l reaches the socket in time (PROBE_OK). */
+static enum probe_result probe_ipc(struct server *s, const struct lsn *l)
+{
+	static const uint8_t req_header[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 }; /* REQ v0 */
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timespec until = deadline_in(PROBE_TIMEOUT_MS);
+	enum probe_result res = PROBE_OK;
+	const char *path = ipc_path(l);
+	int fd, rc;
+
+	if (l->l.id == 0)
+		return PROBE_LOST; /* a restart failed: try it again */
+	if (strlen(path) >= sizeof sun.sun_path)
+		return PROBE_OK; /* nng refuses such a path; never here */
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return PROBE_OK; /* out of descriptors: no verdict */
+	pthread_mutex_lock(&s->lock);
+	s->probe_seen = false;
+	s->probe_listener = nng_listener_id(l->l);
+	pthread_mutex_unlock(&s->lock);
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	if (rc != 0 && (errno == EAGAIN || errno == EINTR))
+		goto out; /* backlog full: busy, no verdict */
+	if (rc != 0 || send(fd, req_header, sizeof req_header, MSG_NOSIGNAL) != sizeof req_header) {
+		res = PROBE_LOST; /* the path is gone, or nobody listens on it */
+		goto out;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (!s->probe_seen && !s->watch_stop)
+		if (pthread_cond_timedwait(&s->watch_cv, &s->lock, &until) == ETIMEDOUT)
+			break;
+	res = s->watch_stop ? PROBE_STOP : s->probe_seen ? PROBE_OK : PROBE_LOST;
+	pthread_mutex_unlock(&s->lock);
+out:
+	pthread_mutex_lock(&s->lock);
+	s->probe_listener = 0;
+	pthread_mutex_unlock(&s->lock);
+	// Closed only now: once the probe reached the socket the header exchange is over, so
+	// the probe itself never closes early (a lost probe restarts the listener anyway).
+	close(fd);
+	return res;
+}
+
+/*
+ * Closes ipc listener l and listens on its path again; logged. A path that another process
+ * holds (its socket file replaced ours, or it bound the path while a restart had it free) is
+ * left to it, and no longer watched: closing ours would remove their file, and trying again
+ * would only probe them every second.
+ */
+static void restart_ipc(struct server *s, struct lsn *l)
+{
+	const struct server_opts o = { .max_message = s->max_message };
+	bool again = l->l.id == 0;
+	struct stat st;
+	char kv[600];
+	size_t len = 0;
+	int rv;
+
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &len, "url", l->url);
+	if (!again && stat(ipc_path(l), &st) == 0 && (st.st_dev != l->dev || st.st_ino != l->ino)) {
+		log_event("warn", "ipc path now belongs to another socket; no longer watched", kv);
+		l->watched = false;
+		return;
+	}
+	if (!again) {
+		log_event("warn", "ipc listener stopped accepting; restarting it", kv);
+		nng_listener_close(l->l); /* removes the socket file too */
+		l->l = (nng_listener)NNG_LISTENER_INITIALIZER;
+	}
+	// After a failed restart, one error line, not one a second.
+	rv = listen_ipc(s, l, &o, again);
+	if (rv != 0)
+		l->l = (nng_listener)NNG_LISTENER_INITIALIZER;
+	if (rv == NNG_EADDRINUSE)
+		l->watched = false;
+}
+
+static void *listener_watch(void *arg)
+{
+	struct server *s = arg;
+	struct timespec until;
+	bool stop = false;
+	size_t i;
+
+	while (!stop) {
+		until = deadline_in(WATCH_INTERVAL_MS);
+		pthread_mutex_lock(&s->lock);
+		while (!s->watch_stop)
+			if (pthread_cond_timedwait(&s->watch_cv, &s->lock, &until) == ETIMEDOUT)
+				break;
+		stop = s->watch_stop;
+		pthread_mutex_unlock(&s->lock);
+		for (i = 0; i < s->n_lsns && !stop; i++) {
+			if (!s->lsns[i].watched)
+				continue;
+			switch (probe_ipc(s, &s->lsns[i])) {
+			case PROBE_OK:
+				break;
+			case PROBE_LOST:
+				restart_ipc(s, &s->lsns[i]);
+				break;
+			case PROBE_STOP:
+				stop = true;
+				break;
+			}
+		}
+	}
+	return NULL;
 }
 
 static int works_open(struct server *s, struct dispatcher *d, size_t n)
@@ -455,6 +699,8 @@ static int works_open(struct server *s, struct dispatcher *d, size_t n)
 int server_start(struct server **out, struct dispatcher *d, const struct server_opts *o)
 {
 	struct server *s = calloc(1, sizeof *s);
+	pthread_condattr_t ca;
+	bool watch = false;
 	size_t i;
 	int rc;
 
@@ -462,12 +708,17 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 		return RG_ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->watch_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (nng_rep0_open(&s->sock) != 0) {
 		rc = RG_EINTERNAL;
 		goto fail;
 	}
 	s->sock_open = true;
 	s->max_connections = o->max_connections;
+	s->max_message = o->max_message;
 	s->d = d;
 	if (nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, s) != 0 ||
 	    nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, s) != 0) {
@@ -480,11 +731,33 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 	// Contexts wait before any listener exists, so the first request finds one ready.
 	for (i = 0; i < s->n_works; i++)
 		work_recv(&s->works[i]);
-	for (i = 0; i < o->n_urls; i++) {
-		rc = listen_one(s, o->urls[i], o);
-		if (rc != RG_OK)
-			goto fail;
+	s->lsns = calloc(o->n_urls, sizeof *s->lsns);
+	if (s->lsns == NULL && o->n_urls > 0) {
+		rc = RG_ENOMEM;
+		goto fail;
 	}
+	for (i = 0; i < o->n_urls; i++) {
+		struct lsn *l = &s->lsns[s->n_lsns];
+
+		l->url = strdup(o->urls[i]);
+		if (l->url == NULL) {
+			rc = RG_ENOMEM;
+			goto fail;
+		}
+		s->n_lsns++;
+		l->watched = strncmp(l->url, "ipc://", 6) == 0;
+		watch = watch || l->watched;
+		if ((l->watched ? listen_ipc(s, l, o, false)
+		                : listen_one(s, l->url, o, &l->l, false)) != 0) {
+			rc = RG_EIO;
+			goto fail;
+		}
+	}
+	if (watch && pthread_create(&s->watch, NULL, listener_watch, s) != 0) {
+		rc = RG_ENOMEM;
+		goto fail;
+	}
+	s->watching = watch;
 	*out = s;
 	return RG_OK;
 fail:
@@ -573,6 +846,14 @@ void server_free(struct server *s)
 
 	if (s == NULL)
 		return;
+	// The watch first: it may be closing or starting a listener.
+	if (s->watching) {
+		pthread_mutex_lock(&s->lock);
+		s->watch_stop = true;
+		pthread_cond_broadcast(&s->watch_cv);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->watch, NULL);
+	}
 	// Closing the socket fails every pending operation with NNG_ECLOSED; the callbacks
 	// then stop re-arming, and nng_aio_stop() waits for any that is still running.
 	if (s->sock_open)
@@ -600,6 +881,10 @@ void server_free(struct server *s)
 		dispatch_slot_free(w->slot);
 	}
 	free(s->works);
+	for (i = 0; i < s->n_lsns; i++)
+		free(s->lsns[i].url);
+	free(s->lsns);
+	pthread_cond_destroy(&s->watch_cv);
 	pthread_cond_destroy(&s->idle);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
