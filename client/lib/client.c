@@ -194,6 +194,43 @@ static int connected(stdreg_client *c)
 	return n;
 }
 
+/* One direction of stdreg_stream_probe(): all of buf sent or received, or the error. */
+static int probe_io(nng_stream *conn, nng_aio *aio, uint8_t *buf, size_t len, bool send,
+                    nng_time deadline)
+{
+	size_t done = 0;
+	int rv;
+
+	while (done < len) {
+		nng_iov iov = { .iov_buf = buf + done, .iov_len = len - done };
+		nng_time now = nng_clock();
+
+		if ((rv = nng_aio_set_iov(aio, 1, &iov)) != 0)
+			return rv;
+		nng_aio_set_timeout(aio, now < deadline ? (nng_duration)(deadline - now) : 1);
+		if (send)
+			nng_stream_send(conn, aio);
+		else
+			nng_stream_recv(conn, aio);
+		nng_aio_wait(aio);
+		if ((rv = nng_aio_result(aio)) != 0)
+			return rv;
+		if (nng_aio_count(aio) == 0)
+			return NNG_ECLOSED;
+		done += nng_aio_count(aio);
+	}
+	return 0;
+}
+
+int stdreg_stream_probe(nng_stream *conn, nng_aio *aio, uint64_t deadline)
+{
+	// "\0SP\0", the protocol (REQ v0 = 0x30, big-endian), two reserved bytes.
+	uint8_t ours[8] = { 0, 'S', 'P', 0, 0x00, 0x30, 0, 0 }, theirs[8];
+	int rv = probe_io(conn, aio, ours, sizeof ours, true, deadline);
+
+	return rv != 0 ? rv : probe_io(conn, aio, theirs, sizeof theirs, false, deadline);
+}
+
 /* Makes sure a connection is up, or says why none can be made before deadline. */
 static int ensure_connected(stdreg_client *c, nng_time deadline, struct stdreg_status *st)
 {
@@ -225,10 +262,9 @@ static int ensure_connected(stdreg_client *c, nng_time deadline, struct stdreg_s
 	if ((rv = nng_aio_result(aio)) == 0) {
 		nng_stream *conn = nng_aio_get_output(aio, 0);
 
-		// TLS: the handshake runs with the first read; the server's SP header (8 bytes)
-		// follows a good handshake at once, a refused one fails the read with why.
-		if (c->tls != NULL)
-			rv = stdreg_tls_probe(conn, aio, deadline);
+		// The server's SP header follows the connection (and a good TLS handshake) at
+		// once; a refused handshake fails the exchange with why.
+		rv = stdreg_stream_probe(conn, aio, deadline);
 		nng_stream_free(conn);
 	}
 out:

@@ -57,10 +57,15 @@ struct nng_tls_config;
 int stdreg_tls_config(const char *url, const struct stdreg_client_opts *o,
                       struct nng_tls_config **out, struct stdreg_status *st);
 
-/* Reads the first bytes of a new TLS connection before deadline (nng_time), which runs the
- * handshake: 0, or the nng error that ended it. aio is the caller's, idle. */
+/*
+ * Exchanges SP headers (REQ's 8 bytes out, the server's 8 in) on a new connection before
+ * deadline (nng_time): 0, or the nng error that ended it. On TLS this runs the handshake
+ * and reports why it failed. aio is the caller's, idle. A probe must not close before the
+ * server's header is written: nng 1.5.2's ipc listener stops accepting after a peer that
+ * closes that early (docs/hardening.md).
+ */
 struct nng_stream;
 struct nng_aio;
-int stdreg_tls_probe(struct nng_stream *conn, struct nng_aio *aio, uint64_t deadline);
+int stdreg_stream_probe(struct nng_stream *conn, struct nng_aio *aio, uint64_t deadline);
 
 #endif

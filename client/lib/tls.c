@@ -130,18 +130,3 @@ out:
 	free(key_pem);
 	return code;
 }
-
-int stdreg_tls_probe(struct nng_stream *conn, struct nng_aio *aio, uint64_t deadline)
-{
-	uint8_t header[8];
-	nng_iov iov = { .iov_buf = header, .iov_len = sizeof header };
-	nng_time now = nng_clock();
-	int rv;
-
-	if ((rv = nng_aio_set_iov(aio, 1, &iov)) != 0)
-		return rv;
-	nng_aio_set_timeout(aio, now < deadline ? (nng_duration)(deadline - now) : 1);
-	nng_stream_recv(conn, aio);
-	nng_aio_wait(aio);
-	return nng_aio_result(aio);
-}
