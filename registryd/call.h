@@ -87,9 +87,9 @@ struct call {
 	struct auth_principal who;
 	struct dedupe *dedupe; /* set when dedupe_begin said DEDUPE_NEW: call_send completes */
 	ProtobufCMessage *req; /* the decoded payload; owned by the call */
-	/* What req was decoded with: NULL (malloc), or the dispatcher's arena for a plain read,
-	 * which ends within its dispatch; anything that may outlive it is malloc'd. */
-	ProtobufCAllocator *req_alloc;
+	/* Where req and out live: NULL (malloc), or the dispatcher's arena for a plain read,
+	 * which is answered within its dispatch; anything that may outlive it is malloc'd. */
+	ProtobufCAllocator *alloc;
 	size_t payload_len; /* its packed size, as received */
 	struct status st;
 	uint64_t revision;
@@ -97,7 +97,7 @@ struct call {
 	 * call_pack, which is the only reader. */
 	Stdreg__V1__FieldViolation *const *violations;
 	size_t n_violations;
-	uint8_t *out; /* the packed Response: malloc'd, or fallback */
+	uint8_t *out; /* the packed Response: from alloc, or fallback */
 	size_t out_len;
 	uint8_t fallback[96]; /* a RESOURCE_EXHAUSTED reply when there is no memory */
 };

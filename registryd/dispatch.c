@@ -368,7 +368,8 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len)
 		resp.payload.len = len;
 	}
 	size = stdreg__v1__response__get_packed_size(&resp);
-	c->out = malloc(size > 0 ? size : 1);
+	c->out = c->alloc != NULL ? c->alloc->alloc(c->alloc->allocator_data, size > 0 ? size : 1)
+	                          : malloc(size > 0 ? size : 1);
 	if (c->out != NULL)
 		c->out_len = stdreg__v1__response__pack(&resp, c->out);
 	if (fvs != one)
@@ -399,11 +400,13 @@ void call_send(struct call *c)
 		dedupe_complete(c->dedupe, c->who.name, c->request_id, c->st.code, c->out,
 		                c->out_len, dispatch_now_ns());
 	if (c->req != NULL) {
-		protobuf_c_message_free_unpacked(c->req, c->req_alloc);
+		protobuf_c_message_free_unpacked(c->req, c->alloc);
 		c->req = NULL;
 	}
 	c->reply(c->reply_arg, c->out, c->out_len);
-	if (c->out != c->fallback)
+	if (c->out != c->fallback && c->alloc != NULL)
+		c->alloc->free(c->alloc->allocator_data, c->out);
+	else if (c->out != c->fallback)
 		free(c->out);
 	c->out = NULL;
 }
@@ -473,8 +476,8 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 	// A plain read is answered before dispatch returns; anything else may hand its request
 	// on (to the writer, a worker, a parked watch, a staged upload) and must own it.
 	if (m->perm == PERM_READ && !m->long_running && !m->parks)
-		c->req_alloc = &arena->alloc;
-	c->req = protobuf_c_message_unpack(m->request, c->req_alloc, env->payload.len,
+		c->alloc = &arena->alloc;
+	c->req = protobuf_c_message_unpack(m->request, c->alloc, env->payload.len,
 	                                   env->payload.data);
 	c->payload_len = env->payload.len;
 	if (c->req == NULL) {
@@ -630,7 +633,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		case RESEND_RUN:
 			break;
 		case RESEND_ANSWERED:
-			protobuf_c_message_free_unpacked(c.req, c.req_alloc);
+			protobuf_c_message_free_unpacked(c.req, c.alloc);
 			stdreg__v1__request__free_unpacked(env, &arena.alloc);
 			return;
 		case RESEND_REFUSED:
