@@ -337,7 +337,7 @@ void log_event(const char *level, const char *msg, const char *kv)
 		append_raw(buf, sizeof buf, &len, " ", 1);
 		append_raw(buf, sizeof buf, &len, kv, strlen(kv));
 	}
-	emit(buf, sizeof buf, len, false);
+	emit(buf, sizeof buf, len, true);
 }
 
 /* Appends " key=" for a value written by the caller (a number or a known word). */

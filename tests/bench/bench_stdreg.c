@@ -538,7 +538,9 @@ out:
 	return code;
 }
 
-static int bulk_commit(nng_socket s, const char *upload_id)
+/* Commits the staged upload; n numbers the commits of one load (each a request id of its
+ * own: the daemon refuses a write id used before for another request). */
+static int bulk_commit(nng_socket s, const char *upload_id, unsigned n_commit)
 {
 	Stdreg__V1__ApplyCommitRequest c = STDREG__V1__APPLY_COMMIT_REQUEST__INIT;
 	uint8_t buf[MSG_MAX];
@@ -548,7 +550,8 @@ static int bulk_commit(nng_socket s, const char *upload_id)
 
 	c.upload_id = (char *)upload_id;
 	c.decision_ref = "BENCH-LOAD";
-	n = pack_call(buf, sizeof buf, M("ApplyCommit"), (uint64_t)1 << 60, &c.base, 0);
+	n = pack_call(buf, sizeof buf, M("ApplyCommit"), ((uint64_t)1 << 60) + n_commit, &c.base,
+	              0);
 	if (nng_send(s, buf, n, 0) != 0 || nng_recv(s, &rep, &rlen, NNG_FLAG_ALLOC) != 0)
 		return -1;
 	Stdreg__V1__Response *r = stdreg__v1__response__unpack(NULL, rlen, rep);
@@ -568,6 +571,7 @@ int stdreg_load(const char *url, unsigned items, unsigned clients, const char **
 {
 	uint64_t t0 = bench_now_ns();
 	char upload_id[256] = "";
+	unsigned commits = 0;
 	nng_socket s;
 	int code, rc = -1;
 
@@ -592,14 +596,14 @@ int stdreg_load(const char *url, unsigned items, unsigned clients, const char **
 		unsigned to = from + BULK_CHUNK < items ? from + BULK_CHUNK : items;
 
 		if (from % BULK_UPLOAD == 0) {
-			code = bulk_commit(s, upload_id);
+			code = bulk_commit(s, upload_id, commits++);
 			upload_id[0] = '\0';
 		}
 		if (code == 0)
 			code = bulk_chunk(s, from, to, false, upload_id, sizeof upload_id);
 	}
 	if (code == 0)
-		code = bulk_commit(s, upload_id);
+		code = bulk_commit(s, upload_id, commits++);
 	rc = code == 0 ? 0 : -1;
 out:
 	nng_close(s);

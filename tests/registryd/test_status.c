@@ -198,6 +198,68 @@ static void test_request_line_format(void **state)
 	assert_int_equal(strchr(line, '\n'), line + strlen(line) - 1);
 }
 
+/* What the file tmp holds now (from its start), NUL-terminated, in out. */
+static size_t file_text(FILE *tmp, char *out, size_t n)
+{
+	size_t got;
+
+	fflush(tmp);
+	rewind(tmp);
+	got = fread(out, 1, n - 1, tmp);
+	out[got] = '\0';
+	return got;
+}
+
+/*
+ * With the logger thread running: an event is in the file when log_event() returns, with
+ * every request line before it; request lines come out in order; log_stop() writes the
+ * rest. (Request lines may wait for the logger; events may not.)
+ */
+static void test_logger_thread(void **state)
+{
+	static char text[1 << 16];
+	FILE *tmp = tmpfile();
+	int saved;
+	char *p;
+
+	(void)state;
+	assert_non_null(tmp);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	log_set_requests(true);
+	assert_int_equal(log_start(), 0);
+	for (uint64_t i = 1; i <= 200; i++)
+		log_request("/stdreg.v1.Registry/GetArea", GRPC_OK, 1, i, "");
+	log_event("info", "ready", "revision=7");
+	file_text(tmp, text, sizeof text);
+	p = strstr(text, "request_id=200\n");
+	assert_non_null(p);
+	assert_string_equal(p + strlen("request_id=200\n"), "level=info msg=ready revision=7\n");
+	for (uint64_t i = 201; i <= 400; i++)
+		log_request("/stdreg.v1.Registry/GetArea", GRPC_OK, 1, i, "");
+	log_stop();
+	file_text(tmp, text, sizeof text);
+	p = text;
+	for (uint64_t i = 1; i <= 400; i++) {
+		char want[48];
+
+		snprintf(want, sizeof want, " request_id=%llu\n", (unsigned long long)i);
+		p = strstr(p, want);
+		assert_non_null(p); /* present, and after the one before */
+	}
+	// After log_stop() lines are written at once again.
+	log_event("info", "stopped", "");
+	file_text(tmp, text, sizeof text);
+	assert_non_null(strstr(text, "msg=ready revision=7\n"));
+	assert_int_equal(strcmp(text + strlen(text) - strlen("level=info msg=stopped\n"),
+	                        "level=info msg=stopped\n"),
+	                 0);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	fclose(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_status_set_truncates),
 		cmocka_unit_test(test_logfmt_quoting),
 		cmocka_unit_test(test_request_line_format),
+		cmocka_unit_test(test_logger_thread),
 	};
 
 	return cmocka_run_group_tests_name("registryd status", tests, NULL, NULL);
