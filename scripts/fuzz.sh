@@ -3,7 +3,8 @@
 # SECONDS (default 30) on a copy of its seed corpus plus the kept regression inputs.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (docs/fuzzing.md: long runs, crashers)
 # Environment: FUZZ_JOBS (parallel workers per target, default 1), FUZZ_WORK (where the
-# growing corpora and crash files go, default build-fuzz/fuzz-work).
+# growing corpora and crash files go, default build-fuzz/fuzz-work), FUZZ_FLAGS (more
+# libFuzzer flags, after the script's own, which they override: docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +51,7 @@ for t in "${targets[@]}"; do
 	# they are.
 	if ! (cd "$work/$t" && "$root"/build-fuzz/tests/fuzz/"$t" -max_total_time="$seconds" \
 		"${parallel[@]}" -max_len=65536 -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 \
-		"${dict[@]}" -artifact_prefix="$work/$t/artifacts/" "$work/$t/corpus" "${seeds[@]}" \
+		"${dict[@]}" ${FUZZ_FLAGS:-} -artifact_prefix="$work/$t/artifacts/" "$work/$t/corpus" "${seeds[@]}" \
 		>"$work/$t/log" 2>&1); then
 		echo "stdreg: fuzz: $t FAILED; see $work/$t/log and $work/$t/artifacts/" >&2
 		tail -n 40 "$work/$t/log" >&2
