@@ -23,22 +23,19 @@
  * usage: crash --registryd PATH [--cycles N] [--workers W] [--seed S] [--min-ms A]
  *              [--max-ms B] [--keep]
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "stdreg.h"
-#include "store.h"
 
 #include "stdreg/v1/registry.pb-c.h"
 
@@ -81,19 +78,23 @@ struct worker {
 	char error[512]; /* an unexpected failure */
 };
 
-static const char *registryd_path;
-static char dir[256], data_dir[300], sock_url[320], log_path[300];
-static char token[STORE_TOKEN_LEN + 1];
-static pid_t daemon_pid;
+static struct harness_daemon registryd;
 static atomic_bool killed, stopping;
 static int failures;
 
-#define FAIL(...)                                             \
-	do {                                                  \
-		fprintf(stderr, "crash: FAIL: " __VA_ARGS__); \
-		fputc('\n', stderr);                          \
-		failures++;                                   \
-	} while (0)
+/* Reports one failure and goes on: the run checks everything, then fails. Main thread only
+ * (a worker leaves its error in w->error). */
+static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("crash: FAIL: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+}
 
 static unsigned rnd(unsigned *s)
 {
@@ -115,120 +116,11 @@ static void date_of(unsigned day, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* --- the daemon ----------------------------------------------------------------------- */
-
-/* Never leave a daemon behind, whatever way the harness ends. */
-static void kill_leftover(void)
-{
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGKILL);
-		waitpid(daemon_pid, NULL, 0);
-	}
-}
-
-/* How many times the daemon's log says "msg=ready". */
-static int ready_lines(void)
-{
-	FILE *f = fopen(log_path, "r");
-	char line[512];
-	int n = 0;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL)
-		n += strstr(line, "msg=ready") != NULL;
-	fclose(f);
-	return n;
-}
-
-static void start_daemon(void)
-{
-	int ready_before = ready_lines();
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		perror("crash: fork");
-		exit(2);
-	}
-	if (pid == 0) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0640);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
-		/* Only stdin, stdout and stderr: not the harness's nng and LMDB descriptors. */
-		for (int i = 3; i < 1024; i++)
-			close(i);
-		execl(registryd_path, registryd_path, "--data", data_dir, "--listen", sock_url,
-		      (char *)NULL);
-		_exit(127);
-	}
-	daemon_pid = pid;
-	/* Connect only once it listens: a client that dials the socket before registryd
-	 * listens on it can leave registryd answering nobody (docs/hardening.md). */
-	for (int i = 0; ready_lines() == ready_before; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			fprintf(stderr, "crash: registryd exited at start (see %s)\n", log_path);
-			exit(2);
-		}
-		if (i == 400) {
-			fprintf(stderr, "crash: registryd not ready within 10 s (see %s)\n",
-			        log_path);
-			exit(2);
-		}
-		usleep(25000);
-	}
-	/* Ready when it answers. */
-	stdreg_client *c;
-	struct stdreg_client_opts o = { .token = token, .timeout_ms = 500 };
-	struct stdreg_status st = STDREG_STATUS_INIT;
-	Stdreg__V1__WhoAmIRequest req = STDREG__V1__WHO_AM_IREQUEST__INIT;
-	ProtobufCMessage *resp;
-
-	if (stdreg_client_open(&c, sock_url, &o, &st) != STDREG_OK) {
-		fprintf(stderr, "crash: cannot open a client (%s)\n", st.message);
-		exit(2);
-	}
-	for (int i = 0; i < 400; i++) {
-		if (stdreg_call(c, "WhoAmI", &req.base, &stdreg__v1__who_am_iresponse__descriptor,
-		                &resp, &st) == STDREG_OK) {
-			protobuf_c_message_free_unpacked(resp, NULL);
-			stdreg_status_release(&st);
-			stdreg_client_close(c);
-			return;
-		}
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			fprintf(stderr, "crash: registryd exited at start (see %s)\n", log_path);
-			exit(2);
-		}
-		usleep(25000);
-	}
-	fprintf(stderr, "crash: registryd did not answer within 10 s (see %s)\n", log_path);
-	exit(2);
-}
-
-static void kill_daemon(int sig)
-{
-	int status;
-
-	kill(daemon_pid, sig);
-	waitpid(daemon_pid, &status, 0);
-	if (sig == SIGTERM && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-		FAIL("registryd did not stop cleanly on SIGTERM (status %d)", status);
-	daemon_pid = 0;
-}
+/* --- the daemon (tests/harness/daemon.c) --------------------------------------------- */
 
 static stdreg_client *client(void)
 {
-	struct stdreg_client_opts o = { .token = token, .timeout_ms = CALL_MS };
-	struct stdreg_status st = STDREG_STATUS_INIT;
-	stdreg_client *c;
-
-	if (stdreg_client_open(&c, sock_url, &o, &st) != STDREG_OK) {
-		fprintf(stderr, "crash: cannot open a client (%s)\n", st.message);
-		exit(2);
-	}
-	return c;
+	return harness_daemon_client(&registryd, CALL_MS);
 }
 
 /* --- writes --------------------------------------------------------------------------- */
@@ -392,7 +284,7 @@ static bool area_exists(stdreg_client *c, const char *id, Stdreg__V1__Area **out
 	rc = stdreg_call(c, "GetArea", &req.base, &stdreg__v1__area__descriptor,
 	                 (ProtobufCMessage **)&a, &st);
 	if (rc != STDREG_OK && rc != STDREG_NOT_FOUND)
-		FAIL("GetArea '%s': %s (%s)", id, stdreg_code_name(rc), st.message);
+		fail("GetArea '%s': %s (%s)", id, stdreg_code_name(rc), st.message);
 	stdreg_status_release(&st);
 	if (out != NULL)
 		*out = a;
@@ -414,7 +306,7 @@ static void verify_puts(stdreg_client *c, struct worker *w)
 		snprintf(id, sizeof id, "p%d-%d", w->id, k);
 		if (!area_exists(c, id, &a)) {
 			if (p->acked_seq != 0)
-				FAIL("acknowledged put of '%s' (seq %llu, revision %llu) is lost",
+				fail("acknowledged put of '%s' (seq %llu, revision %llu) is lost",
 				     id, (unsigned long long)p->acked_seq,
 				     (unsigned long long)p->acked_rev);
 			p->pending_seq = 0;
@@ -422,10 +314,10 @@ static void verify_puts(stdreg_client *c, struct worker *w)
 		}
 		sscanf(a->goal, "seq %llu", &seq);
 		if (seq != p->acked_seq && (p->pending_seq == 0 || seq != p->pending_seq))
-			FAIL("'%s' holds seq %llu; acknowledged %llu, in flight %llu", id, seq,
+			fail("'%s' holds seq %llu; acknowledged %llu, in flight %llu", id, seq,
 			     (unsigned long long)p->acked_seq, (unsigned long long)p->pending_seq);
 		if (a->meta->mod_revision < p->acked_rev)
-			FAIL("'%s' at revision %llu, older than the acknowledged %llu", id,
+			fail("'%s' at revision %llu, older than the acknowledged %llu", id,
 			     (unsigned long long)a->meta->mod_revision,
 			     (unsigned long long)p->acked_rev);
 		if (p->pending_seq != 0 && seq == p->pending_seq) {
@@ -450,7 +342,7 @@ static void verify_transfers(stdreg_client *c, struct worker *w)
 	if (stdreg_call(c, "ListAssignments", &req.base,
 	                &stdreg__v1__list_assignments_response__descriptor, (ProtobufCMessage **)&r,
 	                &st) != STDREG_OK) {
-		FAIL("ListAssignments of '%s': %s", area, st.message);
+		fail("ListAssignments of '%s': %s", area, st.message);
 		stdreg_status_release(&st);
 		return;
 	}
@@ -462,9 +354,9 @@ static void verify_transfers(stdreg_client *c, struct worker *w)
 			who = strcmp(r->assignments[i]->agency_id, "ag-a") == 0 ? 0 : 1;
 		}
 	if (leads != 1)
-		FAIL("area '%s' has %d current leads", area, leads);
+		fail("area '%s' has %d current leads", area, leads);
 	else if (who != w->lead && who != w->pending_lead)
-		FAIL("area '%s' is led by %s; acknowledged %s%s%s", area, agency(who),
+		fail("area '%s' is led by %s; acknowledged %s%s%s", area, agency(who),
 		     agency(w->lead), w->pending_lead >= 0 ? ", in flight " : "",
 		     w->pending_lead >= 0 ? agency(w->pending_lead) : "");
 	else if (who != w->lead) {
@@ -499,18 +391,18 @@ static void verify_bulks(stdreg_client *c, struct worker *w)
 		if (b < w->cycle_first_bulk) {
 			if ((*s == BULK_ACKED || *s == BULK_APPLIED) &&
 			    bulk_present(c, w, b, 0, BULK - 1) != 2)
-				FAIL("acknowledged bulk b%d-%llu is lost", w->id,
+				fail("acknowledged bulk b%d-%llu is lost", w->id,
 				     (unsigned long long)b);
 			continue;
 		}
 		present = bulk_present(c, w, b, 0, 1);
 		if (present != 0 && present != BULK)
-			FAIL("bulk b%d-%llu is half applied: %d of %d records", w->id,
+			fail("bulk b%d-%llu is half applied: %d of %d records", w->id,
 			     (unsigned long long)b, present, BULK);
 		else if (*s == BULK_ACKED && present != BULK)
-			FAIL("acknowledged bulk b%d-%llu is lost", w->id, (unsigned long long)b);
+			fail("acknowledged bulk b%d-%llu is lost", w->id, (unsigned long long)b);
 		else if (*s == BULK_NOT_SENT && present != 0)
-			FAIL("bulk b%d-%llu was never committed but is there", w->id,
+			fail("bulk b%d-%llu was never committed but is there", w->id,
 			     (unsigned long long)b);
 		else if (*s == BULK_IN_FLIGHT)
 			*s = present ? BULK_APPLIED : BULK_ABSENT;
@@ -518,53 +410,7 @@ static void verify_bulks(stdreg_client *c, struct worker *w)
 	w->cycle_first_bulk = w->next_bulk;
 }
 
-/* --- the offline check ---------------------------------------------------------------- */
-
-static void show_problem(void *arg, const char *what, const char *id, const char *message)
-{
-	(void)arg;
-	FAIL("store_check: %s '%s': %s", what, id, message);
-}
-
-static uint64_t check_offline(void)
-{
-	struct store_opts ro = { .read_only = true };
-	struct store_error err = { 0 };
-	struct store_check_stats stats = { 0 };
-	store_txn *t;
-	store *st;
-
-	if (store_open(&st, data_dir, &ro, &err) != RG_OK) {
-		FAIL("cannot open the store after the kill (%s)", err.message);
-		return 0;
-	}
-	if (store_read_begin(st, &t) == RG_OK) {
-		int rc = store_check(t, show_problem, NULL, &stats);
-		if (rc != RG_OK && rc != RG_ECORRUPT)
-			FAIL("store_check: %s", rg_strerror(rc));
-		store_read_free(t);
-	}
-	store_close(st);
-	return stats.revision;
-}
-
 /* --- setup ---------------------------------------------------------------------------- */
-
-static void make_token(void)
-{
-	char cmd[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof cmd, "'%s' token create --role admin --name crash --data '%s'",
-	         registryd_path, data_dir);
-	p = popen(cmd, "r");
-	if (p == NULL || fgets(token, sizeof token, p) == NULL) {
-		fprintf(stderr, "crash: cannot create a token\n");
-		exit(2);
-	}
-	pclose(p);
-	token[strcspn(token, "\n")] = '\0';
-}
 
 static void seed_registry(int workers)
 {
@@ -616,14 +462,6 @@ static void seed_registry(int workers)
 	stdreg_client_close(c);
 }
 
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -638,9 +476,9 @@ int main(int argc, char **argv)
 	};
 	static struct worker ws[MAX_WORKERS];
 	int cycles = 10, workers = 4, min_ms = 20, max_ms = 400, c;
+	const char *registryd_path = NULL;
 	unsigned seed = (unsigned)time(NULL);
 	bool keep = false;
-	const char *tmp = getenv("TMPDIR");
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -679,21 +517,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof dir, "%s/stdreg-crash.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		perror("crash: mkdtemp");
+	if (!harness_daemon_init(&registryd, "crash", registryd_path))
 		return 2;
-	}
-	snprintf(data_dir, sizeof data_dir, "%s/data", dir);
-	snprintf(sock_url, sizeof sock_url, "ipc://%s/sock", dir);
-	snprintf(log_path, sizeof log_path, "%s/daemon.log", dir);
-	mkdir(data_dir, 0750);
 	printf("crash: %d cycles, %d workers, seed %u, kills after %d..%d ms, in %s\n", cycles,
-	       workers, seed, min_ms, max_ms, dir);
+	       workers, seed, min_ms, max_ms, registryd.dir);
 	fflush(stdout);
-	make_token();
-	atexit(kill_leftover);
-	start_daemon();
+	harness_daemon_make_token(&registryd);
+	harness_daemon_start(&registryd);
 	seed_registry(workers);
 
 	unsigned main_rng = seed;
@@ -713,14 +543,14 @@ int main(int argc, char **argv)
 		unsigned delay = (unsigned)min_ms + rnd(&main_rng) % (unsigned)(max_ms - min_ms);
 		usleep(delay * 1000u);
 		atomic_store(&killed, true);
-		kill_daemon(SIGKILL);
+		harness_daemon_kill(&registryd);
 		atomic_store(&stopping, true);
 		uint64_t acked_max = 0;
 		for (int w = 0; w < workers; w++) {
 			pthread_join(ws[w].thread, NULL);
 			stdreg_client_close(ws[w].c);
 			if (ws[w].error[0]) {
-				FAIL("worker %d: %s", w, ws[w].error);
+				fail("worker %d: %s", w, ws[w].error);
 				ws[w].error[0] = '\0';
 			}
 			if (ws[w].acked_rev_max > acked_max)
@@ -731,13 +561,13 @@ int main(int argc, char **argv)
 			for (uint64_t b = ws[w].cycle_first_bulk; b < ws[w].next_bulk; b++)
 				uncertain += ws[w].bulk_state[b] == BULK_IN_FLIGHT;
 		}
-		uint64_t on_disk = check_offline();
+		uint64_t on_disk = harness_daemon_check_store(&registryd, fail);
 		if (on_disk < acked_max)
-			FAIL("cycle %d: the store is at revision %llu after the kill; revision "
+			fail("cycle %d: the store is at revision %llu after the kill; revision "
 			     "%llu was "
 			     "acknowledged",
 			     cycle, (unsigned long long)on_disk, (unsigned long long)acked_max);
-		start_daemon();
+		harness_daemon_start(&registryd);
 		stdreg_client *vc = client();
 		for (int w = 0; w < workers; w++) {
 			verify_puts(vc, &ws[w]);
@@ -750,8 +580,8 @@ int main(int argc, char **argv)
 		       cycle, delay, (unsigned long long)on_disk, (unsigned long long)acked_max);
 		fflush(stdout);
 	}
-	kill_daemon(SIGTERM);
-	check_offline();
+	harness_daemon_stop(&registryd, fail);
+	harness_daemon_check_store(&registryd, fail);
 	uint64_t puts = 0, transfers = 0, bulks = 0;
 	for (int w = 0; w < workers; w++) {
 		free(ws[w].bulk_state);
@@ -763,9 +593,6 @@ int main(int argc, char **argv)
 	       "%llu writes in flight at a kill, each settled; %d failures\n",
 	       failures ? "FAILED" : "ok", (unsigned long long)puts, (unsigned long long)transfers,
 	       (unsigned long long)bulks, BULK, (unsigned long long)uncertain, failures);
-	if (!keep && failures == 0)
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		printf("crash: kept %s\n", dir);
+	harness_daemon_clean_up(&registryd, keep || failures != 0);
 	return failures ? 1 : 0;
 }

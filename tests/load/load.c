@@ -35,30 +35,19 @@
  * usage: load --registryd PATH [--clients N] [--seconds S] [--seed N] [--appliers A]
  *             [--apply-records R] [--keep]
  */
-#include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "load.h"
-#include "store.h"
 
-#include "stdreg/v1/registry.pb-c.h"
-
-static const char *registryd_path;
-static char dir[256], sock_url[320], log_path[300];
-static char token[STORE_TOKEN_LEN + 1];
-static pid_t daemon_pid;
+static struct harness_daemon registryd;
 static pthread_mutex_t fail_mtx = PTHREAD_MUTEX_INITIALIZER;
-char data_dir[300];
 int n_clients = 64, n_writers, n_appliers = 1, apply_records = 5000;
 struct client clients[MAX_CLIENTS];
 struct applier appliers[MAX_APPLIERS];
@@ -128,137 +117,14 @@ void lat_push(struct lat *l, uint64_t us)
 	l->v[l->n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
-/* --- the daemon (as tests/crash/crash.c) ------------------------------------------------ */
-
-static void kill_leftover(void)
-{
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGKILL);
-		waitpid(daemon_pid, NULL, 0);
-	}
-}
-
-static bool daemon_ready(void)
-{
-	FILE *f = fopen(log_path, "r");
-	char line[512];
-	bool ready = false;
-
-	if (f == NULL)
-		return false;
-	while (!ready && fgets(line, sizeof line, f) != NULL)
-		ready = strstr(line, "msg=ready") != NULL;
-	fclose(f);
-	return ready;
-}
+/* --- the daemon (tests/harness/daemon.c) --------------------------------------------- */
 
 stdreg_client *client_open(uint32_t timeout_ms)
 {
-	struct stdreg_client_opts o = { .token = token, .timeout_ms = timeout_ms };
-	struct stdreg_status st = STDREG_STATUS_INIT;
-	stdreg_client *c;
-
-	if (stdreg_client_open(&c, sock_url, &o, &st) != STDREG_OK) {
-		fprintf(stderr, "load: cannot open a client (%s)\n", st.message);
-		exit(2);
-	}
-	return c;
-}
-
-static void start_daemon(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		perror("load: fork");
-		exit(2);
-	}
-	if (pid == 0) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0640);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
-		for (int i = 3; i < 1024; i++)
-			close(i);
-		execl(registryd_path, registryd_path, "--data", data_dir, "--listen", sock_url,
-		      (char *)NULL);
-		_exit(127);
-	}
-	daemon_pid = pid;
-	// Dial only once it listens: a client that dials the socket before registryd listens
-	// on it can leave registryd answering nobody (docs/hardening.md).
-	for (int i = 0; !daemon_ready(); i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid || i == 400) {
-			fprintf(stderr, "load: registryd did not start (see %s)\n", log_path);
-			daemon_pid = 0;
-			exit(2);
-		}
-		usleep(25000);
-	}
-	stdreg_client *c = client_open(2000);
-	struct stdreg_status st = STDREG_STATUS_INIT;
-	Stdreg__V1__WhoAmIRequest req = STDREG__V1__WHO_AM_IREQUEST__INIT;
-	ProtobufCMessage *resp;
-
-	if (stdreg_call(c, "WhoAmI", &req.base, &stdreg__v1__who_am_iresponse__descriptor, &resp,
-	                &st) != STDREG_OK) {
-		fprintf(stderr, "load: registryd does not answer (%s; see %s)\n", st.message,
-		        log_path);
-		exit(2);
-	}
-	protobuf_c_message_free_unpacked(resp, NULL);
-	stdreg_status_release(&st);
-	stdreg_client_close(c);
-}
-
-static void stop_daemon(void)
-{
-	FILE *f;
-	char line[512];
-	int status;
-
-	kill(daemon_pid, SIGTERM);
-	waitpid(daemon_pid, &status, 0);
-	daemon_pid = 0;
-	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-		fail("registryd did not stop cleanly on SIGTERM (status %d)", status);
-	// A sanitizer build that is told to go on after an error only says so in the log.
-	if ((f = fopen(log_path, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strstr(line, "runtime error:") != NULL || strstr(line, "Sanitizer") != NULL) {
-			fail("registryd's log reports: %s", line);
-			break;
-		}
-	fclose(f);
-}
-
-static void make_token(void)
-{
-	char cmd[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof cmd, "'%s' token create --role admin --name load --data '%s'",
-	         registryd_path, data_dir);
-	p = popen(cmd, "r");
-	if (p == NULL || fgets(token, sizeof token, p) == NULL) {
-		fprintf(stderr, "load: cannot create a token\n");
-		exit(2);
-	}
-	pclose(p);
-	token[strcspn(token, "\n")] = '\0';
+	return harness_daemon_client(&registryd, timeout_ms);
 }
 
 /* --- main ------------------------------------------------------------------------------- */
-
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 /* Runs the clients and appliers for seconds (less if one fails); the seconds it took. */
 static double run(double seconds)
@@ -304,10 +170,10 @@ int main(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *registryd_path = NULL;
 	double seconds = 8;
 	unsigned seed = (unsigned)time(NULL);
 	bool keep = false;
-	const char *tmp = getenv("TMPDIR");
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -351,15 +217,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof dir, "%s/stdreg-load.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		perror("load: mkdtemp");
+	if (!harness_daemon_init(&registryd, "load", registryd_path))
 		return 2;
-	}
-	snprintf(data_dir, sizeof data_dir, "%s/data", dir);
-	snprintf(sock_url, sizeof sock_url, "ipc://%s/sock", dir);
-	snprintf(log_path, sizeof log_path, "%s/daemon.log", dir);
-	mkdir(data_dir, 0750);
 	k_area = stdreg_kind_find("area");
 	k_item = stdreg_kind_find("item");
 	k_agency = stdreg_kind_find("agency");
@@ -373,11 +232,10 @@ int main(int argc, char **argv)
 	printf("load: %d clients (%d readers, %d writers) and %d applier%s of %d records for "
 	       "%g s, seed %u, in %s\n",
 	       n_clients, n_clients - n_writers, n_writers, n_appliers, n_appliers > 1 ? "s" : "",
-	       apply_records, seconds, seed, dir);
+	       apply_records, seconds, seed, registryd.dir);
 	fflush(stdout);
-	make_token();
-	atexit(kill_leftover);
-	start_daemon();
+	harness_daemon_make_token(&registryd);
+	harness_daemon_start(&registryd);
 	seed_registry();
 
 	double elapsed = run(seconds);
@@ -404,8 +262,9 @@ int main(int argc, char **argv)
 		stdreg_client_close(clients[i].c);
 	for (int a = 0; a < n_appliers; a++)
 		stdreg_client_close(appliers[a].c);
-	stop_daemon();
-	on_disk = check_offline();
+	harness_daemon_stop(&registryd, fail);
+	harness_daemon_check_log(&registryd, fail);
+	on_disk = harness_daemon_check_store(&registryd, fail);
 	if (on_disk < f.acked_max)
 		fail("the store is at revision %llu after the run; revision %llu was acknowledged",
 		     (unsigned long long)on_disk, (unsigned long long)f.acked_max);
@@ -423,10 +282,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)f.in_win, (unsigned long long)f.windows_read,
 	       (unsigned long long)f.applies, nfail);
 	figures_release(&f);
-	if (!keep && nfail == 0)
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		printf("load: kept %s\n", dir);
+	harness_daemon_clean_up(&registryd, keep || nfail != 0);
 	if (fflush(stdout) != 0)
 		return 1;
 	return nfail ? 1 : 0;

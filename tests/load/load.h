@@ -1,8 +1,9 @@
 /*
  * load.h - what the parts of the load test share.
  *
- * load.c runs it (options, the daemon, the timed run), load_work.c is the load (the seed,
- * readers, writers and appliers), load_check.c checks the outcome and sums up the figures.
+ * load.c runs it (options, the daemon through tests/harness/daemon.c, the timed run),
+ * load_work.c is the load (the seed, readers, writers and appliers), load_check.c checks the
+ * outcome and sums up the figures.
  * The clients and appliers are globals: each thread writes only its own entry while the
  * load runs, and main() reads them all once every thread is joined.
  */
@@ -87,7 +88,6 @@ struct figures {
 };
 
 /* load.c */
-extern char data_dir[300];
 extern int n_clients, n_writers, n_appliers, apply_records;
 extern struct client clients[MAX_CLIENTS];
 extern struct applier appliers[MAX_APPLIERS];
@@ -115,8 +115,6 @@ void *applier_main(void *arg);
 /* load_check.c */
 /* Checks what the daemon serves against every acknowledged write; the records checked. */
 uint64_t verify_all(uint64_t acked_max);
-/* Runs store_check on the stopped daemon's store; the revision it holds. */
-uint64_t check_offline(void);
 void figures_collect(struct figures *f);
 void figures_print(struct figures *f, double elapsed);
 void figures_release(struct figures *f);

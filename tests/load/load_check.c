@@ -1,13 +1,12 @@
 /*
- * load_check.c - after the run: what the daemon serves against the acknowledged log, the
- * store on disk with store_check, and the figures.
+ * load_check.c - after the run: what the daemon serves against the acknowledged log, and
+ * the figures.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "load.h"
-#include "store.h"
 
 #include "stdreg/v1/registry.pb-c.h"
 
@@ -156,36 +155,6 @@ uint64_t verify_all(uint64_t acked_max)
 		     (unsigned long long)v.revision, (unsigned long long)acked_max);
 	stdreg_client_close(c);
 	return records + (uint64_t)v.own_areas;
-}
-
-/* --- the offline check (as tests/crash/crash.c) ----------------------------------------- */
-
-static void show_problem(void *arg, const char *what, const char *id, const char *message)
-{
-	(void)arg;
-	fail("store_check: %s '%s': %s", what, id, message);
-}
-
-uint64_t check_offline(void)
-{
-	struct store_opts ro = { .read_only = true };
-	struct store_error err = { 0 };
-	struct store_check_stats stats = { 0 };
-	store_txn *t;
-	store *st;
-
-	if (store_open(&st, data_dir, &ro, &err) != RG_OK) {
-		fail("cannot open the store after the run (%s)", err.message);
-		return 0;
-	}
-	if (store_read_begin(st, &t) == RG_OK) {
-		int rc = store_check(t, show_problem, NULL, &stats);
-		if (rc != RG_OK && rc != RG_ECORRUPT)
-			fail("store_check: %s", rg_strerror(rc));
-		store_read_free(t);
-	}
-	store_close(st);
-	return stats.revision;
 }
 
 /* --- figures ---------------------------------------------------------------------------- */
