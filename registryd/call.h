@@ -115,6 +115,9 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len);
  */
 void call_send(struct call *c);
 
+/* Packs m as the OK reply of c (RESOURCE_EXHAUSTED without memory). Returns CALL_DONE. */
+enum call_result call_reply_message(struct call *c, const ProtobufCMessage *m);
+
 /* Sets c->st to an error (printf message, optional field) and packs the reply: the one
  * line every handler ends an early refusal with. Returns CALL_DONE. */
 enum call_result call_fail(struct call *c, int code, const char *field, const char *fmt, ...)

@@ -388,6 +388,20 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len)
 	c->out_len = stdreg__v1__response__pack(&resp, c->fallback);
 }
 
+enum call_result call_reply_message(struct call *c, const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+
+	if (buf == NULL)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory for the reply");
+	protobuf_c_message_pack(m, buf);
+	status_ok(&c->st);
+	call_pack(c, buf, len);
+	free(buf);
+	return CALL_DONE;
+}
+
 void call_send(struct call *c)
 {
 	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;

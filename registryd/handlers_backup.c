@@ -104,20 +104,6 @@ static int random_id(char out[BACKUP_ID_LEN + 1])
 	return RG_OK;
 }
 
-static enum call_result reply(struct call *c, const ProtobufCMessage *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(len > 0 ? len : 1);
-
-	if (buf == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory for the reply");
-	protobuf_c_message_pack(m, buf);
-	status_ok(&c->st);
-	call_pack(c, buf, len);
-	free(buf);
-	return CALL_DONE;
-}
-
 /* --- Backup --------------------------------------------------------------------------- */
 
 enum call_result handle_backup(struct call *c)
@@ -183,7 +169,7 @@ enum call_result handle_backup(struct call *c)
 	resp.size = size;
 	resp.revision = revision;
 	c->revision = revision;
-	return reply(c, &resp.base);
+	return call_reply_message(c, &resp.base);
 }
 
 /* --- BackupRead ----------------------------------------------------------------------- */
@@ -256,7 +242,7 @@ enum call_result handle_backup_read(struct call *c)
 	resp.data.data = buf;
 	resp.data.len = got;
 	c->revision = revision;
-	res = reply(c, &resp.base);
+	res = call_reply_message(c, &resp.base);
 	free(buf);
 	return res;
 }

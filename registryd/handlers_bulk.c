@@ -17,20 +17,6 @@
 // A reply must fit what a client receives (4 MiB by default) with room for the envelope.
 #define BULK_REPLY_MAX (3u << 20)
 
-static enum call_result pack_message(struct call *c, const ProtobufCMessage *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(len > 0 ? len : 1);
-
-	if (buf == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory for the reply");
-	protobuf_c_message_pack(m, buf);
-	status_ok(&c->st);
-	call_pack(c, buf, len);
-	free(buf);
-	return CALL_DONE;
-}
-
 /* --- ApplyChunk --------------------------------------------------------------------- */
 
 enum call_result handle_apply_chunk(struct call *c)
@@ -57,7 +43,7 @@ enum call_result handle_apply_chunk(struct call *c)
 	c->revision = store_revision(d->st);
 	resp.upload_id = id;
 	resp.staged = staged;
-	return pack_message(c, &resp.base);
+	return call_reply_message(c, &resp.base);
 }
 
 /* --- ApplyCommit -------------------------------------------------------------------- */
@@ -227,7 +213,7 @@ enum call_result handle_export(struct call *c)
 		call_pack(c, NULL, 0);
 		return CALL_DONE;
 	}
-	res = pack_message(c, out);
+	res = call_reply_message(c, out);
 	protobuf_c_message_free_unpacked(out, NULL);
 	return res;
 }
