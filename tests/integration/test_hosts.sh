@@ -52,6 +52,11 @@ stop_daemon
 expect_exit 3 "nothing listening" -- regctl --endpoint "tcp://localhost:$port" --timeout 2000 area list
 expect_match "each address's answer" "$ERR" "cannot connect to 'tcp://localhost:$port' \(::1: connection refused; 127\.0\.0\.1: connection refused\)"
 expect_one_line "one line" "$ERR"
+# watch retries a lost connection, but a daemon that never answered fails it at once.
+started=$(date +%s)
+expect_exit 3 "watch with nothing listening" -- timeout 20 "$REGCTL" --endpoint "tcp://localhost:$port" --timeout 2000 watch
+expect_match "at once" "$(($(date +%s) - started))" '^[0-3]$'
+expect_match "why" "$ERR" "cannot connect to 'tcp://localhost:$port'"
 
 start_daemon
 finish
