@@ -44,6 +44,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "tls_engine.h"
 
 // A peer that stops reading must not hold a context forever.
 #define SEND_TIMEOUT_MS 10000
@@ -412,9 +413,23 @@ static char *read_pem(const char *path)
 	return buf;
 }
 
+/* One line per failed TLS handshake (the engine's hook; runs on an nng thread). */
+static void tls_handshake_failed(const char *peer, const char *reason)
+{
+	char kv[400];
+	size_t len = 0;
+
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &len, "peer", peer[0] != '\0' ? peer : "-");
+	log_append_kv(kv, sizeof kv, &len, "error", reason);
+	log_event("warn", "tls handshake failed", kv);
+}
+
 /*
  * The TLS configuration of a tls+tcp:// listener: our certificate and key, and with a CA
- * file, client certificates signed by it are required. *what names the step that failed.
+ * file, client certificates signed by it are required. The project's TLS engine sets the
+ * policy (ECDHE with AEAD suites only, TLS 1.2; tlsengine/tls_engine.h) and reports failed
+ * handshakes. *what names the step that failed.
  */
 static int tls_server_config(const struct server_opts *o, nng_tls_config **out, const char **what)
 {
@@ -427,7 +442,8 @@ static int tls_server_config(const struct server_opts *o, nng_tls_config **out, 
 		*what = "a tls+tcp:// listener needs --tls-cert and --tls-key";
 		return NNG_EINVAL;
 	}
-	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0)
+	if ((rv = tls_engine_install(tls_handshake_failed)) != 0 ||
+	    (rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0)
 		return rv;
 	*what = "cannot load --tls-cert/--tls-key";
 	cert = read_pem(o->tls_cert);

@@ -28,10 +28,12 @@
 
 struct stdreg_client {
 	nng_socket sock;
-	nng_dialer dialer; /* started non-blocking at open */
-	nng_mtx *mtx;      /* guards npipes, for cv */
-	nng_cv *cv;        /* signalled when a connection comes or goes */
-	int npipes;        /* connections up, kept by pipe_event() */
+	nng_dialer dialer;  /* started non-blocking at open */
+	nng_mtx *mtx;       /* guards npipes, for cv */
+	nng_cv *cv;         /* signalled when a connection comes or goes */
+	nng_mtx *dial_mtx;  /* one probe at a time; guards dialer and dial_url */
+	char dial_url[320]; /* where the dialer dials: url, or one address of its host */
+	int npipes;         /* connections up, kept by pipe_event() */
 	char *url;
 	char *token; /* "" for anonymous */
 	uint32_t timeout_ms;
@@ -94,6 +96,12 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 		st = &dummy;
 	if (url == NULL || url[0] == '\0')
 		return stdreg_status_set(st, STDREG_INVALID_ARGUMENT, true, "no endpoint given");
+	if (strstr(url, "://") == NULL)
+		return stdreg_status_set(
+		        st, STDREG_INVALID_ARGUMENT, true,
+		        "cannot use endpoint '%s' (no scheme; use tcp://HOST:PORT, "
+		        "tls+tcp://HOST:PORT or ipc:///PATH)",
+		        url);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return stdreg_status_set(st, STDREG_RESOURCE_EXHAUSTED, true, "out of memory");
@@ -101,7 +109,7 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 	c->token = strdup(o != NULL && o->token != NULL ? o->token : "");
 	c->timeout_ms = o != NULL && o->timeout_ms != 0 ? o->timeout_ms : STDREG_DEFAULT_TIMEOUT_MS;
 	if (c->url == NULL || c->token == NULL || nng_mtx_alloc(&c->mtx) != 0 ||
-	    nng_cv_alloc(&c->cv, c->mtx) != 0) {
+	    nng_mtx_alloc(&c->dial_mtx) != 0 || nng_cv_alloc(&c->cv, c->mtx) != 0) {
 		rv = stdreg_status_set(st, STDREG_RESOURCE_EXHAUSTED, true, "out of memory");
 		goto fail;
 	}
@@ -129,6 +137,7 @@ int stdreg_client_open(stdreg_client **out, const char *url, const struct stdreg
 	if (strncmp(url, "tls+tcp://", 10) == 0 &&
 	    (rv = stdreg_tls_config(url, o, &c->tls, st)) != STDREG_OK)
 		goto fail_sock;
+	snprintf(c->dial_url, sizeof c->dial_url, "%s", url);
 	rv = nng_dialer_create(&c->dialer, c->sock, url);
 	if (rv == 0 && c->tls != NULL)
 		rv = nng_dialer_set_ptr(c->dialer, NNG_OPT_TLS_CONFIG, c->tls);
@@ -158,6 +167,8 @@ fail:
 		nng_cv_free(c->cv);
 	if (c->mtx != NULL)
 		nng_mtx_free(c->mtx);
+	if (c->dial_mtx != NULL)
+		nng_mtx_free(c->dial_mtx);
 	free(c->url);
 	free(c->token);
 	free(c);
@@ -174,6 +185,7 @@ void stdreg_client_close(stdreg_client *c)
 		nng_tls_config_free(c->tls);
 	nng_cv_free(c->cv);
 	nng_mtx_free(c->mtx);
+	nng_mtx_free(c->dial_mtx);
 	free(c->url);
 	free(c->token);
 	free(c);
@@ -194,96 +206,100 @@ static int connected(stdreg_client *c)
 	return n;
 }
 
-/* One direction of stdreg_stream_probe(): all of buf sent or received, or the error. */
-static int probe_io(nng_stream *conn, nng_aio *aio, uint8_t *buf, size_t len, bool send,
-                    nng_time deadline)
+#define MAX_TARGETS 8
+
+/* Points the socket's dialer at url (one address of the endpoint), which answered a probe. */
+static void redial(stdreg_client *c, const char *url)
 {
-	size_t done = 0;
-	int rv;
+	nng_dialer d;
 
-	while (done < len) {
-		nng_iov iov = { .iov_buf = buf + done, .iov_len = len - done };
-		nng_time now = nng_clock();
-
-		if ((rv = nng_aio_set_iov(aio, 1, &iov)) != 0)
-			return rv;
-		nng_aio_set_timeout(aio, now < deadline ? (nng_duration)(deadline - now) : 1);
-		if (send)
-			nng_stream_send(conn, aio);
-		else
-			nng_stream_recv(conn, aio);
-		nng_aio_wait(aio);
-		if ((rv = nng_aio_result(aio)) != 0)
-			return rv;
-		if (nng_aio_count(aio) == 0)
-			return NNG_ECLOSED;
-		done += nng_aio_count(aio);
+	if (strcmp(url, c->dial_url) == 0)
+		return;
+	if (nng_dialer_create(&d, c->sock, url) != 0 ||
+	    (c->tls != NULL && nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, c->tls) != 0) ||
+	    nng_dialer_start(d, NNG_FLAG_NONBLOCK) != 0) {
+		nng_dialer_close(d); // keep the old one: the call times out if it cannot connect
+		return;
 	}
-	return 0;
+	nng_dialer_close(c->dialer);
+	c->dialer = d;
+	snprintf(c->dial_url, sizeof c->dial_url, "%s", url);
 }
 
-int stdreg_stream_probe(nng_stream *conn, nng_aio *aio, uint64_t deadline)
+/* Why a probe failed with rv (slot_ms: the time it had), for a user. */
+static void probe_reason(const stdreg_client *c, int rv, nng_duration slot_ms, char *buf,
+                         size_t len)
 {
-	// "\0SP\0", the protocol (REQ v0 = 0x30, big-endian), two reserved bytes.
-	uint8_t ours[8] = { 0, 'S', 'P', 0, 0x00, 0x30, 0, 0 }, theirs[8];
-	int rv = probe_io(conn, aio, ours, sizeof ours, true, deadline);
+	char why[128];
 
-	return rv != 0 ? rv : probe_io(conn, aio, theirs, sizeof theirs, false, deadline);
+	if (rv == NNG_ETIMEDOUT) {
+		snprintf(buf, len, "no connection within %d ms", (int)slot_ms);
+		return;
+	}
+	nng_reason(rv, why, sizeof(why));
+	if (c->tls != NULL && rv != NNG_ECONNREFUSED)
+		snprintf(buf, len, "TLS handshake failed: %s", why);
+	else if (c->tls == NULL && (rv == NNG_EPROTO || rv == NNG_ECLOSED || rv == NNG_ECONNSHUT ||
+	                            rv == NNG_ECONNRESET))
+		snprintf(buf, len, "%s; a TLS port? use tls+tcp://", why);
+	else
+		snprintf(buf, len, "%s", why);
 }
 
-/* Makes sure a connection is up, or says why none can be made before deadline. */
+/*
+ * Makes sure a connection is up, or says why none can be made before deadline: each address
+ * of the endpoint is probed in turn (each with its share of the time left), and the dialer
+ * moves to the first that answers.
+ */
 static int ensure_connected(stdreg_client *c, nng_time deadline, struct stdreg_status *st)
 {
 	nng_time grace = nng_clock() + CONNECT_GRACE_MS;
-	nng_stream_dialer *sd = NULL;
-	nng_aio *aio = NULL;
-	nng_time now;
-	char why[128];
-	int rv;
+	struct stdreg_target t[MAX_TARGETS];
+	char why[512] = "", one[200];
+	bool tls_failed = false;
+	int n, i, rv = NNG_ETIMEDOUT;
+	size_t len = 0;
 
 	nng_mtx_lock(c->mtx);
 	while (c->npipes == 0 && nng_cv_until(c->cv, grace < deadline ? grace : deadline) == 0)
 		;
-	rv = c->npipes;
+	n = c->npipes;
 	nng_mtx_unlock(c->mtx);
-	if (rv > 0)
+	if (n > 0)
 		return STDREG_OK;
-	// Not connected yet: probe. A scheme the stream API lacks is left to the call itself.
-	if (nng_stream_dialer_alloc(&sd, c->url) != 0)
+	nng_mtx_lock(c->dial_mtx); // one probe at a time; the winner moves the dialer
+	if (connected(c) > 0) {
+		nng_mtx_unlock(c->dial_mtx);
 		return STDREG_OK;
-	if (c->tls != NULL && (rv = nng_stream_dialer_set_ptr(sd, NNG_OPT_TLS_CONFIG, c->tls)) != 0)
-		goto out;
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0)
-		goto out;
-	now = nng_clock();
-	nng_aio_set_timeout(aio, now < deadline ? (nng_duration)(deadline - now) : 1);
-	nng_stream_dialer_dial(sd, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) == 0) {
-		nng_stream *conn = nng_aio_get_output(aio, 0);
-
-		// The server's SP header follows the connection (and a good TLS handshake) at
-		// once; a refused handshake fails the exchange with why.
-		rv = stdreg_stream_probe(conn, aio, deadline);
-		nng_stream_free(conn);
 	}
-out:
-	nng_aio_free(aio);
-	nng_stream_dialer_free(sd);
-	if (rv == 0 || connected(c) > 0)
+	if ((n = stdreg_connect_targets(c->url, t, MAX_TARGETS, st)) < 0) {
+		nng_mtx_unlock(c->dial_mtx);
+		return st->code;
+	}
+	for (i = 0; i < n; i++) {
+		nng_time now = nng_clock();
+		nng_duration slot = now < deadline ? (nng_duration)((deadline - now) / (n - i)) : 1;
+
+		// A scheme the stream API lacks is left to the call itself.
+		if ((rv = stdreg_probe_url(t[i].url, c->tls, now + slot)) == NNG_ENOTSUP ||
+		    rv == NNG_EADDRINVAL || rv == 0)
+			break;
+		probe_reason(c, rv, slot, one, sizeof one);
+		tls_failed |= strncmp(one, "TLS", 3) == 0;
+		if (len < sizeof why)
+			len += (size_t)snprintf(why + len, sizeof why - len, "%s%s%s%s",
+			                        len > 0 ? "; " : "", t[i].addr,
+			                        t[i].addr[0] != '\0' ? ": " : "", one);
+	}
+	if (rv == 0)
+		redial(c, t[i].url);
+	nng_mtx_unlock(c->dial_mtx);
+	if (rv == 0 || rv == NNG_ENOTSUP || rv == NNG_EADDRINVAL || connected(c) > 0)
 		return STDREG_OK;
-	if (rv == NNG_ETIMEDOUT)
-		snprintf(why, sizeof(why), "no connection within %u ms", c->timeout_ms);
-	else
-		nng_reason(rv, why, sizeof(why));
-	if (c->tls != NULL && rv != NNG_ETIMEDOUT && rv != NNG_ECONNREFUSED)
-		return stdreg_status_set(st, STDREG_UNAVAILABLE, true,
-		                         "cannot connect to %s (TLS handshake failed: %s; check "
-		                         "--cacert, --cert and --key)",
-		                         c->url, why);
 	return stdreg_status_set(st,
 	                         rv == NNG_ENOMEM ? STDREG_RESOURCE_EXHAUSTED : STDREG_UNAVAILABLE,
-	                         true, "cannot connect to %s (%s)", c->url, why);
+	                         true, "cannot connect to '%s' (%s%s)", c->url, why,
+	                         tls_failed ? "; check --cacert, --cert and --key" : "");
 }
 
 static uint64_t new_request_id(void)
@@ -418,7 +434,7 @@ static int transport_failure(stdreg_client *c, int rv, uint32_t timeout_ms,
 
 	if (rv == NNG_ETIMEDOUT && connected(c) == 0)
 		return stdreg_status_set(st, STDREG_UNAVAILABLE, true,
-		                         "cannot connect to %s (no connection within %u ms)",
+		                         "cannot connect to '%s' (no connection within %u ms)",
 		                         c->url, timeout_ms);
 	if (rv == NNG_ETIMEDOUT)
 		return stdreg_status_set(st, STDREG_DEADLINE_EXCEEDED, true,

@@ -68,4 +68,23 @@ struct nng_stream;
 struct nng_aio;
 int stdreg_stream_probe(struct nng_stream *conn, struct nng_aio *aio, uint64_t deadline);
 
+/* One place to dial (connect.c): url with the address in place of a host name, and that
+ * address ("" when url is the endpoint as given). */
+struct stdreg_target {
+	char url[320];
+	char addr[46];
+};
+
+/*
+ * The places to dial for url, at most max: for a tcp:// or tls+tcp:// url naming a host,
+ * one per address getaddrinfo gives, in its order; else url itself. Returns how many, or -1
+ * with st set (UNAVAILABLE: the name does not resolve).
+ */
+int stdreg_connect_targets(const char *url, struct stdreg_target *t, size_t max,
+                           struct stdreg_status *st);
+
+/* Connects to url (with tls, may be NULL) and exchanges SP headers before deadline
+ * (nng_time): 0, or the nng error (NNG_EPROTO: the peer does not speak SP, e.g. TLS). */
+int stdreg_probe_url(const char *url, struct nng_tls_config *tls, uint64_t deadline);
+
 #endif

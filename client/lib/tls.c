@@ -13,6 +13,7 @@
 #include <nng/supplemental/util/platform.h>
 
 #include "internal.h"
+#include "tls_engine.h"
 
 #define PEM_MAX ((size_t)1 << 20)
 
@@ -61,13 +62,6 @@ static void url_host(const char *url, char *host, size_t n)
 	snprintf(host, n, "%.*s", (int)(end - h), h);
 }
 
-static bool is_address(const char *host)
-{
-	unsigned char a[16];
-
-	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
-}
-
 int stdreg_tls_config(const char *url, const struct stdreg_client_opts *o,
                       struct nng_tls_config **out, struct stdreg_status *st)
 {
@@ -95,7 +89,8 @@ int stdreg_tls_config(const char *url, const struct stdreg_client_opts *o,
 		code = st->code;
 		goto out;
 	}
-	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
+	if ((rv = tls_engine_install(NULL)) != 0 ||
+	    (rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
 		code = stdreg_status_set(st, STDREG_UNAVAILABLE, true, "cannot set up TLS (%s)",
 		                         nng_strerror(rv));
 		goto out;
@@ -112,9 +107,10 @@ int stdreg_tls_config(const char *url, const struct stdreg_client_opts *o,
 		                         nng_strerror(rv));
 		goto out;
 	}
-	// mbedTLS 2 matches only DNS names of a certificate, not IP addresses: for an address,
-	// the certificate must be signed by the CA, and its names are not checked.
-	if ((!is_address(host) && (rv = nng_tls_config_server_name(cfg, host)) != 0) ||
+	// The host of the URL, not the address dialled (client.c tries each address of a
+	// name): the certificate must name it, by a DNS name or, for an address, an IP SAN
+	// (the engine checks that, and the serverAuth usage: tlsengine/tls_engine.h).
+	if ((rv = nng_tls_config_server_name(cfg, host)) != 0 ||
 	    (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0) {
 		code = stdreg_status_set(st, STDREG_UNAVAILABLE, true, "cannot set up TLS (%s)",
 		                         nng_strerror(rv));

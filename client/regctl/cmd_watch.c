@@ -2,7 +2,8 @@
  * cmd_watch.c - regctl watch: a long-poll loop over Watch that prints each change once.
  *
  * Each call asks for the changes after the cursor (watch.c) and waits up to --wait-ms for
- * one. A lost connection or a daemon restart is retried with backoff from the same cursor.
+ * one. A lost connection or a daemon restart is retried with backoff from the same cursor;
+ * a daemon that never answered fails the command at once (exit 3), as any other command.
  * SIGINT / SIGTERM end the loop with exit 0: between calls by a flag, and while a call or a
  * backoff sleep is blocking by _exit(0) straight from the handler (everything printed so far
  * has been flushed by then, and nothing else is pending).
@@ -22,6 +23,7 @@
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t blocking; /* in a call or a sleep, with stdout flushed */
+static bool answered;                  /* a call succeeded: later failures are retried */
 
 static void on_signal(int sig)
 {
@@ -78,7 +80,8 @@ static int emit_change(void *arg, const void *change)
 	return rv != 0 || ferror(stdout) ? -1 : 0;
 }
 
-/* Makes one call, retrying the connection with backoff. Returns the final code. */
+/* Makes one call, retrying a lost connection with backoff (once a call has succeeded).
+ * Returns the final code. */
 static int call_retrying(stdreg_client *c, const char *method, const ProtobufCMessage *req,
                          const ProtobufCMessageDescriptor *desc, ProtobufCMessage **resp,
                          uint32_t timeout_ms, struct stdreg_status *st)
@@ -93,7 +96,8 @@ static int call_retrying(stdreg_client *c, const char *method, const ProtobufCMe
 		if (stop_requested)
 			_exit(EXIT_OK);
 		code = stdreg_call_timeout(c, method, req, desc, resp, timeout_ms, st);
-		if (code == STDREG_OK || !retryable(st)) {
+		answered |= code == STDREG_OK;
+		if (code == STDREG_OK || !retryable(st) || !answered) {
 			blocking = 0;
 			return code;
 		}
