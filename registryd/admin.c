@@ -45,13 +45,14 @@ int admin_become_owner(const char *dir, bool as_owner, int argc, char **argv)
 	else
 		snprintf(user, sizeof user, "#%u", (unsigned)sb.st_uid);
 	if (!as_owner) {
+		// argv as getopt left it (options first): the same command, ready to paste.
 		fprintf(stderr,
-		        "registryd: refusing to open '%s' as root (it belongs to '%s'); run it "
-		        "as that user:\n    sudo -u '%s' registryd",
+		        "registryd: refusing to open '%s' as root (it belongs to '%s'; run "
+		        "'sudo -u %s registryd",
 		        dir, user, user);
 		for (int i = 0; i < argc; i++)
 			fprintf(stderr, " %s", argv[i]);
-		fprintf(stderr, "\nor add --as-owner\n");
+		fprintf(stderr, "', or add --as-owner)\n");
 		return 1;
 	}
 	// Group first: once the uid is dropped, setgid is no longer allowed.

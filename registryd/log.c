@@ -347,9 +347,9 @@ void log_event(const char *level, const char *msg, const char *kv)
 		write_event(level, msg, kv);
 }
 
-void log_notice(const char *msg, const char *kv)
+void log_always(const char *level, const char *msg, const char *kv)
 {
-	write_event("info", msg, kv);
+	write_event(level, msg, kv);
 }
 
 const char *log_level_name(enum log_level level)

@@ -44,9 +44,9 @@ bool log_enabled(enum log_level level);
  */
 void log_event(const char *level, const char *msg, const char *kv);
 
-/* Writes an info line as log_event() does, whatever the level set: for the few lines an
+/* Writes a line as log_event() does, whatever the level set: for the few lines an
  * operator must see (a reload's result). */
-void log_notice(const char *msg, const char *kv);
+void log_always(const char *level, const char *msg, const char *kv);
 
 /* "debug", "info", "warn" or "error". */
 const char *log_level_name(enum log_level level);

@@ -67,12 +67,13 @@ static void reload(int argc, char **argv)
 			log_append_kv(kv, sizeof kv, &len, "error",
 			              strncmp(why, "registryd: ", 11) == 0 ? why + 11 : why);
 		}
-		log_event("warn", "configuration not reloaded", kv);
+		log_always("warn", "configuration not reloaded", kv);
 	} else {
 		log_set_level(cfg.log_level);
 		log_append_kv(kv, sizeof kv, &len, "log_level", log_level_name(cfg.log_level));
 		// Written whatever the new level: an operator looks for it after a reload.
-		log_notice("configuration reloaded: log level applied; other settings take a "
+		log_always("info",
+		           "configuration reloaded: log level applied; other settings take a "
 		           "restart",
 		           kv);
 	}
