@@ -52,6 +52,8 @@ struct store_opts {
 	bool no_sync;        /* skip fsync on commit (tests and benchmarks only) */
 	bool read_only;      /* open an existing store for reading only: nothing is created,
 	                      * stamped or migrated (registryd check, restore) */
+	bool single_file;    /* with read_only: dir names one store file (a backup), opened
+	                      * without a lock file; it must be a regular file, not a link */
 };
 
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */
@@ -69,8 +71,12 @@ struct store_actor {
  * On success *out is the store; close it with store_close().
  * A store of an older schema is migrated at open, in one transaction (env.c, migrations).
  * With opts->read_only the store must exist: nothing is created, stamped or migrated.
- * Errors: RG_EIO (cannot open), RG_ESCHEMA (written by a newer stdreg; or, read only, an
- * older schema that needs a migration), RG_ECORRUPT (also: not a stdreg store), RG_ENOMEM.
+ * data.mdb and lock.mdb must be regular files if they exist (a symbolic link is refused).
+ * err->message holds the cause alone; the caller names dir.
+ * Errors: RG_EIO (cannot open), RG_ENOENT (dir does not exist), RG_EINVAL (dir is not a
+ * directory, or a store file is a link or not a regular file), RG_ESCHEMA (written by a
+ * newer stdreg; or, read only, an older schema that needs a migration), RG_ECORRUPT (also:
+ * not a stdreg store), RG_ENOMEM.
  */
 int store_open(store **out, const char *dir, const struct store_opts *opts,
                struct store_error *err);
