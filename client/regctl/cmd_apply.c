@@ -80,17 +80,21 @@ static bool is_csv(const struct cmd_args *a, const char *buf, size_t len)
 	return i < len && buf[i] != '{' && buf[i] != '#' && a->kind != NULL;
 }
 
-/* The server's line errors (violations "line N") as FILE:N lines. */
+/* The server's line errors (violations "line N") as FILE:N lines. The exit code: 7 when
+ * every bad line only refers to a record that does not exist (the rule of errors.c), else 2. */
 static int print_server_errors(const char *file, const struct stdreg_status *st)
 {
 	const char *msg = st->message != NULL ? st->message : "";
 	struct line_errors e = { 0 };
+	bool refs_only = st->n_violations > 0;
 	size_t i;
 
 	for (i = 0; i < st->n_violations; i++) {
 		const struct stdreg_violation *v = &st->violations[i];
 		unsigned line;
 
+		if (!missing_reference(v->description, "", ""))
+			refs_only = false;
 		if (sscanf(v->field, "line %u", &line) == 1)
 			line_errors_add(&e, line, v->description);
 		else
@@ -100,7 +104,7 @@ static int print_server_errors(const char *file, const struct stdreg_status *st)
 	errorf("cannot apply '%s' (%s%s%s); nothing applied", file, stdreg_code_name(st->code),
 	       msg[0] != '\0' ? ": " : "", msg);
 	line_errors_release(&e);
-	return EXIT_USAGE;
+	return refs_only ? EXIT_PRECONDITION : EXIT_USAGE;
 }
 
 static const struct column count_cols[] = {

@@ -133,6 +133,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__assignment__descriptor,
 	        .table = table_assignment,
 	        .what = "assign '{0}' to '{1}'",
+	        .target = "",
 	},
 	{
 	        .name = "unassign",
@@ -147,6 +148,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__assignment__descriptor,
 	        .table = table_assignment,
 	        .what = "unassign '{1}' from '{0}'",
+	        .target = "",
 	},
 	{
 	        .name = "transfer",
@@ -161,6 +163,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__transfer_response__descriptor,
 	        .table = table_transfer,
 	        .what = "transfer '{0}' from '{1}' to '{2}'",
+	        .target = "",
 	},
 	{
 	        .name = "stage",
@@ -175,6 +178,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__work_item__descriptor,
 	        .table = table_item,
 	        .what = "move item '{0}' to stage '{1}'",
+	        .target = "item",
 	},
 	{
 	        .name = "mine",
@@ -189,6 +193,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__mine_response__descriptor,
 	        .table = table_mine,
 	        .what = "show the areas of '{0}'",
+	        .target = "agency",
 	},
 	{
 	        .name = "gaps",
@@ -214,6 +219,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__as_of_response__descriptor,
 	        .table = table_as_of,
 	        .what = "show the owners of '{0}' on {1}",
+	        .target = "area",
 	},
 	{
 	        .name = "history",
@@ -227,6 +233,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__history_response__descriptor,
 	        .table = table_history,
 	        .what = "show the history of {0} '{1}'",
+	        .target = "@",
 	},
 	{
 	        .name = "report",

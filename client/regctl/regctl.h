@@ -163,6 +163,18 @@ char *cell_text(const json_t *v, const char *sep);
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The exit code for a failed status. */
 int exit_code_of(const struct stdreg_status *st);
+/*
+ * The exit code for a failed status of a command that addresses the record kind/id (the one it
+ * gets, changes or deletes; kind "" = none, as assign: the appointment is new): a missing
+ * record other than that one is a failed precondition (EXIT_PRECONDITION), the addressed one
+ * not found (EXIT_NOT_FOUND). kind NULL: exit_code_of(st).
+ */
+int exit_code_for(const struct stdreg_status *st, const char *kind, const char *id);
+/* Does msg say a record other than kind/id is missing ("KIND 'ID' not found ...")? */
+bool missing_reference(const char *msg, const char *kind, const char *id);
+/* As fail_status(), with the exit code of exit_code_for(st, kind, id). */
+int fail_status_for(const char *what, const struct stdreg_status *st, const char *kind,
+                    const char *id);
 /* Prints the one-line error for a failed call ("cannot get area 'ai' (not found)") and
  * returns its exit code. what is the action: "get area 'ai'". */
 int fail_status(const char *what, const struct stdreg_status *st);
@@ -225,7 +237,11 @@ struct command {
 	const char *method;                        /* for the one-call commands */
 	const ProtobufCMessageDescriptor *response;
 	int (*table)(FILE *f, const json_t *resp); /* table output of the response */
-	const char *what;  /* the action in errors; {0} {1} {2} are the arguments */
+	const char *what; /* the action in errors; {0} {1} {2} are the arguments */
+	/* The kind of the record argument 0 names, which the command reads or changes ("@": the
+	 * kind is argument 0, the id argument 1; "": none, as assign makes a new appointment);
+	 * NULL: no record at all. A missing record other than that one exits 7 (errors.c). */
+	const char *target;
 	unsigned formats;  /* 1 << OUT_* accepted; 0 = table, json, jsonl */
 	const char *notes; /* more help; NULL = none */
 };

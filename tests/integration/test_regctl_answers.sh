@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# regctl gives one answer for one situation: the exit code of a missing reference, output
+# formats, flags that would be ignored, the dry run's differences, terminal-safe tables and
+# local file errors (issue #12 C, D17, E).
+source "$(dirname "$0")/lib.sh"
+
+start_daemon
+regctl apply -f "$DEMO" --decision demo >/dev/null
+
+# --- a missing referenced record is exit 7, a missing addressed record exit 4 -------------
+expect_exit 7 "item put with a body that does not exist" -- \
+	regctl item put x1 --body nosuch --area ai --title t --reference r --stage 10.00
+expect_exit 7 "assign to an agency that does not exist" -- \
+	regctl assign quantum nosuch --role lead --decision d
+expect_exit 7 "assign an area that does not exist" -- \
+	regctl assign nosuch digg --role lead --decision d
+printf '%s\n' '{"kind":"item","id":"x2","title":"t","reference":"r2","stage":"10.00","body_id":"nosuch","area_ids":["ai"]}' \
+	>"$TEST_TMP/ref.jsonl"
+expect_exit 7 "apply a line that refers to a missing body" -- regctl apply -f "$TEST_TMP/ref.jsonl"
+expect_match "the apply error names the line" "$ERR" "ref.jsonl:1: body 'nosuch' not found"
+expect_exit 4 "get a missing record" -- regctl area get nosuch
+expect_exit 4 "stage a missing item" -- regctl stage nosuch 20.00
+expect_exit 4 "the areas of a missing agency" -- regctl mine nosuch
+expect_exit 4 "unassign an appointment that is not there" -- regctl unassign ai lm --decision d
+finish
