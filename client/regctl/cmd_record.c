@@ -123,6 +123,7 @@ int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
 		const char *next;
 
 		if (stdreg_list_page(c, k, &req->base, &page, &st) != STDREG_OK) {
+			status_name_flags(&st, n->list_flags);
 			rc = fail_status(what, &st);
 			goto out;
 		}
@@ -320,6 +321,8 @@ int cmd_put(struct globals *g, const struct noun *n, int argc, char **argv)
 	if (c == NULL && (rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_put(c, k, rec, &po, &stored, &st) != STDREG_OK) {
+		if (a.file == NULL) // fields came from flags: name them so
+			status_name_flags(&st, n->put_flags);
 		rc = fail_status_for(what, &st, n->name, a.pos[0]);
 		goto out;
 	}

@@ -311,3 +311,61 @@ void flags_help(FILE *out, const struct noun *n, const struct flag_def *table)
 		fputc('\n', out);
 	}
 }
+
+/* s with every whole word `word` (and "field 'word'") replaced by repl; malloc'd, or NULL. */
+static char *replace_word(const char *s, const char *word, const char *repl)
+{
+	size_t wl = strlen(word), rl = strlen(repl), n = 0;
+	char *out = malloc(strlen(s) * (rl + 10) / (wl > 0 ? wl : 1) + strlen(s) + 1);
+	const char *p = s;
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		bool start = p == s || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+		                         (p[-1] >= '0' && p[-1] <= '9'));
+		if (start && strncmp(p, "field '", 7) == 0 && strncmp(p + 7, word, wl) == 0 &&
+		    p[7 + wl] == '\'') {
+			memcpy(out + n, repl, rl);
+			n += rl;
+			p += 7 + wl + 1;
+			continue;
+		}
+		if (start && strncmp(p, word, wl) == 0 &&
+		    !(p[wl] == '_' || (p[wl] >= 'a' && p[wl] <= 'z') ||
+		      (p[wl] >= '0' && p[wl] <= '9'))) {
+			memcpy(out + n, repl, rl);
+			n += rl;
+			p += wl;
+			continue;
+		}
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static void swap_text(char **text, const char *word, const char *repl)
+{
+	char *t;
+
+	if (*text == NULL || (t = replace_word(*text, word, repl)) == NULL)
+		return;
+	free(*text);
+	*text = t;
+}
+
+void status_name_flags(struct stdreg_status *st, const struct flag_def *table)
+{
+	char flag[72];
+	size_t i, j;
+
+	for (i = 0; table != NULL && table[i].flag != NULL; i++) {
+		snprintf(flag, sizeof(flag), "--%s", table[i].flag);
+		swap_text(&st->message, table[i].field, flag);
+		for (j = 0; j < st->n_violations; j++) {
+			swap_text(&st->violations[j].field, table[i].field, flag);
+			swap_text(&st->violations[j].description, table[i].field, flag);
+		}
+	}
+}

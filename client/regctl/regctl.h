@@ -135,6 +135,11 @@ void verb_args_release(struct verb_args *a);
 const ProtobufCMessageDescriptor *flag_table_desc(const struct noun *n,
                                                   const struct flag_def *table);
 
+/* Names the flags of table instead of their proto fields in st's message and violations
+ * ("stage_from '40' is not NN.NN" -> "--stage-from '40' is not NN.NN"), so an error about a
+ * flag's value names the flag the user typed. */
+void status_name_flags(struct stdreg_status *st, const struct flag_def *table);
+
 /* Writes the flag lines of the noun help for one table. */
 void flags_help(FILE *f, const struct noun *n, const struct flag_def *table);
 

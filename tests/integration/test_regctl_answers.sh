@@ -22,4 +22,10 @@ expect_exit 4 "get a missing record" -- regctl area get nosuch
 expect_exit 4 "stage a missing item" -- regctl stage nosuch 20.00
 expect_exit 4 "the areas of a missing agency" -- regctl mine nosuch
 expect_exit 4 "unassign an appointment that is not there" -- regctl unassign ai lm --decision d
+# --- an error about a flag's value names the flag, not the proto field --------------------
+expect_exit 2 "a stage filter that is not NN.NN" -- regctl item list --stage-from 40
+expect_match "names --stage-from" "$ERR" "--stage-from '40'"
+expect_exit 2 "an item without areas" -- regctl item put x3 --body iso --title t --reference r3 --stage 10.00
+expect_match "names --area" "$ERR" "--area needs"
+
 finish
