@@ -109,7 +109,8 @@ static const char *const pos_backup[] = { "@file", NULL }; /* a local argument *
 static const char backup_notes[] =
         "Asks the daemon for a compacting copy of its store (one consistent revision, made\n"
         "while writes go on; admins only) and writes it to FILE.part, fsyncs it and renames\n"
-        "it to FILE. Prints the revision the backup holds. Restore it with\n"
+        "it to FILE (a new file FILE.part.XXXXXX: an existing one is never followed or\n"
+        "overwritten). Prints the revision the backup holds. Restore it with\n"
         "'registryd restore --data DIR FILE' while the daemon is stopped. The file holds\n"
         "the principals' token hashes: it is made readable by its owner only.\n";
 
@@ -296,7 +297,6 @@ const struct command regctl_commands[] = {
 	        .method = "Backup",
 	        .response = &stdreg__v1__backup_response__descriptor,
 	        .what = "back up the registry",
-	        .formats = FMT(OUT_TABLE) | FMT(OUT_JSON),
 	        .notes = backup_notes,
 	},
 	{
@@ -366,6 +366,28 @@ void command_help(FILE *f, const struct command *cmd)
 	        (cmd->formats & FMT(OUT_CSV)) ? ", csv" : "");
 }
 
+static const char *const format_names[] = { "table", "json", "jsonl", "csv" };
+
+/* "table, json or jsonl": the formats in the set. */
+static void formats_text(unsigned formats, char *buf, size_t len)
+{
+	size_t used = 0, n = 0, i, total = 0;
+
+	for (i = 0; i < 4; i++)
+		total += (formats & FMT(i)) != 0;
+	buf[0] = '\0';
+	for (i = 0; i < 4; i++) {
+		if (!(formats & FMT(i)))
+			continue;
+		n++;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		                         n == 1 ? "" : (n == total ? " or " : ", "),
+		                         format_names[i]);
+		if (used >= len)
+			return;
+	}
+}
+
 int command_main(struct globals *g, const struct command *cmd, int argc, char **argv)
 {
 	unsigned formats = cmd->formats != 0 ? cmd->formats : FMT_ALL;
@@ -380,7 +402,10 @@ int command_main(struct globals *g, const struct command *cmd, int argc, char **
 		return finish_output(EXIT_OK);
 	}
 	if (!(formats & FMT(g->out))) {
-		errorf("'%s' has no csv output (use table, json or jsonl)", cmd->name);
+		char ok[64];
+
+		formats_text(formats, ok, sizeof(ok));
+		errorf("'%s' has no %s output (use %s)", cmd->name, format_names[g->out], ok);
 		cmd_args_release(&a);
 		return EXIT_USAGE;
 	}

@@ -28,4 +28,18 @@ expect_match "names --stage-from" "$ERR" "--stage-from '40'"
 expect_exit 2 "an item without areas" -- regctl item put x3 --body iso --title t --reference r3 --stage 10.00
 expect_match "names --area" "$ERR" "--area needs"
 
+# --- backup: local file errors, a planted FILE.part link, formats ----------------------------
+expect_exit 2 "backup into a directory that does not exist" -- regctl backup "$TEST_TMP/nodir/x.bak"
+expect_match "the OS reason is given" "$ERR" "No such file or directory"
+echo "not to be touched" >"$TEST_TMP/victim"
+ln -s "$TEST_TMP/victim" "$TEST_TMP/linked.bak.part"
+expect_exit 0 "backup beside a symlinked FILE.part" -- regctl backup "$TEST_TMP/linked.bak"
+expect_eq "the file the link points at is untouched" "$(cat "$TEST_TMP/victim")" "not to be touched"
+expect_eq "the link is still a link" "$(stat -c %F "$TEST_TMP/linked.bak.part")" "symbolic link"
+expect_eq "the backup is a regular file" "$(stat -c %F "$TEST_TMP/linked.bak")" "regular file"
+expect_exit 0 "backup -o jsonl" -- regctl backup "$TEST_TMP/j.bak" -o jsonl
+expect_eq "one JSON line" "$(jq -c .file <<<"$OUT")" "\"$TEST_TMP/j.bak\""
+expect_exit 2 "backup -o csv is refused" -- regctl backup "$TEST_TMP/c.bak" -o csv
+expect_match "names csv and what it has" "$ERR" "'backup' has no csv output \(use table, json or jsonl\)"
+
 finish
