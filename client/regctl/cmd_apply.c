@@ -61,12 +61,21 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+/* Does the first non-blank character start a JSON object or a '#' comment? */
+static bool starts_like_jsonl(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0;
+	     i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'); i++)
+		;
+	return i == len || buf[i] == '{' || buf[i] == '#';
+}
+
 /* CSV or JSON Lines: --format, else the file name, else the first character (a JSON Lines
  * file starts with '{' or a '#' comment; a CSV file with its header). */
 static bool is_csv(const struct cmd_args *a, const char *buf, size_t len)
 {
-	size_t i;
-
 	if (a->format != NULL)
 		return strcmp(a->format, "csv") == 0;
 	if (ends_with(a->file, ".csv"))
@@ -74,10 +83,7 @@ static bool is_csv(const struct cmd_args *a, const char *buf, size_t len)
 	if (ends_with(a->file, ".jsonl") || ends_with(a->file, ".json") ||
 	    ends_with(a->file, ".ndjson"))
 		return false;
-	for (i = 0;
-	     i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'); i++)
-		;
-	return i < len && buf[i] != '{' && buf[i] != '#' && a->kind != NULL;
+	return !starts_like_jsonl(buf, len) && a->kind != NULL;
 }
 
 /* The server's line errors (violations "line N") as FILE:N lines. The exit code: 7 when
@@ -141,22 +147,28 @@ static int load(const struct cmd_args *a, const char *shown, struct bulk_records
 	struct line_errors errs = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
+	const char *hint = "";
 	int rc, rv;
 
 	if ((rc = read_all(a->file, &buf, &len)) != 0)
 		return rc;
-	if (is_csv(a, buf, len))
+	if (is_csv(a, buf, len)) {
 		rv = bulk_read_csv(buf, len, a->kind != NULL ? a->kind : "item", recs, &errs);
-	else
+		if (a->kind == NULL)
+			hint = "; read as CSV of work items: --kind KIND for another kind";
+	} else {
 		rv = bulk_read_jsonl(buf, len, a->kind, recs, &errs);
+		if (a->kind == NULL && a->format == NULL && !starts_like_jsonl(buf, len))
+			hint = "; read as JSON Lines: a CSV file needs a .csv name or --kind KIND";
+	}
 	free(buf);
 	if (rv != 0) {
 		errorf("cannot read '%s' (out of memory)", shown);
 		rc = EXIT_SERVER;
 	} else if (errs.total > 0) {
 		line_errors_print(stderr, &errs, shown);
-		errorf("cannot apply '%s' (%zu bad line%s); nothing sent", shown, errs.total,
-		       errs.total == 1 ? "" : "s");
+		errorf("cannot apply '%s' (%zu bad line%s%s); nothing sent", shown, errs.total,
+		       errs.total == 1 ? "" : "s", hint);
 		rc = EXIT_USAGE;
 	}
 	line_errors_release(&errs);

@@ -42,4 +42,12 @@ expect_eq "one JSON line" "$(jq -c .file <<<"$OUT")" "\"$TEST_TMP/j.bak\""
 expect_exit 2 "backup -o csv is refused" -- regctl backup "$TEST_TMP/c.bak" -o csv
 expect_match "names csv and what it has" "$ERR" "'backup' has no csv output \(use table, json or jsonl\)"
 
+# --- apply of a CSV file without --kind hints at --kind ------------------------------------
+printf 'id,name\nnew-area,New\n' >"$TEST_TMP/areas.csv"
+expect_exit 2 "a CSV of areas without --kind" -- regctl apply -f "$TEST_TMP/areas.csv"
+expect_match "hints at --kind" "$ERR" "--kind KIND"
+cp "$TEST_TMP/areas.csv" "$TEST_TMP/areas.txt"
+expect_exit 2 "a CSV file without a .csv name" -- regctl apply -f "$TEST_TMP/areas.txt"
+expect_match "hints at .csv or --kind" "$ERR" "a CSV file needs a .csv name or --kind KIND"
+
 finish
