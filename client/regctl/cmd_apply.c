@@ -131,9 +131,11 @@ static void summary(FILE *f, const json_t *j)
 		out_table(f, count_cols, counts);
 	if (json_is_true(json_object_get(j, "dry_run"))) {
 		d = json_object_get(j, "differences");
-		for (i = 0; i < json_array_size(d); i++)
-			fprintf(f, "%s%s\n", i == 0 ? "first differences:\n  " : "  ",
-			        json_string_value(json_array_get(d, i)));
+		for (i = 0; i < json_array_size(d); i++) {
+			fputs(i == 0 ? "first differences:\n  " : "  ", f);
+			put_cell(f, json_string_value(json_array_get(d, i)));
+			fputc('\n', f);
+		}
 		fputs("dry run: nothing was applied\n", f);
 		return;
 	}

@@ -42,9 +42,12 @@ int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		rc = EXIT_SERVER;
 		goto out;
 	}
-	if (g->out == OUT_TABLE)
-		cmd->table(stdout, j);
-	else
+	if (g->out == OUT_TABLE) {
+		json_t *safe = json_cells_safe(j);
+
+		cmd->table(stdout, safe);
+		json_decref(safe);
+	} else
 		json_dumpf(j, stdout, g->out == OUT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
 	if (g->out != OUT_TABLE)
 		putchar('\n');

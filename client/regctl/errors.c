@@ -98,12 +98,17 @@ int exit_code_of(const struct stdreg_status *st)
 	return EXIT_SERVER;
 }
 
-/* Appends s to buf (of len, holding used bytes) with line breaks turned into spaces, so the
- * error stays one line whatever the server sent. */
+/* Appends s to buf (of len, holding used bytes) with line breaks turned into spaces and other
+ * controls (ESC, DEL) into '?', so the error stays one line a terminal shows as sent. */
 static size_t append_flat(char *buf, size_t len, size_t used, const char *s)
 {
-	for (; *s != '\0' && used + 1 < len; s++)
-		buf[used++] = (*s == '\n' || *s == '\r' || *s == '\t') ? ' ' : *s;
+	for (; *s != '\0' && used + 1 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		buf[used++] = (c == '\n' || c == '\r' || c == '\t') ? ' '
+		              : (c < 0x20 || c == 0x7f)             ? '?'
+		                                                    : *s;
+	}
 	buf[used] = '\0';
 	return used;
 }

@@ -288,9 +288,12 @@ int table_report(FILE *f, const json_t *resp)
 	return ferror(f) ? -1 : 0;
 }
 
-int table_change(FILE *f, const json_t *change)
+int table_change(FILE *f, const json_t *change_raw)
 {
+	json_t *change = json_cells_safe(change_raw);
+
 	fprintf(f, "%lld %s %s %s %s\n", num(change, "revision"), str(change, "op", "-"),
 	        str(change, "kind", "-"), str(change, "id", "-"), str(change, "principal", "-"));
+	json_decref(change);
 	return ferror(f) ? -1 : 0;
 }

@@ -161,8 +161,22 @@ int out_table(FILE *f, const struct column *cols, const json_t *recs);
 json_t *json_path(const json_t *o, const char *path);
 /* Writes s as one RFC 4180 CSV field (quoted when it holds a comma, quote, CR or LF). */
 void csv_field(FILE *f, const char *s);
-/* The text of a JSON value in a table or CSV cell; arrays joined with sep. malloc'd. */
-char *cell_text(const json_t *v, const char *sep);
+/* Joins the values of a list in every output that is text (get, tables, CSV): apply reads
+ * CSV lists with it, and ids never hold it. */
+#define LIST_SEP ";"
+/* The text of a JSON value in a table or CSV cell; arrays joined with LIST_SEP. malloc'd. */
+char *cell_text(const json_t *v);
+/*
+ * Table output shows values from the store, which a terminal must not act on: s with every
+ * C0 control and DEL escaped ("\n", "\t", "\r", "\e", "\x01") and every C1 control
+ * ("\u009b"). malloc'd; NULL when out of memory. Every table cell goes through it.
+ */
+char *cell_safe(const char *s);
+/* Writes s through cell_safe(). Returns 0, or -1 when writing failed. */
+int put_cell(FILE *f, const char *s);
+/* A copy of v with every string through cell_safe(): the answers the follow-up tables print
+ * with fprintf are made safe once, before any of it is written. */
+json_t *json_cells_safe(const json_t *v);
 
 /* Prints "regctl: <fmt>" and a newline on stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
