@@ -360,9 +360,15 @@ int cmd_delete(struct globals *g, const struct noun *n, int argc, char **argv)
 		rc = fail_status_for(what, &st, n->name, a.pos[0]);
 		goto out;
 	}
-	if (g->out == OUT_TABLE || g->out == OUT_CSV) {
+	if (g->out == OUT_TABLE) {
 		printf("deleted %s '%s' at revision %llu\n", n->name, a.pos[0],
 		       (unsigned long long)st.revision);
+	} else if (g->out == OUT_CSV) {
+		fputs("kind,id,deleted,revision\r\n", stdout);
+		csv_field(stdout, n->name);
+		putchar(',');
+		csv_field(stdout, a.pos[0]);
+		printf(",true,%llu\r\n", (unsigned long long)st.revision);
 	} else {
 		j = json_pack("{s:s, s:s, s:b, s:I}", "kind", n->name, "id", a.pos[0], "deleted", 1,
 		              "revision", (json_int_t)st.revision);

@@ -117,7 +117,8 @@ static const char backup_notes[] =
 static const char export_notes[] =
         "Writes JSON Lines that 'regctl apply' reads back: one record per line, \"kind\"\n"
         "first, fields in proto order, without meta, sorted by kind and id. The records are\n"
-        "all of one revision. -o csv needs --kind.\n";
+        "all of one revision. -o csv needs --kind. There is no table output (use\n"
+        "'regctl KIND list' for a table).\n";
 
 const struct command regctl_commands[] = {
 	{
@@ -134,6 +135,8 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__assignment__descriptor,
 	        .table = table_assignment,
 	        .what = "assign '{0}' to '{1}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv_noun = "assignment",
 	        .target = "",
 	},
 	{
@@ -149,6 +152,8 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__assignment__descriptor,
 	        .table = table_assignment,
 	        .what = "unassign '{1}' from '{0}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv_noun = "assignment",
 	        .target = "",
 	},
 	{
@@ -179,6 +184,8 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__work_item__descriptor,
 	        .table = table_item,
 	        .what = "move item '{0}' to stage '{1}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv_noun = "item",
 	        .target = "item",
 	},
 	{
@@ -194,6 +201,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__mine_response__descriptor,
 	        .table = table_mine,
 	        .what = "show the areas of '{0}'",
+	        .list = "areas",
 	        .target = "agency",
 	},
 	{
@@ -207,6 +215,9 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__gaps_response__descriptor,
 	        .table = table_gaps,
 	        .what = "list the gaps",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .list = "gaps",
+	        .csv = gaps_csv_cols,
 	},
 	{
 	        .name = "as-of",
@@ -234,6 +245,10 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__history_response__descriptor,
 	        .table = table_history,
 	        .what = "show the history of {0} '{1}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .list = "entries",
+	        .csv = history_csv_cols,
+	        .csv_rows = history_rows,
 	        .target = "@",
 	},
 	{
@@ -282,7 +297,8 @@ const struct command regctl_commands[] = {
 	        .method = "Export",
 	        .response = &stdreg__v1__export_response__descriptor,
 	        .what = "export",
-	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .formats = FMT(OUT_JSON) | FMT(OUT_JSONL) | FMT(OUT_CSV),
+	        .default_out = OUT_JSONL,
 	        .notes = export_notes,
 	},
 	{
@@ -320,6 +336,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__stats_response__descriptor,
 	        .table = table_stats,
 	        .what = "get the statistics",
+	        .json = json_stats,
 	},
 	{ 0 },
 };
@@ -340,30 +357,6 @@ void commands_help(FILE *f)
 
 	for (c = regctl_commands; c->name != NULL; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-}
-
-void command_help(FILE *f, const struct command *cmd)
-{
-	char left[64];
-	size_t i;
-
-	fprintf(f, "usage: regctl %s\n\n%s\n", cmd->usage, cmd->summary);
-	if (cmd->opts != NULL && cmd->opts[0].flag != NULL) {
-		fputs("\nflags:\n", f);
-		for (i = 0; cmd->opts[i].flag != NULL; i++) {
-			const struct cmd_opt *o = &cmd->opts[i];
-
-			snprintf(left, sizeof(left), "--%s%s%s", o->flag, o->arg != NULL ? " " : "",
-			         o->arg != NULL ? o->arg : "");
-			fprintf(f, "  %-22s %s%s\n", left, o->help,
-			        (o->flags & OPTF_REQUIRED) ? " (required)" : "");
-		}
-	}
-	if (cmd->notes != NULL)
-		fprintf(f, "\n%s", cmd->notes);
-	fprintf(f, "\noutput: -o table (default), json%s%s\n",
-	        (cmd->formats == 0 || (cmd->formats & FMT(OUT_JSONL))) ? ", jsonl" : "",
-	        (cmd->formats & FMT(OUT_CSV)) ? ", csv" : "");
 }
 
 static const char *const format_names[] = { "table", "json", "jsonl", "csv" };
@@ -388,6 +381,30 @@ static void formats_text(unsigned formats, char *buf, size_t len)
 	}
 }
 
+void command_help(FILE *f, const struct command *cmd)
+{
+	char left[64], ok[64];
+	size_t i;
+
+	fprintf(f, "usage: regctl %s\n\n%s\n", cmd->usage, cmd->summary);
+	if (cmd->opts != NULL && cmd->opts[0].flag != NULL) {
+		fputs("\nflags:\n", f);
+		for (i = 0; cmd->opts[i].flag != NULL; i++) {
+			const struct cmd_opt *o = &cmd->opts[i];
+
+			snprintf(left, sizeof(left), "--%s%s%s", o->flag, o->arg != NULL ? " " : "",
+			         o->arg != NULL ? o->arg : "");
+			fprintf(f, "  %-22s %s%s\n", left, o->help,
+			        (o->flags & OPTF_REQUIRED) ? " (required)" : "");
+		}
+	}
+	if (cmd->notes != NULL)
+		fprintf(f, "\n%s", cmd->notes);
+	formats_text(cmd->formats != 0 ? cmd->formats : FMT_ALL, ok, sizeof(ok));
+	fprintf(f, "\noutput: -o %s (default %s)%s\n", ok, format_names[cmd->default_out],
+	        cmd->list != NULL ? "; jsonl: one line per element of the answer's list" : "");
+}
+
 int command_main(struct globals *g, const struct command *cmd, int argc, char **argv)
 {
 	unsigned formats = cmd->formats != 0 ? cmd->formats : FMT_ALL;
@@ -396,6 +413,8 @@ int command_main(struct globals *g, const struct command *cmd, int argc, char **
 
 	if ((rc = cmd_args_parse(g, cmd, argc, argv, &a)) != 0)
 		return rc;
+	if (!g->out_given)
+		g->out = cmd->default_out;
 	if (a.help) {
 		command_help(stdout, cmd);
 		cmd_args_release(&a);

@@ -122,6 +122,7 @@ int global_opt(struct globals *g, int c, const char *arg)
 		for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 			if (strcmp(arg, formats[i].name) == 0) {
 				g->out = formats[i].fmt;
+				g->out_given = true;
 				return 0;
 			}
 		}

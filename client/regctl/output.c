@@ -164,6 +164,29 @@ void csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int out_csv_columns(FILE *f, const struct column *cols, const json_t *rows)
+{
+	size_t r, c;
+
+	for (c = 0; cols[c].header != NULL; c++) {
+		fputs(c > 0 ? "," : "", f);
+		csv_field(f, cols[c].field);
+	}
+	fputs("\r\n", f);
+	for (r = 0; r < json_array_size(rows); r++) {
+		for (c = 0; cols[c].header != NULL; c++) {
+			json_t *v = json_path(json_array_get(rows, r), cols[c].field);
+			char *text = v != NULL ? cell_text(v) : NULL;
+
+			fputs(c > 0 ? "," : "", f);
+			csv_field(f, text != NULL ? text : "");
+			free(text);
+		}
+		fputs("\r\n", f);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
 static const ProtobufCMessageDescriptor *record_desc(const struct noun *n)
 {
 	return stdreg_kind_find(n->name)->record;

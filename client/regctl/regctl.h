@@ -51,6 +51,7 @@ struct globals {
 	const char *key;
 	uint32_t timeout_ms;
 	enum out_format out;
+	bool out_given; /* -o was on the command line (else out is the default, table) */
 };
 
 /* A command-line flag that sets a field: "--name-sv" -> "name_sv". */
@@ -159,6 +160,8 @@ int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs);
 int out_table(FILE *f, const struct column *cols, const json_t *recs);
 /* The value at a dotted path ("area.rank") of object o; NULL when absent. Borrowed. */
 json_t *json_path(const json_t *o, const char *path);
+/* CSV of rows (objects): a header of the columns' paths, then one row each. 0 or -1. */
+int out_csv_columns(FILE *f, const struct column *cols, const json_t *rows);
 /* Writes s as one RFC 4180 CSV field (quoted when it holds a comma, quote, CR or LF). */
 void csv_field(FILE *f, const char *s);
 /* Joins the values of a list in every output that is text (get, tables, CSV): apply reads
@@ -261,8 +264,16 @@ struct command {
 	 * kind is argument 0, the id argument 1; "": none, as assign makes a new appointment);
 	 * NULL: no record at all. A missing record other than that one exits 7 (errors.c). */
 	const char *target;
-	unsigned formats;  /* 1 << OUT_* accepted; 0 = table, json, jsonl */
-	const char *notes; /* more help; NULL = none */
+	unsigned formats;            /* 1 << OUT_* accepted; 0 = table, json, jsonl */
+	enum out_format default_out; /* without -o (export: jsonl) */
+	const char *notes;           /* more help; NULL = none */
+	/* Other outputs than the response's JSON mapping as one document (cmd_query.c): */
+	const char *list; /* the array field whose elements are the lines of jsonl and the rows
+	                     of csv ("gaps"); NULL: jsonl is the response on one line */
+	const struct column *csv;                /* csv: the columns (paths into each row) */
+	json_t *(*csv_rows)(const json_t *resp); /* csv rows other than list's elements */
+	const char *csv_noun;                    /* csv of a response that is one record */
+	json_t *(*json)(const json_t *resp);     /* json and jsonl: the response made plainer */
 };
 
 extern const struct command regctl_commands[]; /* ends with a zeroed entry */
@@ -308,6 +319,13 @@ int table_history(FILE *f, const json_t *resp);
 int table_report(FILE *f, const json_t *resp);
 int table_whoami(FILE *f, const json_t *resp);
 int table_stats(FILE *f, const json_t *resp); /* out_stats.c */
+/* Stats for json: each status count named as /metrics names it ("NOT_FOUND"). New ref. */
+json_t *json_stats(const json_t *resp);
+/* The CSV of gaps and history. */
+extern const struct column gaps_csv_cols[];
+extern const struct column history_csv_cols[];
+/* History as rows: one per changed field of each entry (an entry without any: one row). */
+json_t *history_rows(const json_t *resp);
 /* One watch line: "REV OP KIND ID PRINCIPAL". */
 int table_change(FILE *f, const json_t *change);
 

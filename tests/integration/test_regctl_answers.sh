@@ -50,4 +50,37 @@ cp "$TEST_TMP/areas.csv" "$TEST_TMP/areas.txt"
 expect_exit 2 "a CSV file without a .csv name" -- regctl apply -f "$TEST_TMP/areas.txt"
 expect_match "hints at .csv or --kind" "$ERR" "a CSV file needs a .csv name or --kind KIND"
 
+# --- output formats agree ----------------------------------------------------------------
+regctl item put multi --body iso --area ai --area cybersecurity --title "Two areas" \
+	--reference "ISO 1" --stage 10.00 >/dev/null
+expect_exit 0 "get an item with two areas" -- regctl item get multi
+expect_match "get joins the areas with ;" "$OUT" "area_ids: +ai;cybersecurity"
+expect_exit 0 "list it as a table" -- regctl item list --area cybersecurity
+expect_match "the table joins them the same way" "$OUT" " ai;cybersecurity "
+expect_exit 0 "list it as csv" -- regctl item list --area cybersecurity -o csv
+expect_match "csv joins them the same way" "$OUT" ",ai;cybersecurity,"
+regctl area get nosuch >/dev/null 2>&1 || true
+expect_exit 0 "stats as json" -- regctl stats -o json
+expect_eq "status counts are named as /metrics names them" \
+	"$(jq -r '[.methods[].statuses[].status] | map(select(. == "NOT_FOUND")) | length > 0' <<<"$OUT")" "true"
+expect_eq "no status is a bare number" "$(jq '[.methods[].statuses[] | select(has("code"))] | length' <<<"$OUT")" "0"
+expect_exit 0 "gaps as json" -- regctl gaps -o json
+ngaps=$(jq '.gaps | length' <<<"$OUT")
+expect_exit 0 "gaps as jsonl" -- regctl gaps -o jsonl
+expect_eq "one line per gap" "$(grep -c '' <<<"$OUT")" "$ngaps"
+expect_eq "each line is a gap" "$(head -n 1 <<<"$OUT" | jq -r 'has("area")')" "true"
+expect_exit 0 "gaps as csv" -- regctl gaps -o csv
+expect_eq "a header and one row per gap" "$(grep -c '' <<<"$OUT")" "$((ngaps + 1))"
+expect_exit 0 "history as csv" -- regctl history item multi -o csv
+expect_match "one row per changed field" "$OUT" "create,title,,Two areas"
+expect_exit 2 "report has no csv" -- regctl report -o csv
+expect_match "it says so truthfully" "$ERR" "'report' has no csv output \(use table, json or jsonl\)"
+expect_exit 2 "export has no table" -- regctl export -o table
+expect_match "it says so" "$ERR" "'export' has no table output \(use json, jsonl or csv\)"
+expect_exit 0 "export without -o writes JSON Lines" -- regctl export --kind area
+expect_eq "JSON Lines" "$(head -n 1 <<<"$OUT" | jq -r .kind)" "area"
+expect_exit 0 "delete -o csv" -- regctl area put tmp-area --name T --priority monitored
+expect_exit 0 "delete -o csv" -- regctl area delete tmp-area -o csv
+expect_match "delete writes csv" "$OUT" "^kind,id,deleted,revision"
+
 finish
