@@ -90,6 +90,30 @@ out:
 	return rc;
 }
 
+/*
+ * Writes the records of a list. With --limit (one page) the token of the next page is shown
+ * where the page was cut: -o json wraps the page as {"records": [...], "next_page_token": T}
+ * ("" on the last page); the other formats keep the records as they are and say
+ * "regctl: more records: --page-token T" on stderr.
+ */
+static int out_page(const struct globals *g, const struct noun *n, json_t *recs, bool one_page,
+                    const char *next)
+{
+	json_t *page;
+
+	if (one_page && g->out == OUT_JSON) {
+		page = json_pack("{s:O, s:s}", "records", recs, "next_page_token", next);
+		json_dumpf(page, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(page);
+		return EXIT_OK;
+	}
+	out_list(stdout, g->out, n, recs);
+	if (one_page && next[0] != '\0')
+		errorf("more records: --page-token %s", next);
+	return EXIT_OK;
+}
+
 int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
 {
 	const struct stdreg_kind *k = stdreg_kind_find(n->name);
@@ -116,6 +140,12 @@ int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
 		goto out;
 	}
 	req->page_size = a.limit;
+	if (a.page_token != NULL && (req->page_token = strdup(a.page_token)) == NULL) {
+		req->page_token = (char *)protobuf_c_empty_string;
+		errorf("cannot %s (out of memory)", what);
+		rc = EXIT_SERVER;
+		goto out;
+	}
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	for (;;) {
@@ -151,8 +181,8 @@ int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
 			goto out;
 		}
 	}
-	out_list(stdout, g->out, n, recs);
-	rc = finish(EXIT_OK);
+	rc = out_page(g, n, recs, a.limit > 0, page != NULL ? stdreg_list_next(k, page) : "");
+	rc = finish(rc);
 out:
 	if (page != NULL)
 		protobuf_c_message_free_unpacked(page, NULL);
@@ -317,6 +347,8 @@ int cmd_put(struct globals *g, const struct noun *n, int argc, char **argv)
 	po.create_only = a.create;
 	po.decision_ref = a.decision;
 	if ((rc = build_put(&c, g, n, &a, a.pos[0], &rec, &po, what)) != 0)
+		goto out;
+	if ((rc = noun_check_put(n, a.fields, rec)) != 0)
 		goto out;
 	if (c == NULL && (rc = open_client(g, &c)) != 0)
 		goto out;

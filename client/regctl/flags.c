@@ -29,6 +29,7 @@ enum {
 	OPT_IF_REV,
 	OPT_DECISION,
 	OPT_LIMIT,
+	OPT_PAGE_TOKEN,
 	OPT_TABLE = 1000, /* + index in the flag table */
 };
 
@@ -188,8 +189,10 @@ int verb_args_parse(struct globals *g, const struct noun *n, const char *verb, u
 		add_opt(longopts, &nopt, "if-revision", required_argument, OPT_IF_REV);
 	if (opts & VOPT_DECISION)
 		add_opt(longopts, &nopt, "decision", required_argument, OPT_DECISION);
-	if (opts & VOPT_LIMIT)
+	if (opts & VOPT_LIMIT) {
 		add_opt(longopts, &nopt, "limit", required_argument, OPT_LIMIT);
+		add_opt(longopts, &nopt, "page-token", required_argument, OPT_PAGE_TOKEN);
+	}
 	for (i = 0; table != NULL && table[i].flag != NULL && nopt + 1 < MAX_OPTS; i++) {
 		bool is_bool = table_field(n, table, i)->type == PROTOBUF_C_TYPE_BOOL;
 
@@ -235,6 +238,9 @@ int verb_args_parse(struct globals *g, const struct noun *n, const char *verb, u
 				goto usage;
 			}
 			a->limit = (uint32_t)v;
+			break;
+		case OPT_PAGE_TOKEN:
+			a->page_token = optarg;
 			break;
 		case ':':
 			errorf("flag '%s' needs a value", argv[optind - 1]);

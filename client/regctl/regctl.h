@@ -85,7 +85,7 @@ enum verb_opt {
 	VOPT_CREATE = 1 << 3,   /* --create */
 	VOPT_IF_REV = 1 << 4,   /* --if-revision N */
 	VOPT_DECISION = 1 << 5, /* --decision REF */
-	VOPT_LIMIT = 1 << 6,    /* --limit N */
+	VOPT_LIMIT = 1 << 6,    /* --limit N, --page-token T */
 };
 
 /* The global options, as getopt_long values, for the global and the verb parsers. */
@@ -116,8 +116,9 @@ struct verb_args {
 	bool has_if_revision;
 	uint64_t if_revision;
 	const char *decision;
-	uint32_t limit; /* 0 = all pages */
-	char **pos;     /* positional arguments (borrowed from argv) */
+	uint32_t limit;         /* 0 = all pages */
+	const char *page_token; /* --page-token: start at this page (NULL = the first) */
+	char **pos;             /* positional arguments (borrowed from argv) */
 	int npos;
 	bool help;
 };
@@ -143,6 +144,11 @@ void status_name_flags(struct stdreg_status *st, const struct flag_def *table);
 
 /* Writes the flag lines of the noun help for one table. */
 void flags_help(FILE *f, const struct noun *n, const struct flag_def *table);
+
+/* Refuses a put whose flags set a field the store derives for this record (an item's
+ * --status under the iso stage scheme, where the stage decides it): prints one line and
+ * returns EXIT_USAGE; else 0. rec is the record put would send. */
+int noun_check_put(const struct noun *n, const json_t *flags, const ProtobufCMessage *rec);
 
 /* Prints the usage of one noun: its verbs, flags and filters. */
 void noun_help(FILE *f, const struct noun *n);

@@ -83,4 +83,24 @@ expect_exit 0 "delete -o csv" -- regctl area put tmp-area --name T --priority mo
 expect_exit 0 "delete -o csv" -- regctl area delete tmp-area -o csv
 expect_match "delete writes csv" "$OUT" "^kind,id,deleted,revision"
 
+# --- flags that would be ignored: --status on an iso item, --limit without a next page -------
+published=$(regctl item list -o json | jq -r '[.[] | select(.stage == "60.60" and (.stage_scheme // "") == "")][0].id')
+before=$(regctl item get "$published" -o json | jq -c 'del(.meta)')
+expect_exit 2 "--status on an item whose stage decides it" -- regctl item put "$published" --status cancelled
+expect_match "the refusal names --status and the stage" "$ERR" "--status is derived from --stage"
+expect_eq "the item is unchanged" "$(regctl item get "$published" -o json | jq -c 'del(.meta)')" "$before"
+expect_exit 0 "one page of areas" -- regctl area list --limit 3
+expect_eq "three rows and a header" "$(grep -c '' <<<"$OUT")" "4"
+expect_match "the next page's token on stderr" "$ERR" "more records: --page-token [^ ]+"
+token=$(sed -E 's/.*--page-token ([^ ]+).*/\1/' <<<"$ERR")
+expect_exit 0 "one page as json" -- regctl area list --limit 3 -o json
+expect_eq "json holds the same token" "$(jq -r .next_page_token <<<"$OUT")" "$token"
+first=$(jq -r '.records[].id' <<<"$OUT")
+expect_exit 0 "the next page" -- regctl area list --limit 3 --page-token "$token" -o json
+second=$(jq -r '.records[].id' <<<"$OUT")
+expect_eq "pages do not overlap and follow on" "$(printf '%s\n%s\n' "$first" "$second")" \
+	"$(regctl area list -o json | jq -r '.[0:6][].id')"
+expect_exit 0 "a page that holds the rest" -- regctl area list --limit 1000 -o json
+expect_eq "the last page has no token" "$(jq -r .next_page_token <<<"$OUT")" ""
+
 finish
