@@ -143,8 +143,63 @@ static void summary(FILE *f, const json_t *j)
 	        json_is_integer(rev) ? json_integer_value(rev) : (json_int_t)0);
 }
 
-/* Reads and checks the file. Returns 0 with the records, or the exit code. */
-static int load(const struct cmd_args *a, const char *shown, struct bulk_records *recs)
+/* Orders the kept line errors by line (the file's and the server's come in two runs). */
+static int by_line(const void *a, const void *b)
+{
+	const struct line_error *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * The registry's own checks (ids, stages, organisation numbers, references) of the lines that
+ * read well, so one run reports every bad line: a dry run of them, its line violations added
+ * to errs. Nothing is applied. Skipped when the file's errors already fill the report, and
+ * quietly when the registry cannot be asked (no connection, a token that may not apply):
+ * the file's errors are reported either way.
+ */
+static void registry_check(const struct globals *g, const struct bulk_records *recs,
+                           struct line_errors *errs)
+{
+	struct stdreg_client_opts co = {
+		.token = g->token,
+		.timeout_ms = g->timeout_ms,
+		.tls_ca = g->cacert,
+		.tls_cert = g->cert,
+		.tls_key = g->key,
+	};
+	struct stdreg_apply_opts o = { .dry_run = true };
+	struct stdreg_status st = STDREG_STATUS_INIT;
+	ProtobufCMessage *resp = NULL;
+	stdreg_client *c = NULL;
+	size_t i;
+
+	if (recs->n == 0 || errs->total >= LINE_ERRORS_SHOWN)
+		return;
+	if (stdreg_client_open(&c, g->endpoint, &co, &st) != STDREG_OK)
+		goto out;
+	o.commit_timeout_ms = g->timeout_ms > COMMIT_TIMEOUT_MS ? g->timeout_ms : COMMIT_TIMEOUT_MS;
+	if (stdreg_apply(c, recs->v, recs->n, &o, &resp, &st) == STDREG_OK ||
+	    st.code != STDREG_INVALID_ARGUMENT || st.local)
+		goto out;
+	for (i = 0; i < st.n_violations; i++) {
+		unsigned line;
+
+		if (sscanf(st.violations[i].field, "line %u", &line) == 1)
+			line_errors_add(errs, line, st.violations[i].description);
+	}
+	qsort(errs->shown, errs->n_shown, sizeof(errs->shown[0]), by_line);
+out:
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	stdreg_status_release(&st);
+	stdreg_client_close(c);
+}
+
+/* Reads and checks the file. Returns 0 with the records, or the exit code (every bad line
+ * reported: the file's and the registry's). */
+static int load(const struct globals *g, const struct cmd_args *a, const char *shown,
+                struct bulk_records *recs)
 {
 	struct line_errors errs = { 0 };
 	char *buf = NULL;
@@ -168,8 +223,9 @@ static int load(const struct cmd_args *a, const char *shown, struct bulk_records
 		errorf("cannot read '%s' (out of memory)", shown);
 		rc = EXIT_SERVER;
 	} else if (errs.total > 0) {
+		registry_check(g, recs, &errs);
 		line_errors_print(stderr, &errs, shown);
-		errorf("cannot apply '%s' (%zu bad line%s%s); nothing sent", shown, errs.total,
+		errorf("cannot apply '%s' (%zu bad line%s%s); nothing applied", shown, errs.total,
 		       errs.total == 1 ? "" : "s", hint);
 		rc = EXIT_USAGE;
 	}
@@ -202,7 +258,7 @@ int run_apply(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		errorf("cannot %s (%s)", what, err);
 		return EXIT_USAGE;
 	}
-	if ((rc = load(a, shown, &recs)) != 0)
+	if ((rc = load(g, a, shown, &recs)) != 0)
 		goto out;
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;

@@ -94,7 +94,10 @@ static const char apply_notes[] =
         "writes them), one record per row, RFC 4180 quoting, list values joined with ';',\n"
         "empty cells left unset; blank lines are skipped. A file is read as CSV when its\n"
         "name ends in .csv, or with --kind when it does not start with '{' or '#'.\n"
-        "Every line is checked first; bad lines are reported as FILE:LINE and nothing is sent.\n"
+        "Every line is checked first, in one run: what regctl finds (syntax, unknown fields)\n"
+        "and what the registry finds in a dry run of the other lines (ids, stages,\n"
+        "organisation numbers, references) are reported together as FILE:LINE (the first\n"
+        "20 of them), and nothing is applied.\n"
         "The whole file is one change: all of it is applied, or nothing (also when regctl is\n"
         "killed during the upload). The commit may take up to 5 minutes or --timeout.\n";
 

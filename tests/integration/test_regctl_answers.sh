@@ -103,4 +103,19 @@ expect_eq "pages do not overlap and follow on" "$(printf '%s\n%s\n' "$first" "$s
 expect_exit 0 "a page that holds the rest" -- regctl area list --limit 1000 -o json
 expect_eq "the last page has no token" "$(jq -r .next_page_token <<<"$OUT")" ""
 
+# --- apply reports every bad line in one run -------------------------------------------------
+cat >"$TEST_TMP/mixed.jsonl" <<'EOT'
+{"kind":"area","id":"good-area","name":"Good","priority":"monitored"}
+{"kind":"area","id":"a2","nmae":"typo"}
+{"kind":"agency","id":"bad-org","name":"Bad","org_number":"123"}
+{"kind":"item","id":"x9","title":"t","reference":"r9","stage":"10.00","body_id":"nosuch","area_ids":["ai"]}
+not json
+{"kind":"item","id":"x10","title":"t","reference":"r10","stage":"99.99","body_id":"iso","area_ids":["ai"]}
+EOT
+expect_exit 2 "a file with both kinds of bad line" -- regctl apply -f "$TEST_TMP/mixed.jsonl"
+expect_eq "every bad line, in line order" "$(grep -o 'mixed.jsonl:[0-9]*' <<<"$ERR" | tr '\n' ' ')" \
+	"mixed.jsonl:2 mixed.jsonl:3 mixed.jsonl:4 mixed.jsonl:5 mixed.jsonl:6 "
+expect_match "the count is all of them" "$ERR" "\(5 bad lines\); nothing applied"
+expect_exit 4 "nothing was applied" -- regctl area get good-area
+
 finish
