@@ -62,7 +62,7 @@ while IFS=$'\t' read -r want cmd; do
 	fi
 	expect_exit "$want" "README: $cmd" -- env PATH="$bindir:$PATH" bash -c "cd '$WALK' && $cmd"
 done < <(commands)
-[ "$n" -ge 30 ] && pass || fail "only $n README commands found: is the walk reading the right sections?"
+if [ "$n" -ge 30 ]; then pass; else fail "only $n README commands found: is the walk reading the right sections?"; fi
 
 # Then the EXAMPLES of regctl(1), on the same data.
 man=$(dirname "$README")/docs/regctl.1.scd
@@ -72,6 +72,6 @@ while IFS= read -r cmd; do
 	expect_exit 0 "regctl(1): $cmd" -- env PATH="$bindir:$PATH" bash -c "cd '$WALK' && $cmd"
 done < <(awk '/^# EXAMPLES/ { ex = 1; next } /^# / { ex = 0 } ex && /^```/ { blk = !blk; next }
 	ex && blk && /^regctl / { print }' "$man")
-[ "$m" -ge 3 ] && pass || fail "only $m regctl(1) examples found"
+if [ "$m" -ge 3 ]; then pass; else fail "only $m regctl(1) examples found"; fi
 
 finish
