@@ -118,6 +118,25 @@ static char *fresh(struct ctx *x, const char *prefix, char *buf, size_t n)
 	return buf;
 }
 
+/* An organisation number of its own (one agency per number): "2021NN-NNNC", Luhn digit C. */
+static char *fresh_org(struct ctx *x, char buf[12])
+{
+	unsigned n = (unsigned)++x->seq % 100000u;
+	int sum = 0;
+
+	snprintf(buf, 12, "2021%02u-%03u0", (n / 1000) % 100, n % 1000);
+	for (int i = 0, d = 0; d < 9; i++) {
+		int v;
+		if (buf[i] == '-')
+			continue;
+		v = (buf[i] - '0') * (d % 2 == 0 ? 2 : 1);
+		sum += v > 9 ? v - 9 : v;
+		d++;
+	}
+	buf[10] = (char)('0' + (10 - sum % 10) % 10);
+	return buf;
+}
+
 static size_t get_of(struct ctx *x, const char *id)
 {
 	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
@@ -252,9 +271,11 @@ static size_t pl_delete_agency(struct ctx *x)
 	Stdreg__V1__Agency a = STDREG__V1__AGENCY__INIT;
 	char id[32];
 
+	char org[12];
+
 	a.id = fresh(x, "gone", id, sizeof id);
 	a.name = "An agency to delete";
-	a.org_number = "202100-5984";
+	a.org_number = fresh_org(x, org);
 	p.agency = &a;
 	ok(x->f, M("PutAgency"), &p.base);
 	return delete_of(x, id);
