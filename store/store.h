@@ -441,6 +441,19 @@ int store_token_list(store *st, void (*fn)(void *arg, const ProtobufCMessage *pr
  */
 int store_token_lookup(store_txn *t, const char *token, struct store_principal *out);
 
+/* --- text as people read it (text.c, libunistring) --------------------------------- */
+
+/* s case-folded by Unicode's full folding, in NFC; malloc'd, NUL-terminated (*len its
+ * length if len is not NULL); NULL on no memory or invalid UTF-8. */
+char *store_text_fold(const char *s, size_t *len);
+/* Whether haystack contains folded_needle (from store_text_fold) ignoring case:
+ * "Åtkomst" contains store_text_fold("åTKOMST"). An empty needle is in everything. */
+bool store_text_contains(const char *haystack, const char *folded_needle);
+/* strcmp-like order of names in Swedish: ... Z, Å, Ä, Ö, case and other accents aside
+ * (ties broken by bytes, so it is a total order). For names a person reads: agency and
+ * body lists sorted by name (a display concern: pages and the store keep id order). */
+int store_collate_sv(const char *a, const char *b);
+
 /* --- validation helpers (also used by the client for early errors) ------------------ */
 
 /* True if id is a slug: [a-z0-9][a-z0-9._-]{0,63}. */
