@@ -371,12 +371,16 @@ static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const
 		free(b);
 		return RG_ECORRUPT;
 	}
-	/* Meta belongs to this registry, not to the data: apply makes its own. */
+	/* Meta and attribution belong to this registry, not to the data: apply sets its own
+	 * from the principal that applies (records.c, set_attribution). */
 	Stdreg__V1__Meta **meta = msg_meta(m);
 	if (*meta) {
 		stdreg__v1__meta__free_unpacked(*meta, NULL);
 		*meta = NULL;
 	}
+	if (k == STORE_ASSIGNMENT)
+		msg_set_str(&((Stdreg__V1__Assignment *)m)->appointed_by,
+		            (char *)protobuf_c_empty_string);
 	switch (k) {
 	case STORE_AREA:
 		b->area = (Stdreg__V1__Area *)m;
