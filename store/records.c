@@ -262,7 +262,7 @@ static int check_expected(const struct kind_info *ki, const char *id, const Stdr
  * read from one registry (an export, a get) can be applied as it is: an assignment's
  * appointed_by is the principal that created it, kept by every later update.
  */
-static int set_attribution(enum store_kind k, const ProtobufCMessage *old, ProtobufCMessage *rec,
+int record_set_attribution(enum store_kind k, const ProtobufCMessage *old, ProtobufCMessage *rec,
                            const struct store_actor *who, struct store_error *err)
 {
 	Stdreg__V1__Assignment *a = (Stdreg__V1__Assignment *)rec;
@@ -356,7 +356,7 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 	}
 	rc = check_expected(ki, id, old_meta, o->expected_mod_revision, err);
 	if (rc == RG_OK)
-		rc = set_attribution(k, old, rec, who, err);
+		rc = record_set_attribution(k, old, rec, who, err);
 	if (rc == RG_OK && k == STORE_AGENCY)
 		rc = org_index_check(t, id, ((Stdreg__V1__Agency *)rec)->org_number, err);
 	if (rc == RG_OK && ki->check_update)

@@ -122,6 +122,11 @@ int org_index_build(store *st, MDB_txn *txn);
 int principals_of_agency(store_txn *t, const char *agency_id, char *list, size_t size,
                          size_t *count);
 
+/* Sets the attribution fields of rec besides meta (an assignment's appointed_by) as
+ * store_put stores them: from old when it exists, else from who (records.c). RG_ENOMEM. */
+int record_set_attribution(enum store_kind k, const ProtobufCMessage *old, ProtobufCMessage *rec,
+                           const struct store_actor *who, struct store_error *err);
+
 /* Small shared helpers (util.c). */
 bool str_empty(const char *s); /* NULL or "" */
 /* Appends item to a protobuf-c repeated field (its array and count); false on no memory. */

@@ -50,6 +50,7 @@ static void appointed_by_is_the_principal(void **state)
 struct apply_job {
 	Stdreg__V1__BulkRecord *recs[4];
 	size_t n;
+	bool dry_run;
 	ProtobufCMessage *out;
 	struct store_error err;
 };
@@ -59,7 +60,7 @@ static int run_apply(store_txn *t, void *arg)
 	struct apply_job *j = arg;
 	struct store_actor who = { .principal = "anna", .now = FX_NOW };
 
-	return store_apply(t, (ProtobufCMessage *const *)j->recs, j->n, false, &who, &j->out,
+	return store_apply(t, (ProtobufCMessage *const *)j->recs, j->n, j->dry_run, &who, &j->out,
 	                   &j->err);
 }
 
@@ -80,6 +81,18 @@ static void appointed_by_from_apply(void **state)
 	a = fx_get(f, STORE_ASSIGNMENT, "ai/digg/2026-01-01", NULL);
 	assert_string_equal(a->appointed_by, "anna");
 	assert_string_equal(a->meta->updated_by, "anna");
+	/* a dry run shows the note's change, not appointed_by's: attribution is not the file's */
+	rec_set(&a->appointed_by, "the-king");
+	rec_set(&a->note, "a new note");
+	b.assignment = a;
+	j.dry_run = true;
+	j.out = NULL;
+	assert_int_equal(store_write_once(f->st, run_apply, &j, NULL), RG_OK);
+	Stdreg__V1__ApplyCommitResponse *r = (Stdreg__V1__ApplyCommitResponse *)j.out;
+	assert_int_equal(r->n_differences, 1);
+	assert_non_null(strstr(r->differences[0], "note"));
+	assert_null(strstr(r->differences[0], "appointed_by"));
+	rec_free(j.out);
 	rec_free(a);
 }
 
