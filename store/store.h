@@ -174,9 +174,9 @@ struct store_filter {
 	const char *stage_from; /* items with stage >= stage_from */
 	const char *stage_to;   /* items with stage <= stage_to */
 	int status;             /* items with this WorkItemStatus */
-	const char *text;       /* items whose reference or title contains it, ignoring case */
-	int priority;           /* areas with this AreaPriority */
-	bool current_only;      /* assignments without valid_to */
+	const char *text;  /* items whose reference or title contains it, ignoring case (Unicode) */
+	int priority;      /* areas with this AreaPriority */
+	bool current_only; /* assignments without valid_to */
 };
 
 #define STORE_PAGE_DEFAULT 100
