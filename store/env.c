@@ -11,6 +11,7 @@
  *               an assignment's area and agency, a parent, a mirror). It is the index
  *               for "items by area / by body", "assignments by area / by agency", and
  *               the deletion guard: a record with entries under its key is referenced.
+ *               Also 'o' + org number -> 'g' + agency id: one agency per number (orgindex.c).
  *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
  *   changelog   revision (8, BE) + seq (4, BE) -> packed stdreg.v1.Change
  *   principals  name -> packed stdreg.v1.Principal (who may call, with which role)
@@ -152,8 +153,7 @@ static void adopt_resized_map(store *st)
 
 /*
  * One step of a migration: brings a store of schema version `from` to version from + 1,
- * inside txn (every database is open). Returns an LMDB code. No previous schema exists
- * yet, so the table holds only its end marker.
+ * inside txn (every database is open). Returns an LMDB code.
  */
 struct migration {
 	uint32_t from;
@@ -161,7 +161,8 @@ struct migration {
 };
 
 static const struct migration migrations[] = {
-	{ 0, NULL }, /* end */
+	{ 1, org_index_build }, /* orgindex.c */
+	{ 0, NULL },            /* end */
 };
 
 /* Runs the steps from version found up to STORE_SCHEMA_VERSION and stamps the version. */
