@@ -16,6 +16,7 @@
 
 #include "call.h"
 #include "fixture.h"
+#include "inflight.h"
 #include "status.h"
 
 #include "stdreg/v1/records.pb-c.h"
@@ -199,6 +200,44 @@ static void test_payload_over_budget_is_refused(void **state)
 	stdreg__v1__response__free_unpacked(r, NULL);
 	// Nothing stays counted once the calls are answered.
 	assert_int_equal(atomic_load(&f->d->decoding), 0);
+}
+
+/* A principal with writes_per_principal writes in flight has the next one refused; reads
+ * and other principals go on. (The places are taken here as writes waiting for the
+ * writer would hold them.) */
+static void test_writes_in_flight_per_principal(void **state)
+{
+	struct fixture *f = *state;
+	struct dispatch_limits l;
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__Response *r;
+
+	dispatch_limits_default(&l);
+	l.writes_per_principal = 2;
+	fixture_set_limits(f, &l);
+	a.id = "ai";
+	a.name = "AI";
+	a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED;
+	p.area = &a;
+	assert_true(inflight_take(f->d->writes, "fixture-admin", 2));
+	assert_true(inflight_take(f->d->writes, "fixture-admin", 2));
+	r = fixture_call(f, PUT_AREA, fixture_next_id(), 0, &p.base);
+	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(r->status->message, "too many writes of 'fixture-admin'"));
+	stdreg__v1__response__free_unpacked(r, NULL);
+	g.id = "ai";
+	r = fixture_call(f, GET_AREA, 1, 0, &g.base);
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	inflight_release(f->d->writes, "fixture-admin");
+	r = fixture_call(f, PUT_AREA, fixture_next_id(), 0, &p.base);
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	// Its place was given back with the reply.
+	assert_int_equal(inflight_count(f->d->writes, "fixture-admin"), 1);
+	inflight_release(f->d->writes, "fixture-admin");
 }
 
 static void test_expired_deadline_is_deadline_exceeded(void **state)
@@ -658,6 +697,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		CASE(test_envelope_with_2m_metadata_is_refused_cheaply),
 		CASE(test_payload_over_budget_is_refused),
+		CASE(test_writes_in_flight_per_principal),
 		CASE(test_garbage_is_invalid_argument),
 		CASE(test_truncated_envelope_is_invalid_argument),
 		CASE(test_unknown_method_is_unimplemented),
