@@ -5,7 +5,8 @@ test_hostile_peers.sh. Each mode prints what it saw, one "key=value" per line.
                                 the SP header; then how many the daemon closed at once and
                                 how many after 3 s
   watches HOST PORT N           N anonymous Watch requests of about 4 MB (350 000 ids) at
-                                once; the status code of each reply
+                                once ("sending" first, when the requests are built);
+                                the status code of each reply
   metadata HOST PORT            one envelope of an unknown method with 2 M empty metadata
                                 entries; the status code of its reply
 """
@@ -158,6 +159,7 @@ def mode_watches(host, port, n):
         codes[k] = call(host, port, body)
 
     threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
+    print("sending", flush=True)
     for t in threads:
         t.start()
     for t in threads:
