@@ -11,23 +11,29 @@
 command -v python3 >/dev/null || { echo "python3 is needed"; exit 1; }
 ATTACK="$(dirname "$0")/peers_attack.py"
 
-# quick DESCRIPTION -- regctl args...: the call succeeds within 1 s.
+# A normal client's call must answer within 1 s (3 s in a sanitizer build, which is that
+# much slower at everything).
+QUICK_MS=1000
+if ldd "$REGISTRYD" 2>/dev/null | grep -q libasan; then QUICK_MS=3000; fi
+
+# quick DESCRIPTION -- regctl args...: the call succeeds within QUICK_MS.
 quick() {
 	local what=$1 t0 t1 ms
 	shift 2
 	t0=$(date +%s%N)
-	if ! regctl --timeout 1000 "$@" >/dev/null 2>"$TEST_TMP/quick.err"; then
+	if ! regctl --timeout "$QUICK_MS" "$@" >/dev/null 2>"$TEST_TMP/quick.err"; then
 		fail "$what: $(cat "$TEST_TMP/quick.err")"
 		return
 	fi
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
-	if [ "$ms" -lt 1000 ]; then pass; else fail "$what took $ms ms"; fi
+	if [ "$ms" -lt "$QUICK_MS" ]; then pass; else fail "$what took $ms ms"; fi
 }
 
 SOCK="$TEST_TMP/sock"
 umask 000
-start_daemon --listen "ipc://$SOCK" --max-connections-per-address 64 --idle-timeout 1000
+# (The idle timeout leaves time for a 4 MB request to arrive whole even here.)
+start_daemon --listen "ipc://$SOCK" --max-connections-per-address 64 --idle-timeout 2500
 umask 022
 expect_eq "ipc socket mode" "$(stat -c %a "$SOCK")" "660"
 HOST=127.0.0.1
@@ -45,13 +51,17 @@ expect_exit 0 "load 5 000 areas" -- regctl apply -f "$TEST_TMP/areas.jsonl"
 # 127.0.0.1.
 python3 "$ATTACK" idle "$HOST" "$PORT" 127.0.0.2 1100 >"$TEST_TMP/idle.out" &
 IDLE=$!
-sleep 1
+for _ in $(seq 1 100); do
+	grep -q opened= "$TEST_TMP/idle.out" && break
+	sleep 0.1
+done
+sleep 0.2
 quick "a call while 1 100 idle connections come from one address" -- area get ai
 wait "$IDLE"
 cat "$TEST_TMP/idle.out"
 opened=$(sed -n 's/^opened=//p' "$TEST_TMP/idle.out")
 at_once=$(sed -n 's/^closed_at_once=//p' "$TEST_TMP/idle.out")
-later=$(sed -n 's/^closed_after_3s=//p' "$TEST_TMP/idle.out")
+later=$(sed -n 's/^closed_after_4s=//p' "$TEST_TMP/idle.out")
 expect_eq "all 1100 connections opened" "$opened" "1100"
 if [ "$at_once" -ge 1036 ]; then pass; else fail "only $at_once of 1100 closed at once (cap 64)"; fi
 expect_eq "idle connections closed after the timeout" "$later" "1100"
