@@ -512,8 +512,12 @@ static bool check_payload(struct call *c, const struct method *m, const Stdreg__
 		           m->request->name);
 		return false;
 	}
-	if (rc != RG_OK)
-		return true; /* not a message at all: unpack says so */
+	if (rc != RG_OK) {
+		// Not a message at all; refused here, so nothing is ever decoded uncounted.
+		status_set(&c->st, GRPC_INVALID_ARGUMENT, "cannot decode payload of '%s' as %s",
+		           m->name, m->request->name);
+		return false;
+	}
 	before = atomic_fetch_add(&d->decoding, decoded);
 	if (d->limits.decode_max_total != 0 && before + decoded > d->limits.decode_max_total) {
 		atomic_fetch_sub(&d->decoding, decoded);
@@ -706,8 +710,10 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	                &(struct wire_budget){ .max_decoded = len + DISPATCH_ENVELOPE_SLACK,
 	                                       .max_entries = DISPATCH_ENVELOPE_MAX_ENTRIES },
 	                NULL, &bad_field);
-	if (rc == RG_ENOSPC || (rc != RG_OK && bad_field != NULL)) {
-		if (rc == RG_ENOSPC && bad_field != NULL)
+	if (rc != RG_OK) {
+		if (rc != RG_ENOSPC && bad_field == NULL)
+			status_set(&c.st, GRPC_INVALID_ARGUMENT, "cannot decode request envelope");
+		else if (rc == RG_ENOSPC && bad_field != NULL)
 			status_set(&c.st, GRPC_INVALID_ARGUMENT,
 			           "request envelope refused (more than %u entries in '%s')",
 			           DISPATCH_ENVELOPE_MAX_ENTRIES, bad_field);
@@ -722,7 +728,9 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 			           "field '%s' of the request envelope is not UTF-8 text without "
 			           "NUL bytes",
 			           bad_field);
-		c.request_id = wire_top_varint(buf, len, ENVELOPE_REQUEST_ID);
+		// A well-formed envelope's reply says which request it answers.
+		if (rc == RG_ENOSPC || bad_field != NULL)
+			c.request_id = wire_top_varint(buf, len, ENVELOPE_REQUEST_ID);
 		call_pack(&c, NULL, 0);
 		call_send(&c);
 		return;
