@@ -23,6 +23,7 @@ struct watch_hub;
 struct workers;
 struct uploads;
 struct metrics;
+struct inflight;
 
 struct dispatcher {
 	store *st;
@@ -32,6 +33,8 @@ struct dispatcher {
 	struct uploads *uploads; /* staged bulk uploads (uploads.c) */
 	struct metrics *metrics; /* request counters (metrics.c) */
 	struct dedupe *dedupe;   /* replies of recent writes, for resends (dedupe.c) */
+	struct inflight *writes; /* writes in flight per principal (inflight.c) */
+	atomic_size_t decoding;  /* decoded bytes of requests being handled or parked */
 	struct dispatch_limits limits;
 	bool private_reads; /* anonymous callers may not even read (registryd --private) */
 	// lock orders store_writer_submit() against dispatcher_shutdown(): once shutting_down
@@ -66,9 +69,11 @@ struct method {
 	enum store_kind kind;                      /* ... parameterised by the record kind */
 	const ProtobufCMessageDescriptor *request; /* the payload's message */
 	enum perm perm;                            /* what the caller must hold */
-	bool is_write;                             /* goes to the writer thread */
-	bool long_running;                         /* runs on a worker thread (workers.c) */
-	bool parks; /* may keep the call after its handler returns (Watch) */
+	/* Changes state a client may resend (a write, or staging a chunk): the one decision
+	 * for the resend memory (dedupe.c) and writes in flight; reads (backups too) never. */
+	bool is_write;
+	bool long_running; /* runs on a worker thread (workers.c) */
+	bool parks;        /* may keep the call after its handler returns (Watch) */
 };
 
 /* The i-th row of the dispatch table, NULL past the end (for tests). */
@@ -76,6 +81,7 @@ const struct method *dispatch_method_at(size_t i);
 
 struct call {
 	struct dispatch_slot *slot;
+	struct dispatcher *dispatcher; /* the slot's, kept once the call has left the slot */
 	dispatch_reply_fn reply; /* where the reply goes: the slot's, unless the call was parked */
 	void *reply_arg;
 	const struct method *m;  /* NULL until the method is known */
@@ -91,6 +97,9 @@ struct call {
 	 * which is answered within its dispatch; anything that may outlive it is malloc'd. */
 	ProtobufCAllocator *alloc;
 	size_t payload_len; /* its packed size, as received */
+	size_t decoded;     /* what decoding it took (wirecheck.h estimate), counted in the
+	                     * dispatcher's decoding until call_send */
+	bool write_counted; /* counted in the dispatcher's writes in flight until call_send */
 	struct status st;
 	uint64_t revision;
 	/* More violations for the reply (after the one of st.field, if any); borrowed until
@@ -114,6 +123,10 @@ void call_pack(struct call *c, const uint8_t *payload, size_t len);
  * The call's last step: after it the slot may already be serving another request.
  */
 void call_send(struct call *c);
+
+/* Gives back what the call holds of the dispatcher's budgets (its decoded bytes, its place
+ * among writes in flight); call_send does it. Idempotent. */
+void call_release(struct call *c);
 
 /* Packs m as the OK reply of c (RESOURCE_EXHAUSTED without memory). Returns CALL_DONE. */
 enum call_result call_reply_message(struct call *c, const ProtobufCMessage *m);

@@ -42,6 +42,15 @@ static const char usage_text[] =
         "                        a write that needs more is refused RESOURCE_EXHAUSTED and\n"
         "                        changes nothing (default, or 0: 1 TiB)\n"
         "  --log-level LEVEL     debug, info (default), warn or error; request lines are info\n"
+        "  --max-connections-per-address N\n"
+        "                        connections of one peer address (tcp, tls+tcp) or user\n"
+        "                        (ipc) at once; one more is closed as it arrives\n"
+        "                        (default 128; 0 = no bound)\n"
+        "  --idle-timeout MS     close a connection that has sent no request MS\n"
+        "                        milliseconds after it was made (default 10000; 0 = never)\n"
+        "  --max-writes-per-principal N\n"
+        "                        writes of one principal in flight at once; more are\n"
+        "                        refused RESOURCE_EXHAUSTED (default 64; 0 = no bound)\n"
         "  --metrics-listen URL  serve Prometheus metrics at URL/metrics, URL being\n"
         "                        http://HOST:PORT (default: off)\n"
         "  --help                print this help and exit\n"
@@ -74,6 +83,9 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_LOG_LEVEL,
 	OPT_METRICS_LISTEN,
+	OPT_MAX_PER_ADDRESS,
+	OPT_IDLE_TIMEOUT,
+	OPT_WRITES_PER_PRINCIPAL,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -92,6 +104,9 @@ static const struct option long_options[] = {
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "max-connections-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "max-writes-per-principal", required_argument, NULL, OPT_WRITES_PER_PRINCIPAL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -125,6 +140,9 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		.max_message = CONFIG_DEFAULT_MAX_MESSAGE,
 		.contexts = CONFIG_DEFAULT_CONTEXTS,
 		.max_connections = CONFIG_DEFAULT_MAX_CONNS,
+		.max_per_address = CONFIG_DEFAULT_MAX_PER_ADDRESS,
+		.idle_timeout_ms = CONFIG_DEFAULT_IDLE_TIMEOUT_MS,
+		.writes_per_principal = CONFIG_DEFAULT_WRITES_PER_PRINCIPAL,
 		.log_level = LOG_INFO,
 	};
 	bool tls = false;
@@ -221,6 +239,26 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			}
 			cfg.metrics_listen = optarg;
 			break;
+		case OPT_MAX_PER_ADDRESS:
+		case OPT_IDLE_TIMEOUT:
+		case OPT_WRITES_PER_PRINCIPAL: {
+			size_t v, max = opt == OPT_MAX_PER_ADDRESS ? SIZE_MAX : UINT32_MAX;
+
+			if (!parse_size(optarg, 0, max, &v)) {
+				fprintf(err, "registryd: invalid %s '%s' (%s; 0 = %s)\n",
+				        argv[optind - 1], optarg,
+				        opt == OPT_IDLE_TIMEOUT ? "milliseconds" : "a number",
+				        opt == OPT_IDLE_TIMEOUT ? "never" : "no bound");
+				return CONFIG_USAGE;
+			}
+			if (opt == OPT_MAX_PER_ADDRESS)
+				cfg.max_per_address = v;
+			else if (opt == OPT_IDLE_TIMEOUT)
+				cfg.idle_timeout_ms = (uint32_t)v;
+			else
+				cfg.writes_per_principal = (uint32_t)v;
+			break;
+		}
 		case OPT_HELP:
 			fputs(usage_text, out);
 			return CONFIG_EXIT;
@@ -237,7 +275,10 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			      "[--contexts N] [--no-sync]\n"
 			      "                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] "
 			      "[--private]\n"
-			      "                 [--max-connections N] [--help] [--version]\n",
+			      "                 [--max-connections N] "
+			      "[--max-connections-per-address N]\n"
+			      "                 [--idle-timeout MS] [--max-writes-per-principal N] "
+			      "[--help] [--version]\n",
 			      err);
 			return CONFIG_USAGE;
 		}

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -21,12 +22,15 @@ struct option;
 #define CONFIG_MAX_LISTEN   16
 #define CONFIG_MAX_CONTEXTS 4096
 
-#define CONFIG_DEFAULT_DATA        "./stdreg-data"
-#define CONFIG_DEFAULT_LISTEN      "tcp://127.0.0.1:7420"
-#define CONFIG_DEFAULT_MAX_MESSAGE 4194304
-#define CONFIG_DEFAULT_CONTEXTS    64
-#define CONFIG_DEFAULT_MAX_CONNS   1024
-#define CONFIG_MIN_QUOTA           1048576 /* a --quota other than 0 (the default) */
+#define CONFIG_DEFAULT_DATA                 "./stdreg-data"
+#define CONFIG_DEFAULT_LISTEN               "tcp://127.0.0.1:7420"
+#define CONFIG_DEFAULT_MAX_MESSAGE          4194304
+#define CONFIG_DEFAULT_CONTEXTS             64
+#define CONFIG_DEFAULT_MAX_CONNS            1024
+#define CONFIG_DEFAULT_MAX_PER_ADDRESS      128
+#define CONFIG_DEFAULT_IDLE_TIMEOUT_MS      10000
+#define CONFIG_DEFAULT_WRITES_PER_PRINCIPAL 64
+#define CONFIG_MIN_QUOTA                    1048576 /* a --quota other than 0 (the default) */
 
 /* Strings point into argv or are the defaults above. */
 struct config {
@@ -42,8 +46,11 @@ struct config {
 	const char *tls_cert;   /* NULL unless given */
 	const char *tls_key;
 	const char *tls_ca;
-	enum log_level log_level;   /* --log-level; LOG_INFO by default */
-	const char *metrics_listen; /* --metrics-listen http://HOST:PORT; NULL = off */
+	enum log_level log_level;      /* --log-level; LOG_INFO by default */
+	const char *metrics_listen;    /* --metrics-listen http://HOST:PORT; NULL = off */
+	size_t max_per_address;        /* --max-connections-per-address; 0 = no bound */
+	uint32_t idle_timeout_ms;      /* --idle-timeout; 0 = never */
+	uint32_t writes_per_principal; /* --max-writes-per-principal; 0 = no bound */
 };
 
 /* What config_parse() tells main to do. */

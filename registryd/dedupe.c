@@ -1,6 +1,7 @@
 /*
  * dedupe.c - see dedupe.h. A chained hash table of entries, also linked in the order they
- * began (oldest first), which is the order they expire and are evicted in.
+ * began (oldest first), which is the order they expire in, and per principal in the same
+ * order: over a bound, the principal holding the most loses its oldest.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -11,8 +12,11 @@
 #include "status.h"
 #include "store.h"
 
+struct holder;
+
 struct entry {
-	char *principal;
+	const char *principal; /* its holder's name */
+	struct holder *holder;
 	uint64_t request_id;
 	uint64_t fingerprint;
 	bool done; /* completed: reply and code are set */
@@ -23,6 +27,15 @@ struct entry {
 	struct dedupe_waiter *waiters; /* in flight: resends waiting for the reply */
 	struct entry *hnext;           /* hash chain */
 	struct entry *prev, *next;     /* age list */
+	struct entry *aprev, *anext;   /* its holder's age list */
+};
+
+/* A principal with entries: what it holds, so that eviction takes from the biggest. */
+struct holder {
+	char *name;
+	size_t count, bytes;
+	struct entry *oldest, *newest;
+	struct holder *next;
 };
 
 struct dedupe {
@@ -30,6 +43,7 @@ struct dedupe {
 	struct entry **buckets;
 	size_t n_buckets; /* a power of two */
 	struct entry *oldest, *newest;
+	struct holder *holders; /* with at least one entry */
 	size_t count;
 	size_t bytes; /* of the stored replies */
 	size_t max_entries;
@@ -96,9 +110,41 @@ static struct entry *find(struct dedupe *dd, const char *principal, uint64_t id)
 	return e;
 }
 
+static struct holder *holder_get(struct dedupe *dd, const char *name)
+{
+	struct holder *h;
+
+	for (h = dd->holders; h != NULL; h = h->next)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	h = calloc(1, sizeof *h);
+	if (h == NULL || (h->name = strdup(name)) == NULL) {
+		free(h);
+		return NULL;
+	}
+	h->next = dd->holders;
+	dd->holders = h;
+	return h;
+}
+
+static void holder_put(struct dedupe *dd, struct holder *h)
+{
+	struct holder **pp = &dd->holders;
+
+	if (h->count > 0)
+		return;
+	while (*pp != h)
+		pp = &(*pp)->next;
+	*pp = h->next;
+	free(h->name);
+	free(h);
+}
+
 /* Unlinks e and frees it; its waiters must have been taken. */
 static void drop(struct dedupe *dd, struct entry *e)
 {
+	struct holder *h = e->holder;
+
 	struct entry **pp = &dd->buckets[bucket_of(dd, e->principal, e->request_id)];
 
 	while (*pp != e)
@@ -112,11 +158,42 @@ static void drop(struct dedupe *dd, struct entry *e)
 		e->next->prev = e->prev;
 	else
 		dd->newest = e->prev;
+	if (e->aprev != NULL)
+		e->aprev->anext = e->anext;
+	else
+		h->oldest = e->anext;
+	if (e->anext != NULL)
+		e->anext->aprev = e->aprev;
+	else
+		h->newest = e->aprev;
 	dd->count--;
 	dd->bytes -= e->len;
+	h->count--;
+	h->bytes -= e->len;
 	free(e->reply);
-	free(e->principal);
 	free(e);
+	holder_put(dd, h);
+}
+
+/* The oldest completed entry of the principal holding the most entries (by_bytes: the most
+ * reply bytes) that has one; NULL if none. */
+static struct entry *victim(struct dedupe *dd, bool by_bytes)
+{
+	struct entry *best = NULL;
+	size_t most = 0;
+
+	for (struct holder *h = dd->holders; h != NULL; h = h->next) {
+		size_t n = by_bytes ? h->bytes : h->count;
+		struct entry *e = h->oldest;
+
+		while (e != NULL && !e->done)
+			e = e->anext;
+		if (e != NULL && (best == NULL || n > most)) {
+			best = e;
+			most = n;
+		}
+	}
+	return best;
 }
 
 void dedupe_free(struct dedupe *dd)
@@ -147,13 +224,17 @@ static bool make_room(struct dedupe *dd, uint64_t now_ns, size_t need_entries, s
 			break; /* the rest began later: they expire later (near enough) */
 		drop(dd, e);
 	}
-	for (e = dd->oldest; e != NULL; e = next) {
-		next = e->next;
-		if (dd->count + need_entries <= dd->max_entries &&
-		    dd->bytes + need_bytes <= dd->max_bytes)
+	// Over a bound, the principal holding the most gives up its oldest: one principal's
+	// writes cannot evict another's remembered replies while it holds more.
+	for (;;) {
+		bool entries = dd->count + need_entries > dd->max_entries;
+
+		if (!entries && dd->bytes + need_bytes <= dd->max_bytes)
 			break;
-		if (e->done)
-			drop(dd, e);
+		e = victim(dd, !entries);
+		if (e == NULL)
+			break;
+		drop(dd, e);
 	}
 	return dd->count + need_entries <= dd->max_entries &&
 	       dd->bytes + need_bytes <= dd->max_bytes;
@@ -199,10 +280,20 @@ enum dedupe_result dedupe_begin(struct dedupe *dd, const char *principal, uint64
 	}
 	res = DEDUPE_SKIP;
 	if (make_room(dd, now_ns, 1, 0) && (e = calloc(1, sizeof *e)) != NULL) {
-		e->principal = strdup(principal);
-		if (e->principal == NULL) {
+		e->holder = holder_get(dd, principal);
+		if (e->holder == NULL) {
 			free(e);
 		} else {
+			struct holder *h = e->holder;
+
+			e->principal = h->name;
+			e->aprev = h->newest;
+			if (h->newest != NULL)
+				h->newest->anext = e;
+			else
+				h->oldest = e;
+			h->newest = e;
+			h->count++;
 			e->request_id = request_id;
 			e->fingerprint = fingerprint;
 			b = bucket_of(dd, principal, request_id);
@@ -257,6 +348,7 @@ void dedupe_complete(struct dedupe *dd, const char *principal, uint64_t request_
 		// Over the byte bound, the oldest completed entries go (e too, if it is the
 		// oldest: it has been answered, the cache only loses a resend's shortcut).
 		dd->bytes += len;
+		e->holder->bytes += len;
 		e->len = len;
 		make_room(dd, now_ns, 0, 0);
 	} else {

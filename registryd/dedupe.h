@@ -10,8 +10,10 @@
  *     answered with the same bytes when dedupe_complete() runs.
  * So a write is never applied twice for one (principal, request_id), whatever the timing.
  *
- * Bounded: at most max_entries entries and max_bytes of stored replies (the oldest
- * completed entries are dropped first), each kept ttl_ms after it completed. A reply of a
+ * Bounded: at most max_entries entries and max_bytes of stored replies, each kept ttl_ms
+ * after it completed. Over a bound, the oldest completed entry of the principal holding the
+ * most entries (or reply bytes) is dropped: the budget is shared fairly, and a principal
+ * that writes a lot evicts its own replies, not another's. A reply of a
  * transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL: the write
  * was not applied) is passed to waiters but not kept, so a later resend runs the write.
  * A resend whose method or payload differs from the first is refused (DEDUPE_MISMATCH).

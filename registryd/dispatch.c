@@ -16,6 +16,7 @@
 #include "arena.h"
 #include "call.h"
 #include "dedupe.h"
+#include "inflight.h"
 #include "wirecheck.h"
 #include "handlers.h"
 #include "log.h"
@@ -32,6 +33,8 @@
 /* Stack bytes per request for decoding the envelope and a read's payload: a get or a list
  * needs a few hundred; bigger requests spill to malloc. */
 #define DISPATCH_SCRATCH 4096
+// The field number of Request.request_id (envelope.proto).
+#define ENVELOPE_REQUEST_ID 2
 
 #define GET(n, k)                                                                   \
 	{                                                                           \
@@ -103,17 +106,22 @@ static const struct method methods[] = {
 	READ("AsOf", handle_as_of, as_of_request, false),
 	READ("History", handle_history, history_request, false),
 	READ("Report", handle_report, report_request, true),
+	// Its first scan may read a long stretch of the changelog: on a worker, never on
+	// nng's threads; a watch that has to wait parks from there.
 	{ .name = M("Watch"),
 	  .handler = handle_watch,
 	  .request = &stdreg__v1__watch_request__descriptor,
 	  .perm = PERM_READ,
+	  .long_running = true,
 	  .parks = true },
 
-	// ApplyChunk only stages in memory: not a writer job, but it needs the write right.
+	// ApplyChunk only stages in memory (not a writer job), but a resent chunk must not be
+	// staged twice: a write for the resend memory.
 	{ .name = M("ApplyChunk"),
 	  .handler = handle_apply_chunk,
 	  .request = &stdreg__v1__apply_chunk_request__descriptor,
-	  .perm = PERM_WRITE },
+	  .perm = PERM_WRITE,
+	  .is_write = true },
 	WRITE("ApplyCommit", handle_apply_commit, apply_commit_request, PERM_WRITE),
 	READ("Export", handle_export, export_request, true),
 
@@ -183,6 +191,12 @@ void dispatch_limits_default(struct dispatch_limits *l)
 		.dedupe_max_entries = DEDUPE_MAX_ENTRIES,
 		.dedupe_max_bytes = DEDUPE_MAX_BYTES,
 		.dedupe_ttl_ms = DEDUPE_TTL_MS,
+		.decode_max_request = DISPATCH_DECODE_MAX_REQUEST,
+		.decode_max_total = DISPATCH_DECODE_MAX_TOTAL,
+		.max_entries = DISPATCH_MAX_ENTRIES,
+		.watch_max_bytes = DISPATCH_WATCH_MAX_BYTES,
+		.watch_max_bytes_principal = DISPATCH_WATCH_MAX_BYTES_PRINCIPAL,
+		.writes_per_principal = DISPATCH_WRITES_PER_PRINCIPAL,
 	};
 }
 
@@ -205,7 +219,10 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 		return RG_ENOMEM;
 	}
 	atomic_init(&d->closing, false);
+	atomic_init(&d->decoding, 0);
 	rc = metrics_new(&d->metrics, N_METHODS);
+	if (rc == RG_OK)
+		rc = inflight_new(&d->writes);
 	if (rc == RG_OK)
 		rc = uploads_new(&d->uploads, &d->limits);
 	if (rc == RG_OK)
@@ -214,8 +231,7 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 	if (rc == RG_OK)
 		rc = workers_new(&d->workers, d->limits.workers, d->limits.worker_queue);
 	if (rc == RG_OK)
-		rc = watch_hub_new(&d->watch, st, d->limits.watch_max_parked,
-		                   d->limits.watch_max_per_principal, d->limits.watch_max_wait_ms);
+		rc = watch_hub_new(&d->watch, st, &d->limits);
 	if (rc != RG_OK) {
 		dispatcher_free(d);
 		return rc;
@@ -257,6 +273,7 @@ void dispatcher_free(struct dispatcher *d)
 	uploads_free(d->uploads);
 	metrics_free(d->metrics);
 	dedupe_free(d->dedupe);
+	inflight_free(d->writes);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -402,6 +419,20 @@ enum call_result call_reply_message(struct call *c, const ProtobufCMessage *m)
 	return CALL_DONE;
 }
 
+void call_release(struct call *c)
+{
+	struct dispatcher *d = c->dispatcher;
+
+	if (d == NULL)
+		return;
+	if (c->decoded > 0)
+		atomic_fetch_sub(&d->decoding, c->decoded);
+	c->decoded = 0;
+	if (c->write_counted)
+		inflight_release(d->writes, c->who.name);
+	c->write_counted = false;
+}
+
 void call_send(struct call *c)
 {
 	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;
@@ -417,6 +448,7 @@ void call_send(struct call *c)
 		protobuf_c_message_free_unpacked(c->req, c->alloc);
 		c->req = NULL;
 	}
+	call_release(c);
 	c->reply(c->reply_arg, c->out, c->out_len);
 	if (c->out != c->fallback && c->alloc != NULL)
 		c->alloc->free(c->alloc->allocator_data, c->out);
@@ -443,13 +475,66 @@ static void log_auth_failure(const struct call *c, const char *peer)
 	          kv);
 }
 
+/*
+ * The payload's wire bytes against its budget (wirecheck.h), before it is decoded: text
+ * fields, entries of a repeated field, and decoded bytes for this request and for all
+ * together. On success the decoded estimate is counted in d->decoding (c->decoded) until
+ * call_release. False with c->st set otherwise.
+ */
+static bool check_payload(struct call *c, const struct method *m, const Stdreg__V1__Request *env)
+{
+	struct dispatcher *d = c->dispatcher;
+	struct wire_budget b = {
+		.max_decoded = d->limits.decode_max_request,
+		.max_entries = d->limits.max_entries,
+	};
+	const char *bad_field;
+	size_t decoded = 0, before;
+	int rc = wire_check(m->request, env->payload.data, env->payload.len, &b, &decoded,
+	                    &bad_field);
+
+	if (rc == RG_ENOSPC && bad_field != NULL) {
+		status_set(&c->st, GRPC_INVALID_ARGUMENT,
+		           "too many entries in '%s' of %s (at most %u)", bad_field,
+		           m->request->name, b.max_entries);
+		status_set_field(&c->st, bad_field);
+		return false;
+	}
+	if (rc == RG_ENOSPC) {
+		status_set(&c->st, GRPC_RESOURCE_EXHAUSTED,
+		           "%s would take more than %zu MiB to decode", m->request->name,
+		           b.max_decoded >> 20);
+		return false;
+	}
+	if (rc != RG_OK && bad_field != NULL) {
+		status_set(&c->st, GRPC_INVALID_ARGUMENT,
+		           "field '%s' of %s is not UTF-8 text without NUL bytes", bad_field,
+		           m->request->name);
+		return false;
+	}
+	if (rc != RG_OK) {
+		// Not a message at all; refused here, so nothing is ever decoded uncounted.
+		status_set(&c->st, GRPC_INVALID_ARGUMENT, "cannot decode payload of '%s' as %s",
+		           m->name, m->request->name);
+		return false;
+	}
+	before = atomic_fetch_add(&d->decoding, decoded);
+	if (d->limits.decode_max_total != 0 && before + decoded > d->limits.decode_max_total) {
+		atomic_fetch_sub(&d->decoding, decoded);
+		status_set(&c->st, GRPC_RESOURCE_EXHAUSTED,
+		           "registryd is decoding too much at once; try again later");
+		return false;
+	}
+	c->decoded = decoded;
+	return true;
+}
+
 /* Runs the checks of the envelope; returns the method to run, or NULL with c->st set. */
 static const struct method *check_envelope(struct call *c, const Stdreg__V1__Request *env,
                                            const char *peer, struct arena *arena)
 {
 	struct dispatcher *d = c->slot->d;
 	const struct method *m;
-	const char *bad_field;
 	char shown[128];
 
 	if (atomic_load(&d->closing)) {
@@ -480,13 +565,15 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 			log_auth_failure(c, peer);
 		return NULL;
 	}
-	if (wire_check_text(m->request, env->payload.data, env->payload.len, &bad_field) != RG_OK &&
-	    bad_field != NULL) {
-		status_set(&c->st, GRPC_INVALID_ARGUMENT,
-		           "field '%s' of %s is not UTF-8 text without NUL bytes", bad_field,
-		           m->request->name);
+	if (!check_payload(c, m, env))
+		return NULL;
+	if (m->is_write && !inflight_take(d->writes, c->who.name, d->limits.writes_per_principal)) {
+		status_set(&c->st, GRPC_RESOURCE_EXHAUSTED,
+		           "too many writes of '%s' in flight (%u); try again later", c->who.name,
+		           d->limits.writes_per_principal);
 		return NULL;
 	}
+	c->write_counted = m->is_write;
 	// A plain read is answered before dispatch returns; anything else may hand its request
 	// on (to the writer, a worker, a parked watch, a staged upload) and must own it.
 	if (m->perm == PERM_READ && !m->long_running && !m->parks)
@@ -604,30 +691,51 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		.method = "-",
 		.received_ns = received_ns,
 		.metrics = s->d->metrics,
+		.dispatcher = s->d,
 	};
 	Stdreg__V1__Request *env;
 	const struct method *m;
 	const char *bad_field;
 	enum call_result res = CALL_DONE;
+	int rc;
 	// The envelope (and a read's payload) live no longer than this function: decoded into
 	// a buffer on the stack instead of a handful of mallocs per request.
 	_Alignas(max_align_t) uint8_t scratch[DISPATCH_SCRATCH];
 	struct arena arena;
 
 	arena_init(&arena, scratch, sizeof scratch);
-	env = stdreg__v1__request__unpack(&arena.alloc, len, buf);
-	if (env != NULL &&
-	    wire_check_text(&stdreg__v1__request__descriptor, buf, len, &bad_field) != RG_OK) {
-		// A NUL would cut the method or token short: "GetArea\0x" must not run GetArea.
-		status_set(&c.st, GRPC_INVALID_ARGUMENT,
-		           "field '%s' of the request envelope is not UTF-8 text without NUL bytes",
-		           bad_field ? bad_field : "?");
-		c.request_id = env->request_id;
-		stdreg__v1__request__free_unpacked(env, &arena.alloc);
+	// Before decoding and before authentication: the envelope's text and its budget
+	// (a payload's copy and little more), so no one can make it cost memory.
+	rc = wire_check(&stdreg__v1__request__descriptor, buf, len,
+	                &(struct wire_budget){ .max_decoded = len + DISPATCH_ENVELOPE_SLACK,
+	                                       .max_entries = DISPATCH_ENVELOPE_MAX_ENTRIES },
+	                NULL, &bad_field);
+	if (rc != RG_OK) {
+		if (rc != RG_ENOSPC && bad_field == NULL)
+			status_set(&c.st, GRPC_INVALID_ARGUMENT, "cannot decode request envelope");
+		else if (rc == RG_ENOSPC && bad_field != NULL)
+			status_set(&c.st, GRPC_INVALID_ARGUMENT,
+			           "request envelope refused (more than %u entries in '%s')",
+			           DISPATCH_ENVELOPE_MAX_ENTRIES, bad_field);
+		else if (rc == RG_ENOSPC)
+			status_set(
+			        &c.st, GRPC_INVALID_ARGUMENT,
+			        "request envelope refused (it would take more than %zu KiB beyond "
+			        "its payload to decode)",
+			        DISPATCH_ENVELOPE_SLACK >> 10);
+		else // A NUL would cut the method or token short: "GetArea\0x" must not run GetArea.
+			status_set(&c.st, GRPC_INVALID_ARGUMENT,
+			           "field '%s' of the request envelope is not UTF-8 text without "
+			           "NUL bytes",
+			           bad_field);
+		// A well-formed envelope's reply says which request it answers.
+		if (rc == RG_ENOSPC || bad_field != NULL)
+			c.request_id = wire_top_varint(buf, len, ENVELOPE_REQUEST_ID);
 		call_pack(&c, NULL, 0);
 		call_send(&c);
 		return;
 	}
+	env = stdreg__v1__request__unpack(&arena.alloc, len, buf);
 	if (env == NULL) {
 		status_set(&c.st, GRPC_INVALID_ARGUMENT, "cannot decode request envelope");
 		call_pack(&c, NULL, 0);
@@ -641,13 +749,15 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	// else (a write waits for the writer, a long call runs elsewhere) must not pin it.
 	if (m == NULL || m->perm != PERM_READ || m->long_running)
 		store_read_reset(s->rtxn);
-	// Only writes are remembered; request_id 0 asks for no dedupe.
-	if (m != NULL && m->perm != PERM_READ && c.request_id != 0) {
+	// Only writes are remembered (reads, backups included, never); request_id 0 asks for
+	// no dedupe.
+	if (m != NULL && m->is_write && c.request_id != 0) {
 		switch (resend_check(&c, env)) {
 		case RESEND_RUN:
 			break;
 		case RESEND_ANSWERED:
 			protobuf_c_message_free_unpacked(c.req, c.alloc);
+			call_release(&c);
 			stdreg__v1__request__free_unpacked(env, &arena.alloc);
 			return;
 		case RESEND_REFUSED:

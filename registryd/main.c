@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	struct store_opts sopts = { 0 };
 	struct store_error serr = { 0 };
 	struct server_opts vopts;
+	struct dispatch_limits limits;
 	store *st = NULL;
 	store_writer *writer = NULL;
 	struct dispatcher *d = NULL;
@@ -172,7 +173,9 @@ int main(int argc, char **argv)
 		log_failure("cannot start writer", "error", rg_strerror(rc));
 		goto out;
 	}
-	rc = dispatcher_new(&d, st, writer, NULL);
+	dispatch_limits_default(&limits);
+	limits.writes_per_principal = cfg.writes_per_principal;
+	rc = dispatcher_new(&d, st, writer, &limits);
 	if (rc != RG_OK) {
 		log_failure("cannot start dispatcher", "error", rg_strerror(rc));
 		goto out;
@@ -184,6 +187,8 @@ int main(int argc, char **argv)
 		.max_message = cfg.max_message,
 		.contexts = cfg.contexts,
 		.max_connections = cfg.max_connections,
+		.max_per_address = cfg.max_per_address,
+		.idle_timeout_ms = cfg.idle_timeout_ms,
 		.tls_cert = cfg.tls_cert,
 		.tls_key = cfg.tls_key,
 		.tls_ca = cfg.tls_ca,

@@ -1,6 +1,8 @@
 /*
- * metrics_http.h - the Prometheus endpoint of registryd (--metrics-listen): nng's HTTP
- * server answering GET /metrics with the figures of Stats as text format 0.0.4.
+ * metrics_http.h - the Prometheus endpoint of registryd (--metrics-listen, off by
+ * default): a small bounded HTTP/1.1 responder (one thread, at most 8 connections, a
+ * request whole within 2 s and 4 KiB) answering GET /metrics with the figures of Stats as
+ * text format 0.0.4. It cannot take descriptors or CPU from the RPC service.
  */
 #ifndef REGISTRYD_METRICS_HTTP_H
 #define REGISTRYD_METRICS_HTTP_H
@@ -19,7 +21,8 @@ int metrics_http_start(struct metrics_http **out, const char *url, struct dispat
 /* The TCP port the server is bound to (the one picked for port 0); 0 if unknown. */
 int metrics_http_port(struct metrics_http *h);
 
-/* Stops the server, waiting for a request in progress, and frees it; NULL is allowed.
+/* Stops the server, waiting for a reply in progress (at most 2 s), and frees it; NULL is
+ * allowed.
  * Call before the dispatcher is freed. */
 void metrics_http_stop(struct metrics_http *h);
 

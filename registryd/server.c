@@ -42,6 +42,7 @@
 #include <nng/supplemental/tls/tls.h>
 #include <nng/transport/tcp/tcp.h>
 
+#include "conns.h"
 #include "log.h"
 #include "server.h"
 #include "tls_engine.h"
@@ -55,6 +56,12 @@
 // how long a probe may take to reach the socket before the listener is restarted.
 #define WATCH_INTERVAL_MS 1000
 #define PROBE_TIMEOUT_MS  2000
+// The mode of an ipc socket file: the daemon's user and group may connect.
+#define IPC_MODE 0660
+// The idle sweep looks at connections this often at most (and twice per timeout at least).
+#define SWEEP_INTERVAL_MS 1000
+// Connections closed by one sweep at most (the rest wait for the next).
+#define SWEEP_BATCH 256
 
 enum work_state {
 	WORK_RECV, /* waiting for a request */
@@ -113,6 +120,13 @@ struct server {
 	int probe_listener;      /* under lock: id of the listener being probed, 0 = none */
 	bool probe_seen;         /* under lock: the probe's connection reached the socket */
 	int probe_pipe;          /* under lock: a probe's pipe until its REM_POST, 0 = none */
+	/* Connections per peer address and the idle sweep (see idle_sweep). */
+	struct conns *conns;
+	size_t max_per_address;
+	uint32_t idle_timeout_ms;
+	pthread_t sweep;
+	bool sweeping;   /* the thread runs */
+	bool sweep_stop; /* under lock; signalled on watch_cv */
 };
 
 /* "tcp://192.0.2.7:51234" (also for tls+tcp connections), "ipc:///path" or "-". */
@@ -139,6 +153,48 @@ static void peer_text(nng_pipe p, char *buf, size_t n)
 	default:
 		break;
 	}
+}
+
+/* The key connections are counted under: "tcp:192.0.2.7" (tls+tcp too), "uid:1000" for ipc
+ * (every ipc peer has the same address), "-" when unknown. */
+static void peer_key(nng_pipe p, char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+	nng_sockaddr sa;
+	uint64_t uid;
+
+	snprintf(buf, n, "-");
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	switch (sa.s_family) {
+	case NNG_AF_INET:
+		if (inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof ip) != NULL)
+			snprintf(buf, n, "tcp:%s", ip);
+		break;
+	case NNG_AF_INET6:
+		if (inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof ip) != NULL)
+			snprintf(buf, n, "tcp:%s", ip);
+		break;
+	case NNG_AF_IPC:
+		if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) == 0)
+			snprintf(buf, n, "uid:%llu", (unsigned long long)uid);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Logs a connection closed before it served anything: why, and from where. */
+static void log_refused(const char *why, const char *peer, const char *limit, size_t value)
+{
+	char kv[256], num[24];
+	size_t len = 0;
+
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &len, "peer", peer);
+	snprintf(num, sizeof num, "%zu", value);
+	log_append_kv(kv, sizeof kv, &len, limit, num);
+	log_event("warn", why, kv);
 }
 
 /*
@@ -182,11 +238,14 @@ static bool probe_event(struct server *s, nng_pipe p, nng_pipe_ev ev)
 static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	struct server *s = arg;
-	char kv[200], peer[128];
-	size_t len = 0, now;
+	char peer[128], key[CONNS_KEY_MAX];
+	size_t now;
+	int rc = RG_OK;
 
 	if (probe_event(s, p, ev))
 		return;
+	if (ev == NNG_PIPE_EV_REM_POST)
+		conns_remove(s->conns, (uint32_t)nng_pipe_id(p));
 	pthread_mutex_lock(&s->lock);
 	if (ev == NNG_PIPE_EV_ADD_PRE)
 		s->connections++;
@@ -196,15 +255,78 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	pthread_mutex_unlock(&s->lock);
 	if (ev == NNG_PIPE_EV_ADD_PRE || ev == NNG_PIPE_EV_REM_POST)
 		dispatcher_count_connection(s->d, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
-	if (ev != NNG_PIPE_EV_ADD_PRE || s->max_connections == 0 || now <= s->max_connections)
+	if (ev != NNG_PIPE_EV_ADD_PRE)
+		return;
+	// One address may not hold more than its share; then the global bound.
+	peer_key(p, key, sizeof key);
+	rc = conns_add(s->conns, (uint32_t)nng_pipe_id(p), key, dispatch_now_ns());
+	if (rc == RG_OK && (s->max_connections == 0 || now <= s->max_connections))
 		return;
 	peer_text(p, peer, sizeof peer); /* while the pipe still has its address */
 	nng_pipe_close(p);
-	kv[0] = '\0';
-	log_append_kv(kv, sizeof kv, &len, "peer", peer);
-	snprintf(peer, sizeof peer, "%zu", s->max_connections);
-	log_append_kv(kv, sizeof kv, &len, "max_connections", peer);
-	log_event("warn", "connection refused: too many connections", kv);
+	if (rc == RG_ENOSPC)
+		log_refused("connection refused: too many connections from one address", peer,
+		            "max_connections_per_address", s->max_per_address);
+	else if (rc != RG_OK)
+		log_refused("connection refused: out of memory", peer, "connections", now);
+	else
+		log_refused("connection refused: too many connections", peer, "max_connections",
+		            s->max_connections);
+}
+
+static struct timespec deadline_in(int ms);
+
+/*
+ * The idle sweep: a connection that has sent no request idle_timeout_ms after it was
+ * made (a peer that only sent the SP header, or not even that) is closed, so that idle
+ * connections cannot hold the connection bounds. One thread, waking every
+ * SWEEP_INTERVAL_MS (or half the timeout), closing at most SWEEP_BATCH a time.
+ */
+static void *idle_sweep(void *arg)
+{
+	struct server *s = arg;
+	uint32_t every = s->idle_timeout_ms / 2 < SWEEP_INTERVAL_MS ? s->idle_timeout_ms / 2
+	                                                            : SWEEP_INTERVAL_MS;
+	uint32_t idle[SWEEP_BATCH];
+
+	if (every == 0)
+		every = 1;
+	pthread_mutex_lock(&s->lock);
+	while (!s->sweep_stop) {
+		struct timespec until = deadline_in((int)every);
+		uint64_t now, cutoff;
+		size_t n;
+
+		pthread_cond_timedwait(&s->watch_cv, &s->lock, &until);
+		if (s->sweep_stop)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		now = dispatch_now_ns();
+		cutoff = now - (uint64_t)s->idle_timeout_ms * 1000000u;
+		n = now > (uint64_t)s->idle_timeout_ms * 1000000u
+		            ? conns_idle(s->conns, cutoff, idle, SWEEP_BATCH)
+		            : 0;
+		for (size_t i = 0; i < n; i++) {
+			nng_pipe p = NNG_PIPE_INITIALIZER;
+
+			p.id = idle[i];
+			nng_pipe_close(p); /* its REM_POST forgets it */
+		}
+		if (n > 0) {
+			char kv[128], num[24];
+			size_t len = 0;
+
+			kv[0] = '\0';
+			snprintf(num, sizeof num, "%zu", n);
+			log_append_kv(kv, sizeof kv, &len, "connections", num);
+			snprintf(num, sizeof num, "%u", s->idle_timeout_ms);
+			log_append_kv(kv, sizeof kv, &len, "idle_timeout_ms", num);
+			log_event("info", "closed connections that sent no request", kv);
+		}
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
 }
 
 /*
@@ -351,6 +473,7 @@ static void work_cb(void *arg)
 			return;
 		}
 		msg = nng_aio_get_msg(w->aio);
+		conns_seen(w->srv->conns, (uint32_t)nng_pipe_id(nng_msg_get_pipe(msg)));
 		busy_add(w->srv, 1);
 		w->state = WORK_BUSY;
 		// Only for the log line of a refused token: the peer is never trusted otherwise.
@@ -486,6 +609,9 @@ static int listen_one(struct server *s, const char *url, const struct server_opt
 	rv = nng_listener_create(&l, s->sock, url);
 	if (rv == 0)
 		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, o->max_message);
+	// The socket file's mode is ours to say, not the umask's: owner and group only.
+	if (rv == 0 && strncmp(url, "ipc://", 6) == 0)
+		rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, IPC_MODE);
 	if (rv == 0 && strncmp(url, "tls+tcp://", 10) == 0) {
 		rv = tls_server_config(o, &tls, &what);
 		// The listener holds its own reference.
@@ -734,7 +860,13 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 	}
 	s->sock_open = true;
 	s->max_connections = o->max_connections;
+	s->max_per_address = o->max_per_address;
+	s->idle_timeout_ms = o->idle_timeout_ms;
 	s->max_message = o->max_message;
+	if (conns_new(&s->conns, o->max_per_address) != RG_OK) {
+		rc = RG_ENOMEM;
+		goto fail;
+	}
 	s->d = d;
 	if (nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, s) != 0 ||
 	    nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, s) != 0) {
@@ -774,6 +906,13 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 		goto fail;
 	}
 	s->watching = watch;
+	if (s->idle_timeout_ms > 0) {
+		if (pthread_create(&s->sweep, NULL, idle_sweep, s) != 0) {
+			rc = RG_ENOMEM;
+			goto fail;
+		}
+		s->sweeping = true;
+	}
 	*out = s;
 	return RG_OK;
 fail:
@@ -862,14 +1001,16 @@ void server_free(struct server *s)
 
 	if (s == NULL)
 		return;
-	// The watch first: it may be closing or starting a listener.
-	if (s->watching) {
-		pthread_mutex_lock(&s->lock);
-		s->watch_stop = true;
-		pthread_cond_broadcast(&s->watch_cv);
-		pthread_mutex_unlock(&s->lock);
+	// The watch first: it may be closing or starting a listener. The sweep with it.
+	pthread_mutex_lock(&s->lock);
+	s->watch_stop = true;
+	s->sweep_stop = true;
+	pthread_cond_broadcast(&s->watch_cv);
+	pthread_mutex_unlock(&s->lock);
+	if (s->watching)
 		pthread_join(s->watch, NULL);
-	}
+	if (s->sweeping)
+		pthread_join(s->sweep, NULL);
 	// Closing the socket fails every pending operation with NNG_ECLOSED; the callbacks
 	// then stop re-arming, and nng_aio_stop() waits for any that is still running.
 	if (s->sock_open)
@@ -900,6 +1041,7 @@ void server_free(struct server *s)
 	for (i = 0; i < s->n_lsns; i++)
 		free(s->lsns[i].url);
 	free(s->lsns);
+	conns_free(s->conns); /* after the socket: its pipes' REM_POST use it */
 	pthread_cond_destroy(&s->watch_cv);
 	pthread_cond_destroy(&s->idle);
 	pthread_mutex_destroy(&s->lock);

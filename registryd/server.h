@@ -21,6 +21,10 @@ struct server_opts {
 	size_t max_message;     /* NNG_OPT_RECVMAXSZ of every listener */
 	size_t contexts;        /* size of the context pool */
 	size_t max_connections; /* connections at once; one more is closed at once. 0 = no bound */
+	size_t max_per_address; /* connections of one peer address (tcp, tls+tcp) or user id
+	                         * (ipc); one more is closed at once. 0 = no bound */
+	uint32_t idle_timeout_ms; /* a connection that has sent no request this long after it
+	                           * was made is closed. 0 = never */
 	/* For tls+tcp:// listeners: PEM files of our certificate and key, and of the CA whose
 	 * client certificates are required (NULL: clients need none). */
 	const char *tls_cert;

@@ -173,6 +173,17 @@ static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk
 	return RG_OK;
 }
 
+/* Under u->lock: the bytes of owner's staged uploads other than but. */
+static size_t owner_bytes(const struct uploads *u, const char *owner, const struct upload *but)
+{
+	size_t n = 0;
+
+	for (const struct upload *up = u->head; up != NULL; up = up->next)
+		if (up != but && strcmp(up->owner, owner) == 0)
+			n += up->bytes;
+	return n;
+}
+
 int uploads_add(struct uploads *u, const char *id, const char *owner,
                 Stdreg__V1__ApplyChunkRequest *chunk, size_t bytes, uint64_t now_ns, char *id_out,
                 uint32_t *staged, struct store_error *err)
@@ -199,6 +210,11 @@ int uploads_add(struct uploads *u, const char *id, const char *owner,
 	else if (up->bytes + bytes > u->l.upload_max_bytes)
 		rc = upload_fail(err, RG_ENOSPC, "upload is too large (more than %zu MiB)",
 		                 u->l.upload_max_bytes >> 20);
+	else if (owner_bytes(u, owner, up) + up->bytes + bytes > u->l.upload_max_bytes)
+		rc = upload_fail(err, RG_ENOSPC,
+		                 "uploads of '%s' hold too much memory (more than %zu MiB); try "
+		                 "later",
+		                 owner, u->l.upload_max_bytes >> 20);
 	else if (u->bytes + bytes > u->l.uploads_max_bytes)
 		rc = upload_fail(err, RG_ENOSPC,
 		                 "uploads hold too much memory (%zu MiB); try later",

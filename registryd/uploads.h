@@ -4,8 +4,9 @@
  * Nothing reaches the store before the commit, so an upload that is abandoned (the client
  * was killed) leaves nothing behind: it expires after an idle time and is freed.
  *
- * Limits count the bytes received (packed chunks): per upload and for all together, and
- * the number of uploads. Expired uploads are swept on every uploads_add/uploads_take.
+ * Limits count the bytes the chunks take decoded (wirecheck.h's estimate, not their packed
+ * size): per upload, for all uploads of one principal (the same bound) and for all
+ * together, and the number of uploads. Expired uploads are swept on every uploads_add/uploads_take.
  */
 #ifndef REGISTRYD_UPLOADS_H
 #define REGISTRYD_UPLOADS_H
@@ -30,7 +31,7 @@ int uploads_new(struct uploads **out, const struct dispatch_limits *l);
 void uploads_free(struct uploads *u);
 
 /*
- * Stages the records of chunk (bytes: its packed size) in the upload id, or in a new upload
+ * Stages the records of chunk (bytes: what it takes decoded) in the upload id, or in a new upload
  * when id is "" (its id, from getrandom, is written to id_out, UPLOAD_ID_LEN + 1 bytes;
  * otherwise id is copied there). On success the chunk belongs to the upload and *staged is
  * the number of records staged in it so far; on failure the chunk stays the caller's.

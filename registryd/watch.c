@@ -30,6 +30,7 @@ struct watch {
 struct holder_count {
 	char name[AUTH_PRINCIPAL_MAX];
 	uint32_t parked;
+	size_t bytes; /* decoded bytes of its parked watches */
 	struct holder_count *next;
 };
 
@@ -38,7 +39,10 @@ struct watch_hub {
 	store_txn *t; /* the hub thread's */
 	uint32_t max_parked;
 	uint32_t max_per_principal;
+	size_t max_bytes;
+	size_t max_bytes_principal;
 	struct holder_count *by_principal; /* under lock */
+	size_t bytes;                      /* under lock: decoded bytes of parked watches */
 	uint32_t max_wait_ms;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -77,6 +81,19 @@ static int watch_query(store_txn *t, const Stdreg__V1__WatchRequest *r, uint64_t
 	}
 	*out = resp;
 	return RG_OK;
+}
+
+/* An empty response that goes on from since (malloc'd as store_watch's are); NULL without
+ * memory. */
+static Stdreg__V1__WatchResponse *watch_nothing_yet(uint64_t since)
+{
+	Stdreg__V1__WatchResponse *r = malloc(sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	stdreg__v1__watch_response__init(r);
+	r->next_revision = since;
+	return r;
 }
 
 /* Packs resp (or an empty response with next_revision = next) as the reply of c. */
@@ -125,12 +142,15 @@ static struct holder_count **holder_find(struct watch_hub *h, const char *name)
 	return pp;
 }
 
-/* Under h->lock: one watch of principal name fewer. */
-static void holder_release(struct watch_hub *h, const char *name)
+/* Under h->lock: one watch of principal name, of bytes decoded, fewer. */
+static void holder_release(struct watch_hub *h, const char *name, size_t bytes)
 {
 	struct holder_count **pp = holder_find(h, name), *hc = *pp;
 
 	h->parked--;
+	h->bytes -= bytes;
+	if (hc != NULL)
+		hc->bytes -= bytes;
 	if (hc != NULL && --hc->parked == 0) {
 		*pp = hc->next;
 		free(hc);
@@ -139,10 +159,10 @@ static void holder_release(struct watch_hub *h, const char *name)
 
 /* Gives back the place of a parked watch of principal name: before its reply goes out, so
  * that the caller who has it can park again at once. */
-static void hub_unreserve(struct watch_hub *h, const char *name)
+static void hub_unreserve(struct watch_hub *h, const char *name, size_t bytes)
 {
 	pthread_mutex_lock(&h->lock);
-	holder_release(h, name);
+	holder_release(h, name, bytes);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -185,7 +205,7 @@ static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, 
 			continue;
 		}
 		*pp = w->next;
-		hub_unreserve(h, w->c.who.name);
+		hub_unreserve(h, w->c.who.name, w->c.decoded);
 		watch_finish(w, resp);
 		if (resp != NULL)
 			stdreg__v1__watch_response__free_unpacked(resp, NULL);
@@ -235,16 +255,16 @@ static void *hub_main(void *arg)
 	// Shutting down: no more can come (watch_hub_add refuses once stopping is set).
 	while ((w = list) != NULL) {
 		list = w->next;
-		hub_unreserve(h, w->c.who.name);
+		hub_unreserve(h, w->c.who.name, w->c.decoded);
 		status_set(&w->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
 		watch_finish(w, NULL);
 	}
 	return NULL;
 }
 
-int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked,
-                  uint32_t max_per_principal, uint32_t max_wait_ms)
+int watch_hub_new(struct watch_hub **out, store *st, const struct dispatch_limits *l)
 {
+	uint32_t max_parked = l->watch_max_parked, max_per_principal = l->watch_max_per_principal;
 	struct watch_hub *h = calloc(1, sizeof *h);
 	pthread_condattr_t ca;
 	int rc;
@@ -254,7 +274,9 @@ int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked,
 	h->st = st;
 	h->max_parked = max_parked;
 	h->max_per_principal = max_per_principal > 0 ? max_per_principal : max_parked;
-	h->max_wait_ms = max_wait_ms;
+	h->max_wait_ms = l->watch_max_wait_ms;
+	h->max_bytes = l->watch_max_bytes;
+	h->max_bytes_principal = l->watch_max_bytes_principal;
 	h->latest = store_revision(st);
 	rc = store_read_begin(st, &h->t);
 	if (rc != RG_OK) {
@@ -331,9 +353,16 @@ uint32_t watch_hub_parked(struct watch_hub *h)
 	return n;
 }
 
-/* A place for one more parked watch of principal name: RG_OK, RG_ENOSPC (full; *mine
- * says whether it is the principal's share that is), RG_ENOMEM or RG_ESHUTDOWN. */
-static int hub_reserve(struct watch_hub *h, const char *name, bool *mine)
+/* Whether adding bytes to used goes past max (0 = no bound). */
+static bool past(size_t used, size_t bytes, size_t max)
+{
+	return max != 0 && (bytes > max || used > max - bytes);
+}
+
+/* A place for one more parked watch of principal name, holding bytes decoded: RG_OK,
+ * RG_ENOSPC (full; *mine says whether it is the principal's share that is), RG_ENOMEM or
+ * RG_ESHUTDOWN. */
+static int hub_reserve(struct watch_hub *h, const char *name, size_t bytes, bool *mine)
 {
 	struct holder_count *hc;
 	int rc = RG_OK;
@@ -342,9 +371,10 @@ static int hub_reserve(struct watch_hub *h, const char *name, bool *mine)
 	hc = *holder_find(h, name);
 	if (h->stopping) {
 		rc = RG_ESHUTDOWN;
-	} else if (h->parked >= h->max_parked) {
+	} else if (h->parked >= h->max_parked || past(h->bytes, bytes, h->max_bytes)) {
 		rc = RG_ENOSPC;
-	} else if (hc != NULL && hc->parked >= h->max_per_principal) {
+	} else if (past(hc != NULL ? hc->bytes : 0, bytes, h->max_bytes_principal) ||
+	           (hc != NULL && hc->parked >= h->max_per_principal)) {
 		rc = RG_ENOSPC;
 		*mine = true;
 	} else if (hc == NULL && (hc = calloc(1, sizeof *hc)) == NULL) {
@@ -356,7 +386,9 @@ static int hub_reserve(struct watch_hub *h, const char *name, bool *mine)
 			h->by_principal = hc;
 		}
 		hc->parked++;
+		hc->bytes += bytes;
 		h->parked++;
+		h->bytes += bytes;
 	}
 	pthread_mutex_unlock(&h->lock);
 	return rc;
@@ -375,7 +407,7 @@ static bool hub_add(struct watch_hub *h, struct watch *w)
 		h->incoming = w;
 		pthread_cond_signal(&h->cond);
 	} else {
-		holder_release(h, w->c.who.name);
+		holder_release(h, w->c.who.name, w->c.decoded);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return ok;
@@ -406,28 +438,29 @@ static enum call_result watch_park(struct call *c, uint64_t since)
 	struct watch_hub *h = c->slot->d->watch;
 	struct watch *w;
 	bool mine = false;
-	int rc = hub_reserve(h, c->who.name, &mine);
+	int rc = hub_reserve(h, c->who.name, c->decoded, &mine);
 
 	if (rc == RG_ESHUTDOWN)
 		return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
 	if (rc == RG_ENOSPC && mine)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL,
-		                 "too many watches of '%s' are waiting (%u); try again later",
-		                 c->who.name, h->max_per_principal);
+		                 "too many watches of '%s' are waiting (%u, or %zu KiB); try "
+		                 "again later",
+		                 c->who.name, h->max_per_principal, h->max_bytes_principal >> 10);
 	if (rc != RG_OK)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL,
-		                 "too many watches are waiting (%u); try again later",
-		                 h->max_parked);
+		                 "too many watches are waiting (%u, or %zu KiB); try again later",
+		                 h->max_parked, h->max_bytes >> 10);
 	w = calloc(1, sizeof *w);
 	if (w == NULL) {
-		hub_unreserve(h, c->who.name);
+		hub_unreserve(h, c->who.name, c->decoded);
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
 	}
 	w->since = since;
 	w->until_ns =
 	        watch_until(c, ((const Stdreg__V1__WatchRequest *)c->req)->wait_ms, h->max_wait_ms);
 	if (!call_park(c)) {
-		hub_unreserve(h, c->who.name);
+		hub_unreserve(h, c->who.name, c->decoded);
 		free(w);
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "cannot park the watch");
 	}
@@ -450,6 +483,13 @@ enum call_result handle_watch(struct call *c)
 	uint64_t since;
 	int rc;
 
+	// Bounds first: every change a scan reads is compared with each id and kind.
+	if (r->n_ids > WATCH_MAX_IDS)
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "ids", "too many ids (%zu; at most %d)",
+		                 r->n_ids, WATCH_MAX_IDS);
+	if (r->n_kinds > WATCH_MAX_KINDS)
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds",
+		                 "too many kinds (%zu; at most %d)", r->n_kinds, WATCH_MAX_KINDS);
 	for (size_t i = 0; i < r->n_kinds; i++)
 		if (store_kind_name((enum store_kind)r->kinds[i]) == NULL)
 			return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "unknown kind %d",
@@ -457,7 +497,14 @@ enum call_result handle_watch(struct call *c)
 	rc = store_read_renew(t);
 	if (rc == RG_OK) {
 		c->revision = store_txn_revision(t);
-		rc = watch_query(t, r, r->since_revision, &resp, &err);
+		// Nothing after the newest revision yet; and since + 1 must not wrap to 0
+		// (since_revision 2^64-1 would scan the whole changelog).
+		if (r->since_revision >= c->revision)
+			resp = watch_nothing_yet(r->since_revision);
+		else
+			rc = watch_query(t, r, r->since_revision, &resp, &err);
+		if (rc == RG_OK && resp == NULL)
+			rc = RG_ENOMEM;
 		store_read_reset(t);
 	}
 	if (rc != RG_OK) {

@@ -24,18 +24,25 @@
 
 #include <stdint.h>
 
+#include "dispatch.h"
 #include "store.h"
 
 struct watch_hub;
 
+/* A Watch names at most this many ids and kinds; more is refused INVALID_ARGUMENT before
+ * any scan (every change scanned is compared with them). */
+#define WATCH_MAX_IDS   256
+#define WATCH_MAX_KINDS 16
+
 /*
- * Creates the hub over st (one read transaction of its own) and starts its thread.
- * At most max_parked watches are parked at once, at most max_per_principal of them by one
- * principal (anonymous callers are one principal; 0 = no bound of its own); each waits at
- * most max_wait_ms. Errors: RG_ENOMEM, RG_EIO, RG_EINTERNAL.
+ * Creates the hub over st (one read transaction of its own) and starts its thread, with
+ * the watch_* bounds of l: at most watch_max_parked watches parked at once, at most
+ * watch_max_per_principal of them by one principal (anonymous callers are one principal;
+ * 0 = no bound of its own), together holding at most watch_max_bytes decoded bytes
+ * (watch_max_bytes_principal for one principal's); each waits at most watch_max_wait_ms.
+ * Errors: RG_ENOMEM, RG_EIO, RG_EINTERNAL.
  */
-int watch_hub_new(struct watch_hub **out, store *st, uint32_t max_parked,
-                  uint32_t max_per_principal, uint32_t max_wait_ms);
+int watch_hub_new(struct watch_hub **out, store *st, const struct dispatch_limits *l);
 
 /* A write committed at revision: parked watches that may be concerned are looked at.
  * Safe from any thread; does nothing after shutdown. h may be NULL. */

@@ -231,8 +231,11 @@ wire 3 "payload of another message (varint where a string is)" "$W/wrongtype"
 req timeout PutArea PutAreaRequest 'area { id: "ai" name: "Artificial intelligence" priority: AREA_PRIORITY_PRIORITISED rank: 1 }' 'timeout_ms: 1'
 wire "0|4" "write with timeout_ms 1" "$W/timeout"
 
-req metadata GetArea GetRequest 'id: "ai"' "$(for i in $(seq 1 2000); do printf 'metadata { key: "k%d" value: "v" } ' "$i"; done)"
-wire 0 "2000 metadata entries (ignored)" "$W/metadata"
+# Metadata is ignored, but its entries are bounded before the envelope is decoded (64).
+req metadata GetArea GetRequest 'id: "ai"' "$(for i in $(seq 1 64); do printf 'metadata { key: "k%d" value: "v" } ' "$i"; done)"
+wire 0 "64 metadata entries (ignored)" "$W/metadata"
+req metadata2k GetArea GetRequest 'id: "ai"' "$(for i in $(seq 1 2000); do printf 'metadata { key: "k%d" value: "v" } ' "$i"; done)"
+wire 3 "2000 metadata entries (refused before decoding)" "$W/metadata2k"
 
 # Over the 4 MiB default limit: nng drops it before it is read.
 head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' 'x' >"$W/oversize"

@@ -391,13 +391,13 @@ static void test_upload_limits(void **state)
 	char id[UPLOAD_ID_LEN + 1] = "";
 
 	dispatch_limits_default(&l);
-	l.upload_max_bytes = 300;
+	l.upload_max_bytes = 4000; /* decoded bytes: a few records */
 	l.uploads_max = 1;
 	fixture_set_limits(f, &l);
 	for (int i = 0; i < 20; i++)
 		add_area(&rs, (uint32_t)i + 1, "area-with-a-long-name", "A name long enough", NULL);
 	chunk_ok(f, id, &rs, 0, 1);
-	r = chunk(f, id, &rs, 1, 20); /* past 300 bytes in one upload */
+	r = chunk(f, id, &rs, 1, 20); /* past 4000 bytes in one upload */
 	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
 	stdreg__v1__response__free_unpacked(r, NULL);
 	r = chunk(f, "", &rs, 0, 1); /* a second upload */
@@ -406,6 +406,72 @@ static void test_upload_limits(void **state)
 	// The first upload is intact: one record staged.
 	assert_int_equal(chunk_ok(f, id, &rs, 1, 2), 2);
 	recs_free(&rs);
+}
+
+/* An ApplyChunk of n empty records (2 bytes each on the wire) to upload id. */
+static Stdreg__V1__Response *empty_chunk(struct fixture *f, const char *id, size_t n)
+{
+	Stdreg__V1__ApplyChunkRequest c = STDREG__V1__APPLY_CHUNK_REQUEST__INIT;
+	Stdreg__V1__BulkRecord empty = STDREG__V1__BULK_RECORD__INIT;
+	Stdreg__V1__BulkRecord **recs = malloc(n * sizeof *recs);
+	Stdreg__V1__Response *r;
+
+	assert_non_null(recs);
+	for (size_t i = 0; i < n; i++)
+		recs[i] = &empty;
+	c.upload_id = (char *)id;
+	c.records = recs;
+	c.n_records = n;
+	r = fixture_call(f, M("ApplyChunk"), fixture_next_id(), 0, &c.base);
+	free(recs);
+	return r;
+}
+
+/* Staged uploads count what they hold decoded: chunks of empty records, small on the wire,
+ * reach the budget (they passed when the packed size was counted: 5 x 40 KB < 1 MiB). */
+static void test_empty_records_hit_the_upload_budget(void **state)
+{
+	struct fixture *f = *state;
+	struct dispatch_limits l;
+	Stdreg__V1__Response *r;
+	int refused = 0;
+
+	dispatch_limits_default(&l);
+	l.upload_max_bytes = 1u << 20;
+	l.uploads_max_bytes = 1u << 20;
+	fixture_set_limits(f, &l);
+	for (int i = 0; i < 5; i++) {
+		r = empty_chunk(f, "", 20000);
+		if (r->status->code == GRPC_RESOURCE_EXHAUSTED)
+			refused++;
+		else
+			assert_int_equal(r->status->code, GRPC_OK);
+		stdreg__v1__response__free_unpacked(r, NULL);
+	}
+	assert_true(refused > 0);
+	assert_true(uploads_bytes(f->d->uploads) <= l.uploads_max_bytes);
+}
+
+/* One principal's uploads share one budget: two uploads of half of it each do not fit. */
+static void test_uploads_of_one_principal_share_a_budget(void **state)
+{
+	struct fixture *f = *state;
+	struct dispatch_limits l;
+	Stdreg__V1__Response *r;
+
+	dispatch_limits_default(&l);
+	l.upload_max_bytes = 1u << 20;
+	fixture_set_limits(f, &l);
+	r = empty_chunk(f, "", 3000); /* over a third of it */
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = empty_chunk(f, "", 3000);
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = empty_chunk(f, "", 3000);
+	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(r->status->message, "uploads of 'fixture-admin'"));
+	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
 static void test_export_pages(void **state)
@@ -519,6 +585,8 @@ int main(void)
 		CASE(test_upload_of_another_principal_is_not_found),
 		CASE(test_expired_upload_is_freed),
 		CASE(test_upload_limits),
+		CASE(test_empty_records_hit_the_upload_budget),
+		CASE(test_uploads_of_one_principal_share_a_budget),
 		CASE(test_export_pages),
 		CASE(test_list_page_stays_under_reply_size),
 	};

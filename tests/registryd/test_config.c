@@ -219,6 +219,34 @@ static void test_check_refuses_what_start_refuses(void **state)
 	}
 }
 
+/* The bounds on hostile peers: safe defaults, each settable, 0 lifts it, junk refused. */
+static void test_peer_bounds(void **state)
+{
+	char *set[] = { "registryd", "--max-connections-per-address", "3", "--idle-timeout",
+		        "250",       "--max-writes-per-principal",    "5", NULL };
+	char *off[] = { "registryd", "--max-connections-per-address", "0", "--idle-timeout",
+		        "0",         "--max-writes-per-principal",    "0", NULL };
+	char *bad[] = { "registryd", "--idle-timeout", "soon", NULL };
+	char *big[] = { "registryd", "--max-writes-per-principal", "4294967296", NULL };
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, 1, set), CONFIG_RUN);
+	assert_int_equal(c.max_per_address, 128);
+	assert_int_equal(c.idle_timeout_ms, 10000);
+	assert_int_equal(c.writes_per_principal, 64);
+	assert_int_equal(parse(&c, ARGC(set), set), CONFIG_RUN);
+	assert_int_equal(c.max_per_address, 3);
+	assert_int_equal(c.idle_timeout_ms, 250);
+	assert_int_equal(c.writes_per_principal, 5);
+	assert_int_equal(parse(&c, ARGC(off), off), CONFIG_RUN);
+	assert_int_equal(c.max_per_address, 0);
+	assert_int_equal(c.idle_timeout_ms, 0);
+	assert_int_equal(c.writes_per_principal, 0);
+	assert_int_equal(parse(&c, ARGC(bad), bad), CONFIG_USAGE);
+	assert_int_equal(parse(&c, ARGC(big), big), CONFIG_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_access_and_tls_options),
 		cmocka_unit_test(test_quota_zero_is_default),
 		cmocka_unit_test(test_check_refuses_what_start_refuses),
+		cmocka_unit_test(test_peer_bounds),
 	};
 
 	return cmocka_run_group_tests_name("registryd config", tests, NULL, NULL);

@@ -329,6 +329,72 @@ static void test_cache_bounds(void **state)
 	dedupe_free(dd);
 }
 
+/* One principal's writes evict its own replies, not another's: "b" keeps its one reply
+ * while "a" writes twenty times past the bound (entries, then bytes). */
+static void test_cache_budget_is_per_principal(void **state)
+{
+	struct dedupe *dd;
+	struct waiter w = { .w.done = waiter_done };
+	uint8_t *reply;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(dedupe_new(&dd, 4, 1024, 1000), RG_OK);
+	assert_int_equal(begin(dd, "b", 1, 0, &w, &reply, &len), DEDUPE_NEW);
+	dedupe_complete(dd, "b", 1, GRPC_OK, (const uint8_t *)"r", 1, 0);
+	for (uint64_t id = 1; id <= 20; id++) {
+		assert_int_equal(begin(dd, "a", id, 0, &w, &reply, &len), DEDUPE_NEW);
+		dedupe_complete(dd, "a", id, GRPC_OK, (const uint8_t *)"r", 1, 0);
+	}
+	assert_int_equal(begin(dd, "b", 1, 0, &w, &reply, &len), DEDUPE_DONE);
+	free(reply);
+	assert_int_equal(begin(dd, "a", 20, 0, &w, &reply, &len), DEDUPE_DONE);
+	free(reply);
+	dedupe_free(dd);
+
+	assert_int_equal(dedupe_new(&dd, 100, 10, 1000), RG_OK);
+	assert_int_equal(begin(dd, "b", 1, 0, &w, &reply, &len), DEDUPE_NEW);
+	dedupe_complete(dd, "b", 1, GRPC_OK, (const uint8_t *)"1234", 4, 0);
+	for (uint64_t id = 1; id <= 20; id++) {
+		assert_int_equal(begin(dd, "a", id, 0, &w, &reply, &len), DEDUPE_NEW);
+		dedupe_complete(dd, "a", id, GRPC_OK, (const uint8_t *)"1234", 4, 0);
+	}
+	assert_int_equal(begin(dd, "b", 1, 0, &w, &reply, &len), DEDUPE_DONE);
+	free(reply);
+	dedupe_free(dd);
+}
+
+/* A backup is a read: it never goes through the resend memory, so it cannot evict a
+ * write's remembered reply (the memory here holds one entry). */
+static void test_backup_does_not_evict_a_write(void **state)
+{
+	struct fixture *f = *state;
+	struct dispatch_limits l;
+	Stdreg__V1__BackupRequest b = STDREG__V1__BACKUP_REQUEST__INIT;
+	Stdreg__V1__Response *first, *again, *r;
+	uint8_t *req;
+	size_t len;
+	uint64_t id = fixture_next_id(), rev;
+
+	dispatch_limits_default(&l);
+	l.dedupe_max_entries = 1;
+	fixture_set_limits(f, &l);
+	req = put_area_request("ai", "AI", id, &len);
+	first = fixture_call_raw(f, req, len, 0);
+	assert_int_equal(first->status->code, GRPC_OK);
+	rev = store_revision(f->st);
+	r = fixture_call(f, M("Backup"), fixture_next_id(), 0, &b.base);
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	// The resend is answered from memory: the same reply (OK, not ALREADY_EXISTS).
+	again = fixture_call_raw(f, req, len, 0);
+	assert_same_reply(first, again);
+	assert_int_equal(store_revision(f->st), rev);
+	stdreg__v1__response__free_unpacked(first, NULL);
+	stdreg__v1__response__free_unpacked(again, NULL);
+	free(req);
+}
+
 #define CASE(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -343,6 +409,8 @@ int main(void)
 		cmocka_unit_test(test_cache_waiter_gets_the_first_reply),
 		cmocka_unit_test(test_cache_forgets_transient_failures),
 		cmocka_unit_test(test_cache_bounds),
+		cmocka_unit_test(test_cache_budget_is_per_principal),
+		CASE(test_backup_does_not_evict_a_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

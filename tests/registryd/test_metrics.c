@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <nng/nng.h>
@@ -215,6 +219,98 @@ static void test_prometheus_endpoint(void **state)
 	metrics_http_stop(h);
 }
 
+/* Descriptors this process holds now. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* A connection to the endpoint on port that has sent what (not necessarily a whole
+ * request). */
+static int raw_connect(int port, const char *what, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	if (len > 0)
+		assert_int_equal(send(fd, what, len, MSG_NOSIGNAL), (ssize_t)len);
+	return fd;
+}
+
+/* Whether the server has closed fd (read to the end within wait_ms). */
+static bool closed_by_server(int fd, int wait_ms)
+{
+	struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
+	char buf[512];
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+		;
+	return n == 0;
+}
+
+/*
+ * Hostile scrapers: 20 half-sent requests hold at most 8 of the daemon's descriptors and
+ * are closed after 2 s; 4 KiB of repeated header lines get 431 at once; then a GET is
+ * served. (nng's HTTP server held a descriptor per half-sent request for as long as the
+ * peer liked, and parsed header lines in quadratic time.)
+ */
+static void test_metrics_endpoint_is_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct metrics_http *h;
+	int fds[20], before, port, closed = 0, one;
+	char big[8192], ctype[128], url[64];
+	size_t n = 0;
+
+	assert_int_equal(metrics_http_start(&h, "http://127.0.0.1:0", f->d), RG_OK);
+	port = metrics_http_port(h);
+	before = open_fds();
+	for (int i = 0; i < 20; i++)
+		fds[i] = raw_connect(port, "GET /metrics HTTP/1.1\r\n", 23);
+	usleep(300 * 1000);
+	// 20 of the test's own, at most 8 of the server's.
+	assert_true(open_fds() - before <= 20 + 8);
+	for (int i = 0; i < 20; i++)
+		closed += closed_by_server(fds[i], 50);
+	assert_int_equal(closed, 0);
+	for (int i = 0; i < 20; i++)
+		if (closed_by_server(fds[i], 3000))
+			closed++;
+	assert_true(closed >= 8);
+	for (int i = 0; i < 20; i++)
+		close(fds[i]);
+
+	n = (size_t)snprintf(big, sizeof big, "GET /metrics HTTP/1.1\r\n");
+	while (n + 8 < sizeof big)
+		n += (size_t)snprintf(big + n, sizeof big - n, "X: y\r\n");
+	sleep(3); /* the backlog of half-sent ones drains */
+	one = raw_connect(port, big, n);
+	{
+		char reply[64] = "";
+		struct timeval tv = { 2, 0 };
+
+		setsockopt(one, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		assert_true(recv(one, reply, sizeof reply - 1, 0) > 0);
+		assert_non_null(strstr(reply, "431"));
+	}
+	close(one);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
+	free(http_get(url, ctype, sizeof ctype));
+	metrics_http_stop(h);
+}
+
 static void test_bad_metrics_url(void **state)
 {
 	struct fixture *f = *state;
@@ -271,6 +367,8 @@ int main(void)
 		cmocka_unit_test(test_checker),
 		cmocka_unit_test_setup_teardown(test_stats_call, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_prometheus_endpoint, fixture_setup,
+		                                fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_endpoint_is_bounded, fixture_setup,
 		                                fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_metrics_url, fixture_setup,
 		                                fixture_teardown),

@@ -297,6 +297,107 @@ static void test_too_many_parked_watches(void **state)
 }
 
 /* One principal may not take every place: its share is watch_max_per_principal. */
+/* ids and kinds are bounded before any scan: more are refused, by the handler (257 ids)
+ * or already on the wire (300 000 empty ids, never decoded). */
+static void test_watch_too_many_ids_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__Kind kinds[WATCH_MAX_KINDS + 1];
+	Stdreg__V1__Response *r;
+	size_t n = 300000;
+	char **ids = malloc(n * sizeof *ids);
+
+	assert_non_null(ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = i < 300 ? "some-area" : "";
+	put_area(f, "ai");
+	fixture_set_token("");
+	q.ids = ids;
+	q.n_ids = WATCH_MAX_IDS + 1;
+	r = fixture_call(f, M("Watch"), 1, 0, &q.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->violations[0]->field, "ids");
+	stdreg__v1__response__free_unpacked(r, NULL);
+	q.n_ids = n;
+	r = fixture_call(f, M("Watch"), 2, 0, &q.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->violations[0]->field, "ids");
+	stdreg__v1__response__free_unpacked(r, NULL);
+	q.n_ids = 0;
+	for (size_t i = 0; i <= WATCH_MAX_KINDS; i++)
+		kinds[i] = STDREG__V1__KIND__KIND_AREA;
+	q.kinds = kinds;
+	q.n_kinds = WATCH_MAX_KINDS + 1;
+	r = fixture_call(f, M("Watch"), 3, 0, &q.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->violations[0]->field, "kinds");
+	stdreg__v1__response__free_unpacked(r, NULL);
+	// Within the bounds it is served.
+	q.n_kinds = 1;
+	q.ids = ids;
+	q.n_ids = WATCH_MAX_IDS;
+	stdreg__v1__watch_response__free_unpacked(
+	        watch_payload(fixture_call(f, M("Watch"), 4, 0, &q.base)), NULL);
+	fixture_set_token(f->admin_token);
+	free(ids);
+}
+
+/* since_revision 2^64-1 is after every revision: nothing yet, not everything since 0. */
+static void test_watch_since_max_does_not_wrap(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__WatchResponse *w;
+
+	put_area(f, "ai");
+	put_area(f, "pts");
+	q.since_revision = UINT64_MAX;
+	w = watch_payload(fixture_call(f, M("Watch"), 1, 0, &q.base));
+	assert_int_equal(w->n_changes, 0);
+	assert_true(w->next_revision == UINT64_MAX);
+	stdreg__v1__watch_response__free_unpacked(w, NULL);
+}
+
+/* Parked watches count their decoded bytes against one principal's budget. */
+static void test_parked_watch_bytes_budget(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct dispatch_limits l;
+	struct async_call a[2];
+	Stdreg__V1__Response *r;
+	char *ids[200], *id = malloc(1000);
+
+	assert_non_null(id);
+	memset(id, 'x', 999);
+	id[999] = '\0';
+	for (size_t i = 0; i < 200; i++)
+		ids[i] = id;
+	dispatch_limits_default(&l);
+	l.watch_max_bytes_principal = 300u << 10;
+	fixture_set_limits(f, &l);
+	q.ids = ids;
+	q.n_ids = 200; /* some 200 KB decoded */
+	q.wait_ms = 1000;
+	async_init(f, &a[0], true);
+	async_send(&a[0], M("Watch"), 1, 0, &q.base);
+	assert_null(async_wait(&a[0], 1, 100)); /* parked */
+	async_init(f, &a[1], true);
+	async_send(&a[1], M("Watch"), 2, 0, &q.base);
+	r = async_wait(&a[1], 1, 5000);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	assert_int_equal(watch_hub_parked(f->d->watch), 1);
+	r = async_wait(&a[0], 1, 5000); /* its wait passes */
+	assert_non_null(r);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	async_release(&a[0]);
+	async_release(&a[1]);
+	free(id);
+}
+
 static void test_parked_watches_per_principal(void **state)
 {
 	struct fixture *f = *state;
@@ -439,6 +540,9 @@ int main(void)
 		CASE(test_parked_watch_wait_is_bounded),
 		CASE(test_too_many_parked_watches),
 		CASE(test_parked_watches_per_principal),
+		CASE(test_watch_too_many_ids_is_refused),
+		CASE(test_watch_since_max_does_not_wrap),
+		CASE(test_parked_watch_bytes_budget),
 		CASE(test_shutdown_answers_parked_watches),
 		CASE(test_many_watchers_lose_nothing),
 	};
