@@ -174,8 +174,8 @@ struct goal_trend_row {
 	double mean_slip_days; /* over goals active or closed that day */
 };
 
-/* The registry as it stood at the end of day (one row of the trend). */
-void goal_trend_day(const struct goal_trend_input *in, const char *day, struct goal_trend_row *row);
+/* The registry as it stood at the end of day (one row of the trend). Errors: RG_ENOMEM. */
+int goal_trend_day(const struct goal_trend_input *in, const char *day, struct goal_trend_row *row);
 
 /*
  * One row per quarter end from the first on or after from to the last on or before to.

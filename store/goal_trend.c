@@ -47,18 +47,18 @@ static bool lead_on(const struct goal_trend_input *in, const char *area_id, cons
 	return false;
 }
 
-void goal_trend_day(const struct goal_trend_input *in, const char *day, struct goal_trend_row *row)
+int goal_trend_day(const struct goal_trend_input *in, const char *day, struct goal_trend_row *row)
 {
 	struct goal_trend_row r = { 0 };
 	struct goal_view *views = NULL;
 	long slip_sum = 0;
 	unsigned slip_n = 0;
 
-	snprintf(r.quarter_end, sizeof(r.quarter_end), "%s", day);
 	/* Each goal once for the day; areas look their goals up below. */
-	if (in->ngoals > 0)
-		views = calloc(in->ngoals, sizeof(*views));
-	for (size_t i = 0; views != NULL && i < in->ngoals; i++) {
+	if (in->ngoals > 0 && (views = calloc(in->ngoals, sizeof(*views))) == NULL)
+		return RG_ENOMEM;
+	snprintf(r.quarter_end, sizeof(r.quarter_end), "%s", day);
+	for (size_t i = 0; i < in->ngoals; i++) {
 		const struct goal_trend_goal *tg = &in->goals[i];
 		struct goal_view *v = &views[i];
 		int st;
@@ -89,7 +89,7 @@ void goal_trend_day(const struct goal_trend_input *in, const char *day, struct g
 		r.prioritised++;
 		if (lead_on(in, a->area_id, day))
 			r.prioritised_with_lead++;
-		for (size_t j = 0; views != NULL && j < in->ngoals; j++)
+		for (size_t j = 0; j < in->ngoals; j++)
 			if (views[j].fold.exists && views[j].fold.state == GS(ACTIVE) &&
 			    strcmp(in->goals[j].goal->area_id, a->area_id) == 0) {
 				r.with_active_goal++;
@@ -103,6 +103,17 @@ void goal_trend_day(const struct goal_trend_input *in, const char *day, struct g
 	r.met_on_time_percent = percent(r.met_on_time, r.came_due);
 	r.mean_slip_days = slip_n ? (double)slip_sum / slip_n : 0;
 	*row = r;
+	return RG_OK;
+}
+
+static int nomem(struct store_error *err)
+{
+	if (err != NULL) {
+		err->code = RG_ENOMEM;
+		err->field[0] = '\0';
+		snprintf(err->message, sizeof(err->message), "out of memory");
+	}
+	return RG_ENOMEM;
 }
 
 /* The first quarter end (03-31, 06-30, 09-30, 12-31) on or after day. */
@@ -139,18 +150,15 @@ int goal_trend(const struct goal_trend_input *in, const char *from, const char *
 			struct goal_trend_row *g = realloc(r, ncap * sizeof(*r));
 			if (g == NULL) {
 				free(r);
-				if (err != NULL) {
-					err->code = RG_ENOMEM;
-					err->field[0] = '\0';
-					snprintf(err->message, sizeof(err->message),
-					         "out of memory");
-				}
-				return RG_ENOMEM;
+				return nomem(err);
 			}
 			r = g;
 			cap = ncap;
 		}
-		goal_trend_day(in, q, &r[n++]);
+		if (goal_trend_day(in, q, &r[n++]) != RG_OK) {
+			free(r);
+			return nomem(err);
+		}
 		goal_date_add(q, 1, q); /* the next quarter's first day */
 	}
 	*rows = r;
