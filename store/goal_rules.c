@@ -15,6 +15,7 @@
 #include "goal_rules.h"
 
 #define GOAL_REPORT_EVERY_MAX 3660 /* ten years: more is a typo, not a cadence */
+#define GOAL_FOLLOW_UP_ID_MAX 200  /* GOAL/SEQ, GOAL being AREA/N */
 
 static int fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
@@ -124,9 +125,9 @@ static int check_owner(const struct goal_owner_check *owner, const char *field, 
 }
 
 /* The rules of each kind: indicator and stage goals carry their measure, nothing else. */
-static int check_kind(const Stdreg__V1__Goal *g, struct store_error *err)
+static int check_kind(const Stdreg__V1__Goal *g, int kind, struct store_error *err)
 {
-	switch (g->kind) {
+	switch (kind) {
 	case STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR:
 		if (empty(g->unit))
 			return fail(err, RG_EINVAL, "unit",
@@ -148,9 +149,9 @@ static int check_kind(const Stdreg__V1__Goal *g, struct store_error *err)
 		return fail(err, RG_EINVAL, "kind",
 		            "field 'kind' must be one of: deliverable, indicator, stage");
 	}
-	if (g->kind != STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR && !empty(g->unit))
+	if (kind != STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR && !empty(g->unit))
 		return fail(err, RG_EINVAL, "unit", "field 'unit' is for indicator goals only");
-	if (g->kind != STDREG__V1__GOAL_KIND__GOAL_KIND_STAGE &&
+	if (kind != STDREG__V1__GOAL_KIND__GOAL_KIND_STAGE &&
 	    (!empty(g->target_stage) || !empty(g->work_item_id)))
 		return fail(err, RG_EINVAL,
 		            empty(g->target_stage) ? "work_item_id" : "target_stage",
@@ -176,8 +177,9 @@ static int check_parent(const Stdreg__V1__Goal *g, struct store_error *err)
 	return RG_OK;
 }
 
-int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_owner_check *owner,
-                   struct store_error *err)
+/* What a goal says about itself: owner, text, measure, due date, decision, parent, cadence.
+ * kind is the goal's kind with the default applied. */
+static int check_terms(const Stdreg__V1__Goal *g, int kind, struct store_error *err)
 {
 	int rc;
 
@@ -188,9 +190,7 @@ int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_own
 		            "field 'owner_agency_id' is required");
 	if ((rc = check_text("text", g->text, err)) != RG_OK)
 		return rc;
-	if (g->kind == STDREG__V1__GOAL_KIND__GOAL_KIND_UNSPECIFIED)
-		g->kind = STDREG__V1__GOAL_KIND__GOAL_KIND_DELIVERABLE;
-	if ((rc = check_kind(g, err)) != RG_OK)
+	if ((rc = check_kind(g, kind, err)) != RG_OK)
 		return rc;
 	if ((rc = check_date("due", g->due, err)) != RG_OK)
 		return rc;
@@ -203,6 +203,24 @@ int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_own
 		return fail(err, RG_EINVAL, "report_every_days",
 		            "field 'report_every_days' is too large (%u, at most %d)",
 		            g->report_every_days, GOAL_REPORT_EVERY_MAX);
+	return RG_OK;
+}
+
+/* A goal without a kind is a deliverable. */
+static int kind_of(const Stdreg__V1__Goal *g)
+{
+	return g->kind == STDREG__V1__GOAL_KIND__GOAL_KIND_UNSPECIFIED
+	               ? STDREG__V1__GOAL_KIND__GOAL_KIND_DELIVERABLE
+	               : (int)g->kind;
+}
+
+int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_owner_check *owner,
+                   struct store_error *err)
+{
+	int kind = kind_of(g), rc;
+
+	if ((rc = check_terms(g, kind, err)) != RG_OK)
+		return rc;
 	if (g->state != STDREG__V1__GOAL_STATE__GOAL_STATE_UNSPECIFIED &&
 	    g->state != STDREG__V1__GOAL_STATE__GOAL_STATE_PROPOSED &&
 	    g->state != STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE)
@@ -223,6 +241,7 @@ int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_own
 		return rc;
 
 	/* Derived values, once every check has passed. */
+	g->kind = kind;
 	if (g->report_every_days == 0)
 		g->report_every_days = GOAL_REPORT_EVERY_DEFAULT;
 	if (g->state == STDREG__V1__GOAL_STATE__GOAL_STATE_UNSPECIFIED)
@@ -232,14 +251,109 @@ int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_own
 	return set_str(&g->original_due, g->due, err);
 }
 
+static bool same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Which follow-up changes a term of a goal in force. */
+static const struct {
+	const char *field;
+	const char *how;
+} by_follow_up[] = {
+	{ "due", "a redate" },
+	{ "owner_agency_id", "a reassign" },
+	{ "text", "a retarget" },
+	{ "target", "a retarget" },
+	{ "target_stage", "a retarget" },
+	{ "unit", "a new goal" },
+	{ "baseline", "a new goal" },
+	{ "work_item_id", "a new goal" },
+	{ "decision_ref", "the follow-up's decision_ref" },
+	{ "parent_id", "a new goal" },
+};
+
+/* The first term in by_follow_up that differs between two goals, or -1. */
+static int changed_term(const Stdreg__V1__Goal *o, const Stdreg__V1__Goal *g)
+{
+	const bool differs[] = {
+		!same(o->due, g->due),
+		!same(o->owner_agency_id, g->owner_agency_id),
+		!same(o->text, g->text),
+		o->target != g->target,
+		!same(o->target_stage, g->target_stage),
+		!same(o->unit, g->unit),
+		o->baseline != g->baseline,
+		!same(o->work_item_id, g->work_item_id),
+		!same(o->decision_ref, g->decision_ref),
+		!same(o->parent_id, g->parent_id),
+	};
+
+	for (size_t i = 0; i < sizeof(differs) / sizeof(differs[0]); i++)
+		if (differs[i])
+			return (int)i;
+	return -1;
+}
+
+int goal_check_edit(const Stdreg__V1__Goal *old, Stdreg__V1__Goal *g, const char *today,
+                    const struct goal_owner_check *owner, struct store_error *err)
+{
+	/* What the put leaves out (empty, 0) stays as stored. */
+	int kind = g->kind ? (int)g->kind : (int)old->kind, t, rc;
+	const char *original_due = empty(g->original_due) ? old->original_due : g->original_due;
+	const char *set_on = empty(g->set_on) ? old->set_on : g->set_on;
+	int state = g->state ? (int)g->state : (int)old->state;
+	int result = g->result ? (int)g->result : (int)old->result;
+
+	/* What the registry keeps for itself: the area, the kind, the dates it set, the state. */
+	if (!same(old->area_id, g->area_id))
+		return fail(err, RG_EPRECOND, "area_id", "goal '%s' cannot move to another area",
+		            old->id);
+	if (kind != (int)old->kind)
+		return fail(err, RG_EPRECOND, "kind", "goal '%s' cannot change its kind", old->id);
+	if (!same(old->original_due, original_due) || !same(old->set_on, set_on))
+		return fail(err, RG_EPRECOND, same(old->set_on, set_on) ? "original_due" : "set_on",
+		            "goal '%s' cannot change its original due date or the day it was set",
+		            old->id);
+	if (state != (int)old->state || result != (int)old->result)
+		return fail(err, RG_EPRECOND, state != (int)old->state ? "state" : "result",
+		            "goal '%s' changes state only by follow-up (activate, close, reopen, "
+		            "withdraw)",
+		            old->id);
+	/* Once in force, its terms change only by a follow-up bound to a decision. */
+	t = changed_term(old, g);
+	if (t >= 0 && old->state != STDREG__V1__GOAL_STATE__GOAL_STATE_PROPOSED)
+		return fail(err, RG_EPRECOND, by_follow_up[t].field,
+		            "goal '%s' is in force: its %s changes only by %s", old->id,
+		            by_follow_up[t].field, by_follow_up[t].how);
+	if ((rc = check_terms(g, kind, err)) != RG_OK)
+		return rc;
+	if (!same(old->owner_agency_id, g->owner_agency_id) &&
+	    (rc = check_owner(owner, "owner_agency_id", g->area_id, g->owner_agency_id, today,
+	                      err)) != RG_OK)
+		return rc;
+
+	g->kind = kind;
+	g->state = state;
+	g->result = result;
+	if (g->report_every_days == 0)
+		g->report_every_days = GOAL_REPORT_EVERY_DEFAULT;
+	if (empty(g->set_on) && (rc = set_str(&g->set_on, set_on, err)) != RG_OK)
+		return rc;
+	/* A proposal's due date is not yet a promise: original_due moves with it. */
+	return set_str(&g->original_due, same(old->due, g->due) ? original_due : g->due, err);
+}
+
 /* --- follow-ups ---------------------------------------------------------------------- */
 
+/* The name of a follow-up type in messages, as regctl spells it. */
 static const char *type_name(int type)
 {
-	const ProtobufCEnumValue *v =
-	        protobuf_c_enum_descriptor_get_value(&stdreg__v1__follow_up_type__descriptor, type);
+	static const char *const names[] = { "unspecified", "check-in",  "redate", "reassign",
+		                             "retarget",    "close",     "reopen", "activate",
+		                             "withdraw",    "correction" };
 
-	return v ? v->name + strlen("FOLLOW_UP_TYPE_") : "unknown";
+	return type >= 0 && type <= 9 ? names[type] : "unknown";
 }
 
 static const char *state_name(int state)
@@ -398,16 +512,11 @@ static const Stdreg__V1__FollowUp *find_entry(const Stdreg__V1__FollowUp *const 
 	return NULL;
 }
 
-/* Identity and sequence: GOAL/SEQ, the next number, nothing skipped. */
-static int check_place(const Stdreg__V1__Goal *g, size_t n, Stdreg__V1__FollowUp *f,
-                       struct store_error *err)
+/* Identity and sequence: GOAL/SEQ, the next number, nothing skipped; the id into id. */
+static int check_place(const Stdreg__V1__Goal *g, size_t n, const Stdreg__V1__FollowUp *f, char *id,
+                       size_t idlen, struct store_error *err)
 {
-	char id[200];
-	int rc;
-
-	if (empty(f->goal_id) && (rc = set_str(&f->goal_id, g->id, err)) != RG_OK)
-		return rc;
-	if (strcmp(f->goal_id, g->id) != 0)
+	if (!empty(f->goal_id) && strcmp(f->goal_id, g->id) != 0)
 		return fail(err, RG_EINVAL, "goal_id", "follow-up of goal '%s' given to goal '%s'",
 		            f->goal_id, g->id);
 	if (f->seq != 0 && f->seq != n + 1)
@@ -416,34 +525,31 @@ static int check_place(const Stdreg__V1__Goal *g, size_t n, Stdreg__V1__FollowUp
 		        "follow-up %u of goal '%s' is out of sequence (the next is %zu; entries "
 		        "are only appended)",
 		        f->seq, g->id, n + 1);
-	snprintf(id, sizeof(id), "%s/%zu", g->id, n + 1);
+	snprintf(id, idlen, "%s/%zu", g->id, n + 1);
 	if (!empty(f->id) && strcmp(f->id, id) != 0)
 		return fail(err, RG_EINVAL, "id", "follow-up id '%s' is not '%s'", f->id, id);
-	f->seq = (uint32_t)(n + 1);
-	return empty(f->id) ? set_str(&f->id, id, err) : RG_OK;
+	return RG_OK;
 }
 
 /* The day an entry speaks for: not in the future, not before the goal or the entry before. */
 static int check_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus, size_t n,
-                       Stdreg__V1__FollowUp *f, const char *today, struct store_error *err)
+                       const char *as_of, const char *today, struct store_error *err)
 {
 	int rc;
 
-	if (empty(f->as_of) && (rc = set_str(&f->as_of, today, err)) != RG_OK)
+	if ((rc = check_date("as_of", as_of, err)) != RG_OK)
 		return rc;
-	if ((rc = check_date("as_of", f->as_of, err)) != RG_OK)
-		return rc;
-	if (strcmp(f->as_of, today) > 0)
+	if (strcmp(as_of, today) > 0)
 		return fail(err, RG_EPRECOND, "as_of",
-		            "field 'as_of': '%s' is in the future (today is %s)", f->as_of, today);
-	if (n > 0 && strcmp(f->as_of, fus[n - 1]->as_of) < 0)
+		            "field 'as_of': '%s' is in the future (today is %s)", as_of, today);
+	if (n > 0 && strcmp(as_of, fus[n - 1]->as_of) < 0)
 		return fail(
 		        err, RG_EPRECOND, "as_of",
 		        "field 'as_of': '%s' is before the last entry of goal '%s' ('%s' is of %s)",
-		        f->as_of, g->id, fus[n - 1]->id, fus[n - 1]->as_of);
-	if (!empty(g->set_on) && strcmp(f->as_of, g->set_on) < 0)
+		        as_of, g->id, fus[n - 1]->id, fus[n - 1]->as_of);
+	if (!empty(g->set_on) && strcmp(as_of, g->set_on) < 0)
 		return fail(err, RG_EPRECOND, "as_of",
-		            "field 'as_of': '%s' is before goal '%s' was set (%s)", f->as_of, g->id,
+		            "field 'as_of': '%s' is before goal '%s' was set (%s)", as_of, g->id,
 		            g->set_on);
 	return RG_OK;
 }
@@ -479,14 +585,16 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
                          const struct goal_owner_check *owner, struct store_error *err)
 {
 	const Stdreg__V1__FollowUp *target = NULL;
+	const char *as_of = empty(f->as_of) ? today : f->as_of;
 	struct goal_fold cur;
 	int body_type = f->type, rc;
+	char id[GOAL_FOLLOW_UP_ID_MAX];
 
 	if (!enum_valid(&stdreg__v1__follow_up_type__descriptor, f->type))
 		return fail(err, RG_EINVAL, "type",
 		            "field 'type' must be one of: check_in, redate, reassign, retarget, "
 		            "close, reopen, activate, withdraw, correction");
-	if ((rc = check_place(g, n, f, err)) != RG_OK)
+	if ((rc = check_place(g, n, f, id, sizeof(id), err)) != RG_OK)
 		return rc;
 	goal_fold(g, fus, n, NULL, &cur);
 
@@ -518,13 +626,22 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
 		            target ? "correction of a " : "", type_name(body_type));
 	if ((rc = check_body(g, &cur, body_type, f, err)) != RG_OK)
 		return rc;
-	if ((rc = check_as_of(g, fus, n, f, today, err)) != RG_OK)
+	if ((rc = check_as_of(g, fus, n, as_of, today, err)) != RG_OK)
 		return rc;
 	if ((rc = check_state(g, &cur, f->type, err)) != RG_OK)
 		return rc;
 	if (body_type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_REASSIGN &&
 	    (rc = check_owner(owner, "new_owner_agency_id", g->area_id, f->new_owner_agency_id,
-	                      target ? target->as_of : f->as_of, err)) != RG_OK)
+	                      target ? target->as_of : as_of, err)) != RG_OK)
+		return rc;
+
+	/* Accepted: what the registry fills in. */
+	f->seq = (uint32_t)(n + 1);
+	if (empty(f->goal_id) && (rc = set_str(&f->goal_id, g->id, err)) != RG_OK)
+		return rc;
+	if (empty(f->id) && (rc = set_str(&f->id, id, err)) != RG_OK)
+		return rc;
+	if (empty(f->as_of) && (rc = set_str(&f->as_of, today, err)) != RG_OK)
 		return rc;
 	return fill_old(g, &cur, f, err);
 }

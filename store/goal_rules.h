@@ -52,11 +52,27 @@ int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_own
                    struct store_error *err);
 
 /*
+ * Checks a put of goal g over the stored old (an edit, or a line of apply); what g leaves
+ * empty or 0 of kind, original_due, set_on, state and result is taken from old. Area, kind,
+ * original_due, set_on, state and result never change this way; once the goal is in force
+ * (not proposed) neither do due, owner, text, target, target_stage, unit, baseline,
+ * work_item_id, decision_ref and parent_id: those change by follow-ups. Contributors,
+ * linked items, source_ref and the cadence may. A proposal may change its terms (checked
+ * as goal_check_new does; a new owner must be appointed today) and its due date moves
+ * original_due with it. The parent's existence and cycles are the store's to check.
+ * Errors: RG_EPRECOND (the field that may not change this way), RG_EINVAL (as
+ * goal_check_new), RG_ENOMEM, or the callback's code.
+ */
+int goal_check_edit(const Stdreg__V1__Goal *old, Stdreg__V1__Goal *g, const char *today,
+                    const struct goal_owner_check *owner, struct store_error *err);
+
+/*
  * Checks follow-up f, about to be appended to goal g whose entries so far are fus[0..n)
  * (in sequence order), and fills what the registry fills: goal_id (if empty), seq and id
  * (GOAL/SEQ; if set they must be the next ones), as_of (empty -> today) and the old_*
- * values of the goal just before f. g is the goal as it was set (goal_initial). owner may
- * be NULL to skip the appointment check of a reassign.
+ * values of the goal just before f; f is changed only when it is accepted. g is the goal
+ * as it was set (goal_initial). owner may be NULL to skip the appointment check of a
+ * reassign (the new owner must be appointed on the reassign's as_of).
  * Errors: RG_EINVAL (the field named), RG_EPRECOND (state, sequence, as_of order, owner
  * not appointed), RG_ENOMEM, or the callback's code.
  */

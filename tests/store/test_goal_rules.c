@@ -335,6 +335,135 @@ static void new_goal_derived(void **state)
 	free_msg(g);
 }
 
+/* --- edits of a stored goal --------------------------------------------------------------- */
+
+static void ed_due(Stdreg__V1__Goal *g)
+{
+	g->due = "2027-03-31";
+}
+static void ed_owner(Stdreg__V1__Goal *g)
+{
+	g->owner_agency_id = "msb";
+}
+static void ed_owner_unappointed(Stdreg__V1__Goal *g)
+{
+	g->owner_agency_id = "pts";
+}
+static void ed_text(Stdreg__V1__Goal *g)
+{
+	g->text = "Swedish positions in JTC 21";
+}
+static void ed_text_empty(Stdreg__V1__Goal *g)
+{
+	g->text = "";
+}
+static void ed_area(Stdreg__V1__Goal *g)
+{
+	g->area_id = "iot";
+}
+static void ed_kind(Stdreg__V1__Goal *g)
+{
+	g->kind = KIND(STAGE);
+}
+static void ed_original_due(Stdreg__V1__Goal *g)
+{
+	g->original_due = "2026-12-31";
+}
+static void ed_set_on(Stdreg__V1__Goal *g)
+{
+	g->set_on = "2026-01-01";
+}
+static void ed_state(Stdreg__V1__Goal *g)
+{
+	g->state = GS(CLOSED);
+}
+static void ed_decision(Stdreg__V1__Goal *g)
+{
+	g->decision_ref = "I2026/99999";
+}
+static void ed_parent(Stdreg__V1__Goal *g)
+{
+	g->parent_id = "ai/7";
+}
+static void ed_links(Stdreg__V1__Goal *g)
+{
+	static char *items[] = { "cen-clc-jtc21-prai" };
+	static char *contributors[] = { "pts", "msb" };
+	g->n_work_item_ids = 1;
+	g->work_item_ids = items;
+	g->n_contributor_ids = 2;
+	g->contributor_ids = contributors;
+	g->source_ref = "RP2026 3.0.2 Action 1";
+	g->report_every_days = 30;
+}
+static void ed_nothing_given(Stdreg__V1__Goal *g)
+{
+	/* A put that leaves out what the registry set keeps it. */
+	g->kind = 0;
+	g->original_due = "";
+	g->set_on = "";
+	g->state = 0;
+}
+
+static void edits(void **state)
+{
+	static const struct {
+		const char *name;
+		void (*edit)(Stdreg__V1__Goal *g);
+		bool proposed; /* the stored goal is a proposal */
+		int code;
+		const char *field;
+	} cases[] = {
+		{ "redate by put", ed_due, false, RG_EPRECOND, "due" },
+		{ "reassign by put", ed_owner, false, RG_EPRECOND, "owner_agency_id" },
+		{ "retext by put", ed_text, false, RG_EPRECOND, "text" },
+		{ "another decision by put", ed_decision, false, RG_EPRECOND, "decision_ref" },
+		{ "another parent by put", ed_parent, false, RG_EPRECOND, "parent_id" },
+		{ "another area", ed_area, false, RG_EPRECOND, "area_id" },
+		{ "another kind", ed_kind, false, RG_EPRECOND, "kind" },
+		{ "another original due date", ed_original_due, false, RG_EPRECOND,
+		  "original_due" },
+		{ "another set_on", ed_set_on, false, RG_EPRECOND, "set_on" },
+		{ "closing by put", ed_state, false, RG_EPRECOND, "state" },
+		{ "contributors, items, source and cadence", ed_links, false, RG_OK, "" },
+		{ "fields left out", ed_nothing_given, false, RG_OK, "" },
+		{ "a proposal redated", ed_due, true, RG_OK, "" },
+		{ "a proposal with another owner", ed_owner, true, RG_OK, "" },
+		{ "a proposal with an unappointed owner", ed_owner_unappointed, true, RG_EPRECOND,
+		  "owner_agency_id" },
+		{ "a proposal without text", ed_text_empty, true, RG_EINVAL, "text" },
+		{ "a proposal closed by put", ed_state, true, RG_EPRECOND, "state" },
+	};
+	(void)state;
+	for (size_t i = 0; i < N(cases); i++) {
+		Stdreg__V1__Goal g0 = base_goal(), *old, *g, tmp;
+		struct store_error err = { 0 };
+		int rc;
+
+		g0.state = cases[i].proposed ? GS(PROPOSED) : GS(ACTIVE);
+		old = dup_msg(&g0);
+		assert_int_equal(goal_check_new(old, "2026-02-01", &owners, &err), RG_OK);
+		tmp = *old; /* a shallow copy for the edit, then a heap copy of the result */
+		cases[i].edit(&tmp);
+		g = dup_msg(&tmp);
+		rc = goal_check_edit(old, g, "2026-02-01", &owners, &err);
+		if (rc != cases[i].code || (rc != RG_OK && strcmp(err.field, cases[i].field) != 0))
+			fail_msg("%s: got %s on '%s' (%s), expected %s on '%s'", cases[i].name,
+			         rg_strerror(rc), err.field, err.message,
+			         rg_strerror(cases[i].code), cases[i].field);
+		if (rc == RG_OK) {
+			assert_int_equal(g->kind, old->kind);
+			assert_int_equal(g->state, old->state);
+			assert_string_equal(g->set_on, old->set_on);
+			/* original_due is the due date, until the goal comes into force */
+			assert_string_equal(g->original_due,
+			                    cases[i].proposed ? g->due : old->original_due);
+		}
+		free_msg(g);
+		free_msg(old);
+	}
+}
+
 /* --- follow-ups: the bad inputs --------------------------------------------------------- */
 
 /* An active indicator goal of ai owned by msb, with one check-in of 2026-03-01. */
@@ -651,6 +780,10 @@ static void follow_up_bad_input(void **state)
 			         rg_strerror(rc), err.field, err.message,
 			         rg_strerror(cases[i].code), cases[i].field);
 		assert_true(err.message[0] != '\0');
+		/* A refused entry is left as it came: nothing filled in. */
+		assert_int_equal(f->seq, f0.seq);
+		assert_string_equal(f->id, f0.id ? f0.id : "");
+		assert_int_equal(f->old_state, 0);
 		free_msg(f);
 		fixture_free(&fg);
 	}
@@ -699,7 +832,7 @@ static void state_machine(void **state)
 			f = dup_msg(&f0);
 			rc = goal_check_follow_up(fg.g, NULL, 0, f, "2026-04-01", &owners, &err);
 			if (allowed[t][s] ? rc != RG_OK : rc != RG_EPRECOND)
-				fail_msg("%s on a %s goal: got %s (%s)", f0.type ? f->id : "?",
+				fail_msg("follow-up type %d on a %s goal: got %s (%s)", types[t],
 				         s == 0   ? "proposed"
 				         : s == 1 ? "active"
 				         : s == 2 ? "closed"
@@ -1250,6 +1383,17 @@ static void year_trend(void **state)
 	year_free(&y);
 }
 
+/* The trend counts statuses in an array sized by the enum's largest value. */
+static void derived_status_bound(void **state)
+{
+	const ProtobufCEnumDescriptor *d = &stdreg__v1__derived_status__descriptor;
+
+	(void)state;
+	for (unsigned i = 0; i < d->n_values; i++)
+		assert_true(d->values[i].value >= 0 &&
+		            d->values[i].value <= GOAL_DERIVED_STATUS_MAX);
+}
+
 static void dates(void **state)
 {
 	static const struct {
@@ -1281,6 +1425,7 @@ int main(void)
 		cmocka_unit_test(new_goal_bad_input),
 		cmocka_unit_test(new_goal_owner_check_fails),
 		cmocka_unit_test(new_goal_derived),
+		cmocka_unit_test(edits),
 		cmocka_unit_test(follow_up_bad_input),
 		cmocka_unit_test(state_machine),
 		cmocka_unit_test(closing_twice),
@@ -1291,6 +1436,7 @@ int main(void)
 		cmocka_unit_test(year_met_on_time),
 		cmocka_unit_test(year_initial_goal),
 		cmocka_unit_test(year_trend),
+		cmocka_unit_test(derived_status_bound),
 		cmocka_unit_test(dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
