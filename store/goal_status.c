@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goal_rules.h"
+#include "goal_int.h"
 
 #define FU(t) STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_##t
 #define GS(s) STDREG__V1__GOAL_STATE__GOAL_STATE_##s
@@ -54,11 +54,6 @@ void goal_date_add(const char *date, long n, char out[11])
 	out[10] = '\0';
 }
 
-static bool empty(const char *s)
-{
-	return s == NULL || *s == '\0';
-}
-
 /* --- the fold ------------------------------------------------------------------------ */
 
 /* The latest correction of entry e whose as_of is not after day (fus[0..n) are those). */
@@ -77,7 +72,7 @@ void goal_fold(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus
                const char *day, struct goal_fold *out)
 {
 	struct goal_fold s = {
-		.exists = day == NULL || empty(g->set_on) || strcmp(g->set_on, day) <= 0,
+		.exists = day == NULL || goal_empty(g->set_on) || strcmp(g->set_on, day) <= 0,
 		.state = g->state,
 		.result = g->result,
 		.due = g->due,
@@ -117,9 +112,9 @@ void goal_fold(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus
 		case FU(RETARGET):
 			if (b->new_target_set)
 				s.target = b->new_target;
-			if (!empty(b->new_target_stage))
+			if (!goal_empty(b->new_target_stage))
 				s.target_stage = b->new_target_stage;
-			if (!empty(b->new_text))
+			if (!goal_empty(b->new_text))
 				s.text = b->new_text;
 			break;
 		case FU(CLOSE):
@@ -207,16 +202,10 @@ int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const
 	const char *met = NULL, *base;
 	long today;
 
-	if (day == NULL || !store_valid_date(day)) {
-		if (err != NULL) {
-			err->code = RG_EINVAL;
-			snprintf(err->field, sizeof(err->field), "as_of");
-			snprintf(err->message, sizeof(err->message),
-			         "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)",
-			         day ? day : "");
-		}
-		return RG_EINVAL;
-	}
+	if (day == NULL || !store_valid_date(day))
+		return goal_fail(err, RG_EINVAL, "as_of",
+		                 "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)",
+		                 day ? day : "");
 	goal_fold(g, fus, n, day, &v.fold);
 	if (!f->exists) {
 		*out = v;
@@ -227,9 +216,9 @@ int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const
 	/* The check-in cadence runs from the last check-in, or from when the goal came in
 	 * force, whichever is later. */
 	base = f->active_since;
-	if (f->check_in != NULL && (empty(base) || strcmp(f->check_in->as_of, base) > 0))
+	if (f->check_in != NULL && (goal_empty(base) || strcmp(f->check_in->as_of, base) > 0))
 		base = f->check_in->as_of;
-	if (!empty(base))
+	if (!goal_empty(base))
 		goal_date_add(base,
 		              g->report_every_days ? g->report_every_days
 		                                   : GOAL_REPORT_EVERY_DEFAULT,
@@ -269,7 +258,7 @@ int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const
 		v.progress = v.status == DS(MET) ? 1 : 0;
 	}
 	v.days_left = goal_date_days(f->due) - today;
-	v.slip_days = empty(g->original_due)
+	v.slip_days = goal_empty(g->original_due)
 	                      ? 0
 	                      : goal_date_days(f->due) - goal_date_days(g->original_due);
 	v.verifiable =

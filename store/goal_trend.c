@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goal_rules.h"
+#include "goal_int.h"
 
 #define GS(s) STDREG__V1__GOAL_STATE__GOAL_STATE_##s
 #define DS(s) STDREG__V1__DERIVED_STATUS__DERIVED_STATUS_##s
@@ -106,16 +106,6 @@ int goal_trend_day(const struct goal_trend_input *in, const char *day, struct go
 	return RG_OK;
 }
 
-static int nomem(struct store_error *err)
-{
-	if (err != NULL) {
-		err->code = RG_ENOMEM;
-		err->field[0] = '\0';
-		snprintf(err->message, sizeof(err->message), "out of memory");
-	}
-	return RG_ENOMEM;
-}
-
 /* The first quarter end (03-31, 06-30, 09-30, 12-31) on or after day. */
 static void quarter_end_from(const char *day, char out[11])
 {
@@ -132,32 +122,25 @@ int goal_trend(const struct goal_trend_input *in, const char *from, const char *
 	size_t n = 0, cap = 0;
 	char q[11];
 
-	if (!store_valid_date(from) || !store_valid_date(to) || strcmp(from, to) > 0) {
-		if (err != NULL) {
-			err->code = RG_EINVAL;
-			snprintf(err->field, sizeof(err->field), "%s",
-			         store_valid_date(from) ? "to" : "from");
-			snprintf(err->message, sizeof(err->message),
-			         "cannot compute the trend from '%s' to '%s' (two dates, from not "
-			         "after to)",
-			         from ? from : "", to ? to : "");
-		}
-		return RG_EINVAL;
-	}
+	if (!store_valid_date(from) || !store_valid_date(to) || strcmp(from, to) > 0)
+		return goal_fail(err, RG_EINVAL, store_valid_date(from) ? "to" : "from",
+		                 "cannot compute the trend from '%s' to '%s' (two dates, from not "
+		                 "after to)",
+		                 from ? from : "", to ? to : "");
 	for (quarter_end_from(from, q); strcmp(q, to) <= 0; quarter_end_from(q, q)) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			struct goal_trend_row *g = realloc(r, ncap * sizeof(*r));
 			if (g == NULL) {
 				free(r);
-				return nomem(err);
+				return goal_fail(err, RG_ENOMEM, NULL, "out of memory");
 			}
 			r = g;
 			cap = ncap;
 		}
 		if (goal_trend_day(in, q, &r[n++]) != RG_OK) {
 			free(r);
-			return nomem(err);
+			return goal_fail(err, RG_ENOMEM, NULL, "out of memory");
 		}
 		goal_date_add(q, 1, q); /* the next quarter's first day */
 	}
