@@ -8,6 +8,7 @@
  * an appointment) is RG_EPRECOND.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "goal_int.h"
@@ -320,6 +321,86 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
 	if (goal_empty(f->as_of) && (rc = goal_set_str(&f->as_of, today, err)) != RG_OK)
 		return rc;
 	return fill_old(g, &cur, f, err);
+}
+
+/* --- a stored history ------------------------------------------------------------------ */
+
+static bool same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Frees what goal_check_follow_up filled into the copy c of a stored entry. */
+static void release_filled(Stdreg__V1__FollowUp *c)
+{
+	char **slots[] = { &c->old_due, &c->old_owner_agency_id, &c->old_target_stage,
+		           &c->old_text };
+
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (*slots[i] != protobuf_c_empty_string)
+			free(*slots[i]);
+}
+
+/* Did the registry fill the stored entry e as it would fill it now (copy c)? */
+static int same_filled(const Stdreg__V1__FollowUp *e, const Stdreg__V1__FollowUp *c,
+                       struct store_error *err)
+{
+	const char *field = NULL;
+
+	if (e->old_state != c->old_state)
+		field = "old_state";
+	else if (!same(e->old_due, c->old_due))
+		field = "old_due";
+	else if (!same(e->old_owner_agency_id, c->old_owner_agency_id))
+		field = "old_owner_agency_id";
+	else if (e->new_target_set && e->old_target != c->old_target)
+		field = "old_target";
+	else if (!same(e->old_target_stage, c->old_target_stage))
+		field = "old_target_stage";
+	else if (!same(e->old_text, c->old_text))
+		field = "old_text";
+	if (field == NULL)
+		return RG_OK;
+	return goal_fail(err, RG_EINVAL, field,
+	                 "follow-up '%s': field '%s' does not match the entries before it", e->id,
+	                 field);
+}
+
+int goal_check_history(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus, size_t n,
+                       const char *today, const struct goal_owner_check *owner,
+                       struct store_error *err)
+{
+	int rc = goal_check_owner(owner, "owner_agency_id", g->area_id, g->owner_agency_id,
+	                          g->set_on, err);
+
+	for (size_t i = 0; rc == RG_OK && i < n; i++) {
+		const Stdreg__V1__FollowUp *e = fus[i];
+		Stdreg__V1__FollowUp c = *e;
+		char msg[sizeof(err->message)];
+
+		/* A stored entry carries everything the registry fills in. */
+		if (e->seq != i + 1 || goal_empty(e->id) || goal_empty(e->as_of))
+			return goal_fail(err, RG_EPRECOND, "seq",
+			                 "follow-up %zu of goal '%s' is missing or out of sequence "
+			                 "('%s' holds number %u)",
+			                 i + 1, g->id, e->id, e->seq);
+		/* Check the entry as if it were appended now, on a copy whose filled values
+		 * are cleared; then compare what the check fills with what is stored. */
+		c.old_state = 0;
+		c.old_target = 0;
+		c.old_due = c.old_owner_agency_id = (char *)protobuf_c_empty_string;
+		c.old_target_stage = c.old_text = (char *)protobuf_c_empty_string;
+		rc = goal_check_follow_up(g, fus, i, &c, today, owner, err);
+		if (rc == RG_OK)
+			rc = same_filled(e, &c, err);
+		release_filled(&c);
+		if (rc != RG_OK && err != NULL && strncmp(err->message, "follow-up", 9) != 0) {
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			snprintf(err->message, sizeof(err->message), "follow-up '%.100s': %.200s",
+			         e->id, msg);
+		}
+	}
+	return rc;
 }
 
 /* --- the goal as it was set ----------------------------------------------------------- */

@@ -81,6 +81,18 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
                          const struct goal_owner_check *owner, struct store_error *err);
 
 /*
+ * Checks a stored history: the owner was appointed on set_on, and each of fus[0..n) (in
+ * sequence order) passes goal_check_follow_up against the entries before it, with the
+ * sequence complete and the filled-in values (seq, id, as_of, old_*) as the registry
+ * would fill them. For store_check and for apply. g is the goal as it was set
+ * (goal_initial); today bounds as_of. Nothing is changed.
+ * Errors: those of goal_check_follow_up, the message naming the entry.
+ */
+int goal_check_history(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus, size_t n,
+                       const char *today, const struct goal_owner_check *owner,
+                       struct store_error *err);
+
+/*
  * The goal as it was set, rebuilt from the current record (whose due, owner, target, text
  * and state are the fold of all its follow-ups) and the follow-ups' old_* values.
  * *out is a shallow copy: its strings are borrowed from current and fus; never free it

@@ -1256,6 +1256,92 @@ static void year_met_on_time(void **state)
 	year_free(&y);
 }
 
+/* A stored history is checked whole, as store_check and apply need it. */
+static void year_history_checked(void **state)
+{
+	struct year y;
+	struct store_error err = { 0 };
+	struct fixture_goal *g1;
+	const Stdreg__V1__FollowUp *gap[8];
+	char *saved;
+	int type;
+
+	(void)state;
+	year_build(&y);
+	for (size_t i = 0; i < N(y.goals); i++)
+		if (goal_check_history(y.goals[i].g,
+		                       (const Stdreg__V1__FollowUp *const *)y.goals[i].fus,
+		                       y.goals[i].n, "2026-12-31", &owners, &err) != RG_OK)
+			fail_msg("%s: %s", y.goals[i].g->id, err.message);
+	g1 = &y.goals[0];
+	assert_int_equal(g1->n, 7);
+
+	/* An entry taken out leaves a gap. */
+	for (size_t i = 0, j = 0; i < g1->n; i++)
+		if (i != 2)
+			gap[j++] = g1->fus[i];
+	assert_int_equal(goal_check_history(g1->g, gap, 6, "2026-12-31", &owners, &err),
+	                 RG_EPRECOND);
+	assert_string_equal(err.field, "seq");
+
+	/* as_of out of order: the check-in of 1 August moved before the reassign. */
+	saved = g1->fus[4]->as_of;
+	g1->fus[4]->as_of = "2026-05-15";
+	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
+	                                    g1->n, "2026-12-31", &owners, &err),
+	                 RG_EPRECOND);
+	assert_string_equal(err.field, "as_of");
+	assert_non_null(strstr(err.message, "ai/1/5"));
+	g1->fus[4]->as_of = saved;
+
+	/* The reassign dated before pts was appointed. */
+	saved = g1->fus[3]->as_of;
+	g1->fus[3]->as_of = "2026-06-15";
+	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
+	                                    g1->n, "2026-12-31", &owners, &err),
+	                 RG_EPRECOND);
+	assert_string_equal(err.field, "new_owner_agency_id");
+	g1->fus[3]->as_of = saved;
+
+	/* A redate that claims another old due date. */
+	saved = g1->fus[2]->old_due;
+	g1->fus[2]->old_due = "2026-10-31";
+	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
+	                                    g1->n, "2026-12-31", &owners, &err),
+	                 RG_EINVAL);
+	assert_string_equal(err.field, "old_due");
+	g1->fus[2]->old_due = saved;
+
+	/* One state machine: an activate of the active goal. */
+	type = g1->fus[2]->type;
+	g1->fus[2]->type = FU(ACTIVATE);
+	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
+	                                    g1->n, "2026-12-31", &owners, &err),
+	                 RG_EPRECOND);
+	assert_string_equal(err.field, "type");
+	g1->fus[2]->type = type;
+
+	/* An entry from the future of the day checked. */
+	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
+	                                    g1->n, "2026-11-01", &owners, &err),
+	                 RG_EPRECOND);
+	assert_string_equal(err.field, "as_of");
+
+	/* The owner was not appointed when the goal was set. */
+	saved = g1->g->owner_agency_id;
+	g1->g->owner_agency_id = "pts";
+	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
+	                                    g1->n, "2026-12-31", &owners, &err),
+	                 RG_EPRECOND);
+	assert_string_equal(err.field, "owner_agency_id");
+	g1->g->owner_agency_id = saved;
+
+	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
+	                                    g1->n, "2026-12-31", &owners, &err),
+	                 RG_OK);
+	year_free(&y);
+}
+
 /* The goal as it was set comes back from the current record and the old_* values. */
 static void year_initial_goal(void **state)
 {
@@ -1434,6 +1520,7 @@ int main(void)
 		cmocka_unit_test(stage_goal_met_by_item),
 		cmocka_unit_test(year_goals_as_of),
 		cmocka_unit_test(year_met_on_time),
+		cmocka_unit_test(year_history_checked),
 		cmocka_unit_test(year_initial_goal),
 		cmocka_unit_test(year_trend),
 		cmocka_unit_test(derived_status_bound),
