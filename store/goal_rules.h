@@ -44,8 +44,8 @@ struct goal_owner_check {
  * the store's to check; the parent's area is checked here from its id (AREA/N).
  * owner may be NULL to skip the appointment check. Strings it sets are malloc'd and
  * replace the old ones as protobuf-c's free_unpacked expects.
- * Errors: RG_EINVAL (text, kind, unit, baseline/target, work_item_id, target_stage, due,
- * decision_ref, parent_id, state, result, set_on), RG_EPRECOND (owner not appointed on
+ * Errors: RG_EINVAL (area_id, owner_agency_id, text, kind, unit, target, work_item_id,
+ * target_stage, due, decision_ref, parent_id, report_every_days, state, result, set_on), RG_EPRECOND (owner not appointed on
  * the area on set_on; set_on in the future), RG_ENOMEM, or the callback's code.
  */
 int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_owner_check *owner,
