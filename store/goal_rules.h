@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "stdreg/v1/goals.pb-c.h"
 #include "store.h"
@@ -162,6 +163,32 @@ struct goal_view {
 int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus, size_t n,
                     const struct goal_stage_step *steps, size_t nsteps, const char *day,
                     struct goal_view *out, struct store_error *err);
+
+/* The filters of GoalListRequest; zero fields do not filter. */
+struct goal_filter {
+	const char *area_id;
+	const char *agency_id;    /* the owner as of the day */
+	int state;                /* GoalState as of the day */
+	int status;               /* DerivedStatus as of the day */
+	uint32_t due_within_days; /* in force, due between the day and the day + N */
+	bool overdue;
+	bool stale;
+};
+
+/* Does goal g, seen as v on its day (goal_view_as_of), pass filter f? A goal that did not
+ * exist that day passes none. */
+bool goal_view_matches(const Stdreg__V1__Goal *g, const struct goal_view *v,
+                       const struct goal_filter *f);
+
+/*
+ * Fills the messages of a GoalView as of day: *goal is g with the folded due, owner, text,
+ * targets, state and result; *check_in is the last check-in with its corrected status,
+ * value, note and evidence (left unset in *out before the first). The three messages
+ * borrow their strings from g, v and the follow-ups: pack them, never free_unpacked them.
+ */
+void goal_view_message(const Stdreg__V1__Goal *g, const struct goal_view *v, const char *day,
+                       Stdreg__V1__GoalView *out, Stdreg__V1__Goal *goal,
+                       Stdreg__V1__FollowUp *check_in);
 
 /* --- the quarterly trend ------------------------------------------------------------ */
 

@@ -268,3 +268,73 @@ int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const
 	*out = v;
 	return RG_OK;
 }
+
+/* --- lists and messages ------------------------------------------------------------------ */
+
+bool goal_view_matches(const Stdreg__V1__Goal *g, const struct goal_view *v,
+                       const struct goal_filter *f)
+{
+	const struct goal_fold *fold = &v->fold;
+
+	if (!fold->exists)
+		return false;
+	if (!goal_empty(f->area_id) && strcmp(g->area_id, f->area_id) != 0)
+		return false;
+	if (!goal_empty(f->agency_id) && strcmp(fold->owner_agency_id, f->agency_id) != 0)
+		return false;
+	if (f->state != 0 && fold->state != f->state)
+		return false;
+	if (f->status != 0 && v->status != f->status)
+		return false;
+	if (f->overdue && v->status != DS(OVERDUE))
+		return false;
+	if (f->stale && v->status != DS(STALE))
+		return false;
+	/* Due soon: still to be delivered, due today or within the days asked. */
+	if (f->due_within_days != 0 &&
+	    (fold->state != GS(ACTIVE) || v->status == DS(MET) || v->days_left < 0 ||
+	     v->days_left > (long)f->due_within_days))
+		return false;
+	return true;
+}
+
+void goal_view_message(const Stdreg__V1__Goal *g, const struct goal_view *v, const char *day,
+                       Stdreg__V1__GoalView *out, Stdreg__V1__Goal *goal,
+                       Stdreg__V1__FollowUp *check_in)
+{
+	const struct goal_fold *f = &v->fold;
+	Stdreg__V1__GoalView view = STDREG__V1__GOAL_VIEW__INIT;
+
+	*goal = *g;
+	goal->due = (char *)f->due;
+	goal->owner_agency_id = (char *)f->owner_agency_id;
+	goal->text = (char *)f->text;
+	goal->target_stage = (char *)f->target_stage;
+	goal->target = f->target;
+	goal->state = f->state;
+	goal->result = f->result;
+	view.goal = goal;
+	view.as_of = (char *)day;
+	view.status = v->status;
+	view.met_on_time = v->met_on_time;
+	view.met_on = (char *)v->met_on;
+	view.current_value = v->current_value;
+	view.progress = v->progress;
+	view.days_left = (int32_t)v->days_left;
+	view.slip_days = (int32_t)v->slip_days;
+	view.redate_count = f->redate_count;
+	view.verifiable = v->verifiable;
+	view.next_report_date = (char *)v->next_report_date;
+	if (f->check_in != NULL) {
+		const Stdreg__V1__FollowUp *b = f->check_in_body;
+		/* The entry as it reads on the day: its own id and as_of, the corrected words. */
+		*check_in = *f->check_in;
+		check_in->status = b->status;
+		check_in->value = b->value;
+		check_in->value_set = b->value_set;
+		check_in->note = b->note;
+		check_in->evidence_ref = b->evidence_ref;
+		view.last_check_in = check_in;
+	}
+	*out = view;
+}

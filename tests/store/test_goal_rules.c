@@ -1256,6 +1256,121 @@ static void year_met_on_time(void **state)
 	year_free(&y);
 }
 
+/* goal list --as-of D: the filters apply to the goal as it stood on D. */
+static void year_list_filters(void **state)
+{
+	static const struct {
+		const char *day;
+		struct goal_filter f;
+		const char *want; /* the ids that pass, in order */
+	} table[] = {
+		{ "2026-09-30", { .area_id = "ai" }, "ai/1 ai/2" },
+		{ "2026-09-30", { .agency_id = "pts" }, "ai/1" },
+		{ "2026-09-30", { .agency_id = "digg" }, "" },
+		{ "2026-06-30", { .agency_id = "digg" }, "ai/1" },
+		{ "2026-09-30", { .agency_id = "msb" }, "ai/2 iot/1 iot/2" },
+		{ "2026-09-30", { .state = GS(ACTIVE) }, "ai/1 ai/2 iot/1" },
+		{ "2026-09-30", { .state = GS(WITHDRAWN) }, "iot/2" },
+		{ "2026-09-30", { .status = DS(PENDING) }, "iot/1" },
+		{ "2026-09-30", { .status = DS(OFF_TRACK) }, "ai/1" },
+		{ "2026-08-10", { .status = DS(OFF_TRACK) }, "" }, /* before the correction */
+		{ "2026-09-30", { .stale = true }, "ai/2" },
+		{ "2026-09-30", { .due_within_days = 31 }, "iot/1" },
+		{ "2026-09-30", { .due_within_days = 30 }, "" },
+		{ "2026-09-30", { .due_within_days = 92 }, "ai/1 ai/2 iot/1" },
+		{ "2026-12-31", { .overdue = true }, "ai/2" },
+		{ "2026-12-31", { .due_within_days = 365 }, "" }, /* met, closed, overdue */
+		{ "2026-01-14", { 0 }, "" },
+		{ "2026-01-15", { 0 }, "ai/1" },
+		{ "2026-07-01", { .area_id = "iot", .state = GS(PROPOSED) }, "iot/2" },
+	};
+	struct year y;
+
+	(void)state;
+	year_build(&y);
+	for (size_t i = 0; i < N(table); i++) {
+		char got[128] = "";
+		size_t off = 0;
+
+		for (size_t j = 0; j < N(y.goals); j++) {
+			struct fixture_goal *fg = &y.goals[j];
+			const struct goal_stage_step *steps = j == 2 ? etsi_steps : NULL;
+			struct store_error err = { 0 };
+			struct goal_view v;
+
+			assert_int_equal(
+			        goal_view_as_of(fg->g, (const Stdreg__V1__FollowUp *const *)fg->fus,
+			                        fg->n, steps, steps ? N(etsi_steps) : 0,
+			                        table[i].day, &v, &err),
+			        RG_OK);
+			if (goal_view_matches(fg->g, &v, &table[i].f))
+				off += (size_t)snprintf(got + off, sizeof(got) - off, "%s%s",
+				                        off ? " " : "", fg->g->id);
+		}
+		if (strcmp(got, table[i].want) != 0)
+			fail_msg("row %zu as of %s: '%s', expected '%s'", i, table[i].day, got,
+			         table[i].want);
+	}
+	year_free(&y);
+}
+
+/* The GoalView message packs, and reads as the goal stood on its day. */
+static void year_view_message(void **state)
+{
+	static const struct {
+		const char *day;
+		int status, check_in_status;
+		const char *note;
+	} table[] = {
+		{ "2026-08-10", DS(ON_TRACK), CK(ON_TRACK), "JTC 21 vote scheduled" },
+		{ "2026-08-20", DS(OFF_TRACK), CK(OFF_TRACK),
+		  "the vote slipped: misreported on 1 August" },
+	};
+	struct year y;
+
+	(void)state;
+	year_build(&y);
+	for (size_t i = 0; i < N(table); i++) {
+		struct fixture_goal *g1 = &y.goals[0];
+		struct store_error err = { 0 };
+		Stdreg__V1__GoalView out, *back;
+		Stdreg__V1__Goal goal;
+		Stdreg__V1__FollowUp check_in;
+		struct goal_view v;
+		uint8_t buf[4096];
+		size_t len;
+
+		assert_int_equal(goal_view_as_of(g1->g,
+		                                 (const Stdreg__V1__FollowUp *const *)g1->fus,
+		                                 g1->n, NULL, 0, table[i].day, &v, &err),
+		                 RG_OK);
+		goal_view_message(g1->g, &v, table[i].day, &out, &goal, &check_in);
+		len = protobuf_c_message_get_packed_size(&out.base);
+		assert_true(len < sizeof(buf));
+		protobuf_c_message_pack(&out.base, buf);
+		back = stdreg__v1__goal_view__unpack(NULL, len, buf);
+		assert_non_null(back);
+		assert_string_equal(back->as_of, table[i].day);
+		assert_int_equal(back->status, table[i].status);
+		assert_string_equal(back->goal->id, "ai/1");
+		assert_string_equal(back->goal->due, "2026-12-31");
+		assert_string_equal(back->goal->original_due, "2026-09-30");
+		assert_string_equal(back->goal->owner_agency_id, "pts");
+		assert_int_equal(back->goal->state, GS(ACTIVE));
+		assert_int_equal(back->slip_days, 92);
+		assert_int_equal(back->redate_count, 1);
+		assert_string_equal(back->next_report_date, "2026-10-30");
+		assert_non_null(back->last_check_in);
+		/* the entry keeps its id and day; its words are the correction's from 20 August */
+		assert_string_equal(back->last_check_in->id, "ai/1/5");
+		assert_string_equal(back->last_check_in->as_of, "2026-08-01");
+		assert_int_equal(back->last_check_in->status, table[i].check_in_status);
+		assert_string_equal(back->last_check_in->note, table[i].note);
+		stdreg__v1__goal_view__free_unpacked(back, NULL);
+	}
+	year_free(&y);
+}
+
 /* A stored history is checked whole, as store_check and apply need it. */
 static void year_history_checked(void **state)
 {
@@ -1520,6 +1635,8 @@ int main(void)
 		cmocka_unit_test(stage_goal_met_by_item),
 		cmocka_unit_test(year_goals_as_of),
 		cmocka_unit_test(year_met_on_time),
+		cmocka_unit_test(year_list_filters),
+		cmocka_unit_test(year_view_message),
 		cmocka_unit_test(year_history_checked),
 		cmocka_unit_test(year_initial_goal),
 		cmocka_unit_test(year_trend),
