@@ -100,15 +100,30 @@ int auth_scope_item(store_txn *t, const struct auth_principal *who, const char *
 	return store_check_item_scope(t, who->agency_id, item_id, new_area_ids, n, err);
 }
 
-int auth_scope_agency(const struct auth_principal *who, const char *agency_id,
+int auth_scope_agency(store_txn *t, const struct auth_principal *who, const char *agency_id,
                       struct store_error *err)
 {
-	if (who->role != ROLE_AGENCY || strcmp(who->agency_id, agency_id) == 0)
+	const void *val;
+	size_t len;
+
+	if (who->role != ROLE_AGENCY)
 		return RG_OK;
 	err->code = RG_EPERM;
 	snprintf(err->field, sizeof(err->field), "id");
-	snprintf(err->message, sizeof(err->message),
-	         "agency principal '%s' may change only agency '%s', not '%s'", who->name,
-	         who->agency_id, agency_id);
-	return RG_EPERM;
+	if (strcmp(who->agency_id, agency_id) != 0) {
+		snprintf(err->message, sizeof(err->message),
+		         "agency principal '%s' may change only agency '%s', not '%s'", who->name,
+		         who->agency_id, agency_id);
+		return RG_EPERM;
+	}
+	// Its agency is a reference the token holds: it may update it, never bring it back
+	// after a coordinator removed it (nor make it before one did).
+	if (store_get(t, STORE_AGENCY, agency_id, &val, &len) != RG_OK) {
+		snprintf(err->message, sizeof(err->message),
+		         "agency principal '%s' may update agency '%s' but not create it",
+		         who->name, agency_id);
+		return RG_EPERM;
+	}
+	err->code = RG_OK;
+	return RG_OK;
 }

@@ -54,11 +54,14 @@ const char *auth_role_name(const struct auth_principal *who);
 /*
  * The agency scope, checked inside the write's transaction. RG_OK when who is not an
  * agency principal, or when the change is within its scope; RG_EPERM (err says why)
- * otherwise.
+ * otherwise. An item is in scope when every area it has and every area it gets is led or
+ * supported by the agency today (store_check_item_scope); an agency record when it is the
+ * principal's own and exists (update, never create). auth_scope_item refuses more than
+ * STORE_VALUES_MAX area ids (RG_EINVAL) before it reads any.
  */
 int auth_scope_item(store_txn *t, const struct auth_principal *who, const char *item_id,
                     char *const *new_area_ids, size_t n, struct store_error *err);
-int auth_scope_agency(const struct auth_principal *who, const char *agency_id,
+int auth_scope_agency(store_txn *t, const struct auth_principal *who, const char *agency_id,
                       struct store_error *err);
 
 #endif

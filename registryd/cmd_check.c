@@ -5,20 +5,24 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "admin.h"
 #include "cmd_check.h"
 #include "config.h"
 
 #define SHOW_MAX 100
 
 static const char usage_text[] =
-        "usage: registryd check [--data DIR] [--quiet]\n"
+        "usage: registryd check [--data DIR | FILE] [--quiet] [--as-owner]\n"
         "\n"
-        "  Verifies the store in DIR (default " CONFIG_DEFAULT_DATA ") without changing it:\n"
+        "  Verifies the store in DIR (default " CONFIG_DEFAULT_DATA "), or the backup FILE\n"
+        "  that 'regctl backup' wrote, without changing it:\n"
         "  every record decodes under its id with sane meta, every reference exists and\n"
         "  agrees with the reference index both ways, at most one current lead per area,\n"
         "  the changelog holds every revision 1..N and the history points into it.\n"
         "  Problems go to stderr, one per line; --quiet prints nothing when all is well.\n"
+        "  --as-owner: run as root on a directory another user owns, work as that user.\n"
         "exit: 0 consistent, 1 problems found or cannot open, 2 usage\n";
 
 struct shown {
@@ -35,9 +39,9 @@ static void show_problem(void *arg, const char *what, const char *id, const char
 		        *id ? "'" : "", message);
 }
 
-int check_store_dir(const char *dir, FILE *out, struct store_check_stats *stats)
+int check_store_dir(const char *dir, bool file, FILE *out, struct store_check_stats *stats)
 {
-	struct store_opts ro = { .read_only = true };
+	struct store_opts ro = { .read_only = true, .single_file = file };
 	struct store_error err = { 0 };
 	struct shown s = { out, 0 };
 	store_txn *t;
@@ -46,9 +50,9 @@ int check_store_dir(const char *dir, FILE *out, struct store_check_stats *stats)
 
 	rc = store_open(&st, dir, &ro, &err);
 	if (rc != RG_OK) {
-		// store_open's own message may already say "cannot open store in DIR (...)".
-		if (strncmp(err.message, "cannot open", 11) == 0)
-			fprintf(out, "registryd: %s\n", err.message);
+		if (rc == RG_ENOENT)
+			fprintf(out, "registryd: no store in '%s' (no such %s)\n", dir,
+			        file ? "file" : "directory");
 		else
 			fprintf(out, "registryd: cannot open store '%s' (%s)\n", dir,
 			        err.message[0] ? err.message : rg_strerror(rc));
@@ -72,12 +76,14 @@ int check_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "as-owner", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = CONFIG_DEFAULT_DATA;
 	struct store_check_stats stats = { 0 };
-	bool quiet = false;
+	bool quiet = false, as_owner = false, file = false, data_given = false;
+	struct stat sb;
 	int c, rc;
 
 	optind = 1;
@@ -85,9 +91,13 @@ int check_main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			data = optarg;
+			data_given = true;
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'o':
+			as_owner = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -97,11 +107,18 @@ int check_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind + 1 == argc && !data_given) {
+		// A path: a store directory, or a backup file (a store in one file).
+		data = argv[optind++];
+		file = lstat(data, &sb) == 0 && !S_ISDIR(sb.st_mode);
+	}
 	if (optind != argc) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	rc = check_store_dir(data, stderr, &stats);
+	if (admin_become_owner(data, as_owner, argc, argv) != 0)
+		return 1;
+	rc = check_store_dir(data, file, stderr, &stats);
 	if (rc == RG_ECORRUPT && stats.problems > 0) {
 		fprintf(stderr, "registryd: store '%s' is not consistent (%llu problems)\n", data,
 		        (unsigned long long)stats.problems);

@@ -21,16 +21,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cmd_check.h"
 #include "config.h"
 
 static const char usage_text[] =
-        "usage: registryd restore [--data DIR] [--force] FILE\n"
+        "usage: registryd restore [--data DIR] [--force] [--as-owner] FILE\n"
         "\n"
         "  Makes FILE (a backup written by 'regctl backup') the store of DIR (default\n"
         "  " CONFIG_DEFAULT_DATA "). FILE is checked as 'registryd check' does before it\n"
         "  replaces anything. A store that holds records, changes or principals is only\n"
-        "  replaced with --force. The daemon must not be running on DIR.\n"
+        "  replaced with --force. The daemon must not be running on DIR. A failed restore\n"
+        "  leaves DIR as it was. --as-owner: run as root on a directory another user\n"
+        "  owns, work as that user.\n"
         "exit: 0 restored, 1 refused or failed, 2 usage\n";
 
 /* dir + "/" + name into out (PATH_MAX bytes); false if it does not fit. */
@@ -55,7 +58,7 @@ static bool store_in_use(const char *dir)
 	int fd;
 
 	path_join(path, dir, "lock.mdb");
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
@@ -147,19 +150,53 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-/* Removes the staging directory and what it may hold. */
-static void remove_part(const char *part)
+/* Whether path is absent, or a regular file (not a link) that was unlinked. */
+static bool unlink_regular(const char *path)
 {
-	char path[PATH_MAX];
+	struct stat sb;
 
-	path_join(path, part, "data.mdb");
-	unlink(path);
-	path_join(path, part, "lock.mdb");
-	unlink(path);
-	rmdir(part);
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT;
+	return S_ISREG(sb.st_mode) && unlink(path) == 0;
 }
 
+/*
+ * Removes the staging directory and the files restore puts there. Anything else (the
+ * directory a link, a file in it a link or a directory) was not made by restore: it is
+ * left alone and false returned, so that a link planted in DIR is never followed.
+ */
+static bool remove_part(const char *part)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	bool ok;
+
+	if (lstat(part, &sb) != 0)
+		return errno == ENOENT;
+	if (!S_ISDIR(sb.st_mode))
+		return false;
+	path_join(path, part, "data.mdb");
+	ok = unlink_regular(path);
+	path_join(path, part, "lock.mdb");
+	ok = unlink_regular(path) && ok;
+	return ok && rmdir(part) == 0;
+}
+
+static int restore_into(const char *dir, const char *file, bool force);
+
+/* A directory restore made is removed again when restore fails, so a failure leaves none. */
 static int restore(const char *dir, const char *file, bool force)
+{
+	struct stat sb;
+	bool made = stat(dir, &sb) != 0 && errno == ENOENT;
+	int rc = restore_into(dir, file, force);
+
+	if (rc != 0 && made)
+		rmdir(dir); /* only if still empty */
+	return rc;
+}
+
+static int restore_into(const char *dir, const char *file, bool force)
 {
 	char part[PATH_MAX], staged[PATH_MAX], target[PATH_MAX], why[PATH_MAX + 128];
 	struct store_check_stats stats = { 0 };
@@ -198,7 +235,13 @@ static int restore(const char *dir, const char *file, bool force)
 	path_join(part, dir, "restore.part");
 	path_join(staged, part, "data.mdb");
 	path_join(target, dir, "data.mdb");
-	remove_part(part); /* left over by a restore that was killed */
+	if (!remove_part(part)) { /* left over by a restore that was killed */
+		fprintf(stderr,
+		        "registryd: cannot restore into '%s' ('%s' is in the way and was not made "
+		        "by restore: remove it)\n",
+		        dir, part);
+		return 1;
+	}
 	if (mkdir(part, 0750) != 0) {
 		fprintf(stderr, "registryd: cannot create '%s' (%s)\n", part, strerror(errno));
 		return 1;
@@ -210,7 +253,7 @@ static int restore(const char *dir, const char *file, bool force)
 		remove_part(part);
 		return 1;
 	}
-	rc = check_store_dir(part, stderr, &stats);
+	rc = check_store_dir(part, false, stderr, &stats);
 	if (rc != RG_OK) {
 		fprintf(stderr, "registryd: cannot restore '%s' (not a consistent stdreg store)\n",
 		        file);
@@ -243,11 +286,12 @@ int restore_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "as-owner", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = CONFIG_DEFAULT_DATA;
-	bool force = false;
+	bool force = false, as_owner = false;
 	int c;
 
 	optind = 1;
@@ -258,6 +302,9 @@ int restore_main(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'o':
+			as_owner = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -271,5 +318,7 @@ int restore_main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	if (admin_become_owner(data, as_owner, argc, argv) != 0)
+		return 1;
 	return restore(data, argv[optind], force);
 }

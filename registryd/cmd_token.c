@@ -3,10 +3,14 @@
  * on the data directory directly. LMDB is multi-process, so this also works while the
  * daemon runs, and a revocation takes effect on the daemon's next request.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "admin.h"
 #include "cmd_token.h"
 #include "config.h"
 #include "store.h"
@@ -16,10 +20,14 @@ static const char usage_text[] =
         "usage: registryd token create --role ROLE [--agency ID] --name NAME [--data DIR]\n"
         "       registryd token list [--data DIR]\n"
         "       registryd token revoke NAME [--data DIR]\n"
+        "       (each also takes --as-owner)\n"
         "\n"
         "  ROLE is admin, coordinator, agency (needs --agency) or reader.\n"
-        "  create prints the new token once; only its SHA-256 is stored.\n"
-        "  --data DIR defaults to " CONFIG_DEFAULT_DATA ".\n"
+        "  create prints the new token once; only its SHA-256 is stored. On a directory\n"
+        "  that does not exist yet, create makes it and a new store, as a first start would.\n"
+        "  --data DIR defaults to " CONFIG_DEFAULT_DATA ". Safe beside a running daemon.\n"
+        "  --as-owner: run as root on a directory another user owns, work as that user\n"
+        "  (without it, root is refused there).\n"
         "exit: 0 ok, 1 refused or failed, 2 usage\n";
 
 static int role_by_name(const char *s)
@@ -73,11 +81,14 @@ int token_main(int argc, char **argv)
 		{ "role", required_argument, NULL, 'r' },
 		{ "agency", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "as-owner", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = CONFIG_DEFAULT_DATA, *role = NULL, *agency = NULL, *name = NULL;
 	struct store_error err = { 0 };
+	struct stat sb;
+	bool as_owner = false;
 	store *st;
 	int c, rc;
 
@@ -95,6 +106,9 @@ int token_main(int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'o':
+			as_owner = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -128,6 +142,24 @@ int token_main(int argc, char **argv)
 		return 2;
 	}
 
+	if (admin_become_owner(data, as_owner, argc, argv) != 0)
+		return 1;
+	if (stat(data, &sb) != 0 && errno == ENOENT) {
+		// The first token of a new registry: make the store as a first start would. Only
+		// create does; list and revoke have nothing to show or change there.
+		if (strcmp(verb, "create") != 0) {
+			fprintf(stderr,
+			        "registryd: no store in '%s' (no such directory; 'registryd token "
+			        "create --data %s --role admin --name NAME' makes one)\n",
+			        data, data);
+			return 1;
+		}
+		rc = admin_make_dirs(data);
+		if (rc != 0) {
+			fprintf(stderr, "registryd: cannot create '%s' (%s)\n", data, strerror(rc));
+			return 1;
+		}
+	}
 	rc = store_open(&st, data, NULL, &err);
 	if (rc != RG_OK) {
 		fprintf(stderr, "registryd: cannot open store '%s' (%s)\n", data, err.message);

@@ -40,7 +40,7 @@ static const char usage_text[] =
         "                        may lose acknowledged writes)\n"
         "  --quota BYTES         largest size the store may grow to (at least 1048576);\n"
         "                        a write that needs more is refused RESOURCE_EXHAUSTED and\n"
-        "                        changes nothing (default: 1 TiB)\n"
+        "                        changes nothing (default, or 0: 1 TiB)\n"
         "  --log-level LEVEL     debug, info (default), warn or error; request lines are info\n"
         "  --metrics-listen URL  serve Prometheus metrics at URL/metrics, URL being\n"
         "                        http://HOST:PORT (default: off)\n"
@@ -48,7 +48,15 @@ static const char usage_text[] =
         "  --version             print the version and exit\n"
         "\n"
         "Logs go to stderr, one logfmt line per event and per request. SIGINT or SIGTERM\n"
-        "stop it cleanly: queued writes are committed and answered first.\n"
+        "stop it cleanly: queued writes are committed and answered first. SIGHUP reads the\n"
+        "configuration again (the log level). One registryd per data directory: a second\n"
+        "one on a store in use refuses to start.\n"
+        "\n"
+        "administration (on the data directory, also beside a running daemon; each takes\n"
+        "--help):\n"
+        "  registryd token create|list|revoke ...   principals and their tokens\n"
+        "  registryd check [--data DIR | FILE]      verify a store or a backup file\n"
+        "  registryd restore [--data DIR] FILE      put a backup in place (daemon stopped)\n"
         "\n"
         "exit status: 0 stopped cleanly, 1 cannot start (store, listener), 2 usage error\n";
 
@@ -161,10 +169,13 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			cfg.no_sync = true;
 			break;
 		case OPT_QUOTA:
-			if (!parse_size(optarg, (size_t)1 << 20, SIZE_MAX, &cfg.quota)) {
+			// 0 is the default (1 TiB); below 1 MiB no store fits.
+			if (!parse_size(optarg, 0, SIZE_MAX, &cfg.quota) ||
+			    (cfg.quota != 0 && cfg.quota < CONFIG_MIN_QUOTA)) {
 				fprintf(err,
-				        "registryd: invalid --quota '%s' (bytes, >= 1048576)\n",
-				        optarg);
+				        "registryd: invalid --quota '%s' (the store's largest size "
+				        "in bytes: at least %d, or 0 for the default 1 TiB)\n",
+				        optarg, CONFIG_MIN_QUOTA);
 				return CONFIG_USAGE;
 			}
 			break;

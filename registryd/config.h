@@ -26,6 +26,7 @@ struct option;
 #define CONFIG_DEFAULT_MAX_MESSAGE 4194304
 #define CONFIG_DEFAULT_CONTEXTS    64
 #define CONFIG_DEFAULT_MAX_CONNS   1024
+#define CONFIG_MIN_QUOTA           1048576 /* a --quota other than 0 (the default) */
 
 /* Strings point into argv or are the defaults above. */
 struct config {

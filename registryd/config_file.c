@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_check.h"
 #include "config_file.h"
 
 #define FILE_MAX_BYTES (1u << 20)
@@ -399,6 +400,9 @@ enum config_result config_load(struct config *c, struct config_args *keep, int a
 	for (k = 0; k < nrest; k++)
 		keep->argv[keep->argc++] = rest[k];
 	r = config_parse(c, keep->argc, keep->argv, out, err);
+	// What start-up would refuse, refused here: the same for a start and --check-config.
+	if (r == CONFIG_RUN && !config_check(c, err))
+		r = CONFIG_USAGE;
 	if (r == CONFIG_RUN && check) {
 		if (path != NULL)
 			fprintf(out, "registryd: configuration ok (%s)\n", path);

@@ -54,7 +54,7 @@ static int put_in_scope(struct job *j, store_txn *t, const ProtobufCMessage *rec
 
 	switch (j->c.m->kind) {
 	case STORE_AGENCY:
-		return auth_scope_agency(who, ((const Stdreg__V1__Agency *)rec)->id, &j->err);
+		return auth_scope_agency(t, who, ((const Stdreg__V1__Agency *)rec)->id, &j->err);
 	case STORE_ITEM: {
 		const Stdreg__V1__WorkItem *w = (const Stdreg__V1__WorkItem *)rec;
 		return auth_scope_item(t, who, w->id, w->area_ids, w->n_area_ids, &j->err);
@@ -107,6 +107,10 @@ enum call_result handle_put(struct call *c)
 		snprintf(msg, sizeof msg, "%s is required", fd->name);
 		return write_refuse(c, GRPC_INVALID_ARGUMENT, fd->name, msg);
 	}
+	/* Counts before any per-entry work, and before the write takes the writer's time. */
+	struct store_error err = { 0 };
+	if (store_check_counts(FIELD(c->req, pf->rec, ProtobufCMessage *), &err) != RG_OK)
+		return write_refuse(c, GRPC_INVALID_ARGUMENT, err.field, err.message);
 	w = calloc(1, sizeof *w);
 	if (w == NULL)
 		return write_refuse(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");

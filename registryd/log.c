@@ -320,17 +320,14 @@ static void append_ts(char *buf, size_t n, size_t *len)
 	append_raw(buf, n, len, text, sizeof text - 1);
 }
 
-void log_event(const char *level, const char *msg, const char *kv)
+/* One event line: ts, level, msg, then kv. */
+static void write_event(const char *level, const char *msg, const char *kv)
 {
 	char buf[LOG_LINE_MAX];
 	size_t len = 0;
-	enum log_level lv;
 
-	if (!log_level_parse(level, &lv))
-		lv = LOG_ERROR;
-	if (!log_enabled(lv))
-		return;
 	buf[0] = '\0';
+	append_ts(buf, sizeof buf, &len);
 	log_append_kv(buf, sizeof buf, &len, "level", level);
 	log_append_kv(buf, sizeof buf, &len, "msg", msg);
 	if (kv != NULL && *kv != '\0') {
@@ -338,6 +335,26 @@ void log_event(const char *level, const char *msg, const char *kv)
 		append_raw(buf, sizeof buf, &len, kv, strlen(kv));
 	}
 	emit(buf, sizeof buf, len, true);
+}
+
+void log_event(const char *level, const char *msg, const char *kv)
+{
+	enum log_level lv;
+
+	if (!log_level_parse(level, &lv))
+		lv = LOG_ERROR;
+	if (log_enabled(lv))
+		write_event(level, msg, kv);
+}
+
+void log_always(const char *level, const char *msg, const char *kv)
+{
+	write_event(level, msg, kv);
+}
+
+const char *log_level_name(enum log_level level)
+{
+	return level >= LOG_DEBUG && level <= LOG_ERROR ? level_names[level] : "error";
 }
 
 /* Appends " key=" for a value written by the caller (a number or a known word). */

@@ -38,11 +38,18 @@ void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 
 /*
- * Writes "level=LEVEL msg=MSG" (LEVEL one of debug, info, warn, error; an unknown one is
+ * Writes "ts=TIME level=LEVEL msg=MSG" (LEVEL one of debug, info, warn, error; an unknown one is
  * written as if error) followed by the extra fields kv, which are already
  * formatted logfmt ("url=tcp://..."; may be NULL). MSG is quoted if it needs it.
  */
 void log_event(const char *level, const char *msg, const char *kv);
+
+/* Writes a line as log_event() does, whatever the level set: for the few lines an
+ * operator must see (a reload's result). */
+void log_always(const char *level, const char *msg, const char *kv);
+
+/* "debug", "info", "warn" or "error". */
+const char *log_level_name(enum log_level level);
 
 /*
  * Writes the line of one finished request:

@@ -13,13 +13,16 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
+#include "admin.h"
 #include "cmd_check.h"
 #include "cmd_token.h"
 #include "config.h"
 #include "config_file.h"
+#include "dirlock.h"
 #include "dispatch.h"
 #include "log.h"
 #include "metrics_http.h"
@@ -27,26 +30,6 @@
 #include "store.h"
 
 #define DRAIN_TIMEOUT_MS 5000
-
-/* mkdir -p: creates dir and its missing parents. */
-static int make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t i, n = strlen(dir);
-
-	if (n == 0 || n >= sizeof path)
-		return ENAMETOOLONG;
-	memcpy(path, dir, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0750) != 0 && errno != EEXIST)
-			return errno;
-		path[i] = dir[i];
-	}
-	return 0;
-}
 
 static void log_failure(const char *msg, const char *key, const char *value)
 {
@@ -68,17 +51,35 @@ static void reload(int argc, char **argv)
 	struct config cfg;
 	struct config_args args = { 0 };
 	FILE *devnull = fopen("/dev/null", "w");
+	char *why = NULL, kv[LOG_LINE_MAX];
+	size_t why_len = 0, len = 0;
+	FILE *errs = open_memstream(&why, &why_len);
 
-	if (config_load(&cfg, &args, argc, argv, true, devnull ? devnull : stdout, stderr) !=
-	    CONFIG_RUN) {
-		log_event("warn", "configuration not reloaded (see the error above)", "");
+	kv[0] = '\0';
+	log_append_kv(kv, sizeof kv, &len, "signal", "SIGHUP");
+	if (config_load(&cfg, &args, argc, argv, true, devnull ? devnull : stdout,
+	                errs ? errs : stderr) != CONFIG_RUN) {
+		if (errs != NULL && fclose(errs) == 0) {
+			errs = NULL;
+			// "registryd: FILE:LINE: what\n" -> "FILE:LINE: what"
+			if (why_len > 0 && why[why_len - 1] == '\n')
+				why[why_len - 1] = '\0';
+			log_append_kv(kv, sizeof kv, &len, "error",
+			              strncmp(why, "registryd: ", 11) == 0 ? why + 11 : why);
+		}
+		log_always("warn", "configuration not reloaded", kv);
 	} else {
 		log_set_level(cfg.log_level);
-		log_event(
-		        "info",
-		        "configuration reloaded: log level applied; other settings take a restart",
-		        "");
+		log_append_kv(kv, sizeof kv, &len, "log_level", log_level_name(cfg.log_level));
+		// Written whatever the new level: an operator looks for it after a reload.
+		log_always("info",
+		           "configuration reloaded: log level applied; other settings take a "
+		           "restart",
+		           kv);
 	}
+	if (errs != NULL)
+		fclose(errs);
+	free(why);
 	config_args_release(&args);
 	if (devnull)
 		fclose(devnull);
@@ -97,8 +98,8 @@ int main(int argc, char **argv)
 	struct dispatcher *d = NULL;
 	struct server *srv = NULL;
 	sigset_t sigs;
-	char kv[64];
-	int rc, sig, status = 1;
+	char kv[64], why[PATH_MAX + 64];
+	int rc, sig, status = 1, lock_fd;
 
 	// Administration subcommands work on the data directory and never start the daemon.
 	if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -132,9 +133,22 @@ int main(int argc, char **argv)
 	log_start();
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = make_dirs(cfg.data_dir);
+	rc = admin_make_dirs(cfg.data_dir);
 	if (rc != 0) {
 		log_failure("cannot create data directory", "dir", cfg.data_dir);
+		config_args_release(&cfg_args);
+		return 1;
+	}
+	// One daemon per store: held until the process ends (the descriptor is never closed).
+	lock_fd = dirlock_take(cfg.data_dir, why, sizeof why);
+	if (lock_fd < 0) {
+		char lkv[LOG_LINE_MAX];
+		size_t len = 0;
+
+		lkv[0] = '\0';
+		log_append_kv(lkv, sizeof lkv, &len, "dir", cfg.data_dir);
+		log_append_kv(lkv, sizeof lkv, &len, "error", why);
+		log_event("error", "cannot start on this data directory", lkv);
 		config_args_release(&cfg_args);
 		return 1;
 	}
@@ -142,8 +156,14 @@ int main(int argc, char **argv)
 	sopts.max_map_size = cfg.quota;
 	rc = store_open(&st, cfg.data_dir, &sopts, &serr);
 	if (rc != RG_OK) {
-		log_failure("cannot open store", "error",
-		            serr.message[0] != '\0' ? serr.message : rg_strerror(rc));
+		char okv[LOG_LINE_MAX];
+		size_t len = 0;
+
+		okv[0] = '\0';
+		log_append_kv(okv, sizeof okv, &len, "dir", cfg.data_dir);
+		log_append_kv(okv, sizeof okv, &len, "error",
+		              serr.message[0] != '\0' ? serr.message : rg_strerror(rc));
+		log_event("error", "cannot open store", okv);
 		config_args_release(&cfg_args);
 		return 1;
 	}
@@ -203,5 +223,6 @@ out:
 		log_event("info", "stopped", kv);
 	log_stop();
 	config_args_release(&cfg_args);
+	close(lock_fd);
 	return status;
 }

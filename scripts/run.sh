@@ -3,17 +3,27 @@
 # (./stdreg-data, tcp://127.0.0.1:7420). Extra arguments go to registryd.
 # On the first start of an empty store it loads the demo data set (data/demo.jsonl),
 # so `regctl gaps` shows something real at once; STDREG_NO_DEMO=1 skips that.
+# --help, --version and --check-config go straight to registryd and touch no store.
+# STDREG_BUILD_DIR=DIR runs the binaries already built in DIR (tests) instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-[ -f build/build.ninja ] || meson setup build >/dev/null
-meson compile -C build >/dev/null
+if [ -n "${STDREG_BUILD_DIR:-}" ]; then
+	build=$STDREG_BUILD_DIR
+else
+	build=build
+	scripts/deps.sh
+	[ -f build/build.ninja ] || meson setup build >/dev/null
+	meson compile -C build >/dev/null
+fi
+registryd=$build/registryd/registryd
+regctl=$build/client/regctl
 
 data=./stdreg-data
 endpoint=tcp://127.0.0.1:7420
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
 	case "${args[$i]}" in
+	--help | -h | --version | --check-config) exec "$registryd" "$@" ;;
 	--data) data=${args[$((i + 1))]:-$data} ;;
 	--data=*) data=${args[$i]#--data=} ;;
 	--listen) endpoint=${args[$((i + 1))]:-$endpoint} ;;
@@ -21,28 +31,39 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 	esac
 done
 
-echo "stdreg: regctl is build/client/regctl (export PATH=\"$PWD/build/client:\$PATH\")" >&2
-if [ -e "$data/data.mdb" ]; then
-	exec build/registryd/registryd "$@"
+# A store needs its first-start work (an admin token, the demo data) while it holds
+# nothing: no store yet, or one at revision 0 without principals (say, one that an
+# earlier run made but never got to fill).
+first_start() {
+	[ -e "$data/data.mdb" ] || return 0
+	local rev principals
+	rev=$("$registryd" check --data "$data" 2>/dev/null |
+		sed -n 's/.* revision \([0-9]*\),.*/\1/p')
+	principals=$("$registryd" token list --data "$data" 2>/dev/null | tail -n +2 | wc -l)
+	[ "$rev" = 0 ] && [ "$principals" = 0 ]
+}
+
+echo "stdreg: regctl is $regctl (export PATH=\"$PWD/$build/client:\$PATH\")" >&2
+if ! first_start; then
+	exec "$registryd" "$@"
 fi
 
 # A new store: make its first admin principal (the token is shown once, here), start the
 # daemon, load the demo data once it answers, then stay in the foreground with it (Ctrl-C
 # stops it cleanly).
-mkdir -p "$data"
-token=$(build/registryd/registryd token create --role admin --name admin --data "$data")
+token=$("$registryd" token create --role admin --name admin --data "$data")
 cat >&2 <<EOT
 stdreg: a new registry in $data. Its admin token (shown only now; only a hash is kept):
 
     export STDREG_TOKEN=$token
 
-stdreg: more principals: build/registryd/registryd token create --data $data --role coordinator --name NAME
+stdreg: more principals: $registryd token create --data $data --role coordinator --name NAME
 EOT
-build/registryd/registryd "$@" &
+"$registryd" "$@" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit $?' INT TERM
 for _ in $(seq 1 100); do
-	build/client/regctl --endpoint "$endpoint" area list --limit 1 >/dev/null 2>&1 && break
+	"$regctl" --endpoint "$endpoint" area list --limit 1 >/dev/null 2>&1 && break
 	kill -0 $pid 2>/dev/null || { wait $pid; exit $?; }
 	sleep 0.1
 done
@@ -51,6 +72,6 @@ if [ "${STDREG_NO_DEMO:-0}" = 1 ]; then
 	exit $?
 fi
 echo "stdreg: loading the demo data set (data/demo.jsonl: sample data) into $data" >&2
-STDREG_TOKEN=$token build/client/regctl --endpoint "$endpoint" apply -f data/demo.jsonl \
+STDREG_TOKEN=$token "$regctl" --endpoint "$endpoint" apply -f data/demo.jsonl \
 	--decision "demo data set" >&2 || echo "stdreg: demo data not loaded" >&2
 wait $pid

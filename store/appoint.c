@@ -335,62 +335,94 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
 	return rc;
 }
 
-/* --- the scope of an agency principal ---------------------------------------------- */
+/* --- the scope of an agency principal ----------------------------------------------
+ * Every area a write touches must be held: the areas of the stored item (which the write
+ * keeps or removes) and the areas of the new one (which it keeps or adds). So an agency
+ * neither creates an item in another's area nor edits one it shares with an area it does
+ * not hold: that takes a coordinator, or the other agency. The areas held today are
+ * gathered once and each area is looked up in them.
+ */
 
-struct scope_ctx {
-	const char *area_id;
+struct held_areas {
 	char today[11];
-	bool holds;
+	char **ids;
+	size_t n;
+	bool nomem;
 };
 
-static int scope_fn(Stdreg__V1__Assignment *a, void *arg)
+static int held_fn(Stdreg__V1__Assignment *a, void *arg)
 {
-	struct scope_ctx *c = arg;
+	struct held_areas *h = arg;
+	char *id;
 
-	if (strcmp(a->area_id, c->area_id) == 0 && assignment_holds_on(a, c->today))
-		c->holds = true;
-	return c->holds;
+	if (!assignment_holds_on(a, h->today))
+		return 0;
+	id = strdup(a->area_id);
+	if (id == NULL || !PUSH(h->ids, h->n, id)) {
+		free(id);
+		h->nomem = true;
+		return 1;
+	}
+	return 0;
 }
 
-/* Does agency_id lead or support one of the areas today? */
-static int holds_any(store_txn *t, const char *agency_id, char *const *areas, size_t n, bool *out)
+static bool held(const struct held_areas *h, const char *area_id)
 {
-	*out = false;
-	for (size_t i = 0; i < n && !*out; i++) {
-		struct scope_ctx c = { .area_id = areas[i] };
-		store_today(0, c.today);
-		int rc = each_assignment_of(t, 'g', agency_id, scope_fn, &c);
-		if (rc != RG_OK)
-			return rc;
-		*out = c.holds;
-	}
-	return RG_OK;
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->ids[i], area_id) == 0)
+			return true;
+	return false;
+}
+
+/* The first of areas[0..n) that h does not hold, or NULL. */
+static const char *first_not_held(const struct held_areas *h, char *const *areas, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!held(h, areas[i] ? areas[i] : ""))
+			return areas[i] ? areas[i] : "";
+	return NULL;
 }
 
 int store_check_item_scope(store_txn *t, const char *agency_id, const char *item_id,
                            char *const *new_area_ids, size_t n, struct store_error *err)
 {
+	struct held_areas h = { .ids = NULL };
+	const char *missing = NULL;
+	Stdreg__V1__WorkItem *w = NULL;
 	const void *val;
 	size_t len;
-	bool ok = true;
-	int rc = RG_OK;
+	int rc;
 
-	if (store_get(t, STORE_ITEM, item_id, &val, &len) == RG_OK) {
-		Stdreg__V1__WorkItem *w = stdreg__v1__work_item__unpack(NULL, len, val);
+	/* The count first, before any entry is looked at (a 2 M-entry list costs nothing). */
+	if (n > STORE_VALUES_MAX)
+		return store_fail(err, RG_EINVAL, "area_ids",
+		                  "field 'area_ids' has too many values (%zu, at most %d)", n,
+		                  STORE_VALUES_MAX);
+	store_today(0, h.today);
+	rc = each_assignment_of(t, 'g', agency_id, held_fn, &h);
+	if (rc == RG_OK && h.nomem)
+		rc = RG_ENOMEM;
+	if (rc == RG_OK && store_get(t, STORE_ITEM, item_id, &val, &len) == RG_OK) {
+		w = stdreg__v1__work_item__unpack(NULL, len, val);
 		if (w == NULL)
-			return store_fail(err, RG_ECORRUPT, NULL, "cannot decode item '%s'",
-			                  item_id);
-		rc = holds_any(t, agency_id, w->area_ids, w->n_area_ids, &ok);
-		stdreg__v1__work_item__free_unpacked(w, NULL);
+			rc = store_fail(err, RG_ECORRUPT, NULL, "cannot decode item '%s'", item_id);
+		else
+			missing = first_not_held(&h, w->area_ids, w->n_area_ids);
 	}
-	if (rc == RG_OK && ok && n > 0)
-		rc = holds_any(t, agency_id, new_area_ids, n, &ok);
-	if (rc != RG_OK)
-		return store_fail(err, rc, NULL, "cannot read the appointments of agency '%s'",
-		                  agency_id);
-	if (!ok)
-		return store_fail(err, RG_EPERM, "area_ids",
-		                  "agency '%s' neither leads nor supports an area of item '%s'",
-		                  agency_id, item_id);
-	return RG_OK;
+	if (rc == RG_OK && missing == NULL)
+		missing = first_not_held(&h, new_area_ids, n);
+	if (rc == RG_OK && missing != NULL)
+		rc = store_fail(err, RG_EPERM, "area_ids",
+		                "agency '%s' may not change item '%s' (it neither leads nor "
+		                "supports area '%s')",
+		                agency_id, item_id, missing);
+	else if (rc != RG_OK && rc != RG_ECORRUPT)
+		rc = store_fail(err, rc, NULL, "cannot read the appointments of agency '%s'",
+		                agency_id);
+	if (w)
+		stdreg__v1__work_item__free_unpacked(w, NULL);
+	for (size_t i = 0; i < h.n; i++)
+		free(h.ids[i]);
+	free(h.ids);
+	return rc;
 }

@@ -131,7 +131,7 @@ static int diff_text_fn(void *arg, const char *field, char *o, char *n)
 }
 
 /* The difference the put of e would make to the stored record, or NULL if it is new. */
-static char *describe_difference(store_txn *t, struct entry *e)
+static char *describe_difference(store_txn *t, struct entry *e, const struct store_actor *who)
 {
 	const void *val;
 	size_t len;
@@ -144,6 +144,11 @@ static char *describe_difference(store_txn *t, struct entry *e)
 	old = protobuf_c_message_unpack(kind_get(e->kind)->desc, NULL, len, val);
 	if (old == NULL)
 		return NULL;
+	/* Attribution is the server's: what the line says there is not a difference. */
+	if (record_set_attribution(e->kind, old, e->rec, who, &e->err) != RG_OK) {
+		protobuf_c_message_free_unpacked(old, NULL);
+		return NULL;
+	}
 	record_diff(kind_get(e->kind)->desc, old, e->rec, diff_text_fn, &d);
 	protobuf_c_message_free_unpacked(old, NULL);
 	snprintf(line, sizeof(line), "%s '%s': %s", store_kind_name(e->kind),
@@ -176,7 +181,8 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 			if (e->code != PENDING && e->code != RG_EPRECOND)
 				continue;
 			if (dry_run && res->r->n_differences < MAX_DIFFERENCES)
-				diff = describe_difference(t, e); /* before the put replaces it */
+				diff = describe_difference(t, e,
+				                           who); /* before the put replaces it */
 			rc = store_put(t, e->kind, e->rec, &o, who, NULL, NULL, &e->err);
 			e->code = rc;
 			if (rc == RG_OK) {
@@ -371,12 +377,16 @@ static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const
 		free(b);
 		return RG_ECORRUPT;
 	}
-	/* Meta belongs to this registry, not to the data: apply makes its own. */
+	/* Meta and attribution belong to this registry, not to the data: apply sets its own
+	 * from the principal that applies (records.c, set_attribution). */
 	Stdreg__V1__Meta **meta = msg_meta(m);
 	if (*meta) {
 		stdreg__v1__meta__free_unpacked(*meta, NULL);
 		*meta = NULL;
 	}
+	if (k == STORE_ASSIGNMENT)
+		msg_set_str(&((Stdreg__V1__Assignment *)m)->appointed_by,
+		            (char *)protobuf_c_empty_string);
 	switch (k) {
 	case STORE_AREA:
 		b->area = (Stdreg__V1__Area *)m;

@@ -8,8 +8,10 @@
  *              (1 <= create_revision <= mod_revision <= store revision, version >= 1); every
  *              id it references exists and has its refs entry; its last history entry is
  *              the change at its mod_revision
+ *              an agency's organisation number has its index entry ('o' key in refs)
  *   leads      at most one current LEAD assignment per area
- *   refs       every entry names an existing source record that holds that reference
+ *   refs       every entry names an existing source record that holds that reference;
+ *              an organisation number entry names one agency, which holds that number
  *   changelog  every key is revision(8) + seq(4) with revision <= store revision, the
  *              Change's revision equals the key's, seqs within a revision are 0, 1, 2 ...,
  *              and the revisions are exactly 1..N (a revision is taken only by a change
@@ -236,6 +238,27 @@ static void check_assignment(struct checker *c, const Stdreg__V1__Assignment *a)
 	}
 }
 
+static void check_org_indexed(struct checker *c, const Stdreg__V1__Agency *a)
+{
+	char kbuf[STORE_ID_MAX + 2], vbuf[STORE_ID_MAX + 2];
+	MDB_val k = { index_key(kbuf, 'o', a->org_number), kbuf };
+	MDB_val v = { index_key(vbuf, 'g', a->id), vbuf };
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(c->t->txn, c->t->st->refs, &cur);
+
+	if (rc != 0) {
+		lmdb_failed(c, rc);
+		return;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		report(c, "agency", a->id, "organisation number '%s' has no index entry",
+		       a->org_number);
+	else if (rc != 0)
+		lmdb_failed(c, rc);
+}
+
 static void check_record(struct checker *c, const struct kind_info *ki, const MDB_val *key,
                          const MDB_val *val)
 {
@@ -281,6 +304,8 @@ static void check_record(struct checker *c, const struct kind_info *ki, const MD
 		check_last_change(&r, m->mod_revision);
 	if (ki->kind == STORE_ASSIGNMENT)
 		check_assignment(c, (const Stdreg__V1__Assignment *)rec);
+	if (ki->kind == STORE_AGENCY)
+		check_org_indexed(c, (const Stdreg__V1__Agency *)rec);
 	protobuf_c_message_free_unpacked(rec, NULL);
 }
 
@@ -323,6 +348,44 @@ static void check_leads(struct checker *c)
 
 /* --- refs ----------------------------------------------------------------------------- */
 
+/* An organisation number entry: 'o' + number -> 'g' + the one agency that holds it. */
+static void check_org_entry(struct checker *c, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
+{
+	char org[STORE_ID_MAX + 1], sid[STORE_ID_MAX + 1];
+	const void *val;
+	size_t len, dups = 0;
+
+	c->stats.refs++;
+	snprintf(org, sizeof(org), "%.*s",
+	         (int)(k->mv_size - 1 > STORE_ID_MAX ? STORE_ID_MAX : k->mv_size - 1),
+	         (const char *)k->mv_data + 1);
+	if (v->mv_size < 2 || v->mv_size - 1 > STORE_ID_MAX ||
+	    ((const char *)v->mv_data)[0] != 'g') {
+		report(c, "refs", org, "malformed organisation number entry");
+		return;
+	}
+	snprintf(sid, sizeof(sid), "%.*s", (int)v->mv_size - 1, (const char *)v->mv_data + 1);
+	if (mdb_cursor_count(cur, &dups) == 0 && dups > 1)
+		report(c, "agency", sid,
+		       "organisation number '%s' is shared with %zu other agenc%s", org, dups - 1,
+		       dups == 2 ? "y" : "ies");
+	if (store_get(c->t, STORE_AGENCY, sid, &val, &len) != RG_OK) {
+		report(c, "refs", org,
+		       "organisation number entry names agency '%s', which does "
+		       "not exist",
+		       sid);
+		return;
+	}
+	Stdreg__V1__Agency *a = stdreg__v1__agency__unpack(NULL, len, val);
+	if (a == NULL)
+		return; /* reported by check_records */
+	if (strcmp(a->org_number, org) != 0)
+		report(c, "refs", org,
+		       "organisation number entry names agency '%s', which has '%s'", sid,
+		       a->org_number);
+	stdreg__v1__agency__free_unpacked(a, NULL);
+}
+
 static void check_ref_entry(struct checker *c, const MDB_val *k, const MDB_val *v)
 {
 	const struct kind_info *target =
@@ -364,8 +427,12 @@ static void check_refs_index(struct checker *c)
 		return;
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		check_ref_entry(c, &k, &v);
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size > 1 && ((const char *)k.mv_data)[0] == 'o')
+			check_org_entry(c, cur, &k, &v);
+		else
+			check_ref_entry(c, &k, &v);
+	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		lmdb_failed(c, rc);

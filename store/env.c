@@ -11,6 +11,7 @@
  *               an assignment's area and agency, a parent, a mirror). It is the index
  *               for "items by area / by body", "assignments by area / by agency", and
  *               the deletion guard: a record with entries under its key is referenced.
+ *               Also 'o' + org number -> 'g' + agency id: one agency per number (orgindex.c).
  *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
  *   changelog   revision (8, BE) + seq (4, BE) -> packed stdreg.v1.Change
  *   principals  name -> packed stdreg.v1.Principal (who may call, with which role)
@@ -152,8 +153,7 @@ static void adopt_resized_map(store *st)
 
 /*
  * One step of a migration: brings a store of schema version `from` to version from + 1,
- * inside txn (every database is open). Returns an LMDB code. No previous schema exists
- * yet, so the table holds only its end marker.
+ * inside txn (every database is open). Returns an LMDB code.
  */
 struct migration {
 	uint32_t from;
@@ -161,7 +161,8 @@ struct migration {
 };
 
 static const struct migration migrations[] = {
-	{ 0, NULL }, /* end */
+	{ 1, org_index_build }, /* orgindex.c */
+	{ 0, NULL },            /* end */
 };
 
 /* Runs the steps from version found up to STORE_SCHEMA_VERSION and stamps the version. */
@@ -279,6 +280,61 @@ fail:
 	return store_mdb_err(NULL, rc, err);
 }
 
+/*
+ * LMDB opens DIR/data.mdb and DIR/lock.mdb itself, following links. A store file that is
+ * a symbolic link (or anything but a regular file) is refused before it does, so that an
+ * admin command run as root never writes through a link planted in a directory another
+ * user owns. What does not exist yet LMDB creates itself (O_CREAT in a directory it owns).
+ */
+static int check_store_file(const char *dir, const char *name, struct store_error *err)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return store_fail(err, RG_EINVAL, NULL, "path too long");
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? RG_OK
+		                       : store_fail(err, RG_EIO, NULL, "cannot inspect '%s' (%s)",
+		                                    path, strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return store_fail(err, RG_EINVAL, NULL,
+		                  "'%s' is a symbolic link (store files must be regular files)",
+		                  path);
+	if (!S_ISREG(sb.st_mode))
+		return store_fail(err, RG_EINVAL, NULL, "'%s' is not a regular file", path);
+	return RG_OK;
+}
+
+/* The directory the store lives in must exist and be a directory (LMDB makes no
+ * directory); ENOENT has its own code so that callers can say what to run. */
+static int check_dir(const char *dir, struct store_error *err)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0)
+		return store_fail(err, errno == ENOENT ? RG_ENOENT : RG_EIO, NULL, "%s",
+		                  errno == ENOENT ? "no such directory" : strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return store_fail(err, RG_EINVAL, NULL, "not a directory");
+	return RG_OK;
+}
+
+/* A single store file (a backup) must be a regular file, not a link. */
+static int check_file(const char *path, struct store_error *err)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		return store_fail(err, errno == ENOENT ? RG_ENOENT : RG_EIO, NULL, "%s",
+		                  strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return store_fail(err, RG_EINVAL, NULL, "%s",
+		                  S_ISLNK(sb.st_mode) ? "a symbolic link, not a regular file"
+		                                      : "not a regular file");
+	return RG_OK;
+}
+
 int store_open(store **out, const char *dir, const struct store_opts *opts, struct store_error *err)
 {
 	struct store_opts def = { 0 };
@@ -315,12 +371,29 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 		rc = mdb_env_set_maxreaders(st->env, 4096);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(st->env, st->map_size);
-	if (rc == 0)
-		rc = mdb_env_open(st->env, dir, flags, 0640);
 	if (rc != 0) {
+		rc = store_fail(err, RG_EIO, NULL, "%s", mdb_strerror(rc));
+		goto fail;
+	}
+	if (opts->single_file && opts->read_only) {
+		// A backup file: no directory, no lock file (nobody else writes it).
+		rc = check_file(dir, err);
+		flags |= MDB_NOSUBDIR | MDB_NOLOCK;
+	} else {
+		rc = check_dir(dir, err);
+		if (rc == RG_OK)
+			rc = check_store_file(dir, "data.mdb", err);
+		if (rc == RG_OK)
+			rc = check_store_file(dir, "lock.mdb", err);
+	}
+	if (rc != RG_OK)
+		goto fail;
+	rc = mdb_env_open(st->env, dir, flags, 0640);
+	if (rc != 0) {
+		// The caller names the directory; the message is the cause alone.
 		rc = store_fail(
 		        err, rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? RG_ECORRUPT : RG_EIO,
-		        NULL, "cannot open store in '%s' (%s)", dir, mdb_strerror(rc));
+		        NULL, "%s", mdb_strerror(rc));
 		goto fail;
 	}
 	/* Another process may have grown the map beyond what we asked for. */

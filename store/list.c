@@ -7,6 +7,7 @@
  * entries in the refs index instead of the whole kind.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -104,7 +105,9 @@ static bool strv_has(char **v, size_t n, const char *s)
 }
 
 /* Does the decoded record pass every filter that is set? */
-static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct store_filter *f)
+/* needle: f->text case-folded (store_text_fold), or NULL when there is no text filter. */
+static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct store_filter *f,
+                    const char *needle)
 {
 	switch (k) {
 	case STORE_AREA: {
@@ -133,8 +136,8 @@ static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct s
 			return false;
 		if (f->status && (int)w->status != f->status)
 			return false;
-		if (set(f->text) && !(w->reference && strcasestr(w->reference, f->text)) &&
-		    !(w->title && strcasestr(w->title, f->text)))
+		if (needle && !store_text_contains(w->reference, needle) &&
+		    !store_text_contains(w->title, needle))
 			return false;
 		return true;
 	}
@@ -342,9 +345,15 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 			return RG_OK; /* no record has such an id, so nothing refers to it */
 		klen = index_key(kbuf, target->tag, target_id);
 	}
+	/* Folded once per page: Unicode rules, so "åtkomst" finds "Åtkomst". */
+	char *needle = NULL;
+	if (set(f->text) && (needle = store_text_fold(f->text, NULL)) == NULL)
+		return store_fail(err, RG_EINVAL, "text", "field 'text' is not valid UTF-8");
 	rc = walk_start(t, &w, ki, target);
-	if (rc != 0)
+	if (rc != 0) {
+		free(needle);
 		return store_mdb_err(t, rc, err);
+	}
 
 	for (rc = walk_first(&w, kbuf, klen, after, &id, &idlen); rc == 0;
 	     rc = walk_next(&w, &id, &idlen)) {
@@ -363,7 +372,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		if (decode) {
 			ProtobufCMessage *m =
 			        protobuf_c_message_unpack(ki->desc, NULL, val.mv_size, val.mv_data);
-			bool ok = m && matches(k, m, f);
+			bool ok = m && matches(k, m, f, needle);
 			if (m)
 				protobuf_c_message_free_unpacked(m, NULL);
 			if (!ok)
@@ -387,6 +396,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		last[lastlen] = '\0';
 	}
 	mdb_cursor_close(w.cur);
+	free(needle);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_mdb_err(t, rc, err);
 	return RG_OK;

@@ -75,19 +75,26 @@ static int create_run(store_txn *t, void *arg)
 	MDB_val hk = { 32, hash }, hv = { strlen(a->name), (void *)a->name };
 	int rc;
 
+	/*
+	 * A name is never given to a second principal, not even after a revocation: the
+	 * changelog and every appointed_by name principals, and a name must go on meaning the
+	 * one who made those changes. The revoked row stays, and token list shows it with its
+	 * revoked_at. (As with Unix accounts that are locked, not reused, and cloud API keys.)
+	 */
 	old = get_principal(t, a->name);
 	if (old) {
-		bool revoked = old->revoked_at && *old->revoked_at;
-		/* Drop the revoked token's hash: the name is about to get a new one. */
-		if (revoked && old->token_hash.len == 32) {
-			MDB_val ok = { 32, old->token_hash.data };
-			mdb_del(t->txn, t->st->tokens, &ok, NULL);
-		}
+		bool revoked = !str_empty(old->revoked_at);
+		char when[32];
+		snprintf(when, sizeof(when), "%s", revoked ? old->revoked_at : "");
 		stdreg__v1__principal__free_unpacked(old, NULL);
-		if (!revoked)
-			return store_fail(a->err, RG_EEXIST, "name",
-			                  "principal '%s' already exists (revoke it first)",
-			                  a->name);
+		if (revoked)
+			return store_fail(
+			        a->err, RG_EEXIST, "name",
+			        "principal '%s' was revoked at %s (a name is never reused: "
+			        "choose another)",
+			        a->name, when);
+		return store_fail(a->err, RG_EEXIST, "name",
+		                  "principal '%s' already exists (revoke it first)", a->name);
 	}
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return store_fail(a->err, RG_EIO, NULL, "cannot read the OS random source");
@@ -191,6 +198,41 @@ int store_token_revoke(store *st, const char *name, struct store_error *err)
 	if (rc != RG_OK && err->code == RG_OK)
 		store_fail(err, rc, NULL, "cannot revoke '%s' (%s)", a.name, rg_strerror(rc));
 	return rc;
+}
+
+/* --- references to agencies --------------------------------------------------------- */
+
+int principals_of_agency(store_txn *t, const char *agency_id, char *list, size_t size,
+                         size_t *count)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t off = 0;
+	int rc = mdb_cursor_open(t->txn, t->st->principals, &c);
+
+	*count = 0;
+	list[0] = '\0';
+	if (rc != 0)
+		return RG_EIO;
+	/* Principals are few (people and services, not records): a scan is enough. */
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Stdreg__V1__Principal *p =
+		        stdreg__v1__principal__unpack(NULL, v.mv_size, v.mv_data);
+		if (p == NULL)
+			continue;
+		if (str_empty(p->revoked_at) && p->agency_id &&
+		    strcmp(p->agency_id, agency_id) == 0) {
+			int w = snprintf(list + off, size - off, "%s'%s'", *count ? ", " : "",
+			                 p->name);
+			if (w > 0 && (size_t)w < size - off)
+				off += (size_t)w;
+			(*count)++;
+		}
+		stdreg__v1__principal__free_unpacked(p, NULL);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? RG_OK : RG_EIO;
 }
 
 /* --- list and lookup --------------------------------------------------------------- */

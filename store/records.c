@@ -256,6 +256,30 @@ static int check_expected(const struct kind_info *ki, const char *id, const Stdr
 	                  (unsigned long long)have, (unsigned long long)expected);
 }
 
+/*
+ * The attribution fields a record carries besides meta (which pack_with_meta sets): the
+ * server's, never the client's. A value in rec is overwritten, not refused, so a record
+ * read from one registry (an export, a get) can be applied as it is: an assignment's
+ * appointed_by is the principal that created it, kept by every later update.
+ */
+int record_set_attribution(enum store_kind k, const ProtobufCMessage *old, ProtobufCMessage *rec,
+                           const struct store_actor *who, struct store_error *err)
+{
+	Stdreg__V1__Assignment *a = (Stdreg__V1__Assignment *)rec;
+	const char *by;
+	char *copy;
+
+	if (k != STORE_ASSIGNMENT)
+		return RG_OK;
+	by = old ? ((const Stdreg__V1__Assignment *)old)->appointed_by
+	         : (who && who->principal ? who->principal : "");
+	copy = strdup(by ? by : "");
+	if (copy == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	msg_set_str(&a->appointed_by, copy);
+	return RG_OK;
+}
+
 int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
               const struct store_put_opts *o, const struct store_actor *who, uint8_t **out,
               size_t *out_len, struct store_error *err)
@@ -277,6 +301,8 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 		o = &noopts;
 	/* Strings first (so messages may quote them), then the id, then the kind's rules. */
 	rc = msg_check_strings(rec, err);
+	if (rc == RG_OK)
+		rc = store_check_text("decision_ref", who ? who->decision_ref : NULL, err);
 	if (rc != RG_OK)
 		return rc;
 	id = record_id(k, rec);
@@ -329,6 +355,10 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 		goto out;
 	}
 	rc = check_expected(ki, id, old_meta, o->expected_mod_revision, err);
+	if (rc == RG_OK)
+		rc = record_set_attribution(k, old, rec, who, err);
+	if (rc == RG_OK && k == STORE_AGENCY)
+		rc = org_index_check(t, id, ((Stdreg__V1__Agency *)rec)->org_number, err);
 	if (rc == RG_OK && ki->check_update)
 		rc = ki->check_update(t, old, rec, err);
 	if (rc != RG_OK)
@@ -378,6 +408,9 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 	rctx.other = old;
 	if (rc == RG_OK)
 		rc = each_ref(t, ki, rec, ref_update, &rctx);
+	if (rc == RG_OK && k == STORE_AGENCY)
+		rc = org_index_update(t, id, old ? ((Stdreg__V1__Agency *)old)->org_number : NULL,
+		                      ((Stdreg__V1__Agency *)rec)->org_number, err);
 	if (rc == RG_OK)
 		rc = write_change(t, ki, id,
 		                  old ? STDREG__V1__OP__OP_UPDATE : STDREG__V1__OP__OP_CREATE, who,
@@ -446,6 +479,22 @@ static int describe_referrers(store_txn *t, const struct kind_info *ki, const ch
 	                  list);
 }
 
+/* Principals are references too: an agency that a live token names stays (revoke first). */
+static int refuse_named_agency(store_txn *t, const char *id, struct store_error *err)
+{
+	char list[200];
+	size_t n;
+	int rc = principals_of_agency(t, id, list, sizeof(list), &n);
+
+	if (rc != RG_OK)
+		return store_fail(err, rc, NULL, "cannot read the principals");
+	if (n == 0)
+		return RG_OK;
+	return store_fail(err, RG_EPRECOND, "id",
+	                  "agency '%s' is named by %zu live token%s (%s; revoke %s first)", id, n,
+	                  n == 1 ? "" : "s", list, n == 1 ? "it" : "them");
+}
+
 int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expected_mod_revision,
                  const struct store_actor *who, struct store_error *err)
 {
@@ -465,6 +514,9 @@ int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expec
 		                  "assignment '%s' cannot be deleted: appointments are history "
 		                  "(end it with unassign)",
 		                  id);
+	rc = store_check_text("decision_ref", who ? who->decision_ref : NULL, err);
+	if (rc != RG_OK)
+		return rc;
 	key.mv_size = strlen(id);
 	key.mv_data = (void *)id;
 	if (key.mv_size > STORE_ID_MAX)
@@ -488,6 +540,8 @@ int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expec
 	rc = check_expected(ki, id, *msg_meta(old), expected_mod_revision, err);
 	if (rc == RG_OK)
 		rc = describe_referrers(t, ki, id, err);
+	if (rc == RG_OK && k == STORE_AGENCY)
+		rc = refuse_named_agency(t, id, err);
 	if (rc != RG_OK)
 		goto out;
 
@@ -498,6 +552,8 @@ int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expec
 		goto out;
 	struct ref_ctx rctx = { .source = ki, .source_id = id, .add = false, .err = err };
 	rc = each_ref(t, ki, old, ref_update, &rctx);
+	if (rc == RG_OK && k == STORE_AGENCY)
+		rc = org_index_update(t, id, ((Stdreg__V1__Agency *)old)->org_number, NULL, err);
 	if (rc == RG_OK)
 		rc = store_mdb_err(t, mdb_del(t->txn, t->st->records[k], &key, NULL), err);
 out:

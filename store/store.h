@@ -52,6 +52,8 @@ struct store_opts {
 	bool no_sync;        /* skip fsync on commit (tests and benchmarks only) */
 	bool read_only;      /* open an existing store for reading only: nothing is created,
 	                      * stamped or migrated (registryd check, restore) */
+	bool single_file;    /* with read_only: dir names one store file (a backup), opened
+	                      * without a lock file; it must be a regular file, not a link */
 };
 
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */
@@ -69,8 +71,12 @@ struct store_actor {
  * On success *out is the store; close it with store_close().
  * A store of an older schema is migrated at open, in one transaction (env.c, migrations).
  * With opts->read_only the store must exist: nothing is created, stamped or migrated.
- * Errors: RG_EIO (cannot open), RG_ESCHEMA (written by a newer stdreg; or, read only, an
- * older schema that needs a migration), RG_ECORRUPT (also: not a stdreg store), RG_ENOMEM.
+ * data.mdb and lock.mdb must be regular files if they exist (a symbolic link is refused).
+ * err->message holds the cause alone; the caller names dir.
+ * Errors: RG_EIO (cannot open), RG_ENOENT (dir does not exist), RG_EINVAL (dir is not a
+ * directory, or a store file is a link or not a regular file), RG_ESCHEMA (written by a
+ * newer stdreg; or, read only, an older schema that needs a migration), RG_ECORRUPT (also:
+ * not a stdreg store), RG_ENOMEM.
  */
 int store_open(store **out, const char *dir, const struct store_opts *opts,
                struct store_error *err);
@@ -174,9 +180,9 @@ struct store_filter {
 	const char *stage_from; /* items with stage >= stage_from */
 	const char *stage_to;   /* items with stage <= stage_to */
 	int status;             /* items with this WorkItemStatus */
-	const char *text;       /* items whose reference or title contains it, ignoring case */
-	int priority;           /* areas with this AreaPriority */
-	bool current_only;      /* assignments without valid_to */
+	const char *text;  /* items whose reference or title contains it, ignoring case (Unicode) */
+	int priority;      /* areas with this AreaPriority */
+	bool current_only; /* assignments without valid_to */
 };
 
 #define STORE_PAGE_DEFAULT 100
@@ -200,6 +206,24 @@ typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
 int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, uint32_t page_size,
                const char *page_token, store_list_fn fn, void *arg, char *next_token,
                struct store_error *err);
+
+/* --- limits on what a write may carry --------------------------------------------- */
+
+#define STORE_VALUES_MAX 256 /* entries in any repeated field of a record */
+
+/*
+ * RG_OK, or RG_EINVAL (err names the field) when a repeated field of rec holds more than
+ * STORE_VALUES_MAX entries. Looks at the counts only, never at an entry: callers ask it
+ * before any per-entry work (the agency scope check, the string checks of store_put).
+ */
+int store_check_counts(const ProtobufCMessage *rec, struct store_error *err);
+
+/*
+ * RG_OK, or RG_EINVAL naming field when s (NULL = "") is too long, not valid UTF-8, or
+ * holds a control character other than TAB and LF (C0, DEL, C1): what a terminal would
+ * act on never enters the registry. store_put applies it to every string of a record.
+ */
+int store_check_text(const char *field, const char *s, struct store_error *err);
 
 /* --- writing ------------------------------------------------------------------------ */
 
@@ -325,10 +349,12 @@ int store_set_stage(store_txn *t, const char *item_id, const char *stage,
                     size_t *out_len, struct store_error *err);
 
 /*
- * For agency principals: RG_OK if agency_id leads or supports today at least one area of the
- * stored item item_id (when it exists) and at least one of new_area_ids (when n > 0), so an
- * agency can neither touch another's item nor move one out of its own areas.
- * Errors: RG_EPERM (out of scope; err says why), RG_EIO, RG_ECORRUPT.
+ * For agency principals: RG_OK if agency_id leads or supports today every area of the
+ * stored item item_id (when it exists) and every one of new_area_ids, so an agency
+ * changes only items that lie wholly in its areas, and keeps them there. n is checked
+ * against STORE_VALUES_MAX before any entry is read.
+ * Errors: RG_EINVAL (too many ids), RG_EPERM (out of scope; err names the area), RG_EIO,
+ * RG_ECORRUPT, RG_ENOMEM.
  */
 int store_check_item_scope(store_txn *t, const char *agency_id, const char *item_id,
                            char *const *new_area_ids, size_t n, struct store_error *err);
@@ -403,9 +429,10 @@ struct store_principal {
 /*
  * Creates principal name with role (and agency_id for agency principals) and writes its
  * new token, 256 random bits from the OS, to token (STORE_TOKEN_LEN + 1 bytes). Only the
- * token's SHA-256 is stored. A revoked principal's name may be used again.
- * Errors: RG_EINVAL (name, role, agency_id), RG_ENOENT (agency), RG_EEXIST (a valid
- * principal of that name exists), RG_EIO.
+ * token's SHA-256 is stored. A name is never reused: a revoked principal stays listed,
+ * with its revoked_at, and its name is refused.
+ * Errors: RG_EINVAL (name, role, agency_id), RG_ENOENT (agency), RG_EEXIST (a principal of
+ * that name exists or existed), RG_EIO.
  */
 int store_token_create(store *st, const char *name, int role, const char *agency_id, char *token,
                        struct store_error *err);
@@ -419,6 +446,19 @@ int store_token_list(store *st, void (*fn)(void *arg, const ProtobufCMessage *pr
  * RG_EPRECOND (revoked), RG_EIO.
  */
 int store_token_lookup(store_txn *t, const char *token, struct store_principal *out);
+
+/* --- text as people read it (text.c, libunistring) --------------------------------- */
+
+/* s case-folded by Unicode's full folding, in NFC; malloc'd, NUL-terminated (*len its
+ * length if len is not NULL); NULL on no memory or invalid UTF-8. */
+char *store_text_fold(const char *s, size_t *len);
+/* Whether haystack contains folded_needle (from store_text_fold) ignoring case:
+ * "Åtkomst" contains store_text_fold("åTKOMST"). An empty needle is in everything. */
+bool store_text_contains(const char *haystack, const char *folded_needle);
+/* strcmp-like order of names in Swedish: ... Z, Å, Ä, Ö, case and other accents aside
+ * (ties broken by bytes, so it is a total order). For names a person reads: agency and
+ * body lists sorted by name (a display concern: pages and the store keep id order). */
+int store_collate_sv(const char *a, const char *b);
 
 /* --- validation helpers (also used by the client for early errors) ------------------ */
 

@@ -12,7 +12,8 @@
 #include "stdreg/v1/records.pb-c.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c). */
+#define STORE_SCHEMA_VERSION 2
 #define STORE_ID_MAX         160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
 #define STORE_TEXT_MAX       8192
 
@@ -107,6 +108,24 @@ int record_diff(const ProtobufCMessageDescriptor *d, const ProtobufCMessage *bef
                 const ProtobufCMessage *after,
                 int (*fn)(void *arg, const char *field, char *old_value, char *new_value),
                 void *arg);
+
+/* The organisation number index (orgindex.c). check: RG_EEXIST naming the agency other than
+ * agency_id that holds org. update: moves agency_id's entry from old_org to new_org (either
+ * may be NULL or ""). build: the migration from schema 1 (an LMDB code). */
+int org_index_check(store_txn *t, const char *agency_id, const char *org, struct store_error *err);
+int org_index_update(store_txn *t, const char *agency_id, const char *old_org, const char *new_org,
+                     struct store_error *err);
+int org_index_build(store *st, MDB_txn *txn);
+
+/* The live (not revoked) principals that name agency_id, as "'a', 'b'" into list (cut to
+ * size); *count how many there are (principals.c). RG_OK or RG_EIO. */
+int principals_of_agency(store_txn *t, const char *agency_id, char *list, size_t size,
+                         size_t *count);
+
+/* Sets the attribution fields of rec besides meta (an assignment's appointed_by) as
+ * store_put stores them: from old when it exists, else from who (records.c). RG_ENOMEM. */
+int record_set_attribution(enum store_kind k, const ProtobufCMessage *old, ProtobufCMessage *rec,
+                           const struct store_actor *who, struct store_error *err);
 
 /* Small shared helpers (util.c). */
 bool str_empty(const char *s); /* NULL or "" */

@@ -12,8 +12,6 @@
 #include "csv.h"
 #include "regctl.h"
 
-#define CSV_LIST_SEP ";" /* joins list values in a cell, as output.c writes them */
-
 void line_errors_add(struct line_errors *e, uint32_t line, const char *msg)
 {
 	e->total++;
@@ -281,7 +279,7 @@ static int csv_cell(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDes
 	a = json_array();
 	json_object_set_new(obj, f->name, a);
 	while (*s != '\0') {
-		size_t n = strcspn(s, CSV_LIST_SEP);
+		size_t n = strcspn(s, LIST_SEP);
 		char *item = strndup(s, n);
 
 		if (item == NULL) {

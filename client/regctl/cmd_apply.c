@@ -61,12 +61,21 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+/* Does the first non-blank character start a JSON object or a '#' comment? */
+static bool starts_like_jsonl(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0;
+	     i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'); i++)
+		;
+	return i == len || buf[i] == '{' || buf[i] == '#';
+}
+
 /* CSV or JSON Lines: --format, else the file name, else the first character (a JSON Lines
  * file starts with '{' or a '#' comment; a CSV file with its header). */
 static bool is_csv(const struct cmd_args *a, const char *buf, size_t len)
 {
-	size_t i;
-
 	if (a->format != NULL)
 		return strcmp(a->format, "csv") == 0;
 	if (ends_with(a->file, ".csv"))
@@ -74,23 +83,24 @@ static bool is_csv(const struct cmd_args *a, const char *buf, size_t len)
 	if (ends_with(a->file, ".jsonl") || ends_with(a->file, ".json") ||
 	    ends_with(a->file, ".ndjson"))
 		return false;
-	for (i = 0;
-	     i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'); i++)
-		;
-	return i < len && buf[i] != '{' && buf[i] != '#' && a->kind != NULL;
+	return !starts_like_jsonl(buf, len) && a->kind != NULL;
 }
 
-/* The server's line errors (violations "line N") as FILE:N lines. */
+/* The server's line errors (violations "line N") as FILE:N lines. The exit code: 7 when
+ * every bad line only refers to a record that does not exist (the rule of errors.c), else 2. */
 static int print_server_errors(const char *file, const struct stdreg_status *st)
 {
 	const char *msg = st->message != NULL ? st->message : "";
 	struct line_errors e = { 0 };
+	bool refs_only = st->n_violations > 0;
 	size_t i;
 
 	for (i = 0; i < st->n_violations; i++) {
 		const struct stdreg_violation *v = &st->violations[i];
 		unsigned line;
 
+		if (!missing_reference(v->description, "", ""))
+			refs_only = false;
 		if (sscanf(v->field, "line %u", &line) == 1)
 			line_errors_add(&e, line, v->description);
 		else
@@ -100,7 +110,7 @@ static int print_server_errors(const char *file, const struct stdreg_status *st)
 	errorf("cannot apply '%s' (%s%s%s); nothing applied", file, stdreg_code_name(st->code),
 	       msg[0] != '\0' ? ": " : "", msg);
 	line_errors_release(&e);
-	return EXIT_USAGE;
+	return refs_only ? EXIT_PRECONDITION : EXIT_USAGE;
 }
 
 static const struct column count_cols[] = {
@@ -121,9 +131,11 @@ static void summary(FILE *f, const json_t *j)
 		out_table(f, count_cols, counts);
 	if (json_is_true(json_object_get(j, "dry_run"))) {
 		d = json_object_get(j, "differences");
-		for (i = 0; i < json_array_size(d); i++)
-			fprintf(f, "%s%s\n", i == 0 ? "first differences:\n  " : "  ",
-			        json_string_value(json_array_get(d, i)));
+		for (i = 0; i < json_array_size(d); i++) {
+			fputs(i == 0 ? "first differences:\n  " : "  ", f);
+			put_cell(f, json_string_value(json_array_get(d, i)));
+			fputc('\n', f);
+		}
 		fputs("dry run: nothing was applied\n", f);
 		return;
 	}
@@ -131,28 +143,90 @@ static void summary(FILE *f, const json_t *j)
 	        json_is_integer(rev) ? json_integer_value(rev) : (json_int_t)0);
 }
 
-/* Reads and checks the file. Returns 0 with the records, or the exit code. */
-static int load(const struct cmd_args *a, const char *shown, struct bulk_records *recs)
+/* Orders the kept line errors by line (the file's and the server's come in two runs). */
+static int by_line(const void *a, const void *b)
+{
+	const struct line_error *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * The registry's own checks (ids, stages, organisation numbers, references) of the lines that
+ * read well, so one run reports every bad line: a dry run of them, its line violations added
+ * to errs. Nothing is applied. Skipped when the file's errors already fill the report, and
+ * quietly when the registry cannot be asked (no connection, a token that may not apply):
+ * the file's errors are reported either way.
+ */
+static void registry_check(const struct globals *g, const struct bulk_records *recs,
+                           struct line_errors *errs)
+{
+	struct stdreg_client_opts co = {
+		.token = g->token,
+		.timeout_ms = g->timeout_ms,
+		.tls_ca = g->cacert,
+		.tls_cert = g->cert,
+		.tls_key = g->key,
+	};
+	struct stdreg_apply_opts o = { .dry_run = true };
+	struct stdreg_status st = STDREG_STATUS_INIT;
+	ProtobufCMessage *resp = NULL;
+	stdreg_client *c = NULL;
+	size_t i;
+
+	if (recs->n == 0 || errs->total >= LINE_ERRORS_SHOWN)
+		return;
+	if (stdreg_client_open(&c, g->endpoint, &co, &st) != STDREG_OK)
+		goto out;
+	o.commit_timeout_ms = g->timeout_ms > COMMIT_TIMEOUT_MS ? g->timeout_ms : COMMIT_TIMEOUT_MS;
+	if (stdreg_apply(c, recs->v, recs->n, &o, &resp, &st) == STDREG_OK ||
+	    st.code != STDREG_INVALID_ARGUMENT || st.local)
+		goto out;
+	for (i = 0; i < st.n_violations; i++) {
+		unsigned line;
+
+		if (sscanf(st.violations[i].field, "line %u", &line) == 1)
+			line_errors_add(errs, line, st.violations[i].description);
+	}
+	qsort(errs->shown, errs->n_shown, sizeof(errs->shown[0]), by_line);
+out:
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	stdreg_status_release(&st);
+	stdreg_client_close(c);
+}
+
+/* Reads and checks the file. Returns 0 with the records, or the exit code (every bad line
+ * reported: the file's and the registry's). */
+static int load(const struct globals *g, const struct cmd_args *a, const char *shown,
+                struct bulk_records *recs)
 {
 	struct line_errors errs = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
+	const char *hint = "";
 	int rc, rv;
 
 	if ((rc = read_all(a->file, &buf, &len)) != 0)
 		return rc;
-	if (is_csv(a, buf, len))
+	if (is_csv(a, buf, len)) {
 		rv = bulk_read_csv(buf, len, a->kind != NULL ? a->kind : "item", recs, &errs);
-	else
+		if (a->kind == NULL)
+			hint = "; read as CSV of work items: --kind KIND for another kind";
+	} else {
 		rv = bulk_read_jsonl(buf, len, a->kind, recs, &errs);
+		if (a->kind == NULL && a->format == NULL && !starts_like_jsonl(buf, len))
+			hint = "; read as JSON Lines: a CSV file needs a .csv name or --kind KIND";
+	}
 	free(buf);
 	if (rv != 0) {
 		errorf("cannot read '%s' (out of memory)", shown);
 		rc = EXIT_SERVER;
 	} else if (errs.total > 0) {
+		registry_check(g, recs, &errs);
 		line_errors_print(stderr, &errs, shown);
-		errorf("cannot apply '%s' (%zu bad line%s); nothing sent", shown, errs.total,
-		       errs.total == 1 ? "" : "s");
+		errorf("cannot apply '%s' (%zu bad line%s%s); nothing applied", shown, errs.total,
+		       errs.total == 1 ? "" : "s", hint);
 		rc = EXIT_USAGE;
 	}
 	line_errors_release(&errs);
@@ -184,7 +258,7 @@ int run_apply(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		errorf("cannot %s (%s)", what, err);
 		return EXIT_USAGE;
 	}
-	if ((rc = load(a, shown, &recs)) != 0)
+	if ((rc = load(g, a, shown, &recs)) != 0)
 		goto out;
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;

@@ -2,9 +2,13 @@
  * cmd_backup.c - regctl backup FILE: a hot backup of the registry, written where FILE is.
  *
  * Backup has the daemon make a compacting copy of its store; BackupRead streams it in
- * chunks. The chunks go to FILE.part, which is fsynced and then renamed to FILE (and the
- * directory fsynced): FILE is either the whole copy or not there at all. The copy holds
- * token hashes, so FILE is made readable by its owner only.
+ * chunks. The chunks go to a new file FILE.part.XXXXXX (mkostemp: created here, never an
+ * existing file or a link someone else left), which is fsynced and then renamed to FILE (and
+ * the directory fsynced): FILE is either the whole copy or not there at all. The copy holds
+ * token hashes, so the file is made readable by its owner only (mkostemp's 0600).
+ *
+ * A local file error (no such directory, disk full) is the caller's to fix: exit 2 with the
+ * system's reason, as for any other bad argument.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +64,8 @@ static int fsync_parent(const char *file)
 	return rc;
 }
 
-/* Reads backup b into fd. Returns 0, or -1 with st saying why. */
+/* Reads backup b into fd. Returns 0; -1 with st saying why; or an errno when writing fd
+ * failed. */
 static int fetch(stdreg_client *c, const Stdreg__V1__BackupResponse *b, int fd,
                  struct stdreg_status *st)
 {
@@ -83,11 +88,8 @@ static int fetch(stdreg_client *c, const Stdreg__V1__BackupResponse *b, int fd,
 		offset += chunk->data.len;
 		eof = chunk->eof;
 		protobuf_c_message_free_unpacked(&chunk->base, NULL);
-		if (rc != 0) {
-			local_status(st, STDREG_INTERNAL, "cannot write the backup (%s)",
-			             strerror(rc));
-			return -1;
-		}
+		if (rc != 0)
+			return rc;
 		if (eof)
 			break;
 		if (offset >= b->size) {
@@ -103,6 +105,32 @@ static int fetch(stdreg_client *c, const Stdreg__V1__BackupResponse *b, int fd,
 	return 0;
 }
 
+/* A local file error: one line with the system's reason, exit 2. */
+static int file_error(const char *what, const char *action, const char *path, int err)
+{
+	errorf("cannot %s (%s '%s': %s)", what, action, path, strerror(err));
+	return EXIT_USAGE;
+}
+
+static int print_result(const struct globals *g, const char *file,
+                        const Stdreg__V1__BackupResponse *b)
+{
+	json_t *j;
+
+	if (g->out == OUT_TABLE) {
+		printf("backup '%s': revision %llu, %llu bytes\n", file,
+		       (unsigned long long)b->revision, (unsigned long long)b->size);
+		return finish_output(EXIT_OK);
+	}
+	j = json_pack("{s:s, s:I, s:I}", "file", file, "revision", (json_int_t)b->revision, "size",
+	              (json_int_t)b->size);
+	if (j != NULL)
+		json_dumpf(j, stdout, g->out == OUT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(j);
+	return finish_output(EXIT_OK);
+}
+
 int run_backup(struct globals *g, const struct command *cmd, struct cmd_args *a)
 {
 	Stdreg__V1__BackupRequest req = STDREG__V1__BACKUP_REQUEST__INIT;
@@ -110,66 +138,57 @@ int run_backup(struct globals *g, const struct command *cmd, struct cmd_args *a)
 	struct stdreg_status st = STDREG_STATUS_INIT;
 	const char *file = a->pos[0];
 	char part[PATH_MAX], what[PATH_MAX + 32];
-	stdreg_client *c;
+	stdreg_client *c = NULL;
 	int rc, fd = -1, err;
 
 	snprintf(what, sizeof(what), "back up the registry to '%s'", file);
-	if (strlen(file) + 6 > sizeof(part)) {
+	if (strlen(file) + sizeof(".part.XXXXXX") > sizeof(part)) {
 		errorf("cannot %s (file name too long)", what);
 		return EXIT_USAGE;
 	}
-	snprintf(part, sizeof(part), "%s.part", file);
+	// A fresh name, created here: a FILE.part that exists (a link, or an old run's) is
+	// neither followed nor truncated.
+	snprintf(part, sizeof(part), "%s.part.XXXXXX", file);
+	if ((fd = mkostemp(part, O_CLOEXEC)) < 0)
+		return file_error(what, "cannot create a file beside", file, errno);
 	if ((rc = open_client(g, &c)) != EXIT_OK)
-		return rc;
+		goto out;
 	uint32_t timeout = stdreg_client_timeout(c);
 	if (stdreg_call_timeout(c, cmd->method, &req.base, cmd->response, (ProtobufCMessage **)&b,
 	                        timeout > BACKUP_TIMEOUT_MS ? timeout : BACKUP_TIMEOUT_MS,
-	                        &st) != STDREG_OK)
-		goto fail;
-	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		local_status(&st, STDREG_INTERNAL, "cannot create '%s'", part);
-		goto fail;
+	                        &st) != STDREG_OK) {
+		rc = fail_status(what, &st);
+		goto out;
 	}
-	if (fetch(c, b, fd, &st) != 0)
-		goto fail;
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		local_status(&st, STDREG_INTERNAL, "cannot write '%s' to disk", part);
-		goto fail;
+	if ((err = fetch(c, b, fd, &st)) != 0) {
+		rc = err > 0 ? file_error(what, "cannot write", part, err) : fail_status(what, &st);
+		goto out;
 	}
+	err = fsync(fd) != 0 ? errno : 0;
+	if (close(fd) != 0 && err == 0)
+		err = errno;
 	fd = -1;
+	if (err != 0) {
+		rc = file_error(what, "cannot write", part, err);
+		goto out;
+	}
 	if (rename(part, file) != 0) {
-		local_status(&st, STDREG_INTERNAL, "cannot rename it to '%s'", file);
-		goto fail;
+		rc = file_error(what, "cannot rename the copy to", file, errno);
+		goto out;
 	}
+	part[0] = '\0'; // renamed: nothing to remove
 	if ((err = fsync_parent(file)) != 0) {
-		local_status(&st, STDREG_INTERNAL, "cannot sync its directory (%s)", strerror(err));
-		goto fail;
+		rc = file_error(what, "cannot sync the directory of", file, err);
+		goto out;
 	}
-	if (g->out == OUT_TABLE)
-		printf("backup '%s': revision %llu, %llu bytes\n", file,
-		       (unsigned long long)b->revision, (unsigned long long)b->size);
-	else {
-		json_t *j = json_pack("{s:s, s:I, s:I}", "file", file, "revision",
-		                      (json_int_t)b->revision, "size", (json_int_t)b->size);
-		if (j != NULL)
-			json_dumpf(j, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-		json_decref(j);
-	}
-	protobuf_c_message_free_unpacked(&b->base, NULL);
-	stdreg_status_release(&st);
-	stdreg_client_close(c);
-	return finish_output(EXIT_OK);
-fail:
+	rc = print_result(g, file, b);
+out:
 	if (fd >= 0)
 		close(fd);
-	if (b != NULL) {
+	if (part[0] != '\0')
 		unlink(part);
+	if (b != NULL)
 		protobuf_c_message_free_unpacked(&b->base, NULL);
-	}
-	rc = fail_status(what, &st);
 	stdreg_status_release(&st);
 	stdreg_client_close(c);
 	return rc;

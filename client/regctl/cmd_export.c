@@ -17,7 +17,7 @@
 
 /* What one try collected. */
 struct collected {
-	char *buf; /* JSON Lines (for jsonl and table output) */
+	char *buf; /* JSON Lines (jsonl output) */
 	size_t len;
 	FILE *mem;
 	json_t *recs; /* the records without "kind" (json and csv output) */
@@ -29,7 +29,7 @@ static int add_record(struct collected *out, enum out_format fmt, const Protobuf
 
 	if (j == NULL)
 		return -1;
-	if (fmt == OUT_TABLE || fmt == OUT_JSONL) {
+	if (fmt == OUT_JSONL) {
 		json_dumpf(j, out->mem, JSON_COMPACT);
 		fputc('\n', out->mem);
 		json_decref(j);
@@ -118,7 +118,8 @@ static int collected_init(struct collected *out)
 static void write_out(struct globals *g, struct collected *out, const struct stdreg_kind *k)
 {
 	switch (g->out) {
-	case OUT_TABLE:
+	case OUT_TABLE: // refused by command_main: there is no table of a whole registry
+		break;
 	case OUT_JSONL:
 		fflush(out->mem);
 		fwrite(out->buf, 1, out->len, stdout);

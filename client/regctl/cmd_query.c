@@ -7,6 +7,61 @@
 
 #include "regctl.h"
 
+/* The failure of the call, with the exit code of the record the command addresses. */
+static int fail_call(const struct command *cmd, const struct cmd_args *a, const char *what,
+                     const struct stdreg_status *st)
+{
+	if (cmd->target != NULL && strcmp(cmd->target, "@") == 0)
+		return fail_status_for(what, st, a->npos > 0 ? a->pos[0] : "",
+		                       a->npos > 1 ? a->pos[1] : "");
+	return fail_status_for(what, st, cmd->target, a->npos > 0 ? a->pos[0] : "");
+}
+
+/* The answer in the format asked for (command_main checked the command has it). */
+static void out_answer(FILE *f, enum out_format fmt, const struct command *cmd, json_t *resp)
+{
+	json_t *j = cmd->json != NULL && fmt != OUT_TABLE && fmt != OUT_CSV ? cmd->json(resp)
+	                                                                    : json_incref(resp);
+	json_t *list = cmd->list != NULL ? json_object_get(j, cmd->list) : NULL, *rows, *v;
+	size_t i;
+
+	switch (fmt) {
+	case OUT_TABLE:
+		rows = json_cells_safe(j);
+		cmd->table(f, rows);
+		json_decref(rows);
+		break;
+	case OUT_JSON:
+		json_dumpf(j, f, JSON_INDENT(2));
+		fputc('\n', f);
+		break;
+	case OUT_JSONL:
+		if (cmd->list == NULL) {
+			json_dumpf(j, f, JSON_COMPACT);
+			fputc('\n', f);
+			break;
+		}
+		json_array_foreach(list, i, v)
+		{
+			json_dumpf(v, f, JSON_COMPACT);
+			fputc('\n', f);
+		}
+		break;
+	case OUT_CSV:
+		if (cmd->csv_noun != NULL) {
+			out_record(f, OUT_CSV, noun_find(cmd->csv_noun), j);
+			break;
+		}
+		rows = cmd->csv_rows != NULL ? cmd->csv_rows(j)
+		       : json_is_array(list) ? json_incref(list)
+		                             : json_array();
+		out_csv_columns(f, cmd->csv, rows);
+		json_decref(rows);
+		break;
+	}
+	json_decref(j);
+}
+
 int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a)
 {
 	struct stdreg_status st = STDREG_STATUS_INIT;
@@ -24,7 +79,7 @@ int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a)
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_call(c, cmd->method, req, cmd->response, &resp, &st) != STDREG_OK) {
-		rc = fail_status(what, &st);
+		rc = fail_call(cmd, a, what, &st);
 		goto out;
 	}
 	if ((j = stdreg_json_from_message(resp)) == NULL) {
@@ -32,12 +87,7 @@ int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		rc = EXIT_SERVER;
 		goto out;
 	}
-	if (g->out == OUT_TABLE)
-		cmd->table(stdout, j);
-	else
-		json_dumpf(j, stdout, g->out == OUT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
-	if (g->out != OUT_TABLE)
-		putchar('\n');
+	out_answer(stdout, g->out, cmd, j);
 	rc = finish_output(EXIT_OK);
 out:
 	json_decref(j);

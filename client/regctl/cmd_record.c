@@ -74,7 +74,7 @@ int cmd_get(struct globals *g, const struct noun *n, int argc, char **argv)
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_get(c, k, a.pos[0], &rec, &st) != STDREG_OK) {
-		rc = fail_status(what, &st);
+		rc = fail_status_for(what, &st, n->name, a.pos[0]);
 		goto out;
 	}
 	j = stdreg_json_from_message(rec);
@@ -88,6 +88,30 @@ out:
 	stdreg_client_close(c);
 	verb_args_release(&a);
 	return rc;
+}
+
+/*
+ * Writes the records of a list. With --limit (one page) the token of the next page is shown
+ * where the page was cut: -o json wraps the page as {"records": [...], "next_page_token": T}
+ * ("" on the last page); the other formats keep the records as they are and say
+ * "regctl: more records: --page-token T" on stderr.
+ */
+static int out_page(const struct globals *g, const struct noun *n, json_t *recs, bool one_page,
+                    const char *next)
+{
+	json_t *page;
+
+	if (one_page && g->out == OUT_JSON) {
+		page = json_pack("{s:O, s:s}", "records", recs, "next_page_token", next);
+		json_dumpf(page, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(page);
+		return EXIT_OK;
+	}
+	out_list(stdout, g->out, n, recs);
+	if (one_page && next[0] != '\0')
+		errorf("more records: --page-token %s", next);
+	return EXIT_OK;
 }
 
 int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
@@ -116,6 +140,12 @@ int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
 		goto out;
 	}
 	req->page_size = a.limit;
+	if (a.page_token != NULL && (req->page_token = strdup(a.page_token)) == NULL) {
+		req->page_token = (char *)protobuf_c_empty_string;
+		errorf("cannot %s (out of memory)", what);
+		rc = EXIT_SERVER;
+		goto out;
+	}
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	for (;;) {
@@ -123,6 +153,7 @@ int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
 		const char *next;
 
 		if (stdreg_list_page(c, k, &req->base, &page, &st) != STDREG_OK) {
+			status_name_flags(&st, n->list_flags);
 			rc = fail_status(what, &st);
 			goto out;
 		}
@@ -150,8 +181,8 @@ int cmd_list(struct globals *g, const struct noun *n, int argc, char **argv)
 			goto out;
 		}
 	}
-	out_list(stdout, g->out, n, recs);
-	rc = finish(EXIT_OK);
+	rc = out_page(g, n, recs, a.limit > 0, page != NULL ? stdreg_list_next(k, page) : "");
+	rc = finish(rc);
 out:
 	if (page != NULL)
 		protobuf_c_message_free_unpacked(page, NULL);
@@ -277,7 +308,7 @@ static int build_put(stdreg_client **c, const struct globals *g, const struct no
 			goto out;
 		}
 		if (st.code != STDREG_NOT_FOUND) {
-			rc = fail_status(what, &st);
+			rc = fail_status_for(what, &st, n->name, id);
 			goto out;
 		}
 		// Nothing stored: create, and refuse if someone creates it first.
@@ -317,10 +348,14 @@ int cmd_put(struct globals *g, const struct noun *n, int argc, char **argv)
 	po.decision_ref = a.decision;
 	if ((rc = build_put(&c, g, n, &a, a.pos[0], &rec, &po, what)) != 0)
 		goto out;
+	if ((rc = noun_check_put(n, a.fields, rec)) != 0)
+		goto out;
 	if (c == NULL && (rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_put(c, k, rec, &po, &stored, &st) != STDREG_OK) {
-		rc = fail_status(what, &st);
+		if (a.file == NULL) // fields came from flags: name them so
+			status_name_flags(&st, n->put_flags);
+		rc = fail_status_for(what, &st, n->name, a.pos[0]);
 		goto out;
 	}
 	j = stdreg_json_from_message(stored);
@@ -354,12 +389,18 @@ int cmd_delete(struct globals *g, const struct noun *n, int argc, char **argv)
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_delete(c, k, a.pos[0], a.if_revision, a.decision, &st) != STDREG_OK) {
-		rc = fail_status(what, &st);
+		rc = fail_status_for(what, &st, n->name, a.pos[0]);
 		goto out;
 	}
-	if (g->out == OUT_TABLE || g->out == OUT_CSV) {
+	if (g->out == OUT_TABLE) {
 		printf("deleted %s '%s' at revision %llu\n", n->name, a.pos[0],
 		       (unsigned long long)st.revision);
+	} else if (g->out == OUT_CSV) {
+		fputs("kind,id,deleted,revision\r\n", stdout);
+		csv_field(stdout, n->name);
+		putchar(',');
+		csv_field(stdout, a.pos[0]);
+		printf(",true,%llu\r\n", (unsigned long long)st.revision);
 	} else {
 		j = json_pack("{s:s, s:s, s:b, s:I}", "kind", n->name, "id", a.pos[0], "deleted", 1,
 		              "revision", (json_int_t)st.revision);

@@ -94,7 +94,10 @@ static const char apply_notes[] =
         "writes them), one record per row, RFC 4180 quoting, list values joined with ';',\n"
         "empty cells left unset; blank lines are skipped. A file is read as CSV when its\n"
         "name ends in .csv, or with --kind when it does not start with '{' or '#'.\n"
-        "Every line is checked first; bad lines are reported as FILE:LINE and nothing is sent.\n"
+        "Every line is checked first, in one run: what regctl finds (syntax, unknown fields)\n"
+        "and what the registry finds in a dry run of the other lines (ids, stages,\n"
+        "organisation numbers, references) are reported together as FILE:LINE (the first\n"
+        "20 of them), and nothing is applied.\n"
         "The whole file is one change: all of it is applied, or nothing (also when regctl is\n"
         "killed during the upload). The commit may take up to 5 minutes or --timeout.\n";
 
@@ -109,14 +112,16 @@ static const char *const pos_backup[] = { "@file", NULL }; /* a local argument *
 static const char backup_notes[] =
         "Asks the daemon for a compacting copy of its store (one consistent revision, made\n"
         "while writes go on; admins only) and writes it to FILE.part, fsyncs it and renames\n"
-        "it to FILE. Prints the revision the backup holds. Restore it with\n"
+        "it to FILE (a new file FILE.part.XXXXXX: an existing one is never followed or\n"
+        "overwritten). Prints the revision the backup holds. Restore it with\n"
         "'registryd restore --data DIR FILE' while the daemon is stopped. The file holds\n"
         "the principals' token hashes: it is made readable by its owner only.\n";
 
 static const char export_notes[] =
         "Writes JSON Lines that 'regctl apply' reads back: one record per line, \"kind\"\n"
         "first, fields in proto order, without meta, sorted by kind and id. The records are\n"
-        "all of one revision. -o csv needs --kind.\n";
+        "all of one revision. -o csv needs --kind. There is no table output (use\n"
+        "'regctl KIND list' for a table).\n";
 
 const struct command regctl_commands[] = {
 	{
@@ -133,6 +138,9 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__assignment__descriptor,
 	        .table = table_assignment,
 	        .what = "assign '{0}' to '{1}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv_noun = "assignment",
+	        .target = "",
 	},
 	{
 	        .name = "unassign",
@@ -147,6 +155,9 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__assignment__descriptor,
 	        .table = table_assignment,
 	        .what = "unassign '{1}' from '{0}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv_noun = "assignment",
+	        .target = "",
 	},
 	{
 	        .name = "transfer",
@@ -161,6 +172,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__transfer_response__descriptor,
 	        .table = table_transfer,
 	        .what = "transfer '{0}' from '{1}' to '{2}'",
+	        .target = "",
 	},
 	{
 	        .name = "stage",
@@ -175,6 +187,9 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__work_item__descriptor,
 	        .table = table_item,
 	        .what = "move item '{0}' to stage '{1}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv_noun = "item",
+	        .target = "item",
 	},
 	{
 	        .name = "mine",
@@ -189,6 +204,8 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__mine_response__descriptor,
 	        .table = table_mine,
 	        .what = "show the areas of '{0}'",
+	        .list = "areas",
+	        .target = "agency",
 	},
 	{
 	        .name = "gaps",
@@ -201,6 +218,9 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__gaps_response__descriptor,
 	        .table = table_gaps,
 	        .what = "list the gaps",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .list = "gaps",
+	        .csv = gaps_csv_cols,
 	},
 	{
 	        .name = "as-of",
@@ -214,6 +234,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__as_of_response__descriptor,
 	        .table = table_as_of,
 	        .what = "show the owners of '{0}' on {1}",
+	        .target = "area",
 	},
 	{
 	        .name = "history",
@@ -227,6 +248,11 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__history_response__descriptor,
 	        .table = table_history,
 	        .what = "show the history of {0} '{1}'",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .list = "entries",
+	        .csv = history_csv_cols,
+	        .csv_rows = history_rows,
+	        .target = "@",
 	},
 	{
 	        .name = "report",
@@ -274,7 +300,8 @@ const struct command regctl_commands[] = {
 	        .method = "Export",
 	        .response = &stdreg__v1__export_response__descriptor,
 	        .what = "export",
-	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .formats = FMT(OUT_JSON) | FMT(OUT_JSONL) | FMT(OUT_CSV),
+	        .default_out = OUT_JSONL,
 	        .notes = export_notes,
 	},
 	{
@@ -289,7 +316,6 @@ const struct command regctl_commands[] = {
 	        .method = "Backup",
 	        .response = &stdreg__v1__backup_response__descriptor,
 	        .what = "back up the registry",
-	        .formats = FMT(OUT_TABLE) | FMT(OUT_JSON),
 	        .notes = backup_notes,
 	},
 	{
@@ -313,6 +339,7 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__stats_response__descriptor,
 	        .table = table_stats,
 	        .what = "get the statistics",
+	        .json = json_stats,
 	},
 	{ 0 },
 };
@@ -335,9 +362,31 @@ void commands_help(FILE *f)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 }
 
+static const char *const format_names[] = { "table", "json", "jsonl", "csv" };
+
+/* "table, json or jsonl": the formats in the set. */
+static void formats_text(unsigned formats, char *buf, size_t len)
+{
+	size_t used = 0, n = 0, i, total = 0;
+
+	for (i = 0; i < 4; i++)
+		total += (formats & FMT(i)) != 0;
+	buf[0] = '\0';
+	for (i = 0; i < 4; i++) {
+		if (!(formats & FMT(i)))
+			continue;
+		n++;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		                         n == 1 ? "" : (n == total ? " or " : ", "),
+		                         format_names[i]);
+		if (used >= len)
+			return;
+	}
+}
+
 void command_help(FILE *f, const struct command *cmd)
 {
-	char left[64];
+	char left[64], ok[64];
 	size_t i;
 
 	fprintf(f, "usage: regctl %s\n\n%s\n", cmd->usage, cmd->summary);
@@ -354,9 +403,9 @@ void command_help(FILE *f, const struct command *cmd)
 	}
 	if (cmd->notes != NULL)
 		fprintf(f, "\n%s", cmd->notes);
-	fprintf(f, "\noutput: -o table (default), json%s%s\n",
-	        (cmd->formats == 0 || (cmd->formats & FMT(OUT_JSONL))) ? ", jsonl" : "",
-	        (cmd->formats & FMT(OUT_CSV)) ? ", csv" : "");
+	formats_text(cmd->formats != 0 ? cmd->formats : FMT_ALL, ok, sizeof(ok));
+	fprintf(f, "\noutput: -o %s (default %s)%s\n", ok, format_names[cmd->default_out],
+	        cmd->list != NULL ? "; jsonl: one line per element of the answer's list" : "");
 }
 
 int command_main(struct globals *g, const struct command *cmd, int argc, char **argv)
@@ -367,13 +416,18 @@ int command_main(struct globals *g, const struct command *cmd, int argc, char **
 
 	if ((rc = cmd_args_parse(g, cmd, argc, argv, &a)) != 0)
 		return rc;
+	if (!g->out_given)
+		g->out = cmd->default_out;
 	if (a.help) {
 		command_help(stdout, cmd);
 		cmd_args_release(&a);
 		return finish_output(EXIT_OK);
 	}
 	if (!(formats & FMT(g->out))) {
-		errorf("'%s' has no csv output (use table, json or jsonl)", cmd->name);
+		char ok[64];
+
+		formats_text(formats, ok, sizeof(ok));
+		errorf("'%s' has no %s output (use %s)", cmd->name, format_names[g->out], ok);
 		cmd_args_release(&a);
 		return EXIT_USAGE;
 	}

@@ -35,10 +35,14 @@ static const struct {
 	{ EXIT_USAGE,
 	  "usage error or invalid input (bad flags, file or field value): nothing changed" },
 	{ EXIT_UNAVAILABLE, "cannot connect, connection lost, or deadline exceeded" },
-	{ EXIT_NOT_FOUND, "not found" },
+	{ EXIT_NOT_FOUND, "not found: the record the command names (to get, change or delete) does "
+	                  "not exist" },
 	{ EXIT_EXISTS, "already exists" },
 	{ EXIT_CONFLICT, "conflict: the record changed (revision mismatch)" },
-	{ EXIT_PRECONDITION, "failed precondition (e.g. the record is referenced)" },
+	{ EXIT_PRECONDITION,
+	  "failed precondition: a record the command refers to does not exist (--body, --area, "
+	  "an appointment's area or agency, a reference in an apply file), or the record is "
+	  "still referenced" },
 	{ EXIT_DENIED, "permission denied or unauthenticated" },
 	{ EXIT_EXHAUSTED,
 	  "resource exhausted: the registry is full (its quota or disk) or a server limit was "
@@ -57,6 +61,33 @@ void errorf(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * The one rule for a missing record: exit 4 when it is the record the command addresses (the
+ * one it gets, changes or deletes), exit 7 (a failed precondition) when it is a record the
+ * command only refers to. The server answers NOT_FOUND for both in some calls (assign,
+ * transfer), naming the missing record as "KIND 'ID' not found"; that is how they differ.
+ */
+bool missing_reference(const char *msg, const char *kind, const char *id)
+{
+	const char *q1, *q2;
+	size_t klen;
+
+	if (msg == NULL || (q1 = strstr(msg, " '")) == NULL ||
+	    (q2 = strchr(q1 + 2, '\'')) == NULL || strncmp(q2, "' not found", 11) != 0)
+		return false;
+	klen = (size_t)(q1 - msg);
+	return !(strlen(kind) == klen && strncmp(msg, kind, klen) == 0 &&
+	         strlen(id) == (size_t)(q2 - q1 - 2) && strncmp(q1 + 2, id, strlen(id)) == 0);
+}
+
+int exit_code_for(const struct stdreg_status *st, const char *kind, const char *id)
+{
+	if (kind != NULL && st->code == STDREG_NOT_FOUND &&
+	    missing_reference(st->message, kind, id))
+		return EXIT_PRECONDITION;
+	return exit_code_of(st);
+}
+
 int exit_code_of(const struct stdreg_status *st)
 {
 	size_t i;
@@ -67,17 +98,28 @@ int exit_code_of(const struct stdreg_status *st)
 	return EXIT_SERVER;
 }
 
-/* Appends s to buf (of len, holding used bytes) with line breaks turned into spaces, so the
- * error stays one line whatever the server sent. */
+/* Appends s to buf (of len, holding used bytes) with line breaks turned into spaces and other
+ * controls (ESC, DEL) into '?', so the error stays one line a terminal shows as sent. */
 static size_t append_flat(char *buf, size_t len, size_t used, const char *s)
 {
-	for (; *s != '\0' && used + 1 < len; s++)
-		buf[used++] = (*s == '\n' || *s == '\r' || *s == '\t') ? ' ' : *s;
+	for (; *s != '\0' && used + 1 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		buf[used++] = (c == '\n' || c == '\r' || c == '\t') ? ' '
+		              : (c < 0x20 || c == 0x7f)             ? '?'
+		                                                    : *s;
+	}
 	buf[used] = '\0';
 	return used;
 }
 
 int fail_status(const char *what, const struct stdreg_status *st)
+{
+	return fail_status_for(what, st, NULL, NULL);
+}
+
+int fail_status_for(const char *what, const struct stdreg_status *st, const char *kind,
+                    const char *id)
 {
 	const char *msg = st->message != NULL ? st->message : "";
 	char cause[1024];
@@ -108,7 +150,7 @@ int fail_status(const char *what, const struct stdreg_status *st)
 		used = append_flat(cause, sizeof(cause), used, v->description);
 	}
 	errorf("cannot %s (%s)", what, cause);
-	return exit_code_of(st);
+	return exit_code_for(st, kind, id);
 }
 
 void exit_codes_help(FILE *f)

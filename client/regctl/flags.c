@@ -29,6 +29,7 @@ enum {
 	OPT_IF_REV,
 	OPT_DECISION,
 	OPT_LIMIT,
+	OPT_PAGE_TOKEN,
 	OPT_TABLE = 1000, /* + index in the flag table */
 };
 
@@ -122,6 +123,7 @@ int global_opt(struct globals *g, int c, const char *arg)
 		for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 			if (strcmp(arg, formats[i].name) == 0) {
 				g->out = formats[i].fmt;
+				g->out_given = true;
 				return 0;
 			}
 		}
@@ -187,8 +189,10 @@ int verb_args_parse(struct globals *g, const struct noun *n, const char *verb, u
 		add_opt(longopts, &nopt, "if-revision", required_argument, OPT_IF_REV);
 	if (opts & VOPT_DECISION)
 		add_opt(longopts, &nopt, "decision", required_argument, OPT_DECISION);
-	if (opts & VOPT_LIMIT)
+	if (opts & VOPT_LIMIT) {
 		add_opt(longopts, &nopt, "limit", required_argument, OPT_LIMIT);
+		add_opt(longopts, &nopt, "page-token", required_argument, OPT_PAGE_TOKEN);
+	}
 	for (i = 0; table != NULL && table[i].flag != NULL && nopt + 1 < MAX_OPTS; i++) {
 		bool is_bool = table_field(n, table, i)->type == PROTOBUF_C_TYPE_BOOL;
 
@@ -234,6 +238,9 @@ int verb_args_parse(struct globals *g, const struct noun *n, const char *verb, u
 				goto usage;
 			}
 			a->limit = (uint32_t)v;
+			break;
+		case OPT_PAGE_TOKEN:
+			a->page_token = optarg;
 			break;
 		case ':':
 			errorf("flag '%s' needs a value", argv[optind - 1]);
@@ -309,5 +316,63 @@ void flags_help(FILE *out, const struct noun *n, const struct flag_def *table)
 			}
 		}
 		fputc('\n', out);
+	}
+}
+
+/* s with every whole word `word` (and "field 'word'") replaced by repl; malloc'd, or NULL. */
+static char *replace_word(const char *s, const char *word, const char *repl)
+{
+	size_t wl = strlen(word), rl = strlen(repl), n = 0;
+	char *out = malloc(strlen(s) * (rl + 10) / (wl > 0 ? wl : 1) + strlen(s) + 1);
+	const char *p = s;
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		bool start = p == s || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+		                         (p[-1] >= '0' && p[-1] <= '9'));
+		if (start && strncmp(p, "field '", 7) == 0 && strncmp(p + 7, word, wl) == 0 &&
+		    p[7 + wl] == '\'') {
+			memcpy(out + n, repl, rl);
+			n += rl;
+			p += 7 + wl + 1;
+			continue;
+		}
+		if (start && strncmp(p, word, wl) == 0 &&
+		    !(p[wl] == '_' || (p[wl] >= 'a' && p[wl] <= 'z') ||
+		      (p[wl] >= '0' && p[wl] <= '9'))) {
+			memcpy(out + n, repl, rl);
+			n += rl;
+			p += wl;
+			continue;
+		}
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static void swap_text(char **text, const char *word, const char *repl)
+{
+	char *t;
+
+	if (*text == NULL || (t = replace_word(*text, word, repl)) == NULL)
+		return;
+	free(*text);
+	*text = t;
+}
+
+void status_name_flags(struct stdreg_status *st, const struct flag_def *table)
+{
+	char flag[72];
+	size_t i, j;
+
+	for (i = 0; table != NULL && table[i].flag != NULL; i++) {
+		snprintf(flag, sizeof(flag), "--%s", table[i].flag);
+		swap_text(&st->message, table[i].field, flag);
+		for (j = 0; j < st->n_violations; j++) {
+			swap_text(&st->violations[j].field, table[i].field, flag);
+			swap_text(&st->violations[j].description, table[i].field, flag);
+		}
 	}
 }

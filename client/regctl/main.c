@@ -23,7 +23,7 @@ static const struct verb {
 	enum verb_need need;
 	const char *usage; /* after "regctl NOUN " */
 } verbs[] = {
-	{ "list", cmd_list, NEED_NONE, "list [--limit N] [filters]" },
+	{ "list", cmd_list, NEED_NONE, "list [--limit N] [--page-token T] [filters]" },
 	{ "get", cmd_get, NEED_NONE, "get ID" },
 	{ "put", cmd_put, NEED_PUT,
 	  "put ID [field flags] [-f FILE] [--create] [--if-revision N] [--decision REF]" },
@@ -65,7 +65,11 @@ void noun_help(FILE *f, const struct noun *n)
 	fputs("\nlist filters:\n", f);
 	if (n->list_flags != NULL && n->list_flags[0].flag != NULL)
 		flags_help(f, n, n->list_flags);
-	fputs("  --limit N              one page of at most N records (default: all pages)\n", f);
+	fputs("  --limit N              one page of at most N records (default: all pages); the\n"
+	      "                         next page's token goes to stderr (-o json: the field\n"
+	      "                         next_page_token of {\"records\": [...]})\n"
+	      "  --page-token T         start at the page of token T\n",
+	      f);
 }
 
 static void usage(FILE *f)
@@ -92,7 +96,8 @@ static void usage(FILE *f)
 	      "  --endpoint URL   registryd endpoint (env STDREG_ENDPOINT; "
 	      "default " STDREG_DEFAULT_ENDPOINT ")\n"
 	      "  --token T        bearer token (env STDREG_TOKEN; default anonymous)\n"
-	      "  -o, --output F   table (default), json, jsonl or csv\n"
+	      "  -o, --output F   table (default), json, jsonl or csv; a command's --help says\n"
+	      "                   which it takes (lists joined with ';'; tables escape controls)\n"
 	      "  --timeout MS     deadline of each call (env STDREG_TIMEOUT; default 10000); a\n"
 	      "                   write whose reply is lost is resent once, with the same\n"
 	      "                   request id (the daemon never applies it twice)\n"

@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include "stdreg/v1/records.pb-c.h"
+
 #include "regctl.h"
 
 static const struct flag_def area_fields[] = {
@@ -148,4 +150,20 @@ const struct noun *noun_find(const char *name)
 		if (strcmp(n->name, name) == 0)
 			return n;
 	return NULL;
+}
+
+int noun_check_put(const struct noun *n, const json_t *flags, const ProtobufCMessage *rec)
+{
+	const Stdreg__V1__WorkItem *w = (const Stdreg__V1__WorkItem *)rec;
+
+	if (strcmp(n->name, "item") != 0 || json_object_get(flags, "status") == NULL)
+		return 0;
+	if (w->stage_scheme == NULL || w->stage_scheme[0] == '\0' ||
+	    strcmp(w->stage_scheme, "iso") == 0) {
+		errorf("cannot put item '%s' (--status is derived from --stage under the iso "
+		       "stage scheme; set it only with --stage-scheme for another scheme)",
+		       w->id);
+		return EXIT_USAGE;
+	}
+	return 0;
 }

@@ -184,6 +184,49 @@ int table_gaps(FILE *f, const json_t *resp)
 	return ferror(f) ? -1 : 0;
 }
 
+const struct column gaps_csv_cols[] = {
+	{ "RANK", "area.rank", NULL },
+	{ "AREA", "area.id", NULL },
+	{ "NAME", "area.name", NULL },
+	{ "WITHOUT_LEAD_SINCE", "without_lead_since", NULL },
+	{ "DAYS", "days_without_lead", NULL },
+	{ "LAST_LEAD", "last_lead_agency_id", NULL },
+	{ 0 },
+};
+
+const struct column history_csv_cols[] = {
+	{ "REVISION", "revision", NULL },
+	{ "TIME", "time", NULL },
+	{ "PRINCIPAL", "principal", NULL },
+	{ "DECISION", "decision_ref", NULL },
+	{ "OP", "op", NULL },
+	{ "FIELD", "field", NULL },
+	{ "OLD", "old_value", NULL },
+	{ "NEW", "new_value", NULL },
+	{ 0 },
+};
+
+json_t *history_rows(const json_t *resp)
+{
+	const json_t *e, *ch;
+	json_t *rows = json_array(), *row;
+	size_t i, j;
+
+	json_array_foreach(arr(resp, "entries"), i, e)
+	{
+		const json_t *changes = arr(e, "changes");
+
+		for (j = 0; j == 0 || j < json_array_size(changes); j++) {
+			row = json_deep_copy(e);
+			json_object_del(row, "changes");
+			if ((ch = json_array_get(changes, j)) != NULL)
+				json_object_update(row, (json_t *)ch);
+			json_array_append_new(rows, row);
+		}
+	}
+	return rows;
+}
+
 static const struct column as_of_cols[] = {
 	{ "ROLE", "role", NULL },
 	{ "AGENCY", "agency_id", NULL },
@@ -288,9 +331,12 @@ int table_report(FILE *f, const json_t *resp)
 	return ferror(f) ? -1 : 0;
 }
 
-int table_change(FILE *f, const json_t *change)
+int table_change(FILE *f, const json_t *change_raw)
 {
+	json_t *change = json_cells_safe(change_raw);
+
 	fprintf(f, "%lld %s %s %s %s\n", num(change, "revision"), str(change, "op", "-"),
 	        str(change, "kind", "-"), str(change, "id", "-"), str(change, "principal", "-"));
+	json_decref(change);
 	return ferror(f) ? -1 : 0;
 }

@@ -2,6 +2,7 @@
  * out_stats.c - the table of regctl stats: the daemon's figures for people. Scripts use
  * -o json, the StatsResponse's JSON mapping (zero values absent).
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "regctl.h"
@@ -97,4 +98,29 @@ int table_stats(FILE *f, const json_t *resp)
 		fputc('\n', f);
 	}
 	return ferror(f) ? -1 : 0;
+}
+
+json_t *json_stats(const json_t *resp)
+{
+	json_t *out = json_deep_copy(resp), *m, *st;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(out, "methods"), i, m)
+	{
+		json_array_foreach(json_object_get(m, "statuses"), j, st)
+		{
+			// "not found" -> "NOT_FOUND", as /metrics labels it; OK's code is absent.
+			const char *name = stdreg_code_name((int)u64(st, "code"));
+			char upper[32];
+			size_t k;
+
+			for (k = 0; name[k] != '\0' && k + 1 < sizeof(upper); k++)
+				upper[k] = name[k] == ' ' ? '_'
+				                          : (char)toupper((unsigned char)name[k]);
+			upper[k] = '\0';
+			json_object_del(st, "code");
+			json_object_set_new(st, "status", json_string(upper));
+		}
+	}
+	return out;
 }

@@ -7,10 +7,9 @@
 
 #include "regctl.h"
 
-#define CSV_LIST_SEP ";" /* joins repeated values in one CSV cell; ids never hold it */
-
-char *cell_text(const json_t *v, const char *sep)
+char *cell_text(const json_t *v)
 {
+	const char *sep = LIST_SEP;
 	char *out = NULL, *item;
 	size_t i, len = 0, seplen = strlen(sep);
 	char *tmp;
@@ -34,7 +33,7 @@ char *cell_text(const json_t *v, const char *sep)
 		if ((out = strdup("")) == NULL)
 			return NULL;
 		for (i = 0; i < json_array_size(v); i++) {
-			if ((item = cell_text(json_array_get(v, i), sep)) == NULL)
+			if ((item = cell_text(json_array_get(v, i))) == NULL)
 				goto nomem;
 			tmp = realloc(out, len + seplen + strlen(item) + 1);
 			if (tmp == NULL) {
@@ -54,6 +53,89 @@ char *cell_text(const json_t *v, const char *sep)
 nomem:
 	free(out);
 	return NULL;
+}
+
+/* Writes the escape of byte c (a C0 control or DEL) at out: "\\n", "\\e", "\\x01" (at most
+ * 4 characters and a NUL). Returns its length. */
+static int escape_c0(unsigned char c, char *out)
+{
+	switch (c) {
+	case '\t':
+		return sprintf(out, "\\t");
+	case '\n':
+		return sprintf(out, "\\n");
+	case '\r':
+		return sprintf(out, "\\r");
+	case 0x1b:
+		return sprintf(out, "\\e");
+	default:
+		return sprintf(out, "\\x%02x", c);
+	}
+}
+
+char *cell_safe(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(strlen(s) * 4 + 3); // "\\x01" for each byte at most, and a NUL
+	size_t n = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			n += (size_t)escape_c0(*p, out + n);
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			// A C1 control (U+0080..U+009F, e.g. CSI): terminals act on it too.
+			n += (size_t)sprintf(out + n, "\\u%04x", p[1]);
+			p++;
+		} else {
+			out[n++] = (char)*p;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+int put_cell(FILE *f, const char *s)
+{
+	char *safe = cell_safe(s != NULL ? s : "");
+
+	if (safe == NULL)
+		return -1;
+	fputs(safe, f);
+	free(safe);
+	return ferror(f) ? -1 : 0;
+}
+
+json_t *json_cells_safe(const json_t *v)
+{
+	json_t *out, *sub;
+	const char *key;
+	char *safe;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		if ((safe = cell_safe(json_string_value(v))) == NULL)
+			return NULL;
+		out = json_string(safe);
+		free(safe);
+		return out;
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach(v, i, sub) json_array_append_new(out, json_cells_safe(sub));
+		return out;
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach((json_t *)v, key, sub)
+		{
+			// Keys come from the proto (field names), values from the store.
+			json_object_set_new(out, key, json_cells_safe(sub));
+		}
+		return out;
+	default:
+		return json_deep_copy(v);
+	}
 }
 
 /* Display width of UTF-8 text: one column per code point (no wide-character tables). */
@@ -80,6 +162,29 @@ void csv_field(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+int out_csv_columns(FILE *f, const struct column *cols, const json_t *rows)
+{
+	size_t r, c;
+
+	for (c = 0; cols[c].header != NULL; c++) {
+		fputs(c > 0 ? "," : "", f);
+		csv_field(f, cols[c].field);
+	}
+	fputs("\r\n", f);
+	for (r = 0; r < json_array_size(rows); r++) {
+		for (c = 0; cols[c].header != NULL; c++) {
+			json_t *v = json_path(json_array_get(rows, r), cols[c].field);
+			char *text = v != NULL ? cell_text(v) : NULL;
+
+			fputs(c > 0 ? "," : "", f);
+			csv_field(f, text != NULL ? text : "");
+			free(text);
+		}
+		fputs("\r\n", f);
+	}
+	return ferror(f) ? -1 : 0;
 }
 
 static const ProtobufCMessageDescriptor *record_desc(const struct noun *n)
@@ -111,7 +216,7 @@ static void csv_out(FILE *f, const struct noun *n, json_t *recs)
 			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
 				continue;
 			fputs(col++ > 0 ? "," : "", f);
-			text = v != NULL ? cell_text(v, CSV_LIST_SEP) : NULL;
+			text = v != NULL ? cell_text(v) : NULL;
 			csv_field(f, text != NULL ? text : "");
 			free(text);
 		}
@@ -148,14 +253,16 @@ int out_table(FILE *f, const struct column *cols, const json_t *recs)
 		return -1;
 	}
 	for (c = 0; c < ncol; c++)
-		cells[c] = strdup(cols[c].header);
+		cells[c] = cell_safe(cols[c].header);
 	for (r = 0; r < nrow; r++) {
 		json_t *rec = json_array_get(recs, r);
 
 		for (c = 0; c < ncol; c++) {
 			json_t *v = json_path(rec, cols[c].field);
-			char *t = v != NULL ? cell_text(v, ",") : NULL;
+			char *raw = v != NULL ? cell_text(v) : NULL;
+			char *t = raw != NULL ? cell_safe(raw) : NULL;
 
+			free(raw);
 			if (t != NULL && t[0] == '\0') {
 				free(t);
 				t = NULL;
@@ -209,18 +316,20 @@ static void fields_out(FILE *f, json_t *rec)
 	json_object_foreach(rec, key, v)
 	{
 		if (!json_is_object(v)) {
-			text = cell_text(v, ", ");
-			fprintf(f, "%s:%*s %s\n", key, (int)(keyw - strlen(key)), "",
-			        text != NULL ? text : "");
+			text = cell_text(v);
+			fprintf(f, "%s:%*s ", key, (int)(keyw - strlen(key)), "");
+			put_cell(f, text);
+			fputc('\n', f);
 			free(text);
 			continue;
 		}
 		json_object_foreach(v, sub, sv)
 		{
-			text = cell_text(sv, ", ");
+			text = cell_text(sv);
 			len = strlen(key) + 1 + strlen(sub);
-			fprintf(f, "%s.%s:%*s %s\n", key, sub, (int)(keyw - len), "",
-			        text != NULL ? text : "");
+			fprintf(f, "%s.%s:%*s ", key, sub, (int)(keyw - len), "");
+			put_cell(f, text);
+			fputc('\n', f);
 			free(text);
 		}
 	}

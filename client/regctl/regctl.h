@@ -51,6 +51,7 @@ struct globals {
 	const char *key;
 	uint32_t timeout_ms;
 	enum out_format out;
+	bool out_given; /* -o was on the command line (else out is the default, table) */
 };
 
 /* A command-line flag that sets a field: "--name-sv" -> "name_sv". */
@@ -84,7 +85,7 @@ enum verb_opt {
 	VOPT_CREATE = 1 << 3,   /* --create */
 	VOPT_IF_REV = 1 << 4,   /* --if-revision N */
 	VOPT_DECISION = 1 << 5, /* --decision REF */
-	VOPT_LIMIT = 1 << 6,    /* --limit N */
+	VOPT_LIMIT = 1 << 6,    /* --limit N, --page-token T */
 };
 
 /* The global options, as getopt_long values, for the global and the verb parsers. */
@@ -115,8 +116,9 @@ struct verb_args {
 	bool has_if_revision;
 	uint64_t if_revision;
 	const char *decision;
-	uint32_t limit; /* 0 = all pages */
-	char **pos;     /* positional arguments (borrowed from argv) */
+	uint32_t limit;         /* 0 = all pages */
+	const char *page_token; /* --page-token: start at this page (NULL = the first) */
+	char **pos;             /* positional arguments (borrowed from argv) */
 	int npos;
 	bool help;
 };
@@ -135,8 +137,18 @@ void verb_args_release(struct verb_args *a);
 const ProtobufCMessageDescriptor *flag_table_desc(const struct noun *n,
                                                   const struct flag_def *table);
 
+/* Names the flags of table instead of their proto fields in st's message and violations
+ * ("stage_from '40' is not NN.NN" -> "--stage-from '40' is not NN.NN"), so an error about a
+ * flag's value names the flag the user typed. */
+void status_name_flags(struct stdreg_status *st, const struct flag_def *table);
+
 /* Writes the flag lines of the noun help for one table. */
 void flags_help(FILE *f, const struct noun *n, const struct flag_def *table);
+
+/* Refuses a put whose flags set a field the store derives for this record (an item's
+ * --status under the iso stage scheme, where the stage decides it): prints one line and
+ * returns EXIT_USAGE; else 0. rec is the record put would send. */
+int noun_check_put(const struct noun *n, const json_t *flags, const ProtobufCMessage *rec);
 
 /* Prints the usage of one noun: its verbs, flags and filters. */
 void noun_help(FILE *f, const struct noun *n);
@@ -154,15 +166,43 @@ int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs);
 int out_table(FILE *f, const struct column *cols, const json_t *recs);
 /* The value at a dotted path ("area.rank") of object o; NULL when absent. Borrowed. */
 json_t *json_path(const json_t *o, const char *path);
+/* CSV of rows (objects): a header of the columns' paths, then one row each. 0 or -1. */
+int out_csv_columns(FILE *f, const struct column *cols, const json_t *rows);
 /* Writes s as one RFC 4180 CSV field (quoted when it holds a comma, quote, CR or LF). */
 void csv_field(FILE *f, const char *s);
-/* The text of a JSON value in a table or CSV cell; arrays joined with sep. malloc'd. */
-char *cell_text(const json_t *v, const char *sep);
+/* Joins the values of a list in every output that is text (get, tables, CSV): apply reads
+ * CSV lists with it, and ids never hold it. */
+#define LIST_SEP ";"
+/* The text of a JSON value in a table or CSV cell; arrays joined with LIST_SEP. malloc'd. */
+char *cell_text(const json_t *v);
+/*
+ * Table output shows values from the store, which a terminal must not act on: s with every
+ * C0 control and DEL escaped ("\n", "\t", "\r", "\e", "\x01") and every C1 control
+ * ("\u009b"). malloc'd; NULL when out of memory. Every table cell goes through it.
+ */
+char *cell_safe(const char *s);
+/* Writes s through cell_safe(). Returns 0, or -1 when writing failed. */
+int put_cell(FILE *f, const char *s);
+/* A copy of v with every string through cell_safe(): the answers the follow-up tables print
+ * with fprintf are made safe once, before any of it is written. */
+json_t *json_cells_safe(const json_t *v);
 
 /* Prints "regctl: <fmt>" and a newline on stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The exit code for a failed status. */
 int exit_code_of(const struct stdreg_status *st);
+/*
+ * The exit code for a failed status of a command that addresses the record kind/id (the one it
+ * gets, changes or deletes; kind "" = none, as assign: the appointment is new): a missing
+ * record other than that one is a failed precondition (EXIT_PRECONDITION), the addressed one
+ * not found (EXIT_NOT_FOUND). kind NULL: exit_code_of(st).
+ */
+int exit_code_for(const struct stdreg_status *st, const char *kind, const char *id);
+/* Does msg say a record other than kind/id is missing ("KIND 'ID' not found ...")? */
+bool missing_reference(const char *msg, const char *kind, const char *id);
+/* As fail_status(), with the exit code of exit_code_for(st, kind, id). */
+int fail_status_for(const char *what, const struct stdreg_status *st, const char *kind,
+                    const char *id);
 /* Prints the one-line error for a failed call ("cannot get area 'ai' (not found)") and
  * returns its exit code. what is the action: "get area 'ai'". */
 int fail_status(const char *what, const struct stdreg_status *st);
@@ -225,9 +265,21 @@ struct command {
 	const char *method;                        /* for the one-call commands */
 	const ProtobufCMessageDescriptor *response;
 	int (*table)(FILE *f, const json_t *resp); /* table output of the response */
-	const char *what;  /* the action in errors; {0} {1} {2} are the arguments */
-	unsigned formats;  /* 1 << OUT_* accepted; 0 = table, json, jsonl */
-	const char *notes; /* more help; NULL = none */
+	const char *what; /* the action in errors; {0} {1} {2} are the arguments */
+	/* The kind of the record argument 0 names, which the command reads or changes ("@": the
+	 * kind is argument 0, the id argument 1; "": none, as assign makes a new appointment);
+	 * NULL: no record at all. A missing record other than that one exits 7 (errors.c). */
+	const char *target;
+	unsigned formats;            /* 1 << OUT_* accepted; 0 = table, json, jsonl */
+	enum out_format default_out; /* without -o (export: jsonl) */
+	const char *notes;           /* more help; NULL = none */
+	/* Other outputs than the response's JSON mapping as one document (cmd_query.c): */
+	const char *list; /* the array field whose elements are the lines of jsonl and the rows
+	                     of csv ("gaps"); NULL: jsonl is the response on one line */
+	const struct column *csv;                /* csv: the columns (paths into each row) */
+	json_t *(*csv_rows)(const json_t *resp); /* csv rows other than list's elements */
+	const char *csv_noun;                    /* csv of a response that is one record */
+	json_t *(*json)(const json_t *resp);     /* json and jsonl: the response made plainer */
 };
 
 extern const struct command regctl_commands[]; /* ends with a zeroed entry */
@@ -273,6 +325,13 @@ int table_history(FILE *f, const json_t *resp);
 int table_report(FILE *f, const json_t *resp);
 int table_whoami(FILE *f, const json_t *resp);
 int table_stats(FILE *f, const json_t *resp); /* out_stats.c */
+/* Stats for json: each status count named as /metrics names it ("NOT_FOUND"). New ref. */
+json_t *json_stats(const json_t *resp);
+/* The CSV of gaps and history. */
+extern const struct column gaps_csv_cols[];
+extern const struct column history_csv_cols[];
+/* History as rows: one per changed field of each entry (an entry without any: one row). */
+json_t *history_rows(const json_t *resp);
 /* One watch line: "REV OP KIND ID PRINCIPAL". */
 int table_change(FILE *f, const json_t *change);
 

@@ -15,14 +15,14 @@ _regctl_flags() {
 	local put_common="-f --file --create --if-revision --decision"
 	case "$1 $2" in
 	"area put") echo "--name --name-sv --description --priority --priority-since --rank --parent --source-ref --goal --tag $put_common" ;;
-	"area list") echo "--priority --parent --limit" ;;
+	"area list") echo "--priority --parent --limit --page-token" ;;
 	"body put") echo "--acronym --name --level --country --url --parent --mirror $put_common" ;;
-	"body list") echo "--parent --limit" ;;
+	"body list") echo "--parent --limit --page-token" ;;
 	"agency put") echo "--name --short-name --org-number --department --url --contact $put_common" ;;
-	"agency list") echo "--limit" ;;
+	"agency list") echo "--limit --page-token" ;;
 	"item put") echo "--reference --title --body --area --type --stage --stage-scheme --status --target-date --priority --url --notes $put_common" ;;
-	"item list") echo "--area --body --stage-from --stage-to --status --text --limit" ;;
-	"assignment list") echo "--area --agency --current --limit" ;;
+	"item list") echo "--area --body --stage-from --stage-to --status --text --limit --page-token" ;;
+	"assignment list") echo "--area --agency --current --limit --page-token" ;;
 	*" delete") echo "--if-revision --decision" ;;
 	"assign ") echo "--role --decision --from --note" ;;
 	"unassign ") echo "--decision --to --role" ;;
@@ -104,7 +104,7 @@ _regctl() {
 		;;
 	--token | --timeout | --name* | --description | --rank | --source-ref | --goal | --tag | \
 		--acronym | --country | --url | --short-name | --org-number | --department | --contact | \
-		--reference | --title | --type | --stage* | --target-date | --notes | --text | --limit | \
+		--reference | --title | --type | --stage* | --target-date | --notes | --text | --limit | --page-token | \
 		--if-revision | --decision | --from | --to | --note | --today | --days | --since | --id | \
 		--wait-ms | --count | --priority-since)
 		return

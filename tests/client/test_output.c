@@ -125,19 +125,129 @@ static void test_record_fields(void **state)
 	(void)state;
 	CAPTURE(out, out_record(f, OUT_TABLE, noun_find("area"), rec));
 	assert_string_equal(out, "id:                ai\n"
-	                         "tags:              x, y\n"
+	                         "tags:              x;y\n"
 	                         "meta.mod_revision: 7\n"
 	                         "meta.updated_by:   c\n");
 	free(out);
 	json_decref(rec);
 }
 
+/* A list is joined the same way in get, table and CSV output. */
+static void test_list_sep_everywhere(void **state)
+{
+	json_t *rec = json_loads("{\"id\":\"i1\",\"area_ids\":[\"ai\",\"cyber\"]}", 0, NULL);
+	json_t *recs = json_array();
+	char *out = NULL;
+
+	(void)state;
+	json_array_append(recs, rec);
+	CAPTURE(out, out_record(f, OUT_TABLE, noun_find("item"), rec));
+	assert_non_null(strstr(out, "area_ids: ai;cyber\n"));
+	free(out);
+	CAPTURE(out, out_list(f, OUT_TABLE, noun_find("item"), recs));
+	assert_non_null(strstr(out, " ai;cyber "));
+	free(out);
+	CAPTURE(out, out_list(f, OUT_CSV, noun_find("item"), recs));
+	assert_non_null(strstr(out, ",ai;cyber,"));
+	free(out);
+	json_decref(recs);
+	json_decref(rec);
+}
+
+static const struct {
+	const char *in, *want;
+} safe_cases[] = {
+	{ "plain åäö", "plain åäö" },
+	{ "\x1b[2J\x1b]0;owned\x07", "\\e[2J\\e]0;owned\\x07" },
+	{ "over\rwrite", "over\\rwrite" },
+	{ "two\nlines\ttab", "two\\nlines\\ttab" },
+	{ "del\x7f", "del\\x7f" },
+	{ "\x01\x1f", "\\x01\\x1f" },
+	{ "csi\xc2\x9b"
+	  "31m",
+	  "csi\\u009b31m" },
+	{ "nbsp\xc2\xa0kept", "nbsp\xc2\xa0kept" },
+	{ "", "" },
+};
+
+static void test_cell_safe(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(safe_cases) / sizeof(safe_cases[0]); i++) {
+		char *out = cell_safe(safe_cases[i].in);
+
+		assert_string_equal(out, safe_cases[i].want);
+		free(out);
+	}
+}
+
+/* No byte a terminal acts on (C0 but LF, DEL, C1) in text. */
+static void assert_terminal_safe(const char *text)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		assert_true(*p >= 0x20 || *p == '\n');
+		assert_true(*p != 0x7f);
+		assert_false(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+	}
+}
+
+/* Hostile values already stored: every table writer escapes them. */
+static void test_tables_escape_hostile_values(void **state)
+{
+	static const char hostile[] = "\"x\\u001b[2J\\r\\u007f\\u009b\\nend\"";
+	char json[1024], *out = NULL;
+	json_t *rec, *recs, *safe;
+
+	(void)state;
+	snprintf(json, sizeof(json),
+	         "{\"id\":%s,\"reference\":%s,\"title\":%s,\"area_ids\":[%s],"
+	         "\"meta\":{\"updated_by\":%s}}",
+	         hostile, hostile, hostile, hostile, hostile);
+	rec = json_loads(json, 0, NULL);
+	assert_non_null(rec);
+	recs = json_pack("[O]", rec);
+	CAPTURE(out, out_record(f, OUT_TABLE, noun_find("item"), rec));
+	assert_terminal_safe(out);
+	assert_non_null(strstr(out, "x\\e[2J\\r\\x7f\\u009b\\nend"));
+	free(out);
+	CAPTURE(out, out_list(f, OUT_TABLE, noun_find("item"), recs));
+	assert_terminal_safe(out);
+	free(out);
+	snprintf(json, sizeof(json),
+	         "{\"kind\":\"item\",\"id\":%s,\"entries\":[{\"revision\":1,\"principal\":%s,"
+	         "\"op\":\"put\",\"changes\":[{\"field\":\"title\",\"old_value\":%s,"
+	         "\"new_value\":%s}]}]}",
+	         hostile, hostile, hostile, hostile);
+	json_decref(rec);
+	rec = json_loads(json, 0, NULL);
+	assert_non_null(rec);
+	safe = json_cells_safe(rec);
+	CAPTURE(out, table_history(f, safe));
+	assert_terminal_safe(out);
+	free(out);
+	json_decref(safe);
+	CAPTURE(out, table_change(f, rec));
+	assert_terminal_safe(out);
+	free(out);
+	json_decref(rec);
+	json_decref(recs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_csv_quoting),   cmocka_unit_test(test_csv_list),
-		cmocka_unit_test(test_table_list),    cmocka_unit_test(test_jsonl_and_json),
+		cmocka_unit_test(test_csv_quoting),
+		cmocka_unit_test(test_csv_list),
+		cmocka_unit_test(test_table_list),
+		cmocka_unit_test(test_jsonl_and_json),
 		cmocka_unit_test(test_record_fields),
+		cmocka_unit_test(test_list_sep_everywhere),
+		cmocka_unit_test(test_cell_safe),
+		cmocka_unit_test(test_tables_escape_hostile_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

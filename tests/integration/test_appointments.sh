@@ -75,9 +75,9 @@ expect_match "mine table shows the item" "$OUT" "iso-iec-12792"
 
 # --- bad input: a clear error, its exit code, nothing changed --------------------------------
 before=$(regctl assignment list -o json)
-expect_exit 4 "assign to a missing area" -- regctl assign nosuch digg --role lead --decision X1
+expect_exit 7 "assign to a missing area" -- regctl assign nosuch digg --role lead --decision X1
 expect_match "missing area named" "$ERR" "nosuch"
-expect_exit 4 "assign a missing agency" -- regctl assign quantum nosuch --role lead --decision X1
+expect_exit 7 "assign a missing agency" -- regctl assign quantum nosuch --role lead --decision X1
 expect_exit 7 "second current lead" -- regctl assign ai pts --role lead --decision X1
 expect_match "names the current lead" "$ERR" "digg"
 expect_one_line "second lead message" "$ERR"

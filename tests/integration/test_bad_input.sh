@@ -456,7 +456,7 @@ cli 2 "if-revision -1" -- area put ai --name Renamed --if-revision -1
 cli 7 "delete a referenced area" -- area delete ai
 cli 2 "assign from 2026-02-30" -- assign cyber digg --role lead --decision I2026/6 --from 2026-02-30
 cli 2 "assign with role boss" -- assign cyber digg --role boss --decision I2026/6
-cli 4 "assign in a missing area" -- assign nosuch digg --role lead --decision I2026/6
+cli 7 "assign in a missing area" -- assign nosuch digg --role lead --decision I2026/6
 cli 7 "a second lead" -- assign ai pts --role lead --decision I2026/6
 cli 4 "unassign what is not assigned" -- unassign cyber digg --decision I2026/7
 cli 7 "transfer from an agency that does not lead" -- transfer ai pts digg --decision I2026/8
@@ -490,11 +490,11 @@ cli 2 "a file that does not exist" -- area put x-f -f "$TEST_TMP/no-such-file.js
 printf '{"kind":"area","id":"x-dup","name":"One","priority":"monitored"}\n{"kind":"area","id":"x-dup","name":"Two","priority":"monitored"}\n' >"$TEST_TMP/a-dup.jsonl"
 cli 2 "apply with the same id twice" -- apply -f "$TEST_TMP/a-dup.jsonl"
 printf '{"kind":"area","id":"x-c1","name":"C1","priority":"monitored","parent_id":"x-c2"}\n{"kind":"area","id":"x-c2","name":"C2","priority":"monitored","parent_id":"x-c1"}\n' >"$TEST_TMP/a-cycle.jsonl"
-cli 2 "apply with a parent cycle inside the file" -- apply -f "$TEST_TMP/a-cycle.jsonl"
+cli 7 "apply with a parent cycle inside the file" -- apply -f "$TEST_TMP/a-cycle.jsonl"
 printf '{"kind":"area","id":"x-ok","name":"OK","priority":"monitored"}\n{"kind":"area","id":"x-bad","name":"Bad","priority":"monitored","rank":-3}\n' >"$TEST_TMP/a-bad.jsonl"
 cli 2 "apply with one bad line after a good one" -- apply -f "$TEST_TMP/a-bad.jsonl"
 printf '{"kind":"item","id":"x-it","title":"T","body_id":"iso","area_ids":["nosuch"],"stage":"40.20"}\n' >"$TEST_TMP/a-ref.jsonl"
-cli 2 "apply with a reference to a missing area" -- apply -f "$TEST_TMP/a-ref.jsonl"
+cli 7 "apply with a reference to a missing area" -- apply -f "$TEST_TMP/a-ref.jsonl"
 printf '{"kind":"widget","id":"x"}\n' >"$TEST_TMP/a-kind.jsonl"
 cli 2 "apply with an unknown kind" -- apply -f "$TEST_TMP/a-kind.jsonl"
 printf 'id,title,body_id,area_ids,stage\n"x-csv,T,iso,ai,40.20\n' >"$TEST_TMP/a-quote.csv"

@@ -50,7 +50,7 @@ expect_eq "nothing applied" "$(regctl area list -o json | jq length)" "0"
 sed "117s/\"title\"/\"titel\"/" "$TEST_TMP/10k.jsonl" >"$TEST_TMP/10k-field.jsonl"
 expect_exit 2 "unknown field on one line" -- regctl apply -f "$TEST_TMP/10k-field.jsonl"
 expect_match "names line 117" "$ERR" ":117:"
-expect_eq "still nothing applied" "$(regctl item list --limit 1 -o json | jq length)" "0"
+expect_eq "still nothing applied" "$(regctl item list --limit 1 -o json | jq ".records | length")" "0"
 # duplicate ids inside one file
 { cat "$TEST_TMP/10k.jsonl"; sed -n 100p "$TEST_TMP/10k.jsonl"; } >"$TEST_TMP/dup.jsonl"
 expect_exit 2 "duplicate id in one file" -- regctl apply -f "$TEST_TMP/dup.jsonl"

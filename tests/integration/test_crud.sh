@@ -70,7 +70,7 @@ expect_exit 0 "put -f stdin" -- bash -c "printf '{\"id\":\"5g\",\"name\":\"5G ne
 # paging: --limit gives one page, list follows tokens to the end
 for i in $(seq 1 25); do regctl area put "bulk-$i" --name "Area $i" --priority monitored >/dev/null; done
 expect_exit 0 "list with limit" -- regctl area list --limit 10 -o json
-expect_eq "one page of 10" "$(jq length <<<"$OUT")" "10"
+expect_eq "one page of 10" "$(jq ".records | length" <<<"$OUT")" "10"
 expect_exit 0 "list all" -- regctl area list -o json
 expect_eq "all areas" "$(jq length <<<"$OUT")" "28"
 

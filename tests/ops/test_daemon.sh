@@ -55,7 +55,7 @@ for i in 1 2 3; do regctl area get nope >/dev/null 2>&1 || true; done
 expect_exit 0 "stats" -- regctl stats
 expect_match "stats table" "$OUT" 'GetArea +[0-9]+'
 expect_exit 0 "stats json" -- regctl stats -o json
-not_found=$(jq '[.methods[] | select(.method == "/stdreg.v1.Registry/GetArea") | .statuses[] | select(.code == 5) | .count] | add' <<<"$OUT")
+not_found=$(jq '[.methods[] | select(.method == "/stdreg.v1.Registry/GetArea") | .statuses[] | select(.status == "NOT_FOUND") | .count] | add' <<<"$OUT")
 expect_match "GetArea not found, counted" "$not_found" '^[3-9]$'
 expect_match "writer batches" "$(jq .writer_batches <<<"$OUT")" '^[1-9]'
 expect_match "open connections (regctl's own at least)" "$(jq .open_connections <<<"$OUT")" '^[1-9]'

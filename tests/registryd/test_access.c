@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "auth.h"
 #include "call.h"
 #include "fixture.h"
 #include "status.h"
@@ -115,6 +116,25 @@ static void assign_lead(struct ctx *x, const char *area, const char *agency, cha
 static char *fresh(struct ctx *x, const char *prefix, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s-%d", prefix, ++x->seq);
+	return buf;
+}
+
+/* An organisation number of its own (one agency per number): "2021NN-NNNC", Luhn digit C. */
+static char *fresh_org(struct ctx *x, char buf[12])
+{
+	unsigned n = (unsigned)++x->seq % 100000u;
+	int sum = 0;
+
+	snprintf(buf, 12, "2021%02u-%03u0", (n / 1000) % 100, n % 1000);
+	for (int i = 0, d = 0; d < 9; i++) {
+		int v;
+		if (buf[i] == '-')
+			continue;
+		v = (buf[i] - '0') * (d % 2 == 0 ? 2 : 1);
+		sum += v > 9 ? v - 9 : v;
+		d++;
+	}
+	buf[10] = (char)('0' + (10 - sum % 10) % 10);
 	return buf;
 }
 
@@ -252,9 +272,11 @@ static size_t pl_delete_agency(struct ctx *x)
 	Stdreg__V1__Agency a = STDREG__V1__AGENCY__INIT;
 	char id[32];
 
+	char org[12];
+
 	a.id = fresh(x, "gone", id, sizeof id);
 	a.name = "An agency to delete";
-	a.org_number = "202100-5984";
+	a.org_number = fresh_org(x, org);
 	p.agency = &a;
 	ok(x->f, M("PutAgency"), &p.base);
 	return delete_of(x, id);
@@ -815,14 +837,144 @@ static void test_who_am_i(void **state)
 	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
+/* Calls method with the packed payload msg as who, into a buffer of its own size; returns
+ * the status code and copies the message into msg_out. */
+static int call_msg(struct ctx *x, enum who who, const char *method, const ProtobufCMessage *msg,
+                    char *msg_out, size_t size)
+{
+	Stdreg__V1__Request env = STDREG__V1__REQUEST__INIT;
+	Stdreg__V1__Response *r;
+	uint8_t *payload, *req;
+	size_t n;
+	int code;
+
+	payload = malloc(protobuf_c_message_get_packed_size(msg) + 1);
+	assert_non_null(payload);
+	env.method = (char *)method;
+	env.request_id = fixture_next_id();
+	env.token = x->token[who];
+	env.payload.data = payload;
+	env.payload.len = protobuf_c_message_pack(msg, payload);
+	n = stdreg__v1__request__get_packed_size(&env);
+	req = malloc(n);
+	assert_non_null(req);
+	stdreg__v1__request__pack(&env, req);
+	r = fixture_call_raw(x->f, req, n, 0);
+	code = r->status->code;
+	snprintf(msg_out, size, "%s", r->status->message);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	free(req);
+	free(payload);
+	return code;
+}
+
+/* Every area an agency's write touches must be one it holds (README, roles). */
+static void test_agency_scope_every_area(void **state)
+{
+	struct ctx *x = *state;
+	Stdreg__V1__PutWorkItemRequest p = STDREG__V1__PUT_WORK_ITEM_REQUEST__INIT;
+	Stdreg__V1__WorkItem w = STDREG__V1__WORK_ITEM__INIT;
+	Stdreg__V1__StageRequest s = STDREG__V1__STAGE_REQUEST__INIT;
+	char *both[] = { "ai", "cyber" }, *ai[] = { "ai" }, msg[512];
+	uint64_t before = store_revision(x->f->st);
+
+	w.id = "ai-and-cyber";
+	w.reference = "X 1";
+	w.title = "Shared";
+	w.body_id = "iso";
+	w.n_area_ids = 2;
+	w.area_ids = both;
+	w.stage = "20.00";
+	p.work_item = &w;
+	// digg leads ai only: no new item in [ai, cyber]
+	assert_int_equal(call_msg(x, AGENCY_IN, M("PutWorkItem"), &p.base, msg, sizeof msg),
+	                 GRPC_PERMISSION_DENIED);
+	assert_non_null(strstr(msg, "area 'cyber'"));
+	assert_int_equal(store_revision(x->f->st), before);
+	// a coordinator makes it; digg may then neither edit it nor cut it down to ai
+	assert_int_equal(call_msg(x, COORD, M("PutWorkItem"), &p.base, msg, sizeof msg), GRPC_OK);
+	before = store_revision(x->f->st);
+	w.title = "Edited by digg";
+	assert_int_equal(call_msg(x, AGENCY_IN, M("PutWorkItem"), &p.base, msg, sizeof msg),
+	                 GRPC_PERMISSION_DENIED);
+	w.n_area_ids = 1;
+	w.area_ids = ai;
+	assert_int_equal(call_msg(x, AGENCY_IN, M("PutWorkItem"), &p.base, msg, sizeof msg),
+	                 GRPC_PERMISSION_DENIED);
+	s.work_item_id = "ai-and-cyber";
+	s.stage = "30.00";
+	assert_int_equal(call_msg(x, AGENCY_IN, M("SetStage"), &s.base, msg, sizeof msg),
+	                 GRPC_PERMISSION_DENIED);
+	assert_int_equal(store_revision(x->f->st), before);
+}
+
+/* An agency's list of area ids is bounded before any id is looked at. */
+static void test_agency_area_count_first(void **state)
+{
+	struct ctx *x = *state;
+	Stdreg__V1__PutWorkItemRequest p = STDREG__V1__PUT_WORK_ITEM_REQUEST__INIT;
+	Stdreg__V1__WorkItem w = STDREG__V1__WORK_ITEM__INIT;
+	size_t n = 100000;
+	char **ids = calloc(n, sizeof(char *)), msg[512];
+
+	assert_non_null(ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = "";
+	w.id = "many-areas";
+	w.title = "Many";
+	w.body_id = "iso";
+	w.n_area_ids = n;
+	w.area_ids = ids;
+	w.stage = "20.00";
+	p.work_item = &w;
+	assert_int_equal(call_msg(x, AGENCY_IN, M("PutWorkItem"), &p.base, msg, sizeof msg),
+	                 GRPC_INVALID_ARGUMENT);
+	assert_non_null(strstr(msg, "too many values (100000, at most 256)"));
+	free(ids);
+}
+
+/* Principals are references: the agency a live token names stays, and the token may
+ * update its agency but never create it. */
+static void test_agency_principal_references(void **state)
+{
+	struct ctx *x = *state;
+	Stdreg__V1__DeleteRequest d = STDREG__V1__DELETE_REQUEST__INIT;
+	struct auth_principal who = { .name = "ghost-clerk", .role = ROLE(AGENCY) };
+	struct store_error err = { 0 };
+	store_txn *t;
+	char msg[512];
+
+	d.id = "pts";
+	assert_int_equal(call_msg(x, COORD, M("DeleteAgency"), &d.base, msg, sizeof msg),
+	                 GRPC_FAILED_PRECONDITION);
+	assert_non_null(strstr(msg, "'pts-clerk'"));
+	// an agency principal whose agency record is missing may not make it
+	snprintf(who.agency_id, sizeof who.agency_id, "ghost");
+	assert_int_equal(store_read_begin(x->f->st, &t), RG_OK);
+	assert_int_equal(auth_scope_agency(t, &who, "ghost", &err), RG_EPERM);
+	assert_non_null(strstr(err.message, "not create"));
+	// its own existing record it may update
+	snprintf(who.agency_id, sizeof who.agency_id, "pts");
+	assert_int_equal(auth_scope_agency(t, &who, "pts", &err), RG_OK);
+	store_read_free(t);
+	// once the token is revoked, the agency may go
+	assert_int_equal(store_token_revoke(x->f->st, "pts-clerk", &err), RG_OK);
+	assert_int_equal(call_msg(x, COORD, M("DeleteAgency"), &d.base, msg, sizeof msg), GRPC_OK);
+}
+
 #define CASE(t) cmocka_unit_test_setup_teardown(t, access_setup, access_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		CASE(test_matrix),       CASE(test_private_refuses_anonymous_reads),
-		CASE(test_agency_scope), CASE(test_revocation_is_immediate),
+		CASE(test_matrix),
+		CASE(test_private_refuses_anonymous_reads),
+		CASE(test_agency_scope),
+		CASE(test_revocation_is_immediate),
 		CASE(test_who_am_i),
+		CASE(test_agency_scope_every_area),
+		CASE(test_agency_area_count_first),
+		CASE(test_agency_principal_references),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

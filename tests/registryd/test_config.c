@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_check.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof(a)[0]) - 1)
 
@@ -160,6 +161,64 @@ static void test_access_and_tls_options(void **state)
 	assert_null(c.tls_cert);
 }
 
+/* quota 0 is the documented default (1 TiB); other values below 1 MiB are refused. */
+static void test_quota_zero_is_default(void **state)
+{
+	char *zero[] = { "registryd", "--quota", "0", NULL };
+	char *small[] = { "registryd", "--quota", "5", NULL };
+	char *mib[] = { "registryd", "--quota", "1048576", NULL };
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGC(zero), zero), CONFIG_RUN);
+	assert_int_equal(c.quota, 0);
+	assert_int_equal(parse(&c, ARGC(small), small), CONFIG_USAGE);
+	assert_int_equal(parse(&c, ARGC(mib), mib), CONFIG_RUN);
+	assert_int_equal(c.quota, 1048576);
+}
+
+/* What start-up would refuse, config_check refuses without binding. */
+static void test_check_refuses_what_start_refuses(void **state)
+{
+	static const struct {
+		const char *url, *cert, *metrics, *want;
+	} cases[] = {
+		{ "tcp://127.0.0.1:7420", NULL, NULL, NULL },
+		{ "tcp://[::1]:0", NULL, NULL, NULL },
+		{ "ipc:///tmp/x.sock", NULL, NULL, NULL },
+		{ "udp://127.0.0.1:7420", NULL, NULL, "invalid --listen 'udp://127.0.0.1:7420'" },
+		{ "tcp://127.0.0.1:99999", NULL, NULL, "(the port is not a number in 0..65535)" },
+		{ "tcp://127.0.0.1", NULL, NULL, "(no port)" },
+		{ "ipc://", NULL, NULL, "(no socket path)" },
+		{ "tls+tcp://127.0.0.1:7443", "/nonexistent/s.crt", NULL,
+		  "cannot read --tls-cert '/nonexistent/s.crt'" },
+		{ "tcp://127.0.0.1:1", NULL, "http://127.0.0.1:65536", "invalid --metrics-listen" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct config c = { .data_dir = "/nonexistent-dir", .n_urls = 1 };
+		char text[512] = { 0 };
+		FILE *err = fmemopen(text, sizeof text - 1, "w");
+		bool ok;
+
+		assert_non_null(err);
+		c.urls[0] = cases[i].url;
+		c.tls_cert = cases[i].cert;
+		c.tls_key = cases[i].cert;
+		c.metrics_listen = cases[i].metrics;
+		ok = config_check(&c, err);
+		fclose(err);
+		if (cases[i].want == NULL) {
+			assert_true(ok);
+			assert_string_equal(text, "");
+		} else {
+			assert_false(ok);
+			assert_non_null(strstr(text, cases[i].want));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +227,8 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_access_and_tls_options),
+		cmocka_unit_test(test_quota_zero_is_default),
+		cmocka_unit_test(test_check_refuses_what_start_refuses),
 	};
 
 	return cmocka_run_group_tests_name("registryd config", tests, NULL, NULL);

@@ -235,7 +235,9 @@ static void test_logger_thread(void **state)
 	file_text(tmp, text, sizeof text);
 	p = strstr(text, "request_id=200\n");
 	assert_non_null(p);
-	assert_string_equal(p + strlen("request_id=200\n"), "level=info msg=ready revision=7\n");
+	p += strlen("request_id=200\n");
+	assert_int_equal(strncmp(p, "ts=", 3), 0);
+	assert_string_equal(strchr(p, ' '), " level=info msg=ready revision=7\n");
 	for (uint64_t i = 201; i <= 400; i++)
 		log_request("/stdreg.v1.Registry/GetArea", GRPC_OK, 1, i, "");
 	log_stop();

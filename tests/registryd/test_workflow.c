@@ -482,6 +482,36 @@ static void test_unchanged_put_reports_current_revision(void **state)
 	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
+/* What a terminal would act on never enters the registry, whichever path writes it. */
+static void test_control_characters_refused(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__AssignRequest a = STDREG__V1__ASSIGN_REQUEST__INIT;
+	Stdreg__V1__UnassignRequest u = STDREG__V1__UNASSIGN_REQUEST__INIT;
+
+	fixture_seed(f);
+	a.area_id = "ai";
+	a.agency_id = "digg";
+	a.role = LEAD;
+	a.decision_ref = "N2026/1";
+	a.note = "see \x1b]8;;http://evil\x1b\\here";
+	expect(fixture_call(f, M("Assign"), fixture_next_id(), 0, &a.base), GRPC_INVALID_ARGUMENT,
+	       "note", "control character");
+	a.note = "line one\nline two\twith a tab";
+	a.decision_ref = "N2026/1\r";
+	expect(fixture_call(f, M("Assign"), fixture_next_id(), 0, &a.base), GRPC_INVALID_ARGUMENT,
+	       "decision_ref", "control character");
+	a.decision_ref = "N2026/1";
+	stdreg__v1__response__free_unpacked(fixture_call_ok(f, M("Assign"), &a.base), NULL);
+	u.area_id = "ai";
+	u.agency_id = "digg";
+	u.decision_ref = "N2026/9\x07";
+	expect(fixture_call(f, M("Unassign"), fixture_next_id(), 0, &u.base), GRPC_INVALID_ARGUMENT,
+	       "end_decision_ref", "control character");
+	expect(set_stage(f, "iso-42001", "40.20\x1b", "N2026/3"), GRPC_INVALID_ARGUMENT, "stage",
+	       "control character");
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -497,6 +527,7 @@ int main(void)
 		CASE(test_report),
 		CASE(test_mine),
 		CASE(test_unchanged_put_reports_current_revision),
+		CASE(test_control_characters_refused),
 	};
 
 	return cmocka_run_group_tests_name("registryd workflow", tests, NULL, NULL);

@@ -392,6 +392,18 @@ static void item_filters(void **state)
 	expect_ids(f, STORE_ITEM, &flt, "iso-iec-23894", "iso-iec-42001", NULL);
 	flt = (struct store_filter){ .text = "blockchain" };
 	expect_ids(f, STORE_ITEM, &flt, NULL);
+	/* case folded by Unicode's rules, not only ASCII's */
+	fx_put_ok(f, STORE_ITEM,
+	          mk_item("sis-access", "SIS-TS 1", "Åtkomstkontroll för ÖPPNA data", "iso",
+	                  (const char *[]){ "ai", NULL }, "20.00"));
+	flt = (struct store_filter){ .text = "åtkomst" };
+	expect_ids(f, STORE_ITEM, &flt, "sis-access", NULL);
+	flt = (struct store_filter){ .text = "öppna" };
+	expect_ids(f, STORE_ITEM, &flt, "sis-access", NULL);
+	/* a decomposed "å" (a + U+030A) is the same letter */
+	flt = (struct store_filter){ .text = "a\xcc\x8atkomst" };
+	expect_ids(f, STORE_ITEM, &flt, "sis-access", NULL);
+	assert_int_equal(fx_delete(f, STORE_ITEM, "sis-access", 0, NULL, NULL), RG_OK);
 	/* empty strings do not filter */
 	flt = (struct store_filter){ .area_id = "", .text = "", .stage_from = "" };
 	static char ids[100][161];

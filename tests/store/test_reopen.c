@@ -4,6 +4,8 @@
 #include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
@@ -82,18 +84,18 @@ static void newer_schema_refused(void **state)
 	struct fx *f = *state;
 	struct store_error err = { 0 };
 	struct store_opts o = { .no_sync = true };
-	const uint8_t v2[4] = { 0, 0, 0, 2 };
+	const uint8_t v99[4] = { 0, 0, 0, 99 };
 	store *st = NULL;
 
 	fx_put_ok(f, STORE_AREA, mk_area("ai", "AI", NULL));
 	store_close(f->st);
 	f->st = NULL;
-	write_schema_version(f->dir, v2, sizeof(v2));
+	write_schema_version(f->dir, v99, sizeof(v99));
 
 	assert_int_equal(store_open(&st, f->dir, &o, &err), RG_ESCHEMA);
 	assert_null(st);
 	assert_int_equal(err.code, RG_ESCHEMA);
-	assert_non_null(strstr(err.message, "schema version 2"));
+	assert_non_null(strstr(err.message, "schema version 99"));
 	/* the code is the same without an error struct to fill */
 	assert_int_equal(store_open(&st, f->dir, &o, NULL), RG_ESCHEMA);
 	assert_null(st);
@@ -129,19 +131,55 @@ static void open_missing_dir(void **state)
 	store *st = NULL;
 
 	snprintf(dir, sizeof(dir), "%s/does-not-exist", f->dir);
-	assert_int_equal(store_open(&st, dir, NULL, &err), RG_EIO);
+	assert_int_equal(store_open(&st, dir, NULL, &err), RG_ENOENT);
 	assert_null(st);
-	assert_non_null(strstr(err.message, "does-not-exist"));
-	assert_int_equal(store_open(&st, dir, NULL, NULL), RG_EIO);
+	// The cause alone: the caller names the directory (no "cannot open ... (cannot open").
+	assert_string_equal(err.message, "no such directory");
+	assert_int_equal(store_open(&st, dir, NULL, NULL), RG_ENOENT);
 	store_close(NULL); /* harmless */
+}
+
+/* A store file that is a symbolic link is refused before LMDB opens (and writes) it. */
+static void open_refuses_linked_lock(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+	char dir[300], lock[320], target[320], buf[16] = { 0 };
+	store *st = NULL;
+	FILE *fp;
+
+	snprintf(dir, sizeof(dir), "%s/linked", f->dir);
+	snprintf(lock, sizeof(lock), "%s/lock.mdb", dir);
+	snprintf(target, sizeof(target), "%s/target", f->dir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	fp = fopen(target, "w");
+	assert_non_null(fp);
+	fputs("precious", fp);
+	fclose(fp);
+	assert_int_equal(symlink(target, lock), 0);
+	assert_int_equal(store_open(&st, dir, NULL, &err), RG_EINVAL);
+	assert_null(st);
+	assert_non_null(strstr(err.message, "is a symbolic link"));
+	fp = fopen(target, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	fclose(fp);
+	assert_string_equal(buf, "precious");
+	unlink(lock);
+	unlink(target);
+	rmdir(dir);
 }
 
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(records_and_revision_persist), T(empty_store_reopens), T(newer_schema_refused),
-		T(malformed_schema_refused),     T(open_missing_dir),
+		T(records_and_revision_persist),
+		T(empty_store_reopens),
+		T(newer_schema_refused),
+		T(malformed_schema_refused),
+		T(open_missing_dir),
+		T(open_refuses_linked_lock),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
