@@ -16,7 +16,8 @@ bool goal_empty(const char *s); /* NULL or "" */
 int goal_set_str(char **slot, const char *value, struct store_error *err);
 /* A value of enum d other than 0. */
 bool goal_enum_valid(const ProtobufCEnumDescriptor *d, int value);
-/* 1-500 characters (code points) of valid UTF-8. RG_EINVAL. */
+/* 1-500 characters (code points) of valid UTF-8 without control characters (but TAB
+ * and LF). RG_EINVAL. */
 int goal_check_text(const char *field, const char *text, struct store_error *err);
 /* A calendar date YYYY-MM-DD, required. RG_EINVAL. */
 int goal_check_date(const char *field, const char *s, struct store_error *err);

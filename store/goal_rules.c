@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistr.h>
+
 #include "goal_int.h"
 
 #define GOAL_REPORT_EVERY_MAX 3660 /* ten years: more is a typo, not a cadence */
@@ -56,15 +58,15 @@ bool goal_enum_valid(const ProtobufCEnumDescriptor *d, int value)
 /* The text of a goal: 1-500 characters of valid UTF-8 (code points, not bytes). */
 int goal_check_text(const char *field, const char *text, struct store_error *err)
 {
-	size_t len = text ? strlen(text) : 0, chars = 0;
+	size_t len = text ? strlen(text) : 0, chars;
+	int rc;
 
 	if (len == 0)
 		return goal_fail(err, RG_EINVAL, field, "field '%s' is required", field);
-	if (!store_valid_text(text, len))
-		return goal_fail(err, RG_EINVAL, field, "field '%s' is not valid UTF-8", field);
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)text[i] & 0xC0) != 0x80) /* not a continuation byte */
-			chars++;
+	/* Valid UTF-8 without control characters, as every string of the store. */
+	if ((rc = store_check_text(field, text, err)) != RG_OK)
+		return rc;
+	chars = u8_mbsnlen((const uint8_t *)text, len);
 	if (chars > GOAL_TEXT_MAX)
 		return goal_fail(err, RG_EINVAL, field,
 		                 "field '%s' is too long (%zu characters, at most %d)", field,

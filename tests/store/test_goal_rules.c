@@ -111,6 +111,10 @@ static void text_bad_utf8(Stdreg__V1__Goal *g)
 {
 	g->text = "pos\xc3(itions";
 }
+static void text_control(Stdreg__V1__Goal *g)
+{
+	g->text = "positions\x1b[2J";
+}
 static void kind_unknown(Stdreg__V1__Goal *g)
 {
 	g->kind = 99;
@@ -228,6 +232,7 @@ static void new_goal_bad_input(void **state)
 		{ "empty text", text_empty, RG_EINVAL, "text" },
 		{ "text of 501 characters", text_501, RG_EINVAL, "text" },
 		{ "text not UTF-8", text_bad_utf8, RG_EINVAL, "text" },
+		{ "text with a terminal escape", text_control, RG_EINVAL, "text" },
 		{ "unknown kind", kind_unknown, RG_EINVAL, "kind" },
 		{ "indicator without unit", indicator_no_unit, RG_EINVAL, "unit" },
 		{ "indicator with baseline = target", indicator_flat, RG_EINVAL, "target" },
