@@ -13,6 +13,7 @@ static const struct flag_def area_fields[] = {
 	{ "name-sv", "name_sv" },
 	{ "description", "description" },
 	{ "priority", "priority" },
+	{ "priority-since", "priority_since" },
 	{ "rank", "rank" },
 	{ "parent", "parent_id" },
 	{ "source-ref", "source_ref" },

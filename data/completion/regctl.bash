@@ -14,7 +14,7 @@ _regctl_globals="--endpoint --token -o --output --timeout --cacert --cert --key 
 _regctl_flags() {
 	local put_common="-f --file --create --if-revision --decision"
 	case "$1 $2" in
-	"area put") echo "--name --name-sv --description --priority --rank --parent --source-ref --goal --tag $put_common" ;;
+	"area put") echo "--name --name-sv --description --priority --priority-since --rank --parent --source-ref --goal --tag $put_common" ;;
 	"area list") echo "--priority --parent --limit --page-token" ;;
 	"body put") echo "--acronym --name --level --country --url --parent --mirror $put_common" ;;
 	"body list") echo "--parent --limit --page-token" ;;
@@ -106,7 +106,7 @@ _regctl() {
 		--acronym | --country | --url | --short-name | --org-number | --department | --contact | \
 		--reference | --title | --type | --stage* | --target-date | --notes | --text | --limit | --page-token | \
 		--if-revision | --decision | --from | --to | --note | --today | --days | --since | --id | \
-		--wait-ms | --count)
+		--wait-ms | --count | --priority-since)
 		return
 		;;
 	esac
