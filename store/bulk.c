@@ -130,27 +130,29 @@ static int diff_text_fn(void *arg, const char *field, char *o, char *n)
 	return 0;
 }
 
-/* The difference the put of e would make to the stored record, or NULL if it is new. */
-static char *describe_difference(store_txn *t, struct entry *e, const struct store_actor *who)
+/* The record stored under e's id before its put, or NULL if there is none. */
+static ProtobufCMessage *stored_before(store_txn *t, const struct entry *e)
 {
 	const void *val;
 	size_t len;
-	struct diff_text d = { .off = 0 };
-	char line[600];
-	ProtobufCMessage *old;
 
 	if (store_get(t, e->kind, record_id(e->kind, e->rec), &val, &len) != RG_OK)
 		return NULL;
-	old = protobuf_c_message_unpack(kind_get(e->kind)->desc, NULL, len, val);
-	if (old == NULL)
+	return protobuf_c_message_unpack(kind_get(e->kind)->desc, NULL, len, val);
+}
+
+/*
+ * The difference e's put made to old, as "item 'x': stage '40.20' -> '50.00', ...". Called
+ * after store_put, which derived what the kind derives (a work item's status, an assignment's
+ * attribution) in e->rec: the dry run shows what the real apply stores, as history will.
+ */
+static char *describe_difference(const ProtobufCMessage *old, const struct entry *e)
+{
+	struct diff_text d = { .off = 0 };
+	char line[600];
+
+	if (record_diff(kind_get(e->kind)->desc, old, e->rec, diff_text_fn, &d) != RG_OK)
 		return NULL;
-	/* Attribution is the server's: what the line says there is not a difference. */
-	if (record_set_attribution(e->kind, old, e->rec, who, &e->err) != RG_OK) {
-		protobuf_c_message_free_unpacked(old, NULL);
-		return NULL;
-	}
-	record_diff(kind_get(e->kind)->desc, old, e->rec, diff_text_fn, &d);
-	protobuf_c_message_free_unpacked(old, NULL);
 	snprintf(line, sizeof(line), "%s '%s': %s", store_kind_name(e->kind),
 	         record_id(e->kind, e->rec), d.buf);
 	return strdup(line);
@@ -176,22 +178,25 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 			struct entry *e = &es[i];
 			int outcome = 0, rc;
 			struct store_put_opts o = { .outcome = &outcome };
+			ProtobufCMessage *old = NULL;
 			char *diff = NULL;
 
 			if (e->code != PENDING && e->code != RG_EPRECOND)
 				continue;
 			if (dry_run && res->r->n_differences < MAX_DIFFERENCES)
-				diff = describe_difference(t, e,
-				                           who); /* before the put replaces it */
+				old = stored_before(t, e); /* before the put replaces it */
 			rc = store_put(t, e->kind, e->rec, &o, who, NULL, NULL, &e->err);
 			e->code = rc;
 			if (rc == RG_OK) {
 				res->counts[e->kind][outcome]++;
 				progress = true;
-				if (diff && outcome == STORE_UPDATED &&
-				    PUSH(res->r->differences, res->r->n_differences, diff))
+				if (old && outcome == STORE_UPDATED)
+					diff = describe_difference(old, e);
+				if (diff && PUSH(res->r->differences, res->r->n_differences, diff))
 					diff = NULL;
 			}
+			if (old)
+				protobuf_c_message_free_unpacked(old, NULL);
 			free(diff);
 			if (fatal(rc))
 				return rc;
