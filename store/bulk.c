@@ -168,7 +168,7 @@ static bool fatal(int rc)
  * for a missing reference (RG_EPRECOND) may succeed once a later line has been put.
  */
 static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
-                         const struct store_actor *who, struct result *res)
+                         const struct store_actor *who, struct result *res, struct store_error *err)
 {
 	bool progress = true;
 
@@ -198,11 +198,64 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 			if (old)
 				protobuf_c_message_free_unpacked(old, NULL);
 			free(diff);
-			if (fatal(rc))
+			if (fatal(rc)) {
+				if (err != NULL)
+					*err = e->err; /* the cause: a full store names its quota */
 				return rc;
+			}
 		}
 	}
 	return RG_OK;
+}
+
+/* The entry of kind k and id among the sorted entries, or NULL. */
+static struct entry *find_entry(struct entry *es, size_t n, enum store_kind k, const char *id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct entry *e = &es[mid];
+		int c = e->rec == NULL || e->kind != k ? (e->kind < k ? -1 : 1)
+		                                       : strcmp(record_id(k, e->rec), id);
+		if (c == 0)
+			return e;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * A record still refused for a missing parent may wait on a parent in the file that waits on
+ * it: a cycle, which no order of puts resolves. That is the line's error (invalid input),
+ * not the "not found" its last put reported.
+ */
+static void refuse_parent_cycles(struct entry *es, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct entry *e = &es[i], *p = e;
+		const char *id, *parent;
+
+		if (e->code != RG_EPRECOND || strcmp(e->err.field, "parent_id") != 0)
+			continue;
+		id = record_id(e->kind, e->rec);
+		parent = msg_str(e->rec, "parent_id");
+		for (size_t steps = 0; p != NULL && steps <= n; steps++) {
+			const char *next = msg_str(p->rec, "parent_id");
+			if (next == NULL || *next == '\0')
+				break;
+			if (strcmp(next, id) == 0) {
+				e->code = store_fail(&e->err, RG_EINVAL, "parent_id",
+				                     "%s '%s' cannot have '%s' as parent (cycle)",
+				                     store_kind_name(e->kind), id, parent);
+				break;
+			}
+			p = find_entry(es, n, e->kind, next);
+		}
+	}
 }
 
 static int build_counts(struct result *res)
@@ -280,6 +333,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	struct result res = { 0 };
 	struct entry *es = calloc(n ? n : 1, sizeof(*es));
 	store_txn nested = { .st = t->st, .parent = t, .revision = t->revision, .seq = t->seq };
+	bool all_precond = true; /* every bad line so far refused by the state of the store */
 	int rc;
 
 	res.r = malloc(sizeof(*res.r));
@@ -295,9 +349,13 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 		rc = store_mdb_err(t, mdb_txn_begin(t->st->env, t->txn, 0, &nested.txn), err);
 	if (rc != RG_OK)
 		goto out;
-	rc = apply_entries(&nested, es, n, dry_run, who, &res);
+	rc = apply_entries(&nested, es, n, dry_run, who, &res, err);
+	if (rc == RG_OK)
+		refuse_parent_cycles(es, n);
 	for (size_t i = 0; rc == RG_OK && i < n; i++) {
 		char msg[sizeof(es[i].err.message) + 32];
+		if (es[i].code != RG_OK && es[i].code != PENDING && es[i].code != RG_EPRECOND)
+			all_precond = false;
 		if (es[i].code == RG_OK || es[i].code == PENDING || es[i].rec == NULL)
 			continue;
 		if (es[i].code == RG_EINVAL && es[i].err.message[0] == '\0')
@@ -318,13 +376,15 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	}
 	if (rc == RG_OK && res.r->error_count > 0) {
 		qsort(res.r->errors, res.r->n_errors, sizeof(res.r->errors[0]), cmp_line_error);
-		rc = store_fail(err, RG_EINVAL, "records",
-		                "%u of %zu records are invalid; nothing was applied",
-		                res.r->error_count, n);
+		/* One answer for one situation: lines refused only for what the store holds (a
+		 * missing reference) are a failed precondition, as the same put alone would be. */
+		rc = store_fail(err, all_precond ? RG_EPRECOND : RG_EINVAL, "records",
+		                "%u of %zu records %s; nothing was applied", res.r->error_count, n,
+		                all_precond ? "cannot be applied" : "are invalid");
 	}
 out:
 	free(es);
-	if (rc != RG_OK && rc != RG_EINVAL) {
+	if (rc != RG_OK && rc != RG_EINVAL && rc != RG_EPRECOND) {
 		stdreg__v1__apply_commit_response__free_unpacked(res.r, NULL);
 		if (err && err->code != rc)
 			store_fail(err, rc, NULL, "cannot apply (%s)", rg_strerror(rc));
