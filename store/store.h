@@ -23,6 +23,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "collate.h"
 #include "rg_error.h"
 
 typedef struct store store;
@@ -459,10 +460,8 @@ char *store_text_fold(const char *s, size_t *len);
 /* Whether haystack contains folded_needle (from store_text_fold) ignoring case:
  * "Åtkomst" contains store_text_fold("åTKOMST"). An empty needle is in everything. */
 bool store_text_contains(const char *haystack, const char *folded_needle);
-/* strcmp-like order of names in Swedish: ... Z, Å, Ä, Ö, case and other accents aside
- * (ties broken by bytes, so it is a total order). For names a person reads: agency and
- * body lists sorted by name (a display concern: pages and the store keep id order). */
-int store_collate_sv(const char *a, const char *b);
+/* Swedish name order: store_collate_sv() in collate.h (its own library, which regctl
+ * links too). */
 
 /* --- validation helpers (also used by the client for early errors) ------------------ */
 
