@@ -177,8 +177,11 @@ static void registry_check(const struct globals *g, const struct bulk_records *r
 	if (stdreg_client_open(&c, g->endpoint, &co, &st) != STDREG_OK)
 		goto out;
 	o.commit_timeout_ms = g->timeout_ms > COMMIT_TIMEOUT_MS ? g->timeout_ms : COMMIT_TIMEOUT_MS;
+	// Line errors come as INVALID_ARGUMENT, or FAILED_PRECONDITION when every one of them
+	// only refers to a missing record.
 	if (stdreg_apply(c, recs->v, recs->n, &o, &resp, &st) == STDREG_OK ||
-	    st.code != STDREG_INVALID_ARGUMENT || st.local)
+	    (st.code != STDREG_INVALID_ARGUMENT && st.code != STDREG_FAILED_PRECONDITION) ||
+	    st.local)
 		goto out;
 	for (i = 0; i < st.n_violations; i++) {
 		unsigned line;
