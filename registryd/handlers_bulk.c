@@ -75,8 +75,8 @@ static int commit_run(struct job *j, store_txn *t, const struct store_actor *who
 	}
 	recs = upload_records(cj->up, &n);
 	rc = store_apply(t, recs, n, cj->dry_run, who, &out, &j->err);
-	// The response comes with RG_OK and with RG_EINVAL (the line errors).
-	if (rc == RG_OK || rc == RG_EINVAL)
+	// The response comes with RG_OK and with the line errors (RG_EINVAL, RG_EPRECOND).
+	if (rc == RG_OK || rc == RG_EINVAL || rc == RG_EPRECOND)
 		cj->resp = (Stdreg__V1__ApplyCommitResponse *)out;
 	return rc;
 }
@@ -107,6 +107,7 @@ static void commit_finish(struct job *j, int code, uint64_t revision)
 {
 	struct commit_job *cj = (struct commit_job *)j;
 	char msg[STATUS_MESSAGE_MAX];
+	int grpc = code == RG_EPRECOND ? GRPC_FAILED_PRECONDITION : GRPC_INVALID_ARGUMENT;
 
 	if (code == RG_OK && cj->resp != NULL) {
 		// A dry run (or a file that changes nothing) takes no revision: the writer then
@@ -117,15 +118,17 @@ static void commit_finish(struct job *j, int code, uint64_t revision)
 			           "out of memory for the reply");
 		return;
 	}
-	if (code != RG_EINVAL || cj->resp == NULL || cj->resp->n_errors == 0)
+	// Line errors: every bad line refused by the state of the store is FAILED_PRECONDITION
+	// (store_apply's code, as for one put), anything else INVALID_ARGUMENT.
+	if ((code != RG_EINVAL && code != RG_EPRECOND) || cj->resp == NULL ||
+	    cj->resp->n_errors == 0)
 		return;
 	snprintf(msg, sizeof msg, "%s", j->c.st.message);
 	if (cj->resp->error_count > cj->resp->n_errors)
-		status_set(&j->c.st, GRPC_INVALID_ARGUMENT,
-		           "%s (%u errors in all; the first %zu are listed)", msg,
+		status_set(&j->c.st, grpc, "%s (%u errors in all; the first %zu are listed)", msg,
 		           cj->resp->error_count, cj->resp->n_errors);
 	else
-		status_set(&j->c.st, GRPC_INVALID_ARGUMENT, "%s", msg);
+		status_set(&j->c.st, grpc, "%s", msg);
 	commit_violations(cj);
 }
 

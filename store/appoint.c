@@ -43,13 +43,15 @@ static int need_decision(const char *decision_ref, struct store_error *err)
 	return RG_OK;
 }
 
+/* A record the call refers to (not the appointment it addresses): missing is a failed
+ * precondition, as for any reference (records.c), never "not found". */
 static int need_record(store_txn *t, enum store_kind k, const char *id, const char *field,
                        struct store_error *err)
 {
 	if (str_empty(id))
 		return store_fail(err, RG_EINVAL, field, "field '%s' is required", field);
 	if (!record_exists(t, k, id))
-		return store_fail(err, RG_ENOENT, field, "%s '%s' not found", store_kind_name(k),
+		return store_fail(err, RG_EPRECOND, field, "%s '%s' not found", store_kind_name(k),
 		                  id);
 	return RG_OK;
 }

@@ -130,27 +130,29 @@ static int diff_text_fn(void *arg, const char *field, char *o, char *n)
 	return 0;
 }
 
-/* The difference the put of e would make to the stored record, or NULL if it is new. */
-static char *describe_difference(store_txn *t, struct entry *e, const struct store_actor *who)
+/* The record stored under e's id before its put, or NULL if there is none. */
+static ProtobufCMessage *stored_before(store_txn *t, const struct entry *e)
 {
 	const void *val;
 	size_t len;
-	struct diff_text d = { .off = 0 };
-	char line[600];
-	ProtobufCMessage *old;
 
 	if (store_get(t, e->kind, record_id(e->kind, e->rec), &val, &len) != RG_OK)
 		return NULL;
-	old = protobuf_c_message_unpack(kind_get(e->kind)->desc, NULL, len, val);
-	if (old == NULL)
+	return protobuf_c_message_unpack(kind_get(e->kind)->desc, NULL, len, val);
+}
+
+/*
+ * The difference e's put made to old, as "item 'x': stage '40.20' -> '50.00', ...". Called
+ * after store_put, which derived what the kind derives (a work item's status, an assignment's
+ * attribution) in e->rec: the dry run shows what the real apply stores, as history will.
+ */
+static char *describe_difference(const ProtobufCMessage *old, const struct entry *e)
+{
+	struct diff_text d = { .off = 0 };
+	char line[600];
+
+	if (record_diff(kind_get(e->kind)->desc, old, e->rec, diff_text_fn, &d) != RG_OK)
 		return NULL;
-	/* Attribution is the server's: what the line says there is not a difference. */
-	if (record_set_attribution(e->kind, old, e->rec, who, &e->err) != RG_OK) {
-		protobuf_c_message_free_unpacked(old, NULL);
-		return NULL;
-	}
-	record_diff(kind_get(e->kind)->desc, old, e->rec, diff_text_fn, &d);
-	protobuf_c_message_free_unpacked(old, NULL);
 	snprintf(line, sizeof(line), "%s '%s': %s", store_kind_name(e->kind),
 	         record_id(e->kind, e->rec), d.buf);
 	return strdup(line);
@@ -166,7 +168,7 @@ static bool fatal(int rc)
  * for a missing reference (RG_EPRECOND) may succeed once a later line has been put.
  */
 static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
-                         const struct store_actor *who, struct result *res)
+                         const struct store_actor *who, struct result *res, struct store_error *err)
 {
 	bool progress = true;
 
@@ -176,28 +178,84 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 			struct entry *e = &es[i];
 			int outcome = 0, rc;
 			struct store_put_opts o = { .outcome = &outcome };
+			ProtobufCMessage *old = NULL;
 			char *diff = NULL;
 
 			if (e->code != PENDING && e->code != RG_EPRECOND)
 				continue;
 			if (dry_run && res->r->n_differences < MAX_DIFFERENCES)
-				diff = describe_difference(t, e,
-				                           who); /* before the put replaces it */
+				old = stored_before(t, e); /* before the put replaces it */
 			rc = store_put(t, e->kind, e->rec, &o, who, NULL, NULL, &e->err);
 			e->code = rc;
 			if (rc == RG_OK) {
 				res->counts[e->kind][outcome]++;
 				progress = true;
-				if (diff && outcome == STORE_UPDATED &&
-				    PUSH(res->r->differences, res->r->n_differences, diff))
+				if (old && outcome == STORE_UPDATED)
+					diff = describe_difference(old, e);
+				if (diff && PUSH(res->r->differences, res->r->n_differences, diff))
 					diff = NULL;
 			}
+			if (old)
+				protobuf_c_message_free_unpacked(old, NULL);
 			free(diff);
-			if (fatal(rc))
+			if (fatal(rc)) {
+				if (err != NULL)
+					*err = e->err; /* the cause: a full store names its quota */
 				return rc;
+			}
 		}
 	}
 	return RG_OK;
+}
+
+/* The entry of kind k and id among the sorted entries, or NULL. */
+static struct entry *find_entry(struct entry *es, size_t n, enum store_kind k, const char *id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct entry *e = &es[mid];
+		int c = e->rec == NULL || e->kind != k ? (e->kind < k ? -1 : 1)
+		                                       : strcmp(record_id(k, e->rec), id);
+		if (c == 0)
+			return e;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * A record still refused for a missing parent may wait on a parent in the file that waits on
+ * it: a cycle, which no order of puts resolves. That is the line's error (invalid input),
+ * not the "not found" its last put reported.
+ */
+static void refuse_parent_cycles(struct entry *es, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct entry *e = &es[i], *p = e;
+		const char *id, *parent;
+
+		if (e->code != RG_EPRECOND || strcmp(e->err.field, "parent_id") != 0)
+			continue;
+		id = record_id(e->kind, e->rec);
+		parent = msg_str(e->rec, "parent_id");
+		for (size_t steps = 0; p != NULL && steps <= n; steps++) {
+			const char *next = msg_str(p->rec, "parent_id");
+			if (next == NULL || *next == '\0')
+				break;
+			if (strcmp(next, id) == 0) {
+				e->code = store_fail(&e->err, RG_EINVAL, "parent_id",
+				                     "%s '%s' cannot have '%s' as parent (cycle)",
+				                     store_kind_name(e->kind), id, parent);
+				break;
+			}
+			p = find_entry(es, n, e->kind, next);
+		}
+	}
 }
 
 static int build_counts(struct result *res)
@@ -275,6 +333,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	struct result res = { 0 };
 	struct entry *es = calloc(n ? n : 1, sizeof(*es));
 	store_txn nested = { .st = t->st, .parent = t, .revision = t->revision, .seq = t->seq };
+	bool all_precond = true; /* every bad line so far refused by the state of the store */
 	int rc;
 
 	res.r = malloc(sizeof(*res.r));
@@ -290,9 +349,13 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 		rc = store_mdb_err(t, mdb_txn_begin(t->st->env, t->txn, 0, &nested.txn), err);
 	if (rc != RG_OK)
 		goto out;
-	rc = apply_entries(&nested, es, n, dry_run, who, &res);
+	rc = apply_entries(&nested, es, n, dry_run, who, &res, err);
+	if (rc == RG_OK)
+		refuse_parent_cycles(es, n);
 	for (size_t i = 0; rc == RG_OK && i < n; i++) {
 		char msg[sizeof(es[i].err.message) + 32];
+		if (es[i].code != RG_OK && es[i].code != PENDING && es[i].code != RG_EPRECOND)
+			all_precond = false;
 		if (es[i].code == RG_OK || es[i].code == PENDING || es[i].rec == NULL)
 			continue;
 		if (es[i].code == RG_EINVAL && es[i].err.message[0] == '\0')
@@ -313,13 +376,15 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	}
 	if (rc == RG_OK && res.r->error_count > 0) {
 		qsort(res.r->errors, res.r->n_errors, sizeof(res.r->errors[0]), cmp_line_error);
-		rc = store_fail(err, RG_EINVAL, "records",
-		                "%u of %zu records are invalid; nothing was applied",
-		                res.r->error_count, n);
+		/* One answer for one situation: lines refused only for what the store holds (a
+		 * missing reference) are a failed precondition, as the same put alone would be. */
+		rc = store_fail(err, all_precond ? RG_EPRECOND : RG_EINVAL, "records",
+		                "%u of %zu records %s; nothing was applied", res.r->error_count, n,
+		                all_precond ? "cannot be applied" : "are invalid");
 	}
 out:
 	free(es);
-	if (rc != RG_OK && rc != RG_EINVAL) {
+	if (rc != RG_OK && rc != RG_EINVAL && rc != RG_EPRECOND) {
 		stdreg__v1__apply_commit_response__free_unpacked(res.r, NULL);
 		if (err && err->code != rc)
 			store_fail(err, rc, NULL, "cannot apply (%s)", rg_strerror(rc));

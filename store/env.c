@@ -82,7 +82,13 @@ int store_mdb_err(store_txn *t, int rc, struct store_error *err)
 	case MDB_MAP_FULL:
 		for (store_txn *p = t; p != NULL; p = p->parent)
 			p->map_full = true;
-		return store_fail(err, RG_ENOSPC, NULL, "store map is full");
+		/* The writer grows the map and runs the job again while it can; a job still
+		 * refused for room met the quota, so that is what the message says. */
+		if (t == NULL)
+			return store_fail(err, RG_ENOSPC, NULL, "store is full (quota reached)");
+		return store_fail(err, RG_ENOSPC, NULL,
+		                  "store is full (quota %zu bytes reached; raise --quota)",
+		                  t->st->max_map_size);
 	case MDB_TXN_FULL:
 		return store_fail(err, RG_ENOSPC, NULL, "change too large for one transaction");
 	case ENOMEM:

@@ -23,6 +23,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "collate.h"
 #include "rg_error.h"
 
 typedef struct store store;
@@ -321,22 +322,24 @@ int store_write_once(store *st, int (*run)(store_txn *t, void *arg), void *arg, 
  * with protobuf_c_message_free_unpacked(..., NULL).
  */
 
-/* Errors: RG_EINVAL (role, date, missing decision_ref), RG_ENOENT (area or agency),
- * RG_EPRECOND (a current lead exists: use transfer; the agency already holds one),
+/* Errors: RG_EINVAL (role, date, missing decision_ref), RG_EPRECOND (the area or agency does
+ * not exist; a current lead exists: use transfer; the agency already holds one),
  * RG_EEXIST (the same appointment exists), RG_ENOSPC, RG_EIO. */
 int store_assign(store_txn *t, const char *area_id, const char *agency_id, int role,
                  const char *decision_ref, const char *valid_from, const char *note,
                  const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
 
 /* Ends the current assignment of agency_id in area_id (of the given role; 0 = any).
- * Errors: RG_EINVAL, RG_ENOENT (no such current assignment), RG_ENOSPC, RG_EIO. */
+ * Errors: RG_EINVAL, RG_ENOENT (no such current assignment), RG_EPRECOND (the area or
+ * agency does not exist), RG_ENOSPC, RG_EIO. */
 int store_unassign(store_txn *t, const char *area_id, const char *agency_id, int role,
                    const char *decision_ref, const char *valid_to, const struct store_actor *who,
                    ProtobufCMessage **out, struct store_error *err);
 
 /* Ends the lead of from_agency and starts to_agency as lead on valid_from; a supporting
  * assignment of to_agency in the area ends the same day. *ended and *started as *out above.
- * Errors: RG_EINVAL, RG_ENOENT, RG_EPRECOND (from_agency is not the current lead). */
+ * Errors: RG_EINVAL, RG_EPRECOND (the area or an agency does not exist; from_agency is not
+ * the current lead). */
 int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
                    const char *to_agency, const char *decision_ref, const char *valid_from,
                    const char *note, const struct store_actor *who, ProtobufCMessage **ended,
@@ -393,10 +396,12 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
  * created or updated by id (assignments by area, agency and valid_from); records may refer
  * to each other in any order. Every record is checked; if any fails, nothing is applied and
  * *out lists the first STORE_APPLY_MAX_ERRORS errors by line with error_count, and the call
- * returns RG_EINVAL. With dry_run nothing is applied either, and *out has the counts and
+ * returns RG_EPRECOND when every bad line was refused by the state of the store (a reference
+ * to a record that does not exist, a rule about other records), else RG_EINVAL (a parent
+ * cycle among the file's records is RG_EINVAL). With dry_run nothing is applied either, and *out has the counts and
  * the first differences. *out: an ApplyCommitResponse to free with
  * protobuf_c_message_free_unpacked(..., NULL).
- * Errors: RG_EINVAL (see above), RG_ENOSPC, RG_EIO, RG_ENOMEM.
+ * Errors: RG_EINVAL, RG_EPRECOND (see above; *out set), RG_ENOSPC, RG_EIO, RG_ENOMEM.
  */
 int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,
                 const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
@@ -455,10 +460,8 @@ char *store_text_fold(const char *s, size_t *len);
 /* Whether haystack contains folded_needle (from store_text_fold) ignoring case:
  * "Åtkomst" contains store_text_fold("åTKOMST"). An empty needle is in everything. */
 bool store_text_contains(const char *haystack, const char *folded_needle);
-/* strcmp-like order of names in Swedish: ... Z, Å, Ä, Ö, case and other accents aside
- * (ties broken by bytes, so it is a total order). For names a person reads: agency and
- * body lists sorted by name (a display concern: pages and the store keep id order). */
-int store_collate_sv(const char *a, const char *b);
+/* Swedish name order: store_collate_sv() in collate.h (its own library, which regctl
+ * links too). */
 
 /* --- validation helpers (also used by the client for early errors) ------------------ */
 

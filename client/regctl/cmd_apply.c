@@ -86,21 +86,19 @@ static bool is_csv(const struct cmd_args *a, const char *buf, size_t len)
 	return !starts_like_jsonl(buf, len) && a->kind != NULL;
 }
 
-/* The server's line errors (violations "line N") as FILE:N lines. The exit code: 7 when
- * every bad line only refers to a record that does not exist (the rule of errors.c), else 2. */
+/* The server's line errors (violations "line N") as FILE:N lines. The exit code is the
+ * status's: 7 (FAILED_PRECONDITION) when every bad line only refers to a record that does not
+ * exist, else 2 (INVALID_ARGUMENT). */
 static int print_server_errors(const char *file, const struct stdreg_status *st)
 {
 	const char *msg = st->message != NULL ? st->message : "";
 	struct line_errors e = { 0 };
-	bool refs_only = st->n_violations > 0;
 	size_t i;
 
 	for (i = 0; i < st->n_violations; i++) {
 		const struct stdreg_violation *v = &st->violations[i];
 		unsigned line;
 
-		if (!missing_reference(v->description, "", ""))
-			refs_only = false;
 		if (sscanf(v->field, "line %u", &line) == 1)
 			line_errors_add(&e, line, v->description);
 		else
@@ -110,7 +108,7 @@ static int print_server_errors(const char *file, const struct stdreg_status *st)
 	errorf("cannot apply '%s' (%s%s%s); nothing applied", file, stdreg_code_name(st->code),
 	       msg[0] != '\0' ? ": " : "", msg);
 	line_errors_release(&e);
-	return refs_only ? EXIT_PRECONDITION : EXIT_USAGE;
+	return exit_code_of(st);
 }
 
 static const struct column count_cols[] = {
@@ -179,8 +177,11 @@ static void registry_check(const struct globals *g, const struct bulk_records *r
 	if (stdreg_client_open(&c, g->endpoint, &co, &st) != STDREG_OK)
 		goto out;
 	o.commit_timeout_ms = g->timeout_ms > COMMIT_TIMEOUT_MS ? g->timeout_ms : COMMIT_TIMEOUT_MS;
+	// Line errors come as INVALID_ARGUMENT, or FAILED_PRECONDITION when every one of them
+	// only refers to a missing record.
 	if (stdreg_apply(c, recs->v, recs->n, &o, &resp, &st) == STDREG_OK ||
-	    st.code != STDREG_INVALID_ARGUMENT || st.local)
+	    (st.code != STDREG_INVALID_ARGUMENT && st.code != STDREG_FAILED_PRECONDITION) ||
+	    st.local)
 		goto out;
 	for (i = 0; i < st.n_violations; i++) {
 		unsigned line;
@@ -271,7 +272,8 @@ int run_apply(struct globals *g, const struct command *cmd, struct cmd_args *a)
 	rc = stdreg_apply(c, recs.v, recs.n, &o, &resp, &st);
 	progress_end(&prog);
 	if (rc != STDREG_OK) {
-		if (st.code == STDREG_INVALID_ARGUMENT && st.n_violations > 0 && !st.local)
+		if ((st.code == STDREG_INVALID_ARGUMENT || st.code == STDREG_FAILED_PRECONDITION) &&
+		    st.n_violations > 0 && !st.local)
 			rc = print_server_errors(shown, &st);
 		else
 			rc = fail_status(what, &st);

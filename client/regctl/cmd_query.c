@@ -7,16 +7,6 @@
 
 #include "regctl.h"
 
-/* The failure of the call, with the exit code of the record the command addresses. */
-static int fail_call(const struct command *cmd, const struct cmd_args *a, const char *what,
-                     const struct stdreg_status *st)
-{
-	if (cmd->target != NULL && strcmp(cmd->target, "@") == 0)
-		return fail_status_for(what, st, a->npos > 0 ? a->pos[0] : "",
-		                       a->npos > 1 ? a->pos[1] : "");
-	return fail_status_for(what, st, cmd->target, a->npos > 0 ? a->pos[0] : "");
-}
-
 /* The answer in the format asked for (command_main checked the command has it). */
 static void out_answer(FILE *f, enum out_format fmt, const struct command *cmd, json_t *resp)
 {
@@ -79,7 +69,7 @@ int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a)
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_call(c, cmd->method, req, cmd->response, &resp, &st) != STDREG_OK) {
-		rc = fail_call(cmd, a, what, &st);
+		rc = fail_status(what, &st);
 		goto out;
 	}
 	if ((j = stdreg_json_from_message(resp)) == NULL) {

@@ -74,7 +74,7 @@ int cmd_get(struct globals *g, const struct noun *n, int argc, char **argv)
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_get(c, k, a.pos[0], &rec, &st) != STDREG_OK) {
-		rc = fail_status_for(what, &st, n->name, a.pos[0]);
+		rc = fail_status(what, &st);
 		goto out;
 	}
 	j = stdreg_json_from_message(rec);
@@ -308,7 +308,7 @@ static int build_put(stdreg_client **c, const struct globals *g, const struct no
 			goto out;
 		}
 		if (st.code != STDREG_NOT_FOUND) {
-			rc = fail_status_for(what, &st, n->name, id);
+			rc = fail_status(what, &st);
 			goto out;
 		}
 		// Nothing stored: create, and refuse if someone creates it first.
@@ -355,7 +355,7 @@ int cmd_put(struct globals *g, const struct noun *n, int argc, char **argv)
 	if (stdreg_put(c, k, rec, &po, &stored, &st) != STDREG_OK) {
 		if (a.file == NULL) // fields came from flags: name them so
 			status_name_flags(&st, n->put_flags);
-		rc = fail_status_for(what, &st, n->name, a.pos[0]);
+		rc = fail_status(what, &st);
 		goto out;
 	}
 	j = stdreg_json_from_message(stored);
@@ -389,7 +389,7 @@ int cmd_delete(struct globals *g, const struct noun *n, int argc, char **argv)
 	if ((rc = open_client(g, &c)) != 0)
 		goto out;
 	if (stdreg_delete(c, k, a.pos[0], a.if_revision, a.decision, &st) != STDREG_OK) {
-		rc = fail_status_for(what, &st, n->name, a.pos[0]);
+		rc = fail_status(what, &st);
 		goto out;
 	}
 	if (g->out == OUT_TABLE) {

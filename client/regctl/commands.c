@@ -140,7 +140,6 @@ const struct command regctl_commands[] = {
 	        .what = "assign '{0}' to '{1}'",
 	        .formats = FMT_ALL | FMT(OUT_CSV),
 	        .csv_noun = "assignment",
-	        .target = "",
 	},
 	{
 	        .name = "unassign",
@@ -157,7 +156,6 @@ const struct command regctl_commands[] = {
 	        .what = "unassign '{1}' from '{0}'",
 	        .formats = FMT_ALL | FMT(OUT_CSV),
 	        .csv_noun = "assignment",
-	        .target = "",
 	},
 	{
 	        .name = "transfer",
@@ -172,7 +170,6 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__transfer_response__descriptor,
 	        .table = table_transfer,
 	        .what = "transfer '{0}' from '{1}' to '{2}'",
-	        .target = "",
 	},
 	{
 	        .name = "stage",
@@ -189,7 +186,6 @@ const struct command regctl_commands[] = {
 	        .what = "move item '{0}' to stage '{1}'",
 	        .formats = FMT_ALL | FMT(OUT_CSV),
 	        .csv_noun = "item",
-	        .target = "item",
 	},
 	{
 	        .name = "mine",
@@ -205,7 +201,6 @@ const struct command regctl_commands[] = {
 	        .table = table_mine,
 	        .what = "show the areas of '{0}'",
 	        .list = "areas",
-	        .target = "agency",
 	},
 	{
 	        .name = "gaps",
@@ -234,7 +229,6 @@ const struct command regctl_commands[] = {
 	        .response = &stdreg__v1__as_of_response__descriptor,
 	        .table = table_as_of,
 	        .what = "show the owners of '{0}' on {1}",
-	        .target = "area",
 	},
 	{
 	        .name = "history",
@@ -252,7 +246,6 @@ const struct command regctl_commands[] = {
 	        .list = "entries",
 	        .csv = history_csv_cols,
 	        .csv_rows = history_rows,
-	        .target = "@",
 	},
 	{
 	        .name = "report",

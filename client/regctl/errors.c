@@ -62,32 +62,11 @@ void errorf(const char *fmt, ...)
 }
 
 /*
- * The one rule for a missing record: exit 4 when it is the record the command addresses (the
- * one it gets, changes or deletes), exit 7 (a failed precondition) when it is a record the
- * command only refers to. The server answers NOT_FOUND for both in some calls (assign,
- * transfer), naming the missing record as "KIND 'ID' not found"; that is how they differ.
+ * The one rule for a missing record: exit 4 (NOT_FOUND) when it is the record the command
+ * addresses (the one it gets, changes or deletes), exit 7 (FAILED_PRECONDITION) when it is a
+ * record the command only refers to. The server answers with those codes in every call, so
+ * the status code alone decides (exit_table).
  */
-bool missing_reference(const char *msg, const char *kind, const char *id)
-{
-	const char *q1, *q2;
-	size_t klen;
-
-	if (msg == NULL || (q1 = strstr(msg, " '")) == NULL ||
-	    (q2 = strchr(q1 + 2, '\'')) == NULL || strncmp(q2, "' not found", 11) != 0)
-		return false;
-	klen = (size_t)(q1 - msg);
-	return !(strlen(kind) == klen && strncmp(msg, kind, klen) == 0 &&
-	         strlen(id) == (size_t)(q2 - q1 - 2) && strncmp(q1 + 2, id, strlen(id)) == 0);
-}
-
-int exit_code_for(const struct stdreg_status *st, const char *kind, const char *id)
-{
-	if (kind != NULL && st->code == STDREG_NOT_FOUND &&
-	    missing_reference(st->message, kind, id))
-		return EXIT_PRECONDITION;
-	return exit_code_of(st);
-}
-
 int exit_code_of(const struct stdreg_status *st)
 {
 	size_t i;
@@ -114,12 +93,6 @@ static size_t append_flat(char *buf, size_t len, size_t used, const char *s)
 }
 
 int fail_status(const char *what, const struct stdreg_status *st)
-{
-	return fail_status_for(what, st, NULL, NULL);
-}
-
-int fail_status_for(const char *what, const struct stdreg_status *st, const char *kind,
-                    const char *id)
 {
 	const char *msg = st->message != NULL ? st->message : "";
 	char cause[1024];
@@ -150,7 +123,7 @@ int fail_status_for(const char *what, const struct stdreg_status *st, const char
 		used = append_flat(cause, sizeof(cause), used, v->description);
 	}
 	errorf("cannot %s (%s)", what, cause);
-	return exit_code_for(st, kind, id);
+	return exit_code_of(st);
 }
 
 void exit_codes_help(FILE *f)

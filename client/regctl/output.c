@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collate.h"
 #include "regctl.h"
 
 char *cell_text(const json_t *v)
@@ -358,13 +359,60 @@ int out_record(FILE *f, enum out_format fmt, const struct noun *n, json_t *rec)
 	return ferror(f) ? -1 : 0;
 }
 
+/* The nouns whose tables a person reads by name (the server lists every kind by id). */
+static const char *const by_name[] = { "agency", "body", NULL };
+
+static int cmp_name_sv(const void *pa, const void *pb)
+{
+	const json_t *a = *(const json_t *const *)pa, *b = *(const json_t *const *)pb;
+	int c = store_collate_sv(json_string_value(json_object_get(a, "name")),
+	                         json_string_value(json_object_get(b, "name")));
+
+	// Two records of one name: by id, so the table is the same every time.
+	return c != 0 ? c
+	              : store_collate_sv(json_string_value(json_object_get(a, "id")),
+	                                 json_string_value(json_object_get(b, "id")));
+}
+
+/*
+ * The rows of a table of n: agency and body lists by name in Swedish order (... Z, Å, Ä, Ö),
+ * the others as the server sent them (by id). json, jsonl and csv keep the server's order,
+ * which paging follows and scripts rely on. A new reference; NULL on no memory.
+ */
+static json_t *table_rows(const struct noun *n, json_t *recs)
+{
+	size_t i, len = json_array_size(recs);
+	json_t **v, *out;
+
+	for (i = 0; by_name[i] != NULL && strcmp(by_name[i], n->name) != 0; i++)
+		;
+	if (by_name[i] == NULL || len < 2)
+		return json_incref(recs);
+	if ((v = malloc(len * sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		v[i] = json_array_get(recs, i);
+	qsort(v, len, sizeof(*v), cmp_name_sv);
+	out = json_array();
+	for (i = 0; out != NULL && i < len; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
+
 int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs)
 {
+	json_t *rows;
 	size_t i;
+	int rc;
 
 	switch (fmt) {
 	case OUT_TABLE:
-		if (out_table(f, n->columns, recs) != 0)
+		if ((rows = table_rows(n, recs)) == NULL)
+			return -1;
+		rc = out_table(f, n->columns, rows);
+		json_decref(rows);
+		if (rc != 0)
 			return -1;
 		break;
 	case OUT_JSON:

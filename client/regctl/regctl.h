@@ -189,20 +189,8 @@ json_t *json_cells_safe(const json_t *v);
 
 /* Prints "regctl: <fmt>" and a newline on stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The exit code for a failed status. */
+/* The exit code for a failed status: from its code alone (errors.c, exit_table). */
 int exit_code_of(const struct stdreg_status *st);
-/*
- * The exit code for a failed status of a command that addresses the record kind/id (the one it
- * gets, changes or deletes; kind "" = none, as assign: the appointment is new): a missing
- * record other than that one is a failed precondition (EXIT_PRECONDITION), the addressed one
- * not found (EXIT_NOT_FOUND). kind NULL: exit_code_of(st).
- */
-int exit_code_for(const struct stdreg_status *st, const char *kind, const char *id);
-/* Does msg say a record other than kind/id is missing ("KIND 'ID' not found ...")? */
-bool missing_reference(const char *msg, const char *kind, const char *id);
-/* As fail_status(), with the exit code of exit_code_for(st, kind, id). */
-int fail_status_for(const char *what, const struct stdreg_status *st, const char *kind,
-                    const char *id);
 /* Prints the one-line error for a failed call ("cannot get area 'ai' (not found)") and
  * returns its exit code. what is the action: "get area 'ai'". */
 int fail_status(const char *what, const struct stdreg_status *st);
@@ -265,11 +253,7 @@ struct command {
 	const char *method;                        /* for the one-call commands */
 	const ProtobufCMessageDescriptor *response;
 	int (*table)(FILE *f, const json_t *resp); /* table output of the response */
-	const char *what; /* the action in errors; {0} {1} {2} are the arguments */
-	/* The kind of the record argument 0 names, which the command reads or changes ("@": the
-	 * kind is argument 0, the id argument 1; "": none, as assign makes a new appointment);
-	 * NULL: no record at all. A missing record other than that one exits 7 (errors.c). */
-	const char *target;
+	const char *what;            /* the action in errors; {0} {1} {2} are the arguments */
 	unsigned formats;            /* 1 << OUT_* accepted; 0 = table, json, jsonl */
 	enum out_format default_out; /* without -o (export: jsonl) */
 	const char *notes;           /* more help; NULL = none */

@@ -95,6 +95,52 @@ static void test_table_list(void **state)
 	json_decref(recs);
 }
 
+/* Where each of names appears in out, in order: all found, each after the one before. */
+static void assert_in_order(const char *out, const char *const *names, size_t n)
+{
+	const char *at = out;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = strstr(out, names[i]);
+		if (p == NULL || p < at)
+			fail_msg("'%s' is not after '%s' in:\n%s", names[i], i ? names[i - 1] : "",
+			         out);
+		at = p;
+	}
+}
+
+/* Agency and body tables by name in Swedish order (... Z, Å, Ä, Ö); the ids of the server's
+ * order (bytes) and the other formats keep it. */
+static void test_tables_sorted_by_name_in_swedish(void **state)
+{
+	json_t *recs = json_loads("[{\"id\":\"a1\",\"name\":\"Östra verket\"},"
+	                          "{\"id\":\"a2\",\"name\":\"Zetaverket\"},"
+	                          "{\"id\":\"a3\",\"name\":\"Ärendeverket\"},"
+	                          "{\"id\":\"a4\",\"name\":\"Alfaverket\"},"
+	                          "{\"id\":\"a5\",\"name\":\"Ålandsverket\"}]",
+	                          0, NULL);
+	static const char *const swedish[] = { "Alfaverket", "Zetaverket", "Ålandsverket",
+		                               "Ärendeverket", "Östra verket" };
+	static const char *const server[] = { "\"a1\"", "\"a2\"", "\"a3\"", "\"a4\"", "\"a5\"" };
+	char *out = NULL;
+
+	(void)state;
+	assert_non_null(recs);
+	CAPTURE(out, out_list(f, OUT_TABLE, noun_find("agency"), recs));
+	assert_in_order(out, swedish, 5);
+	free(out);
+	CAPTURE(out, out_list(f, OUT_TABLE, noun_find("body"), recs));
+	assert_in_order(out, swedish, 5);
+	free(out);
+	CAPTURE(out, out_list(f, OUT_JSONL, noun_find("agency"), recs));
+	assert_in_order(out, server, 5);
+	free(out);
+	// The records themselves are not reordered.
+	assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 0), "id")),
+	                    "a1");
+	json_decref(recs);
+}
+
 static void test_jsonl_and_json(void **state)
 {
 	json_t *recs = json_loads("[{\"id\":\"a\",\"rank\":1},{\"id\":\"b\"}]", 0, NULL);
@@ -243,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_csv_list),
 		cmocka_unit_test(test_table_list),
+		cmocka_unit_test(test_tables_sorted_by_name_in_swedish),
 		cmocka_unit_test(test_jsonl_and_json),
 		cmocka_unit_test(test_record_fields),
 		cmocka_unit_test(test_list_sep_everywhere),

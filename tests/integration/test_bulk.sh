@@ -23,6 +23,24 @@ expect_match "the difference is shown" "$(jq -r '.differences[0]' <<<"$OUT")" "s
 expect_exit 0 "dry run applied nothing" -- regctl item get prcen-clc-tr-17894 -o json
 expect_eq "stage unchanged after dry run" "$(jq -r .stage <<<"$OUT")" "20.20"
 
+# --- a dry run shows what the apply stores (derived fields derived), as history shows it ---
+# The item leaves out its derived status, the area changes, the agency is as stored.
+grep '"id": "iso-iec-42001"' "$DEMO" | jq -c 'del(.status) | .reference = "ISO/IEC 42001:2024"' >"$TEST_TMP/derived.jsonl"
+grep '"kind": "area", "id": "ai"' "$DEMO" | jq -c '.name = "AI"' >>"$TEST_TMP/derived.jsonl"
+grep '"kind": "agency", "id": "digg"' "$DEMO" >>"$TEST_TMP/derived.jsonl"
+expect_exit 0 "dry run of a file that leaves out a derived field" -- regctl apply -f "$TEST_TMP/derived.jsonl" --dry-run -o json
+dry=$(jq -r '.differences[]' <<<"$OUT" | sort)
+expect_exit 0 "apply the same file" -- regctl apply -f "$TEST_TMP/derived.jsonl"
+# The last history entry of KIND ID in the dry run's form: KIND 'ID': field 'old' -> 'new', ...
+last_change() {
+	regctl history "$1" "$2" -o json | jq -r --arg k "$1" --arg id "$2" \
+		'"\($k) '"'"'\($id)'"'"': " + (.entries[-1].changes | map("\(.field) '"'"'\(.old_value // "")'"'"' -> '"'"'\(.new_value // "")'"'"'") | join(", "))'
+}
+expect_eq "the dry run's differences are what history shows" "$dry" \
+	"$(printf '%s\n' "$(last_change item iso-iec-42001)" "$(last_change area ai)" | sort)"
+expect_exit 0 "the status stayed" -- regctl item get iso-iec-42001 -o json
+expect_eq "derived status kept" "$(jq -r .status <<<"$OUT")" "published"
+
 sorted_export >"$TEST_TMP/export1"
 expect_eq "export has every record" "$(grep -c '' "$TEST_TMP/export1")" "$(grep -c '"kind"' "$DEMO")"
 stop_daemon

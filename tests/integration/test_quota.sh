@@ -25,6 +25,7 @@ before=$(digest)
 "$STDREG_GEN" --items 6000 --seed 7 >"$TEST_TMP/big.jsonl"
 expect_exit 9 "an apply past the quota" -- regctl apply -f "$TEST_TMP/big.jsonl"
 expect_match "says resource exhausted" "$ERR" "resource exhausted"
+expect_match "names the quota" "$ERR" "store is full \(quota 1048576 bytes reached; raise --quota\)"
 expect_one_line "one line" "$ERR"
 expect_eq "nothing of it applied" "$(digest)" "$before"
 expect_exit 0 "reads go on" -- regctl area list
@@ -43,6 +44,7 @@ for i in $(seq 1 400); do
 	[ "$rc" -eq 0 ] || { fail "filler $i: exit $rc ($(cat "$TEST_TMP/err"))"; break; }
 done
 [ "$refused" -gt 0 ] && pass || fail "400 writes of 6 kB never met the 1 MiB quota"
+expect_match "the refused put names the quota" "$(cat "$TEST_TMP/err")" "cannot put area 'fill-$refused' \(resource exhausted: store is full \(quota 1048576 bytes reached; raise --quota\)\)"
 expect_exit 4 "the refused write is not there" -- regctl area get "fill-$refused"
 expect_exit 0 "a write that fits still succeeds" -- regctl area put tiny --name T --priority monitored --rank 91
 stop_daemon

@@ -117,5 +117,12 @@ expect_eq "every bad line, in line order" "$(grep -o 'mixed.jsonl:[0-9]*' <<<"$E
 	"mixed.jsonl:2 mixed.jsonl:3 mixed.jsonl:4 mixed.jsonl:5 mixed.jsonl:6 "
 expect_match "the count is all of them" "$ERR" "\(5 bad lines\); nothing applied"
 expect_exit 4 "nothing was applied" -- regctl area get good-area
+# The registry's part holds only a missing reference (FAILED_PRECONDITION): still listed.
+cat >"$TEST_TMP/syntax-and-ref.jsonl" <<'EOT'
+{"kind":"area","id":"a3","nmae":"typo"}
+{"kind":"item","id":"x11","title":"t","reference":"r11","stage":"10.00","body_id":"nosuch","area_ids":["ai"]}
+EOT
+expect_exit 2 "a syntax error and a missing reference" -- regctl apply -f "$TEST_TMP/syntax-and-ref.jsonl"
+expect_match "the missing reference is reported too" "$ERR" "syntax-and-ref.jsonl:2: body 'nosuch' not found"
 
 finish

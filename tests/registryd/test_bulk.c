@@ -257,6 +257,58 @@ static void test_bad_record_applies_nothing(void **state)
 	recs_free(&rs);
 }
 
+/* Lines refused only for missing references: FAILED_PRECONDITION, as the same put alone. */
+static void test_missing_references_are_a_failed_precondition(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__Response *r;
+	struct recs rs = { 0 };
+	char id[UPLOAD_ID_LEN + 1] = "";
+
+	add_area(&rs, 1, "ai", "Artificial intelligence", NULL);
+	add_lead(&rs, 2, "ai", "nobody");
+	add_lead(&rs, 3, "nowhere", "nobody");
+	chunk_ok(f, id, &rs, 0, 3);
+	r = commit(f, id, false);
+	assert_int_equal(r->status->code, GRPC_FAILED_PRECONDITION);
+	assert_non_null(strstr(r->status->message, "nothing was applied"));
+	assert_int_equal(r->status->n_violations, 2);
+	assert_string_equal(r->status->violations[0]->field, "line 2");
+	assert_non_null(strstr(r->status->violations[0]->description, "agency 'nobody' not found"));
+	assert_string_equal(r->status->violations[1]->field, "line 3");
+	stdreg__v1__response__free_unpacked(r, NULL);
+	assert_int_equal(get_code(f, M("GetArea"), "ai"), GRPC_NOT_FOUND);
+	recs_free(&rs);
+}
+
+/* Areas that are each other's parent within one file: a cycle (invalid input), said so,
+ * never "not found". */
+static void test_parent_cycle_in_one_file(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__Response *r;
+	struct recs rs = { 0 };
+	char id[UPLOAD_ID_LEN + 1] = "";
+
+	add_area(&rs, 1, "a1", "One", NULL);
+	add_area(&rs, 2, "a2", "Two", NULL);
+	add_area(&rs, 3, "a3", "Three", NULL);
+	rs.r[0]->area->parent_id = "a2";
+	rs.r[1]->area->parent_id = "a3";
+	rs.r[2]->area->parent_id = "a1";
+	chunk_ok(f, id, &rs, 0, 3);
+	r = commit(f, id, false);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_int_equal(r->status->n_violations, 3);
+	for (size_t i = 0; i < r->status->n_violations; i++) {
+		const char *d = r->status->violations[i]->description;
+		if (strstr(d, "(cycle)") == NULL || strstr(d, "not found") != NULL)
+			fail_msg("line %zu: %s", i + 1, d);
+	}
+	stdreg__v1__response__free_unpacked(r, NULL);
+	recs_free(&rs);
+}
+
 static void test_dry_run_applies_nothing_and_counts(void **state)
 {
 	struct fixture *f = *state;
@@ -580,6 +632,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		CASE(test_apply_in_three_chunks_is_one_revision),
 		CASE(test_bad_record_applies_nothing),
+		CASE(test_missing_references_are_a_failed_precondition),
+		CASE(test_parent_cycle_in_one_file),
 		CASE(test_dry_run_applies_nothing_and_counts),
 		CASE(test_unknown_upload_is_not_found),
 		CASE(test_upload_of_another_principal_is_not_found),

@@ -108,10 +108,12 @@ static void test_assign_refusals(void **state)
 	// A second current lead names the one there is.
 	expect(assign(f, "ai", "pts", LEAD, "N2026/2", "2026-02-01"), GRPC_FAILED_PRECONDITION,
 	       NULL, "ai/digg/2026-01-01");
-	expect(assign(f, "nowhere", "pts", LEAD, "N2026/2", ""), GRPC_NOT_FOUND, "area_id",
-	       "nowhere");
-	expect(assign(f, "ai", "nobody", SUPPORTING, "N2026/2", ""), GRPC_NOT_FOUND, "agency_id",
-	       "nobody");
+	// A missing area or agency is a reference, not the record addressed: a failed
+	// precondition, as for every put.
+	expect(assign(f, "nowhere", "pts", LEAD, "N2026/2", ""), GRPC_FAILED_PRECONDITION,
+	       "area_id", "nowhere");
+	expect(assign(f, "ai", "nobody", SUPPORTING, "N2026/2", ""), GRPC_FAILED_PRECONDITION,
+	       "agency_id", "nobody");
 	expect(assign(f, "ai", "msb", SUPPORTING, "N2026/2", "2026-02-30"), GRPC_INVALID_ARGUMENT,
 	       "valid_from", "2026-02-30");
 	expect(assign(f, "cyber", "msb", LEAD, "", "2026-02-01"), GRPC_INVALID_ARGUMENT,
@@ -199,6 +201,11 @@ static void test_transfer_then_as_of(void **state)
 	t.to_agency_id = "msb";
 	expect(fixture_call(f, M("Transfer"), fixture_next_id(), 0, &t.base),
 	       GRPC_FAILED_PRECONDITION, "from_agency_id", "ai/pts/2026-06-01");
+	// To an agency that does not exist: a failed precondition naming it.
+	t.from_agency_id = "pts";
+	t.to_agency_id = "nobody";
+	expect(fixture_call(f, M("Transfer"), fixture_next_id(), 0, &t.base),
+	       GRPC_FAILED_PRECONDITION, "to_agency_id", "nobody");
 }
 
 static void test_as_of_bad_input(void **state)
@@ -236,6 +243,9 @@ static void test_unassign(void **state)
 	stdreg__v1__response__free_unpacked(r, NULL);
 	// Nothing current is left to end.
 	expect(unassign(f, "ai", "msb", "2026-04-01"), GRPC_NOT_FOUND, "agency_id", "msb");
+	// The area it names does not exist: a failed precondition, not the appointment missing.
+	expect(unassign(f, "nowhere", "msb", "2026-04-01"), GRPC_FAILED_PRECONDITION, "area_id",
+	       "nowhere");
 	// An unknown role is refused before the store is asked.
 	Stdreg__V1__UnassignRequest u = STDREG__V1__UNASSIGN_REQUEST__INIT;
 	u.area_id = "ai";

@@ -114,11 +114,42 @@ static void assign_unassign_transfer(void **state)
 	assert_int_equal(op(f, &o), RG_EPRECOND);
 }
 
+/* A missing area or agency is a record the call refers to: RG_EPRECOND naming it. The
+ * appointment the call addresses missing is RG_ENOENT. */
+static void missing_area_or_agency(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		int kind;
+		const char *area, *agency, *to, *field;
+	} cases[] = {
+		{ ASSIGN, "nowhere", "digg", NULL, "area_id" },
+		{ ASSIGN, "ai", "nobody", NULL, "agency_id" },
+		{ UNASSIGN, "nowhere", "digg", NULL, "area_id" },
+		{ UNASSIGN, "ai", "nobody", NULL, "agency_id" },
+		{ TRANSFER, "nowhere", "digg", "pts", "area_id" },
+		{ TRANSFER, "ai", "nobody", "pts", "from_agency_id" },
+		{ TRANSFER, "ai", "digg", "nobody", "to_agency_id" },
+	};
+	struct op o;
+
+	fx_seed(f);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o = (struct op){ cases[i].kind, cases[i].area,  cases[i].agency, cases[i].to,
+			         LEAD,          "Fi2026/00123", "2026-01-01",    { 0 } };
+		int rc = op(f, &o);
+		if (rc != RG_EPRECOND || strcmp(o.err.field, cases[i].field) != 0)
+			fail_msg("case %zu: %d '%s' (%s), want RG_EPRECOND on '%s'", i, rc,
+			         o.err.field, o.err.message, cases[i].field);
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(assign_unassign_transfer),
+		T(missing_area_or_agency),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
