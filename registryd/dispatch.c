@@ -26,9 +26,10 @@
 #include "workers.h"
 
 #include "stdreg/v1/envelope.pb-c.h"
+#include "stdreg/v1/methods.h"
 #include "stdreg/v1/registry.pb-c.h"
 
-#define M(name) "/stdreg.v1.Registry/" name
+#define M(name) STDREG_METHOD_PREFIX name
 
 /* Stack bytes per request for decoding the envelope and a read's payload: a get or a list
  * needs a few hundred; bigger requests spill to malloc. */
@@ -36,109 +37,68 @@
 // The field number of Request.request_id (envelope.proto).
 #define ENVELOPE_REQUEST_ID 2
 
-#define GET(n, k)                                                                   \
-	{                                                                           \
-		.name = M("Get" n), .handler = handle_get, .kind = k,               \
-		.request = &stdreg__v1__get_request__descriptor, .perm = PERM_READ, \
-		.is_write = false                                                   \
-	}
-#define LIST(n, k)                                                                   \
-	{                                                                            \
-		.name = M("List" n), .handler = handle_list, .kind = k,              \
-		.request = &stdreg__v1__list_request__descriptor, .perm = PERM_READ, \
-		.is_write = false                                                    \
-	}
-#define PUT(n, k, desc, p)                                                                         \
-	{                                                                                          \
-		.name = M("Put" n), .handler = handle_put, .kind = k, .request = &desc, .perm = p, \
-		.is_write = true                                                                   \
-	}
-#define DELETE(n, k)                                                                    \
-	{                                                                               \
-		.name = M("Delete" n), .handler = handle_delete, .kind = k,             \
-		.request = &stdreg__v1__delete_request__descriptor, .perm = PERM_WRITE, \
-		.is_write = true                                                        \
-	}
+/*
+ * The daemon's columns of each method, by name; methods.def gives the name, the request
+ * message and whether it writes, so the rows below are built from it (a method missing
+ * here does not compile). Record methods share one handler per operation, parameterised
+ * by the kind; the kind column does not apply to the others (0).
+ */
+#define GET(k)       .handler = handle_get, .kind = k, .perm = PERM_READ
+#define LIST(k)      .handler = handle_list, .kind = k, .perm = PERM_READ
+#define PUT(k, p)    .handler = handle_put, .kind = k, .perm = p
+#define DELETE(k)    .handler = handle_delete, .kind = k, .perm = PERM_WRITE
+#define READ(h)      .handler = h, .perm = PERM_READ
+#define LONG_READ(h) .handler = h, .perm = PERM_READ, .long_running = true
+#define WRITE(h, p)  .handler = h, .perm = p
 
-/* One handler per method; the kind column does not apply (0). */
-#define READ(n, h, req, long)                                                            \
-	{                                                                                \
-		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
-		.perm = PERM_READ, .is_write = false, .long_running = long               \
-	}
-#define WRITE(n, h, req, p)                                                              \
-	{                                                                                \
-		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
-		.perm = p, .is_write = true                                              \
-	}
+#define ROW_GetArea         GET(STORE_AREA)
+#define ROW_ListAreas       LIST(STORE_AREA)
+#define ROW_PutArea         PUT(STORE_AREA, PERM_WRITE)
+#define ROW_DeleteArea      DELETE(STORE_AREA)
+#define ROW_GetBody         GET(STORE_BODY)
+#define ROW_ListBodies      LIST(STORE_BODY)
+#define ROW_PutBody         PUT(STORE_BODY, PERM_WRITE)
+#define ROW_DeleteBody      DELETE(STORE_BODY)
+#define ROW_GetAgency       GET(STORE_AGENCY)
+#define ROW_ListAgencies    LIST(STORE_AGENCY)
+#define ROW_PutAgency       PUT(STORE_AGENCY, PERM_OWN_AGENCY)
+#define ROW_DeleteAgency    DELETE(STORE_AGENCY)
+#define ROW_GetWorkItem     GET(STORE_ITEM)
+#define ROW_ListWorkItems   LIST(STORE_ITEM)
+#define ROW_PutWorkItem     PUT(STORE_ITEM, PERM_ITEM)
+#define ROW_DeleteWorkItem  DELETE(STORE_ITEM)
+#define ROW_GetAssignment   GET(STORE_ASSIGNMENT)
+#define ROW_ListAssignments LIST(STORE_ASSIGNMENT)
+#define ROW_Assign          WRITE(handle_assign, PERM_WRITE)
+#define ROW_Unassign        WRITE(handle_unassign, PERM_WRITE)
+#define ROW_Transfer        WRITE(handle_transfer, PERM_WRITE)
+#define ROW_SetStage        WRITE(handle_set_stage, PERM_ITEM)
+#define ROW_Mine            LONG_READ(handle_mine)
+#define ROW_Gaps            READ(handle_gaps)
+#define ROW_AsOf            READ(handle_as_of)
+#define ROW_History         READ(handle_history)
+#define ROW_Report          LONG_READ(handle_report)
+// Its first scan may read a long stretch of the changelog: on a worker, never on nng's
+// threads; a watch that has to wait parks from there.
+#define ROW_Watch       LONG_READ(handle_watch), .parks = true
+#define ROW_ApplyChunk  WRITE(handle_apply_chunk, PERM_WRITE)
+#define ROW_ApplyCommit WRITE(handle_apply_commit, PERM_WRITE)
+#define ROW_Export      LONG_READ(handle_export)
+#define ROW_WhoAmI      READ(handle_who_am_i)
+// Hot backup: reads, for admins only; making the copy takes a while (a worker).
+#define ROW_Backup     .handler = handle_backup, .perm = PERM_ADMIN, .long_running = true
+#define ROW_BackupRead .handler = handle_backup_read, .perm = PERM_ADMIN
+#define ROW_Stats      READ(handle_stats)
 
 /* Every rpc of `service Registry` in proto/stdreg/v1/registry.proto, in its order. */
 static const struct method methods[] = {
-	GET("Area", STORE_AREA),
-	LIST("Areas", STORE_AREA),
-	PUT("Area", STORE_AREA, stdreg__v1__put_area_request__descriptor, PERM_WRITE),
-	DELETE("Area", STORE_AREA),
-
-	GET("Body", STORE_BODY),
-	LIST("Bodies", STORE_BODY),
-	PUT("Body", STORE_BODY, stdreg__v1__put_body_request__descriptor, PERM_WRITE),
-	DELETE("Body", STORE_BODY),
-
-	GET("Agency", STORE_AGENCY),
-	LIST("Agencies", STORE_AGENCY),
-	PUT("Agency", STORE_AGENCY, stdreg__v1__put_agency_request__descriptor, PERM_OWN_AGENCY),
-	DELETE("Agency", STORE_AGENCY),
-
-	GET("WorkItem", STORE_ITEM),
-	LIST("WorkItems", STORE_ITEM),
-	PUT("WorkItem", STORE_ITEM, stdreg__v1__put_work_item_request__descriptor, PERM_ITEM),
-	DELETE("WorkItem", STORE_ITEM),
-
-	GET("Assignment", STORE_ASSIGNMENT),
-	LIST("Assignments", STORE_ASSIGNMENT),
-	WRITE("Assign", handle_assign, assign_request, PERM_WRITE),
-	WRITE("Unassign", handle_unassign, unassign_request, PERM_WRITE),
-	WRITE("Transfer", handle_transfer, transfer_request, PERM_WRITE),
-	WRITE("SetStage", handle_set_stage, stage_request, PERM_ITEM),
-
-	READ("Mine", handle_mine, mine_request, true),
-	READ("Gaps", handle_gaps, gaps_request, false),
-	READ("AsOf", handle_as_of, as_of_request, false),
-	READ("History", handle_history, history_request, false),
-	READ("Report", handle_report, report_request, true),
-	// Its first scan may read a long stretch of the changelog: on a worker, never on
-	// nng's threads; a watch that has to wait parks from there.
-	{ .name = M("Watch"),
-	  .handler = handle_watch,
-	  .request = &stdreg__v1__watch_request__descriptor,
-	  .perm = PERM_READ,
-	  .long_running = true,
-	  .parks = true },
-
-	// ApplyChunk only stages in memory (not a writer job), but a resent chunk must not be
-	// staged twice: a write for the resend memory.
-	{ .name = M("ApplyChunk"),
-	  .handler = handle_apply_chunk,
-	  .request = &stdreg__v1__apply_chunk_request__descriptor,
-	  .perm = PERM_WRITE,
-	  .is_write = true },
-	WRITE("ApplyCommit", handle_apply_commit, apply_commit_request, PERM_WRITE),
-	READ("Export", handle_export, export_request, true),
-
-	READ("WhoAmI", handle_who_am_i, who_am_irequest, false),
-
-	// Hot backup: reads, for admins only; making the copy takes a while (a worker).
-	{ .name = M("Backup"),
-	  .handler = handle_backup,
-	  .request = &stdreg__v1__backup_request__descriptor,
-	  .perm = PERM_ADMIN,
-	  .long_running = true },
-	{ .name = M("BackupRead"),
-	  .handler = handle_backup_read,
-	  .request = &stdreg__v1__backup_read_request__descriptor,
-	  .perm = PERM_ADMIN },
-
-	READ("Stats", handle_stats, stats_request, false),
+#define STDREG_METHOD(n, req, writes)                  \
+	{ .name = M(#n),                               \
+	  .request = &stdreg__v1__##req##__descriptor, \
+	  .is_write = STDREG_METHOD_WRITES_##writes,   \
+	  ROW_##n },
+#include "stdreg/v1/methods.def"
+#undef STDREG_METHOD
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
