@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "cmd_check.h"
-#include "cmd_token.h"
+#include "check.h"
+#include "token.h"
 #include "config.h"
 #include "config_file.h"
 #include "dirlock.h"

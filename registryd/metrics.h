@@ -82,7 +82,7 @@ struct stats_figures {
 };
 
 /*
- * Gathers the figures of dispatcher d (handlers_stats.c). Must not be called by a thread
+ * Gathers the figures of dispatcher d (handlers/stats.c). Must not be called by a thread
  * that holds a live read transaction. Release with stats_figures_release().
  * Errors: RG_ENOMEM.
  */

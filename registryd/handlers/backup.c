@@ -1,5 +1,5 @@
 /*
- * handlers_backup.c - hot backup for admins: Backup makes a compacting copy of the store in
+ * backup.c - hot backup for admins: Backup makes a compacting copy of the store in
  * a temporary file of the data directory (store_backup), BackupRead streams it in chunks.
  *
  * The copies live in one small table for the process (one daemon per data directory):

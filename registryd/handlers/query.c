@@ -1,5 +1,5 @@
 /*
- * handlers_query.c - the follow-up questions (DESIGN §3): Mine, Gaps, AsOf, History,
+ * query.c - the follow-up questions (DESIGN §3): Mine, Gaps, AsOf, History,
  * Report. Each is a read on the slot's read transaction: the store builds the response
  * message, which is packed as the reply and freed. Mine and Report are long_running in the
  * dispatch table, so they run on a worker thread (the slot's read transaction goes with

@@ -1,7 +1,7 @@
 /*
  * dispatch.h - from the bytes of one stdreg.v1.Request to the bytes of its Response.
  *
- * Nothing here knows sockets: the server (server.c) hands every received message to
+ * Nothing here knows sockets: the server (nng/server.c) hands every received message to
  * dispatch_request() and sends what the reply callback gives it; unit tests do the same
  * with plain buffers.
  *

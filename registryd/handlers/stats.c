@@ -1,5 +1,5 @@
 /*
- * handlers_stats.c - the Stats call and the figures behind it, also rendered as
+ * stats.c - the Stats call and the figures behind it, also rendered as
  * Prometheus text for the metrics endpoint (metrics_http.c).
  */
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
  * dispatch.c - the dispatch table and the envelope checks (DESIGN §5, CONVENTIONS 11):
  * decode -> shutting down -> method known -> deadline -> auth -> payload decode -> handler.
- * The size limit comes first of all, enforced by nng (NNG_OPT_RECVMAXSZ) in server.c.
+ * The size limit comes first of all, enforced by nng (NNG_OPT_RECVMAXSZ) in nng/server.c.
  *
  * Dispatch is by method *name* through our own table; protoc-c's generated service
  * invoke is not used, so each row can carry its permission and whether it writes.

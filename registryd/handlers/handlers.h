@@ -17,36 +17,36 @@ enum call_result handle_put(struct call *c);
 /* DeleteRequest -> the writer; replies with an empty DeleteResponse once committed. */
 enum call_result handle_delete(struct call *c);
 
-/* The appointment workflow (handlers_workflow.c): writer jobs replying with what they
+/* The appointment workflow (workflow.c): writer jobs replying with what they
  * wrote, as stored. */
 enum call_result handle_assign(struct call *c);    /* AssignRequest -> Assignment */
 enum call_result handle_unassign(struct call *c);  /* UnassignRequest -> Assignment */
 enum call_result handle_transfer(struct call *c);  /* TransferRequest -> TransferResponse */
 enum call_result handle_set_stage(struct call *c); /* StageRequest -> WorkItem */
 
-/* The questions (handlers_query.c): reads answered with the store's response message. */
+/* The questions (query.c): reads answered with the store's response message. */
 enum call_result handle_mine(struct call *c);
 enum call_result handle_gaps(struct call *c);
 enum call_result handle_as_of(struct call *c);
 enum call_result handle_history(struct call *c);
 enum call_result handle_report(struct call *c);
-/* WhoAmIRequest -> the caller as auth established it (handlers_query.c). */
+/* WhoAmIRequest -> the caller as auth established it (query.c). */
 enum call_result handle_who_am_i(struct call *c);
 
 /* WatchRequest -> WatchResponse at once, or parked until a change or wait_ms (watch.c). */
 enum call_result handle_watch(struct call *c);
 
-/* Bulk (handlers_bulk.c): staging in memory, one writer job for the commit, export pages. */
+/* Bulk (bulk.c): staging in memory, one writer job for the commit, export pages. */
 enum call_result handle_apply_chunk(struct call *c);
 enum call_result handle_apply_commit(struct call *c);
 enum call_result handle_export(struct call *c);
 
-/* Hot backup (handlers_backup.c): BackupRequest -> a compacting copy in the data directory
+/* Hot backup (backup.c): BackupRequest -> a compacting copy in the data directory
  * (a worker); BackupReadRequest -> one chunk of it. */
 enum call_result handle_backup(struct call *c);
 enum call_result handle_backup_read(struct call *c);
 
-/* StatsRequest -> the daemon's figures (handlers_stats.c). */
+/* StatsRequest -> the daemon's figures (stats.c). */
 enum call_result handle_stats(struct call *c);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * handlers_bulk.c - bulk interchange (DESIGN §8): ApplyChunk stages records in memory
+ * bulk.c - bulk interchange (DESIGN §8): ApplyChunk stages records in memory
  * (uploads.c), ApplyCommit applies a whole upload as ONE writer job (one transaction, all
  * or nothing, however large), Export reads the registry a page at a time.
  */

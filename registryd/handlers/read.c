@@ -1,5 +1,5 @@
 /*
- * handlers_read.c - Get and List: answered on the caller's thread (the aio callback)
+ * read.c - Get and List: answered on the caller's thread (the aio callback)
  * from the slot's reused read transaction, renewed for the call and reset before the
  * reply goes out.
  *
