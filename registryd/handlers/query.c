@@ -19,7 +19,7 @@ typedef int (*query_fn)(struct call *c, store_txn *t, ProtobufCMessage **out,
 
 static enum call_result query_answer(struct call *c, query_fn q)
 {
-	store_txn *t = c->slot->rtxn;
+	store_txn *t = call_rtxn(c);
 	struct store_error err = { 0 };
 	ProtobufCMessage *out = NULL;
 	uint8_t *buf = NULL;

@@ -114,6 +114,10 @@ void dispatcher_set_private(struct dispatcher *d, bool private_reads);
  * endpoint. Safe from any thread. */
 void dispatcher_count_connection(struct dispatcher *d, int delta);
 
+struct stats_figures;
+/* The daemon's figures for the metrics endpoint: stats_collect() (metrics.h) of d. */
+int dispatcher_stats(struct dispatcher *d, struct stats_figures *out);
+
 /* Frees the dispatcher; every slot must have been freed. NULL is allowed. */
 void dispatcher_free(struct dispatcher *d);
 
