@@ -1,7 +1,14 @@
 /*
- * handlers.h - the handlers of the dispatch table. The record handlers are one generic
+ * handlers.h - handlers/'s main file: the handlers of the method table (rpc/methods.c).
+ *
+ * handlers/ translates RPC <-> store calls and nothing else: a handler reads its call's
+ * request (call.h) and answers through the call API; it never sees the dispatcher nor
+ * which face the call came from. Reads answer at once from the slot's read transaction
+ * (read.c, query.c); writes become writer jobs (job.c: write.c, workflow.c, bulk.c); long
+ * reads run on workers (workers.c); a Watch that waits is parked with the hub (watch.c);
+ * bulk uploads are staged in memory (uploads.c). The record handlers are one generic
  * handler per operation, parameterised by the kind in the method's row; the others are one
- * per method. Handlers translate RPC <-> store calls and nothing else.
+ * per method.
  */
 #ifndef REGISTRYD_HANDLERS_H
 #define REGISTRYD_HANDLERS_H

@@ -132,7 +132,8 @@ static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 
 /* --- the hub thread ----------------------------------------------------------------- */
 
-/* The count of principal name, under h->lock; NULL if it has no watch parked. */
+/* Under h->lock: the link that holds principal name's count, or the list's end link (whose
+ * target is NULL) if it has no watch parked; never NULL itself. */
 static struct holder_count **holder_find(struct watch_hub *h, const char *name)
 {
 	struct holder_count **pp = &h->by_principal;
