@@ -23,7 +23,7 @@
 #define METRICS_BUCKETS 32
 
 struct metrics;
-struct dispatcher;
+struct call_env;
 
 /* The counts of one method at one moment. */
 struct metrics_method {
@@ -82,11 +82,12 @@ struct stats_figures {
 };
 
 /*
- * Gathers the figures of dispatcher d (handlers_stats.c). Must not be called by a thread
- * that holds a live read transaction. Release with stats_figures_release().
+ * Gathers the figures of the daemon whose calls share e (handlers/stats.c; the metrics
+ * endpoint reaches it through dispatcher_stats()). Must not be called by a thread that
+ * holds a live read transaction. Release with stats_figures_release().
  * Errors: RG_ENOMEM.
  */
-int stats_collect(struct dispatcher *d, struct stats_figures *out);
+int stats_collect(struct call_env *e, struct stats_figures *out);
 void stats_figures_release(struct stats_figures *f);
 
 /* The method name of row i ("/stdreg.v1.Registry/GetArea"), or "" for the unknown row. */

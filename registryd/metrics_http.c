@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "dispatch.h"
 #include "metrics_http.h"
 
 #define CONTENT_TYPE   "text/plain; version=0.0.4; charset=utf-8"
@@ -130,7 +131,7 @@ static void answer(struct metrics_http *mh, struct client *c)
 		respond(c->fd, "404 Not Found", "", "not found\n", 10);
 		return;
 	}
-	if (stats_collect(mh->d, &f) != RG_OK) {
+	if (dispatcher_stats(mh->d, &f) != RG_OK) {
 		respond(c->fd, "500 Internal Server Error", "", "out of memory\n", 14);
 		return;
 	}

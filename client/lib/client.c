@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "stdreg/v1/envelope.pb-c.h"
+#include "stdreg/v1/methods.h"
 
 #define METHOD_PREFIX    "/stdreg.v1.Registry/"
 #define DEFAULT_RECV_MAX ((size_t)256 << 20)
@@ -524,24 +525,6 @@ static int exchange_twice(stdreg_client *c, nng_time deadline, uint32_t timeout_
 	return STDREG_OK;
 }
 
-/* Whether method (short or full name) changes the registry: only writes are resent. */
-static bool is_write(const char *method)
-{
-	static const char *const writes[] = { "Assign",   "Unassign",   "Transfer",
-		                              "SetStage", "ApplyChunk", "ApplyCommit" };
-	const char *name = strncmp(method, METHOD_PREFIX, strlen(METHOD_PREFIX)) == 0
-	                           ? method + strlen(METHOD_PREFIX)
-	                           : method;
-	size_t i;
-
-	if (strncmp(name, "Put", 3) == 0 || strncmp(name, "Delete", 6) == 0)
-		return true;
-	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
-		if (strcmp(name, writes[i]) == 0)
-			return true;
-	return false;
-}
-
 /* No reply came, but the server may have received the request: resend (the same id). */
 static bool worth_resending(int nng_rv)
 {
@@ -590,7 +573,7 @@ int stdreg_call_timeout(stdreg_client *c, const char *method, const ProtobufCMes
 	ProtobufCMessage *payload = NULL;
 	nng_msg *reply = NULL;
 	uint64_t id = new_request_id();
-	bool write = is_write(method);
+	bool write = stdreg_method_writes(method); /* methods.def */
 	int code, nng_rv;
 
 	if (timeout_ms == 0)

@@ -181,7 +181,7 @@ static void test_apply_in_three_chunks_is_one_revision(void **state)
 	assert_int_equal(chunk_ok(f, id, &rs, 0, 2), 2);
 	assert_int_equal(chunk_ok(f, id, &rs, 2, 4), 4);
 	assert_int_equal(chunk_ok(f, id, &rs, 4, 5), 5);
-	assert_int_equal(uploads_count(f->d->uploads), 1);
+	assert_int_equal(uploads_count(dispatcher_env(f->d)->uploads), 1);
 	// Staged only: nothing is written before the commit.
 	assert_int_equal(store_revision(f->st), before);
 	assert_int_equal(get_code(f, M("GetArea"), "ai"), GRPC_NOT_FOUND);
@@ -200,8 +200,8 @@ static void test_apply_in_three_chunks_is_one_revision(void **state)
 	assert_int_equal(counts_of(ac, STDREG__V1__KIND__KIND_ASSIGNMENT)->created, 1);
 	stdreg__v1__apply_commit_response__free_unpacked(ac, NULL);
 	stdreg__v1__response__free_unpacked(r, NULL);
-	assert_int_equal(uploads_count(f->d->uploads), 0);
-	assert_int_equal(uploads_bytes(f->d->uploads), 0);
+	assert_int_equal(uploads_count(dispatcher_env(f->d)->uploads), 0);
+	assert_int_equal(uploads_bytes(dispatcher_env(f->d)->uploads), 0);
 
 	// Every record changed in the one revision.
 	q.since_revision = before;
@@ -253,7 +253,7 @@ static void test_bad_record_applies_nothing(void **state)
 	stdreg__v1__response__free_unpacked(r, NULL);
 	assert_int_equal(store_revision(f->st), before);
 	assert_int_equal(get_code(f, M("GetArea"), "ai"), GRPC_NOT_FOUND);
-	assert_int_equal(uploads_bytes(f->d->uploads), 0);
+	assert_int_equal(uploads_bytes(dispatcher_env(f->d)->uploads), 0);
 	recs_free(&rs);
 }
 
@@ -415,21 +415,21 @@ static void test_expired_upload_is_freed(void **state)
 	add_area(&rs, 1, "ai", "Artificial intelligence", NULL);
 	add_area(&rs, 2, "cloud", "Cloud", NULL);
 	chunk_ok(f, old, &rs, 0, 2);
-	assert_int_equal(uploads_count(f->d->uploads), 1);
-	assert_true(uploads_bytes(f->d->uploads) > 0);
+	assert_int_equal(uploads_count(dispatcher_env(f->d)->uploads), 1);
+	assert_true(uploads_bytes(dispatcher_env(f->d)->uploads) > 0);
 	nanosleep(&nap, NULL);
 	// The next call sweeps: the idle upload is dropped and its memory given back.
 	chunk_ok(f, fresh, &rs, 0, 1);
 	assert_string_not_equal(old, fresh);
-	assert_int_equal(uploads_count(f->d->uploads), 1);
-	bytes = uploads_bytes(f->d->uploads);
+	assert_int_equal(uploads_count(dispatcher_env(f->d)->uploads), 1);
+	bytes = uploads_bytes(dispatcher_env(f->d)->uploads);
 	r = chunk(f, old, &rs, 1, 2);
 	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
 	stdreg__v1__response__free_unpacked(r, NULL);
 	r = commit(f, old, false);
 	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
 	stdreg__v1__response__free_unpacked(r, NULL);
-	assert_int_equal(uploads_bytes(f->d->uploads), bytes);
+	assert_int_equal(uploads_bytes(dispatcher_env(f->d)->uploads), bytes);
 	assert_int_equal(get_code(f, M("GetArea"), "cloud"), GRPC_NOT_FOUND);
 	recs_free(&rs);
 }
@@ -501,7 +501,7 @@ static void test_empty_records_hit_the_upload_budget(void **state)
 		stdreg__v1__response__free_unpacked(r, NULL);
 	}
 	assert_true(refused > 0);
-	assert_true(uploads_bytes(f->d->uploads) <= l.uploads_max_bytes);
+	assert_true(uploads_bytes(dispatcher_env(f->d)->uploads) <= l.uploads_max_bytes);
 }
 
 /* One principal's uploads share one budget: two uploads of half of it each do not fit. */

@@ -199,7 +199,7 @@ static void test_payload_over_budget_is_refused(void **state)
 	assert_int_equal(r->status->code, GRPC_OK);
 	stdreg__v1__response__free_unpacked(r, NULL);
 	// Nothing stays counted once the calls are answered.
-	assert_int_equal(atomic_load(&f->d->decoding), 0);
+	assert_int_equal(atomic_load(&dispatcher_env(f->d)->decoding), 0);
 }
 
 /* A principal with writes_per_principal writes in flight has the next one refused; reads
@@ -221,8 +221,8 @@ static void test_writes_in_flight_per_principal(void **state)
 	a.name = "AI";
 	a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED;
 	p.area = &a;
-	assert_true(inflight_take(f->d->writes, "fixture-admin", 2));
-	assert_true(inflight_take(f->d->writes, "fixture-admin", 2));
+	assert_true(inflight_take(dispatcher_env(f->d)->writes, "fixture-admin", 2));
+	assert_true(inflight_take(dispatcher_env(f->d)->writes, "fixture-admin", 2));
 	r = fixture_call(f, PUT_AREA, fixture_next_id(), 0, &p.base);
 	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
 	assert_non_null(strstr(r->status->message, "too many writes of 'fixture-admin'"));
@@ -231,13 +231,13 @@ static void test_writes_in_flight_per_principal(void **state)
 	r = fixture_call(f, GET_AREA, 1, 0, &g.base);
 	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
 	stdreg__v1__response__free_unpacked(r, NULL);
-	inflight_release(f->d->writes, "fixture-admin");
+	inflight_release(dispatcher_env(f->d)->writes, "fixture-admin");
 	r = fixture_call(f, PUT_AREA, fixture_next_id(), 0, &p.base);
 	assert_int_equal(r->status->code, GRPC_OK);
 	stdreg__v1__response__free_unpacked(r, NULL);
 	// Its place was given back with the reply.
-	assert_int_equal(inflight_count(f->d->writes, "fixture-admin"), 1);
-	inflight_release(f->d->writes, "fixture-admin");
+	assert_int_equal(inflight_count(dispatcher_env(f->d)->writes, "fixture-admin"), 1);
+	inflight_release(dispatcher_env(f->d)->writes, "fixture-admin");
 }
 
 static void test_expired_deadline_is_deadline_exceeded(void **state)

@@ -143,7 +143,7 @@ static void test_parked_watch_is_answered_by_a_write(void **state)
 	async_send(&a, M("Watch"), 65, 0, &q.base);
 	assert_null(async_wait(&a, 1, 150)); /* parked: no answer yet */
 	assert_int_equal(a.parked, 1);
-	assert_int_equal(watch_hub_parked(f->d->watch), 1);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 1);
 
 	// The parked call does not hold its slot: the slot answers another request meanwhile.
 	g.id = "ai";
@@ -164,7 +164,7 @@ static void test_parked_watch_is_answered_by_a_write(void **state)
 	assert_int_equal(w->changes[0]->revision, rev);
 	assert_int_equal(w->next_revision, rev);
 	stdreg__v1__watch_response__free_unpacked(w, NULL);
-	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 0);
 	// Exactly one reply: the wait passing later adds nothing.
 	assert_null(async_wait(&a, 3, 100));
 	async_release(&a);
@@ -219,7 +219,7 @@ static void test_parked_watch_times_out_empty(void **state)
 	assert_int_equal(w->n_changes, 0);
 	assert_int_equal(w->next_revision, rev);
 	stdreg__v1__watch_response__free_unpacked(w, NULL);
-	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 0);
 	async_release(&a);
 }
 
@@ -282,7 +282,7 @@ static void test_too_many_parked_watches(void **state)
 	assert_non_null(r);
 	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
 	stdreg__v1__response__free_unpacked(r, NULL);
-	assert_int_equal(watch_hub_parked(f->d->watch), 2);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 2);
 	// One write answers both; then there is room again.
 	put_area(f, "edge");
 	for (i = 0; i < 2; i++) {
@@ -291,7 +291,7 @@ static void test_too_many_parked_watches(void **state)
 		assert_int_equal(r->status->code, GRPC_OK);
 		stdreg__v1__response__free_unpacked(r, NULL);
 	}
-	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 0);
 	for (i = 0; i < 3; i++)
 		async_release(&a[i]);
 }
@@ -389,7 +389,7 @@ static void test_parked_watch_bytes_budget(void **state)
 	assert_non_null(r);
 	assert_int_equal(r->status->code, GRPC_RESOURCE_EXHAUSTED);
 	stdreg__v1__response__free_unpacked(r, NULL);
-	assert_int_equal(watch_hub_parked(f->d->watch), 1);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 1);
 	r = async_wait(&a[0], 1, 5000); /* its wait passes */
 	assert_non_null(r);
 	stdreg__v1__response__free_unpacked(r, NULL);
@@ -427,7 +427,7 @@ static void test_parked_watches_per_principal(void **state)
 	async_send(&a[3], M("Watch"), 93, 0, &q.base);
 	fixture_set_token(f->admin_token);
 	assert_null(async_wait(&a[3], 1, 100));
-	assert_int_equal(watch_hub_parked(f->d->watch), 3);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 3);
 	put_area(f, "shared");
 	for (i = 0; i < 4; i++) {
 		if (i == 2)
@@ -437,7 +437,7 @@ static void test_parked_watches_per_principal(void **state)
 		assert_int_equal(r->status->code, GRPC_OK);
 		stdreg__v1__response__free_unpacked(r, NULL);
 	}
-	assert_int_equal(watch_hub_parked(f->d->watch), 0);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 0);
 	for (i = 0; i < 4; i++)
 		async_release(&a[i]);
 }

@@ -1,5 +1,5 @@
 /*
- * handlers_read.c - Get and List: answered on the caller's thread (the aio callback)
+ * read.c - Get and List: answered on the caller's thread (the aio callback)
  * from the slot's reused read transaction, renewed for the call and reset before the
  * reply goes out.
  *
@@ -18,7 +18,7 @@ enum call_result handle_get(struct call *c)
 {
 	const Stdreg__V1__GetRequest *r = (const Stdreg__V1__GetRequest *)c->req;
 	const char *noun = store_kind_name(c->m->kind);
-	store_txn *t = c->slot->rtxn;
+	store_txn *t = call_rtxn(c);
 	const void *val = NULL;
 	size_t len = 0;
 	int rc;
@@ -157,7 +157,7 @@ static bool list_filter(struct call *c, const Stdreg__V1__ListRequest *r, struct
 enum call_result handle_list(struct call *c)
 {
 	const Stdreg__V1__ListRequest *r = (const Stdreg__V1__ListRequest *)c->req;
-	store_txn *t = c->slot->rtxn;
+	store_txn *t = call_rtxn(c);
 	struct store_error err = { 0 };
 	struct store_filter f;
 	struct page p = { 0 };

@@ -1,9 +1,9 @@
 /*
- * cmd_check.h - `registryd check` and `registryd restore`: administration commands on a
+ * check.h - `registryd check` and `registryd restore`: administration commands on a
  * data directory that never start the daemon.
  */
-#ifndef REGISTRYD_CMD_CHECK_H
-#define REGISTRYD_CMD_CHECK_H
+#ifndef REGISTRYD_ADMIN_CHECK_H
+#define REGISTRYD_ADMIN_CHECK_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -109,30 +109,22 @@ static void job_done(void *arg, int code, uint64_t revision)
 	job_clear_out(j);
 	c = j->c;
 	if (code == RG_OK && revision > 0)
-		watch_notify(j->d->watch, revision);
+		watch_notify(call_watch(&c), revision);
 	j->ops->release(j);
 	call_send(&c);
 }
 
 enum call_result job_submit(struct call *c, struct job *j)
 {
-	struct dispatcher *d = c->slot->d;
-
 	j->sj.run = job_run;
 	j->sj.done = job_done;
 	j->sj.arg = j;
 	j->sj.deadline_ns = c->deadline_ns;
 	j->sj.single_write = j->ops->single_write;
-	j->d = d;
 	j->c = *c;
 	c->req = NULL;
-	pthread_mutex_lock(&d->lock);
-	if (!d->shutting_down) {
-		store_writer_submit(d->writer, &j->sj);
-		pthread_mutex_unlock(&d->lock);
+	if (call_submit_write(&j->c, &j->sj))
 		return CALL_PENDING;
-	}
-	pthread_mutex_unlock(&d->lock);
 	c->req = j->c.req;
 	j->ops->release(j);
 	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");

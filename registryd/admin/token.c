@@ -1,5 +1,5 @@
 /*
- * cmd_token.c - `registryd token create|list|revoke`: principals and their tokens, worked
+ * token.c - `registryd token create|list|revoke`: principals and their tokens, worked
  * on the data directory directly. LMDB is multi-process, so this also works while the
  * daemon runs, and a revocation takes effect on the daemon's next request.
  */
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
-#include "cmd_token.h"
+#include "token.h"
 #include "config.h"
 #include "store.h"
 #include "stdreg/v1/records.pb-c.h"

@@ -1,7 +1,14 @@
 /*
- * handlers.h - the handlers of the dispatch table. The record handlers are one generic
+ * handlers.h - handlers/'s main file: the handlers of the method table (rpc/methods.c).
+ *
+ * handlers/ translates RPC <-> store calls and nothing else: a handler reads its call's
+ * request (call.h) and answers through the call API; it never sees the dispatcher nor
+ * which face the call came from. Reads answer at once from the slot's read transaction
+ * (read.c, query.c); writes become writer jobs (job.c: write.c, workflow.c, bulk.c); long
+ * reads run on workers (workers.c); a Watch that waits is parked with the hub (watch.c);
+ * bulk uploads are staged in memory (uploads.c). The record handlers are one generic
  * handler per operation, parameterised by the kind in the method's row; the others are one
- * per method. Handlers translate RPC <-> store calls and nothing else.
+ * per method.
  */
 #ifndef REGISTRYD_HANDLERS_H
 #define REGISTRYD_HANDLERS_H
@@ -17,36 +24,36 @@ enum call_result handle_put(struct call *c);
 /* DeleteRequest -> the writer; replies with an empty DeleteResponse once committed. */
 enum call_result handle_delete(struct call *c);
 
-/* The appointment workflow (handlers_workflow.c): writer jobs replying with what they
+/* The appointment workflow (workflow.c): writer jobs replying with what they
  * wrote, as stored. */
 enum call_result handle_assign(struct call *c);    /* AssignRequest -> Assignment */
 enum call_result handle_unassign(struct call *c);  /* UnassignRequest -> Assignment */
 enum call_result handle_transfer(struct call *c);  /* TransferRequest -> TransferResponse */
 enum call_result handle_set_stage(struct call *c); /* StageRequest -> WorkItem */
 
-/* The questions (handlers_query.c): reads answered with the store's response message. */
+/* The questions (query.c): reads answered with the store's response message. */
 enum call_result handle_mine(struct call *c);
 enum call_result handle_gaps(struct call *c);
 enum call_result handle_as_of(struct call *c);
 enum call_result handle_history(struct call *c);
 enum call_result handle_report(struct call *c);
-/* WhoAmIRequest -> the caller as auth established it (handlers_query.c). */
+/* WhoAmIRequest -> the caller as auth established it (query.c). */
 enum call_result handle_who_am_i(struct call *c);
 
 /* WatchRequest -> WatchResponse at once, or parked until a change or wait_ms (watch.c). */
 enum call_result handle_watch(struct call *c);
 
-/* Bulk (handlers_bulk.c): staging in memory, one writer job for the commit, export pages. */
+/* Bulk (bulk.c): staging in memory, one writer job for the commit, export pages. */
 enum call_result handle_apply_chunk(struct call *c);
 enum call_result handle_apply_commit(struct call *c);
 enum call_result handle_export(struct call *c);
 
-/* Hot backup (handlers_backup.c): BackupRequest -> a compacting copy in the data directory
+/* Hot backup (backup.c): BackupRequest -> a compacting copy in the data directory
  * (a worker); BackupReadRequest -> one chunk of it. */
 enum call_result handle_backup(struct call *c);
 enum call_result handle_backup_read(struct call *c);
 
-/* StatsRequest -> the daemon's figures (handlers_stats.c). */
+/* StatsRequest -> the daemon's figures (stats.c). */
 enum call_result handle_stats(struct call *c);
 
 #endif

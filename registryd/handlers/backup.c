@@ -1,5 +1,5 @@
 /*
- * handlers_backup.c - hot backup for admins: Backup makes a compacting copy of the store in
+ * backup.c - hot backup for admins: Backup makes a compacting copy of the store in
  * a temporary file of the data directory (store_backup), BackupRead streams it in chunks.
  *
  * The copies live in one small table for the process (one daemon per data directory):
@@ -109,7 +109,7 @@ static int random_id(char out[BACKUP_ID_LEN + 1])
 enum call_result handle_backup(struct call *c)
 {
 	Stdreg__V1__BackupResponse resp = STDREG__V1__BACKUP_RESPONSE__INIT;
-	store *st = c->slot->d->st;
+	store *st = call_store(c);
 	const char *dir = store_path(st);
 	struct backup *b = NULL;
 	char id[BACKUP_ID_LEN + 1], path[PATH_MAX];

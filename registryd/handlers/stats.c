@@ -1,5 +1,5 @@
 /*
- * handlers_stats.c - the Stats call and the figures behind it, also rendered as
+ * stats.c - the Stats call and the figures behind it, also rendered as
  * Prometheus text for the metrics endpoint (metrics_http.c).
  */
 #include <stdarg.h>
@@ -22,7 +22,7 @@ const char *stats_method_name(size_t i)
 	return name != NULL ? name : "";
 }
 
-int stats_collect(struct dispatcher *d, struct stats_figures *out)
+int stats_collect(struct call_env *d, struct stats_figures *out)
 {
 	struct stats_figures f = { 0 };
 	size_t i;
@@ -59,7 +59,7 @@ enum call_result handle_stats(struct call *c)
 	uint8_t *buf = NULL;
 
 	// The slot's read transaction is reset here (auth let it go): store_get_info may wait.
-	if (stats_collect(c->slot->d, &f) != RG_OK)
+	if (stats_collect(c->env, &f) != RG_OK)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
 	ms = calloc(f.n_methods + 1, sizeof *ms);
 	msp = calloc(f.n_methods + 1, sizeof *msp);

@@ -1,5 +1,5 @@
 /*
- * cmd_check.c - `registryd check --data DIR`: verifies the store offline (or beside a
+ * check.c - `registryd check --data DIR`: verifies the store offline (or beside a
  * running daemon: LMDB is multi-process and the check only reads one snapshot).
  */
 #include <getopt.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
-#include "cmd_check.h"
+#include "check.h"
 #include "config.h"
 
 #define SHOW_MAX 100

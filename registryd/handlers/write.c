@@ -1,5 +1,5 @@
 /*
- * handlers_write.c - Put and Delete: writer jobs (job.h), replied to once their batch is
+ * write.c - Put and Delete: writer jobs (job.h), replied to once their batch is
  * durable (DESIGN §4). A Put that changes nothing takes no revision and answers with the
  * newest revision at the time it ran (see job.c).
  */

@@ -1,6 +1,10 @@
 /*
- * call.h - one request on its way through registryd; private to dispatch.c and the
- * handlers.
+ * call.h - the call API: one request on its way through registryd, what handlers read of
+ * it and the one way each to answer it (call_reply_message, call_fail, call_pack for bytes
+ * already packed). Handlers include this file and never the dispatcher's: what they need
+ * of the daemon (the store, the writer, the watch hub, staged uploads) comes through the
+ * accessors below. The dispatcher (dispatch.c) makes calls and runs the method table
+ * (methods.c), which is the only place that includes the handlers.
  */
 #ifndef REGISTRYD_CALL_H
 #define REGISTRYD_CALL_H
@@ -25,31 +29,22 @@ struct uploads;
 struct metrics;
 struct inflight;
 
-struct dispatcher {
+/*
+ * What every call shares of the daemon: filled once by dispatcher_new(), read by the call
+ * API (call.c); handlers use the accessors, never the fields.
+ */
+struct call_env {
 	store *st;
 	store_writer *writer;
 	struct watch_hub *watch; /* parked Watch calls (watch.c) */
-	struct workers *workers; /* threads for long_running methods (workers.c) */
 	struct uploads *uploads; /* staged bulk uploads (uploads.c) */
 	struct metrics *metrics; /* request counters (metrics.c) */
-	struct dedupe *dedupe;   /* replies of recent writes, for resends (dedupe.c) */
 	struct inflight *writes; /* writes in flight per principal (inflight.c) */
 	atomic_size_t decoding;  /* decoded bytes of requests being handled or parked */
-	struct dispatch_limits limits;
-	bool private_reads; /* anonymous callers may not even read (registryd --private) */
 	// lock orders store_writer_submit() against dispatcher_shutdown(): once shutting_down
 	// is set under it, no thread can still be about to submit to a writer being stopped.
 	pthread_mutex_t lock;
-	bool shutting_down;  /* under lock */
-	atomic_bool closing; /* the same flag, for the lock-free check of every request */
-};
-
-struct dispatch_slot {
-	struct dispatcher *d;
-	store_txn *rtxn; /* reset between requests; renewed by each read */
-	dispatch_reply_fn reply;
-	void *arg;
-	dispatch_park_fn park; /* NULL: a parked call keeps the slot until it is answered */
+	bool shutting_down; /* under lock */
 };
 
 struct call;
@@ -74,14 +69,19 @@ struct method {
 	bool is_write;
 	bool long_running; /* runs on a worker thread (workers.c) */
 	bool parks;        /* may keep the call after its handler returns (Watch) */
+	size_t index;      /* its row in the table (the metrics' method number) */
 };
 
-/* The i-th row of the dispatch table, NULL past the end (for tests). */
+/* The i-th row of the method table (methods.c), NULL past the end (for tests). */
 const struct method *dispatch_method_at(size_t i);
 
 struct call {
-	struct dispatch_slot *slot;
-	struct dispatcher *dispatcher; /* the slot's, kept once the call has left the slot */
+	struct call_env *env; /* the dispatcher's, kept once the call has left the slot */
+	/* The slot's reused read transaction (reset between requests; renewed by each read);
+	 * NULL once the call is parked. */
+	store_txn *rtxn;
+	dispatch_park_fn park; /* the slot's (see dispatch_park_fn); NULL: never parks */
+	void *park_arg;
 	dispatch_reply_fn reply; /* where the reply goes: the slot's, unless the call was parked */
 	void *reply_arg;
 	const struct method *m;  /* NULL until the method is known */
@@ -143,5 +143,21 @@ enum call_result call_fail(struct call *c, int code, const char *field, const ch
  * Returns false if the slot's owner cannot park it; c is then unchanged.
  */
 bool call_park(struct call *c);
+
+/*
+ * Submits j to the writer unless the daemon is shutting down (then false: nothing was
+ * submitted). The one gate between writes and dispatcher_shutdown().
+ */
+bool call_submit_write(struct call *c, struct store_job *j);
+
+/* What d's calls share (for the tests, which count what it holds). */
+struct call_env *dispatcher_env(struct dispatcher *d);
+
+/* What the daemon is, for handlers. */
+store *call_store(const struct call *c);
+/* The slot's read transaction (NULL once parked): reset, renew before reading. */
+store_txn *call_rtxn(const struct call *c);
+struct watch_hub *call_watch(const struct call *c);
+struct uploads *call_uploads(const struct call *c);
 
 #endif

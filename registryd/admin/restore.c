@@ -1,5 +1,5 @@
 /*
- * cmd_restore.c - `registryd restore --data DIR FILE [--force]`: puts a backup (what
+ * restore.c - `registryd restore --data DIR FILE [--force]`: puts a backup (what
  * `regctl backup` wrote) in place as the store of DIR.
  *
  * The order keeps a good store from ever being replaced by a bad file, and a half-copied
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "cmd_check.h"
+#include "check.h"
 #include "config.h"
 
 static const char usage_text[] =

@@ -1,10 +1,13 @@
 /*
- * dispatch.c - the dispatch table and the envelope checks (DESIGN §5, CONVENTIONS 11):
- * decode -> shutting down -> method known -> deadline -> auth -> payload decode -> handler.
- * The size limit comes first of all, enforced by nng (NNG_OPT_RECVMAXSZ) in server.c.
+ * dispatch.c - rpc/'s main file: from a request's bytes to the handler of its method.
  *
- * Dispatch is by method *name* through our own table; protoc-c's generated service
- * invoke is not used, so each row can carry its permission and whether it writes.
+ * rpc/ is where every face's request becomes a call: the envelope checks (DESIGN §5,
+ * CONVENTIONS 11) in this file, decode -> shutting down -> method known (methods.c) ->
+ * deadline -> auth (auth.c) -> payload budget (wirecheck.c) -> writes in flight
+ * (inflight.c) -> resend memory (dedupe.c) -> handler; the call API the handlers answer
+ * through (call.c), status codes (status.c). A face (nng/, later http/) sees only
+ * dispatch.h; handlers see only call.h. The size limit comes first of all, enforced by
+ * the face (nng: NNG_OPT_RECVMAXSZ in nng/server.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,10 +18,10 @@
 
 #include "arena.h"
 #include "call.h"
+#include "methods.h"
 #include "dedupe.h"
 #include "inflight.h"
 #include "wirecheck.h"
-#include "handlers.h"
 #include "log.h"
 #include "metrics.h"
 #include "uploads.h"
@@ -28,145 +31,29 @@
 #include "stdreg/v1/envelope.pb-c.h"
 #include "stdreg/v1/registry.pb-c.h"
 
-#define M(name) "/stdreg.v1.Registry/" name
+/* The dispatcher: what its calls share (env), and what only dispatch itself reads. */
+struct dispatcher {
+	struct call_env env;
+	struct workers *workers; /* threads for long_running methods (workers.c) */
+	struct dedupe *dedupe;   /* replies of recent writes, for resends (dedupe.c) */
+	struct dispatch_limits limits;
+	bool private_reads;  /* anonymous callers may not even read (registryd --private) */
+	atomic_bool closing; /* env.shutting_down, for the lock-free check of every request */
+};
+
+struct dispatch_slot {
+	struct dispatcher *d;
+	store_txn *rtxn; /* reset between requests; renewed by each read */
+	dispatch_reply_fn reply;
+	void *arg;
+	dispatch_park_fn park; /* NULL: a parked call keeps the slot until it is answered */
+};
 
 /* Stack bytes per request for decoding the envelope and a read's payload: a get or a list
  * needs a few hundred; bigger requests spill to malloc. */
 #define DISPATCH_SCRATCH 4096
 // The field number of Request.request_id (envelope.proto).
 #define ENVELOPE_REQUEST_ID 2
-
-#define GET(n, k)                                                                   \
-	{                                                                           \
-		.name = M("Get" n), .handler = handle_get, .kind = k,               \
-		.request = &stdreg__v1__get_request__descriptor, .perm = PERM_READ, \
-		.is_write = false                                                   \
-	}
-#define LIST(n, k)                                                                   \
-	{                                                                            \
-		.name = M("List" n), .handler = handle_list, .kind = k,              \
-		.request = &stdreg__v1__list_request__descriptor, .perm = PERM_READ, \
-		.is_write = false                                                    \
-	}
-#define PUT(n, k, desc, p)                                                                         \
-	{                                                                                          \
-		.name = M("Put" n), .handler = handle_put, .kind = k, .request = &desc, .perm = p, \
-		.is_write = true                                                                   \
-	}
-#define DELETE(n, k)                                                                    \
-	{                                                                               \
-		.name = M("Delete" n), .handler = handle_delete, .kind = k,             \
-		.request = &stdreg__v1__delete_request__descriptor, .perm = PERM_WRITE, \
-		.is_write = true                                                        \
-	}
-
-/* One handler per method; the kind column does not apply (0). */
-#define READ(n, h, req, long)                                                            \
-	{                                                                                \
-		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
-		.perm = PERM_READ, .is_write = false, .long_running = long               \
-	}
-#define WRITE(n, h, req, p)                                                              \
-	{                                                                                \
-		.name = M(n), .handler = h, .request = &stdreg__v1__##req##__descriptor, \
-		.perm = p, .is_write = true                                              \
-	}
-
-/* Every rpc of `service Registry` in proto/stdreg/v1/registry.proto, in its order. */
-static const struct method methods[] = {
-	GET("Area", STORE_AREA),
-	LIST("Areas", STORE_AREA),
-	PUT("Area", STORE_AREA, stdreg__v1__put_area_request__descriptor, PERM_WRITE),
-	DELETE("Area", STORE_AREA),
-
-	GET("Body", STORE_BODY),
-	LIST("Bodies", STORE_BODY),
-	PUT("Body", STORE_BODY, stdreg__v1__put_body_request__descriptor, PERM_WRITE),
-	DELETE("Body", STORE_BODY),
-
-	GET("Agency", STORE_AGENCY),
-	LIST("Agencies", STORE_AGENCY),
-	PUT("Agency", STORE_AGENCY, stdreg__v1__put_agency_request__descriptor, PERM_OWN_AGENCY),
-	DELETE("Agency", STORE_AGENCY),
-
-	GET("WorkItem", STORE_ITEM),
-	LIST("WorkItems", STORE_ITEM),
-	PUT("WorkItem", STORE_ITEM, stdreg__v1__put_work_item_request__descriptor, PERM_ITEM),
-	DELETE("WorkItem", STORE_ITEM),
-
-	GET("Assignment", STORE_ASSIGNMENT),
-	LIST("Assignments", STORE_ASSIGNMENT),
-	WRITE("Assign", handle_assign, assign_request, PERM_WRITE),
-	WRITE("Unassign", handle_unassign, unassign_request, PERM_WRITE),
-	WRITE("Transfer", handle_transfer, transfer_request, PERM_WRITE),
-	WRITE("SetStage", handle_set_stage, stage_request, PERM_ITEM),
-
-	READ("Mine", handle_mine, mine_request, true),
-	READ("Gaps", handle_gaps, gaps_request, false),
-	READ("AsOf", handle_as_of, as_of_request, false),
-	READ("History", handle_history, history_request, false),
-	READ("Report", handle_report, report_request, true),
-	// Its first scan may read a long stretch of the changelog: on a worker, never on
-	// nng's threads; a watch that has to wait parks from there.
-	{ .name = M("Watch"),
-	  .handler = handle_watch,
-	  .request = &stdreg__v1__watch_request__descriptor,
-	  .perm = PERM_READ,
-	  .long_running = true,
-	  .parks = true },
-
-	// ApplyChunk only stages in memory (not a writer job), but a resent chunk must not be
-	// staged twice: a write for the resend memory.
-	{ .name = M("ApplyChunk"),
-	  .handler = handle_apply_chunk,
-	  .request = &stdreg__v1__apply_chunk_request__descriptor,
-	  .perm = PERM_WRITE,
-	  .is_write = true },
-	WRITE("ApplyCommit", handle_apply_commit, apply_commit_request, PERM_WRITE),
-	READ("Export", handle_export, export_request, true),
-
-	READ("WhoAmI", handle_who_am_i, who_am_irequest, false),
-
-	// Hot backup: reads, for admins only; making the copy takes a while (a worker).
-	{ .name = M("Backup"),
-	  .handler = handle_backup,
-	  .request = &stdreg__v1__backup_request__descriptor,
-	  .perm = PERM_ADMIN,
-	  .long_running = true },
-	{ .name = M("BackupRead"),
-	  .handler = handle_backup_read,
-	  .request = &stdreg__v1__backup_read_request__descriptor,
-	  .perm = PERM_ADMIN },
-
-	READ("Stats", handle_stats, stats_request, false),
-};
-
-#define N_METHODS (sizeof methods / sizeof methods[0])
-
-size_t dispatch_method_count(void)
-{
-	return N_METHODS;
-}
-
-const char *dispatch_method_name(size_t i)
-{
-	return i < N_METHODS ? methods[i].name : NULL;
-}
-
-const struct method *dispatch_method_at(size_t i)
-{
-	return i < N_METHODS ? &methods[i] : NULL;
-}
-
-static const struct method *method_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < N_METHODS; i++)
-		if (strcmp(methods[i].name, name) == 0)
-			return &methods[i];
-	return NULL;
-}
 
 uint64_t dispatch_now_ns(void)
 {
@@ -208,30 +95,30 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 
 	if (d == NULL)
 		return RG_ENOMEM;
-	d->st = st;
-	d->writer = writer;
+	d->env.st = st;
+	d->env.writer = writer;
 	if (limits != NULL)
 		d->limits = *limits;
 	else
 		dispatch_limits_default(&d->limits);
-	if (pthread_mutex_init(&d->lock, NULL) != 0) {
+	if (pthread_mutex_init(&d->env.lock, NULL) != 0) {
 		free(d);
 		return RG_ENOMEM;
 	}
 	atomic_init(&d->closing, false);
-	atomic_init(&d->decoding, 0);
-	rc = metrics_new(&d->metrics, N_METHODS);
+	atomic_init(&d->env.decoding, 0);
+	rc = metrics_new(&d->env.metrics, dispatch_method_count());
 	if (rc == RG_OK)
-		rc = inflight_new(&d->writes);
+		rc = inflight_new(&d->env.writes);
 	if (rc == RG_OK)
-		rc = uploads_new(&d->uploads, &d->limits);
+		rc = uploads_new(&d->env.uploads, &d->limits);
 	if (rc == RG_OK)
 		rc = dedupe_new(&d->dedupe, d->limits.dedupe_max_entries,
 		                d->limits.dedupe_max_bytes, d->limits.dedupe_ttl_ms);
 	if (rc == RG_OK)
 		rc = workers_new(&d->workers, d->limits.workers, d->limits.worker_queue);
 	if (rc == RG_OK)
-		rc = watch_hub_new(&d->watch, st, &d->limits);
+		rc = watch_hub_new(&d->env.watch, st, &d->limits);
 	if (rc != RG_OK) {
 		dispatcher_free(d);
 		return rc;
@@ -247,34 +134,44 @@ void dispatcher_set_private(struct dispatcher *d, bool private_reads)
 
 void dispatcher_shutdown(struct dispatcher *d)
 {
-	pthread_mutex_lock(&d->lock);
-	d->shutting_down = true;
+	pthread_mutex_lock(&d->env.lock);
+	d->env.shutting_down = true;
 	atomic_store(&d->closing, true);
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->env.lock);
 	// Both answer what they hold (UNAVAILABLE) before returning: after this, only the
 	// writer's replies are still to come.
-	if (d->watch != NULL)
-		watch_hub_shutdown(d->watch);
+	if (d->env.watch != NULL)
+		watch_hub_shutdown(d->env.watch);
 	if (d->workers != NULL)
 		workers_shutdown(d->workers);
 }
 
 void dispatcher_count_connection(struct dispatcher *d, int delta)
 {
-	metrics_connections_add(d->metrics, delta);
+	metrics_connections_add(d->env.metrics, delta);
+}
+
+struct call_env *dispatcher_env(struct dispatcher *d)
+{
+	return &d->env;
+}
+
+int dispatcher_stats(struct dispatcher *d, struct stats_figures *out)
+{
+	return stats_collect(&d->env, out);
 }
 
 void dispatcher_free(struct dispatcher *d)
 {
 	if (d == NULL)
 		return;
-	watch_hub_free(d->watch);
+	watch_hub_free(d->env.watch);
 	workers_free(d->workers);
-	uploads_free(d->uploads);
-	metrics_free(d->metrics);
+	uploads_free(d->env.uploads);
+	metrics_free(d->env.metrics);
 	dedupe_free(d->dedupe);
-	inflight_free(d->writes);
-	pthread_mutex_destroy(&d->lock);
+	inflight_free(d->env.writes);
+	pthread_mutex_destroy(&d->env.lock);
 	free(d);
 }
 
@@ -286,7 +183,7 @@ int dispatch_slot_new(struct dispatcher *d, dispatch_reply_fn reply, void *arg,
 
 	if (s == NULL)
 		return RG_ENOMEM;
-	rc = store_read_begin(d->st, &s->rtxn);
+	rc = store_read_begin(d->env.st, &s->rtxn);
 	if (rc != RG_OK) {
 		free(s);
 		return rc;
@@ -305,156 +202,12 @@ void dispatch_slot_set_park(struct dispatch_slot *s, dispatch_park_fn park)
 	s->park = park;
 }
 
-bool call_park(struct call *c)
-{
-	struct dispatch_slot *s = c->slot;
-	dispatch_reply_fn reply;
-	void *arg;
-
-	if (s->park == NULL)
-		return true; /* the call keeps the slot until it is answered */
-	if (!s->park(s->arg, &reply, &arg))
-		return false;
-	c->reply = reply;
-	c->reply_arg = arg;
-	c->slot = NULL; /* no longer ours */
-	return true;
-}
-
-enum call_result call_fail(struct call *c, int code, const char *field, const char *fmt, ...)
-{
-	char buf[STATUS_MESSAGE_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	status_set(&c->st, code, "%s", buf);
-	if (field != NULL)
-		status_set_field(&c->st, field);
-	call_pack(c, NULL, 0);
-	return CALL_DONE;
-}
-
 void dispatch_slot_free(struct dispatch_slot *s)
 {
 	if (s == NULL)
 		return;
 	store_read_free(s->rtxn);
 	free(s);
-}
-
-void call_pack(struct call *c, const uint8_t *payload, size_t len)
-{
-	Stdreg__V1__Response resp = STDREG__V1__RESPONSE__INIT;
-	Stdreg__V1__Status status = STDREG__V1__STATUS__INIT;
-	Stdreg__V1__FieldViolation fv = STDREG__V1__FIELD_VIOLATION__INIT;
-	Stdreg__V1__FieldViolation *one[1] = { &fv }, **fvs = one;
-	size_t size;
-
-	resp.request_id = c->request_id;
-	resp.revision = c->revision;
-	resp.status = &status;
-	status.code = c->st.code;
-	status.message = c->st.message;
-	if (c->st.field[0] != '\0') {
-		fv.field = c->st.field;
-		fv.description = c->st.message;
-		status.n_violations = 1;
-		status.violations = fvs;
-	}
-	if (c->st.code != GRPC_OK && c->n_violations > 0) {
-		// The field of st first (if any), then the extra ones.
-		fvs = malloc((c->n_violations + 1) * sizeof *fvs);
-		if (fvs != NULL) {
-			status.n_violations = 0;
-			if (c->st.field[0] != '\0')
-				fvs[status.n_violations++] = &fv;
-			for (size_t i = 0; i < c->n_violations; i++)
-				fvs[status.n_violations++] = c->violations[i];
-			status.violations = fvs;
-		} else {
-			fvs = one;
-		}
-	}
-	c->violations = NULL; /* borrowed until here */
-	c->n_violations = 0;
-	// The payload is only defined for OK (envelope.proto).
-	if (c->st.code == GRPC_OK && len > 0) {
-		resp.payload.data = (uint8_t *)payload;
-		resp.payload.len = len;
-	}
-	size = stdreg__v1__response__get_packed_size(&resp);
-	c->out = c->alloc != NULL ? c->alloc->alloc(c->alloc->allocator_data, size > 0 ? size : 1)
-	                          : malloc(size > 0 ? size : 1);
-	if (c->out != NULL)
-		c->out_len = stdreg__v1__response__pack(&resp, c->out);
-	if (fvs != one)
-		free(fvs);
-	if (c->out != NULL)
-		return;
-	// No memory for the reply: say so in a reply that fits in the call itself.
-	status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory");
-	resp.payload.data = NULL;
-	resp.payload.len = 0;
-	status.code = c->st.code;
-	status.message = c->st.message;
-	status.n_violations = 0;
-	status.violations = NULL;
-	c->out = c->fallback;
-	c->out_len = stdreg__v1__response__pack(&resp, c->fallback);
-}
-
-enum call_result call_reply_message(struct call *c, const ProtobufCMessage *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(len > 0 ? len : 1);
-
-	if (buf == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory for the reply");
-	protobuf_c_message_pack(m, buf);
-	status_ok(&c->st);
-	call_pack(c, buf, len);
-	free(buf);
-	return CALL_DONE;
-}
-
-void call_release(struct call *c)
-{
-	struct dispatcher *d = c->dispatcher;
-
-	if (d == NULL)
-		return;
-	if (c->decoded > 0)
-		atomic_fetch_sub(&d->decoding, c->decoded);
-	c->decoded = 0;
-	if (c->write_counted)
-		inflight_release(d->writes, c->who.name);
-	c->write_counted = false;
-}
-
-void call_send(struct call *c)
-{
-	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;
-
-	log_request(c->method, c->st.code, us, c->request_id, c->st.message);
-	metrics_record(c->metrics, c->m != NULL ? (size_t)(c->m - methods) : N_METHODS, c->st.code,
-	               us);
-	// Remembered before the reply leaves, so that a resend after it is answered from memory.
-	if (c->dedupe != NULL)
-		dedupe_complete(c->dedupe, c->who.name, c->request_id, c->st.code, c->out,
-		                c->out_len, dispatch_now_ns());
-	if (c->req != NULL) {
-		protobuf_c_message_free_unpacked(c->req, c->alloc);
-		c->req = NULL;
-	}
-	call_release(c);
-	c->reply(c->reply_arg, c->out, c->out_len);
-	if (c->out != c->fallback && c->alloc != NULL)
-		c->alloc->free(c->alloc->allocator_data, c->out);
-	else if (c->out != c->fallback)
-		free(c->out);
-	c->out = NULL;
 }
 
 /* A refused token or right, logged once per request with the peer; never the token. */
@@ -478,12 +231,12 @@ static void log_auth_failure(const struct call *c, const char *peer)
 /*
  * The payload's wire bytes against its budget (wirecheck.h), before it is decoded: text
  * fields, entries of a repeated field, and decoded bytes for this request and for all
- * together. On success the decoded estimate is counted in d->decoding (c->decoded) until
+ * together. On success the decoded estimate is counted in d->env.decoding (c->decoded) until
  * call_release. False with c->st set otherwise.
  */
-static bool check_payload(struct call *c, const struct method *m, const Stdreg__V1__Request *env)
+static bool check_payload(struct dispatcher *d, struct call *c, const struct method *m,
+                          const Stdreg__V1__Request *env)
 {
-	struct dispatcher *d = c->dispatcher;
 	struct wire_budget b = {
 		.max_decoded = d->limits.decode_max_request,
 		.max_entries = d->limits.max_entries,
@@ -518,9 +271,9 @@ static bool check_payload(struct call *c, const struct method *m, const Stdreg__
 		           m->name, m->request->name);
 		return false;
 	}
-	before = atomic_fetch_add(&d->decoding, decoded);
+	before = atomic_fetch_add(&d->env.decoding, decoded);
 	if (d->limits.decode_max_total != 0 && before + decoded > d->limits.decode_max_total) {
-		atomic_fetch_sub(&d->decoding, decoded);
+		atomic_fetch_sub(&d->env.decoding, decoded);
 		status_set(&c->st, GRPC_RESOURCE_EXHAUSTED,
 		           "registryd is decoding too much at once; try again later");
 		return false;
@@ -530,10 +283,10 @@ static bool check_payload(struct call *c, const struct method *m, const Stdreg__
 }
 
 /* Runs the checks of the envelope; returns the method to run, or NULL with c->st set. */
-static const struct method *check_envelope(struct call *c, const Stdreg__V1__Request *env,
-                                           const char *peer, struct arena *arena)
+static const struct method *check_envelope(struct dispatcher *d, struct call *c,
+                                           const Stdreg__V1__Request *env, const char *peer,
+                                           struct arena *arena)
 {
-	struct dispatcher *d = c->slot->d;
 	const struct method *m;
 	char shown[128];
 
@@ -559,15 +312,15 @@ static const struct method *check_envelope(struct call *c, const Stdreg__V1__Req
 			return NULL;
 		}
 	}
-	if (auth_check(c->slot->rtxn, d->private_reads, env->token, m->perm, &c->who, &c->st) !=
-	    0) {
+	if (auth_check(c->rtxn, d->private_reads, env->token, m->perm, &c->who, &c->st) != 0) {
 		if (c->st.code == GRPC_UNAUTHENTICATED || c->st.code == GRPC_PERMISSION_DENIED)
 			log_auth_failure(c, peer);
 		return NULL;
 	}
-	if (!check_payload(c, m, env))
+	if (!check_payload(d, c, m, env))
 		return NULL;
-	if (m->is_write && !inflight_take(d->writes, c->who.name, d->limits.writes_per_principal)) {
+	if (m->is_write &&
+	    !inflight_take(d->env.writes, c->who.name, d->limits.writes_per_principal)) {
 		status_set(&c->st, GRPC_RESOURCE_EXHAUSTED,
 		           "too many writes of '%s' in flight (%u); try again later", c->who.name,
 		           d->limits.writes_per_principal);
@@ -629,9 +382,10 @@ enum resend_result {
 };
 
 /* Looks up a write in the dedupe cache (DESIGN §5); see dedupe.h. */
-static enum resend_result resend_check(struct call *c, const Stdreg__V1__Request *env)
+static enum resend_result resend_check(struct dispatcher *d, struct call *c,
+                                       const Stdreg__V1__Request *env)
 {
-	struct dedupe *dd = c->slot->d->dedupe;
+	struct dedupe *dd = d->dedupe;
 	struct resend *r = malloc(sizeof *r);
 	uint64_t fp = dedupe_fingerprint(c->m->name, env->payload.data, env->payload.len);
 	uint8_t *reply = NULL;
@@ -685,13 +439,15 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
                            uint64_t received_ns, const char *peer)
 {
 	struct call c = {
-		.slot = s,
+		.env = &s->d->env,
+		.rtxn = s->rtxn,
+		.park = s->park,
+		.park_arg = s->arg,
 		.reply = s->reply,
 		.reply_arg = s->arg,
 		.method = "-",
 		.received_ns = received_ns,
-		.metrics = s->d->metrics,
-		.dispatcher = s->d,
+		.metrics = s->d->env.metrics,
 	};
 	Stdreg__V1__Request *env;
 	const struct method *m;
@@ -744,7 +500,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	}
 	c.request_id = env->request_id;
 	c.method = env->method;
-	m = check_envelope(&c, env, peer, &arena);
+	m = check_envelope(s->d, &c, env, peer, &arena);
 	// The token check may leave the slot's snapshot open for a read's handler; anything
 	// else (a write waits for the writer, a long call runs elsewhere) must not pin it.
 	if (m == NULL || m->perm != PERM_READ || m->long_running)
@@ -752,7 +508,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 	// Only writes are remembered (reads, backups included, never); request_id 0 asks for
 	// no dedupe.
 	if (m != NULL && m->is_write && c.request_id != 0) {
-		switch (resend_check(&c, env)) {
+		switch (resend_check(s->d, &c, env)) {
 		case RESEND_RUN:
 			break;
 		case RESEND_ANSWERED:

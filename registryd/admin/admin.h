@@ -1,6 +1,8 @@
 /*
- * admin.h - what the admin commands (token, check, restore) do before they open a data
- * directory: who they run as, and a directory that does not exist yet.
+ * admin.h - admin/'s main file: what the offline admin commands (token.c, check.c,
+ * restore.c; run by main.c as `registryd token|check|restore`, never while serving) do
+ * before they open a data directory: who they run as, and a directory that does not exist
+ * yet.
  */
 #ifndef REGISTRYD_ADMIN_H
 #define REGISTRYD_ADMIN_H

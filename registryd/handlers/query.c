@@ -1,5 +1,5 @@
 /*
- * handlers_query.c - the follow-up questions (DESIGN §3): Mine, Gaps, AsOf, History,
+ * query.c - the follow-up questions (DESIGN §3): Mine, Gaps, AsOf, History,
  * Report. Each is a read on the slot's read transaction: the store builds the response
  * message, which is packed as the reply and freed. Mine and Report are long_running in the
  * dispatch table, so they run on a worker thread (the slot's read transaction goes with
@@ -19,7 +19,7 @@ typedef int (*query_fn)(struct call *c, store_txn *t, ProtobufCMessage **out,
 
 static enum call_result query_answer(struct call *c, query_fn q)
 {
-	store_txn *t = c->slot->rtxn;
+	store_txn *t = call_rtxn(c);
 	struct store_error err = { 0 };
 	ProtobufCMessage *out = NULL;
 	uint8_t *buf = NULL;

@@ -132,7 +132,8 @@ static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 
 /* --- the hub thread ----------------------------------------------------------------- */
 
-/* The count of principal name, under h->lock; NULL if it has no watch parked. */
+/* Under h->lock: the link that holds principal name's count, or the list's end link (whose
+ * target is NULL) if it has no watch parked; never NULL itself. */
 static struct holder_count **holder_find(struct watch_hub *h, const char *name)
 {
 	struct holder_count **pp = &h->by_principal;
@@ -435,7 +436,7 @@ static uint64_t watch_until(const struct call *c, uint32_t wait_ms, uint32_t max
  * when the park itself succeeded). */
 static enum call_result watch_park(struct call *c, uint64_t since)
 {
-	struct watch_hub *h = c->slot->d->watch;
+	struct watch_hub *h = call_watch(c);
 	struct watch *w;
 	bool mine = false;
 	int rc = hub_reserve(h, c->who.name, c->decoded, &mine);
@@ -479,7 +480,7 @@ enum call_result handle_watch(struct call *c)
 	const Stdreg__V1__WatchRequest *r = (const Stdreg__V1__WatchRequest *)c->req;
 	Stdreg__V1__WatchResponse *resp = NULL;
 	struct store_error err = { 0 };
-	store_txn *t = c->slot->rtxn;
+	store_txn *t = call_rtxn(c);
 	uint64_t since;
 	int rc;
 

@@ -1,8 +1,8 @@
 /*
- * cmd_token.h - the `registryd token ...` administration commands.
+ * token.h - the `registryd token ...` administration commands.
  */
-#ifndef REGISTRYD_CMD_TOKEN_H
-#define REGISTRYD_CMD_TOKEN_H
+#ifndef REGISTRYD_ADMIN_TOKEN_H
+#define REGISTRYD_ADMIN_TOKEN_H
 
 /* Runs `token create|list|revoke ...`; argv[0] is "token". Returns the exit code. */
 int token_main(int argc, char **argv);

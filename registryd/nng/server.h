@@ -48,7 +48,8 @@ int server_start(struct server **out, struct dispatcher *d, const struct server_
 void server_drain(struct server *s, int timeout_ms);
 
 /* Closes the socket (and with it listeners and connections), stops and frees the
- * contexts and their slots. NULL is allowed. */
-void server_free(struct server *s);
+ * contexts and their slots. NULL is allowed. Returns false when nng's close did not finish
+ * within a grace time: nothing was freed and the caller should end the process. */
+bool server_free(struct server *s);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * handlers_bulk.c - bulk interchange (DESIGN §8): ApplyChunk stages records in memory
+ * bulk.c - bulk interchange (DESIGN §8): ApplyChunk stages records in memory
  * (uploads.c), ApplyCommit applies a whole upload as ONE writer job (one transaction, all
  * or nothing, however large), Export reads the registry a page at a time.
  */
@@ -23,7 +23,6 @@ enum call_result handle_apply_chunk(struct call *c)
 {
 	Stdreg__V1__ApplyChunkRequest *r = (Stdreg__V1__ApplyChunkRequest *)c->req;
 	Stdreg__V1__ApplyChunkResponse resp = STDREG__V1__APPLY_CHUNK_RESPONSE__INIT;
-	struct dispatcher *d = c->slot->d;
 	struct store_error err = { 0 };
 	char id[UPLOAD_ID_LEN + 1];
 	uint32_t staged = 0;
@@ -31,8 +30,8 @@ enum call_result handle_apply_chunk(struct call *c)
 
 	// Counted as decoded (what it holds in memory), not as received: an empty record is
 	// 2 bytes on the wire and some 40 times that once decoded.
-	rc = uploads_add(d->uploads, r->upload_id, c->who.name, r, c->decoded, dispatch_now_ns(),
-	                 id, &staged, &err);
+	rc = uploads_add(call_uploads(c), r->upload_id, c->who.name, r, c->decoded,
+	                 dispatch_now_ns(), id, &staged, &err);
 	if (rc != RG_OK) {
 		status_from_store(&c->st, rc, &err);
 		if (rc == RG_ENOENT)
@@ -42,7 +41,7 @@ enum call_result handle_apply_chunk(struct call *c)
 	}
 	// The chunk is the upload's now (and may already be committed by another call).
 	c->req = NULL;
-	c->revision = store_revision(d->st);
+	c->revision = store_revision(call_store(c));
 	resp.upload_id = id;
 	resp.staged = staged;
 	return call_reply_message(c, &resp.base);
@@ -154,7 +153,6 @@ static const struct job_ops commit_ops = {
 enum call_result handle_apply_commit(struct call *c)
 {
 	const Stdreg__V1__ApplyCommitRequest *r = (const Stdreg__V1__ApplyCommitRequest *)c->req;
-	struct dispatcher *d = c->slot->d;
 	struct commit_job *cj;
 	struct upload *up;
 
@@ -163,7 +161,8 @@ enum call_result handle_apply_commit(struct call *c)
 	cj = calloc(1, sizeof *cj);
 	if (cj == NULL)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	if (uploads_take(d->uploads, r->upload_id, c->who.name, dispatch_now_ns(), &up) != RG_OK) {
+	if (uploads_take(call_uploads(c), r->upload_id, c->who.name, dispatch_now_ns(), &up) !=
+	    RG_OK) {
 		free(cj);
 		return call_fail(
 		        c, GRPC_NOT_FOUND, "upload_id",
@@ -172,7 +171,7 @@ enum call_result handle_apply_commit(struct call *c)
 	}
 	cj->j.ops = &commit_ops;
 	cj->j.decision_ref = job_or_null(r->decision_ref);
-	cj->uploads = d->uploads;
+	cj->uploads = call_uploads(c);
 	cj->up = up;
 	cj->dry_run = r->dry_run;
 	return job_submit(c, &cj->j);
@@ -183,7 +182,7 @@ enum call_result handle_apply_commit(struct call *c)
 enum call_result handle_export(struct call *c)
 {
 	const Stdreg__V1__ExportRequest *r = (const Stdreg__V1__ExportRequest *)c->req;
-	store_txn *t = c->slot->rtxn;
+	store_txn *t = call_rtxn(c);
 	struct store_error err = { 0 };
 	ProtobufCMessage *out = NULL;
 	uint32_t page = r->page_size;

@@ -1,5 +1,5 @@
 /*
- * handlers_workflow.c - the appointment workflow (Assign, Unassign, Transfer) and stage
+ * workflow.c - the appointment workflow (Assign, Unassign, Transfer) and stage
  * moves (SetStage): writer jobs (job.h) around store_assign/unassign/transfer/set_stage.
  *
  * Each replies with what it wrote as stored (meta included): the run reads the record

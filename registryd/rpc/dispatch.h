@@ -1,7 +1,7 @@
 /*
  * dispatch.h - from the bytes of one stdreg.v1.Request to the bytes of its Response.
  *
- * Nothing here knows sockets: the server (server.c) hands every received message to
+ * Nothing here knows sockets: the server (nng/server.c) hands every received message to
  * dispatch_request() and sends what the reply callback gives it; unit tests do the same
  * with plain buffers.
  *
@@ -113,6 +113,10 @@ void dispatcher_set_private(struct dispatcher *d, bool private_reads);
 /* Counts a connection opened (delta +1) or closed (-1), for Stats and the metrics
  * endpoint. Safe from any thread. */
 void dispatcher_count_connection(struct dispatcher *d, int delta);
+
+struct stats_figures;
+/* The daemon's figures for the metrics endpoint: stats_collect() (metrics.h) of d. */
+int dispatcher_stats(struct dispatcher *d, struct stats_figures *out);
 
 /* Frees the dispatcher; every slot must have been freed. NULL is allowed. */
 void dispatcher_free(struct dispatcher *d);

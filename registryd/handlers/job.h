@@ -37,7 +37,6 @@ struct job_ops {
 struct job {
 	struct store_job sj;       /* the writer's */
 	struct call c;             /* c.req is the decoded request */
-	struct dispatcher *d;      /* for the watch notification after the commit */
 	const struct job_ops *ops; /* set by the caller before job_submit */
 	const char *decision_ref;  /* recorded with the change; may be NULL; points into c.req */
 	uint8_t *out;              /* the reply payload of the last run, malloc'd */
