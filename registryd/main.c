@@ -21,6 +21,7 @@
 #include "config.h"
 #include "config_file.h"
 #include "dispatch.h"
+#include "http/http.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "server.h"
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
 	store_writer *writer = NULL;
 	struct dispatcher *d = NULL;
 	struct server *srv = NULL;
+	struct http_server *hs = NULL;
 	sigset_t sigs;
 	char kv[64];
 	int rc, sig, status = 1;
@@ -173,6 +175,17 @@ int main(int argc, char **argv)
 		goto out; /* server_start logged what failed */
 	if (cfg.metrics_listen != NULL && metrics_http_start(&mh, cfg.metrics_listen, d) != RG_OK)
 		goto out; /* logged */
+	if (cfg.n_http_urls > 0 &&
+	    http_start(&hs, d,
+	               &(struct http_opts){ .urls = cfg.http_urls,
+	                                    .n_urls = cfg.n_http_urls,
+	                                    .max_connections = (unsigned)cfg.http_max_connections,
+	                                    .per_address = (unsigned)cfg.http_per_address,
+	                                    .idle_timeout_s = (unsigned)cfg.http_idle_timeout,
+	                                    .max_header = cfg.http_max_header,
+	                                    .max_body = cfg.http_max_body,
+	                                    .max_feeds = cfg.http_max_feeds }) != RG_OK)
+		goto out; /* logged */
 	snprintf(kv, sizeof kv, "revision=%llu", (unsigned long long)store_revision(st));
 	log_event("info", "ready", kv);
 
@@ -196,6 +209,7 @@ out:
 	if (srv != NULL)
 		server_drain(srv, DRAIN_TIMEOUT_MS);
 	server_free(srv);
+	http_free(hs); /* every HTTP call has been answered by now */
 	dispatcher_free(d);
 	snprintf(kv, sizeof kv, "revision=%llu", (unsigned long long)store_revision(st));
 	store_close(st);
