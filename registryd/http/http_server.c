@@ -355,14 +355,15 @@ static int start_one(struct http_server *s, const char *url)
 	}
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	// The logger first, so that libmicrohttpd says nothing through its own.
 	mhd = MHD_start_daemon(
-	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-	        s->o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.per_address,
-	        MHD_OPTION_CONNECTION_TIMEOUT, s->o.idle_timeout_s,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->o.max_header, MHD_OPTION_NOTIFY_COMPLETED,
-	        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-	        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_END);
+	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+	        (unsigned)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.per_address, MHD_OPTION_CONNECTION_TIMEOUT,
+	        s->o.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->o.max_header,
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+	        on_connection, s, MHD_OPTION_END);
 	if (mhd == NULL) {
 		log_url("cannot listen", "error", url);
 		return RG_EIO;
