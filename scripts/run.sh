@@ -9,6 +9,8 @@ scripts/deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 meson compile -C build >/dev/null
 
+# Also the HTTP face (README: "Calling registryd over HTTP"), unless asked for elsewhere.
+[[ " $* " == *" --http-listen"* ]] || set -- --http-listen http://127.0.0.1:7480 "$@"
 data=./stdreg-data
 endpoint=tcp://127.0.0.1:7420
 args=("$@")

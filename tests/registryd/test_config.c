@@ -160,6 +160,63 @@ static void test_access_and_tls_options(void **state)
 	assert_null(c.tls_cert);
 }
 
+/* The HTTP face: --http-listen repeats; each limit has a safe default and a range. */
+static void test_http_options(void **state)
+{
+	char *on[] = { "registryd",
+		       "--http-listen",
+		       "http://127.0.0.1:0",
+		       "--http-listen=http://[::1]:7480",
+		       "--http-max-connections",
+		       "10",
+		       "--http-max-per-address",
+		       "2",
+		       "--http-idle-timeout",
+		       "5",
+		       "--http-max-header-bytes",
+		       "2048",
+		       "--http-max-body-bytes",
+		       "4096",
+		       "--http-max-feeds",
+		       "3",
+		       NULL };
+	char *none[] = { "registryd", NULL };
+	char *bad[][3] = {
+		{ "--http-listen", "tcp://127.0.0.1:1", NULL },
+		{ "--http-listen", "http://", NULL },
+		{ "--http-max-connections", "0", NULL },
+		{ "--http-idle-timeout", "x", NULL },
+		{ "--http-max-header-bytes", "100", NULL },
+		{ "--http-max-body-bytes", "-1", NULL },
+		{ "--http-max-feeds", "65537", NULL },
+	};
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGC(none), none), CONFIG_RUN);
+	assert_int_equal(c.n_http_urls, 0);
+	assert_int_equal(c.http_max_connections, 1024);
+	assert_int_equal(c.http_per_address, 64);
+	assert_int_equal(c.http_idle_timeout, 30);
+	assert_int_equal(c.http_max_header, 16384);
+	assert_int_equal(c.http_max_body, 4194304);
+	assert_int_equal(c.http_max_feeds, 256);
+	assert_int_equal(parse(&c, ARGC(on), on), CONFIG_RUN);
+	assert_int_equal(c.n_http_urls, 2);
+	assert_string_equal(c.http_urls[1], "http://[::1]:7480");
+	assert_int_equal(c.http_max_connections, 10);
+	assert_int_equal(c.http_per_address, 2);
+	assert_int_equal(c.http_idle_timeout, 5);
+	assert_int_equal(c.http_max_header, 2048);
+	assert_int_equal(c.http_max_body, 4096);
+	assert_int_equal(c.http_max_feeds, 3);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *argv[] = { "registryd", bad[i][0], bad[i][1], NULL };
+
+		assert_int_equal(parse(&c, ARGC(argv), argv), CONFIG_USAGE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_access_and_tls_options),
+		cmocka_unit_test(test_http_options),
 	};
 
 	return cmocka_run_group_tests_name("registryd config", tests, NULL, NULL);
