@@ -46,7 +46,8 @@ static const char usage_text[] =
         "  --metrics-listen URL  serve Prometheus metrics at URL/metrics, URL being\n"
         "                        http://HOST:PORT (default: off)\n"
         "  --http-listen URL     also serve the API over HTTP (the Connect protocol, JSON or\n"
-        "                        binary) and the change feed at URL, http://HOST:PORT;\n"
+        "                        binary) and the change feed at URL, http://HOST:PORT or\n"
+        "                        https://HOST:PORT (with --tls-cert and --tls-key);\n"
         "                        repeatable (default: off)\n"
         "  --http-max-connections N  HTTP connections at once (default 1024)\n"
         "  --http-max-per-address N  HTTP connections at once from one address (default 64)\n"
@@ -278,10 +279,12 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 			cfg.metrics_listen = optarg;
 			break;
 		case OPT_HTTP_LISTEN:
-			if (strncmp(optarg, "http://", 7) != 0 || optarg[7] == '\0') {
+			if (!((strncmp(optarg, "http://", 7) == 0 && optarg[7] != '\0') ||
+			      (strncmp(optarg, "https://", 8) == 0 && optarg[8] != '\0'))) {
 				fprintf(err,
-				        "registryd: invalid --http-listen '%s' "
-				        "(http://HOST:PORT)\n",
+				        "registryd: invalid --http-listen '%s' (http://HOST:PORT "
+				        "or "
+				        "https://HOST:PORT)\n",
 				        optarg);
 				return CONFIG_USAGE;
 			}
@@ -330,13 +333,17 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		cfg.urls[cfg.n_urls++] = CONFIG_DEFAULT_LISTEN;
 	for (size_t i = 0; i < cfg.n_urls; i++)
 		tls = tls || strncmp(cfg.urls[i], "tls+tcp://", 10) == 0;
+	// https:// listeners of the HTTP face use the same certificate and key.
+	for (size_t i = 0; i < cfg.n_http_urls; i++)
+		tls = tls || strncmp(cfg.http_urls[i], "https://", 8) == 0;
 	if (tls && (cfg.tls_cert == NULL || cfg.tls_key == NULL)) {
-		fprintf(err, "registryd: a tls+tcp:// listener needs --tls-cert and --tls-key\n");
+		fprintf(err, "registryd: a tls+tcp:// or https:// listener needs --tls-cert and "
+		             "--tls-key\n");
 		return CONFIG_USAGE;
 	}
 	if (!tls && (cfg.tls_cert != NULL || cfg.tls_key != NULL || cfg.tls_ca != NULL)) {
-		fprintf(err, "registryd: --tls-cert, --tls-key and --tls-ca need a tls+tcp:// "
-		             "listener\n");
+		fprintf(err, "registryd: --tls-cert, --tls-key and --tls-ca need a tls+tcp:// or "
+		             "https:// listener\n");
 		return CONFIG_USAGE;
 	}
 	*c = cfg;

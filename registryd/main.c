@@ -184,7 +184,9 @@ int main(int argc, char **argv)
 	                                    .idle_timeout_s = (unsigned)cfg.http_idle_timeout,
 	                                    .max_header = cfg.http_max_header,
 	                                    .max_body = cfg.http_max_body,
-	                                    .max_feeds = cfg.http_max_feeds }) != RG_OK)
+	                                    .max_feeds = cfg.http_max_feeds,
+	                                    .tls_cert = cfg.tls_cert,
+	                                    .tls_key = cfg.tls_key }) != RG_OK)
 		goto out; /* logged */
 	snprintf(kv, sizeof kv, "revision=%llu", (unsigned long long)store_revision(st));
 	log_event("info", "ready", kv);

@@ -16,7 +16,7 @@ struct dispatcher;
 struct http_server;
 
 struct http_opts {
-	const char *const *urls; /* http://HOST:PORT each (PORT 0 picks a free port) */
+	const char *const *urls; /* http:// or https://HOST:PORT each (PORT 0: a free port) */
 	size_t n_urls;
 	unsigned max_connections; /* at once, all addresses; one more is refused at accept */
 	unsigned per_address;     /* at once from one address */
@@ -24,6 +24,8 @@ struct http_opts {
 	size_t max_header;        /* bytes of request line and headers (431 beyond) */
 	size_t max_body;          /* bytes of a request body (413 beyond) */
 	size_t max_feeds;         /* open /v1/changes event streams (429 beyond) */
+	const char *tls_cert;     /* PEM files of https:// listeners (NULL without one) */
+	const char *tls_key;
 };
 
 /*

@@ -292,17 +292,38 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_event("debug", "http", kv);
 }
 
-/* Parses "http://HOST:PORT" ("[v6]" allowed) into a socket address. */
+/* The whole of a PEM file (at most 1 MiB), NUL-terminated and malloc'd; NULL if unreadable. */
+static char *read_pem(const char *path)
+{
+	FILE *f = path != NULL ? fopen(path, "rb") : NULL;
+	size_t max = (size_t)1 << 20, n;
+	char *buf;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(max + 1);
+	n = buf != NULL ? fread(buf, 1, max, f) : 0;
+	fclose(f);
+	if (buf == NULL || n == 0 || n == max) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Parses "http://HOST:PORT" or "https://..." ("[v6]" allowed) into a socket address. */
 static int parse_url(const char *url, struct sockaddr_storage *sa, socklen_t *salen)
 {
 	char host[256];
-	const char *h = url + strlen("http://"), *colon, *end;
+	const char *h = strstr(url, "://"), *colon, *end;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 		                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai;
 
-	if (strncmp(url, "http://", 7) != 0)
+	if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) || h == NULL)
 		return RG_EINVAL;
+	h += 3;
 	if (*h == '[') {
 		end = strchr(h, ']');
 		if (end == NULL || end[1] != ':')
@@ -346,6 +367,12 @@ static int start_one(struct http_server *s, const char *url)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
+	// Only an https:// listener may be given certificate options.
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	struct MHD_Daemon *mhd;
 	char bound[300];
 
@@ -355,10 +382,27 @@ static int start_one(struct http_server *s, const char *url)
 	}
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (strncmp(url, "https://", 8) == 0) {
+		if (s->cert == NULL) {
+			s->cert = read_pem(s->o.tls_cert);
+			s->key = read_pem(s->o.tls_key);
+		}
+		if (s->cert == NULL || s->key == NULL ||
+		    MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			log_url("cannot listen (cannot read --tls-cert or --tls-key, or no TLS in "
+			        "libmicrohttpd)",
+			        "error", url);
+			return RG_EIO;
+		}
+		flags |= MHD_USE_TLS;
+		tls[0].ptr_value = s->cert;
+		tls[1].ptr_value = s->key;
+	}
 	// The logger first, so that libmicrohttpd says nothing through its own.
 	mhd = MHD_start_daemon(
 	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_ARRAY,
+	        (flags & MHD_USE_TLS) ? tls : tls + 2, MHD_OPTION_THREAD_POOL_SIZE,
 	        (unsigned)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections,
 	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.per_address, MHD_OPTION_CONNECTION_TIMEOUT,
 	        s->o.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->o.max_header,
@@ -406,5 +450,7 @@ void http_free(struct http_server *s)
 		MHD_stop_daemon(s->mhd[i]);
 	http_call_free_slots(s);
 	pthread_mutex_destroy(&s->lock);
+	free(s->cert);
+	free(s->key);
 	free(s);
 }

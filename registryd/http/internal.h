@@ -35,6 +35,8 @@ struct http_server {
 	size_t n_slots;           /* under lock */
 	size_t max_slots;
 	size_t feeds; /* under lock: open event streams */
+	char *cert;   /* PEM text of https:// listeners, read once */
+	char *key;
 };
 
 /* What the request asked for, once its head has been read. */

@@ -335,10 +335,18 @@ postj GetArea '{"id":"ai"}'
 expect_eq "HTTP still answers" "$CODE" 200
 expect_exit 0 "nng still answers" -- regctl area get ai
 
-# The cap on open feeds (a daemon of its own, allowing one).
+# The cap on open feeds, and https:// with the daemon's certificate (a daemon of its own).
 stop_daemon
-start_daemon --http-listen http://127.0.0.1:0 --http-max-feeds 1
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+	-addext "subjectAltName=IP:127.0.0.1" -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" \
+	2>/dev/null
+start_daemon --http-listen http://127.0.0.1:0 --http-max-feeds 1 \
+	--http-listen https://127.0.0.1:0 --tls-cert "$TEST_TMP/cert.pem" --tls-key "$TEST_TMP/key.pem"
 HTTP=$(grep -o 'msg=listening url=http://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
+HTTPS=$(grep -o 'msg=listening url=https://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
+out=$(curl -s --cacert "$TEST_TMP/cert.pem" -H 'Content-Type: application/json' -d '{"id":"ai"}' \
+	"$HTTPS/stdreg.v1.Registry/GetArea")
+expect_eq "a call over https://" "$(jq -r .id <<<"$out")" ai
 curl -s -N -m 3 "$HTTP/v1/changes" >/dev/null &
 c1=$!
 sleep 1

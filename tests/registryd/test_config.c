@@ -189,6 +189,7 @@ static void test_http_options(void **state)
 		{ "--http-max-header-bytes", "100", NULL },
 		{ "--http-max-body-bytes", "-1", NULL },
 		{ "--http-max-feeds", "65537", NULL },
+		{ "--http-listen", "https://127.0.0.1:1", NULL }, /* no --tls-cert/--tls-key */
 	};
 	struct config c;
 
