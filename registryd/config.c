@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,17 @@ static const char usage_text[] =
         "                        refused RESOURCE_EXHAUSTED (default 64; 0 = no bound)\n"
         "  --metrics-listen URL  serve Prometheus metrics at URL/metrics, URL being\n"
         "                        http://HOST:PORT (default: off)\n"
+        "  --http-listen URL     also serve the API over HTTP (the Connect protocol, JSON or\n"
+        "                        binary) and the change feed at URL, http://HOST:PORT or\n"
+        "                        https://HOST:PORT (with --tls-cert and --tls-key);\n"
+        "                        repeatable (default: off)\n"
+        "  --http-max-connections N  HTTP connections at once (default 1024)\n"
+        "  --http-max-per-address N  HTTP connections at once from one address (default 64)\n"
+        "  --http-idle-timeout SECONDS  close an HTTP connection silent this long, also one\n"
+        "                        that sent half a request (default 30)\n"
+        "  --http-max-header-bytes BYTES  request line and headers (default 16384; 431)\n"
+        "  --http-max-body-bytes BYTES  request body (default 4194304; 413)\n"
+        "  --http-max-feeds N    open change feeds (/v1/changes streams) (default 256)\n"
         "  --help                print this help and exit\n"
         "  --version             print the version and exit\n"
         "\n"
@@ -86,6 +98,13 @@ enum {
 	OPT_MAX_PER_ADDRESS,
 	OPT_IDLE_TIMEOUT,
 	OPT_WRITES_PER_PRINCIPAL,
+	OPT_HTTP_LISTEN,
+	OPT_HTTP_MAX_CONNS,
+	OPT_HTTP_PER_ADDRESS,
+	OPT_HTTP_IDLE_TIMEOUT,
+	OPT_HTTP_MAX_HEADER,
+	OPT_HTTP_MAX_BODY,
+	OPT_HTTP_MAX_FEEDS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -107,6 +126,13 @@ static const struct option long_options[] = {
 	{ "max-connections-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "max-writes-per-principal", required_argument, NULL, OPT_WRITES_PER_PRINCIPAL },
+	{ "http-listen", required_argument, NULL, OPT_HTTP_LISTEN },
+	{ "http-max-connections", required_argument, NULL, OPT_HTTP_MAX_CONNS },
+	{ "http-max-per-address", required_argument, NULL, OPT_HTTP_PER_ADDRESS },
+	{ "http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE_TIMEOUT },
+	{ "http-max-header-bytes", required_argument, NULL, OPT_HTTP_MAX_HEADER },
+	{ "http-max-body-bytes", required_argument, NULL, OPT_HTTP_MAX_BODY },
+	{ "http-max-feeds", required_argument, NULL, OPT_HTTP_MAX_FEEDS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -133,6 +159,42 @@ static bool parse_size(const char *s, size_t min, size_t max, size_t *out)
 	return true;
 }
 
+/* One of the --http-* limits: each a number in its own range, 0 nowhere (no limit off). */
+static bool parse_http_limit(int opt, const char *arg, struct config *c, FILE *err)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		size_t min, max, off;
+	} limits[] = {
+		{ OPT_HTTP_MAX_CONNS, "http-max-connections", 1, 65536,
+		  offsetof(struct config, http_max_connections) },
+		{ OPT_HTTP_PER_ADDRESS, "http-max-per-address", 1, 65536,
+		  offsetof(struct config, http_per_address) },
+		{ OPT_HTTP_IDLE_TIMEOUT, "http-idle-timeout", 1, 86400,
+		  offsetof(struct config, http_idle_timeout) },
+		// Below 1 KiB not even an ordinary request line with its headers fits.
+		{ OPT_HTTP_MAX_HEADER, "http-max-header-bytes", 1024, 1048576,
+		  offsetof(struct config, http_max_header) },
+		{ OPT_HTTP_MAX_BODY, "http-max-body-bytes", 1024, (size_t)1 << 30,
+		  offsetof(struct config, http_max_body) },
+		{ OPT_HTTP_MAX_FEEDS, "http-max-feeds", 1, 65536,
+		  offsetof(struct config, http_max_feeds) },
+	};
+
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		if (limits[i].opt != opt)
+			continue;
+		if (parse_size(arg, limits[i].min, limits[i].max,
+		               (size_t *)((char *)c + limits[i].off)))
+			return true;
+		fprintf(err, "registryd: invalid --%s '%s' (%zu..%zu)\n", limits[i].name, arg,
+		        limits[i].min, limits[i].max);
+		return false;
+	}
+	return false;
+}
+
 enum config_result config_parse(struct config *c, int argc, char **argv, FILE *out, FILE *err)
 {
 	struct config cfg = {
@@ -144,6 +206,12 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		.idle_timeout_ms = CONFIG_DEFAULT_IDLE_TIMEOUT_MS,
 		.writes_per_principal = CONFIG_DEFAULT_WRITES_PER_PRINCIPAL,
 		.log_level = LOG_INFO,
+		.http_max_connections = CONFIG_DEFAULT_HTTP_MAX_CONNS,
+		.http_per_address = CONFIG_DEFAULT_HTTP_PER_ADDRESS,
+		.http_idle_timeout = CONFIG_DEFAULT_HTTP_IDLE_TIMEOUT,
+		.http_max_header = CONFIG_DEFAULT_HTTP_MAX_HEADER,
+		.http_max_body = CONFIG_DEFAULT_HTTP_MAX_BODY,
+		.http_max_feeds = CONFIG_DEFAULT_HTTP_MAX_FEEDS,
 	};
 	bool tls = false;
 	int opt;
@@ -259,6 +327,32 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 				cfg.writes_per_principal = (uint32_t)v;
 			break;
 		}
+		case OPT_HTTP_LISTEN:
+			if (!((strncmp(optarg, "http://", 7) == 0 && optarg[7] != '\0') ||
+			      (strncmp(optarg, "https://", 8) == 0 && optarg[8] != '\0'))) {
+				fprintf(err,
+				        "registryd: invalid --http-listen '%s' (http://HOST:PORT "
+				        "or "
+				        "https://HOST:PORT)\n",
+				        optarg);
+				return CONFIG_USAGE;
+			}
+			if (cfg.n_http_urls == CONFIG_MAX_LISTEN) {
+				fprintf(err, "registryd: too many --http-listen (at most %d)\n",
+				        CONFIG_MAX_LISTEN);
+				return CONFIG_USAGE;
+			}
+			cfg.http_urls[cfg.n_http_urls++] = optarg;
+			break;
+		case OPT_HTTP_MAX_CONNS:
+		case OPT_HTTP_PER_ADDRESS:
+		case OPT_HTTP_IDLE_TIMEOUT:
+		case OPT_HTTP_MAX_HEADER:
+		case OPT_HTTP_MAX_BODY:
+		case OPT_HTTP_MAX_FEEDS:
+			if (!parse_http_limit(opt, optarg, &cfg, err))
+				return CONFIG_USAGE;
+			break;
 		case OPT_HELP:
 			fputs(usage_text, out);
 			return CONFIG_EXIT;
@@ -291,13 +385,17 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		cfg.urls[cfg.n_urls++] = CONFIG_DEFAULT_LISTEN;
 	for (size_t i = 0; i < cfg.n_urls; i++)
 		tls = tls || strncmp(cfg.urls[i], "tls+tcp://", 10) == 0;
+	// https:// listeners of the HTTP face use the same certificate and key.
+	for (size_t i = 0; i < cfg.n_http_urls; i++)
+		tls = tls || strncmp(cfg.http_urls[i], "https://", 8) == 0;
 	if (tls && (cfg.tls_cert == NULL || cfg.tls_key == NULL)) {
-		fprintf(err, "registryd: a tls+tcp:// listener needs --tls-cert and --tls-key\n");
+		fprintf(err, "registryd: a tls+tcp:// or https:// listener needs --tls-cert and "
+		             "--tls-key\n");
 		return CONFIG_USAGE;
 	}
 	if (!tls && (cfg.tls_cert != NULL || cfg.tls_key != NULL || cfg.tls_ca != NULL)) {
-		fprintf(err, "registryd: --tls-cert, --tls-key and --tls-ca need a tls+tcp:// "
-		             "listener\n");
+		fprintf(err, "registryd: --tls-cert, --tls-key and --tls-ca need a tls+tcp:// or "
+		             "https:// listener\n");
 		return CONFIG_USAGE;
 	}
 	*c = cfg;

@@ -32,6 +32,14 @@ struct option;
 #define CONFIG_DEFAULT_WRITES_PER_PRINCIPAL 64
 #define CONFIG_MIN_QUOTA                    1048576 /* a --quota other than 0 (the default) */
 
+/* The HTTP face (registryd/http): safe defaults for a listener open to a network. */
+#define CONFIG_DEFAULT_HTTP_MAX_CONNS    1024
+#define CONFIG_DEFAULT_HTTP_PER_ADDRESS  64
+#define CONFIG_DEFAULT_HTTP_IDLE_TIMEOUT 30
+#define CONFIG_DEFAULT_HTTP_MAX_HEADER   16384
+#define CONFIG_DEFAULT_HTTP_MAX_BODY     4194304
+#define CONFIG_DEFAULT_HTTP_MAX_FEEDS    256
+
 /* Strings point into argv or are the defaults above. */
 struct config {
 	const char *data_dir;
@@ -51,6 +59,15 @@ struct config {
 	size_t max_per_address;        /* --max-connections-per-address; 0 = no bound */
 	uint32_t idle_timeout_ms;      /* --idle-timeout; 0 = never */
 	uint32_t writes_per_principal; /* --max-writes-per-principal; 0 = no bound */
+	/* The HTTP face: --http-listen URLs (none = off) and its limits. */
+	const char *http_urls[CONFIG_MAX_LISTEN];
+	size_t n_http_urls;
+	size_t http_max_connections; /* connections at once, all addresses */
+	size_t http_per_address;     /* connections at once from one address */
+	size_t http_idle_timeout;    /* seconds a connection may stay silent */
+	size_t http_max_header;      /* bytes of request line and headers */
+	size_t http_max_body;        /* bytes of a request body (413 beyond) */
+	size_t http_max_feeds;       /* open change feeds (event streams) at once */
 };
 
 /* What config_parse() tells main to do. */

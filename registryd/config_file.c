@@ -143,7 +143,8 @@ static int parse_lines(char *text, const char *path, struct entry *e, FILE *err)
 		if (e[n].opt == NULL || not_a_key(key))
 			return file_error(err, path, no, "unknown key '%s'%s", key, "");
 		for (int i = 0; i < n; i++)
-			if (e[i].opt == e[n].opt && strcmp(key, "listen") != 0) {
+			if (e[i].opt == e[n].opt && strcmp(key, "listen") != 0 &&
+			    strcmp(key, "http-listen") != 0) {
 				char first[16];
 
 				snprintf(first, sizeof first, "%d", e[i].line);

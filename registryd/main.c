@@ -24,6 +24,7 @@
 #include "config_file.h"
 #include "dirlock.h"
 #include "dispatch.h"
+#include "http/http.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "server.h"
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 	store_writer *writer = NULL;
 	struct dispatcher *d = NULL;
 	struct server *srv = NULL;
+	struct http_server *hs = NULL;
 	sigset_t sigs;
 	char kv[64], why[PATH_MAX + 64];
 	int rc, sig, status = 1, lock_fd;
@@ -198,6 +200,19 @@ int main(int argc, char **argv)
 		goto out; /* server_start logged what failed */
 	if (cfg.metrics_listen != NULL && metrics_http_start(&mh, cfg.metrics_listen, d) != RG_OK)
 		goto out; /* logged */
+	if (cfg.n_http_urls > 0 &&
+	    http_start(&hs, d,
+	               &(struct http_opts){ .urls = cfg.http_urls,
+	                                    .n_urls = cfg.n_http_urls,
+	                                    .max_connections = (unsigned)cfg.http_max_connections,
+	                                    .per_address = (unsigned)cfg.http_per_address,
+	                                    .idle_timeout_s = (unsigned)cfg.http_idle_timeout,
+	                                    .max_header = cfg.http_max_header,
+	                                    .max_body = cfg.http_max_body,
+	                                    .max_feeds = cfg.http_max_feeds,
+	                                    .tls_cert = cfg.tls_cert,
+	                                    .tls_key = cfg.tls_key }) != RG_OK)
+		goto out; /* logged */
 	snprintf(kv, sizeof kv, "revision=%llu", (unsigned long long)store_revision(st));
 	log_event("info", "ready", kv);
 
@@ -224,6 +239,7 @@ out:
 	// server: every write is committed by now, so end here without touching it.
 	if (!server_free(srv))
 		_exit(status);
+	http_free(hs); /* every HTTP call has been answered by now */
 	dispatcher_free(d);
 	snprintf(kv, sizeof kv, "revision=%llu", (unsigned long long)store_revision(st));
 	store_close(st);

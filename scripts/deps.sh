@@ -8,7 +8,7 @@ packages=(
 	libnng-dev nng-utils libmbedtls-dev
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	liblmdb-dev lmdb-utils
-	libjansson-dev libcmocka-dev libunistring-dev
+	libjansson-dev libcmocka-dev libunistring-dev libmicrohttpd-dev
 	openssl clang-format jq scdoc
 	clang libclang-rt-14-dev
 )

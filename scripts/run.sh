@@ -18,6 +18,8 @@ fi
 registryd=$build/registryd/registryd
 regctl=$build/client/regctl
 
+# Also the HTTP face (README: "Calling registryd over HTTP"), unless asked for elsewhere.
+[[ " $* " == *" --http-listen"* ]] || set -- --http-listen http://127.0.0.1:7480 "$@"
 data=./stdreg-data
 endpoint=tcp://127.0.0.1:7420
 args=("$@")

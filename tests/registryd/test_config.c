@@ -247,6 +247,64 @@ static void test_peer_bounds(void **state)
 	assert_int_equal(parse(&c, ARGC(big), big), CONFIG_USAGE);
 }
 
+/* The HTTP face: --http-listen repeats; each limit has a safe default and a range. */
+static void test_http_options(void **state)
+{
+	char *on[] = { "registryd",
+		       "--http-listen",
+		       "http://127.0.0.1:0",
+		       "--http-listen=http://[::1]:7480",
+		       "--http-max-connections",
+		       "10",
+		       "--http-max-per-address",
+		       "2",
+		       "--http-idle-timeout",
+		       "5",
+		       "--http-max-header-bytes",
+		       "2048",
+		       "--http-max-body-bytes",
+		       "4096",
+		       "--http-max-feeds",
+		       "3",
+		       NULL };
+	char *none[] = { "registryd", NULL };
+	char *bad[][3] = {
+		{ "--http-listen", "tcp://127.0.0.1:1", NULL },
+		{ "--http-listen", "http://", NULL },
+		{ "--http-max-connections", "0", NULL },
+		{ "--http-idle-timeout", "x", NULL },
+		{ "--http-max-header-bytes", "100", NULL },
+		{ "--http-max-body-bytes", "-1", NULL },
+		{ "--http-max-feeds", "65537", NULL },
+		{ "--http-listen", "https://127.0.0.1:1", NULL }, /* no --tls-cert/--tls-key */
+	};
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGC(none), none), CONFIG_RUN);
+	assert_int_equal(c.n_http_urls, 0);
+	assert_int_equal(c.http_max_connections, 1024);
+	assert_int_equal(c.http_per_address, 64);
+	assert_int_equal(c.http_idle_timeout, 30);
+	assert_int_equal(c.http_max_header, 16384);
+	assert_int_equal(c.http_max_body, 4194304);
+	assert_int_equal(c.http_max_feeds, 256);
+	assert_int_equal(parse(&c, ARGC(on), on), CONFIG_RUN);
+	assert_int_equal(c.n_http_urls, 2);
+	assert_string_equal(c.http_urls[1], "http://[::1]:7480");
+	assert_int_equal(c.http_max_connections, 10);
+	assert_int_equal(c.http_per_address, 2);
+	assert_int_equal(c.http_idle_timeout, 5);
+	assert_int_equal(c.http_max_header, 2048);
+	assert_int_equal(c.http_max_body, 4096);
+	assert_int_equal(c.http_max_feeds, 3);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *argv[] = { "registryd", bad[i][0], bad[i][1], NULL };
+
+		assert_int_equal(parse(&c, ARGC(argv), argv), CONFIG_USAGE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_quota_zero_is_default),
 		cmocka_unit_test(test_check_refuses_what_start_refuses),
 		cmocka_unit_test(test_peer_bounds),
+		cmocka_unit_test(test_http_options),
 	};
 
 	return cmocka_run_group_tests_name("registryd config", tests, NULL, NULL);

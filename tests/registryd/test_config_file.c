@@ -96,6 +96,26 @@ static void test_values_and_comments(void **state)
 	assert_string_equal(o.cfg.metrics_listen, "http://127.0.0.1:9420");
 }
 
+/* http-listen may repeat in the file, as listen does; the limits are keys too. */
+static void test_http_keys(void **state)
+{
+	struct outcome o;
+
+	(void)state;
+	load("http-listen = http://127.0.0.1:7480\n"
+	     "http-listen = http://127.0.0.1:7481\n"
+	     "http-idle-timeout = 9\n"
+	     "http-max-body-bytes = 65536\n",
+	     NULL, &o);
+	assert_int_equal(o.result, CONFIG_RUN);
+	assert_int_equal(o.cfg.n_http_urls, 2);
+	assert_int_equal(o.cfg.http_idle_timeout, 9);
+	assert_int_equal(o.cfg.http_max_body, 65536);
+	load("http-max-feeds = 3\nhttp-max-feeds = 4\n", NULL, &o);
+	assert_int_equal(o.result, CONFIG_USAGE);
+	assert_non_null(strstr(o.err, "given twice"));
+}
+
 static void test_flags_override_the_file(void **state)
 {
 	static const char *const args[] = { "--data",   "/srv/other",        "--contexts=16",
@@ -219,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values_and_comments),
+		cmocka_unit_test(test_http_keys),
 		cmocka_unit_test(test_flags_override_the_file),
 		cmocka_unit_test(test_no_file),
 		cmocka_unit_test(test_errors_name_the_line),
