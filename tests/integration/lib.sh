@@ -14,7 +14,14 @@ failures=0
 checks=0
 
 cleanup() {
+	local rc=$?
 	stop_daemon || true
+	# A failed run shows what the daemon said (a sanitizer's report included): the temporary
+	# directory and its log go with the run.
+	if { [ "$rc" -ne 0 ] || [ "$failures" -gt 0 ]; } && [ -s "$TEST_TMP/daemon.log" ]; then
+		echo "--- last lines of registryd's log ---" >&2
+		tail -n 60 "$TEST_TMP/daemon.log" >&2
+	fi
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
