@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -261,6 +262,15 @@ static void test_parked_watch_wait_is_bounded(void **state)
 	async_release(&a);
 }
 
+/* Waits (5 s at most) until n watches are parked: watches run on worker threads, so the
+ * order in which several sent at once park is not the order they were sent in. */
+static void wait_parked(struct fixture *f, size_t n)
+{
+	for (int i = 0; i < 500 && watch_hub_parked(dispatcher_env(f->d)->watch) != n; i++)
+		usleep(10000);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), n);
+}
+
 static void test_too_many_parked_watches(void **state)
 {
 	struct fixture *f = *state;
@@ -277,6 +287,8 @@ static void test_too_many_parked_watches(void **state)
 	for (i = 0; i < 3; i++) {
 		async_init(f, &a[i], true);
 		async_send(&a[i], M("Watch"), 71 + i, 0, &q.base);
+		if (i < 2)
+			wait_parked(f, (size_t)i + 1);
 	}
 	r = async_wait(&a[2], 1, 5000);
 	assert_non_null(r);
@@ -415,6 +427,8 @@ static void test_parked_watches_per_principal(void **state)
 	for (i = 0; i < 3; i++) {
 		async_init(f, &a[i], true);
 		async_send(&a[i], M("Watch"), 90 + i, 0, &q.base);
+		if (i < 2)
+			wait_parked(f, (size_t)i + 1);
 	}
 	r = async_wait(&a[2], 1, 5000);
 	assert_non_null(r);
