@@ -526,23 +526,6 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
 
 /* --- watch ------------------------------------------------------------------------- */
 
-static bool wanted(const Stdreg__V1__Change *ch, const int *kinds, size_t nkinds, char *const *ids,
-                   size_t nids)
-{
-	bool ok = nkinds == 0;
-
-	for (size_t i = 0; !ok && i < nkinds; i++)
-		ok = (int)ch->kind == kinds[i];
-	if (!ok)
-		return false;
-	if (nids == 0)
-		return true;
-	for (size_t i = 0; i < nids; i++)
-		if (strcmp(ch->id, ids[i]) == 0)
-			return true;
-	return false;
-}
-
 int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
                 char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
                 struct store_error *err)
@@ -552,20 +535,26 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 	MDB_cursor *c;
 	MDB_val k = { 12, start }, v;
 	uint64_t from = since_revision + 1, last_included = 0;
+	struct watch_filter filter;
 	int rc;
 
 	if (max_events == 0 || max_events > 1000)
 		max_events = 1000;
+	if (watch_filter_init(&filter, kinds, nkinds, ids, nids) != RG_OK)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	for (int i = 0; i < 8; i++)
 		start[i] = (uint8_t)(from >> (56 - 8 * i));
 	r = malloc(sizeof(*r));
-	if (r == NULL)
+	if (r == NULL) {
+		watch_filter_free(&filter);
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	}
 	stdreg__v1__watch_response__init(r);
 	r->next_revision = t->revision > since_revision ? t->revision : since_revision;
 	rc = mdb_cursor_open(t->txn, t->st->changelog, &c);
 	if (rc != 0) {
 		free(r);
+		watch_filter_free(&filter);
 		return store_mdb_err(t, rc, err);
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -581,7 +570,7 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 			stdreg__v1__change__free_unpacked(ch, NULL);
 			break;
 		}
-		if (!wanted(ch, kinds, nkinds, ids, nids)) {
+		if (!watch_filter_match(&filter, (int)ch->kind, ch->id)) {
 			stdreg__v1__change__free_unpacked(ch, NULL);
 			continue;
 		}
@@ -593,6 +582,7 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 		}
 	}
 	mdb_cursor_close(c);
+	watch_filter_free(&filter);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		stdreg__v1__watch_response__free_unpacked(r, NULL);
 		return store_mdb_err(t, rc, err);

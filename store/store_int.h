@@ -135,6 +135,19 @@ bool push_ptr(void ***arr, size_t *n, void *item);
 /* Does the appointment hold on date (valid_from <= date < valid_to)? */
 bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date);
 
+/* The kinds and ids a watch asked for (watch_filter.c): no kinds or no ids means any. */
+struct watch_filter {
+	bool any_kind;
+	uint64_t kinds; /* bit per kind number */
+	char **ids;     /* sorted copy of the caller's pointers; NULL: any id */
+	size_t nids;
+};
+/* Errors: RG_ENOMEM. The ids must outlive the filter. */
+int watch_filter_init(struct watch_filter *f, const int *kinds, size_t nkinds, char *const *ids,
+                      size_t nids);
+bool watch_filter_match(const struct watch_filter *f, int kind, const char *id);
+void watch_filter_free(struct watch_filter *f);
+
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 
