@@ -105,6 +105,72 @@ int store_mdb_err(store_txn *t, int rc, struct store_error *err)
 	}
 }
 
+/* --- writes: the transaction keeps its first failure -------------------------------- */
+
+int txn_status(const store_txn *t, struct store_error *err)
+{
+	if (t->ret != RG_OK && err != NULL)
+		*err = t->ret_err;
+	return t->ret;
+}
+
+int txn_fail(store_txn *t, int code, const struct store_error *err)
+{
+	if (t->ret == RG_OK && code != RG_OK) {
+		t->ret = code;
+		if (err != NULL)
+			t->ret_err = *err;
+		else
+			store_fail(&t->ret_err, code, NULL, "%s", rg_strerror(code));
+		/* A light child writes in its parent's LMDB transaction: that one failed too. */
+		if (t->light && t->parent != NULL)
+			txn_fail(t->parent, code, &t->ret_err);
+	}
+	return t->ret;
+}
+
+int txn_writable(store_txn *t, struct store_error *err)
+{
+	if (t->rdonly)
+		return store_fail(err, RG_EINTERNAL, NULL, "write in a read-only transaction");
+	return txn_status(t, err);
+}
+
+/* Translates a failed LMDB write and marks t failed with it. */
+static int txn_write_failed(store_txn *t, int rc, struct store_error *err)
+{
+	struct store_error local;
+
+	if (err == NULL)
+		err = &local;
+	return txn_fail(t, store_mdb_err(t, rc, err), err);
+}
+
+int txn_put(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags,
+            struct store_error *err)
+{
+	int rc = txn_writable(t, err);
+
+	if (rc != RG_OK)
+		return rc;
+	rc = mdb_put(t->txn, dbi, k, v, flags);
+	if (rc == MDB_KEYEXIST)
+		return RG_EEXIST;
+	return rc == 0 ? RG_OK : txn_write_failed(t, rc, err);
+}
+
+int txn_del(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, struct store_error *err)
+{
+	int rc = txn_writable(t, err);
+
+	if (rc != RG_OK)
+		return rc;
+	rc = mdb_del(t->txn, dbi, k, v);
+	if (rc == MDB_NOTFOUND)
+		return RG_ENOENT;
+	return rc == 0 ? RG_OK : txn_write_failed(t, rc, err);
+}
+
 void store_format_time(time_t t, char out[21])
 {
 	struct tm tm;
@@ -143,7 +209,7 @@ static int write_revision(store_txn *t, uint64_t rev)
 	MDB_val k = { 8, "revision" }, v = { 8, buf };
 
 	put_be64(buf, rev);
-	return mdb_put(t->txn, t->st->meta, &k, &v, 0);
+	return txn_put(t, t->st->meta, &k, &v, 0, NULL);
 }
 
 /* Called with no live transaction in this process: adopt a map grown by another process. */
@@ -574,6 +640,10 @@ int store_child_begin(store_txn *parent, store_txn **out)
 
 	if (t == NULL)
 		return RG_ENOMEM;
+	if (parent->ret != RG_OK) {
+		free(t);
+		return parent->ret;
+	}
 	rc = mdb_txn_begin(parent->st->env, parent->txn, 0, &t->txn);
 	if (rc != 0) {
 		free(t);
@@ -589,12 +659,12 @@ int store_child_begin(store_txn *parent, store_txn **out)
 int store_child_commit(store_txn *t)
 {
 	store_txn *parent = t->parent;
-	int rc = 0;
+	int rc;
 
 	if (t->changed)
-		rc = write_revision(t, t->revision);
-	if (rc != 0) {
-		rc = store_mdb_err(t, rc, NULL);
+		write_revision(t, t->revision);
+	rc = txn_status(t, NULL);
+	if (rc != RG_OK) {
 		store_txn_abort(t);
 		return rc;
 	}
@@ -614,13 +684,10 @@ int store_child_commit(store_txn *t)
 
 int store_light_commit(store_txn *t)
 {
-	int rc;
-
-	if (!t->changed)
-		return RG_OK;
-	rc = write_revision(t, t->revision);
-	if (rc != 0)
-		return store_mdb_err(t, rc, NULL);
+	if (t->changed)
+		write_revision(t, t->revision);
+	if (txn_status(t, NULL) != RG_OK || !t->changed)
+		return t->ret;
 	t->parent->revision = t->revision;
 	t->parent->changed = true;
 	return RG_OK;
@@ -640,9 +707,15 @@ int store_batch_commit(store_txn *t, bool *map_full)
 {
 	store *st = t->st;
 	uint64_t rev = t->revision;
-	int rc = mdb_txn_commit(t->txn);
-	int code = RG_OK;
+	int rc, code = t->ret;
 
+	if (code != RG_OK) {
+		/* A write failed in the batch itself (a light child's): nothing of it is kept. */
+		*map_full = t->map_full;
+		store_txn_abort(t);
+		return code;
+	}
+	rc = mdb_txn_commit(t->txn);
 	*map_full = rc == MDB_MAP_FULL;
 	if (rc == 0)
 		atomic_store(&st->revision, rev);

@@ -132,21 +132,17 @@ static int ref_update(store_txn *t, const struct ref_spec *r, const char *target
 	char kbuf[STORE_ID_MAX + 2], vbuf[STORE_ID_MAX + 2];
 	MDB_val k = { index_key(kbuf, kind_get(r->target)->tag, target), kbuf };
 	MDB_val v = { index_key(vbuf, c->source->tag, c->source_id), vbuf };
-	int rc;
 
 	// An update leaves the entries both versions hold alone: fewer pages to write.
 	if (c->other && holds_target(c->source, c->other, r->target, target))
 		return RG_OK;
-	if (c->add) {
-		rc = mdb_put(t->txn, t->st->refs, &k, &v, MDB_NODUPDATA);
-		if (rc == MDB_KEYEXIST) /* the same target twice (a parent that is also mirrored) */
-			rc = 0;
-	} else {
-		rc = mdb_del(t->txn, t->st->refs, &k, &v);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-	}
-	return store_mdb_err(t, rc, c->err);
+	/* The same target twice (a parent that is also mirrored) is one entry: an entry that
+	 * is already there, or already gone, is what was asked for. */
+	if (c->add)
+		txn_put(t, t->st->refs, &k, &v, MDB_NODUPDATA, c->err);
+	else
+		txn_del(t, t->st->refs, &k, &v, c->err);
+	return txn_status(t, c->err);
 }
 
 /* --- the changelog ----------------------------------------------------------------- */
@@ -183,16 +179,22 @@ static int write_change(store_txn *t, const struct kind_info *ki, const char *id
 		key[8 + i] = (uint8_t)(t->seq >> (24 - 8 * i));
 
 	v.mv_size = protobuf_c_message_get_packed_size(&ch.base);
-	rc = mdb_put(t->txn, t->st->changelog, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
-	if (rc != 0)
-		return store_mdb_err(t, rc, err);
+	rc = txn_put(t, t->st->changelog, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE, err);
+	if (rc == RG_EEXIST) /* the revision counter went back: the store is not consistent */
+		return txn_fail(t,
+		                store_fail(err, RG_ECORRUPT, NULL,
+		                           "changelog already holds revision %llu",
+		                           (unsigned long long)t->revision),
+		                err);
+	if (rc != RG_OK)
+		return rc;
 	protobuf_c_message_pack(&ch.base, v.mv_data);
 
 	hk.mv_size = index_key(hkey, ki->tag, id);
 	hk.mv_data = hkey;
-	rc = mdb_put(t->txn, t->st->history, &hk, &k, 0);
-	if (rc != 0)
-		return store_mdb_err(t, rc, err);
+	rc = txn_put(t, t->st->history, &hk, &k, 0, err);
+	if (rc != RG_OK)
+		return rc;
 	t->seq++;
 	t->changed = true;
 	return RG_OK;
@@ -295,7 +297,10 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 	MDB_val key, oldv, newv;
 	int rc;
 
-	if (ki == NULL || rec == NULL || rec->descriptor != ki->desc || t->rdonly)
+	rc = txn_writable(t, err);
+	if (rc != RG_OK)
+		return rc;
+	if (ki == NULL || rec == NULL || rec->descriptor != ki->desc)
 		return store_fail(err, RG_EINVAL, NULL, "record does not match its kind");
 	if (o == NULL)
 		o = &noopts;
@@ -394,27 +399,22 @@ int store_put(store_txn *t, enum store_kind k, ProtobufCMessage *rec,
 	}
 	newv.mv_size = packed_len;
 	newv.mv_data = packed;
-	rc = mdb_put(t->txn, t->st->records[k], &key, &newv, 0);
-	if (rc != 0) {
-		rc = store_mdb_err(t, rc, err);
-		goto out;
-	}
+	/* The writes: each is a no-op once one failed; the transaction says how it went. */
+	txn_put(t, t->st->records[k], &key, &newv, 0, err);
 	if (old) {
 		rctx.add = false;
 		rctx.other = rec;
-		rc = each_ref(t, ki, old, ref_update, &rctx);
+		each_ref(t, ki, old, ref_update, &rctx);
 	}
 	rctx.add = true;
 	rctx.other = old;
-	if (rc == RG_OK)
-		rc = each_ref(t, ki, rec, ref_update, &rctx);
-	if (rc == RG_OK && k == STORE_AGENCY)
-		rc = org_index_update(t, id, old ? ((Stdreg__V1__Agency *)old)->org_number : NULL,
-		                      ((Stdreg__V1__Agency *)rec)->org_number, err);
-	if (rc == RG_OK)
-		rc = write_change(t, ki, id,
-		                  old ? STDREG__V1__OP__OP_UPDATE : STDREG__V1__OP__OP_CREATE, who,
-		                  now_s, old ? &oldv : NULL, &newv, err);
+	each_ref(t, ki, rec, ref_update, &rctx);
+	if (k == STORE_AGENCY)
+		org_index_update(t, id, old ? ((Stdreg__V1__Agency *)old)->org_number : NULL,
+		                 ((Stdreg__V1__Agency *)rec)->org_number, err);
+	write_change(t, ki, id, old ? STDREG__V1__OP__OP_UPDATE : STDREG__V1__OP__OP_CREATE, who,
+	             now_s, old ? &oldv : NULL, &newv, err);
+	rc = txn_status(t, err);
 	if (rc != RG_OK)
 		goto out;
 	if (o->outcome)
@@ -505,7 +505,10 @@ int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expec
 	char now_s[21];
 	int rc;
 
-	if (ki == NULL || t->rdonly)
+	rc = txn_writable(t, err);
+	if (rc != RG_OK)
+		return rc;
+	if (ki == NULL)
 		return store_fail(err, RG_EINVAL, NULL, "unknown kind");
 	if (id == NULL || *id == '\0')
 		return store_fail(err, RG_EINVAL, "id", "field 'id' is required");
@@ -547,15 +550,13 @@ int store_delete(store_txn *t, enum store_kind k, const char *id, uint64_t expec
 
 	/* The changelog keeps the deleted bytes: write it before the record goes away. */
 	store_format_time(who && who->now ? who->now : time(NULL), now_s);
-	rc = write_change(t, ki, id, STDREG__V1__OP__OP_DELETE, who, now_s, &oldv, NULL, err);
-	if (rc != RG_OK)
-		goto out;
+	write_change(t, ki, id, STDREG__V1__OP__OP_DELETE, who, now_s, &oldv, NULL, err);
 	struct ref_ctx rctx = { .source = ki, .source_id = id, .add = false, .err = err };
-	rc = each_ref(t, ki, old, ref_update, &rctx);
-	if (rc == RG_OK && k == STORE_AGENCY)
-		rc = org_index_update(t, id, ((Stdreg__V1__Agency *)old)->org_number, NULL, err);
-	if (rc == RG_OK)
-		rc = store_mdb_err(t, mdb_del(t->txn, t->st->records[k], &key, NULL), err);
+	each_ref(t, ki, old, ref_update, &rctx);
+	if (k == STORE_AGENCY)
+		org_index_update(t, id, ((Stdreg__V1__Agency *)old)->org_number, NULL, err);
+	txn_del(t, t->st->records[k], &key, NULL, err);
+	rc = txn_status(t, err);
 out:
 	protobuf_c_message_free_unpacked(old, NULL);
 	free(old_copy);

@@ -44,6 +44,11 @@ struct store_txn {
 	bool changed;  /* a child that wrote something */
 	bool map_full; /* LMDB said MDB_MAP_FULL somewhere in this txn or a child */
 	bool light;    /* a child without its own LMDB transaction (writes go to the parent's) */
+	/* The first write that failed in this transaction (RG_OK: none): every later write is
+	 * a no-op that returns it, and so does the commit. LMDB's own transaction is unusable
+	 * after a failed write; this keeps the first cause instead of "bad transaction". */
+	int ret;
+	struct store_error ret_err;
 	uint64_t revision;
 	uint32_t seq; /* next changelog sequence number within the revision */
 };
@@ -85,6 +90,24 @@ int store_fail(struct store_error *err, int code, const char *field, const char 
         __attribute__((format(printf, 4, 5)));
 /* Translates an LMDB return code; marks t->map_full on MDB_MAP_FULL. */
 int store_mdb_err(store_txn *t, int rc, struct store_error *err);
+
+/*
+ * Writes through a write transaction (env.c). Once one has failed, each is a no-op that
+ * returns the first failure (and copies its message into err), so a write path can run its
+ * writes one after another and look at the result once. A put with MDB_NODUPDATA or
+ * MDB_NOOVERWRITE of what is there returns RG_EEXIST, a delete of what is not there
+ * RG_ENOENT: neither is a failure of the transaction. A read-only transaction refuses
+ * with RG_EINTERNAL (a bug in the caller).
+ */
+int txn_put(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags,
+            struct store_error *err);
+int txn_del(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, struct store_error *err);
+/* Marks t failed with code and err's message unless it failed before; returns t->ret. */
+int txn_fail(store_txn *t, int code, const struct store_error *err);
+/* RG_OK if t can take a write; else RG_EINTERNAL (read-only) or t's first failure. */
+int txn_writable(store_txn *t, struct store_error *err);
+/* RG_OK, or t's first failure (copied into err). */
+int txn_status(const store_txn *t, struct store_error *err);
 
 /* The record id of the kind's key; id of rec. */
 const char *record_id(enum store_kind k, const ProtobufCMessage *rec);

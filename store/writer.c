@@ -50,6 +50,8 @@ static int run_one(store_txn *batch, struct store_job *j, bool at_quota)
 			            .txn = batch->txn,
 			            .parent = batch,
 			            .light = true,
+			            .ret = batch->ret,
+			            .ret_err = batch->ret_err,
 			            .revision = batch->revision + 1 };
 		rc = j->run(&light, j->arg);
 		if (rc == RG_OK)
