@@ -71,6 +71,14 @@ struct kind_info {
 	/* Rules for changing an existing record (old may be NULL on create); may be NULL. */
 	int (*check_update)(store_txn *t, const ProtobufCMessage *old, const ProtobufCMessage *rec,
 	                    struct store_error *err);
+	/* Keeps the kind's own index after a change (old or rec NULL on create or delete);
+	 * may be NULL. Runs among the writes: returns txn_status. */
+	int (*write_index)(store_txn *t, const char *id, const ProtobufCMessage *old,
+	                   const ProtobufCMessage *rec, struct store_error *err);
+	/* A refusal of a delete beyond the reference index (RG_EPRECOND); may be NULL. */
+	int (*check_delete)(store_txn *t, const char *id, struct store_error *err);
+	bool derived_id;         /* validate sets the id (from other fields); none is given */
+	const char *undeletable; /* why a record of the kind is never deleted; NULL: it may be */
 };
 
 const struct kind_info *kind_get(enum store_kind k);
@@ -108,6 +116,37 @@ int txn_fail(store_txn *t, int code, const struct store_error *err);
 int txn_writable(store_txn *t, struct store_error *err);
 /* RG_OK, or t's first failure (copied into err). */
 int txn_status(const store_txn *t, struct store_error *err);
+
+/*
+ * One change of one record on its way through the steps of change.c. A put fills ki and
+ * rec; a delete ki and id (rec stays NULL). The steps fill the rest; change_release frees.
+ */
+struct record_change {
+	const struct kind_info *ki;
+	const char *id;
+	ProtobufCMessage *rec; /* the new record; NULL for a delete */
+	ProtobufCMessage *old; /* the stored record, decoded; NULL when there is none */
+	MDB_val oldv;          /* its stored bytes (a copy, owned) */
+	MDB_val newv;          /* the new stored bytes (malloc'd by change_compose) */
+	char now_s[21];        /* the change's time */
+};
+/* Loads the stored record of c->id (none: c->old NULL). RG_ECORRUPT, RG_ENOMEM, RG_EIO. */
+int change_load(store_txn *t, struct record_change *c, struct store_error *err);
+/* Everything that can refuse a put, in the order the messages promise; loads the old
+ * record. Writes nothing. */
+int change_check(store_txn *t, struct record_change *c, const struct store_put_opts *o,
+                 const struct store_actor *who, struct store_error *err);
+/* Meta and the stored bytes; *unchanged when they equal the stored ones. */
+int change_compose(store_txn *t, struct record_change *c, const struct store_actor *who,
+                   bool *unchanged, struct store_error *err);
+/* The record (put, or delete when c->rec is NULL), the reference index, the kind's own
+ * index and the changelog entry. Returns txn_status. */
+int change_write(store_txn *t, struct record_change *c, const struct store_actor *who,
+                 struct store_error *err);
+void change_release(struct record_change *c);
+/* RG_ESTALE unless expected is 0 or the stored mod_revision (old NULL: none). */
+int check_expected_revision(const struct kind_info *ki, const char *id, const Stdreg__V1__Meta *old,
+                            uint64_t expected, struct store_error *err);
 
 /* The record id of the kind's key; id of rec. */
 const char *record_id(enum store_kind k, const ProtobufCMessage *rec);
