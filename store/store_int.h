@@ -100,7 +100,7 @@ int store_fail(struct store_error *err, int code, const char *field, const char 
 int store_mdb_err(store_txn *t, int rc, struct store_error *err);
 
 /*
- * Writes through a write transaction (env.c). Once one has failed, each is a no-op that
+ * Writes through a write transaction (txn.c). Once one has failed, each is a no-op that
  * returns the first failure (and copies its message into err), so a write path can run its
  * writes one after another and look at the result once. A put with MDB_NODUPDATA or
  * MDB_NOOVERWRITE of what is there returns RG_EEXIST, a delete of what is not there
@@ -213,7 +213,12 @@ void watch_filter_free(struct watch_filter *f);
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 
-/* Child transactions and batches (env.c), for the writer. */
+/* The revision meta holds in txn (0 when none); adopts a map another process grew, with
+ * no live transaction in this process (env.c). */
+uint64_t store_meta_revision(MDB_txn *txn, MDB_dbi meta);
+void store_adopt_map(store *st);
+
+/* Child transactions and batches (txn.c), for the writer. */
 int store_batch_begin(store *st, store_txn **out);
 int store_child_begin(store_txn *parent, store_txn **out);
 int store_child_commit(store_txn *child);
