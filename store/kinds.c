@@ -399,45 +399,31 @@ static int validate_assignment(store_txn *t, ProtobufCMessage *m, struct store_e
 	return RG_OK;
 }
 
+struct current_lead {
+	const char *except_id;
+	char *out;
+};
+
+static int current_lead_fn(Stdreg__V1__Assignment *a, void *arg)
+{
+	struct current_lead *c = arg;
+
+	if (c->except_id && strcmp(a->id, c->except_id) == 0)
+		return 0;
+	if (a->role != STDREG__V1__ROLE__ROLE_LEAD || !str_empty(a->valid_to))
+		return 0;
+	snprintf(c->out, STORE_ID_MAX + 1, "%s", a->id);
+	return 1;
+}
+
 /* The current lead of area other than the assignment except_id, into out (or ""). */
 int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
-                            char out[STORE_ID_MAX + 1])
+                            char out[STORE_ID_MAX + 1], struct store_error *err)
 {
-	char kbuf[STORE_ID_MAX + 2];
-	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v;
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, t->st->refs, &c);
+	struct current_lead c = { except_id, out };
 
 	out[0] = '\0';
-	if (rc != 0)
-		return store_mdb_err(t, rc, NULL);
-	/* Assignment sources sort together under the area's key, tagged 's'. */
-	v.mv_size = 1;
-	v.mv_data = "s";
-	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
-	for (; rc == 0 && ((const char *)v.mv_data)[0] == 's';
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
-		char sid[STORE_ID_MAX + 1];
-		const void *val;
-		size_t len;
-		snprintf(sid, sizeof(sid), "%.*s", (int)v.mv_size - 1, (const char *)v.mv_data + 1);
-		if (except_id && strcmp(sid, except_id) == 0)
-			continue;
-		if (store_get(t, STORE_ASSIGNMENT, sid, &val, &len) != RG_OK)
-			continue;
-		Stdreg__V1__Assignment *as = stdreg__v1__assignment__unpack(NULL, len, val);
-		if (as == NULL)
-			continue;
-		bool current = as->role == STDREG__V1__ROLE__ROLE_LEAD &&
-		               (!as->valid_to || !*as->valid_to);
-		if (current)
-			snprintf(out, STORE_ID_MAX + 1, "%s", as->id);
-		stdreg__v1__assignment__free_unpacked(as, NULL);
-		if (current)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
+	return each_assignment_of(t, STORE_AREA, area_id, current_lead_fn, &c, err);
 }
 
 static bool same_str(const char *a, const char *b)
@@ -474,10 +460,9 @@ static int check_update_assignment(store_txn *t, const ProtobufCMessage *oldm,
 		                  "field 'end_decision_ref' is required to end an assignment");
 	if (a->role != STDREG__V1__ROLE__ROLE_LEAD || (a->valid_to && *a->valid_to))
 		return RG_OK;
-	rc = assignment_current_lead(t, a->area_id, a->id, lead);
+	rc = assignment_current_lead(t, a->area_id, a->id, lead, err);
 	if (rc != RG_OK)
-		return store_fail(err, rc, NULL, "cannot read the assignments of area '%s'",
-		                  a->area_id);
+		return rc;
 	if (lead[0] != '\0')
 		return store_fail(
 		        err, RG_EPRECOND, "role",

@@ -156,12 +156,23 @@ bool record_exists(store_txn *t, enum store_kind k, const char *id);
 
 /* The id of the current lead assignment of area_id other than except_id, or "" (kinds.c). */
 int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
-                            char out[STORE_ID_MAX + 1]);
+                            char out[STORE_ID_MAX + 1], struct store_error *err);
 
-/* Calls fn for every assignment referring to tag+target_id ('a' area, 'g' agency), decoded;
- * the message dies when fn returns; fn returns non-zero to stop (appoint.c). */
-int each_assignment_of(store_txn *t, char tag, const char *target_id,
-                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg);
+/*
+ * Calls fn for every record of kind source that refers to target_id (of kind target),
+ * through the reference index, decoded; fn returns REFS_NEXT, REFS_STOP, or REFS_KEPT when
+ * it keeps the record (then it frees it). Errors: RG_ECORRUPT for an index entry naming a
+ * record that does not exist or does not decode, RG_EIO (refs.c).
+ */
+enum { REFS_NEXT = 0, REFS_STOP = 1, REFS_KEPT = 2 };
+int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
+              int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err);
+
+/* Calls fn for every assignment referring to target_id (an area or an agency), decoded;
+ * the message dies when fn returns; fn returns non-zero to stop. As refs_each (appoint.c). */
+int each_assignment_of(store_txn *t, enum store_kind target, const char *target_id,
+                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg,
+                       struct store_error *err);
 
 /* Calls fn(field, old, new) for every field (meta aside) whose text differs between two
  * records of descriptor d; before or after may be NULL. fn owns the two strings (free());
