@@ -90,7 +90,8 @@ Stdreg__V1__Meta **msg_meta(ProtobufCMessage *m);
 /* Replaces the string in *slot (a field of a message from the default allocator) with value,
  * freeing the old string unless it is protobuf-c's static empty default (kinds.c). */
 void msg_set_str(char **slot, char *value);
-/* Every string field (nested too): valid UTF-8, no control characters in ids, bounded. */
+/* Every string field of m itself: valid UTF-8, no control characters in ids, bounded. Nested
+ * messages are not walked: a record's only one is its meta, which the store sets. */
 int msg_check_strings(const ProtobufCMessage *m, struct store_error *err);
 
 /* Fills err (code, field, printf message) and returns code. */
