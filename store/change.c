@@ -19,10 +19,7 @@
 
 /* --- the reference index ----------------------------------------------------------- */
 
-typedef int (*ref_fn)(store_txn *t, const struct ref_spec *r, const char *target, void *arg);
-
-/* Calls fn for every non-empty id that rec holds in a reference field. */
-static int each_ref(store_txn *t, const struct kind_info *ki, const ProtobufCMessage *rec,
+int record_each_ref(store_txn *t, const struct kind_info *ki, const ProtobufCMessage *rec,
                     ref_fn fn, void *arg)
 {
 	for (size_t i = 0; i < ki->nrefs; i++) {
@@ -53,9 +50,8 @@ struct ref_ctx {
 	struct store_error *err;
 };
 
-/* Does m hold target (of kind target_kind) in any of its reference fields? */
-static bool holds_target(const struct kind_info *ki, const ProtobufCMessage *m,
-                         enum store_kind target_kind, const char *target)
+bool record_holds_ref(const struct kind_info *ki, const ProtobufCMessage *m,
+                      enum store_kind target_kind, const char *target)
 {
 	for (size_t i = 0; i < ki->nrefs; i++) {
 		const struct ref_spec *r = &ki->refs[i];
@@ -97,7 +93,7 @@ static int ref_update(store_txn *t, const struct ref_spec *r, const char *target
 	MDB_val v = { index_key(vbuf, c->source->tag, c->source_id), vbuf };
 
 	// An update leaves the entries both versions hold alone: fewer pages to write.
-	if (c->other && holds_target(c->source, c->other, r->target, target))
+	if (c->other && record_holds_ref(c->source, c->other, r->target, target))
 		return RG_OK;
 	/* The same target twice (a parent that is also mirrored) is one entry: an entry that
 	 * is already there, or already gone, is what was asked for. */
@@ -316,7 +312,7 @@ int change_check(store_txn *t, struct record_change *c, const struct store_put_o
 	c->id = record_id(ki->kind, c->rec); /* a derived id is set by validate */
 
 	struct ref_ctx rctx = { .source = ki, .source_id = c->id, .add = true, .err = err };
-	rc = each_ref(t, ki, c->rec, ref_check_target, &rctx);
+	rc = record_each_ref(t, ki, c->rec, ref_check_target, &rctx);
 	if (rc == RG_OK)
 		rc = change_load(t, c, err);
 	if (rc != RG_OK)
@@ -386,12 +382,12 @@ int change_write(store_txn *t, struct record_change *c, const struct store_actor
 	if (c->old) {
 		rctx.add = false;
 		rctx.other = c->rec;
-		each_ref(t, ki, c->old, ref_update, &rctx);
+		record_each_ref(t, ki, c->old, ref_update, &rctx);
 	}
 	if (c->rec) {
 		rctx.add = true;
 		rctx.other = c->old;
-		each_ref(t, ki, c->rec, ref_update, &rctx);
+		record_each_ref(t, ki, c->rec, ref_update, &rctx);
 	}
 	if (ki->write_index)
 		ki->write_index(t, c->id, c->old, c->rec, err);

@@ -149,6 +149,15 @@ void change_release(struct record_change *c);
 int check_expected_revision(const struct kind_info *ki, const char *id, const Stdreg__V1__Meta *old,
                             uint64_t expected, struct store_error *err);
 
+/* Calls fn for every non-empty id that rec holds in a reference field of ki; stops at the
+ * first code other than RG_OK and returns it (change.c). */
+typedef int (*ref_fn)(store_txn *t, const struct ref_spec *r, const char *target, void *arg);
+int record_each_ref(store_txn *t, const struct kind_info *ki, const ProtobufCMessage *rec,
+                    ref_fn fn, void *arg);
+/* Does m (of kind ki) hold target, of kind target_kind, in any of its reference fields? */
+bool record_holds_ref(const struct kind_info *ki, const ProtobufCMessage *m,
+                      enum store_kind target_kind, const char *target);
+
 /* The record id of the kind's key; id of rec. */
 const char *record_id(enum store_kind k, const ProtobufCMessage *rec);
 /* Index key tag+id into buf (STORE_ID_MAX + 2 bytes); returns length. */
