@@ -56,33 +56,25 @@ static int need_record(store_txn *t, enum store_kind k, const char *id, const ch
 	return RG_OK;
 }
 
-int each_assignment_of(store_txn *t, char tag, const char *target_id,
-                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg)
-{
-	char kbuf[STORE_ID_MAX + 2];
-	MDB_val k = { index_key(kbuf, tag, target_id), kbuf }, v = { 1, "s" };
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, t->st->refs, &c), stop = 0;
+struct assignment_walk {
+	int (*fn)(Stdreg__V1__Assignment *a, void *arg);
+	void *arg;
+};
 
-	if (rc != 0)
-		return store_mdb_err(t, rc, NULL);
-	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
-	while (rc == 0 && !stop && ((const char *)v.mv_data)[0] == 's') {
-		MDB_val key = { v.mv_size - 1, (char *)v.mv_data + 1 }, val;
-		if (mdb_get(t->txn, t->st->records[STORE_ASSIGNMENT], &key, &val) == 0) {
-			Stdreg__V1__Assignment *a =
-			        stdreg__v1__assignment__unpack(NULL, val.mv_size, val.mv_data);
-			if (a == NULL) {
-				rc = MDB_CORRUPTED;
-				break;
-			}
-			stop = fn(a, arg);
-			stdreg__v1__assignment__free_unpacked(a, NULL);
-		}
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
-	}
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
+static int assignment_step(ProtobufCMessage *rec, void *arg)
+{
+	struct assignment_walk *w = arg;
+
+	return w->fn((Stdreg__V1__Assignment *)rec, w->arg) ? REFS_STOP : REFS_NEXT;
+}
+
+int each_assignment_of(store_txn *t, enum store_kind target, const char *target_id,
+                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg,
+                       struct store_error *err)
+{
+	struct assignment_walk w = { fn, arg };
+
+	return refs_each(t, target, target_id, STORE_ASSIGNMENT, assignment_step, &w, err);
 }
 
 /* Finds the current (not ended) assignment of an agency in an area, optionally of a role. */
@@ -112,10 +104,10 @@ static int find_current_fn(Stdreg__V1__Assignment *a, void *arg)
 }
 
 static int find_current(store_txn *t, const char *area_id, const char *agency_id, int role,
-                        Stdreg__V1__Assignment **out)
+                        struct store_error *err, Stdreg__V1__Assignment **out)
 {
 	struct find_current f = { agency_id, role, NULL };
-	int rc = each_assignment_of(t, 'a', area_id, find_current_fn, &f);
+	int rc = each_assignment_of(t, STORE_AREA, area_id, find_current_fn, &f, err);
 
 	*out = f.found;
 	return rc;
@@ -199,7 +191,7 @@ int store_assign(store_txn *t, const char *area_id, const char *agency_id, int r
 	if (rc == RG_OK)
 		rc = date_or_today("valid_from", valid_from, who, from, err);
 	if (rc == RG_OK)
-		rc = find_current(t, area_id, agency_id, 0, &cur);
+		rc = find_current(t, area_id, agency_id, 0, err, &cur);
 	if (rc != RG_OK)
 		return rc;
 	if (cur) {
@@ -231,7 +223,7 @@ int store_unassign(store_txn *t, const char *area_id, const char *agency_id, int
 	if (rc == RG_OK)
 		rc = date_or_today("valid_to", valid_to, who, to, err);
 	if (rc == RG_OK)
-		rc = find_current(t, area_id, agency_id, role, &cur);
+		rc = find_current(t, area_id, agency_id, role, err, &cur);
 	if (rc != RG_OK)
 		return rc;
 	if (cur == NULL)
@@ -269,12 +261,14 @@ int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
 	if (rc == RG_OK)
 		rc = date_or_today("valid_from", valid_from, who, from, err);
 	if (rc == RG_OK)
-		rc = find_current(t, area_id, from_agency, STDREG__V1__ROLE__ROLE_LEAD, &lead);
+		rc = find_current(t, area_id, from_agency, STDREG__V1__ROLE__ROLE_LEAD, err, &lead);
 	if (rc != RG_OK)
 		return rc;
 	if (lead == NULL) {
 		char cur[STORE_ID_MAX + 1];
-		assignment_current_lead(t, area_id, NULL, cur);
+		rc = assignment_current_lead(t, area_id, NULL, cur, err);
+		if (rc != RG_OK)
+			return rc;
 		return store_fail(err, RG_EPRECOND, "from_agency_id",
 		                  "agency '%s' is not the current lead of area '%s' (%s%s)",
 		                  from_agency, area_id,
@@ -284,7 +278,7 @@ int store_transfer(store_txn *t, const char *area_id, const char *from_agency,
 	rc = end_assignment(t, lead, from, decision_ref, who, err);
 	/* A supporting agency promoted to lead stops supporting on the same day. */
 	if (rc == RG_OK)
-		rc = find_current(t, area_id, to_agency, STDREG__V1__ROLE__ROLE_SUPPORTING,
+		rc = find_current(t, area_id, to_agency, STDREG__V1__ROLE__ROLE_SUPPORTING, err,
 		                  &support);
 	if (rc == RG_OK && support)
 		rc = end_assignment(t, support, from, decision_ref, who, err);
@@ -401,7 +395,7 @@ int store_check_item_scope(store_txn *t, const char *agency_id, const char *item
 		                  "field 'area_ids' has too many values (%zu, at most %d)", n,
 		                  STORE_VALUES_MAX);
 	store_today(0, h.today);
-	rc = each_assignment_of(t, 'g', agency_id, held_fn, &h);
+	rc = each_assignment_of(t, STORE_AGENCY, agency_id, held_fn, &h, err);
 	if (rc == RG_OK && h.nomem)
 		rc = RG_ENOMEM;
 	if (rc == RG_OK && store_get(t, STORE_ITEM, item_id, &val, &len) == RG_OK) {

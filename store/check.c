@@ -123,8 +123,9 @@ struct rec_ctx {
 	const char *id;
 };
 
-static void check_one_ref(struct rec_ctx *r, const struct ref_spec *spec, const char *target)
+static int check_one_ref(store_txn *t, const struct ref_spec *spec, const char *target, void *arg)
 {
+	struct rec_ctx *r = arg;
 	struct checker *c = r->c;
 	char kbuf[STORE_ID_MAX + 2], vbuf[STORE_ID_MAX + 2];
 	MDB_val k = { index_key(kbuf, kind_get(spec->target)->tag, target), kbuf };
@@ -135,10 +136,10 @@ static void check_one_ref(struct rec_ctx *r, const struct ref_spec *spec, const 
 	if (!record_exists(c->t, spec->target, target))
 		report(c, r->ki->name, r->id, "field '%s' refers to %s '%s', which does not exist",
 		       spec->field, store_kind_name(spec->target), target);
-	rc = mdb_cursor_open(c->t->txn, c->t->st->refs, &cur);
+	rc = mdb_cursor_open(t->txn, t->st->refs, &cur);
 	if (rc != 0) {
 		lmdb_failed(c, rc);
-		return;
+		return RG_OK;
 	}
 	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
 	mdb_cursor_close(cur);
@@ -147,50 +148,7 @@ static void check_one_ref(struct rec_ctx *r, const struct ref_spec *spec, const 
 		       spec->field, store_kind_name(spec->target), target);
 	else if (rc != 0)
 		lmdb_failed(c, rc);
-}
-
-/* Calls check_one_ref for every non-empty id rec holds (as records.c's each_ref). */
-static void check_refs_of(struct rec_ctx *r, const ProtobufCMessage *rec)
-{
-	for (size_t i = 0; i < r->ki->nrefs; i++) {
-		const struct ref_spec *spec = &r->ki->refs[i];
-		size_t n = 0;
-		char **v = msg_strv(rec, spec->field, &n);
-
-		if (v == NULL) {
-			const char *one = msg_str(rec, spec->field);
-			if (*one)
-				check_one_ref(r, spec, one);
-		}
-		for (size_t j = 0; j < n; j++)
-			if (v[j] && *v[j])
-				check_one_ref(r, spec, v[j]);
-	}
-}
-
-/* True if rec holds target_id in a reference field to kind target. */
-static bool holds_ref(const struct kind_info *ki, const ProtobufCMessage *rec,
-                      enum store_kind target, const char *target_id, size_t target_len)
-{
-	for (size_t i = 0; i < ki->nrefs; i++) {
-		const struct ref_spec *spec = &ki->refs[i];
-		size_t n = 0;
-		char **v;
-
-		if (spec->target != target)
-			continue;
-		v = msg_strv(rec, spec->field, &n);
-		if (v == NULL) {
-			const char *one = msg_str(rec, spec->field);
-			if (strlen(one) == target_len && memcmp(one, target_id, target_len) == 0)
-				return true;
-		}
-		for (size_t j = 0; j < n; j++)
-			if (v[j] && strlen(v[j]) == target_len &&
-			    memcmp(v[j], target_id, target_len) == 0)
-				return true;
-	}
-	return false;
+	return RG_OK; /* a problem is reported and the walk goes on */
 }
 
 /* The record's newest history entry must be the change at its mod_revision. */
@@ -299,7 +257,7 @@ static void check_record(struct checker *c, const struct kind_info *ki, const MD
 			report(c, ki->name, id, "version is 0");
 	}
 	struct rec_ctx r = { c, ki, id };
-	check_refs_of(&r, rec);
+	record_each_ref(c->t, ki, rec, check_one_ref, &r);
 	if (m != NULL)
 		check_last_change(&r, m->mod_revision);
 	if (ki->kind == STORE_ASSIGNMENT)
@@ -411,7 +369,11 @@ static void check_ref_entry(struct checker *c, const MDB_val *k, const MDB_val *
 	ProtobufCMessage *rec = protobuf_c_message_unpack(source->desc, NULL, len, val);
 	if (rec == NULL)
 		return; /* reported by check_records */
-	if (!holds_ref(source, rec, target->kind, (const char *)k->mv_data + 1, k->mv_size - 1))
+	char tid[STORE_ID_MAX + 1];
+	snprintf(tid, sizeof(tid), "%.*s",
+	         (int)(k->mv_size - 1 > STORE_ID_MAX ? STORE_ID_MAX : k->mv_size - 1),
+	         (const char *)k->mv_data + 1);
+	if (!record_holds_ref(source, rec, target->kind, tid))
 		report(c, "refs", tshow, "refs entry says %s refers to it, but it does not", sshow);
 	protobuf_c_message_free_unpacked(rec, NULL);
 }

@@ -1,5 +1,6 @@
 /*
- * env.c - the LMDB environment, its databases and the transaction rules.
+ * env.c - the store's main file: the LMDB environment, its databases, the key layout and
+ * the transaction rules (the transactions themselves are in txn.c).
  *
  * Key layout (all in one LMDB environment, opened once with MDB_NOTLS):
  *
@@ -18,7 +19,8 @@
  *   tokens      SHA-256 of a token (32 bytes) -> principal name; the token itself is never
  *               stored, so a copy of the store gives nobody a way in
  *
- * Tags: 'a' area, 'b' body, 'g' agency, 'i' item, 's' assignment.
+ * Tags: 'a' area, 'b' body, 'g' agency, 'i' item, 's' assignment (kind_info.tag in kinds.c),
+ * 'o' organisation number (orgindex.c).
  *
  * Transaction rules:
  *   - Readers use read-only transactions, reset and renewed, never kept across requests,
@@ -29,6 +31,13 @@
  *     the child, so a batch commit publishes records, indexes, changelog and revision at once.
  *   - MDB_MAP_FULL aborts the batch; the map grows (resize_lock exclusive) and the batch is
  *     run again from the start.
+ *   - A write transaction keeps its first failed write (store_txn.ret): every later write
+ *     in it is a no-op returning that failure, and so is its commit (txn_put, txn_del).
+ *     A light child (writer.c) writes in its batch's LMDB transaction, so its failure is
+ *     the batch's too. A refusal (a bad record) writes nothing and fails nothing.
+ *   - A value read in a write transaction (LMDB's pointer) is invalid after the next write
+ *     in it: copy what must outlive a write (change_load).
+ *   - The steps of every record change (check, compose, write) are in change.c.
  *
  * Schema versions: meta "schema_version" is stamped on a new store with
  * STORE_SCHEMA_VERSION. A store of a newer schema is refused (RG_ESCHEMA). A store of an
@@ -58,65 +67,12 @@ static const char *const dbi_names[STORE_KIND_MAX + 1] = {
 	[STORE_ASSIGNMENT] = "assignment",
 };
 
-int store_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return code;
-	err->code = code;
-	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int store_mdb_err(store_txn *t, int rc, struct store_error *err)
-{
-	switch (rc) {
-	case 0:
-		return RG_OK;
-	case MDB_NOTFOUND:
-		return store_fail(err, RG_ENOENT, NULL, "not found");
-	case MDB_MAP_FULL:
-		for (store_txn *p = t; p != NULL; p = p->parent)
-			p->map_full = true;
-		/* The writer grows the map and runs the job again while it can; a job still
-		 * refused for room met the quota, so that is what the message says. */
-		if (t == NULL)
-			return store_fail(err, RG_ENOSPC, NULL, "store is full (quota reached)");
-		return store_fail(err, RG_ENOSPC, NULL,
-		                  "store is full (quota %zu bytes reached; raise --quota)",
-		                  t->st->max_map_size);
-	case MDB_TXN_FULL:
-		return store_fail(err, RG_ENOSPC, NULL, "change too large for one transaction");
-	case ENOMEM:
-		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	case ENOSPC:
-		return store_fail(err, RG_ENOSPC, NULL, "no space left on device");
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_INVALID:
-		return store_fail(err, RG_ECORRUPT, NULL, "store is corrupt (%s)",
-		                  mdb_strerror(rc));
-	default:
-		return store_fail(err, RG_EIO, NULL, "store error (%s)", mdb_strerror(rc));
-	}
-}
-
 void store_format_time(time_t t, char out[21])
 {
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 static uint64_t get_be64(const uint8_t *p)
@@ -128,7 +84,7 @@ static uint64_t get_be64(const uint8_t *p)
 	return v;
 }
 
-static uint64_t read_revision(MDB_txn *txn, MDB_dbi meta)
+uint64_t store_meta_revision(MDB_txn *txn, MDB_dbi meta)
 {
 	MDB_val k = { 8, "revision" }, v;
 
@@ -137,17 +93,8 @@ static uint64_t read_revision(MDB_txn *txn, MDB_dbi meta)
 	return get_be64(v.mv_data);
 }
 
-static int write_revision(store_txn *t, uint64_t rev)
-{
-	uint8_t buf[8];
-	MDB_val k = { 8, "revision" }, v = { 8, buf };
-
-	put_be64(buf, rev);
-	return mdb_put(t->txn, t->st->meta, &k, &v, 0);
-}
-
 /* Called with no live transaction in this process: adopt a map grown by another process. */
-static void adopt_resized_map(store *st)
+void store_adopt_map(store *st)
 {
 	pthread_rwlock_wrlock(&st->resize_lock);
 	mdb_env_set_mapsize(st->env, 0);
@@ -276,7 +223,7 @@ static int open_databases(store *st, bool read_only, struct store_error *err)
 	}
 	if (rc != 0)
 		goto fail;
-	atomic_store(&st->revision, read_revision(txn, st->meta));
+	atomic_store(&st->revision, store_meta_revision(txn, st->meta));
 	rc = mdb_txn_commit(txn);
 	if (rc != 0)
 		return store_mdb_err(NULL, rc, err);
@@ -469,209 +416,4 @@ const char *store_path(store *st)
 	const char *path = NULL;
 
 	return mdb_env_get_path(st->env, &path) == 0 && path != NULL ? path : "";
-}
-
-uint64_t store_txn_revision(const store_txn *t)
-{
-	return t->revision;
-}
-
-/* --- read transactions ------------------------------------------------------------ */
-
-int store_read_renew(store_txn *t)
-{
-	int rc;
-
-	if (t->live)
-		return RG_OK;
-	for (;;) {
-		pthread_rwlock_rdlock(&t->st->resize_lock);
-		rc = t->txn ? mdb_txn_renew(t->txn)
-		            : mdb_txn_begin(t->st->env, NULL, MDB_RDONLY, &t->txn);
-		if (rc != MDB_MAP_RESIZED)
-			break;
-		pthread_rwlock_unlock(&t->st->resize_lock);
-		adopt_resized_map(t->st);
-	}
-	if (rc != 0) {
-		pthread_rwlock_unlock(&t->st->resize_lock);
-		return rc == ENOMEM ? RG_ENOMEM : RG_EIO;
-	}
-	t->live = true;
-	t->revision = read_revision(t->txn, t->st->meta);
-	return RG_OK;
-}
-
-int store_read_begin(store *st, store_txn **out)
-{
-	store_txn *t = calloc(1, sizeof(*t));
-	int rc;
-
-	if (t == NULL)
-		return RG_ENOMEM;
-	t->st = st;
-	t->rdonly = true;
-	rc = store_read_renew(t);
-	if (rc != RG_OK) {
-		free(t);
-		return rc;
-	}
-	*out = t;
-	return RG_OK;
-}
-
-void store_read_reset(store_txn *t)
-{
-	if (!t->live)
-		return;
-	mdb_txn_reset(t->txn);
-	t->live = false;
-	pthread_rwlock_unlock(&t->st->resize_lock);
-}
-
-void store_read_free(store_txn *t)
-{
-	if (t == NULL)
-		return;
-	store_read_reset(t);
-	if (t->txn)
-		mdb_txn_abort(t->txn);
-	free(t);
-}
-
-/* --- write transactions: batch (parent) and one child per request ----------------- */
-
-int store_batch_begin(store *st, store_txn **out)
-{
-	store_txn *t = calloc(1, sizeof(*t));
-	int rc;
-
-	if (t == NULL)
-		return RG_ENOMEM;
-	t->st = st;
-	pthread_mutex_lock(&st->write_lock);
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &t->txn);
-		if (rc != MDB_MAP_RESIZED)
-			break;
-		adopt_resized_map(st);
-	}
-	if (rc != 0) {
-		pthread_mutex_unlock(&st->write_lock);
-		free(t);
-		return store_mdb_err(NULL, rc, NULL);
-	}
-	/* Another process (registryd token ...) may have written since we last looked. */
-	t->revision = read_revision(t->txn, st->meta);
-	*out = t;
-	return RG_OK;
-}
-
-int store_child_begin(store_txn *parent, store_txn **out)
-{
-	store_txn *t = calloc(1, sizeof(*t));
-	int rc;
-
-	if (t == NULL)
-		return RG_ENOMEM;
-	rc = mdb_txn_begin(parent->st->env, parent->txn, 0, &t->txn);
-	if (rc != 0) {
-		free(t);
-		return store_mdb_err(parent, rc, NULL);
-	}
-	t->st = parent->st;
-	t->parent = parent;
-	t->revision = parent->revision + 1;
-	*out = t;
-	return RG_OK;
-}
-
-int store_child_commit(store_txn *t)
-{
-	store_txn *parent = t->parent;
-	int rc = 0;
-
-	if (t->changed)
-		rc = write_revision(t, t->revision);
-	if (rc != 0) {
-		rc = store_mdb_err(t, rc, NULL);
-		store_txn_abort(t);
-		return rc;
-	}
-	rc = mdb_txn_commit(t->txn);
-	if (rc != 0) {
-		int code = store_mdb_err(t, rc, NULL);
-		free(t);
-		return code;
-	}
-	if (t->changed) {
-		parent->revision = t->revision;
-		parent->changed = true;
-	}
-	free(t);
-	return RG_OK;
-}
-
-int store_light_commit(store_txn *t)
-{
-	int rc;
-
-	if (!t->changed)
-		return RG_OK;
-	rc = write_revision(t, t->revision);
-	if (rc != 0)
-		return store_mdb_err(t, rc, NULL);
-	t->parent->revision = t->revision;
-	t->parent->changed = true;
-	return RG_OK;
-}
-
-void store_txn_abort(store_txn *t)
-{
-	if (t == NULL)
-		return;
-	mdb_txn_abort(t->txn);
-	if (t->parent == NULL && !t->rdonly)
-		pthread_mutex_unlock(&t->st->write_lock);
-	free(t);
-}
-
-int store_batch_commit(store_txn *t, bool *map_full)
-{
-	store *st = t->st;
-	uint64_t rev = t->revision;
-	int rc = mdb_txn_commit(t->txn);
-	int code = RG_OK;
-
-	*map_full = rc == MDB_MAP_FULL;
-	if (rc == 0)
-		atomic_store(&st->revision, rev);
-	else
-		code = store_mdb_err(NULL, rc, NULL);
-	pthread_mutex_unlock(&st->write_lock);
-	free(t);
-	return code;
-}
-
-/*
- * Doubles the map, up to the quota. Called by the writer with no write transaction open;
- * waits for live readers to finish, since LMDB may only resize with no live transaction.
- * Errors: RG_ENOSPC when the quota is reached, RG_EIO.
- */
-int store_grow_map(store *st)
-{
-	size_t next;
-	int rc;
-
-	if (st->map_size >= st->max_map_size)
-		return RG_ENOSPC;
-	next = st->map_size * 2;
-	if (next > st->max_map_size || next < st->map_size)
-		next = st->max_map_size;
-	pthread_rwlock_wrlock(&st->resize_lock);
-	rc = mdb_env_set_mapsize(st->env, next);
-	if (rc == 0)
-		st->map_size = next;
-	pthread_rwlock_unlock(&st->resize_lock);
-	return rc == 0 ? RG_OK : RG_EIO;
 }

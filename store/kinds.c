@@ -399,45 +399,31 @@ static int validate_assignment(store_txn *t, ProtobufCMessage *m, struct store_e
 	return RG_OK;
 }
 
+struct current_lead {
+	const char *except_id;
+	char *out;
+};
+
+static int current_lead_fn(Stdreg__V1__Assignment *a, void *arg)
+{
+	struct current_lead *c = arg;
+
+	if (c->except_id && strcmp(a->id, c->except_id) == 0)
+		return 0;
+	if (a->role != STDREG__V1__ROLE__ROLE_LEAD || !str_empty(a->valid_to))
+		return 0;
+	snprintf(c->out, STORE_ID_MAX + 1, "%s", a->id);
+	return 1;
+}
+
 /* The current lead of area other than the assignment except_id, into out (or ""). */
 int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
-                            char out[STORE_ID_MAX + 1])
+                            char out[STORE_ID_MAX + 1], struct store_error *err)
 {
-	char kbuf[STORE_ID_MAX + 2];
-	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v;
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, t->st->refs, &c);
+	struct current_lead c = { except_id, out };
 
 	out[0] = '\0';
-	if (rc != 0)
-		return store_mdb_err(t, rc, NULL);
-	/* Assignment sources sort together under the area's key, tagged 's'. */
-	v.mv_size = 1;
-	v.mv_data = "s";
-	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
-	for (; rc == 0 && ((const char *)v.mv_data)[0] == 's';
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
-		char sid[STORE_ID_MAX + 1];
-		const void *val;
-		size_t len;
-		snprintf(sid, sizeof(sid), "%.*s", (int)v.mv_size - 1, (const char *)v.mv_data + 1);
-		if (except_id && strcmp(sid, except_id) == 0)
-			continue;
-		if (store_get(t, STORE_ASSIGNMENT, sid, &val, &len) != RG_OK)
-			continue;
-		Stdreg__V1__Assignment *as = stdreg__v1__assignment__unpack(NULL, len, val);
-		if (as == NULL)
-			continue;
-		bool current = as->role == STDREG__V1__ROLE__ROLE_LEAD &&
-		               (!as->valid_to || !*as->valid_to);
-		if (current)
-			snprintf(out, STORE_ID_MAX + 1, "%s", as->id);
-		stdreg__v1__assignment__free_unpacked(as, NULL);
-		if (current)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
+	return each_assignment_of(t, STORE_AREA, area_id, current_lead_fn, &c, err);
 }
 
 static bool same_str(const char *a, const char *b)
@@ -474,16 +460,48 @@ static int check_update_assignment(store_txn *t, const ProtobufCMessage *oldm,
 		                  "field 'end_decision_ref' is required to end an assignment");
 	if (a->role != STDREG__V1__ROLE__ROLE_LEAD || (a->valid_to && *a->valid_to))
 		return RG_OK;
-	rc = assignment_current_lead(t, a->area_id, a->id, lead);
+	rc = assignment_current_lead(t, a->area_id, a->id, lead, err);
 	if (rc != RG_OK)
-		return store_fail(err, rc, NULL, "cannot read the assignments of area '%s'",
-		                  a->area_id);
+		return rc;
 	if (lead[0] != '\0')
 		return store_fail(
 		        err, RG_EPRECOND, "role",
 		        "area '%s' already has a current lead (assignment '%s'); use transfer",
 		        a->area_id, lead);
 	return RG_OK;
+}
+
+/* An organisation number names one agency (orgindex.c). */
+static int check_update_agency(store_txn *t, const ProtobufCMessage *old,
+                               const ProtobufCMessage *rec, struct store_error *err)
+{
+	const Stdreg__V1__Agency *a = (const Stdreg__V1__Agency *)rec;
+
+	(void)old;
+	return org_index_check(t, a->id, a->org_number, err);
+}
+
+static int write_index_agency(store_txn *t, const char *id, const ProtobufCMessage *old,
+                              const ProtobufCMessage *rec, struct store_error *err)
+{
+	return org_index_update(t, id, old ? ((const Stdreg__V1__Agency *)old)->org_number : NULL,
+	                        rec ? ((const Stdreg__V1__Agency *)rec)->org_number : NULL, err);
+}
+
+/* Principals are references too: an agency that a live token names stays (revoke first). */
+static int check_delete_agency(store_txn *t, const char *id, struct store_error *err)
+{
+	char list[200];
+	size_t n;
+	int rc = principals_of_agency(t, id, list, sizeof(list), &n);
+
+	if (rc != RG_OK)
+		return store_fail(err, rc, NULL, "cannot read the principals");
+	if (n == 0)
+		return RG_OK;
+	return store_fail(err, RG_EPRECOND, "id",
+	                  "agency '%s' is named by %zu live token%s (%s; revoke %s first)", id, n,
+	                  n == 1 ? "" : "s", list, n == 1 ? "it" : "them");
 }
 
 static const struct ref_spec area_refs[] = { { "parent_id", STORE_AREA } };
@@ -494,20 +512,48 @@ static const struct ref_spec item_refs[] = { { "body_id", STORE_BODY },
 static const struct ref_spec assignment_refs[] = { { "area_id", STORE_AREA },
 	                                           { "agency_id", STORE_AGENCY } };
 
-#define REFS(r) r, sizeof(r) / sizeof((r)[0])
+#define NREFS(r) (sizeof(r) / sizeof((r)[0]))
 
 static const struct kind_info kinds[STORE_KIND_MAX + 1] = {
-	[STORE_AREA] = { STORE_AREA, "area", 'a', &stdreg__v1__area__descriptor, REFS(area_refs),
-	                 validate_area, NULL },
-	[STORE_BODY] = { STORE_BODY, "body", 'b', &stdreg__v1__body__descriptor, REFS(body_refs),
-	                 validate_body, NULL },
-	[STORE_AGENCY] = { STORE_AGENCY, "agency", 'g', &stdreg__v1__agency__descriptor, NULL, 0,
-	                   validate_agency, NULL },
-	[STORE_ITEM] = { STORE_ITEM, "item", 'i', &stdreg__v1__work_item__descriptor,
-	                 REFS(item_refs), validate_item, NULL },
-	[STORE_ASSIGNMENT] = { STORE_ASSIGNMENT, "assignment", 's',
-	                       &stdreg__v1__assignment__descriptor, REFS(assignment_refs),
-	                       validate_assignment, check_update_assignment },
+	[STORE_AREA] = { .kind = STORE_AREA,
+	                 .name = "area",
+	                 .tag = 'a',
+	                 .desc = &stdreg__v1__area__descriptor,
+	                 .refs = area_refs,
+	                 .nrefs = NREFS(area_refs),
+	                 .validate = validate_area },
+	[STORE_BODY] = { .kind = STORE_BODY,
+	                 .name = "body",
+	                 .tag = 'b',
+	                 .desc = &stdreg__v1__body__descriptor,
+	                 .refs = body_refs,
+	                 .nrefs = NREFS(body_refs),
+	                 .validate = validate_body },
+	[STORE_AGENCY] = { .kind = STORE_AGENCY,
+	                   .name = "agency",
+	                   .tag = 'g',
+	                   .desc = &stdreg__v1__agency__descriptor,
+	                   .validate = validate_agency,
+	                   .check_update = check_update_agency,
+	                   .write_index = write_index_agency,
+	                   .check_delete = check_delete_agency },
+	[STORE_ITEM] = { .kind = STORE_ITEM,
+	                 .name = "item",
+	                 .tag = 'i',
+	                 .desc = &stdreg__v1__work_item__descriptor,
+	                 .refs = item_refs,
+	                 .nrefs = NREFS(item_refs),
+	                 .validate = validate_item },
+	[STORE_ASSIGNMENT] = { .kind = STORE_ASSIGNMENT,
+	                       .name = "assignment",
+	                       .tag = 's',
+	                       .desc = &stdreg__v1__assignment__descriptor,
+	                       .refs = assignment_refs,
+	                       .nrefs = NREFS(assignment_refs),
+	                       .derived_id = true,
+	                       .undeletable = "appointments are history (end it with unassign)",
+	                       .validate = validate_assignment,
+	                       .check_update = check_update_assignment },
 };
 
 const struct kind_info *kind_get(enum store_kind k)

@@ -56,23 +56,19 @@ int org_index_update(store_txn *t, const char *agency_id, const char *old_org, c
 {
 	char kbuf[STORE_ID_MAX + 2], vbuf[STORE_ID_MAX + 2];
 	MDB_val v = { index_key(vbuf, 'g', agency_id), vbuf };
-	int rc = 0;
 
 	if (!str_empty(old_org) && !str_empty(new_org) && strcmp(old_org, new_org) == 0)
 		return RG_OK;
+	/* An entry already gone, or already there, is what was asked for. */
 	if (!str_empty(old_org)) {
 		MDB_val k = { org_key(kbuf, old_org), kbuf };
-		rc = mdb_del(t->txn, t->st->refs, &k, &v);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
+		txn_del(t, t->st->refs, &k, &v, err);
 	}
-	if (rc == 0 && !str_empty(new_org)) {
+	if (!str_empty(new_org)) {
 		MDB_val k = { org_key(kbuf, new_org), kbuf };
-		rc = mdb_put(t->txn, t->st->refs, &k, &v, MDB_NODUPDATA);
-		if (rc == MDB_KEYEXIST)
-			rc = 0;
+		txn_put(t, t->st->refs, &k, &v, MDB_NODUPDATA, err);
 	}
-	return store_mdb_err(t, rc, err);
+	return txn_status(t, err);
 }
 
 int org_index_build(store *st, MDB_txn *txn)

@@ -44,14 +44,14 @@ static Stdreg__V1__Principal *get_principal(store_txn *t, const char *name)
 	return stdreg__v1__principal__unpack(NULL, v.mv_size, v.mv_data);
 }
 
-static int put_principal(store_txn *t, const Stdreg__V1__Principal *p)
+static int put_principal(store_txn *t, const Stdreg__V1__Principal *p, struct store_error *err)
 {
 	MDB_val k = { strlen(p->name), p->name }, v;
 	int rc;
 
 	v.mv_size = stdreg__v1__principal__get_packed_size(p);
-	rc = mdb_put(t->txn, t->st->principals, &k, &v, MDB_RESERVE);
-	if (rc == 0)
+	rc = txn_put(t, t->st->principals, &k, &v, MDB_RESERVE, err);
+	if (rc == RG_OK)
 		stdreg__v1__principal__pack(p, v.mv_data);
 	return rc;
 }
@@ -73,7 +73,6 @@ static int create_run(store_txn *t, void *arg)
 	uint8_t raw[TOKEN_BYTES], hash[32];
 	char now[21];
 	MDB_val hk = { 32, hash }, hv = { strlen(a->name), (void *)a->name };
-	int rc;
 
 	/*
 	 * A name is never given to a second principal, not even after a revocation: the
@@ -110,11 +109,10 @@ static int create_run(store_txn *t, void *arg)
 	p.created_at = now;
 	p.token_hash.data = hash;
 	p.token_hash.len = 32;
-	rc = put_principal(t, &p);
-	if (rc == 0)
-		rc = mdb_put(t->txn, t->st->tokens, &hk, &hv, 0);
+	put_principal(t, &p, a->err);
+	txn_put(t, t->st->tokens, &hk, &hv, 0, a->err);
 	/* Not a registry change: no revision, no changelog entry (t->changed stays false). */
-	return rc == 0 ? RG_OK : store_mdb_err(t, rc, a->err);
+	return txn_status(t, a->err);
 }
 
 int store_token_create(store *st, const char *name, int role, const char *agency_id, char *token,
@@ -181,11 +179,11 @@ static int revoke_run(store_txn *t, void *arg)
 	store_format_time(time(NULL), now);
 	char *saved = p->revoked_at;
 	p->revoked_at = now;
-	rc = put_principal(t, p);
+	rc = put_principal(t, p, a->err);
 	p->revoked_at = saved;
 	stdreg__v1__principal__free_unpacked(p, NULL);
 	/* Not a registry change: no revision, no changelog entry (t->changed stays false). */
-	return rc == 0 ? RG_OK : store_mdb_err(t, rc, a->err);
+	return rc;
 }
 
 int store_token_revoke(store *st, const char *name, struct store_error *err)

@@ -117,7 +117,7 @@ int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMe
 	r->area_id = strdup(area_id);
 	r->date = strdup(date);
 	struct as_of_ctx c = { date, r, false };
-	rc = each_assignment_of(t, 'a', area_id, as_of_fn, &c);
+	rc = each_assignment_of(t, STORE_AREA, area_id, as_of_fn, &c, err);
 	if (rc == RG_OK && (c.oom || !r->area_id || !r->date))
 		rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	if (rc != RG_OK) {
@@ -174,7 +174,7 @@ int store_gaps(store_txn *t, const char *today_in, ProtobufCMessage **out, struc
 	MDB_cursor *cur;
 	MDB_val k, v;
 	char today[11];
-	int rc = resolve_today(today_in, today, err);
+	int rc = resolve_today(today_in, today, err), code = RG_OK;
 
 	if (rc != RG_OK)
 		return rc;
@@ -200,13 +200,11 @@ int store_gaps(store_txn *t, const char *today_in, ProtobufCMessage **out, struc
 		}
 		r->prioritised++;
 		struct lead_ctx c = { .date = today };
-		int erc = each_assignment_of(t, 'a', a->id, lead_fn, &c);
-		if (erc != RG_OK || c.has_lead) {
+		code = each_assignment_of(t, STORE_AREA, a->id, lead_fn, &c, err);
+		if (code != RG_OK || c.has_lead) {
 			stdreg__v1__area__free_unpacked(a, NULL);
-			if (erc != RG_OK) {
-				rc = MDB_CORRUPTED;
+			if (code != RG_OK)
 				break;
-			}
 			continue;
 		}
 		Stdreg__V1__Gap *g = malloc(sizeof(*g));
@@ -233,9 +231,9 @@ int store_gaps(store_txn *t, const char *today_in, ProtobufCMessage **out, struc
 		}
 	}
 	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND) {
+	if (code != RG_OK || rc != MDB_NOTFOUND) {
 		stdreg__v1__gaps_response__free_unpacked(r, NULL);
-		return store_mdb_err(t, rc, err);
+		return code != RG_OK ? code : store_mdb_err(t, rc, err);
 	}
 	if (r->n_gaps > 1)
 		qsort(r->gaps, r->n_gaps, sizeof(r->gaps[0]), cmp_gap);
@@ -262,44 +260,10 @@ static const char *stage_name(const char *two)
 	return "other";
 }
 
-struct items_fn_ctx {
-	store_txn *t;
-	int (*fn)(Stdreg__V1__WorkItem *w, void *arg); /* returns 1 if it kept w */
-	void *arg;
-};
-
-/* Calls fn for every work item of area_id, decoded; fn owns w when it returns 1. */
-static int each_item_of(store_txn *t, const char *area_id,
-                        int (*fn)(Stdreg__V1__WorkItem *w, void *arg), void *arg)
+/* Files work item rec under its stage group of the MineArea arg; keeps it (REFS_KEPT). */
+static int group_item_fn(ProtobufCMessage *rec, void *arg)
 {
-	char kbuf[STORE_ID_MAX + 2];
-	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v = { 1, "i" };
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, t->st->refs, &c);
-
-	if (rc != 0)
-		return store_mdb_err(t, rc, NULL);
-	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
-	while (rc == 0 && ((const char *)v.mv_data)[0] == 'i') {
-		MDB_val key = { v.mv_size - 1, (char *)v.mv_data + 1 }, val;
-		if (mdb_get(t->txn, t->st->records[STORE_ITEM], &key, &val) == 0) {
-			Stdreg__V1__WorkItem *w =
-			        unpack_record(STORE_ITEM, val.mv_data, val.mv_size);
-			if (w == NULL) {
-				rc = MDB_CORRUPTED;
-				break;
-			}
-			if (fn(w, arg) == 0)
-				stdreg__v1__work_item__free_unpacked(w, NULL);
-		}
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
-	}
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
-}
-
-static int group_item_fn(Stdreg__V1__WorkItem *w, void *arg)
-{
+	Stdreg__V1__WorkItem *w = (Stdreg__V1__WorkItem *)rec;
 	Stdreg__V1__MineArea *ma = arg;
 	char two[3] = "";
 	bool iso = str_empty(w->stage_scheme) || strcmp(w->stage_scheme, "iso") == 0;
@@ -325,7 +289,7 @@ static int group_item_fn(Stdreg__V1__WorkItem *w, void *arg)
 			return 0;
 		}
 	}
-	return PUSH(g->work_items, g->n_work_items, w) ? 1 : 0;
+	return PUSH(g->work_items, g->n_work_items, w) ? REFS_KEPT : REFS_NEXT;
 }
 
 static int cmp_group(const void *pa, const void *pb)
@@ -341,6 +305,7 @@ struct mine_ctx {
 	char today[11];
 	Stdreg__V1__MineResponse *r;
 	int rc;
+	struct store_error *err;
 };
 
 static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
@@ -363,7 +328,7 @@ static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
 		c->rc = RG_ENOMEM;
 		return 1;
 	}
-	c->rc = each_item_of(c->t, a->area_id, group_item_fn, ma);
+	c->rc = refs_each(c->t, STORE_AREA, a->area_id, STORE_ITEM, group_item_fn, ma, c->err);
 	if (ma->n_stages > 1)
 		qsort(ma->stages, ma->n_stages, sizeof(ma->stages[0]), cmp_group);
 	return c->rc != RG_OK;
@@ -372,7 +337,7 @@ static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
 int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out, struct store_error *err)
 {
 	Stdreg__V1__MineResponse *r;
-	struct mine_ctx c = { .t = t };
+	struct mine_ctx c = { .t = t, .err = err };
 	int rc;
 
 	if (str_empty(agency_id))
@@ -386,15 +351,18 @@ int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out, stru
 	r->agency_id = strdup(agency_id);
 	store_today(0, c.today);
 	c.r = r;
-	rc = each_assignment_of(t, 'g', agency_id, mine_fn, &c);
+	rc = each_assignment_of(t, STORE_AGENCY, agency_id, mine_fn, &c, err);
 	if (rc == RG_OK)
 		rc = c.rc;
 	if (rc == RG_OK && r->agency_id == NULL)
 		rc = RG_ENOMEM;
 	if (rc != RG_OK) {
 		stdreg__v1__mine_response__free_unpacked(r, NULL);
-		return store_fail(err, rc, NULL, "cannot gather the areas of agency '%s'",
-		                  agency_id);
+		/* A corrupt index entry was named by refs_each; say it as it was. */
+		if (rc != RG_ECORRUPT)
+			store_fail(err, rc, NULL, "cannot gather the areas of agency '%s'",
+			           agency_id);
+		return rc;
 	}
 	*out = &r->base;
 	return RG_OK;
@@ -526,23 +494,6 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
 
 /* --- watch ------------------------------------------------------------------------- */
 
-static bool wanted(const Stdreg__V1__Change *ch, const int *kinds, size_t nkinds, char *const *ids,
-                   size_t nids)
-{
-	bool ok = nkinds == 0;
-
-	for (size_t i = 0; !ok && i < nkinds; i++)
-		ok = (int)ch->kind == kinds[i];
-	if (!ok)
-		return false;
-	if (nids == 0)
-		return true;
-	for (size_t i = 0; i < nids; i++)
-		if (strcmp(ch->id, ids[i]) == 0)
-			return true;
-	return false;
-}
-
 int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
                 char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
                 struct store_error *err)
@@ -552,20 +503,26 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 	MDB_cursor *c;
 	MDB_val k = { 12, start }, v;
 	uint64_t from = since_revision + 1, last_included = 0;
+	struct watch_filter filter;
 	int rc;
 
 	if (max_events == 0 || max_events > 1000)
 		max_events = 1000;
+	if (watch_filter_init(&filter, kinds, nkinds, ids, nids) != RG_OK)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	for (int i = 0; i < 8; i++)
 		start[i] = (uint8_t)(from >> (56 - 8 * i));
 	r = malloc(sizeof(*r));
-	if (r == NULL)
+	if (r == NULL) {
+		watch_filter_free(&filter);
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	}
 	stdreg__v1__watch_response__init(r);
 	r->next_revision = t->revision > since_revision ? t->revision : since_revision;
 	rc = mdb_cursor_open(t->txn, t->st->changelog, &c);
 	if (rc != 0) {
 		free(r);
+		watch_filter_free(&filter);
 		return store_mdb_err(t, rc, err);
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -581,7 +538,7 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 			stdreg__v1__change__free_unpacked(ch, NULL);
 			break;
 		}
-		if (!wanted(ch, kinds, nkinds, ids, nids)) {
+		if (!watch_filter_match(&filter, (int)ch->kind, ch->id)) {
 			stdreg__v1__change__free_unpacked(ch, NULL);
 			continue;
 		}
@@ -593,6 +550,7 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 		}
 	}
 	mdb_cursor_close(c);
+	watch_filter_free(&filter);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		stdreg__v1__watch_response__free_unpacked(r, NULL);
 		return store_mdb_err(t, rc, err);

@@ -28,6 +28,7 @@ struct load_ctx {
 	char (*seen)[STORE_ID_MAX + 1]; /* item ids counted already (an item in two areas) */
 	size_t nseen, capseen;
 	int rc;
+	struct store_error *err;
 };
 
 static bool seen_add(struct load_ctx *c, const char *id)
@@ -47,33 +48,17 @@ static bool seen_add(struct load_ctx *c, const char *id)
 	return true;
 }
 
-static int count_items_of_area(struct load_ctx *c, const char *area_id)
+/* Counts work item rec once for the agency's load (an item in two of its areas once). */
+static int count_item_fn(ProtobufCMessage *rec, void *arg)
 {
-	char kbuf[STORE_ID_MAX + 2];
-	MDB_val k = { index_key(kbuf, 'a', area_id), kbuf }, v = { 1, "i" };
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(c->t->txn, c->t->st->refs, &cur);
+	struct load_ctx *c = arg;
+	Stdreg__V1__WorkItem *w = (Stdreg__V1__WorkItem *)rec;
 
-	if (rc != 0)
-		return store_mdb_err(c->t, rc, NULL);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
-	while (rc == 0 && ((const char *)v.mv_data)[0] == 'i') {
-		char id[STORE_ID_MAX + 1];
-		const void *val;
-		size_t len;
-		snprintf(id, sizeof(id), "%.*s", (int)v.mv_size - 1, (const char *)v.mv_data + 1);
-		if (seen_add(c, id) && store_get(c->t, STORE_ITEM, id, &val, &len) == RG_OK) {
-			Stdreg__V1__WorkItem *w = stdreg__v1__work_item__unpack(NULL, len, val);
-			if (w) {
-				c->load->work_items++;
-				c->load->overdue += is_overdue(w, c->today);
-				stdreg__v1__work_item__free_unpacked(w, NULL);
-			}
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+	if (seen_add(c, w->id)) {
+		c->load->work_items++;
+		c->load->overdue += is_overdue(w, c->today);
 	}
-	mdb_cursor_close(cur);
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(c->t, rc, NULL);
+	return REFS_NEXT;
 }
 
 static int load_fn(Stdreg__V1__Assignment *a, void *arg)
@@ -86,11 +71,12 @@ static int load_fn(Stdreg__V1__Assignment *a, void *arg)
 		c->load->areas_led++;
 	else
 		c->load->areas_supported++;
-	c->rc = count_items_of_area(c, a->area_id);
+	c->rc = refs_each(c->t, STORE_AREA, a->area_id, STORE_ITEM, count_item_fn, c, c->err);
 	return c->rc != RG_OK;
 }
 
-static int agency_loads(store_txn *t, const char *today, Stdreg__V1__ReportResponse *r)
+static int agency_loads(store_txn *t, const char *today, Stdreg__V1__ReportResponse *r,
+                        struct store_error *err)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -102,14 +88,14 @@ static int agency_loads(store_txn *t, const char *today, Stdreg__V1__ReportRespo
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		char id[STORE_ID_MAX + 1];
 		Stdreg__V1__AgencyLoad *load = malloc(sizeof(*load));
-		struct load_ctx c = { .t = t, .today = today, .load = load };
+		struct load_ctx c = { .t = t, .today = today, .load = load, .err = err };
 		if (load == NULL) {
 			rc = ENOMEM;
 			break;
 		}
 		stdreg__v1__agency_load__init(load);
 		snprintf(id, sizeof(id), "%.*s", (int)k.mv_size, (const char *)k.mv_data);
-		int erc = each_assignment_of(t, 'g', id, load_fn, &c);
+		int erc = each_assignment_of(t, STORE_AGENCY, id, load_fn, &c, err);
 		free(c.seen);
 		if (erc == RG_OK)
 			erc = c.rc;
@@ -146,15 +132,16 @@ static int lead_on_fn(Stdreg__V1__Assignment *a, void *arg)
 	return l->found;
 }
 
-static int coverage(store_txn *t, const char *today, Stdreg__V1__ReportResponse *r)
+static int coverage(store_txn *t, const char *today, Stdreg__V1__ReportResponse *r,
+                    struct store_error *err)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
-	int rc = mdb_cursor_open(t->txn, t->st->records[STORE_AREA], &cur);
+	int rc = mdb_cursor_open(t->txn, t->st->records[STORE_AREA], &cur), code = RG_OK;
 
 	if (rc != 0)
 		return store_mdb_err(t, rc, NULL);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && code == RG_OK;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		Stdreg__V1__Area *a = stdreg__v1__area__unpack(NULL, v.mv_size, v.mv_data);
 		if (a == NULL) {
@@ -164,7 +151,7 @@ static int coverage(store_txn *t, const char *today, Stdreg__V1__ReportResponse 
 		if (a->priority == STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED) {
 			struct lead_on l = { today, false };
 			r->prioritised++;
-			each_assignment_of(t, 'a', a->id, lead_on_fn, &l);
+			code = each_assignment_of(t, STORE_AREA, a->id, lead_on_fn, &l, err);
 			r->prioritised_with_lead += l.found;
 		}
 		stdreg__v1__area__free_unpacked(a, NULL);
@@ -172,6 +159,8 @@ static int coverage(store_txn *t, const char *today, Stdreg__V1__ReportResponse 
 	mdb_cursor_close(cur);
 	r->coverage_percent =
 	        r->prioritised ? 100.0 * r->prioritised_with_lead / r->prioritised : 0.0;
+	if (code != RG_OK)
+		return code;
 	return rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, NULL);
 }
 
@@ -278,6 +267,7 @@ int store_report(store_txn *t, const char *today_in, uint32_t days, ProtobufCMes
                  struct store_error *err)
 {
 	Stdreg__V1__ReportResponse *r;
+	struct store_error cause = { 0 };
 	char today[11], cutoff[11];
 	struct tm tm = { 0 };
 	int rc;
@@ -306,16 +296,17 @@ int store_report(store_txn *t, const char *today_in, uint32_t days, ProtobufCMes
 	stdreg__v1__report_response__init(r);
 	r->today = strdup(today);
 	r->days = days;
-	rc = r->today ? coverage(t, today, r) : RG_ENOMEM;
+	rc = r->today ? coverage(t, today, r, &cause) : RG_ENOMEM;
 	if (rc == RG_OK)
-		rc = agency_loads(t, today, r);
+		rc = agency_loads(t, today, r, &cause);
 	if (rc == RG_OK)
 		rc = item_counts(t, today, r);
 	if (rc == RG_OK)
 		rc = stage_changes(t, cutoff, r);
 	if (rc != RG_OK) {
 		stdreg__v1__report_response__free_unpacked(r, NULL);
-		return store_fail(err, rc, NULL, "cannot build the report (%s)", rg_strerror(rc));
+		return store_fail(err, rc, NULL, "cannot build the report (%s)",
+		                  cause.message[0] ? cause.message : rg_strerror(rc));
 	}
 	*out = &r->base;
 	return RG_OK;

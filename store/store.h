@@ -167,7 +167,9 @@ uint64_t store_txn_revision(const store_txn *t);
 
 /*
  * Looks up one record by id. On success *val and *len are the packed record as stored (meta
- * included), valid until the transaction is reset, renewed or ended.
+ * included), valid until the transaction is reset, renewed or ended; in a write
+ * transaction only until the next write in it (LMDB may move the page): copy what must
+ * outlive a write.
  * Errors: RG_ENOENT, RG_EINVAL (kind), RG_EIO.
  */
 int store_get(store_txn *t, enum store_kind k, const char *id, const void **val, size_t *len);
@@ -370,7 +372,8 @@ int store_check_item_scope(store_txn *t, const char *agency_id, const char *item
 /* The areas agency_id currently leads or supports, with its items by stage. RG_ENOENT. */
 int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
                struct store_error *err);
-/* Prioritised areas with no lead on today, most important first. */
+/* Prioritised areas with no lead on today, most important first. Errors: RG_EINVAL
+ * (today), RG_ENOMEM, RG_ECORRUPT (a record or reference index entry is bad), RG_EIO. */
 int store_gaps(store_txn *t, const char *today, ProtobufCMessage **out, struct store_error *err);
 /* Lead and supporting agencies of area_id on date. RG_ENOENT, RG_EINVAL (date). */
 int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMessage **out,
@@ -378,7 +381,8 @@ int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMe
 /* Every change to one record, oldest first. RG_ENOENT when it never existed. */
 int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMessage **out,
                   struct store_error *err);
-/* Coverage, load per agency, items per status, overdue items, recent stage changes. */
+/* Coverage, load per agency, items per status, overdue items, recent stage changes.
+ * Errors: RG_EINVAL (today, days over 36500), RG_ENOMEM, RG_ECORRUPT, RG_EIO. */
 int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessage **out,
                  struct store_error *err);
 /* Changes after since_revision (whole revisions), filtered by kinds/ids, at most about
@@ -443,7 +447,8 @@ int store_token_create(store *st, const char *name, int role, const char *agency
                        struct store_error *err);
 /* Revokes the token of principal name. Errors: RG_ENOENT, RG_EPRECOND (already revoked). */
 int store_token_revoke(store *st, const char *name, struct store_error *err);
-/* Calls fn for every principal (token_hash cleared), by name. */
+/* Calls fn for every principal (token_hash cleared), by name; a row that does not decode
+ * is passed over. Errors: RG_ENOMEM, RG_EIO. */
 int store_token_list(store *st, void (*fn)(void *arg, const ProtobufCMessage *principal),
                      void *arg);
 /*

@@ -44,6 +44,11 @@ struct store_txn {
 	bool changed;  /* a child that wrote something */
 	bool map_full; /* LMDB said MDB_MAP_FULL somewhere in this txn or a child */
 	bool light;    /* a child without its own LMDB transaction (writes go to the parent's) */
+	/* The first write that failed in this transaction (RG_OK: none): every later write is
+	 * a no-op that returns it, and so does the commit. LMDB's own transaction is unusable
+	 * after a failed write; this keeps the first cause instead of "bad transaction". */
+	int ret;
+	struct store_error ret_err;
 	uint64_t revision;
 	uint32_t seq; /* next changelog sequence number within the revision */
 };
@@ -66,6 +71,14 @@ struct kind_info {
 	/* Rules for changing an existing record (old may be NULL on create); may be NULL. */
 	int (*check_update)(store_txn *t, const ProtobufCMessage *old, const ProtobufCMessage *rec,
 	                    struct store_error *err);
+	/* Keeps the kind's own index after a change (old or rec NULL on create or delete);
+	 * may be NULL. Runs among the writes: returns txn_status. */
+	int (*write_index)(store_txn *t, const char *id, const ProtobufCMessage *old,
+	                   const ProtobufCMessage *rec, struct store_error *err);
+	/* A refusal of a delete beyond the reference index (RG_EPRECOND); may be NULL. */
+	int (*check_delete)(store_txn *t, const char *id, struct store_error *err);
+	bool derived_id;         /* validate sets the id (from other fields); none is given */
+	const char *undeletable; /* why a record of the kind is never deleted; NULL: it may be */
 };
 
 const struct kind_info *kind_get(enum store_kind k);
@@ -77,7 +90,8 @@ Stdreg__V1__Meta **msg_meta(ProtobufCMessage *m);
 /* Replaces the string in *slot (a field of a message from the default allocator) with value,
  * freeing the old string unless it is protobuf-c's static empty default (kinds.c). */
 void msg_set_str(char **slot, char *value);
-/* Every string field (nested too): valid UTF-8, no control characters in ids, bounded. */
+/* Every string field of m itself: valid UTF-8, no control characters in ids, bounded. Nested
+ * messages are not walked: a record's only one is its meta, which the store sets. */
 int msg_check_strings(const ProtobufCMessage *m, struct store_error *err);
 
 /* Fills err (code, field, printf message) and returns code. */
@@ -85,6 +99,64 @@ int store_fail(struct store_error *err, int code, const char *field, const char 
         __attribute__((format(printf, 4, 5)));
 /* Translates an LMDB return code; marks t->map_full on MDB_MAP_FULL. */
 int store_mdb_err(store_txn *t, int rc, struct store_error *err);
+
+/*
+ * Writes through a write transaction (txn.c). Once one has failed, each is a no-op that
+ * returns the first failure (and copies its message into err), so a write path can run its
+ * writes one after another and look at the result once. A put with MDB_NODUPDATA or
+ * MDB_NOOVERWRITE of what is there returns RG_EEXIST, a delete of what is not there
+ * RG_ENOENT: neither is a failure of the transaction. A read-only transaction refuses
+ * with RG_EINTERNAL (a bug in the caller).
+ */
+int txn_put(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags,
+            struct store_error *err);
+int txn_del(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, struct store_error *err);
+/* Marks t failed with code and err's message unless it failed before; returns t->ret. */
+int txn_fail(store_txn *t, int code, const struct store_error *err);
+/* RG_OK if t can take a write; else RG_EINTERNAL (read-only) or t's first failure. */
+int txn_writable(store_txn *t, struct store_error *err);
+/* RG_OK, or t's first failure (copied into err). */
+int txn_status(const store_txn *t, struct store_error *err);
+
+/*
+ * One change of one record on its way through the steps of change.c. A put fills ki and
+ * rec; a delete ki and id (rec stays NULL). The steps fill the rest; change_release frees.
+ */
+struct record_change {
+	const struct kind_info *ki;
+	const char *id;
+	ProtobufCMessage *rec; /* the new record; NULL for a delete */
+	ProtobufCMessage *old; /* the stored record, decoded; NULL when there is none */
+	MDB_val oldv;          /* its stored bytes (a copy, owned) */
+	MDB_val newv;          /* the new stored bytes (malloc'd by change_compose) */
+	char now_s[21];        /* the change's time */
+};
+/* Loads the stored record of c->id (none: c->old NULL). RG_ECORRUPT, RG_ENOMEM, RG_EIO. */
+int change_load(store_txn *t, struct record_change *c, struct store_error *err);
+/* Everything that can refuse a put, in the order the messages promise; loads the old
+ * record. Writes nothing. */
+int change_check(store_txn *t, struct record_change *c, const struct store_put_opts *o,
+                 const struct store_actor *who, struct store_error *err);
+/* Meta and the stored bytes; *unchanged when they equal the stored ones. */
+int change_compose(store_txn *t, struct record_change *c, const struct store_actor *who,
+                   bool *unchanged, struct store_error *err);
+/* The record (put, or delete when c->rec is NULL), the reference index, the kind's own
+ * index and the changelog entry. Returns txn_status. */
+int change_write(store_txn *t, struct record_change *c, const struct store_actor *who,
+                 struct store_error *err);
+void change_release(struct record_change *c);
+/* RG_ESTALE unless expected is 0 or the stored mod_revision (old NULL: none). */
+int check_expected_revision(const struct kind_info *ki, const char *id, const Stdreg__V1__Meta *old,
+                            uint64_t expected, struct store_error *err);
+
+/* Calls fn for every non-empty id that rec holds in a reference field of ki; stops at the
+ * first code other than RG_OK and returns it (change.c). */
+typedef int (*ref_fn)(store_txn *t, const struct ref_spec *r, const char *target, void *arg);
+int record_each_ref(store_txn *t, const struct kind_info *ki, const ProtobufCMessage *rec,
+                    ref_fn fn, void *arg);
+/* Does m (of kind ki) hold target, of kind target_kind, in any of its reference fields? */
+bool record_holds_ref(const struct kind_info *ki, const ProtobufCMessage *m,
+                      enum store_kind target_kind, const char *target);
 
 /* The record id of the kind's key; id of rec. */
 const char *record_id(enum store_kind k, const ProtobufCMessage *rec);
@@ -94,12 +166,23 @@ bool record_exists(store_txn *t, enum store_kind k, const char *id);
 
 /* The id of the current lead assignment of area_id other than except_id, or "" (kinds.c). */
 int assignment_current_lead(store_txn *t, const char *area_id, const char *except_id,
-                            char out[STORE_ID_MAX + 1]);
+                            char out[STORE_ID_MAX + 1], struct store_error *err);
 
-/* Calls fn for every assignment referring to tag+target_id ('a' area, 'g' agency), decoded;
- * the message dies when fn returns; fn returns non-zero to stop (appoint.c). */
-int each_assignment_of(store_txn *t, char tag, const char *target_id,
-                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg);
+/*
+ * Calls fn for every record of kind source that refers to target_id (of kind target),
+ * through the reference index, decoded; fn returns REFS_NEXT, REFS_STOP, or REFS_KEPT when
+ * it keeps the record (then it frees it). Errors: RG_ECORRUPT for an index entry naming a
+ * record that does not exist or does not decode, RG_EIO (refs.c).
+ */
+enum { REFS_NEXT = 0, REFS_STOP = 1, REFS_KEPT = 2 };
+int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
+              int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err);
+
+/* Calls fn for every assignment referring to target_id (an area or an agency), decoded;
+ * the message dies when fn returns; fn returns non-zero to stop. As refs_each (appoint.c). */
+int each_assignment_of(store_txn *t, enum store_kind target, const char *target_id,
+                       int (*fn)(Stdreg__V1__Assignment *a, void *arg), void *arg,
+                       struct store_error *err);
 
 /* Calls fn(field, old, new) for every field (meta aside) whose text differs between two
  * records of descriptor d; before or after may be NULL. fn owns the two strings (free());
@@ -135,10 +218,28 @@ bool push_ptr(void ***arr, size_t *n, void *item);
 /* Does the appointment hold on date (valid_from <= date < valid_to)? */
 bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date);
 
+/* The kinds and ids a watch asked for (watch_filter.c): no kinds or no ids means any. */
+struct watch_filter {
+	bool any_kind;
+	uint64_t kinds; /* bit per kind number */
+	char **ids;     /* sorted copy of the caller's pointers; NULL: any id */
+	size_t nids;
+};
+/* Errors: RG_ENOMEM. The ids must outlive the filter. */
+int watch_filter_init(struct watch_filter *f, const int *kinds, size_t nkinds, char *const *ids,
+                      size_t nids);
+bool watch_filter_match(const struct watch_filter *f, int kind, const char *id);
+void watch_filter_free(struct watch_filter *f);
+
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 
-/* Child transactions and batches (env.c), for the writer. */
+/* The revision meta holds in txn (0 when none); adopts a map another process grew, with
+ * no live transaction in this process (env.c). */
+uint64_t store_meta_revision(MDB_txn *txn, MDB_dbi meta);
+void store_adopt_map(store *st);
+
+/* Child transactions and batches (txn.c), for the writer. */
 int store_batch_begin(store *st, store_txn **out);
 int store_child_begin(store_txn *parent, store_txn **out);
 int store_child_commit(store_txn *child);

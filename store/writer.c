@@ -11,7 +11,6 @@
 #include "store_int.h"
 
 #define MAX_BATCH 1024
-#define PENDING   (-1)
 
 struct store_writer {
 	store *st;
@@ -19,7 +18,7 @@ struct store_writer {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct store_job *head, *tail;
-	bool stopping, stopped;
+	bool stopping;
 	struct store_writer_stats stats;
 };
 
@@ -50,6 +49,8 @@ static int run_one(store_txn *batch, struct store_job *j, bool at_quota)
 			            .txn = batch->txn,
 			            .parent = batch,
 			            .light = true,
+			            .ret = batch->ret,
+			            .ret_err = batch->ret_err,
 			            .revision = batch->revision + 1 };
 		rc = j->run(&light, j->arg);
 		if (rc == RG_OK)
