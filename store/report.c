@@ -21,44 +21,63 @@ static bool is_overdue(const Stdreg__V1__WorkItem *w, const char *today)
 
 /* --- per agency -------------------------------------------------------------------- */
 
+/* A work item met under one of the agency's areas: an item in two of them is met twice. */
+struct met_item {
+	char id[STORE_ID_MAX + 1];
+	bool overdue;
+};
+
 struct load_ctx {
 	store_txn *t;
 	const char *today;
 	Stdreg__V1__AgencyLoad *load;
-	char (*seen)[STORE_ID_MAX + 1]; /* item ids counted already (an item in two areas) */
-	size_t nseen, capseen;
+	struct met_item *met; /* every item met, duplicates included; counted once at the end */
+	size_t nmet, capmet;
+	bool nomem;
 	int rc;
 	struct store_error *err;
 };
 
-static bool seen_add(struct load_ctx *c, const char *id)
-{
-	for (size_t i = 0; i < c->nseen; i++)
-		if (strcmp(c->seen[i], id) == 0)
-			return false;
-	if (c->nseen == c->capseen) {
-		size_t cap = c->capseen ? c->capseen * 2 : 64;
-		void *grown = realloc(c->seen, cap * sizeof(c->seen[0]));
-		if (grown == NULL)
-			return false;
-		c->seen = grown;
-		c->capseen = cap;
-	}
-	snprintf(c->seen[c->nseen++], STORE_ID_MAX + 1, "%s", id);
-	return true;
-}
-
-/* Counts work item rec once for the agency's load (an item in two of its areas once). */
-static int count_item_fn(ProtobufCMessage *rec, void *arg)
+/* Notes work item rec for the agency's load; counted once by count_met. */
+static int met_item_fn(ProtobufCMessage *rec, void *arg)
 {
 	struct load_ctx *c = arg;
 	Stdreg__V1__WorkItem *w = (Stdreg__V1__WorkItem *)rec;
 
-	if (seen_add(c, w->id)) {
-		c->load->work_items++;
-		c->load->overdue += is_overdue(w, c->today);
+	if (c->nmet == c->capmet) {
+		size_t cap = c->capmet ? c->capmet * 2 : 64;
+		void *grown = realloc(c->met, cap * sizeof(c->met[0]));
+		if (grown == NULL) {
+			c->nomem = true;
+			return REFS_STOP;
+		}
+		c->met = grown;
+		c->capmet = cap;
 	}
+	snprintf(c->met[c->nmet].id, sizeof(c->met[0].id), "%s", w->id);
+	c->met[c->nmet++].overdue = is_overdue(w, c->today);
 	return REFS_NEXT;
+}
+
+static int cmp_met(const void *a, const void *b)
+{
+	return strcmp(((const struct met_item *)a)->id, ((const struct met_item *)b)->id);
+}
+
+/* Counts the distinct items met: sorted, an item met twice sits next to itself. Sorting once
+ * keeps an agency with many items at n log n (a look-up per item among those counted so far
+ * was n squared). */
+static void count_met(struct load_ctx *c)
+{
+	if (c->nmet == 0)
+		return;
+	qsort(c->met, c->nmet, sizeof(c->met[0]), cmp_met);
+	for (size_t i = 0; i < c->nmet; i++) {
+		if (i > 0 && strcmp(c->met[i - 1].id, c->met[i].id) == 0)
+			continue;
+		c->load->work_items++;
+		c->load->overdue += c->met[i].overdue;
+	}
 }
 
 static int load_fn(Stdreg__V1__Assignment *a, void *arg)
@@ -71,7 +90,9 @@ static int load_fn(Stdreg__V1__Assignment *a, void *arg)
 		c->load->areas_led++;
 	else
 		c->load->areas_supported++;
-	c->rc = refs_each(c->t, STORE_AREA, a->area_id, STORE_ITEM, count_item_fn, c, c->err);
+	c->rc = refs_each(c->t, STORE_AREA, a->area_id, STORE_ITEM, met_item_fn, c, c->err);
+	if (c->rc == RG_OK && c->nomem)
+		c->rc = store_fail(c->err, RG_ENOMEM, NULL, "out of memory");
 	return c->rc != RG_OK;
 }
 
@@ -96,9 +117,11 @@ static int agency_loads(store_txn *t, const char *today, Stdreg__V1__ReportRespo
 		stdreg__v1__agency_load__init(load);
 		snprintf(id, sizeof(id), "%.*s", (int)k.mv_size, (const char *)k.mv_data);
 		int erc = each_assignment_of(t, STORE_AGENCY, id, load_fn, &c, err);
-		free(c.seen);
 		if (erc == RG_OK)
 			erc = c.rc;
+		if (erc == RG_OK)
+			count_met(&c);
+		free(c.met);
 		if (erc != RG_OK || load->areas_led + load->areas_supported == 0) {
 			stdreg__v1__agency_load__free_unpacked(load, NULL);
 			if (erc != RG_OK)
