@@ -37,6 +37,8 @@ static ProtobufCMessage *bulk_record(const Stdreg__V1__BulkRecord *b, enum store
 		b->agency ? &b->agency->base : NULL,
 		b->work_item ? &b->work_item->base : NULL,
 		b->assignment ? &b->assignment->base : NULL,
+		b->goal ? &b->goal->base : NULL,
+		b->follow_up ? &b->follow_up->base : NULL,
 	};
 	ProtobufCMessage *found = NULL;
 
@@ -467,6 +469,12 @@ static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const
 		break;
 	case STORE_ASSIGNMENT:
 		b->assignment = (Stdreg__V1__Assignment *)m;
+		break;
+	case STORE_GOAL:
+		b->goal = (Stdreg__V1__Goal *)m;
+		break;
+	case STORE_FOLLOW_UP:
+		b->follow_up = (Stdreg__V1__FollowUp *)m;
 		break;
 	}
 	if (!PUSH(r->records, r->n_records, b)) {

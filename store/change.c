@@ -74,7 +74,8 @@ static int ref_check_target(store_txn *t, const struct ref_spec *r, const char *
 {
 	struct ref_ctx *c = arg;
 
-	if (!store_valid_id(target))
+	/* A derived id (AREA/N of a goal) is no slug; a missing one is refused below. */
+	if (!kind_get(r->target)->derived_id && !store_valid_id(target))
 		return store_fail(c->err, RG_EINVAL, r->field, "field '%s': '%s' is not a valid id",
 		                  r->field, target);
 	if (!record_exists(t, r->target, target))
@@ -293,6 +294,8 @@ int change_check(store_txn *t, struct record_change *c, const struct store_put_o
 	const struct kind_info *ki = c->ki;
 	int rc;
 
+	t->now = who && who->now ? who->now : time(NULL);
+	t->who = who;
 	/* Strings first (so messages may quote them), then the id, then the kind's rules. */
 	rc = msg_check_strings(c->rec, err);
 	if (rc == RG_OK)

@@ -264,6 +264,11 @@ static void check_record(struct checker *c, const struct kind_info *ki, const MD
 		check_assignment(c, (const Stdreg__V1__Assignment *)rec);
 	if (ki->kind == STORE_AGENCY)
 		check_org_indexed(c, (const Stdreg__V1__Agency *)rec);
+	if (ki->kind == STORE_GOAL) {
+		struct store_error gerr = { 0 };
+		if (goal_kind_check(c->t, id, &gerr) != RG_OK)
+			report(c, "goal", id, "%s", gerr.message);
+	}
 	protobuf_c_message_free_unpacked(rec, NULL);
 }
 

@@ -5,12 +5,14 @@
  * Key layout (all in one LMDB environment, opened once with MDB_NOTLS):
  *
  *   meta        "schema_version" -> uint32 (big endian), "revision" -> uint64 (big endian)
- *   area, body, agency, item, assignment
+ *   area, body, agency, item, assignment, goal, follow_up
  *               id -> packed record (stdreg.v1.Area ...; meta included)
  *   refs        (DUPSORT) tag(target kind) + target id -> tag(source kind) + source id
  *               one entry per reference a record holds (a work item's body and areas,
- *               an assignment's area and agency, a parent, a mirror). It is the index
- *               for "items by area / by body", "assignments by area / by agency", and
+ *               an assignment's area and agency, a parent, a mirror, a goal's area and
+ *               owner, a follow-up's goal). It is the index for "items by area / by
+ *               body", "assignments by area / by agency", "goals by area / by owner",
+ *               "follow-ups by goal", and
  *               the deletion guard: a record with entries under its key is referenced.
  *               Also 'o' + org number -> 'g' + agency id: one agency per number (orgindex.c).
  *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
@@ -19,7 +21,8 @@
  *   tokens      SHA-256 of a token (32 bytes) -> principal name; the token itself is never
  *               stored, so a copy of the store gives nobody a way in
  *
- * Tags: 'a' area, 'b' body, 'g' agency, 'i' item, 's' assignment (kind_info.tag in kinds.c),
+ * Tags: 'a' area, 'b' body, 'g' agency, 'i' item, 's' assignment, 'l' goal, 'f' follow-up
+ * (kind_info.tag in kinds.c),
  * 'o' organisation number (orgindex.c).
  *
  * Transaction rules:
@@ -65,6 +68,8 @@ static const char *const dbi_names[STORE_KIND_MAX + 1] = {
 	[STORE_AGENCY] = "agency",
 	[STORE_ITEM] = "item",
 	[STORE_ASSIGNMENT] = "assignment",
+	[STORE_GOAL] = "goal",
+	[STORE_FOLLOW_UP] = "follow_up",
 };
 
 void store_format_time(time_t t, char out[21])
@@ -113,9 +118,18 @@ struct migration {
 	int (*step)(store *st, MDB_txn *txn);
 };
 
+/* Schema 3 adds the goal and follow_up databases; open_databases creates them. */
+static int goal_dbs_created(store *st, MDB_txn *txn)
+{
+	(void)st;
+	(void)txn;
+	return 0;
+}
+
 static const struct migration migrations[] = {
-	{ 1, org_index_build }, /* orgindex.c */
-	{ 0, NULL },            /* end */
+	{ 1, org_index_build },  /* orgindex.c */
+	{ 2, goal_dbs_created }, /* the goal and follow_up databases, made by open */
+	{ 0, NULL },             /* end */
 };
 
 /* Runs the steps from version found up to STORE_SCHEMA_VERSION and stamps the version. */
@@ -162,6 +176,13 @@ static int open_databases(store *st, bool read_only, struct store_error *err)
 	rc = mdb_dbi_open(txn, "meta", create, &st->meta);
 	for (int k2 = 1; rc == 0 && k2 <= STORE_KIND_MAX; k2++)
 		rc = mdb_dbi_open(txn, dbi_names[k2], create, &st->records[k2]);
+	/* Schema 2 had no goals: read only, such a store needs its migration first. */
+	if (read_only && rc == MDB_NOTFOUND && mdb_dbi_open(txn, "area", 0, &st->records[1]) == 0) {
+		mdb_txn_abort(txn);
+		return store_fail(err, RG_ESCHEMA, NULL,
+		                  "store has an older schema and needs a migration (open it "
+		                  "read-write)");
+	}
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "refs", create | MDB_DUPSORT, &st->refs);
 	if (rc == 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdreg/v1/goals.pb-c.h"
 #include "store_int.h"
 
 /* --- field access through descriptors ---------------------------------------------- */
@@ -512,6 +513,13 @@ static const struct ref_spec item_refs[] = { { "body_id", STORE_BODY },
 static const struct ref_spec assignment_refs[] = { { "area_id", STORE_AREA },
 	                                           { "agency_id", STORE_AGENCY } };
 
+static const struct ref_spec goal_refs[] = {
+	{ "area_id", STORE_AREA },           { "owner_agency_id", STORE_AGENCY },
+	{ "contributor_ids", STORE_AGENCY }, { "parent_id", STORE_GOAL },
+	{ "work_item_id", STORE_ITEM },      { "work_item_ids", STORE_ITEM }
+};
+static const struct ref_spec follow_up_refs[] = { { "goal_id", STORE_GOAL } };
+
 #define NREFS(r) (sizeof(r) / sizeof((r)[0]))
 
 static const struct kind_info kinds[STORE_KIND_MAX + 1] = {
@@ -554,6 +562,27 @@ static const struct kind_info kinds[STORE_KIND_MAX + 1] = {
 	                       .undeletable = "appointments are history (end it with unassign)",
 	                       .validate = validate_assignment,
 	                       .check_update = check_update_assignment },
+	[STORE_GOAL] = { .kind = STORE_GOAL,
+	                 .name = "goal",
+	                 .tag = 'l',
+	                 .desc = &stdreg__v1__goal__descriptor,
+	                 .refs = goal_refs,
+	                 .nrefs = NREFS(goal_refs),
+	                 .derived_id = true,
+	                 .undeletable = "goals are history (withdraw or close it with a follow-up)",
+	                 .validate = goal_kind_validate },
+	[STORE_FOLLOW_UP] = { .kind = STORE_FOLLOW_UP,
+	                      .name = "follow_up",
+	                      .tag = 'f',
+	                      .desc = &stdreg__v1__follow_up__descriptor,
+	                      .refs = follow_up_refs,
+	                      .nrefs = NREFS(follow_up_refs),
+	                      .derived_id = true,
+	                      .undeletable = "follow-ups are never changed or deleted (add a "
+	                                     "correction)",
+	                      .validate = follow_up_kind_validate,
+	                      .check_update = follow_up_kind_check_update,
+	                      .write_index = follow_up_kind_write_index },
 };
 
 const struct kind_info *kind_get(enum store_kind k)

@@ -37,8 +37,10 @@ enum store_kind {
 	STORE_AGENCY = 3,
 	STORE_ITEM = 4,
 	STORE_ASSIGNMENT = 5,
+	STORE_GOAL = 6,      /* stdreg.v1.Goal, id AREA/N (goal_store.c) */
+	STORE_FOLLOW_UP = 7, /* stdreg.v1.FollowUp, id GOAL/SEQ, append-only */
 };
-#define STORE_KIND_MAX 5
+#define STORE_KIND_MAX 7
 
 /* Why a call failed: code, the field at fault (may be empty) and a message for people. */
 struct store_error {
@@ -139,7 +141,7 @@ int store_backup(store *st, const char *path, uint64_t *revision, uint64_t *size
 
 /* --- kinds -------------------------------------------------------------------------- */
 
-/* "area", "body", "agency", "item", "assignment"; NULL for an unknown kind. */
+/* "area", "body", "agency", "item", "assignment", "goal", "follow_up"; NULL for an unknown kind. */
 const char *store_kind_name(enum store_kind k);
 /* The kind named name (singular as above, or "work_item"); 0 if none. */
 enum store_kind store_kind_by_name(const char *name);
@@ -390,6 +392,53 @@ int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessag
 int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
                 char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
                 struct store_error *err);
+
+/* --- goals and their follow-up (goal_store.c; the rules are goal_rules.h) ------------
+ * A goal is stored as the fold of its follow-ups (its current due, owner, target, text,
+ * state); each follow-up is a record of its own that is never changed or deleted. Adding
+ * one rewrites the goal in the same transaction, so both reach the changelog together.
+ * Responses are built in *out, for the caller to free with
+ * protobuf_c_message_free_unpacked(..., NULL). Dates NULL or "" mean today (of who->now,
+ * or of the clock).
+ */
+
+/*
+ * Creates goal g (a Goal from the default allocator): the registry sets its id AREA/N (N
+ * the next number in the area, never reused), original_due, state (active, or proposed
+ * with proposed) and set_on; g receives them. *out: a GoalAddResponse (the goal as of
+ * set_on).
+ * Errors: RG_EINVAL (the field named), RG_EPRECOND (the owner holds no appointment on the
+ * area; a referenced record is missing), RG_ENOSPC, RG_EIO, RG_ENOMEM.
+ */
+int store_goal_add(store_txn *t, ProtobufCMessage *g, bool proposed, const struct store_actor *who,
+                   ProtobufCMessage **out, struct store_error *err);
+
+/*
+ * Appends follow-up f (a FollowUp from the default allocator) to its goal: the registry
+ * sets seq, id, as_of (empty: today) and the old_* values, and folds it into the goal.
+ * *out: a FollowUpAddResponse (the goal as of the entry's as_of).
+ * Errors: RG_EINVAL (the field named), RG_EPRECOND (unknown goal, the goal's state, as_of
+ * order, owner not appointed), RG_ENOSPC, RG_EIO, RG_ENOMEM.
+ */
+int store_follow_up_add(store_txn *t, ProtobufCMessage *f, const struct store_actor *who,
+                        ProtobufCMessage **out, struct store_error *err);
+
+/* The goal id as of as_of with every follow-up. *out: a GoalGetResponse.
+ * Errors: RG_ENOENT, RG_EINVAL (as_of), RG_ECORRUPT, RG_EIO, RG_ENOMEM. */
+int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
+                   ProtobufCMessage **out, struct store_error *err);
+
+/* One page of goals (a GoalListRequest's filters, as of its as_of), in id order. *out: a
+ * GoalListResponse. Errors: RG_EINVAL (as_of, page token), RG_ECORRUPT, RG_EIO,
+ * RG_ENOMEM. */
+int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *today,
+                    ProtobufCMessage **out, struct store_error *err);
+
+/* The quarterly trend between from and to (from "": two years before to; to "": today),
+ * from the records as they stood on each quarter end. *out: a TrendResponse.
+ * Errors: RG_EINVAL (dates), RG_ECORRUPT, RG_EIO, RG_ENOMEM. */
+int store_trend(store_txn *t, const char *from, const char *to, const char *today,
+                ProtobufCMessage **out, struct store_error *err);
 
 /* --- bulk (bulk.c) ------------------------------------------------------------------ */
 

@@ -12,8 +12,9 @@
 #include "stdreg/v1/records.pb-c.h"
 #include "store.h"
 
-/* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c). */
-#define STORE_SCHEMA_VERSION 2
+/* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c).
+ * 3: goals and follow-ups (their own databases). */
+#define STORE_SCHEMA_VERSION 3
 #define STORE_ID_MAX         160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
 #define STORE_TEXT_MAX       8192
 
@@ -51,6 +52,10 @@ struct store_txn {
 	struct store_error ret_err;
 	uint64_t revision;
 	uint32_t seq; /* next changelog sequence number within the revision */
+	/* The change being checked and written (change_check sets them, for the kinds whose
+	 * rules need the day or write a second record: goal_kind.c). Borrowed for the put. */
+	time_t now;
+	const struct store_actor *who;
 };
 
 /* What each kind is: table in kinds.c. */
@@ -82,6 +87,17 @@ struct kind_info {
 };
 
 const struct kind_info *kind_get(enum store_kind k);
+
+/* The goal and follow-up rows of the kind table (goal_kind.c). */
+int goal_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *err);
+int follow_up_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *err);
+int follow_up_kind_check_update(store_txn *t, const ProtobufCMessage *old,
+                                const ProtobufCMessage *rec, struct store_error *err);
+int follow_up_kind_write_index(store_txn *t, const char *id, const ProtobufCMessage *old,
+                               const ProtobufCMessage *rec, struct store_error *err);
+/* A goal's stored history against the rules (goal_check_history), for store_check: RG_OK
+ * or the first problem in err (goal_kind.c). */
+int goal_kind_check(store_txn *t, const char *id, struct store_error *err);
 
 /* Field access through the descriptor, so one piece of code serves every kind. */
 const char *msg_str(const ProtobufCMessage *m, const char *field);

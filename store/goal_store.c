@@ -1,0 +1,472 @@
+/*
+ * goal_store.c - the goal questions and writes of store.h: add a goal, append a
+ * follow-up, a goal as of a day, a filtered list as of a day, the quarterly trend. The
+ * writes are store_put of the goal and follow-up kinds (goal_kind.c); the answers are
+ * the rules of goal_rules.h over what goal_load reads.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goal_load.h"
+#include "stdreg/v1/registry.pb-c.h"
+
+static const char *day_or_today(const char *day, const char *today, char buf[11])
+{
+	if (!str_empty(day))
+		return day;
+	if (!str_empty(today))
+		return today;
+	store_today(0, buf);
+	return buf;
+}
+
+/* The view of a loaded goal as of day, as a message of its own (from the default
+ * allocator): goal_view_message borrows, so it is packed and unpacked once. */
+static int view_of(const struct goal_loaded *l, const char *day, struct goal_view *v,
+                   Stdreg__V1__GoalView **out, struct store_error *err)
+{
+	Stdreg__V1__GoalView view;
+	Stdreg__V1__Goal goal;
+	Stdreg__V1__FollowUp check_in;
+	uint8_t *buf;
+	size_t len;
+	int rc = goal_view_as_of(&l->initial, (const Stdreg__V1__FollowUp *const *)l->fus, l->n,
+	                         l->steps, l->nsteps, day, v, err);
+
+	if (rc != RG_OK || out == NULL)
+		return rc;
+	goal_view_message(&l->initial, v, day, &view, &goal, &check_in);
+	len = stdreg__v1__goal_view__get_packed_size(&view);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__goal_view__pack(&view, buf);
+	*out = stdreg__v1__goal_view__unpack(NULL, len, buf);
+	free(buf);
+	return *out ? RG_OK : store_fail(err, RG_ENOMEM, NULL, "out of memory");
+}
+
+static int load_view(store_txn *t, const char *id, const char *day, Stdreg__V1__GoalView **out,
+                     struct store_error *err)
+{
+	struct goal_loaded l;
+	struct goal_view v;
+	int rc = goal_load(t, id, &l, err);
+
+	if (rc == RG_OK)
+		rc = view_of(&l, day, &v, out, err);
+	goal_loaded_release(&l);
+	return rc;
+}
+
+int store_goal_add(store_txn *t, ProtobufCMessage *rec, bool proposed,
+                   const struct store_actor *who, ProtobufCMessage **out, struct store_error *err)
+{
+	Stdreg__V1__Goal *g = (Stdreg__V1__Goal *)rec;
+	struct store_put_opts o = { .create_only = true };
+	Stdreg__V1__GoalAddResponse *r;
+	int rc;
+
+	if (rec == NULL || rec->descriptor != &stdreg__v1__goal__descriptor)
+		return store_fail(err, RG_EINVAL, "goal", "field 'goal' is required");
+	if (!str_empty(g->id))
+		return store_fail(err, RG_EINVAL, "id",
+		                  "field 'id' is set by the registry (leave it empty)");
+	g->state = proposed ? STDREG__V1__GOAL_STATE__GOAL_STATE_PROPOSED
+	                    : STDREG__V1__GOAL_STATE__GOAL_STATE_UNSPECIFIED;
+	rc = store_put(t, STORE_GOAL, rec, &o, who, NULL, NULL, err);
+	if (rc != RG_OK || out == NULL)
+		return rc;
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__goal_add_response__init(r);
+	rc = load_view(t, g->id, g->set_on, &r->goal, err);
+	if (rc != RG_OK) {
+		stdreg__v1__goal_add_response__free_unpacked(r, NULL);
+		return rc;
+	}
+	*out = &r->base;
+	return RG_OK;
+}
+
+int store_follow_up_add(store_txn *t, ProtobufCMessage *rec, const struct store_actor *who,
+                        ProtobufCMessage **out, struct store_error *err)
+{
+	Stdreg__V1__FollowUp *f = (Stdreg__V1__FollowUp *)rec;
+	struct store_put_opts o = { .create_only = true };
+	Stdreg__V1__FollowUpAddResponse *r;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (rec == NULL || rec->descriptor != &stdreg__v1__follow_up__descriptor)
+		return store_fail(err, RG_EINVAL, "follow_up", "field 'follow_up' is required");
+	if (!str_empty(f->id) || f->seq != 0)
+		return store_fail(
+		        err, RG_EINVAL, "id",
+		        "fields 'id' and 'seq' are set by the registry (leave them empty)");
+	rc = store_put(t, STORE_FOLLOW_UP, rec, &o, who, &bytes, &len, err);
+	if (rc != RG_OK || out == NULL) {
+		free(bytes);
+		return rc;
+	}
+	r = malloc(sizeof(*r));
+	if (r == NULL) {
+		free(bytes);
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	}
+	stdreg__v1__follow_up_add_response__init(r);
+	r->follow_up = stdreg__v1__follow_up__unpack(NULL, len, bytes);
+	free(bytes);
+	rc = r->follow_up ? load_view(t, f->goal_id, f->as_of, &r->goal, err)
+	                  : store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	if (rc != RG_OK) {
+		stdreg__v1__follow_up_add_response__free_unpacked(r, NULL);
+		return rc;
+	}
+	*out = &r->base;
+	return RG_OK;
+}
+
+int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
+                   ProtobufCMessage **out, struct store_error *err)
+{
+	char buf[11];
+	const char *day = day_or_today(as_of, today, buf);
+	Stdreg__V1__GoalGetResponse *r;
+	struct goal_loaded l;
+	struct goal_view v;
+	int rc;
+
+	if (!store_valid_date(day))
+		return store_fail(err, RG_EINVAL, "as_of",
+		                  "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)", day);
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__goal_get_response__init(r);
+	rc = goal_load(t, id ? id : "", &l, err);
+	if (rc == RG_OK)
+		rc = view_of(&l, day, &v, &r->goal, err);
+	if (rc == RG_OK) {
+		/* The entries move to the response; l keeps none. */
+		r->follow_ups = l.fus;
+		r->n_follow_ups = l.n;
+		l.fus = NULL;
+		l.n = 0;
+	}
+	goal_loaded_release(&l);
+	if (rc != RG_OK) {
+		stdreg__v1__goal_get_response__free_unpacked(r, NULL);
+		return rc;
+	}
+	*out = &r->base;
+	return RG_OK;
+}
+
+/* --- the list ---------------------------------------------------------------------- */
+
+int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *today,
+                    ProtobufCMessage **out, struct store_error *err)
+{
+	const Stdreg__V1__GoalListRequest *q = (const Stdreg__V1__GoalListRequest *)request;
+	char buf[11];
+	const char *day = day_or_today(q->as_of, today, buf);
+	uint32_t size = q->page_size == 0               ? STORE_PAGE_DEFAULT
+	                : q->page_size > STORE_PAGE_MAX ? STORE_PAGE_MAX
+	                                                : q->page_size;
+	struct goal_filter flt = {
+		.area_id = str_empty(q->area_id) ? NULL : q->area_id,
+		.agency_id = str_empty(q->agency_id) ? NULL : q->agency_id,
+		.state = q->state,
+		.status = q->status,
+		.due_within_days = q->due_within_days,
+		.overdue = q->overdue,
+		.stale = q->stale,
+	};
+	Stdreg__V1__GoalListResponse *r;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, mrc;
+
+	if (!store_valid_date(day))
+		return store_fail(err, RG_EINVAL, "as_of",
+		                  "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)", day);
+	if (!str_empty(q->page_token) && strlen(q->page_token) > STORE_ID_MAX)
+		return store_fail(err, RG_EINVAL, "page_token", "page token is not valid");
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	stdreg__v1__goal_list_response__init(r);
+	r->as_of = strdup(day);
+	r->next_page_token = strdup("");
+	if (r->as_of == NULL || r->next_page_token == NULL) {
+		stdreg__v1__goal_list_response__free_unpacked(r, NULL);
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	}
+	mrc = mdb_cursor_open(t->txn, t->st->records[STORE_GOAL], &cur);
+	if (mrc != 0) {
+		stdreg__v1__goal_list_response__free_unpacked(r, NULL);
+		return store_mdb_err(t, mrc, err);
+	}
+	if (str_empty(q->page_token)) {
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = strlen(q->page_token);
+		k.mv_data = q->page_token;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (mrc == 0 && k.mv_size == strlen(q->page_token) &&
+		    memcmp(k.mv_data, q->page_token, k.mv_size) == 0)
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	rc = RG_OK;
+	for (; mrc == 0 && rc == RG_OK; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Stdreg__V1__Goal *g = stdreg__v1__goal__unpack(NULL, v.mv_size, v.mv_data);
+		Stdreg__V1__GoalView *gv = NULL;
+		struct goal_loaded l;
+		struct goal_view view;
+
+		if (g == NULL) {
+			rc = store_fail(err, RG_ECORRUPT, NULL, "cannot decode stored goal '%.*s'",
+			                (int)k.mv_size, (const char *)k.mv_data);
+			break;
+		}
+		if (flt.area_id && strcmp(g->area_id, flt.area_id) != 0) {
+			stdreg__v1__goal__free_unpacked(g, NULL);
+			continue;
+		}
+		if (r->n_goals == size) {
+			/* A goal past the page: the next page starts after the last one shown. */
+			free(r->next_page_token);
+			r->next_page_token = strdup(r->goals[size - 1]->goal->id);
+			stdreg__v1__goal__free_unpacked(g, NULL);
+			if (r->next_page_token == NULL)
+				rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+			break;
+		}
+		rc = goal_load_from(t, g, &l, err);
+		if (rc == RG_OK)
+			rc = view_of(&l, day, &view, NULL, err);
+		if (rc == RG_OK && goal_view_matches(&l.initial, &view, &flt)) {
+			rc = view_of(&l, day, &view, &gv, err);
+			if (rc == RG_OK && !PUSH(r->goals, r->n_goals, gv)) {
+				stdreg__v1__goal_view__free_unpacked(gv, NULL);
+				rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+			}
+		}
+		goal_loaded_release(&l);
+	}
+	mdb_cursor_close(cur);
+	if (rc == RG_OK && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_mdb_err(t, mrc, err);
+	if (rc != RG_OK) {
+		stdreg__v1__goal_list_response__free_unpacked(r, NULL);
+		return rc;
+	}
+	*out = &r->base;
+	return RG_OK;
+}
+
+/* --- the trend --------------------------------------------------------------------- */
+
+struct trend_data {
+	struct goal_area_version *versions;
+	size_t nversions;
+	Stdreg__V1__Area **areas;
+	size_t nareas;
+	Stdreg__V1__Assignment **appointments;
+	size_t nappointments;
+	struct goal_loaded *goals;
+	struct goal_trend_goal *tgoals;
+	size_t ngoals;
+};
+
+static void trend_data_release(struct trend_data *d)
+{
+	for (size_t i = 0; i < d->nareas; i++)
+		stdreg__v1__area__free_unpacked(d->areas[i], NULL);
+	for (size_t i = 0; i < d->nappointments; i++)
+		stdreg__v1__assignment__free_unpacked(d->appointments[i], NULL);
+	for (size_t i = 0; i < d->ngoals; i++)
+		goal_loaded_release(&d->goals[i]);
+	free(d->areas);
+	free(d->versions);
+	free(d->appointments);
+	free(d->goals);
+	free(d->tgoals);
+}
+
+/* Every record of kind k, decoded, into *arr. */
+static int load_all(store_txn *t, enum store_kind k, void ***arr, size_t *n,
+                    struct store_error *err)
+{
+	MDB_cursor *cur;
+	MDB_val key, v;
+	int mrc = mdb_cursor_open(t->txn, t->st->records[k], &cur), rc = RG_OK;
+
+	if (mrc != 0)
+		return store_mdb_err(t, mrc, err);
+	for (mrc = mdb_cursor_get(cur, &key, &v, MDB_FIRST); mrc == 0 && rc == RG_OK;
+	     mrc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+		ProtobufCMessage *m =
+		        protobuf_c_message_unpack(kind_get(k)->desc, NULL, v.mv_size, v.mv_data);
+		if (m == NULL)
+			rc = store_fail(err, RG_ECORRUPT, NULL, "cannot decode a stored %s",
+			                kind_get(k)->name);
+		else if (!push_ptr(arr, n, m)) {
+			protobuf_c_message_free_unpacked(m, NULL);
+			rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc == RG_OK && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_mdb_err(t, mrc, err);
+	return rc;
+}
+
+/* The areas as stored (one version each: the current priority, from priority_since),
+ * every appointment and every goal with its follow-ups. */
+static int trend_load(store_txn *t, struct trend_data *d, struct store_error *err)
+{
+	Stdreg__V1__Goal **goals = NULL;
+	size_t ngoals = 0;
+	int rc = load_all(t, STORE_AREA, (void ***)&d->areas, &d->nareas, err);
+
+	if (rc == RG_OK)
+		rc = load_all(t, STORE_ASSIGNMENT, (void ***)&d->appointments, &d->nappointments,
+		              err);
+	if (rc == RG_OK)
+		rc = load_all(t, STORE_GOAL, (void ***)&goals, &ngoals, err);
+	if (rc != RG_OK)
+		goto out;
+	d->versions = calloc(d->nareas ? d->nareas : 1, sizeof(*d->versions));
+	d->goals = calloc(ngoals ? ngoals : 1, sizeof(*d->goals));
+	d->tgoals = calloc(ngoals ? ngoals : 1, sizeof(*d->tgoals));
+	if (d->versions == NULL || d->goals == NULL || d->tgoals == NULL) {
+		rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < d->nareas; i++) {
+		d->versions[i].area_id = d->areas[i]->id;
+		d->versions[i].priority = d->areas[i]->priority;
+		d->versions[i].priority_since = d->areas[i]->priority_since;
+	}
+	d->nversions = d->nareas;
+	for (; d->ngoals < ngoals && rc == RG_OK; d->ngoals++) {
+		struct goal_loaded *l = &d->goals[d->ngoals];
+		rc = goal_load_from(t, goals[d->ngoals], l, err);
+		goals[d->ngoals] = NULL; /* l owns it now, also on failure */
+		d->tgoals[d->ngoals] = (struct goal_trend_goal){
+			.goal = &l->initial,
+			.fus = (const Stdreg__V1__FollowUp *const *)l->fus,
+			.n = l->n,
+			.steps = l->steps,
+			.nsteps = l->nsteps,
+		};
+	}
+out:
+	for (size_t i = 0; i < ngoals; i++)
+		if (goals[i])
+			stdreg__v1__goal__free_unpacked(goals[i], NULL);
+	free(goals);
+	return rc;
+}
+
+static int trend_row_message(const struct goal_trend_row *row, Stdreg__V1__TrendRow **out)
+{
+	Stdreg__V1__TrendRow *m = malloc(sizeof(*m));
+
+	if (m == NULL)
+		return RG_ENOMEM;
+	stdreg__v1__trend_row__init(m);
+	*out = m;
+	m->quarter_end = strdup(row->quarter_end);
+	if (m->quarter_end == NULL)
+		return RG_ENOMEM;
+	m->prioritised = row->prioritised;
+	m->prioritised_with_lead = row->prioritised_with_lead;
+	m->lead_percent = row->lead_percent;
+	m->with_active_goal = row->with_active_goal;
+	m->active_goal_percent = row->active_goal_percent;
+	m->goals = row->goals;
+	m->came_due = row->came_due;
+	m->met_on_time = row->met_on_time;
+	m->met_on_time_percent = row->met_on_time_percent;
+	m->mean_slip_days = row->mean_slip_days;
+	for (int s = 1; s <= GOAL_DERIVED_STATUS_MAX; s++) {
+		Stdreg__V1__GoalStatusCount *c;
+		if (row->by_status[s] == 0)
+			continue;
+		c = malloc(sizeof(*c));
+		if (c == NULL)
+			return RG_ENOMEM;
+		stdreg__v1__goal_status_count__init(c);
+		c->status = (Stdreg__V1__DerivedStatus)s;
+		c->count = row->by_status[s];
+		if (!PUSH(m->by_status, m->n_by_status, c)) {
+			free(c);
+			return RG_ENOMEM;
+		}
+	}
+	return RG_OK;
+}
+
+int store_trend(store_txn *t, const char *from, const char *to, const char *today,
+                ProtobufCMessage **out, struct store_error *err)
+{
+	char buf[11], from_buf[16];
+	const char *end = day_or_today(to, today, buf);
+	struct trend_data d = { 0 };
+	struct goal_trend_row *rows = NULL;
+	size_t nrows = 0;
+	Stdreg__V1__TrendResponse *r;
+	int rc;
+
+	if (!store_valid_date(end))
+		return store_fail(err, RG_EINVAL, "to_date",
+		                  "field 'to_date': '%s' is not a calendar date (YYYY-MM-DD)", end);
+	if (str_empty(from)) {
+		/* The same day two years before (29 February: 730 days before). */
+		snprintf(from_buf, sizeof(from_buf), "%04d%.6s", (atoi(end) + 9998) % 10000,
+		         end + 4);
+		if (!store_valid_date(from_buf)) /* 29 February */
+			goal_date_add(end, -730, from_buf);
+		from = from_buf;
+	}
+	rc = trend_load(t, &d, err);
+	if (rc == RG_OK) {
+		struct goal_trend_input in = {
+			.versions = d.versions,
+			.nversions = d.nversions,
+			.appointments = (const Stdreg__V1__Assignment *const *)d.appointments,
+			.nappointments = d.nappointments,
+			.goals = d.tgoals,
+			.ngoals = d.ngoals,
+		};
+		rc = goal_trend(&in, from, end, &rows, &nrows, err);
+	}
+	r = rc == RG_OK ? malloc(sizeof(*r)) : NULL;
+	if (rc == RG_OK && r == NULL)
+		rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	if (r)
+		stdreg__v1__trend_response__init(r);
+	for (size_t i = 0; rc == RG_OK && i < nrows; i++) {
+		Stdreg__V1__TrendRow *m = NULL;
+		rc = trend_row_message(&rows[i], &m);
+		if (m && (rc != RG_OK || !PUSH(r->rows, r->n_rows, m))) {
+			stdreg__v1__trend_row__free_unpacked(m, NULL);
+			rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+		}
+	}
+	free(rows);
+	trend_data_release(&d);
+	if (rc != RG_OK) {
+		if (r)
+			stdreg__v1__trend_response__free_unpacked(r, NULL);
+		return rc;
+	}
+	*out = &r->base;
+	return RG_OK;
+}

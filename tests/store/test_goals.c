@@ -1,0 +1,376 @@
+/*
+ * test_goals.c - store/goal_kind.c and goal_store.c: goals and follow-ups as records of
+ * the store (ids, the fold written back, append-only follow-ups, store_check) and the
+ * goal questions, each case in its own temporary store (fixture.c). The clock is the
+ * fixture's, 2026-09-21.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "stdreg/v1/goals.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+#include "store_int.h"
+
+#define LEAD       STDREG__V1__ROLE__ROLE_LEAD
+#define SUPPORTING STDREG__V1__ROLE__ROLE_SUPPORTING
+#define CHECK_IN   STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN
+#define REDATE     STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_REDATE
+#define CLOSE      STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CLOSE
+
+/* digg leads ai since 2025-01-01; msb holds nothing. */
+static void seed(struct fx *f)
+{
+	fx_seed(f);
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("ai", "digg", LEAD, "I2025/1", "2025-01-01", NULL, NULL));
+}
+
+static Stdreg__V1__Goal *mk_goal(const char *area, const char *owner, const char *due,
+                                 const char *set_on)
+{
+	Stdreg__V1__Goal g = STDREG__V1__GOAL__INIT;
+
+	g.area_id = (char *)area;
+	g.owner_agency_id = (char *)owner;
+	g.text = "Swedish positions in CEN-CLC/JTC 21";
+	g.kind = STDREG__V1__GOAL_KIND__GOAL_KIND_DELIVERABLE;
+	g.due = (char *)due;
+	g.decision_ref = "I2026/10";
+	g.set_on = (char *)set_on;
+	return (Stdreg__V1__Goal *)rec_dup(&g.base);
+}
+
+static Stdreg__V1__FollowUp *mk_follow_up(const char *goal, int type, const char *as_of)
+{
+	Stdreg__V1__FollowUp u = STDREG__V1__FOLLOW_UP__INIT;
+
+	u.goal_id = (char *)goal;
+	u.type = type;
+	u.as_of = (char *)as_of;
+	if (type == CHECK_IN) {
+		u.status = STDREG__V1__GOAL_STATUS__GOAL_STATUS_ON_TRACK;
+		u.note = "drafts sent";
+	} else {
+		u.decision_ref = "I2026/20";
+	}
+	if (type == REDATE)
+		u.new_due = "2027-06-30";
+	if (type == CLOSE)
+		u.result = STDREG__V1__GOAL_RESULT__GOAL_RESULT_MET;
+	return (Stdreg__V1__FollowUp *)rec_dup(&u.base);
+}
+
+struct write {
+	struct fx *f;
+	ProtobufCMessage *rec;
+	bool proposed;
+	ProtobufCMessage *out;
+	struct store_error *err;
+};
+
+static int run_goal_add(store_txn *t, void *arg)
+{
+	struct write *w = arg;
+	struct store_actor who = { .principal = "test", .now = w->f->now };
+
+	return store_goal_add(t, w->rec, w->proposed, &who, &w->out, w->err);
+}
+
+static int run_follow_up_add(store_txn *t, void *arg)
+{
+	struct write *w = arg;
+	struct store_actor who = { .principal = "test", .now = w->f->now };
+
+	return store_follow_up_add(t, w->rec, &who, &w->out, w->err);
+}
+
+/* Adds goal g (freed); *id (if not NULL, 40 bytes) receives the id given. */
+static int goal_add(struct fx *f, Stdreg__V1__Goal *g, char *id, struct store_error *err)
+{
+	struct write w = { f, &g->base, false, NULL, err };
+	int rc = store_write_once(f->st, run_goal_add, &w, NULL);
+
+	if (rc == RG_OK && id)
+		snprintf(id, 40, "%s", g->id);
+	rec_free(g);
+	if (w.out)
+		rec_free(w.out);
+	return rc;
+}
+
+static int follow_up_add(struct fx *f, Stdreg__V1__FollowUp *u, char *id, struct store_error *err)
+{
+	struct write w = { f, &u->base, false, NULL, err };
+	int rc = store_write_once(f->st, run_follow_up_add, &w, NULL);
+
+	if (rc == RG_OK && id)
+		snprintf(id, 40, "%s", u->id);
+	rec_free(u);
+	if (w.out)
+		rec_free(w.out);
+	return rc;
+}
+
+static void goal_ok(struct fx *f, Stdreg__V1__Goal *g, const char *want_id)
+{
+	struct store_error err = { 0 };
+	char id[40];
+
+	assert_int_equal(goal_add(f, g, id, &err), RG_OK);
+	assert_string_equal(id, want_id);
+}
+
+static void follow_up_ok(struct fx *f, Stdreg__V1__FollowUp *u, const char *want_id)
+{
+	struct store_error err = { 0 };
+	char id[40];
+	int rc = follow_up_add(f, u, id, &err);
+
+	if (rc != RG_OK)
+		fail_msg("follow-up refused: %s", err.message);
+	assert_string_equal(id, want_id);
+}
+
+static void expect(int rc, const struct store_error *err, int code, const char *field)
+{
+	assert_int_equal(rc, code);
+	if (field)
+		assert_string_equal(err->field, field);
+}
+
+/* --- ids and refusals ------------------------------------------------------------- */
+
+static void test_goal_ids_per_area(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+
+	seed(f);
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("cyber", "msb", LEAD, "I2025/3", "2025-01-01", NULL, NULL));
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+	goal_ok(f, mk_goal("cyber", "msb", "2026-12-31", "2026-01-15"), "cyber/1");
+	goal_ok(f, mk_goal("ai", "digg", "2027-12-31", "2026-02-01"), "ai/2");
+
+	Stdreg__V1__Goal *g = fx_get(f, STORE_GOAL, "ai/2", NULL);
+	assert_non_null(g);
+	assert_string_equal(g->original_due, "2027-12-31");
+	assert_int_equal(g->state, STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE);
+	/* A goal is never deleted, so its number is never given again. */
+	expect(fx_delete(f, STORE_GOAL, "ai/2", 0, &err, NULL), &err, RG_EPRECOND, NULL);
+	rec_free(g);
+}
+
+static void test_goal_bad_input(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+	Stdreg__V1__Goal *g;
+
+	seed(f);
+	/* msb holds no appointment on ai. */
+	expect(goal_add(f, mk_goal("ai", "msb", "2026-12-31", "2026-01-15"), NULL, &err), &err,
+	       RG_EPRECOND, "owner_agency_id");
+	g = mk_goal("ai", "digg", "2026-12-31", "2026-01-15");
+	rec_set(&g->decision_ref, "");
+	expect(goal_add(f, g, NULL, &err), &err, RG_EINVAL, "decision_ref");
+	g = mk_goal("ai", "digg", "2026-12-31", "2026-01-15");
+	g->kind = STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR;
+	expect(goal_add(f, g, NULL, &err), &err, RG_EINVAL, "unit");
+	g = mk_goal("ai", "digg", "2026-12-31", "2026-01-15");
+	rec_set(&g->id, "ai/7");
+	expect(goal_add(f, g, NULL, &err), &err, RG_EINVAL, "id");
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("cyber", "msb", LEAD, "I2025/3", "2025-01-01", NULL, NULL));
+	goal_ok(f, mk_goal("cyber", "msb", "2026-12-31", "2026-01-15"), "cyber/1");
+	/* The parent must be a goal of the same area. */
+	g = mk_goal("ai", "digg", "2026-12-31", "2026-01-15");
+	rec_set(&g->parent_id, "cyber/1");
+	expect(goal_add(f, g, NULL, &err), &err, RG_EINVAL, "parent_id");
+	/* Nothing was stored by the refusals: the next goal of ai is ai/1. */
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+}
+
+/* --- follow-ups ------------------------------------------------------------------- */
+
+static void test_follow_ups_fold_into_the_goal(void **state)
+{
+	struct fx *f = *state;
+	Stdreg__V1__Goal *g;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), "ai/1/1");
+	follow_up_ok(f, mk_follow_up("ai/1", REDATE, "2026-04-01"), "ai/1/2");
+
+	g = fx_get(f, STORE_GOAL, "ai/1", NULL);
+	assert_string_equal(g->due, "2027-06-30");
+	assert_string_equal(g->original_due, "2026-12-31");
+	rec_free(g);
+
+	/* The check-in left the goal as it was; the redate wrote the follow-up and the goal
+	 * in one revision. */
+	store_txn *t;
+	ProtobufCMessage *h;
+	struct store_error err = { 0 };
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	assert_int_equal(store_history(t, STORE_GOAL, "ai/1", &h, &err), RG_OK);
+	Stdreg__V1__HistoryResponse *hr = (Stdreg__V1__HistoryResponse *)h;
+	assert_int_equal(hr->n_entries, 2);
+	uint64_t goal_rev = hr->entries[1]->revision;
+	rec_free(h);
+	assert_int_equal(store_history(t, STORE_FOLLOW_UP, "ai/1/2", &h, &err), RG_OK);
+	hr = (Stdreg__V1__HistoryResponse *)h;
+	assert_int_equal(hr->n_entries, 1);
+	assert_int_equal(hr->entries[0]->revision, goal_rev);
+	rec_free(h);
+	struct store_check_stats stats;
+	assert_int_equal(store_check(t, NULL, NULL, &stats), RG_OK);
+	assert_int_equal(stats.problems, 0);
+	store_read_free(t);
+}
+
+static void test_follow_up_bad_input(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+	Stdreg__V1__FollowUp *u;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+	expect(follow_up_add(f, mk_follow_up("ai/9", CHECK_IN, "2026-03-01"), NULL, &err), &err,
+	       RG_EPRECOND, "goal_id");
+	u = mk_follow_up("ai/1", CHECK_IN, "2026-03-01");
+	rec_set(&u->note, "");
+	expect(follow_up_add(f, u, NULL, &err), &err, RG_EINVAL, "note");
+	u = mk_follow_up("ai/1", REDATE, "2026-03-01");
+	rec_set(&u->decision_ref, "");
+	expect(follow_up_add(f, u, NULL, &err), &err, RG_EINVAL, "decision_ref");
+	expect(follow_up_add(f, mk_follow_up("ai/1", CHECK_IN, "2027-01-01"), NULL, &err), &err,
+	       RG_EPRECOND, "as_of");
+	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), "ai/1/1");
+	expect(follow_up_add(f, mk_follow_up("ai/1", CHECK_IN, "2026-02-01"), NULL, &err), &err,
+	       RG_EPRECOND, "as_of");
+	follow_up_ok(f, mk_follow_up("ai/1", CLOSE, "2026-05-01"), "ai/1/2");
+	expect(follow_up_add(f, mk_follow_up("ai/1", CLOSE, "2026-06-01"), NULL, &err), &err,
+	       RG_EPRECOND, NULL);
+	expect(follow_up_add(f, mk_follow_up("ai/1", CHECK_IN, "2026-06-01"), NULL, &err), &err,
+	       RG_EPRECOND, NULL);
+}
+
+static void test_follow_ups_never_change(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+	Stdreg__V1__FollowUp *u;
+	int outcome = 0;
+	struct store_put_opts o = { .outcome = &outcome };
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), "ai/1/1");
+
+	/* The same entry again (apply of an export) is unchanged ... */
+	u = fx_get(f, STORE_FOLLOW_UP, "ai/1/1", NULL);
+	assert_int_equal(fx_put(f, STORE_FOLLOW_UP, u, &o, &err, NULL), RG_OK);
+	assert_int_equal(outcome, STORE_UNCHANGED);
+	/* ... a different one is refused, and so is a delete. */
+	rec_set(&u->note, "rewritten");
+	expect(fx_put(f, STORE_FOLLOW_UP, u, NULL, &err, NULL), &err, RG_EPRECOND, "id");
+	rec_free(u);
+	expect(fx_delete(f, STORE_FOLLOW_UP, "ai/1/1", 0, &err, NULL), &err, RG_EPRECOND, NULL);
+	u = fx_get(f, STORE_FOLLOW_UP, "ai/1/1", NULL);
+	assert_string_equal(u->note, "drafts sent");
+	rec_free(u);
+}
+
+/* --- questions -------------------------------------------------------------------- */
+
+static Stdreg__V1__GoalListResponse *list_as_of(struct fx *f, const char *day, bool overdue)
+{
+	Stdreg__V1__GoalListRequest q = STDREG__V1__GOAL_LIST_REQUEST__INIT;
+	struct store_error err = { 0 };
+	ProtobufCMessage *out = NULL;
+	store_txn *t;
+
+	q.as_of = (char *)day;
+	q.overdue = overdue;
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	assert_int_equal(store_goal_list(t, &q.base, "2026-09-21", &out, &err), RG_OK);
+	store_read_free(t);
+	return (Stdreg__V1__GoalListResponse *)out;
+}
+
+static void test_list_as_of(void **state)
+{
+	struct fx *f = *state;
+	Stdreg__V1__GoalListResponse *r;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-06-30", "2026-01-15"), "ai/1");
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/2");
+	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), "ai/1/1");
+
+	/* 2026-02-01: no check-in yet on either. */
+	r = list_as_of(f, "2026-02-01", false);
+	assert_int_equal(r->n_goals, 2);
+	assert_int_equal(r->goals[0]->status, STDREG__V1__DERIVED_STATUS__DERIVED_STATUS_PENDING);
+	rec_free(r);
+	/* 2026-03-02: ai/1 on track by its check-in. */
+	r = list_as_of(f, "2026-03-02", false);
+	assert_int_equal(r->goals[0]->status, STDREG__V1__DERIVED_STATUS__DERIVED_STATUS_ON_TRACK);
+	assert_int_equal(r->goals[1]->status, STDREG__V1__DERIVED_STATUS__DERIVED_STATUS_PENDING);
+	rec_free(r);
+	/* 2026-07-15: ai/1 is past due, and the only overdue one. */
+	r = list_as_of(f, "2026-07-15", true);
+	assert_int_equal(r->n_goals, 1);
+	assert_string_equal(r->goals[0]->goal->id, "ai/1");
+	rec_free(r);
+	/* Before the goals were set, nothing. */
+	r = list_as_of(f, "2026-01-01", false);
+	assert_int_equal(r->n_goals, 0);
+	rec_free(r);
+}
+
+static void test_trend(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+	ProtobufCMessage *out = NULL;
+	store_txn *t;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-06-30", "2026-01-15"), "ai/1");
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	assert_int_equal(store_trend(t, "2025-10-01", "2026-07-01", "2026-09-21", &out, &err),
+	                 RG_OK);
+	store_read_free(t);
+	Stdreg__V1__TrendResponse *r = (Stdreg__V1__TrendResponse *)out;
+	/* 2025-12-31, 2026-03-31, 2026-06-30: the goal exists from the second on. */
+	assert_int_equal(r->n_rows, 3);
+	assert_string_equal(r->rows[0]->quarter_end, "2025-12-31");
+	assert_int_equal(r->rows[0]->goals, 0);
+	assert_int_equal(r->rows[1]->goals, 1);
+	assert_int_equal(r->rows[1]->with_active_goal, 1);
+	assert_int_equal(r->rows[2]->goals, 1);
+	rec_free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_goal_ids_per_area, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_goal_bad_input, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_ups_fold_into_the_goal, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_up_bad_input, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_ups_never_change, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_list_as_of, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_trend, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
