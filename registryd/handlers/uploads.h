@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dispatch.h"
+#include "dispatch_limits.h"
 #include "store.h"
 
 #include "stdreg/v1/registry.pb-c.h"

@@ -16,7 +16,8 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "auth.h"
-#include "dispatch.h"
+#include "clock.h"
+#include "reply.h"
 #include "status.h"
 #include "store.h"
 
@@ -74,6 +75,9 @@ struct method {
 
 /* The i-th row of the method table (methods.c), NULL past the end (for tests). */
 const struct method *dispatch_method_at(size_t i);
+/* The number of rows of the method table, and the name of the i-th (NULL past the end). */
+size_t dispatch_method_count(void);
+const char *dispatch_method_name(size_t i);
 
 struct call {
 	struct call_env *env; /* the dispatcher's, kept once the call has left the slot */
@@ -149,9 +153,6 @@ bool call_park(struct call *c);
  * submitted). The one gate between writes and dispatcher_shutdown().
  */
 bool call_submit_write(struct call *c, struct store_job *j);
-
-/* What d's calls share (for the tests, which count what it holds). */
-struct call_env *dispatcher_env(struct dispatcher *d);
 
 /* What the daemon is, for handlers. */
 store *call_store(const struct call *c);

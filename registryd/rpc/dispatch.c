@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "call.h"
+#include "dispatch.h"
 #include "methods.h"
 #include "dedupe.h"
 #include "inflight.h"
@@ -54,38 +55,6 @@ struct dispatch_slot {
 #define DISPATCH_SCRATCH 4096
 // The field number of Request.request_id (envelope.proto).
 #define ENVELOPE_REQUEST_ID 2
-
-uint64_t dispatch_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void dispatch_limits_default(struct dispatch_limits *l)
-{
-	*l = (struct dispatch_limits){
-		.watch_max_parked = DISPATCH_WATCH_MAX_PARKED,
-		.watch_max_wait_ms = DISPATCH_WATCH_MAX_WAIT_MS,
-		.watch_max_per_principal = DISPATCH_WATCH_PER_PRINCIPAL,
-		.workers = DISPATCH_WORKERS,
-		.worker_queue = DISPATCH_WORKER_QUEUE,
-		.uploads_max = DISPATCH_UPLOADS_MAX,
-		.upload_max_bytes = DISPATCH_UPLOAD_MAX_BYTES,
-		.uploads_max_bytes = DISPATCH_UPLOADS_MAX_BYTES,
-		.upload_idle_ms = DISPATCH_UPLOAD_IDLE_MS,
-		.dedupe_max_entries = DEDUPE_MAX_ENTRIES,
-		.dedupe_max_bytes = DEDUPE_MAX_BYTES,
-		.dedupe_ttl_ms = DEDUPE_TTL_MS,
-		.decode_max_request = DISPATCH_DECODE_MAX_REQUEST,
-		.decode_max_total = DISPATCH_DECODE_MAX_TOTAL,
-		.max_entries = DISPATCH_MAX_ENTRIES,
-		.watch_max_bytes = DISPATCH_WATCH_MAX_BYTES,
-		.watch_max_bytes_principal = DISPATCH_WATCH_MAX_BYTES_PRINCIPAL,
-		.writes_per_principal = DISPATCH_WRITES_PER_PRINCIPAL,
-	};
-}
 
 int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
                    const struct dispatch_limits *limits)
