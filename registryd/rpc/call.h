@@ -140,6 +140,19 @@ enum call_result call_reply_message(struct call *c, const ProtobufCMessage *m);
 enum call_result call_fail(struct call *c, int code, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
+/* As call_fail, with the status of a store error: rc and err (may be NULL) as
+ * status_from_store() maps them, the field if not NULL. Returns CALL_DONE. */
+enum call_result call_fail_store(struct call *c, int rc, const struct store_error *err,
+                                 const char *field);
+
+/*
+ * Opens a read: renews the slot's read transaction and sets c->revision to its snapshot's.
+ * Returns the transaction, which the handler resets (store_read_reset) once it has packed
+ * its reply; or NULL when it cannot be renewed: the error reply is then packed and the
+ * handler returns CALL_DONE.
+ */
+store_txn *call_read_begin(struct call *c);
+
 /*
  * Parks c: from now on its reply goes wherever the slot's park callback says, and the slot
  * may take the next request at once (without a park callback the call keeps the slot).
