@@ -365,8 +365,8 @@ static void work_cb(void *arg)
 		peer_text(nng_msg_get_pipe(msg), peer, sizeof peer);
 		// From here work_reply() may run (and re-arm w) before dispatch returns:
 		// only the local msg may be touched after it.
-		dispatch_request_from(w->slot, nng_msg_body(msg), nng_msg_len(msg),
-		                      dispatch_now_ns(), peer);
+		dispatch_request_via(w->slot, nng_msg_body(msg), nng_msg_len(msg),
+		                     dispatch_now_ns(), "nng", peer);
 		nng_msg_free(msg);
 		return;
 	case WORK_SEND:

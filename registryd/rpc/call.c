@@ -159,7 +159,7 @@ void call_send(struct call *c)
 {
 	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;
 
-	log_request(c->method, c->st.code, us, c->request_id, c->st.message);
+	log_request(c->face, c->method, c->st.code, us, c->request_id, c->st.message);
 	// Past the last method's number: a request whose method is not known.
 	metrics_record(c->metrics, c->m != NULL ? c->m->index : metrics_methods(c->metrics),
 	               c->st.code, us);

@@ -90,6 +90,7 @@ struct call {
 	void *reply_arg;
 	const struct method *m;  /* NULL until the method is known */
 	const char *method;      /* for the log: m->name, or what the peer sent (borrowed) */
+	const char *face;        /* for the log: the face it came through ("nng"; static) */
 	struct metrics *metrics; /* the dispatcher's, counted in call_send (also once parked) */
 	uint64_t request_id;
 	uint64_t received_ns;

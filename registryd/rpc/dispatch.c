@@ -319,6 +319,7 @@ struct resend {
 	const char *method; /* static: the method row's */
 	uint64_t request_id;
 	uint64_t received_ns;
+	const char *face;
 };
 
 static void resend_answer(const struct resend *r, int code, const uint8_t *buf, size_t len)
@@ -332,7 +333,8 @@ static void resend_answer(const struct resend *r, int code, const uint8_t *buf, 
 	snprintf(id, sizeof id, "%llu", (unsigned long long)r->request_id);
 	log_append_kv(kv, sizeof kv, &n, "request_id", id);
 	log_event("info", "resend answered as the first send", kv);
-	log_request(r->method, code, us, r->request_id, "a resend, answered as the first send");
+	log_request(r->face, r->method, code, us, r->request_id,
+	            "a resend, answered as the first send");
 	r->reply(r->reply_arg, buf, len);
 }
 
@@ -372,6 +374,7 @@ static enum resend_result resend_check(struct dispatcher *d, struct call *c,
 		.method = c->m->name,
 		.request_id = c->request_id,
 		.received_ns = c->received_ns,
+		.face = c->face,
 	};
 	switch (dedupe_begin(dd, c->who.name, c->request_id, fp, dispatch_now_ns(), &r->w, &code,
 	                     &reply, &len)) {
@@ -401,11 +404,17 @@ static enum resend_result resend_check(struct dispatcher *d, struct call *c,
 
 void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len, uint64_t received_ns)
 {
-	dispatch_request_from(s, buf, len, received_ns, NULL);
+	dispatch_request_via(s, buf, len, received_ns, NULL, NULL);
 }
 
 void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t len,
                            uint64_t received_ns, const char *peer)
+{
+	dispatch_request_via(s, buf, len, received_ns, NULL, peer);
+}
+
+void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                          uint64_t received_ns, const char *face, const char *peer)
 {
 	struct call c = {
 		.env = &s->d->env,
@@ -415,6 +424,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		.reply = s->reply,
 		.reply_arg = s->arg,
 		.method = "-",
+		.face = face,
 		.received_ns = received_ns,
 		.metrics = s->d->env.metrics,
 	};

@@ -96,4 +96,11 @@ void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len,
 void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t len,
                            uint64_t received_ns, const char *peer);
 
+/*
+ * As dispatch_request_from(), naming also the face the request came through ("nng",
+ * "http"; a static string, NULL for none) in its log line.
+ */
+void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                          uint64_t received_ns, const char *face, const char *peer);
+
 #endif
