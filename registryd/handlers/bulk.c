@@ -127,7 +127,7 @@ static void commit_finish(struct job *j, int code, uint64_t revision)
 	commit_violations(cj);
 }
 
-static void commit_release(struct job *j)
+static void commit_free(struct job *j)
 {
 	struct commit_job *cj = (struct commit_job *)j;
 
@@ -136,14 +136,14 @@ static void commit_release(struct job *j)
 	free(cj->fv);
 	free(cj->fvp);
 	free(cj->fields);
-	uploads_release(cj->uploads, cj->up);
+	uploads_free_taken(cj->uploads, cj->up);
 	free(cj);
 }
 
 static const struct job_ops commit_ops = {
 	.run = commit_run,
 	.finish = commit_finish,
-	.release = commit_release,
+	.free = commit_free,
 };
 
 enum call_result handle_apply_commit(struct call *c)

@@ -114,7 +114,7 @@ static void job_done(void *arg, int code, uint64_t revision)
 	c = j->c;
 	if (code == RG_OK && revision > 0)
 		watch_notify(call_watch(&c), revision);
-	j->ops->release(j);
+	j->ops->free(j);
 	call_send(&c);
 }
 
@@ -130,6 +130,6 @@ enum call_result job_submit(struct call *c, struct job *j)
 	if (call_submit_write(&j->c, &j->sj))
 		return CALL_PENDING;
 	c->req = j->c.req;
-	j->ops->release(j);
+	j->ops->free(j);
 	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
 }

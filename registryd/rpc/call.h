@@ -1,10 +1,11 @@
 /*
  * call.h - the call API: one request on its way through registryd, what handlers read of
- * it and the one way each to answer it (call_reply_message, call_fail, call_pack for bytes
- * already packed). Handlers include this file and never the dispatcher's: what they need
- * of the daemon (the store, the writer, the watch hub, staged uploads) comes through the
- * accessors below. The dispatcher (dispatch.c) makes calls and runs the method table
- * (methods.c), which is the only place that includes the handlers.
+ * it and the one way each to answer it: call_read_begin opens a read (or refuses),
+ * call_reply_message answers with a message, call_fail / call_fail_store refuse, call_pack
+ * sends bytes already packed. Handlers include this file and never the dispatcher's: what
+ * they need of the daemon (the store, the writer, the watch hub, staged uploads) comes
+ * through the accessors below. The dispatcher (dispatch.c) makes calls and runs the method
+ * table (methods.c), which is the only place that includes the handlers.
  */
 #ifndef REGISTRYD_CALL_H
 #define REGISTRYD_CALL_H
@@ -52,7 +53,7 @@ struct call;
 
 /* What a handler did with the call. */
 enum call_result {
-	CALL_DONE,    /* c->out holds the packed reply (call_pack was called) */
+	CALL_DONE,    /* c->out holds the packed reply (through call_pack) */
 	CALL_PENDING, /* the handler took the call over and will send the reply itself */
 };
 

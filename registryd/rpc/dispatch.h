@@ -1,9 +1,10 @@
 /*
  * dispatch.h - from the bytes of one stdreg.v1.Request to the bytes of its Response.
  *
- * Nothing here knows sockets: the server (nng/server.c) hands every received message to
- * dispatch_request() and sends what the reply callback gives it; unit tests do the same
- * with plain buffers.
+ * Nothing here knows sockets: a face (nng/pool.c, http/) hands every received message to
+ * dispatch_request_via() and sends what the reply callback (reply.h) gives it; unit tests
+ * do the same with plain buffers. The bounds are in dispatch_limits.h, the clock in
+ * clock.h; handlers include neither this file nor the dispatcher's.
  *
  * A dispatch_slot is where one request at a time is handled: the server has one per nng
  * context. It owns the slot's reused read transaction. Reads and errors are answered
