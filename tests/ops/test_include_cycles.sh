@@ -40,4 +40,9 @@ if ! out=$(tsort <<<"$edges" 2>&1 >/dev/null) || [ -n "$out" ]; then
 	echo "$out" >&2
 	exit 1
 fi
+# The direction itself: handlers include the call API, never the dispatcher's header.
+if grep -ln '^[[:space:]]*#[[:space:]]*include[[:space:]]*"dispatch.h"' handlers/*.[ch] >&2; then
+	echo "handlers/ include dispatch.h (they include call.h instead)" >&2
+	exit 1
+fi
 echo "no include circle among $(sort -u <<<"$edges" | awk '{print $1}' | sort -u | wc -l) modules of registryd/"
