@@ -365,7 +365,8 @@ static void append_key(char *buf, size_t n, size_t *len, const char *key, size_t
 	append_raw(buf, n, len, "=", 1);
 }
 
-void log_request(const char *method, int code, uint64_t us, uint64_t request_id, const char *msg)
+void log_request(const char *face, const char *method, int code, uint64_t us, uint64_t request_id,
+                 const char *msg)
 {
 	char buf[LOG_LINE_MAX];
 	char m[160];
@@ -377,6 +378,7 @@ void log_request(const char *method, int code, uint64_t us, uint64_t request_id,
 	buf[0] = '\0';
 	append_ts(buf, sizeof buf, &len);
 	log_append_kv(buf, sizeof buf, &len, "level", code == GRPC_INTERNAL ? "error" : "info");
+	log_append_kv(buf, sizeof buf, &len, "face", face != NULL && *face != '\0' ? face : "-");
 	// The method may be anything the peer sent: bound it before escaping it.
 	if (method == NULL || *method == '\0')
 		method = "-";

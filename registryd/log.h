@@ -53,10 +53,12 @@ const char *log_level_name(enum log_level level);
 
 /*
  * Writes the line of one finished request:
- * ts=... level=info method=M code=C status=NAME us=US request_id=ID [msg="..."]
+ * ts=... level=info face=F method=M code=C status=NAME us=US request_id=ID [msg="..."]
+ * face is the transport the request came through ("nng", "http"; NULL is written "-").
  * msg is written only when code is not 0. INTERNAL errors are level=error.
  */
-void log_request(const char *method, int code, uint64_t us, uint64_t request_id, const char *msg);
+void log_request(const char *face, const char *method, int code, uint64_t us, uint64_t request_id,
+                 const char *msg);
 
 /*
  * Appends key=value to buf (size n, holding a string of length *len), quoting and

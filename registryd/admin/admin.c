@@ -2,6 +2,7 @@
  * admin.c - the admin commands' care before opening a data directory (admin.h).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -11,6 +12,63 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "config.h"
+
+// getopt_long's value of the i-th option of a command; below are the shared ones.
+#define OPT_OWN      1000
+#define OPT_DATA     1
+#define OPT_AS_OWNER 2
+#define OPT_HELP     'h'
+
+int admin_parse(int argc, char **argv, const struct admin_cmd *cmd, struct admin_args *out)
+{
+	struct option opts[ADMIN_OPTS_MAX + 4] = {
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "as-owner", no_argument, NULL, OPT_AS_OWNER },
+		{ "help", no_argument, NULL, OPT_HELP },
+	};
+	struct admin_args a = { .data = CONFIG_DEFAULT_DATA };
+	size_t n = 3;
+	int c;
+
+	for (size_t i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+		if (i == ADMIN_OPTS_MAX)
+			break; /* a table past the bound: its last options are unknown */
+		opts[n++] = (struct option){ cmd->opts[i].name,
+			                     cmd->opts[i].value ? required_argument : no_argument,
+			                     NULL, OPT_OWN + (int)i };
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c >= OPT_OWN) {
+			const struct admin_opt *o = &cmd->opts[c - OPT_OWN];
+
+			if (o->value != NULL)
+				*o->value = optarg;
+			else
+				*o->set = true;
+		} else if (c == OPT_DATA) {
+			a.data = optarg;
+			a.data_given = true;
+		} else if (c == OPT_AS_OWNER) {
+			a.as_owner = true;
+		} else if (c == OPT_HELP) {
+			fputs(cmd->usage, stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		} else {
+			fputs(cmd->usage, stderr);
+			return 2;
+		}
+	}
+	a.operands = argv + optind;
+	a.n_operands = argc - optind;
+	if (a.n_operands < cmd->min_operands || a.n_operands > cmd->max_operands) {
+		fputs(cmd->usage, stderr);
+		return 2;
+	}
+	*out = a;
+	return -1;
+}
 
 int admin_make_dirs(const char *dir)
 {

@@ -1,13 +1,47 @@
 /*
  * admin.h - admin/'s main file: what the offline admin commands (token.c, check.c,
  * restore.c; run by main.c as `registryd token|check|restore`, never while serving) do
- * before they open a data directory: who they run as, and a directory that does not exist
- * yet.
+ * before they open a data directory: their options, who they run as, and a directory that
+ * does not exist yet.
  */
 #ifndef REGISTRYD_ADMIN_H
 #define REGISTRYD_ADMIN_H
 
 #include <stdbool.h>
+
+/* One option of one admin command, besides the --data, --as-owner and --help they all take. */
+struct admin_opt {
+	const char *name;   /* "force" for --force; NULL ends the list */
+	const char **value; /* takes an argument, stored here; or NULL: ... */
+	bool *set;          /* ... a flag, set true when given */
+};
+
+/* An admin command's grammar: its usage text, its own options, how many operands. */
+struct admin_cmd {
+	const char *usage;
+	const struct admin_opt *opts; /* at most ADMIN_OPTS_MAX; may be NULL */
+	int min_operands;
+	int max_operands;
+};
+
+#define ADMIN_OPTS_MAX 8
+
+/* What every admin command takes. */
+struct admin_args {
+	const char *data; /* --data DIR; CONFIG_DEFAULT_DATA unless given */
+	bool data_given;
+	bool as_owner;   /* --as-owner */
+	char **operands; /* what follows the options (in argv) */
+	int n_operands;
+};
+
+/*
+ * Parses argv (argv[0] is the command: "token", "check", "restore") with getopt_long, as
+ * cmd says. Returns -1 to go on with *out filled; otherwise the exit code to return: 0
+ * after --help printed the usage to stdout (1 if it cannot be written), 2 after an unknown
+ * option or a wrong number of operands printed it to stderr.
+ */
+int admin_parse(int argc, char **argv, const struct admin_cmd *cmd, struct admin_args *out);
 
 /* mkdir -p with mode 0750. Returns 0 or an errno. */
 int admin_make_dirs(const char *dir);

@@ -2,7 +2,6 @@
  * check.c - `registryd check --data DIR`: verifies the store offline (or beside a
  * running daemon: LMDB is multi-process and the check only reads one snapshot).
  */
-#include <getopt.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,50 +72,31 @@ int check_store_dir(const char *dir, bool file, FILE *out, struct store_check_st
 
 int check_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "as-owner", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	bool quiet = false, file = false;
+	const struct admin_opt opts[] = {
+		{ "quiet", NULL, &quiet },
+		{ NULL, NULL, NULL },
 	};
-	const char *data = CONFIG_DEFAULT_DATA;
+	const struct admin_cmd cmd = { usage_text, opts, 0, 1 };
 	struct store_check_stats stats = { 0 };
-	bool quiet = false, as_owner = false, file = false, data_given = false;
+	struct admin_args a;
+	const char *data;
 	struct stat sb;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			data = optarg;
-			data_given = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'o':
-			as_owner = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return fflush(stdout) == 0 ? 0 : 1;
-		default:
+	if ((rc = admin_parse(argc, argv, &cmd, &a)) >= 0)
+		return rc;
+	data = a.data;
+	if (a.n_operands == 1) {
+		if (a.data_given) {
 			fputs(usage_text, stderr);
 			return 2;
 		}
-	}
-	if (optind + 1 == argc && !data_given) {
 		// A path: a store directory, or a backup file (a store in one file).
-		data = argv[optind++];
+		data = a.operands[0];
 		file = lstat(data, &sb) == 0 && !S_ISDIR(sb.st_mode);
 	}
-	if (optind != argc) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	if (admin_become_owner(data, as_owner, argc, argv) != 0)
+	if (admin_become_owner(data, a.as_owner, argc, argv) != 0)
 		return 1;
 	rc = check_store_dir(data, file, stderr, &stats);
 	if (rc == RG_ECORRUPT && stats.problems > 0) {

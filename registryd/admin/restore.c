@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -283,42 +282,18 @@ static int restore_into(const char *dir, const char *file, bool force)
 
 int restore_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "as-owner", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	bool force = false;
+	const struct admin_opt opts[] = {
+		{ "force", NULL, &force },
+		{ NULL, NULL, NULL },
 	};
-	const char *data = CONFIG_DEFAULT_DATA;
-	bool force = false, as_owner = false;
-	int c;
+	const struct admin_cmd cmd = { usage_text, opts, 1, 1 };
+	struct admin_args a;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'o':
-			as_owner = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return fflush(stdout) == 0 ? 0 : 1;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind + 1 != argc) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	if (admin_become_owner(data, as_owner, argc, argv) != 0)
+	if ((rc = admin_parse(argc, argv, &cmd, &a)) >= 0)
+		return rc;
+	if (admin_become_owner(a.data, a.as_owner, argc, argv) != 0)
 		return 1;
-	return restore(data, argv[optind], force);
+	return restore(a.data, a.operands[0], force);
 }

@@ -4,7 +4,6 @@
  * daemon runs, and a revocation takes effect on the daemon's next request.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,56 +75,32 @@ static void print_principal(void *arg, const ProtobufCMessage *m)
 
 int token_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "agency", required_argument, NULL, 'a' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "as-owner", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *role = NULL, *agency = NULL, *name = NULL;
+	const struct admin_opt opts[] = {
+		{ "role", &role, NULL },
+		{ "agency", &agency, NULL },
+		{ "name", &name, NULL },
+		{ NULL, NULL, NULL },
 	};
-	const char *data = CONFIG_DEFAULT_DATA, *role = NULL, *agency = NULL, *name = NULL;
+	const struct admin_cmd cmd = { usage_text, opts, 1, 2 };
 	struct store_error err = { 0 };
+	struct admin_args a;
+	const char *data;
 	struct stat sb;
-	bool as_owner = false;
 	store *st;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'r':
-			role = optarg;
-			break;
-		case 'a':
-			agency = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'o':
-			as_owner = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
+	if ((rc = admin_parse(argc, argv, &cmd, &a)) >= 0)
+		return rc;
+	data = a.data;
+	const char *verb = a.operands[0];
+	if (strcmp(verb, "revoke") == 0 && name == NULL && a.n_operands == 2)
+		name = a.operands[1];
+	else if (a.n_operands != 1) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	const char *verb = argv[optind++];
-	if (strcmp(verb, "revoke") == 0 && name == NULL && optind < argc)
-		name = argv[optind++];
-	if (optind != argc || (strcmp(verb, "list") != 0 && name == NULL) ||
+	if ((strcmp(verb, "list") != 0 && name == NULL) ||
 	    (strcmp(verb, "create") == 0 && role == NULL)) {
 		fputs(usage_text, stderr);
 		return 2;
@@ -142,7 +117,7 @@ int token_main(int argc, char **argv)
 		return 2;
 	}
 
-	if (admin_become_owner(data, as_owner, argc, argv) != 0)
+	if (admin_become_owner(data, a.as_owner, argc, argv) != 0)
 		return 1;
 	if (stat(data, &sb) != 0 && errno == ENOENT) {
 		// The first token of a new registry: make the store as a first start would. Only

@@ -152,11 +152,9 @@ enum call_result handle_backup(struct call *c)
 		}
 		memset(b, 0, sizeof(*b));
 		pthread_mutex_unlock(&backups_lock);
-		status_set(&c->st, status_code_from_rg(rc), "cannot make a backup (%s)",
-		           rc == RG_ENOSPC ? "no space left in the data directory"
-		                           : rg_strerror(rc));
-		call_pack(c, NULL, 0);
-		return CALL_DONE;
+		return call_fail(c, status_code_from_rg(rc), NULL, "cannot make a backup (%s)",
+		                 rc == RG_ENOSPC ? "no space left in the data directory"
+		                                 : rg_strerror(rc));
 	}
 	b->ready = true;
 	b->fd = fd;

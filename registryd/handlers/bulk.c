@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit.h"
 #include "handlers.h"
 #include "job.h"
 #include "uploads.h"
@@ -32,13 +33,8 @@ enum call_result handle_apply_chunk(struct call *c)
 	// 2 bytes on the wire and some 40 times that once decoded.
 	rc = uploads_add(call_uploads(c), r->upload_id, c->who.name, r, c->decoded,
 	                 dispatch_now_ns(), id, &staged, &err);
-	if (rc != RG_OK) {
-		status_from_store(&c->st, rc, &err);
-		if (rc == RG_ENOENT)
-			status_set_field(&c->st, "upload_id");
-		call_pack(c, NULL, 0);
-		return CALL_DONE;
-	}
+	if (rc != RG_OK)
+		return call_fail_store(c, rc, &err, rc == RG_ENOENT ? "upload_id" : NULL);
 	// The chunk is the upload's now (and may already be committed by another call).
 	c->req = NULL;
 	c->revision = store_revision(call_store(c));
@@ -131,7 +127,7 @@ static void commit_finish(struct job *j, int code, uint64_t revision)
 	commit_violations(cj);
 }
 
-static void commit_release(struct job *j)
+static void commit_free(struct job *j)
 {
 	struct commit_job *cj = (struct commit_job *)j;
 
@@ -140,14 +136,14 @@ static void commit_release(struct job *j)
 	free(cj->fv);
 	free(cj->fvp);
 	free(cj->fields);
-	uploads_release(cj->uploads, cj->up);
+	uploads_free_taken(cj->uploads, cj->up);
 	free(cj);
 }
 
 static const struct job_ops commit_ops = {
 	.run = commit_run,
 	.finish = commit_finish,
-	.release = commit_release,
+	.free = commit_free,
 };
 
 enum call_result handle_apply_commit(struct call *c)
@@ -179,44 +175,37 @@ enum call_result handle_apply_commit(struct call *c)
 
 /* --- Export ------------------------------------------------------------------------- */
 
+/* What handle_export asks fit_page for. */
+struct export_page {
+	store_txn *t;
+	const Stdreg__V1__ExportRequest *r;
+};
+
+static int export_page_query(void *arg, uint32_t max, ProtobufCMessage **out,
+                             struct store_error *err)
+{
+	const struct export_page *p = arg;
+
+	return store_export(p->t, (enum store_kind)p->r->kind, p->r->page_token, max, out, err);
+}
+
 enum call_result handle_export(struct call *c)
 {
 	const Stdreg__V1__ExportRequest *r = (const Stdreg__V1__ExportRequest *)c->req;
-	store_txn *t = call_rtxn(c);
+	struct export_page p = { .r = r };
 	struct store_error err = { 0 };
 	ProtobufCMessage *out = NULL;
-	uint32_t page = r->page_size;
 	enum call_result res;
 	int rc;
 
 	if (r->kind != 0 && store_kind_name((enum store_kind)r->kind) == NULL)
 		return call_fail(c, GRPC_INVALID_ARGUMENT, "kind", "unknown kind %d", (int)r->kind);
-	rc = store_read_renew(t);
-	if (rc != RG_OK) {
-		status_from_store(&c->st, rc, NULL);
-		call_pack(c, NULL, 0);
+	if ((p.t = call_read_begin(c)) == NULL)
 		return CALL_DONE;
-	}
-	c->revision = store_txn_revision(t);
-	// A page of big records may not fit a reply: ask again for half as many (the token
-	// then points after the last record of the smaller page).
-	for (;;) {
-		rc = store_export(t, (enum store_kind)r->kind, r->page_token, page, &out, &err);
-		if (rc != RG_OK)
-			break;
-		size_t n = ((Stdreg__V1__ExportResponse *)out)->n_records;
-		if (n <= 1 || protobuf_c_message_get_packed_size(out) <= BULK_REPLY_MAX)
-			break;
-		page = (uint32_t)(n / 2);
-		protobuf_c_message_free_unpacked(out, NULL);
-		out = NULL;
-	}
-	store_read_reset(t);
-	if (rc != RG_OK) {
-		status_from_store(&c->st, rc, &err);
-		call_pack(c, NULL, 0);
-		return CALL_DONE;
-	}
+	rc = fit_page(export_page_query, &p, r->page_size, "records", BULK_REPLY_MAX, &out, &err);
+	store_read_reset(p.t);
+	if (rc != RG_OK)
+		return call_fail_store(c, rc, &err, NULL);
 	res = call_reply_message(c, out);
 	protobuf_c_message_free_unpacked(out, NULL);
 	return res;

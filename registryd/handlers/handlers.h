@@ -3,7 +3,7 @@
  *
  * handlers/ translates RPC <-> store calls and nothing else: a handler reads its call's
  * request (call.h) and answers through the call API; it never sees the dispatcher nor
- * which face the call came from. Reads answer at once from the slot's read transaction
+ * which face the call came from (only the call's log line names it). Reads answer at once from the slot's read transaction
  * (read.c, query.c); writes become writer jobs (job.c: write.c, workflow.c, bulk.c); long
  * reads run on workers (workers.c); a Watch that waits is parked with the hub (watch.c);
  * bulk uploads are staged in memory (uploads.c). The record handlers are one generic

@@ -21,10 +21,10 @@ static void job_clear_out(struct job *j)
 	j->out_len = 0;
 }
 
-int job_pack(struct job *j, const ProtobufCMessage *m)
+/* Gives j->out room for len bytes (what was there is freed); RG_ENOMEM, said in j->err,
+ * without memory. */
+static int job_out_alloc(struct job *j, size_t len)
 {
-	size_t len = protobuf_c_message_get_packed_size(m);
-
 	job_clear_out(j);
 	j->out = malloc(len > 0 ? len : 1);
 	if (j->out == NULL) {
@@ -32,8 +32,16 @@ int job_pack(struct job *j, const ProtobufCMessage *m)
 		snprintf(j->err.message, sizeof j->err.message, "out of memory for the reply");
 		return RG_ENOMEM;
 	}
-	j->out_len = protobuf_c_message_pack(m, j->out);
 	return RG_OK;
+}
+
+int job_pack(struct job *j, const ProtobufCMessage *m)
+{
+	int rc = job_out_alloc(j, protobuf_c_message_get_packed_size(m));
+
+	if (rc == RG_OK)
+		j->out_len = protobuf_c_message_pack(m, j->out);
+	return rc;
 }
 
 int job_stored(struct job *j, store_txn *t, enum store_kind kind, const char *id)
@@ -49,12 +57,8 @@ int job_stored(struct job *j, store_txn *t, enum store_kind kind, const char *id
 		         store_kind_name(kind), id, rg_strerror(rc));
 		return rc;
 	}
-	j->out = malloc(len > 0 ? len : 1);
-	if (j->out == NULL) {
-		j->err.code = RG_ENOMEM;
-		snprintf(j->err.message, sizeof j->err.message, "out of memory for the reply");
+	if (job_out_alloc(j, len) != RG_OK)
 		return RG_ENOMEM;
-	}
 	memcpy(j->out, val, len);
 	j->out_len = len;
 	return RG_OK;
@@ -110,7 +114,7 @@ static void job_done(void *arg, int code, uint64_t revision)
 	c = j->c;
 	if (code == RG_OK && revision > 0)
 		watch_notify(call_watch(&c), revision);
-	j->ops->release(j);
+	j->ops->free(j);
 	call_send(&c);
 }
 
@@ -126,6 +130,6 @@ enum call_result job_submit(struct call *c, struct job *j)
 	if (call_submit_write(&j->c, &j->sj))
 		return CALL_PENDING;
 	c->req = j->c.req;
-	j->ops->release(j);
+	j->ops->free(j);
 	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
 }

@@ -5,8 +5,8 @@
  * ApplyCommit are each a struct job with their own ops.
  *
  * Threads: job_submit() runs on the caller's thread; ops->run, ops->finish and
- * ops->release on the writer thread. A job belongs to the writer from job_submit() until
- * its reply is sent, after which it has been released.
+ * ops->free on the writer thread. A job belongs to the writer from job_submit() until
+ * its reply is sent, after which it has been freed.
  */
 #ifndef REGISTRYD_JOB_H
 #define REGISTRYD_JOB_H
@@ -27,7 +27,7 @@ struct job_ops {
 	 * set c->st, c->violations and j->out (code and revision as the writer gives them). */
 	void (*finish)(struct job *j, int code, uint64_t revision);
 	/* Frees the struct that embeds j (and what it owns, but not j->out or c.req). */
-	void (*release)(struct job *j);
+	void (*free)(struct job *j);
 	/* run makes at most one store_put/store_delete: the writer may skip the child
 	 * transaction (store_job.single_write), the dearest part of a small write. */
 	bool single_write;
@@ -47,7 +47,7 @@ struct job {
 /*
  * Hands j (with j->ops set, the rest zero) to the writer, taking over the call c and its
  * request. Returns CALL_PENDING; or, when the daemon is shutting down, gives the call back
- * to c answered UNAVAILABLE, releases j and returns CALL_DONE.
+ * to c answered UNAVAILABLE, frees j and returns CALL_DONE.
  */
 enum call_result job_submit(struct call *c, struct job *j);
 

@@ -19,37 +19,21 @@ typedef int (*query_fn)(struct call *c, store_txn *t, ProtobufCMessage **out,
 
 static enum call_result query_answer(struct call *c, query_fn q)
 {
-	store_txn *t = call_rtxn(c);
 	struct store_error err = { 0 };
 	ProtobufCMessage *out = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int rc = store_read_renew(t);
+	enum call_result res;
+	store_txn *t;
+	int rc;
 
-	if (rc != RG_OK) {
-		status_from_store(&c->st, rc, NULL);
-		call_pack(c, NULL, 0);
+	if ((t = call_read_begin(c)) == NULL)
 		return CALL_DONE;
-	}
-	c->revision = store_txn_revision(t);
 	rc = q(c, t, &out, &err);
 	store_read_reset(t);
-	if (rc == RG_OK) {
-		len = protobuf_c_message_get_packed_size(out);
-		buf = malloc(len > 0 ? len : 1);
-		if (buf != NULL) {
-			protobuf_c_message_pack(out, buf);
-			status_ok(&c->st);
-		} else {
-			status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory for the reply");
-		}
-		protobuf_c_message_free_unpacked(out, NULL);
-	} else {
-		status_from_store(&c->st, rc, &err);
-	}
-	call_pack(c, buf, len);
-	free(buf);
-	return CALL_DONE;
+	if (rc != RG_OK)
+		return call_fail_store(c, rc, &err, NULL);
+	res = call_reply_message(c, out);
+	protobuf_c_message_free_unpacked(out, NULL);
+	return res;
 }
 
 static const char *or_null(const char *s)
@@ -150,15 +134,10 @@ enum call_result handle_report(struct call *c)
 enum call_result handle_who_am_i(struct call *c)
 {
 	Stdreg__V1__WhoAmIResponse r = STDREG__V1__WHO_AM_IRESPONSE__INIT;
-	uint8_t buf[2 * AUTH_PRINCIPAL_MAX + 32];
-	size_t len;
 
 	r.name = c->who.name;
 	r.role = c->who.role;
 	r.agency_id = c->who.agency_id;
 	r.anonymous = c->who.anonymous;
-	len = stdreg__v1__who_am_iresponse__pack(&r, buf);
-	status_ok(&c->st);
-	call_pack(c, buf, len);
-	return CALL_DONE;
+	return call_reply_message(c, &r.base);
 }

@@ -18,24 +18,15 @@ enum call_result handle_get(struct call *c)
 {
 	const Stdreg__V1__GetRequest *r = (const Stdreg__V1__GetRequest *)c->req;
 	const char *noun = store_kind_name(c->m->kind);
-	store_txn *t = call_rtxn(c);
 	const void *val = NULL;
 	size_t len = 0;
+	store_txn *t;
 	int rc;
 
-	if (r->id[0] == '\0') {
-		status_set(&c->st, GRPC_INVALID_ARGUMENT, "%s id is required", noun);
-		status_set_field(&c->st, "id");
-		call_pack(c, NULL, 0);
+	if (r->id[0] == '\0')
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "id", "%s id is required", noun);
+	if ((t = call_read_begin(c)) == NULL)
 		return CALL_DONE;
-	}
-	rc = store_read_renew(t);
-	if (rc != RG_OK) {
-		status_from_store(&c->st, rc, NULL);
-		call_pack(c, NULL, 0);
-		return CALL_DONE;
-	}
-	c->revision = store_txn_revision(t);
 	rc = store_get(t, c->m->kind, r->id, &val, &len);
 	if (rc == RG_OK)
 		status_ok(&c->st);
@@ -122,23 +113,22 @@ static const char *or_null(const char *s)
 }
 
 /* Maps a ListRequest onto a store filter; an enum value the proto does not define is
- * INVALID_ARGUMENT (proto3 enums are open, protobuf-c lets any number through). */
+ * refused INVALID_ARGUMENT (proto3 enums are open, protobuf-c lets any number through):
+ * false, with the refusal packed as the reply of c. */
 static bool list_filter(struct call *c, const Stdreg__V1__ListRequest *r, struct store_filter *f)
 {
 	if (r->status != 0 &&
 	    protobuf_c_enum_descriptor_get_value(&stdreg__v1__work_item_status__descriptor,
 	                                         r->status) == NULL) {
-		status_set(&c->st, GRPC_INVALID_ARGUMENT, "unknown work item status %d",
-		           (int)r->status);
-		status_set_field(&c->st, "status");
+		call_fail(c, GRPC_INVALID_ARGUMENT, "status", "unknown work item status %d",
+		          (int)r->status);
 		return false;
 	}
 	if (r->priority != 0 &&
 	    protobuf_c_enum_descriptor_get_value(&stdreg__v1__area_priority__descriptor,
 	                                         r->priority) == NULL) {
-		status_set(&c->st, GRPC_INVALID_ARGUMENT, "unknown area priority %d",
-		           (int)r->priority);
-		status_set_field(&c->st, "priority");
+		call_fail(c, GRPC_INVALID_ARGUMENT, "priority", "unknown area priority %d",
+		          (int)r->priority);
 		return false;
 	}
 	memset(f, 0, sizeof *f);
@@ -157,24 +147,15 @@ static bool list_filter(struct call *c, const Stdreg__V1__ListRequest *r, struct
 enum call_result handle_list(struct call *c)
 {
 	const Stdreg__V1__ListRequest *r = (const Stdreg__V1__ListRequest *)c->req;
-	store_txn *t = call_rtxn(c);
 	struct store_error err = { 0 };
 	struct store_filter f;
+	store_txn *t;
 	struct page p = { 0 };
 	char next[STORE_TOKEN_MAX] = "";
 	int rc;
 
-	if (!list_filter(c, r, &f)) {
-		call_pack(c, NULL, 0);
+	if (!list_filter(c, r, &f) || (t = call_read_begin(c)) == NULL)
 		return CALL_DONE;
-	}
-	rc = store_read_renew(t);
-	if (rc != RG_OK) {
-		status_from_store(&c->st, rc, NULL);
-		call_pack(c, NULL, 0);
-		return CALL_DONE;
-	}
-	c->revision = store_txn_revision(t);
 	rc = store_list(t, c->m->kind, &f, r->page_size, or_null(r->page_token), page_add_record,
 	                &p, next, &err);
 	if (rc == RG_OK && !p.nomem && next[0] != '\0')

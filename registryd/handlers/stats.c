@@ -55,8 +55,8 @@ enum call_result handle_stats(struct call *c)
 	Stdreg__V1__MethodStats *ms = NULL, **msp = NULL;
 	Stdreg__V1__StatusCount *sc = NULL, **scp = NULL;
 	struct stats_figures f;
-	size_t i, j, nm = 0, ns = 0, len;
-	uint8_t *buf = NULL;
+	size_t i, j, nm = 0, ns = 0;
+	enum call_result res;
 
 	// The slot's read transaction is reset here (auth let it go): store_get_info may wait.
 	if (stats_collect(c->env, &f) != RG_OK)
@@ -108,28 +108,18 @@ enum call_result handle_stats(struct call *c)
 	r.parked_watches = f.parked_watches;
 	r.uptime_seconds = f.uptime_s;
 	r.version = STDREG_VERSION;
-	len = stdreg__v1__stats_response__get_packed_size(&r);
-	buf = malloc(len > 0 ? len : 1);
-	if (buf == NULL)
-		goto nomem;
-	stdreg__v1__stats_response__pack(&r, buf);
 	c->revision = f.revision;
-	status_ok(&c->st);
-	call_pack(c, buf, len);
-	free(buf);
-	free(ms);
-	free(msp);
-	free(sc);
-	free(scp);
-	stats_figures_release(&f);
-	return CALL_DONE;
+	res = call_reply_message(c, &r.base);
+	goto out;
 nomem:
+	res = call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+out:
 	free(ms);
 	free(msp);
 	free(sc);
 	free(scp);
 	stats_figures_release(&f);
-	return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+	return res;
 }
 
 /* --- Prometheus text format 0.0.4 ------------------------------------------------------ */

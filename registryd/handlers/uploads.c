@@ -270,7 +270,7 @@ ProtobufCMessage *const *upload_records(const struct upload *up, size_t *n)
 	return up->records;
 }
 
-void uploads_release(struct uploads *u, struct upload *up)
+void uploads_free_taken(struct uploads *u, struct upload *up)
 {
 	pthread_mutex_lock(&u->lock);
 	u->bytes -= up->bytes;

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dispatch.h"
+#include "dispatch_limits.h"
 #include "store.h"
 
 #include "stdreg/v1/registry.pb-c.h"
@@ -47,7 +47,7 @@ int uploads_add(struct uploads *u, const char *id, const char *owner,
  * Takes the upload id out of the table: nobody else can add to or commit it any more.
  * An upload belongs to the principal (owner) that started it: to anyone else it does not
  * exist, for uploads_add as here.
- * *out is the caller's, for upload_records() and then uploads_release().
+ * *out is the caller's, for upload_records() and then uploads_free_taken().
  * Errors: RG_ENOENT.
  */
 int uploads_take(struct uploads *u, const char *id, const char *owner, uint64_t now_ns,
@@ -57,7 +57,7 @@ int uploads_take(struct uploads *u, const char *id, const char *owner, uint64_t 
 ProtobufCMessage *const *upload_records(const struct upload *up, size_t *n);
 
 /* Frees an upload that was taken (its bytes stop counting against the limits). */
-void uploads_release(struct uploads *u, struct upload *up);
+void uploads_free_taken(struct uploads *u, struct upload *up);
 
 /* Uploads staged in the table, and bytes held by staged and taken uploads (for tests). */
 size_t uploads_count(struct uploads *u);

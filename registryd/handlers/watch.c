@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fit.h"
 #include "handlers.h"
 #include "watch.h"
 
@@ -59,28 +60,29 @@ struct watch_hub {
  * asked again for fewer changes (store_watch cuts only between revisions, so nothing is
  * lost: next_revision says where to go on).
  */
+/* What watch_query asks fit_page for. */
+struct watch_page {
+	store_txn *t;
+	const Stdreg__V1__WatchRequest *r;
+	uint64_t since;
+};
+
+static int watch_page_query(void *arg, uint32_t max, ProtobufCMessage **out,
+                            struct store_error *err)
+{
+	const struct watch_page *p = arg;
+
+	return store_watch(p->t, p->since, (const int *)p->r->kinds, p->r->n_kinds, p->r->ids,
+	                   p->r->n_ids, max, out, err);
+}
+
 static int watch_query(store_txn *t, const Stdreg__V1__WatchRequest *r, uint64_t since,
                        Stdreg__V1__WatchResponse **out, struct store_error *err)
 {
-	uint32_t max = r->max_events;
-	ProtobufCMessage *m;
-	Stdreg__V1__WatchResponse *resp;
-	int rc;
+	struct watch_page p = { .t = t, .r = r, .since = since };
 
-	for (;;) {
-		rc = store_watch(t, since, (const int *)r->kinds, r->n_kinds, r->ids, r->n_ids, max,
-		                 &m, err);
-		if (rc != RG_OK)
-			return rc;
-		resp = (Stdreg__V1__WatchResponse *)m;
-		if (resp->n_changes <= 1 ||
-		    stdreg__v1__watch_response__get_packed_size(resp) <= WATCH_REPLY_MAX)
-			break;
-		max = (uint32_t)(resp->n_changes / 2);
-		stdreg__v1__watch_response__free_unpacked(resp, NULL);
-	}
-	*out = resp;
-	return RG_OK;
+	return fit_page(watch_page_query, &p, r->max_events, "changes", WATCH_REPLY_MAX,
+	                (ProtobufCMessage **)out, err);
 }
 
 /* An empty response that goes on from since (malloc'd as store_watch's are); NULL without
@@ -96,27 +98,21 @@ static Stdreg__V1__WatchResponse *watch_nothing_yet(uint64_t since)
 	return r;
 }
 
-/* Packs resp (or an empty response with next_revision = next) as the reply of c. */
+/* Packs resp (or an empty response with next_revision = next) as the reply of c, or c's
+ * error if it has one. */
 static void watch_pack(struct call *c, const Stdreg__V1__WatchResponse *resp, uint64_t next)
 {
 	Stdreg__V1__WatchResponse empty = STDREG__V1__WATCH_RESPONSE__INIT;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 
+	if (c->st.code != GRPC_OK) {
+		call_pack(c, NULL, 0);
+		return;
+	}
 	if (resp == NULL) {
 		empty.next_revision = next;
 		resp = &empty;
 	}
-	if (c->st.code == GRPC_OK) {
-		len = stdreg__v1__watch_response__get_packed_size(resp);
-		buf = malloc(len > 0 ? len : 1);
-		if (buf != NULL)
-			stdreg__v1__watch_response__pack(resp, buf);
-		else
-			status_set(&c->st, GRPC_RESOURCE_EXHAUSTED, "out of memory for the reply");
-	}
-	call_pack(c, buf, len);
-	free(buf);
+	call_reply_message(c, &resp->base);
 }
 
 /* Answers a parked watch and frees it. resp may be NULL (no changes). */
@@ -480,7 +476,7 @@ enum call_result handle_watch(struct call *c)
 	const Stdreg__V1__WatchRequest *r = (const Stdreg__V1__WatchRequest *)c->req;
 	Stdreg__V1__WatchResponse *resp = NULL;
 	struct store_error err = { 0 };
-	store_txn *t = call_rtxn(c);
+	store_txn *t;
 	uint64_t since;
 	int rc;
 
@@ -495,24 +491,20 @@ enum call_result handle_watch(struct call *c)
 		if (store_kind_name((enum store_kind)r->kinds[i]) == NULL)
 			return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "unknown kind %d",
 			                 (int)r->kinds[i]);
-	rc = store_read_renew(t);
-	if (rc == RG_OK) {
-		c->revision = store_txn_revision(t);
-		// Nothing after the newest revision yet; and since + 1 must not wrap to 0
-		// (since_revision 2^64-1 would scan the whole changelog).
-		if (r->since_revision >= c->revision)
-			resp = watch_nothing_yet(r->since_revision);
-		else
-			rc = watch_query(t, r, r->since_revision, &resp, &err);
-		if (rc == RG_OK && resp == NULL)
-			rc = RG_ENOMEM;
-		store_read_reset(t);
-	}
-	if (rc != RG_OK) {
-		status_from_store(&c->st, rc, &err);
-		call_pack(c, NULL, 0);
+	if ((t = call_read_begin(c)) == NULL)
 		return CALL_DONE;
-	}
+	// Nothing after the newest revision yet; and since + 1 must not wrap to 0
+	// (since_revision 2^64-1 would scan the whole changelog).
+	rc = RG_OK;
+	if (r->since_revision >= c->revision)
+		resp = watch_nothing_yet(r->since_revision);
+	else
+		rc = watch_query(t, r, r->since_revision, &resp, &err);
+	if (rc == RG_OK && resp == NULL)
+		rc = RG_ENOMEM;
+	store_read_reset(t);
+	if (rc != RG_OK)
+		return call_fail_store(c, rc, &err, NULL);
 	if (resp->n_changes > 0 || r->wait_ms == 0) {
 		status_ok(&c->st);
 		watch_pack(c, resp, resp->next_revision);

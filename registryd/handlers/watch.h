@@ -24,7 +24,7 @@
 
 #include <stdint.h>
 
-#include "dispatch.h"
+#include "dispatch_limits.h"
 #include "store.h"
 
 struct watch_hub;

@@ -44,8 +44,7 @@ static void *worker_main(void *arg)
 		bool refuse = ws->stopping;
 		pthread_mutex_unlock(&ws->lock);
 		if (refuse) {
-			status_set(&it->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
-			call_pack(&it->c, NULL, 0);
+			call_fail(&it->c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
 			call_send(&it->c);
 		} else if (it->c.m->handler(&it->c) == CALL_DONE) {
 			call_send(&it->c);

@@ -27,7 +27,7 @@ static enum call_result bad_role(struct call *c, int role)
 	return call_fail(c, GRPC_INVALID_ARGUMENT, "role", "unknown role %d", role);
 }
 
-static void workflow_release(struct job *j)
+static void workflow_free(struct job *j)
 {
 	free(j);
 }
@@ -67,7 +67,7 @@ static int assign_run(struct job *j, store_txn *t, const struct store_actor *who
 
 // Assign and Unassign read their record back after the put (a read that may fail after the
 // write), Transfer writes two or three records: they keep their child transaction.
-static const struct job_ops assign_ops = { .run = assign_run, .release = workflow_release };
+static const struct job_ops assign_ops = { .run = assign_run, .free = workflow_free };
 
 enum call_result handle_assign(struct call *c)
 {
@@ -90,7 +90,7 @@ static int unassign_run(struct job *j, store_txn *t, const struct store_actor *w
 	return rc == RG_OK ? reply_assignment(j, t, a) : rc;
 }
 
-static const struct job_ops unassign_ops = { .run = unassign_run, .release = workflow_release };
+static const struct job_ops unassign_ops = { .run = unassign_run, .free = workflow_free };
 
 enum call_result handle_unassign(struct call *c)
 {
@@ -146,7 +146,7 @@ static int transfer_run(struct job *j, store_txn *t, const struct store_actor *w
 	return rc;
 }
 
-static const struct job_ops transfer_ops = { .run = transfer_run, .release = workflow_release };
+static const struct job_ops transfer_ops = { .run = transfer_run, .free = workflow_free };
 
 enum call_result handle_transfer(struct call *c)
 {
@@ -169,7 +169,7 @@ static int stage_run(struct job *j, store_txn *t, const struct store_actor *who)
 
 // SetStage makes one put and nothing after it.
 static const struct job_ops stage_ops = { .run = stage_run,
-	                                  .release = workflow_release,
+	                                  .free = workflow_free,
 	                                  .single_write = true };
 
 enum call_result handle_set_stage(struct call *c)

@@ -77,14 +77,14 @@ static int write_run(struct job *j, store_txn *t, const struct store_actor *who)
 	return store_put(t, j->c.m->kind, w->rec, &w->opts, who, &j->out, &j->out_len, &j->err);
 }
 
-static void write_release(struct job *j)
+static void write_free(struct job *j)
 {
 	free(j);
 }
 
 static const struct job_ops write_ops = {
 	.run = write_run,
-	.release = write_release,
+	.free = write_free,
 	.single_write = true,
 };
 

@@ -132,6 +132,22 @@ void *listener_watch(void *arg);
 /* The watch's probe connections in pipe events: true to leave the event alone. */
 bool probe_event(struct server *s, nng_pipe p, nng_pipe_ev ev);
 
+/* "tcp://192.0.2.7:51234" (also for tls+tcp connections), "ipc:///path" or "-", for the
+ * log (server.c). */
+void peer_text(nng_pipe p, char *buf, size_t n);
+
+/* Counts requests between receive and the end of their send (server_drain waits for 0). */
+void busy_add(struct server *s, int delta);
+
+/* Opens n works, each with a context of s->sock and a slot of d, and starts none
+ * (pool.c). Errors: RG_ENOMEM, RG_EINTERNAL, dispatch_slot_new's; pool_free undoes a
+ * partial open. */
+int pool_open(struct server *s, struct dispatcher *d, size_t n);
+/* Sets every work receiving. */
+void pool_start(struct server *s);
+/* Stops and frees the works and holders; after the socket is closed. */
+void pool_free(struct server *s);
+
 /* Closes the socket; false if nng_close() did not finish within the grace time (then
  * nothing of the server may be touched again, and the caller ends the process) (close.c). */
 bool server_close_socket(nng_socket sock);

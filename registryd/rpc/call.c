@@ -43,6 +43,29 @@ enum call_result call_fail(struct call *c, int code, const char *field, const ch
 	return CALL_DONE;
 }
 
+enum call_result call_fail_store(struct call *c, int rc, const struct store_error *err,
+                                 const char *field)
+{
+	status_from_store(&c->st, rc, err);
+	if (field != NULL)
+		status_set_field(&c->st, field);
+	call_pack(c, NULL, 0);
+	return CALL_DONE;
+}
+
+store_txn *call_read_begin(struct call *c)
+{
+	store_txn *t = c->rtxn;
+	int rc = store_read_renew(t);
+
+	if (rc != RG_OK) {
+		call_fail_store(c, rc, NULL, NULL);
+		return NULL;
+	}
+	c->revision = store_txn_revision(t);
+	return t;
+}
+
 void call_pack(struct call *c, const uint8_t *payload, size_t len)
 {
 	Stdreg__V1__Response resp = STDREG__V1__RESPONSE__INIT;
@@ -136,7 +159,7 @@ void call_send(struct call *c)
 {
 	uint64_t us = (dispatch_now_ns() - c->received_ns) / 1000;
 
-	log_request(c->method, c->st.code, us, c->request_id, c->st.message);
+	log_request(c->face, c->method, c->st.code, us, c->request_id, c->st.message);
 	// Past the last method's number: a request whose method is not known.
 	metrics_record(c->metrics, c->m != NULL ? c->m->index : metrics_methods(c->metrics),
 	               c->st.code, us);

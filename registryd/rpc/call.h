@@ -1,10 +1,11 @@
 /*
  * call.h - the call API: one request on its way through registryd, what handlers read of
- * it and the one way each to answer it (call_reply_message, call_fail, call_pack for bytes
- * already packed). Handlers include this file and never the dispatcher's: what they need
- * of the daemon (the store, the writer, the watch hub, staged uploads) comes through the
- * accessors below. The dispatcher (dispatch.c) makes calls and runs the method table
- * (methods.c), which is the only place that includes the handlers.
+ * it and the one way each to answer it: call_read_begin opens a read (or refuses),
+ * call_reply_message answers with a message, call_fail / call_fail_store refuse, call_pack
+ * sends bytes already packed. Handlers include this file and never the dispatcher's: what
+ * they need of the daemon (the store, the writer, the watch hub, staged uploads) comes
+ * through the accessors below. The dispatcher (dispatch.c) makes calls and runs the method
+ * table (methods.c), which is the only place that includes the handlers.
  */
 #ifndef REGISTRYD_CALL_H
 #define REGISTRYD_CALL_H
@@ -16,7 +17,8 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "auth.h"
-#include "dispatch.h"
+#include "clock.h"
+#include "reply.h"
 #include "status.h"
 #include "store.h"
 
@@ -51,7 +53,7 @@ struct call;
 
 /* What a handler did with the call. */
 enum call_result {
-	CALL_DONE,    /* c->out holds the packed reply (call_pack was called) */
+	CALL_DONE,    /* c->out holds the packed reply (through call_pack) */
 	CALL_PENDING, /* the handler took the call over and will send the reply itself */
 };
 
@@ -74,6 +76,9 @@ struct method {
 
 /* The i-th row of the method table (methods.c), NULL past the end (for tests). */
 const struct method *dispatch_method_at(size_t i);
+/* The number of rows of the method table, and the name of the i-th (NULL past the end). */
+size_t dispatch_method_count(void);
+const char *dispatch_method_name(size_t i);
 
 struct call {
 	struct call_env *env; /* the dispatcher's, kept once the call has left the slot */
@@ -86,6 +91,7 @@ struct call {
 	void *reply_arg;
 	const struct method *m;  /* NULL until the method is known */
 	const char *method;      /* for the log: m->name, or what the peer sent (borrowed) */
+	const char *face;        /* for the log: the face it came through ("nng"; static) */
 	struct metrics *metrics; /* the dispatcher's, counted in call_send (also once parked) */
 	uint64_t request_id;
 	uint64_t received_ns;
@@ -136,6 +142,19 @@ enum call_result call_reply_message(struct call *c, const ProtobufCMessage *m);
 enum call_result call_fail(struct call *c, int code, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
+/* As call_fail, with the status of a store error: rc and err (may be NULL) as
+ * status_from_store() maps them, the field if not NULL. Returns CALL_DONE. */
+enum call_result call_fail_store(struct call *c, int rc, const struct store_error *err,
+                                 const char *field);
+
+/*
+ * Opens a read: renews the slot's read transaction and sets c->revision to its snapshot's.
+ * Returns the transaction, which the handler resets (store_read_reset) once it has packed
+ * its reply; or NULL when it cannot be renewed: the error reply is then packed and the
+ * handler returns CALL_DONE.
+ */
+store_txn *call_read_begin(struct call *c);
+
 /*
  * Parks c: from now on its reply goes wherever the slot's park callback says, and the slot
  * may take the next request at once (without a park callback the call keeps the slot).
@@ -149,9 +168,6 @@ bool call_park(struct call *c);
  * submitted). The one gate between writes and dispatcher_shutdown().
  */
 bool call_submit_write(struct call *c, struct store_job *j);
-
-/* What d's calls share (for the tests, which count what it holds). */
-struct call_env *dispatcher_env(struct dispatcher *d);
 
 /* What the daemon is, for handlers. */
 store *call_store(const struct call *c);

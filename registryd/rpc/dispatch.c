@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "call.h"
+#include "dispatch.h"
 #include "methods.h"
 #include "dedupe.h"
 #include "inflight.h"
@@ -54,38 +55,6 @@ struct dispatch_slot {
 #define DISPATCH_SCRATCH 4096
 // The field number of Request.request_id (envelope.proto).
 #define ENVELOPE_REQUEST_ID 2
-
-uint64_t dispatch_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void dispatch_limits_default(struct dispatch_limits *l)
-{
-	*l = (struct dispatch_limits){
-		.watch_max_parked = DISPATCH_WATCH_MAX_PARKED,
-		.watch_max_wait_ms = DISPATCH_WATCH_MAX_WAIT_MS,
-		.watch_max_per_principal = DISPATCH_WATCH_PER_PRINCIPAL,
-		.workers = DISPATCH_WORKERS,
-		.worker_queue = DISPATCH_WORKER_QUEUE,
-		.uploads_max = DISPATCH_UPLOADS_MAX,
-		.upload_max_bytes = DISPATCH_UPLOAD_MAX_BYTES,
-		.uploads_max_bytes = DISPATCH_UPLOADS_MAX_BYTES,
-		.upload_idle_ms = DISPATCH_UPLOAD_IDLE_MS,
-		.dedupe_max_entries = DEDUPE_MAX_ENTRIES,
-		.dedupe_max_bytes = DEDUPE_MAX_BYTES,
-		.dedupe_ttl_ms = DEDUPE_TTL_MS,
-		.decode_max_request = DISPATCH_DECODE_MAX_REQUEST,
-		.decode_max_total = DISPATCH_DECODE_MAX_TOTAL,
-		.max_entries = DISPATCH_MAX_ENTRIES,
-		.watch_max_bytes = DISPATCH_WATCH_MAX_BYTES,
-		.watch_max_bytes_principal = DISPATCH_WATCH_MAX_BYTES_PRINCIPAL,
-		.writes_per_principal = DISPATCH_WRITES_PER_PRINCIPAL,
-	};
-}
 
 int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
                    const struct dispatch_limits *limits)
@@ -350,6 +319,7 @@ struct resend {
 	const char *method; /* static: the method row's */
 	uint64_t request_id;
 	uint64_t received_ns;
+	const char *face;
 };
 
 static void resend_answer(const struct resend *r, int code, const uint8_t *buf, size_t len)
@@ -363,7 +333,8 @@ static void resend_answer(const struct resend *r, int code, const uint8_t *buf, 
 	snprintf(id, sizeof id, "%llu", (unsigned long long)r->request_id);
 	log_append_kv(kv, sizeof kv, &n, "request_id", id);
 	log_event("info", "resend answered as the first send", kv);
-	log_request(r->method, code, us, r->request_id, "a resend, answered as the first send");
+	log_request(r->face, r->method, code, us, r->request_id,
+	            "a resend, answered as the first send");
 	r->reply(r->reply_arg, buf, len);
 }
 
@@ -403,6 +374,7 @@ static enum resend_result resend_check(struct dispatcher *d, struct call *c,
 		.method = c->m->name,
 		.request_id = c->request_id,
 		.received_ns = c->received_ns,
+		.face = c->face,
 	};
 	switch (dedupe_begin(dd, c->who.name, c->request_id, fp, dispatch_now_ns(), &r->w, &code,
 	                     &reply, &len)) {
@@ -432,11 +404,17 @@ static enum resend_result resend_check(struct dispatcher *d, struct call *c,
 
 void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len, uint64_t received_ns)
 {
-	dispatch_request_from(s, buf, len, received_ns, NULL);
+	dispatch_request_via(s, buf, len, received_ns, NULL, NULL);
 }
 
 void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t len,
                            uint64_t received_ns, const char *peer)
+{
+	dispatch_request_via(s, buf, len, received_ns, NULL, peer);
+}
+
+void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                          uint64_t received_ns, const char *face, const char *peer)
 {
 	struct call c = {
 		.env = &s->d->env,
@@ -446,6 +424,7 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		.reply = s->reply,
 		.reply_arg = s->arg,
 		.method = "-",
+		.face = face,
 		.received_ns = received_ns,
 		.metrics = s->d->env.metrics,
 	};

@@ -1,9 +1,10 @@
 /*
  * dispatch.h - from the bytes of one stdreg.v1.Request to the bytes of its Response.
  *
- * Nothing here knows sockets: the server (nng/server.c) hands every received message to
- * dispatch_request() and sends what the reply callback gives it; unit tests do the same
- * with plain buffers.
+ * Nothing here knows sockets: a face (nng/pool.c, http/) hands every received message to
+ * dispatch_request_via() and sends what the reply callback (reply.h) gives it; unit tests
+ * do the same with plain buffers. The bounds are in dispatch_limits.h, the clock in
+ * clock.h; handlers include neither this file nor the dispatcher's.
  *
  * A dispatch_slot is where one request at a time is handled: the server has one per nng
  * context. It owns the slot's reused read transaction. Reads and errors are answered
@@ -18,74 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+#include "dispatch_limits.h"
+#include "reply.h"
 #include "store.h"
 
 struct dispatcher;
 struct dispatch_slot;
-
-/*
- * Receives the packed stdreg.v1.Response of a request; buf is borrowed for the call.
- * Called exactly once per dispatch_request(), on the caller's thread or on the writer
- * thread. It is the last thing dispatch does with the slot: by the time it is called the
- * slot is free to take the next request (even on another thread).
- */
-typedef void (*dispatch_reply_fn)(void *arg, const uint8_t *buf, size_t len);
-
-/*
- * Called, on the dispatching thread, when a handler parks the slot's call: a Watch that
- * waits for a change. The slot's owner sets *reply and *reply_arg to where that call's one
- * reply must go instead, and from the moment it returns the slot may take the next request
- * (the server hands the nng context holding the parked request to a holder and gives the
- * slot a fresh context). Returns false if it cannot: the call is then refused with
- * RESOURCE_EXHAUSTED through the slot as usual.
- */
-typedef bool (*dispatch_park_fn)(void *arg, dispatch_reply_fn *reply, void **reply_arg);
-
-/* Bounds on what callers may hold in the daemon; dispatch_limits_default() fills them. */
-struct dispatch_limits {
-	uint32_t watch_max_parked;        /* parked Watch calls; beyond: RESOURCE_EXHAUSTED */
-	uint32_t watch_max_per_principal; /* parked Watch calls of one principal (anonymous
-	                                   * callers count as one) */
-	uint32_t watch_max_wait_ms;       /* wait_ms is capped to this */
-	uint32_t workers;          /* threads for long_running methods (Report, Mine, Export) */
-	uint32_t worker_queue;     /* calls waiting for a worker; beyond: RESOURCE_EXHAUSTED */
-	uint32_t uploads_max;      /* staged bulk uploads at once */
-	size_t upload_max_bytes;   /* decoded bytes staged in one principal's uploads */
-	size_t uploads_max_bytes;  /* decoded bytes staged in all uploads together */
-	uint32_t upload_idle_ms;   /* an upload untouched this long is dropped */
-	size_t dedupe_max_entries; /* writes remembered for resends (dedupe.h) */
-	size_t dedupe_max_bytes;   /* bytes of their replies */
-	uint32_t dedupe_ttl_ms;    /* how long a reply is remembered */
-	/* Decoding (wirecheck.h): estimated bytes unpacking may allocate. */
-	size_t decode_max_request;        /* for one request's payload */
-	size_t decode_max_total;          /* for every request being handled or parked together */
-	uint32_t max_entries;             /* entries of one repeated field of a payload */
-	size_t watch_max_bytes;           /* decoded bytes of all parked watches */
-	size_t watch_max_bytes_principal; /* ... of one principal's */
-	uint32_t writes_per_principal;    /* writes in flight of one principal; 0 = no bound */
-};
-
-#define DISPATCH_WATCH_MAX_PARKED          1024
-#define DISPATCH_WATCH_MAX_WAIT_MS         60000
-#define DISPATCH_WATCH_PER_PRINCIPAL       256
-#define DISPATCH_WORKERS                   2
-#define DISPATCH_WORKER_QUEUE              256
-#define DISPATCH_UPLOADS_MAX               64
-#define DISPATCH_UPLOAD_MAX_BYTES          (256u << 20)
-#define DISPATCH_UPLOADS_MAX_BYTES         (512u << 20)
-#define DISPATCH_UPLOAD_IDLE_MS            (10 * 60 * 1000)
-#define DISPATCH_DECODE_MAX_REQUEST        ((size_t)64 << 20)
-#define DISPATCH_DECODE_MAX_TOTAL          ((size_t)512 << 20)
-#define DISPATCH_MAX_ENTRIES               (1u << 18)
-#define DISPATCH_WATCH_MAX_BYTES           ((size_t)64 << 20)
-#define DISPATCH_WATCH_MAX_BYTES_PRINCIPAL ((size_t)16 << 20)
-#define DISPATCH_WRITES_PER_PRINCIPAL      64
-/* The envelope, checked before it is decoded (before authentication): its metadata
- * entries, and the bytes decoding may take beyond the payload's own copy. */
-#define DISPATCH_ENVELOPE_MAX_ENTRIES 64
-#define DISPATCH_ENVELOPE_SLACK       ((size_t)64 << 10)
-
-void dispatch_limits_default(struct dispatch_limits *l);
 
 /*
  * Creates a dispatcher over an open store and a started writer; both stay the caller's
@@ -117,6 +57,10 @@ void dispatcher_count_connection(struct dispatcher *d, int delta);
 struct stats_figures;
 /* The daemon's figures for the metrics endpoint: stats_collect() (metrics.h) of d. */
 int dispatcher_stats(struct dispatcher *d, struct stats_figures *out);
+
+struct call_env;
+/* What d's calls share (for the tests, which count what it holds). */
+struct call_env *dispatcher_env(struct dispatcher *d);
 
 /* Frees the dispatcher; every slot must have been freed. NULL is allowed. */
 void dispatcher_free(struct dispatcher *d);
@@ -153,11 +97,11 @@ void dispatch_request(struct dispatch_slot *s, const uint8_t *buf, size_t len,
 void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t len,
                            uint64_t received_ns, const char *peer);
 
-/* CLOCK_MONOTONIC in nanoseconds: the clock of received_ns and of store_job.deadline_ns. */
-uint64_t dispatch_now_ns(void);
-
-/* The number of methods in the dispatch table, and the name of the i-th (for tests). */
-size_t dispatch_method_count(void);
-const char *dispatch_method_name(size_t i);
+/*
+ * As dispatch_request_from(), naming also the face the request came through ("nng",
+ * "http"; a static string, NULL for none) in its log line.
+ */
+void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                          uint64_t received_ns, const char *face, const char *peer);
 
 #endif

@@ -84,7 +84,7 @@ for t in "$ADMIN" "$READER" "$BAD"; do
 		pass
 	fi
 done
-expect_match "debug run logs requests" "$(grep -c 'level=info method=' "$TEST_TMP/daemon.log")" '^[1-9]'
+expect_match "debug run logs requests" "$(grep -c 'level=info face=nng method=' "$TEST_TMP/daemon.log")" '^[1-9]'
 
 # --- SIGHUP: the log level is read again; a bad file changes nothing ------------------------
 sed -i 's/^log-level = debug/log-level = warn/' "$conf"

@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "call.h"
 #include "fixture.h"
 #include "inflight.h"
+#include "log.h"
 #include "status.h"
 
 #include "stdreg/v1/records.pb-c.h"
@@ -605,6 +607,58 @@ static void test_queued_writes_are_answered_at_shutdown(void **state)
 	store_read_free(t);
 }
 
+/* The request line names the face a call came through, also for a write answered later
+ * from the writer thread; dispatch_request() names none. */
+static void test_request_line_names_the_face(void **state)
+{
+	struct fixture *f = *state;
+	static char text[1 << 14];
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct catcher caught = { .lock = &lock };
+	struct dispatch_slot *slot;
+	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+	FILE *tmp = tmpfile();
+	uint8_t *buf;
+	size_t len, got;
+	int saved;
+
+	assert_non_null(tmp);
+	assert_int_equal(dispatch_slot_new(f->d, catch_code, &caught, &slot), RG_OK);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	log_set_requests(true);
+	g.id = "nowhere";
+	buf = fixture_request(GET_AREA, 31, 0, &g.base, &len);
+	dispatch_request_via(slot, buf, len, dispatch_now_ns(), "http", "192.0.2.7:1");
+	dispatch_request(slot, buf, len, dispatch_now_ns());
+	free(buf);
+	a.id = "faced";
+	a.name = "Faced";
+	a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED;
+	a.rank = 1;
+	p.area = &a;
+	buf = fixture_request(PUT_AREA, fixture_next_id(), 0, &p.base, &len);
+	dispatch_request_via(slot, buf, len, dispatch_now_ns(), "nng", NULL);
+	free(buf);
+	fixture_stop_writer(f); /* the write's reply has gone out */
+	log_set_requests(getenv("REGISTRYD_TEST_LOG") != NULL);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	got = fread(text, 1, sizeof text - 1, tmp);
+	text[got] = '\0';
+	fclose(tmp);
+	assert_int_equal(caught.replies, 3);
+	assert_non_null(strstr(text, " face=http method=" GET_AREA " code=5 "));
+	assert_non_null(strstr(text, " face=- method=" GET_AREA " code=5 "));
+	assert_non_null(strstr(text, " face=nng method=" PUT_AREA " code=0 "));
+	dispatch_slot_free(slot);
+}
+
 /* Every row of the table is reached by name: an empty payload never gets UNIMPLEMENTED. */
 static void test_every_method_is_dispatched(void **state)
 {
@@ -721,6 +775,7 @@ int main(void)
 		CASE(test_shutting_down_is_unavailable),
 		CASE(test_write_after_writer_stopped_is_unavailable),
 		CASE(test_queued_writes_are_answered_at_shutdown),
+		CASE(test_request_line_names_the_face),
 		CASE(test_every_method_is_dispatched),
 		cmocka_unit_test(test_table_matches_the_proto_service),
 	};

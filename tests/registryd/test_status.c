@@ -163,7 +163,7 @@ static void capture_request_line(char *out, size_t n, const char *method, int co
 	assert_true(saved >= 0);
 	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
 	log_set_requests(true);
-	log_request(method, code, 123, request_id, msg);
+	log_request("nng", method, code, 123, request_id, msg);
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
 	rewind(tmp);
@@ -183,14 +183,15 @@ static void test_request_line_format(void **state)
 	assert_memory_equal(line, "ts=", 3);
 	assert_int_equal(line[26], 'Z');
 	rest = line + 27;
-	assert_string_equal(rest, " level=info method=/stdreg.v1.Registry/GetArea code=0 "
+	assert_string_equal(rest, " level=info face=nng method=/stdreg.v1.Registry/GetArea code=0 "
 	                          "status=OK us=123 request_id=7\n");
 
 	capture_request_line(line, sizeof line, "/stdreg.v1.Registry/GetArea", GRPC_NOT_FOUND, 8,
 	                     "area 'ai' not found");
-	assert_string_equal(line + 27, " level=info method=/stdreg.v1.Registry/GetArea code=5 "
-	                               "status=NOT_FOUND us=123 request_id=8 "
-	                               "msg=\"area 'ai' not found\"\n");
+	assert_string_equal(line + 27,
+	                    " level=info face=nng method=/stdreg.v1.Registry/GetArea code=5 "
+	                    "status=NOT_FOUND us=123 request_id=8 "
+	                    "msg=\"area 'ai' not found\"\n");
 
 	// A hostile method name stays on one line, quoted.
 	capture_request_line(line, sizeof line, "/x y\nlevel=error", GRPC_UNIMPLEMENTED, 0, "no");
@@ -230,7 +231,7 @@ static void test_logger_thread(void **state)
 	log_set_requests(true);
 	assert_int_equal(log_start(), 0);
 	for (uint64_t i = 1; i <= 200; i++)
-		log_request("/stdreg.v1.Registry/GetArea", GRPC_OK, 1, i, "");
+		log_request("nng", "/stdreg.v1.Registry/GetArea", GRPC_OK, 1, i, "");
 	log_event("info", "ready", "revision=7");
 	file_text(tmp, text, sizeof text);
 	p = strstr(text, "request_id=200\n");
@@ -239,7 +240,7 @@ static void test_logger_thread(void **state)
 	assert_int_equal(strncmp(p, "ts=", 3), 0);
 	assert_string_equal(strchr(p, ' '), " level=info msg=ready revision=7\n");
 	for (uint64_t i = 201; i <= 400; i++)
-		log_request("/stdreg.v1.Registry/GetArea", GRPC_OK, 1, i, "");
+		log_request("nng", "/stdreg.v1.Registry/GetArea", GRPC_OK, 1, i, "");
 	log_stop();
 	file_text(tmp, text, sizeof text);
 	p = text;
