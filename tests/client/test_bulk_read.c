@@ -52,7 +52,8 @@ static const struct {
 } bad_lines[] = {
 	{ "{\"kind\":\"area\",\"id\":", "invalid JSON" },
 	{ "{\"kind\":\"area\",\"id\":\"a\",\"nmae\":\"x\"}", "unknown field 'nmae'" },
-	{ "{\"kind\":\"area\",\"id\":\"a\",\"rank\":\"one\"}", "field 'rank': expected an integer" },
+	{ "{\"kind\":\"area\",\"id\":\"a\",\"rank\":\"one\"}",
+	  "field 'rank': expected an integer" },
 	{ "{\"kind\":\"thing\",\"id\":\"a\"}", "unknown kind 'thing'" },
 	{ "{\"id\":\"a\"}", "no field 'kind'" },
 	{ "[1,2]", "expected a JSON object" },
