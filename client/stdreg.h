@@ -8,11 +8,14 @@
  * INVALID_ARGUMENT for bad local input). That enum is the library's one error vocabulary; nng
  * and protobuf-c codes never leave it.
  *
- * The JSON mapping (stdreg_json_*) converts any protobuf-c message to and from a jansson value
- * using only the message descriptors: field names are the proto field names, enums are the
- * lowercase value names without the enum's common prefix ("prioritised"), 64-bit integers are
- * JSON numbers, repeated fields are arrays, bytes are base64 strings, zero/empty fields are
- * omitted on output (except "id").
+ * The JSON mapping (stdreg_json_*) is the daemon's (pbjson, proto/json) in regctl's dialect.
+ * It converts any protobuf-c message to and from a jansson value using only the message
+ * descriptors: field names are the proto field names, enums are the lowercase value names
+ * without the enum's common prefix ("prioritised"), 64-bit integers are JSON numbers (strings
+ * past 2^63), repeated fields are arrays, bytes are base64 strings, zero/empty fields are
+ * omitted on output (except "id"). Input may also use everything canonical proto3 JSON
+ * allows: lowerCamelCase names, full enum names ("ROLE_LEAD") or numbers, integers as
+ * strings.
  *
  * Thread safety: a client may be used by several threads at once (each call runs on its own
  * nng context). The JSON functions keep no state.
@@ -271,7 +274,7 @@ STDREG_API int stdreg_message_merge_json(ProtobufCMessage *m, const json_t *fiel
  * mapping expects for one element of that field: a number for integer fields, the short enum
  * name for enums, true/false for bools ("true", "false", "yes", "no", "1", "0"), the string
  * itself for strings. Same errors as stdreg_json_to_message(), without the field name
- * ("expected a number"). Returns 0 and a new reference in *out, or -1.
+ * ("expected an integer"). Returns 0 and a new reference in *out, or -1.
  */
 STDREG_API int stdreg_json_value_from_text(const ProtobufCMessageDescriptor *d, const char *field,
                                            const char *text, json_t **out, char *err,

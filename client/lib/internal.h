@@ -6,6 +6,11 @@
 
 #include "stdreg.h"
 
+/* libstdreg's JSON dialect on pbjson (proto/json; json_in.c and json_out.c include pbjson.h):
+ * short lowercase enum names, 64-bit integers as numbers while they fit, and "id" on every
+ * record. The parser takes all that canonical proto3 JSON allows as well. */
+#define STDREG_PBJSON_FLAGS (PBJSON_FRIENDLY_ENUMS | PBJSON_INT64_NUMBERS | PBJSON_ALWAYS_ID)
+
 /* Replaces the status with code and a formatted message (local marks client-made statuses).
  * Returns code. Falls back to a static-free "" message when out of memory. */
 int stdreg_status_set(struct stdreg_status *st, int code, bool local, const char *fmt, ...)
@@ -24,28 +29,8 @@ static inline void *stdreg_quantifier_ptr(const ProtobufCMessage *m,
 	return (char *)m + f->quantifier_offset;
 }
 
-/* The size of one element of field f in a message's memory. */
-size_t stdreg_field_elem_size(const ProtobufCFieldDescriptor *f);
-
-/* The length of the prefix every value name of e shares, up to and including its last '_'
- * ("AREA_PRIORITY_" -> 14). */
-size_t stdreg_enum_prefix_len(const ProtobufCEnumDescriptor *e);
-
-/* Finds the value of e named s: its short name ("prioritised") or its full name
- * ("AREA_PRIORITY_PRIORITISED"), either in any case. Returns 0 and sets *v, or -1. */
-int stdreg_enum_parse(const ProtobufCEnumDescriptor *e, const char *s, int *v);
-
-/* Writes "prioritised, monitored or retired" (the short names, without an UNSPECIFIED zero
- * value) into buf. */
-void stdreg_enum_expected(const ProtobufCEnumDescriptor *e, char *buf, size_t len);
-
 /* A new zero-initialised message of d, or NULL when out of memory. */
 ProtobufCMessage *stdreg_message_new(const ProtobufCMessageDescriptor *d);
-
-/* base64 (RFC 4648, with padding). encode returns a malloc'd string or NULL; decode returns 0
- * and a malloc'd buffer (NULL when empty), or -1 for invalid input or no memory. */
-char *stdreg_base64_encode(const uint8_t *data, size_t len);
-int stdreg_base64_decode(const char *s, uint8_t **out, size_t *outlen);
 
 /*
  * The TLS configuration of a client of url (tls+tcp://HOST:PORT) from o's tls_ca, tls_cert

@@ -22,14 +22,15 @@ static inline void *pbjson_quantifier_ptr(const ProtobufCMessage *m,
 	return (char *)m + f->quantifier_offset;
 }
 
-/* Bytes of one element of f in C (an int for bools and enums). */
-size_t pbjson_elem_size(const ProtobufCFieldDescriptor *f);
-
 /* Whether f is a map field (see above). */
 bool pbjson_is_map(const ProtobufCFieldDescriptor *f);
 
 /* Length of the prefix all of e's value names share ("ROLE_"), cut at an underscore. */
 size_t pbjson_enum_prefix_len(const ProtobufCEnumDescriptor *e);
+
+/* Writes "prioritised, monitored or retired" into buf: the short names of e's values,
+ * without an UNSPECIFIED zero value. */
+void pbjson_enum_expected(const ProtobufCEnumDescriptor *e, char *buf, size_t len);
 
 /* Whether key names f: its proto name, or the lowerCamelCase JSON name of it. */
 bool pbjson_key_matches(const ProtobufCFieldDescriptor *f, const char *key);

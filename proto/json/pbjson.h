@@ -24,12 +24,15 @@
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
 
-/* Output options; 0 = canonical proto3 JSON. */
+/* Options; 0 = canonical proto3 JSON. regctl and libstdreg use all three. */
 enum pbjson_flags {
-	/* Enums as lowercase names without their common prefix ("lead"), as regctl shows. */
+	/* Enums as lowercase names without their common prefix ("lead"), as regctl shows;
+	 * when parsing, an unknown enum name is refused with the short names expected. */
 	PBJSON_FRIENDLY_ENUMS = 1 << 0,
 	/* 64-bit integers as JSON numbers while jansson can hold them (strings beyond). */
 	PBJSON_INT64_NUMBERS = 1 << 1,
+	/* A string field named "id" is printed even when empty, so every record shows one. */
+	PBJSON_ALWAYS_ID = 1 << 2,
 };
 
 #define PBJSON_PATH_MAX 256
@@ -59,12 +62,25 @@ char *pbjson_dumps(const ProtobufCMessage *m, unsigned flags);
 int pbjson_to_message(const json_t *j, const ProtobufCMessageDescriptor *d, ProtobufCMessage **out,
                       struct pbjson_error *err);
 
+/* pbjson_to_message() with options (PBJSON_FRIENDLY_ENUMS changes the error text only). */
+int pbjson_to_message_flags(const json_t *j, const ProtobufCMessageDescriptor *d, unsigned flags,
+                            ProtobufCMessage **out, struct pbjson_error *err);
+
 /*
  * As pbjson_to_message(), from JSON text of len bytes. Malformed JSON fails with the
  * position of the error in err->text and an empty err->field.
  */
 int pbjson_parse(const char *text, size_t len, const ProtobufCMessageDescriptor *d,
                  ProtobufCMessage **out, struct pbjson_error *err);
+
+/*
+ * Writes the short lowercase name of enum value v of e into buf ("prioritised"), as
+ * PBJSON_FRIENDLY_ENUMS prints it; returns buf, or NULL if v is not a value of e.
+ */
+const char *pbjson_enum_short_name(const ProtobufCEnumDescriptor *e, int v, char *buf, size_t len);
+
+/* Bytes of one element of field f in a protobuf-c message (an int for bools and enums). */
+size_t pbjson_elem_size(const ProtobufCFieldDescriptor *f);
 
 /* Standard padded base64 of data, malloc'd and NUL-terminated; NULL without memory. */
 char *pbjson_base64_encode(const uint8_t *data, size_t len);

@@ -19,6 +19,7 @@
 
 struct parse {
 	struct pbjson_error *err;
+	unsigned flags;             /* enum pbjson_flags */
 	char path[PBJSON_PATH_MAX]; /* of the value being read; "" at the top */
 };
 
@@ -176,6 +177,12 @@ static int enum_from_json(struct parse *p, const ProtobufCFieldDescriptor *f, co
 			*slot = e->values[i].value;
 			return 0;
 		}
+	}
+	if (p->flags & PBJSON_FRIENDLY_ENUMS) {
+		char expected[192];
+
+		pbjson_enum_expected(e, expected, sizeof expected);
+		return fail(p, "unknown value '%.64s'; expected %s", s, expected);
 	}
 	return fail(p, "unknown value '%.64s' of %s", s, e->name);
 }
@@ -390,12 +397,18 @@ fail:
 	return -1;
 }
 
+int pbjson_to_message_flags(const json_t *j, const ProtobufCMessageDescriptor *d, unsigned flags,
+                            ProtobufCMessage **out, struct pbjson_error *err)
+{
+	struct parse p = { .err = err, .flags = flags };
+
+	return message_from_json(&p, j, d, out);
+}
+
 int pbjson_to_message(const json_t *j, const ProtobufCMessageDescriptor *d, ProtobufCMessage **out,
                       struct pbjson_error *err)
 {
-	struct parse p = { .err = err };
-
-	return message_from_json(&p, j, d, out);
+	return pbjson_to_message_flags(j, d, 0, out, err);
 }
 
 int pbjson_parse(const char *text, size_t len, const ProtobufCMessageDescriptor *d,

@@ -1,7 +1,6 @@
 /*
  * pbjson_out.c - protobuf-c message -> JSON (see pbjson.h for the dialect).
  */
-#include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -34,16 +33,12 @@ static json_t *enum_value(const ProtobufCFieldDescriptor *f, int v, unsigned fla
 {
 	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(f->descriptor, v);
 	char buf[128];
-	size_t i;
 
 	if (ev == NULL)
 		return json_integer(v); /* a value newer than our descriptors */
 	if (!(flags & PBJSON_FRIENDLY_ENUMS))
 		return json_string(ev->name);
-	snprintf(buf, sizeof buf, "%s", ev->name + pbjson_enum_prefix_len(f->descriptor));
-	for (i = 0; buf[i] != '\0'; i++)
-		buf[i] = (char)tolower((unsigned char)buf[i]);
-	return json_string(buf);
+	return json_string(pbjson_enum_short_name(f->descriptor, v, buf, sizeof buf));
 }
 
 static json_t *double_value(double d)
@@ -133,7 +128,7 @@ static bool is_default(const ProtobufCFieldDescriptor *f, const void *p)
 	}
 }
 
-static bool is_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+static bool is_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, unsigned flags)
 {
 	const void *p = pbjson_field_ptr(m, f);
 
@@ -152,6 +147,9 @@ static bool is_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor
 	case PROTOBUF_C_LABEL_NONE:
 		break;
 	}
+	if ((flags & PBJSON_ALWAYS_ID) && f->type == PROTOBUF_C_TYPE_STRING &&
+	    strcmp(f->name, "id") == 0)
+		return true;
 	return !is_default(f, p);
 }
 
@@ -219,7 +217,7 @@ json_t *pbjson_from_message(const ProtobufCMessage *m, unsigned flags)
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		json_t *v;
 
-		if (!is_present(m, f))
+		if (!is_present(m, f, flags))
 			continue;
 		if (pbjson_is_map(f))
 			v = map_to_json(m, f, flags);

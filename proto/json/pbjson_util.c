@@ -1,6 +1,8 @@
 /*
  * pbjson_util.c - descriptor helpers and base64 for the JSON mapping.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -75,6 +77,51 @@ size_t pbjson_enum_prefix_len(const ProtobufCEnumDescriptor *e)
 		if (strlen(e->values[i].name) <= n)
 			return 0;
 	return n;
+}
+
+const char *pbjson_enum_short_name(const ProtobufCEnumDescriptor *e, int v, char *buf, size_t len)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(e, v);
+
+	if (ev == NULL || len == 0)
+		return NULL;
+	snprintf(buf, len, "%s", ev->name + pbjson_enum_prefix_len(e));
+	for (size_t i = 0; buf[i] != '\0'; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+	return buf;
+}
+
+/* Whether ev is the zero value that stands for "not set", which no one types. */
+static bool is_unspecified(const ProtobufCEnumValue *ev)
+{
+	return ev->value == 0 && strstr(ev->name, "UNSPECIFIED") != NULL;
+}
+
+void pbjson_enum_expected(const ProtobufCEnumDescriptor *e, char *buf, size_t len)
+{
+	size_t n = 0, used = 0, k = 0;
+	char name[64];
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < e->n_values; i++)
+		n += !is_unspecified(&e->values[i]);
+	for (unsigned i = 0; i < e->n_values && used < len; i++) {
+		const ProtobufCEnumValue *ev = &e->values[i];
+		int w;
+
+		if (is_unspecified(ev))
+			continue;
+		pbjson_enum_short_name(e, ev->value, name, sizeof name);
+		k++;
+		w = snprintf(buf + used, len - used, "%s%s",
+		             k == 1   ? ""
+		             : k == n ? " or "
+		                      : ", ",
+		             name);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
 }
 
 bool pbjson_key_matches(const ProtobufCFieldDescriptor *f, const char *key)

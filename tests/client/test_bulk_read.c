@@ -52,7 +52,8 @@ static const struct {
 } bad_lines[] = {
 	{ "{\"kind\":\"area\",\"id\":", "invalid JSON" },
 	{ "{\"kind\":\"area\",\"id\":\"a\",\"nmae\":\"x\"}", "unknown field 'nmae'" },
-	{ "{\"kind\":\"area\",\"id\":\"a\",\"rank\":\"one\"}", "field 'rank': expected a number" },
+	{ "{\"kind\":\"area\",\"id\":\"a\",\"rank\":\"one\"}",
+	  "field 'rank': expected an integer" },
 	{ "{\"kind\":\"thing\",\"id\":\"a\"}", "unknown kind 'thing'" },
 	{ "{\"id\":\"a\"}", "no field 'kind'" },
 	{ "[1,2]", "expected a JSON object" },
@@ -291,7 +292,7 @@ static const struct {
 	{ "id,id\r\n", "appears twice", 1 },
 	{ "id,title\r\na\r\n", "expected 2 fields, found 1", 2 },
 	{ "id,title\r\na,b,c\r\n", "expected 2 fields, found 3", 2 },
-	{ "id,priority\r\na,high\r\n", "column 'priority': expected a number", 2 },
+	{ "id,priority\r\na,high\r\n", "column 'priority': expected an integer", 2 },
 	{ "id,status\r\na,done\r\n", "column 'status'", 2 },
 	{ "id,title\r\na,\"open\r\nb,c\r\n", "unterminated quoted field (opened on line 2)", 4 },
 	{ "", "no header row", 1 },

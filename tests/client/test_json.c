@@ -1,6 +1,8 @@
 /*
- * test_json.c - the generic JSON <-> protobuf mapping of libstdreg (client/lib/json_*.c).
+ * test_json.c - the generic JSON <-> protobuf mapping of libstdreg (client/lib/json_*.c, on
+ * pbjson in proto/json).
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,8 +225,8 @@ static const struct bad_case bad_cases[] = {
 	  "unknown field 'nmae'" },
 	{ "unknown nested field", &stdreg__v1__area__descriptor, "{\"meta\":{\"foo\":1}}",
 	  "unknown field 'meta.foo'" },
-	{ "string for number", &stdreg__v1__area__descriptor, "{\"rank\":\"1\"}",
-	  "field 'rank': expected a number" },
+	{ "text for number", &stdreg__v1__area__descriptor, "{\"rank\":\"one\"}",
+	  "field 'rank': expected an integer" },
 	{ "real for integer", &stdreg__v1__area__descriptor, "{\"rank\":1.5}",
 	  "field 'rank': expected an integer" },
 	{ "number for string", &stdreg__v1__area__descriptor, "{\"name\":1}",
@@ -236,15 +238,15 @@ static const struct bad_case bad_cases[] = {
 	{ "scalar for message", &stdreg__v1__area__descriptor, "{\"meta\":1}",
 	  "field 'meta': expected an object" },
 	{ "wrong type in nested", &stdreg__v1__area__descriptor, "{\"meta\":{\"version\":true}}",
-	  "field 'meta.version': expected a number" },
+	  "field 'meta.version': expected an integer" },
 	{ "unknown enum value", &stdreg__v1__area__descriptor, "{\"priority\":\"high\"}",
 	  "field 'priority': unknown value 'high'; expected prioritised, monitored or retired" },
 	{ "enum of another type", &stdreg__v1__area__descriptor,
 	  "{\"priority\":\"BODY_LEVEL_NATIONAL\"}",
 	  "field 'priority': unknown value 'BODY_LEVEL_NATIONAL'; expected prioritised, monitored "
 	  "or retired" },
-	{ "number for enum", &stdreg__v1__assignment__descriptor, "{\"role\":1}",
-	  "field 'role': expected a string" },
+	{ "bool for enum", &stdreg__v1__assignment__descriptor, "{\"role\":true}",
+	  "field 'role': expected an enum name or number" },
 	{ "negative uint32", &stdreg__v1__area__descriptor, "{\"rank\":-1}",
 	  "field 'rank': must not be negative" },
 	{ "uint32 overflow", &stdreg__v1__area__descriptor, "{\"rank\":4294967296}",
@@ -255,7 +257,9 @@ static const struct bad_case bad_cases[] = {
 	  "{\"version\":\"18446744073709551616\"}",
 	  "field 'version': 18446744073709551616 is out of range" },
 	{ "uint64 string not a number", &stdreg__v1__meta__descriptor, "{\"version\":\"12a\"}",
-	  "field 'version': expected a number" },
+	  "field 'version': expected an integer" },
+	{ "both spellings of a field", &stdreg__v1__assignment__descriptor,
+	  "{\"area_id\":\"a\",\"areaId\":\"b\"}", "field 'areaId': given twice" },
 	{ "bool for bool field", &stdreg__v1__list_request__descriptor, "{\"current_only\":1}",
 	  "field 'current_only': expected true or false" },
 	{ "bad base64", &stdreg__v1__change__descriptor, "{\"before\":\"***\"}",
@@ -315,6 +319,56 @@ static void test_enum_names(void **state)
 	assert_null(stdreg_enum_short_name(&stdreg__v1__role__descriptor, 77, buf, sizeof(buf)));
 }
 
+/* The parser is the API's (pbjson): it takes every spelling canonical proto3 JSON allows. */
+static void test_proto3_spellings(void **state)
+{
+	json_t *j = json_loads("{\"areaId\":\"ai\",\"agency_id\":\"pts\",\"role\":\"ROLE_LEAD\"}",
+	                       0, NULL);
+	Stdreg__V1__Assignment *as;
+	Stdreg__V1__Area *a;
+	char err[256] = "";
+
+	(void)state;
+	if (stdreg_json_to_message(j, &stdreg__v1__assignment__descriptor, (ProtobufCMessage **)&as,
+	                           err, sizeof(err)) != 0)
+		fail_msg("camelCase and full enum name: %s", err);
+	assert_string_equal(as->area_id, "ai");
+	assert_string_equal(as->agency_id, "pts");
+	assert_int_equal(as->role, STDREG__V1__ROLE__ROLE_LEAD);
+	protobuf_c_message_free_unpacked(&as->base, NULL);
+	json_decref(j);
+
+	// An enum by number, integers as decimal strings.
+	j = json_loads("{\"priority\":2,\"rank\":\"7\",\"meta\":{\"version\":\"5\"}}", 0, NULL);
+	if (stdreg_json_to_message(j, &stdreg__v1__area__descriptor, (ProtobufCMessage **)&a, err,
+	                           sizeof(err)) != 0)
+		fail_msg("enum number and integer strings: %s", err);
+	assert_int_equal(a->priority, 2);
+	assert_int_equal(a->rank, 7);
+	assert_true(a->meta->version == 5);
+	protobuf_c_message_free_unpacked(&a->base, NULL);
+	json_decref(j);
+}
+
+/* Doubles JSON cannot hold print as canonical proto3 JSON spells them, not a failed record. */
+static void test_special_doubles(void **state)
+{
+	Stdreg__V1__ReportResponse r = STDREG__V1__REPORT_RESPONSE__INIT;
+	json_t *j;
+
+	(void)state;
+	r.coverage_percent = NAN;
+	j = stdreg_json_from_message(&r.base);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "coverage_percent")), "NaN");
+	json_decref(j);
+	r.coverage_percent = -INFINITY;
+	j = stdreg_json_from_message(&r.base);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "coverage_percent")), "-Infinity");
+	json_decref(j);
+}
+
 /* null is the default; the largest values of each width are accepted. */
 static void test_limits_and_null(void **state)
 {
@@ -345,8 +399,13 @@ struct text_case {
 
 static const struct text_case text_cases[] = {
 	{ &stdreg__v1__area__descriptor, "rank", "12", "12", NULL },
-	{ &stdreg__v1__area__descriptor, "rank", "x", NULL, "expected a number" },
-	{ &stdreg__v1__area__descriptor, "rank", "", NULL, "expected a number" },
+	{ &stdreg__v1__area__descriptor, "rank", "x", NULL, "expected an integer" },
+	{ &stdreg__v1__area__descriptor, "rank", "", NULL, "expected an integer" },
+	{ &stdreg__v1__area__descriptor, "rank", "+1", NULL, "expected an integer" },
+	{ &stdreg__v1__area__descriptor, "rank", "1.5", NULL, "expected an integer" },
+	{ &stdreg__v1__meta__descriptor, "version", "-1", NULL, "must not be negative" },
+	{ &stdreg__v1__meta__descriptor, "version", "9223372036854775807", "9223372036854775807",
+	  NULL },
 	{ &stdreg__v1__area__descriptor, "rank", "-1", NULL, "must not be negative" },
 	{ &stdreg__v1__area__descriptor, "rank", "4294967296", NULL, "4294967296 is out of range" },
 	{ &stdreg__v1__area__descriptor, "rank", "99999999999999999999999", NULL,
@@ -430,7 +489,7 @@ static void test_merge(void **state)
 	// A bad patch leaves the message as it was.
 	patch = json_pack("{s:s, s:s}", "name", "newer", "rank", "x");
 	assert_int_equal(stdreg_message_merge_json(&m->base, patch, err, sizeof(err)), -1);
-	assert_string_equal(err, "field 'rank': expected a number");
+	assert_string_equal(err, "field 'rank': expected an integer");
 	assert_string_equal(m->name, "new");
 	json_decref(patch);
 
@@ -475,6 +534,8 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_enum_names),
 		cmocka_unit_test(test_limits_and_null),
+		cmocka_unit_test(test_proto3_spellings),
+		cmocka_unit_test(test_special_doubles),
 		cmocka_unit_test(test_value_from_text),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_kinds),

@@ -146,6 +146,9 @@ done < <(awk 'NR % 3 == 1' "$root/data/demo.jsonl" | head -n 24)
 printf '\x00{"id":"ai","meta":{"version":"18446744073709551615","created_at":"2026-01-01T00:00:00Z"},"tags":[]}' >"$d/meta-u64-string"
 printf '\x80{"id":"a\\u0000b","name":"x"}' >"$d/nul-allowed"
 printf '\x03{"id":"x","priority":-1}' >"$d/negative-unsigned"
+# The proto3 JSON spellings the mapping (pbjson) takes besides regctl's own.
+printf '\x04{"areaId":"ai","agency_id":"pts","role":"ROLE_LEAD","validFrom":"2026-01-01"}' >"$d/proto3-spellings"
+printf '\x00{"id":"ai","priority":2,"rank":"7","meta":{"version":1e3}}' >"$d/enum-number-int-string"
 
 d=$out/fuzz_jsonl
 rm -rf "$d" && mkdir -p "$d"
