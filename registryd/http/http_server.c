@@ -442,6 +442,16 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	return RG_OK;
 }
 
+int http_port(const struct http_server *s, size_t i)
+{
+	const union MHD_DaemonInfo *info;
+
+	if (s == NULL || i >= s->n_mhd)
+		return 0;
+	info = MHD_get_daemon_info(s->mhd[i], MHD_DAEMON_INFO_BIND_PORT);
+	return info != NULL ? info->port : 0;
+}
+
 void http_free(struct http_server *s)
 {
 	if (s == NULL)
