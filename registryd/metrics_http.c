@@ -32,7 +32,7 @@
 #include "dispatch.h"
 #include "metrics_http.h"
 
-#define CONTENT_TYPE   "text/plain; version=0.0.4; charset=utf-8"
+#define CONTENT_TYPE   METRICS_HTTP_CONTENT_TYPE
 #define MH_MAX_CONNS   8
 #define MH_BACKLOG     16
 #define MH_REQUEST_MAX 4096
@@ -104,11 +104,22 @@ static void respond(int fd, const char *status, const char *extra, const char *b
 	send_all(fd, body, len);
 }
 
+int metrics_http_render(struct dispatcher *d, char **text, size_t *len)
+{
+	struct stats_figures f;
+	int rc;
+
+	if (dispatcher_stats(d, &f) != RG_OK)
+		return RG_ENOMEM;
+	rc = stats_prometheus(&f, text, len);
+	stats_figures_release(&f);
+	return rc;
+}
+
 /* Answers the request in c (its request line is complete). */
 static void answer(struct metrics_http *mh, struct client *c)
 {
 	char *line = c->buf, *sp1, *sp2, *q;
-	struct stats_figures f;
 	char *text = NULL;
 	size_t len = 0;
 
@@ -131,16 +142,10 @@ static void answer(struct metrics_http *mh, struct client *c)
 		respond(c->fd, "404 Not Found", "", "not found\n", 10);
 		return;
 	}
-	if (dispatcher_stats(mh->d, &f) != RG_OK) {
+	if (metrics_http_render(mh->d, &text, &len) != RG_OK) {
 		respond(c->fd, "500 Internal Server Error", "", "out of memory\n", 14);
 		return;
 	}
-	if (stats_prometheus(&f, &text, &len) != RG_OK) {
-		stats_figures_release(&f);
-		respond(c->fd, "500 Internal Server Error", "", "out of memory\n", 14);
-		return;
-	}
-	stats_figures_release(&f);
 	respond(c->fd, "200 OK", "", text, len);
 	free(text);
 }

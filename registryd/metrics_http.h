@@ -7,8 +7,20 @@
 #ifndef REGISTRYD_METRICS_HTTP_H
 #define REGISTRYD_METRICS_HTTP_H
 
+#include <stddef.h>
+
 struct dispatcher;
 struct metrics_http;
+
+/* The content type of the text metrics_http_render() makes. */
+#define METRICS_HTTP_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/*
+ * The Prometheus text of d's figures now, as GET /metrics answers it here and on the HTTP
+ * face (registryd/http). On success *text is malloc'd (the caller frees it), *len its length.
+ * Errors: RG_ENOMEM.
+ */
+int metrics_http_render(struct dispatcher *d, char **text, size_t *len);
 
 /*
  * Serves GET /metrics (and GET / with the same text) at url, "http://HOST:PORT" (port 0

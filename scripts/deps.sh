@@ -9,7 +9,7 @@ packages=(
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	liblmdb-dev lmdb-utils
 	libjansson-dev libcmocka-dev libunistring-dev libmicrohttpd-dev
-	openssl clang-format jq scdoc
+	openssl clang-format jq scdoc python3-protobuf
 	clang libclang-rt-14-dev
 )
 

@@ -10,6 +10,9 @@ if command -v clang-format >/dev/null; then
 	git ls-files '*.c' '*.h' | xargs -r clang-format --dry-run -Werror
 fi
 
+# The contract: proto/ may not break clients of the previous commit (buf, WIRE_JSON).
+scripts/proto_breaking.sh
+
 [ -f build/build.ninja ] || meson setup build
 meson compile -C build
 meson test -C build --print-errorlogs --num-processes 2

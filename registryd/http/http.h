@@ -36,6 +36,9 @@ struct http_opts {
  */
 int http_start(struct http_server **out, struct dispatcher *d, const struct http_opts *o);
 
+/* The TCP port listener i (in the order of o->urls) is bound to; 0 if there is none. */
+int http_port(const struct http_server *s, size_t i);
+
 /*
  * Stops the listeners and closes every connection. Call after dispatcher_shutdown() and
  * store_writer_stop(), when every call has been answered. NULL is allowed.

@@ -21,10 +21,12 @@
 
 #include "internal.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "store.h"
 
 #define RPC_PREFIX   "/stdreg.v1.Registry/"
 #define FEED_PATH    "/v1/changes"
+#define METRICS_PATH "/metrics"
 #define POOL_THREADS 2
 // A chunked body this far past the limit is not worth reading to its end for a 413.
 #define DISCARD_MAX ((size_t)1 << 20)
@@ -144,6 +146,39 @@ static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
 	return r;
 }
 
+/* 405 to a verb other than GET (or HEAD) on a path that only reads. */
+static enum MHD_Result not_allowed(struct hreq *r)
+{
+	static const char body[] =
+	        "{\"code\":\"unimplemented\",\"message\":\"method not allowed\"}";
+	struct MHD_Response *resp;
+	enum MHD_Result rv;
+
+	if (http_queue(r, 0, "application/json", body, sizeof body - 1, &resp) != MHD_YES)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET");
+	rv = MHD_queue_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+	MHD_destroy_response(resp);
+	return rv;
+}
+
+/* GET /metrics: the same Prometheus text as --metrics-listen serves (metrics_http.h). */
+static enum MHD_Result metrics(struct hreq *r, const char *verb)
+{
+	enum MHD_Result rv;
+	size_t len = 0;
+	char *text = NULL;
+
+	if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
+		return not_allowed(r);
+	if (metrics_http_render(r->srv->d, &text, &len) != RG_OK)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		                  "cannot render the metrics (out of memory)");
+	rv = http_queue(r, MHD_HTTP_OK, METRICS_HTTP_CONTENT_TYPE, text, len, NULL);
+	free(text);
+	return rv;
+}
+
 /* Routes the request head; answered is set when a response was queued already. */
 static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, bool *answered)
 {
@@ -159,20 +194,8 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 	if (strncmp(url, RPC_PREFIX, strlen(RPC_PREFIX)) == 0)
 		return http_connect_head(r, url + strlen(RPC_PREFIX), verb, answered);
 	if (strcmp(url, FEED_PATH) == 0) {
-		if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0) {
-			struct MHD_Response *resp;
-			enum MHD_Result rv;
-			static const char body[] =
-			        "{\"code\":\"unimplemented\",\"message\":\"method not allowed\"}";
-
-			if (http_queue(r, 0, "application/json", body, sizeof body - 1, &resp) !=
-			    MHD_YES)
-				return MHD_NO;
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET");
-			rv = MHD_queue_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
-			MHD_destroy_response(resp);
-			return rv;
-		}
+		if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
+			return not_allowed(r);
 		r->route = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "wait_ms") !=
 		                           NULL
 		                   ? ROUTE_LONGPOLL
@@ -180,6 +203,8 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 		*answered = false;
 		return MHD_YES;
 	}
+	if (strcmp(url, METRICS_PATH) == 0)
+		return metrics(r, verb);
 	return http_error(r, MHD_HTTP_NOT_FOUND, "unimplemented", "no such path '%.200s'", url);
 }
 
@@ -440,6 +465,16 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	}
 	*out = s;
 	return RG_OK;
+}
+
+int http_port(const struct http_server *s, size_t i)
+{
+	const union MHD_DaemonInfo *info;
+
+	if (s == NULL || i >= s->n_mhd)
+		return 0;
+	info = MHD_get_daemon_info(s->mhd[i], MHD_DAEMON_INFO_BIND_PORT);
+	return info != NULL ? info->port : 0;
 }
 
 void http_free(struct http_server *s)

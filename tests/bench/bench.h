@@ -7,6 +7,8 @@
  *   bench_daemon.c   starting and stopping registryd, RssAnon, LMDB commit count
  *   bench_ceiling.c  the bare nng REP + LMDB server of ceiling mode
  *   bench_etcd.c     a local etcd and its JSON gateway over keep-alive HTTP/1.1
+ *   bench_http.c     registryd's HTTP face (Connect, JSON and binary), keep-alive
+ *   bench_httpc.c    the keep-alive HTTP/1.1 client of both
  */
 #ifndef STDREG_BENCH_H
 #define STDREG_BENCH_H
@@ -118,9 +120,10 @@ struct daemon {
 	char dir[512];
 	char tcp_url[160];
 	char ipc_url[600];
-	double startup_ms; /* exec to msg=ready */
-	int log_fd;        /* read end of the daemon's stderr, drained by a thread */
-	void *drain;       /* the drain thread */
+	char http_url[160]; /* --http-listen's bound address, "" if none */
+	double startup_ms;  /* exec to msg=ready */
+	int log_fd;         /* read end of the daemon's stderr, drained by a thread */
+	void *drain;        /* the drain thread */
 };
 
 int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_sync,
@@ -174,6 +177,29 @@ struct etcd_target {
 };
 extern const struct client_ops etcd_get_ops, etcd_put_ops;
 int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds);
+
+/* --- keep-alive HTTP/1.1 (bench_httpc.c) and registryd's HTTP face (bench_http.c) ------ */
+
+#define HTTP_BUF 16384
+
+struct http_conn {
+	int fd;
+	char buf[HTTP_BUF];
+	size_t len; /* bytes in buf */
+};
+
+/* A connected socket to 127.0.0.1:port (TCP_NODELAY, 30 s receive timeout), or -1. */
+int http_conn_open(int port);
+/* One POST on the keep-alive connection. Returns the HTTP status (or -1); the body
+ * (NUL-terminated, in h->buf) in *body and its length in *body_len (may be NULL). */
+int http_conn_post(struct http_conn *h, const char *path, const char *ctype, const void *req,
+                   size_t req_len, char **body, size_t *body_len);
+
+struct http_target {
+	int port;
+	unsigned items;
+};
+extern const struct client_ops http_get_json_ops, http_get_proto_ops;
 
 /* --- small helpers ------------------------------------------------------------------ */
 

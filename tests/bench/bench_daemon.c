@@ -32,6 +32,7 @@ struct drain {
 	uint64_t ready_ns;
 	double commit_ms; /* of the last ApplyCommit in the request log (its us=) */
 	char tcp_url[160];
+	char http_url[160];
 };
 
 /* Looks at one complete log line. */
@@ -43,6 +44,12 @@ static void drain_line(struct drain *dr, const char *line)
 		size_t k = strcspn(u + 4, " \n");
 		pthread_mutex_lock(&dr->lock);
 		snprintf(dr->tcp_url, sizeof dr->tcp_url, "%.*s", (int)k, u + 4);
+		pthread_mutex_unlock(&dr->lock);
+	}
+	if (strstr(line, "msg=listening") != NULL && (u = strstr(line, "url=http://")) != NULL) {
+		size_t k = strcspn(u + 4, " \n");
+		pthread_mutex_lock(&dr->lock);
+		snprintf(dr->http_url, sizeof dr->http_url, "%.*s", (int)k, u + 4);
 		pthread_mutex_unlock(&dr->lock);
 	}
 	if (strstr(line, "msg=ready") != NULL) {
@@ -166,11 +173,11 @@ int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_syn
 	}
 	snprintf(ipc, sizeof ipc, "ipc://%s/registryd.sock", dir);
 	snprintf(ctx, sizeof ctx, "%u", contexts);
-	char *argv[] = {
-		(char *)exe, "--data", (char *)dir,  "--listen", "tcp://127.0.0.1:0",
-		"--listen",  ipc,      "--contexts", ctx,        no_sync ? "--no-sync" : NULL,
-		NULL
-	};
+	char *argv[] = { (char *)exe, "--data", (char *)dir, "--listen", "tcp://127.0.0.1:0",
+		         "--listen", ipc, "--contexts", ctx,
+		         // The HTTP face beside nng; every load thread of a run from one address.
+		         "--http-listen", "http://127.0.0.1:0", "--http-max-per-address", "1024",
+		         no_sync ? "--no-sync" : NULL, NULL };
 
 	t0 = bench_now_ns();
 	d->pid = fork();
@@ -210,6 +217,7 @@ int daemon_start(struct daemon *d, const char *exe, const char *dir, bool no_syn
 	bool ready = dr->ready;
 	d->startup_ms = ready ? (double)(dr->ready_ns - t0) / 1e6 : 0;
 	snprintf(d->tcp_url, sizeof d->tcp_url, "%s", dr->tcp_url);
+	snprintf(d->http_url, sizeof d->http_url, "%s", dr->http_url);
 	pthread_mutex_unlock(&dr->lock);
 	snprintf(d->ipc_url, sizeof d->ipc_url, "%s", ipc);
 	if (!ready || d->tcp_url[0] == '\0') {

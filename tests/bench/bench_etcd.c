@@ -2,7 +2,7 @@
  * bench_etcd.c - the peer: a local single-member etcd (Debian's etcd-server) on a temporary
  * data directory and loopback ports, driven through its JSON gateway (POST /v3/kv/range and
  * /v3/kv/put with base64 keys and values) over one keep-alive HTTP/1.1 connection per client
- * thread with plain sockets. The gateway is etcd's own HTTP front of its gRPC API; it costs
+ * thread (bench_httpc.c). The gateway is etcd's own HTTP front of its gRPC API; it costs
  * etcd more CPU per call than native gRPC, which the report says next to the figures.
  */
 #include <arpa/inet.h>
@@ -23,8 +23,6 @@
 
 #include "bench.h"
 
-#define HTTP_BUF 16384
-
 static int free_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -38,121 +36,6 @@ static int free_port(void)
 		port = ntohs(a.sin_port);
 	close(fd);
 	return port;
-}
-
-static int http_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		                 .sin_port = htons((uint16_t)port),
-		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-	struct timeval tv = { 30, 0 };
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
-struct http {
-	int fd;
-	char buf[HTTP_BUF];
-	size_t len; /* bytes in buf */
-};
-
-/* Reads until buf holds at least want bytes. */
-static bool fill_to(struct http *h, size_t want)
-{
-	while (h->len < want) {
-		ssize_t k;
-		if (want > sizeof h->buf)
-			return false;
-		k = read(h->fd, h->buf + h->len, sizeof h->buf - h->len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		h->len += (size_t)k;
-	}
-	return true;
-}
-
-/* One request/response on the keep-alive connection. Returns the HTTP status (or -1); the
- * body (NUL-terminated, in h->buf) in *body. Handles Content-Length and chunked bodies. */
-static int http_post(struct http *h, const char *path, const char *json, char **body)
-{
-	char head[256];
-	int hn =
-	        snprintf(head, sizeof head,
-	                 "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-	                 "Content-Length: %zu\r\n\r\n",
-	                 path, strlen(json));
-	char *end = NULL, *p;
-	size_t hlen, clen = 0;
-	int status;
-	bool chunked;
-
-	if (!write_all(h->fd, head, (size_t)hn) || !write_all(h->fd, json, strlen(json)))
-		return -1;
-	h->len = 0;
-	while ((end = memmem(h->buf, h->len, "\r\n\r\n", 4)) == NULL)
-		if (!fill_to(h, h->len + 1))
-			return -1;
-	hlen = (size_t)(end - h->buf) + 4;
-	*end = '\0';
-	if (sscanf(h->buf, "HTTP/1.%*d %d", &status) != 1)
-		return -1;
-	chunked = strcasestr(h->buf, "transfer-encoding: chunked") != NULL;
-	if ((p = strcasestr(h->buf, "content-length:")) != NULL)
-		clen = strtoul(p + 15, NULL, 10);
-	if (!chunked) {
-		if (hlen + clen >= sizeof h->buf || !fill_to(h, hlen + clen))
-			return -1;
-		memmove(h->buf, h->buf + hlen, clen);
-		h->buf[clen] = '\0';
-		*body = h->buf;
-		return status;
-	}
-	// Chunked: decode in place into the front of buf.
-	size_t out = 0, pos = hlen;
-	for (;;) {
-		char *nl;
-		size_t n;
-		while ((nl = memmem(h->buf + pos, h->len - pos, "\r\n", 2)) == NULL)
-			if (!fill_to(h, h->len + 1))
-				return -1;
-		n = strtoul(h->buf + pos, NULL, 16);
-		pos = (size_t)(nl - h->buf) + 2;
-		if (!fill_to(h, pos + n + 2))
-			return -1;
-		if (n == 0)
-			break;
-		memmove(h->buf + out, h->buf + pos, n);
-		out += n;
-		pos += n + 2;
-	}
-	h->buf[out] = '\0';
-	*body = h->buf;
-	return status;
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -216,15 +99,18 @@ int etcd_start(struct etcd *e, const char *exe, const char *dir)
 	}
 	t0 = bench_now_ns();
 	while (bench_now_ns() - t0 < 30000000000ull) {
-		struct http *h = calloc(1, sizeof *h);
+		struct http_conn *h = calloc(1, sizeof *h);
 		char *body;
 		int st = -1;
 
 		if (h == NULL)
 			break;
-		h->fd = http_connect(e->port);
+		h->fd = http_conn_open(e->port);
 		if (h->fd >= 0) {
-			st = http_post(h, "/v3/kv/range", "{\"key\":\"AA==\"}", &body);
+			static const char probe[] = "{\"key\":\"AA==\"}";
+
+			st = http_conn_post(h, "/v3/kv/range", "application/json", probe,
+			                    sizeof probe - 1, &body, NULL);
 			close(h->fd);
 		}
 		free(h);
@@ -252,7 +138,7 @@ void etcd_stop(struct etcd *e)
 /* --- clients --------------------------------------------------------------------------- */
 
 struct eclient {
-	struct http h;
+	struct http_conn h;
 	const struct etcd_target *t;
 	uint64_t rng, version;
 	char json[2048];
@@ -268,7 +154,7 @@ static int eclient_setup(void **state, void *arg, unsigned index)
 	c->t = arg;
 	c->rng = (index + 3) * 0x9E3779B97F4A7C15ULL;
 	c->version = (uint64_t)index << 32;
-	c->h.fd = http_connect(c->t->port);
+	c->h.fd = http_conn_open(c->t->port);
 	if (c->h.fd < 0) {
 		free(c);
 		*state = NULL;
@@ -300,7 +186,8 @@ static int eop_get(void *state)
 
 	key_b64((unsigned)(xorshift(&c->rng) % c->t->items), k);
 	snprintf(c->json, sizeof c->json, "{\"key\":\"%s\"}", k);
-	if (http_post(&c->h, "/v3/kv/range", c->json, &body) != 200)
+	if (http_conn_post(&c->h, "/v3/kv/range", "application/json", c->json, strlen(c->json),
+	                   &body, NULL) != 200)
 		return -1;
 	return strstr(body, "\"kvs\"") != NULL ? 0 : -1;
 }
@@ -316,7 +203,10 @@ static int put_one(struct eclient *c, unsigned i)
 	snprintf((char *)val, vs, "v%llu", (unsigned long long)++c->version);
 	base64(val, vs, v);
 	snprintf(c->json, sizeof c->json, "{\"key\":\"%s\",\"value\":\"%s\"}", k, v);
-	return http_post(&c->h, "/v3/kv/put", c->json, &body) == 200 ? 0 : -1;
+	return http_conn_post(&c->h, "/v3/kv/put", "application/json", c->json, strlen(c->json),
+	                      &body, NULL) == 200
+	               ? 0
+	               : -1;
 }
 
 static int eop_put(void *state)

@@ -162,6 +162,24 @@ static int start_loaded(struct daemon *d, const struct opts *o, const char *dir,
 	return 0;
 }
 
+/* Point gets over registryd's HTTP face at http ("http://127.0.0.1:PORT"), JSON and
+ * binary, at the same client counts as over nng. */
+static void run_stdreg_http(const struct opts *o, const char *http, unsigned items)
+{
+	const char *colon = strrchr(http, ':');
+	struct http_target t = { .port = colon != NULL ? atoi(colon + 1) : 0, .items = items };
+
+	if (t.port <= 0 || !o->get)
+		return;
+	table_head("registryd over HTTP (Connect unary, keep-alive, one connection per client)");
+	for (unsigned c = 0; c < o->n_clients; c++)
+		run_case("stdreg", "get", "http-json", &http_get_json_ops, &t, o->clients[c], o,
+		         NULL);
+	for (unsigned c = 0; c < o->n_clients; c++)
+		run_case("stdreg", "get", "http-pb", &http_get_proto_ops, &t, o->clients[c], o,
+		         NULL);
+}
+
 static void run_stdreg(const struct opts *o, const char *tcp, const char *ipc, const char *dir,
                        unsigned items)
 {
@@ -400,6 +418,33 @@ static void print_ratios(const struct opts *o)
 				       ce ? ce->ops_per_s : 0.0, ratio(s, ce),
 				       e ? e->ops_per_s : 0.0, ratio(s, e));
 			}
+}
+
+/* The HTTP face's point get beside nng's (tcp) and etcd's gateway, where both ran. */
+static void print_http_ratios(const struct opts *o)
+{
+	static const char *const trs[] = { "http-json", "http-pb" };
+
+	if (find_result("stdreg", "get", "http-json", o->clients[0]) == NULL &&
+	    find_result("stdreg", "get", "http-pb", o->clients[0]) == NULL)
+		return;
+	printf("\nratios (ops/s): stdreg get over HTTP / over nng (tcp), / etcd (gw)\n");
+	printf("%-9s %4s %10s %10s %9s %10s %9s\n", "via", "cli", "http", "nng tcp", "/nng",
+	       "etcd (gw)", "/etcd");
+	for (int k = 0; k < 2; k++)
+		for (unsigned c = 0; c < o->n_clients; c++) {
+			const struct result *h =
+			        find_result("stdreg", "get", trs[k], o->clients[c]);
+			const struct result *n = find_result("stdreg", "get", "tcp", o->clients[c]);
+			const struct result *e =
+			        find_result("etcd", "get", "http-gw", o->clients[c]);
+
+			if (h == NULL)
+				continue;
+			printf("%-9s %4u %10.0f %10.0f %9.2f %10.0f %9.2f\n", trs[k], o->clients[c],
+			       h->ops_per_s, n ? n->ops_per_s : 0.0, ratio(h, n),
+			       e ? e->ops_per_s : 0.0, ratio(h, e));
+		}
 }
 
 static void print_scale(void)
@@ -766,6 +811,7 @@ int main(int argc, char **argv)
 		if (start_loaded(&d, &o, dir, o.items, &base) != 0)
 			return 1;
 		run_stdreg(&o, d.tcp_url, d.ipc_url, dir, o.items);
+		run_stdreg_http(&o, d.http_url, o.items);
 		if (o.scale != 0) {
 			printf("\nscale cases at %u items\n", o.items);
 			run_scale_cases(&o, d.tcp_url, &base);
@@ -803,6 +849,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_results; i++)
 		print_result(&results[i]);
 	print_ratios(&o);
+	print_http_ratios(&o);
 	if (etcd_run.note[0] != '\0')
 		printf("etcd: %s\n", etcd_run.note);
 	if (apply_run.skipped || apply_run.ran)

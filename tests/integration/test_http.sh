@@ -341,8 +341,24 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
 	-addext "subjectAltName=IP:127.0.0.1" -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" \
 	2>/dev/null
 start_daemon --http-listen http://127.0.0.1:0 --http-max-feeds 1 \
-	--http-listen https://127.0.0.1:0 --tls-cert "$TEST_TMP/cert.pem" --tls-key "$TEST_TMP/key.pem"
+	--http-listen https://127.0.0.1:0 --tls-cert "$TEST_TMP/cert.pem" --tls-key "$TEST_TMP/key.pem" \
+	--metrics-listen http://127.0.0.1:0
 HTTP=$(grep -o 'msg=listening url=http://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
+METRICS=$(grep -o 'msg=metrics url=http://[^ ]*' "$TEST_TMP/daemon.log" | head -n 1 | sed 's/.*url=//')
+
+# /metrics on the HTTP face: the same Prometheus text as --metrics-listen's own listener.
+# (Figures move between two scrapes; the series they name do not.)
+series() { grep -v '^#' | sed 's/ [^ ]*$//' | grep -v '^stdreg_uptime' | sort; }
+code=$(curl -s -o "$TEST_TMP/m1" -D "$TEST_TMP/head" -w '%{http_code}' "$HTTP/metrics")
+expect_eq "GET /metrics on the HTTP face" "$code" 200
+expect_eq "Prometheus text" "$(header_of Content-Type)" 'text/plain; version=0.0.4; charset=utf-8'
+curl -s -o "$TEST_TMP/m2" "$METRICS"
+expect_match "--metrics-listen keeps serving" "$(cat "$TEST_TMP/m2")" '# TYPE stdreg_'
+expect_eq "the same series on both" "$(series <"$TEST_TMP/m1")" "$(series <"$TEST_TMP/m2")"
+expect_eq "the same help lines" "$(grep '^# ' "$TEST_TMP/m1")" "$(grep '^# ' "$TEST_TMP/m2")"
+code=$(curl -s -o /dev/null -D "$TEST_TMP/head" -w '%{http_code}' -X POST "$HTTP/metrics")
+expect_eq "POST /metrics" "$code" 405
+expect_eq "Allow: GET" "$(header_of Allow)" GET
 HTTPS=$(grep -o 'msg=listening url=https://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
 out=$(curl -s --cacert "$TEST_TMP/cert.pem" -H 'Content-Type: application/json' -d '{"id":"ai"}' \
 	"$HTTPS/stdreg.v1.Registry/GetArea")

@@ -23,6 +23,8 @@
 #include "auth.h"
 #include "call.h"
 #include "fixture.h"
+#include "http.h"
+#include "http_face.h"
 #include "status.h"
 
 #include "stdreg/v1/records.pb-c.h"
@@ -51,6 +53,7 @@ struct ctx {
 	int seq;                 /* for fresh ids */
 	enum who caller;         /* who makes the call whose payload is being built */
 	uint8_t buf[4096];       /* the payload of the cell */
+	int http_port;           /* > 0: call_as() goes over the HTTP face on this port */
 };
 
 /* --- setup, as the fixture's admin -------------------------------------------------- */
@@ -592,6 +595,18 @@ static int call_as(struct ctx *x, enum who who, const char *method, size_t len)
 	size_t n;
 	int code;
 
+	if (x->http_port > 0) {
+		char msg[512];
+		const char *name = method + strlen(M(""));
+
+		code = http_face_call(x->http_port, name, x->token[who], x->buf, len, msg,
+		                      sizeof msg);
+		if (code != GRPC_OK && code != GRPC_UNAUTHENTICATED &&
+		    code != GRPC_PERMISSION_DENIED)
+			print_message("%s as %s over HTTP: %d %s\n", method, who_names[who], code,
+			              msg);
+		return code;
+	}
 	env.method = (char *)method;
 	env.request_id = fixture_next_id();
 	env.token = x->token[who];
@@ -653,9 +668,9 @@ static int access_teardown(void **state)
 	return 0;
 }
 
-static void test_matrix(void **state)
+/* Runs every cell through call_as() and checks the whole table. */
+static void run_matrix(struct ctx *x)
 {
-	struct ctx *x = *state;
 	int got[N_ROWS][N_WHO];
 	size_t i, n = dispatch_method_count(), wrong = 0;
 	int w;
@@ -702,6 +717,23 @@ static void test_matrix(void **state)
 		print_message("\n");
 	}
 	assert_int_equal(wrong, 0);
+}
+
+static void test_matrix(void **state)
+{
+	run_matrix(*state);
+}
+
+/* The same table over HTTP (Connect, application/proto): the codes arrive as Connect's
+ * error names with Connect's HTTP statuses (http_face.c checks both). */
+static void test_matrix_http(void **state)
+{
+	struct ctx *x = *state;
+	struct http_server *s = http_face_start(x->f->d, &x->http_port);
+
+	run_matrix(x);
+	x->http_port = 0;
+	http_free(s);
 }
 
 /* --private: anonymous callers may not even read; principals read as before. */
@@ -968,6 +1000,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		CASE(test_matrix),
+		CASE(test_matrix_http),
 		CASE(test_private_refuses_anonymous_reads),
 		CASE(test_agency_scope),
 		CASE(test_revocation_is_immediate),

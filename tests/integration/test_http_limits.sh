@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The HTTP listener under a flood and a slow reader: 300 connections against
+# --http-max-connections 100 (and a per-address cap) hold no more than the caps, while an
+# ordinary curl call from another address is answered within a second and nng keeps
+# answering; change feeds whose clients never read keep the daemon's memory bounded.
+. "$(dirname "$0")/lib.sh"
+: "${STDREG_GEN:?STDREG_GEN must name stdreg-gen}"
+HOLD="$(dirname "$0")/http_hold.py"
+# Under AddressSanitizer, freed memory waits in a quarantine (256 MiB by default) that would
+# count as the feeds' own; a small one keeps the bound about the feeds.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
+start_daemon --http-listen http://127.0.0.1:0 --http-max-connections 100 \
+	--http-max-per-address 80 --http-idle-timeout 60 --http-max-feeds 16
+HTTP=$(grep -o 'msg=listening url=http://[^ ]*' "$TEST_TMP/daemon.log" | head -n 1 | sed 's/.*url=//')
+port=${HTTP##*:}
+expect_exit 0 "a record to read" -- regctl area put ai --name "Artificial intelligence" --priority prioritised
+# hold COUNT SOURCE NAME [REQUEST]: holds COUNT connections from SOURCE in the background
+# (pid in HOLD_PID_NAME) and waits for its report: how many the daemon kept open.
+hold() {
+	local fifo="$TEST_TMP/$3.in"
+	mkfifo "$fifo"
+	python3 "$HOLD" 127.0.0.1 "$port" "$1" "$2" "$TEST_TMP/$3.report" ${4:+"$4"} <"$fifo" &
+	eval "HOLD_PID_$3=$!"
+	exec {fd}>"$fifo" # held open until release(): the holder's stdin
+	eval "HOLD_FD_$3=$fd"
+	for _ in $(seq 1 100); do
+		[ -s "$TEST_TMP/$3.report" ] && break
+		sleep 0.1
+	done
+	HELD=$(awk '{print $2}' "$TEST_TMP/$3.report" 2>/dev/null || echo none)
+}
+release() {
+	local pid fd
+	eval "pid=\$HOLD_PID_$1 fd=\$HOLD_FD_$1"
+	exec {fd}>&-
+	wait "$pid" 2>/dev/null || true
+}
+quick_curl() { # SOURCE: status of a GetArea from SOURCE, given at most 1 s
+	curl -s -o /dev/null -w '%{http_code}' -m 1 --interface "$1" -H 'Content-Type: application/json' \
+		-d '{"id":"ai"}' "$HTTP/stdreg.v1.Registry/GetArea" || true
+}
+fds() { find "/proc/$DAEMON_PID/fd" -mindepth 1 | wc -l; }
+fds0=$(fds)
+
+# 300 from one address: the per-address cap (80) holds.
+hold 300 127.0.0.1 one
+expect_eq "one address holds its cap of connections" "$HELD" 80
+expect_eq "a call from another address, within 1 s" "$(quick_curl 127.0.0.2)" 200
+# 300 more from a second address: the total cap (100) holds.
+# (Past the total cap libmicrohttpd stops accepting: the rest wait in the kernel's backlog,
+# holding no descriptor of the daemon.)
+hold 300 127.0.0.3 two
+held=$(($(fds) - fds0))
+if [ "$held" -ge 95 ] && [ "$held" -le 102 ]; then pass; else
+	fail "600 connections: the daemon holds $held more descriptors (the cap is 100)"
+fi
+expect_eq "a call over the cap is refused" "$(quick_curl 127.0.0.2)" 000
+expect_exit 0 "nng keeps answering" -- regctl --timeout 1000 area get ai
+release two
+# The cap is free again at once: no call waits for a refused one's turn.
+code=000
+for _ in $(seq 1 10); do
+	code=$(quick_curl 127.0.0.2)
+	[ "$code" = 200 ] && break
+	sleep 0.1
+done
+expect_eq "once the second flood leaves, a call within 1 s" "$code" 200
+release one
+
+# Feeds that never read: a feed pulls one Watch reply at a time, as the socket takes it,
+# so 12 feeds of a large history cost no more memory than a reply or two each.
+"$STDREG_GEN" --items 10000 >"$TEST_TMP/big.jsonl"
+expect_exit 0 "a large history" -- regctl apply -f "$TEST_TMP/big.jsonl"
+history_bytes=$(($(curl -s "$HTTP/v1/changes?since_revision=0&wait_ms=0&max_events=1000" | wc -c) * 10))
+# Anonymous memory only: the pages of the store's map the feeds read are the file's.
+rss() { awk '/^RssAnon:/ {print $2}' "/proc/$DAEMON_PID/status"; }
+rss0=$(rss)
+hold 12 127.0.0.4 feeds $'GET /v1/changes?since_revision=0 HTTP/1.1\r\nHost: x\r\n\r\n'
+expect_eq "every feed open" "$HELD" 12
+sleep 2
+rss1=$(rss)
+grew=$((rss1 - rss0))
+echo "12 unread feeds: anonymous memory ${rss0} -> ${rss1} KiB; the history is ~$((history_bytes / 1024)) KiB as JSON"
+# A feed holds one Watch reply at a time (at most 3 MiB packed, a few times that as JSON and
+# decoded): 16 MiB each is the bound, far below 12 feeds each buffering the history whole.
+limit=$((12 * 16 * 1024))
+if [ $((12 * history_bytes / 1024)) -gt $((2 * limit)) ]; then pass; else
+	fail "the history (~$((history_bytes / 1024)) KiB) is too small to tell a bound"
+fi
+if [ "$grew" -lt "$limit" ]; then pass; else
+	fail "12 unread feeds grew the daemon by $grew KiB (bound $limit KiB)"
+fi
+expect_eq "a call while the feeds wait" "$(quick_curl 127.0.0.2)" 200
+release feeds
+finish
