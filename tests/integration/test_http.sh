@@ -370,4 +370,6 @@ code=$(curl -s -o "$TEST_TMP/body" -m 3 -w '%{http_code}' "$HTTP/v1/changes")
 expect_eq "a second feed over the cap" "$code" 429
 expect_eq "resource_exhausted" "$(jq -r .code "$TEST_TMP/body")" resource_exhausted
 wait "$c1" 2>/dev/null || true
+# Request lines name the face a call came through: the same method table serves both.
+expect_match "request lines name the http face" "$(grep -m1 'face=http method=/stdreg.v1.Registry/GetArea' "$TEST_TMP/daemon.log" || true)" 'face=http'
 finish
