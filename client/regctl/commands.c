@@ -125,6 +125,12 @@ static const char export_notes[] =
 
 const struct command regctl_commands[] = {
 	{
+	        .name = "goal",
+	        .summary = "goals of areas and their check-ins (add, get, list, checkin)",
+	        .usage = "goal add|get|list|checkin ...",
+	        .subs = goal_commands,
+	},
+	{
 	        .name = "assign",
 	        .run = run_call,
 	        .summary = "appoint an agency as lead or supporting owner of an area",
@@ -401,12 +407,42 @@ void command_help(FILE *f, const struct command *cmd)
 	        cmd->list != NULL ? "; jsonl: one line per element of the answer's list" : "");
 }
 
+/* The help of a command of subcommands: each one's usage and summary. */
+static void subs_help(FILE *f, const struct command *cmd)
+{
+	const struct command *s;
+
+	fprintf(f, "usage: regctl %s\n\n%s\n\n", cmd->usage, cmd->summary);
+	for (s = cmd->subs; s->name != NULL; s++)
+		fprintf(f, "  regctl %s\n      %s\n", s->usage, s->summary);
+	fprintf(f, "\nregctl %s SUB --help shows the flags of each\n", cmd->name);
+}
+
+/* Runs the subcommand argv[1] of cmd. */
+static int subs_main(struct globals *g, const struct command *cmd, int argc, char **argv)
+{
+	const struct command *s;
+	size_t n = strlen(cmd->name);
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		subs_help(argc < 2 ? stderr : stdout, cmd);
+		return argc < 2 ? EXIT_USAGE : finish_output(EXIT_OK);
+	}
+	for (s = cmd->subs; s->name != NULL; s++)
+		if (strcmp(s->name + n + 1, argv[1]) == 0)
+			return command_main(g, s, argc - 1, argv + 1);
+	errorf("unknown subcommand '%s %s' (see regctl %s --help)", cmd->name, argv[1], cmd->name);
+	return EXIT_USAGE;
+}
+
 int command_main(struct globals *g, const struct command *cmd, int argc, char **argv)
 {
 	unsigned formats = cmd->formats != 0 ? cmd->formats : FMT_ALL;
 	struct cmd_args a;
 	int rc;
 
+	if (cmd->subs != NULL)
+		return subs_main(g, cmd, argc, argv);
 	if ((rc = cmd_args_parse(g, cmd, argc, argv, &a)) != 0)
 		return rc;
 	if (!g->out_given)

@@ -264,9 +264,13 @@ struct command {
 	json_t *(*csv_rows)(const json_t *resp); /* csv rows other than list's elements */
 	const char *csv_noun;                    /* csv of a response that is one record */
 	json_t *(*json)(const json_t *resp);     /* json and jsonl: the response made plainer */
+	/* A command of subcommands ("goal add"): the first argument picks one of these rows
+	 * (named "COMMAND SUB", ending with a zeroed row); the other fields are unused. */
+	const struct command *subs;
 };
 
 extern const struct command regctl_commands[]; /* ends with a zeroed entry */
+extern const struct command goal_commands[];   /* cmd_goal.c: goal add|get|list|checkin */
 const struct command *command_find(const char *name);
 
 /* Parses a command's arguments (argv[0] is the command). Positional arguments and field

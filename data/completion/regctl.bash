@@ -7,7 +7,8 @@
 
 _regctl_nouns="area body agency item assignment"
 _regctl_verbs="list get put delete"
-_regctl_commands="assign unassign transfer stage mine gaps as-of history report watch apply export backup whoami stats"
+_regctl_commands="goal assign unassign transfer stage mine gaps as-of history report watch apply export backup whoami stats"
+_regctl_goal_subs="add get list checkin" # goal SUB: completed like a noun's verbs
 _regctl_globals="--endpoint --token -o --output --timeout --cacert --cert --key -h --help --version"
 
 # The flags of NOUN VERB, or of COMMAND (no verb).
@@ -33,6 +34,10 @@ _regctl_flags() {
 	"watch ") echo "--since --kind --id --wait-ms --count" ;;
 	"apply ") echo "-f --file --dry-run --decision --kind --format" ;;
 	"export ") echo "--kind" ;;
+	"goal add") echo "--owner --text --due --decision --kind --unit --baseline --target --item --target-stage --parent --source-ref --every --set-on" ;;
+	"goal get") echo "--as-of" ;;
+	"goal list") echo "--area --agency --state --status --due-within --overdue --stale --as-of" ;;
+	"goal checkin") echo "--status --note --value --as-of --evidence" ;;
 	esac
 }
 
@@ -69,7 +74,7 @@ _regctl() {
 		-*)
 			# A flag of the verb or command that takes a value skips it.
 			case $w in
-			--create | --current | --dry-run | -h | --help | --version) ;;
+			--create | --current | --dry-run | --overdue | --stale | -h | --help | --version) ;;
 			*) [[ -n $first ]] && ((i++)) ;;
 			esac
 			continue
@@ -77,7 +82,7 @@ _regctl() {
 		esac
 		if [[ -z $first ]]; then
 			first=$w first_at=$i
-		elif [[ -z $verb && " $_regctl_nouns " == *" $first "* ]]; then
+		elif [[ -z $verb && " $_regctl_nouns goal " == *" $first "* ]]; then
 			verb=$w
 		else
 			((npos++))
@@ -91,12 +96,29 @@ _regctl() {
 	-f | --file | --cacert | --cert | --key) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 	--priority) [[ $first == area ]] && { COMPREPLY=($(compgen -W "prioritised monitored retired" -- "$cur")); return; } ;;
 	--level) COMPREPLY=($(compgen -W "international european national consortium" -- "$cur")); return ;;
-	--status) COMPREPLY=($(compgen -W "in_development published cancelled" -- "$cur")); return ;;
+	--status)
+		if [[ $first == goal && $verb == checkin ]]; then
+			COMPREPLY=($(compgen -W "on_track at_risk off_track" -- "$cur"))
+		elif [[ $first == goal ]]; then
+			COMPREPLY=($(compgen -W "on_track at_risk off_track pending stale overdue met missed dropped proposed withdrawn" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "in_development published cancelled" -- "$cur"))
+		fi
+		return
+		;;
+	--state) COMPREPLY=($(compgen -W "proposed active closed withdrawn" -- "$cur")); return ;;
 	--role) COMPREPLY=($(compgen -W "lead supporting" -- "$cur")); return ;;
-	--kind) COMPREPLY=($(compgen -W "$_regctl_nouns" -- "$cur")); return ;;
+	--kind)
+		if [[ $first == goal ]]; then
+			COMPREPLY=($(compgen -W "deliverable indicator stage" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_regctl_nouns" -- "$cur"))
+		fi
+		return
+		;;
 	--format) COMPREPLY=($(compgen -W "jsonl csv" -- "$cur")); return ;;
 	--area) COMPREPLY=($(compgen -W "$(_regctl_ids area)" -- "$cur")); return ;;
-	--agency) COMPREPLY=($(compgen -W "$(_regctl_ids agency)" -- "$cur")); return ;;
+	--agency | --owner) COMPREPLY=($(compgen -W "$(_regctl_ids agency)" -- "$cur")); return ;;
 	--body | --mirror) COMPREPLY=($(compgen -W "$(_regctl_ids body)" -- "$cur")); return ;;
 	--parent)
 		case $first in area | body) COMPREPLY=($(compgen -W "$(_regctl_ids "$first")" -- "$cur")) ;; esac
@@ -106,7 +128,8 @@ _regctl() {
 		--acronym | --country | --url | --short-name | --org-number | --department | --contact | \
 		--reference | --title | --type | --stage* | --target-date | --notes | --text | --limit | --page-token | \
 		--if-revision | --decision | --from | --to | --note | --today | --days | --since | --id | \
-		--wait-ms | --count | --priority-since)
+		--wait-ms | --count | --priority-since | --due | --unit | --baseline | --target | --item | \
+		--target-stage | --every | --set-on | --as-of | --due-within | --value | --evidence)
 		return
 		;;
 	esac
@@ -116,6 +139,15 @@ _regctl() {
 			COMPREPLY=($(compgen -W "$_regctl_globals" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$_regctl_nouns $_regctl_commands" -- "$cur"))
+		fi
+		return
+	fi
+
+	if [[ $first == goal ]]; then
+		if [[ -z $verb ]]; then
+			COMPREPLY=($(compgen -W "$([[ $cur == -* ]] && echo --help || echo "$_regctl_goal_subs")" -- "$cur"))
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$(_regctl_flags goal "$verb") $_regctl_globals" -- "$cur"))
 		fi
 		return
 	fi

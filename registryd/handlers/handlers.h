@@ -56,4 +56,11 @@ enum call_result handle_backup_read(struct call *c);
 /* StatsRequest -> the daemon's figures (stats.c). */
 enum call_result handle_stats(struct call *c);
 
+/* goals.c */
+enum call_result handle_add_goal(struct call *c);      /* GoalAddRequest */
+enum call_result handle_get_goal(struct call *c);      /* GoalGetRequest */
+enum call_result handle_list_goals(struct call *c);    /* GoalListRequest */
+enum call_result handle_add_follow_up(struct call *c); /* FollowUpAddRequest */
+enum call_result handle_trend(struct call *c);         /* TrendRequest */
+
 #endif

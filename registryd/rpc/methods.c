@@ -70,6 +70,12 @@
 #define ROW_Backup     .handler = handle_backup, .perm = PERM_ADMIN, .long_running = true
 #define ROW_BackupRead .handler = handle_backup_read, .perm = PERM_ADMIN
 #define ROW_Stats      READ(handle_stats)
+// Goals: coordinators add them; agencies reach AddFollowUp, whose run limits them.
+#define ROW_AddGoal     WRITE(handle_add_goal, PERM_WRITE)
+#define ROW_GetGoal     READ(handle_get_goal), .kind = STORE_GOAL
+#define ROW_ListGoals   LONG_READ(handle_list_goals), .kind = STORE_GOAL
+#define ROW_AddFollowUp WRITE(handle_add_follow_up, PERM_ITEM)
+#define ROW_Trend       LONG_READ(handle_trend)
 
 /* Each method's row number, for the metrics. */
 enum {

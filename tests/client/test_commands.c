@@ -16,33 +16,50 @@
 
 /* ---- the table ---- */
 
+/* One row: its fields name real fields of its request. */
+static void check_row(const struct command *c)
+{
+	size_t i;
+
+	assert_non_null(c->run);
+	assert_non_null(c->summary);
+	assert_non_null(c->request);
+	assert_true(c->run != run_call ||
+	            (c->method != NULL && c->response != NULL && c->table != NULL));
+	// A name starting with '@' is an argument regctl itself uses (backup's FILE).
+	for (i = 0; c->pos != NULL && c->pos[i] != NULL; i++)
+		if (c->pos[i][0] != '@' &&
+		    protobuf_c_message_descriptor_get_field_by_name(c->request, c->pos[i]) == NULL)
+			fail_msg("%s: argument field '%s' not in %s", c->name, c->pos[i],
+			         c->request->name);
+	for (i = 0; c->opts != NULL && c->opts[i].flag != NULL; i++) {
+		const struct cmd_opt *o = &c->opts[i];
+
+		if (o->field != NULL &&
+		    protobuf_c_message_descriptor_get_field_by_name(c->request, o->field) == NULL)
+			fail_msg("%s --%s: no field '%s' in %s", c->name, o->flag, o->field,
+			         c->request->name);
+		assert_true(o->field != NULL || o->id != 0);
+		assert_non_null(o->help);
+	}
+}
+
 static void test_table_names_real_fields(void **state)
 {
-	const struct command *c;
-	size_t i;
+	const struct command *c, *s;
 
 	(void)state;
 	for (c = regctl_commands; c->name != NULL; c++) {
-		assert_non_null(c->run);
-		assert_non_null(c->summary);
-		assert_non_null(c->request);
-		assert_true(c->run != run_call ||
-		            (c->method != NULL && c->response != NULL && c->table != NULL));
-		// A name starting with '@' is an argument regctl itself uses (backup's FILE).
-		for (i = 0; c->pos != NULL && c->pos[i] != NULL; i++)
-			if (c->pos[i][0] != '@' && protobuf_c_message_descriptor_get_field_by_name(
-			                                   c->request, c->pos[i]) == NULL)
-				fail_msg("%s: argument field '%s' not in %s", c->name, c->pos[i],
-				         c->request->name);
-		for (i = 0; c->opts != NULL && c->opts[i].flag != NULL; i++) {
-			const struct cmd_opt *o = &c->opts[i];
-
-			if (o->field != NULL && protobuf_c_message_descriptor_get_field_by_name(
-			                                c->request, o->field) == NULL)
-				fail_msg("%s --%s: no field '%s' in %s", c->name, o->flag, o->field,
-				         c->request->name);
-			assert_true(o->field != NULL || o->id != 0);
-			assert_non_null(o->help);
+		if (c->subs != NULL) {
+			// A command of subcommands: each row is "COMMAND SUB" and a row of its own.
+			assert_non_null(c->summary);
+			for (s = c->subs; s->name != NULL; s++) {
+				assert_int_equal(strncmp(s->name, c->name, strlen(c->name)), 0);
+				assert_int_equal(s->name[strlen(c->name)], ' ');
+				check_row(s);
+			}
+		} else {
+			check_row(c);
 		}
 		assert_ptr_equal(command_find(c->name), c);
 		assert_null(noun_find(c->name)); // a command never shadows a noun

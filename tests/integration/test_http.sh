@@ -101,6 +101,8 @@ reads=(
 	'Watch|since_revision: 0 max_events: 5|WatchRequest'
 	'Export|page_size: 4|ExportRequest'
 	'WhoAmI||WhoAmIRequest'
+	'ListGoals|area_id: "ai" as_of: "2026-01-01"|GoalListRequest'
+	'Trend|from_date: "2025-01-01" to_date: "2026-01-01"|TrendRequest'
 )
 for row in "${reads[@]}"; do
 	IFS='|' read -r m text type <<<"$row"
@@ -131,7 +133,8 @@ for row in 'ListAreas|{"page_size":3}' 'GetBody|{"id":"iso"}' 'ListBodies|{}' \
 	'Gaps|{"today":"2026-01-01"}' 'AsOf|{"area_id":"ai","date":"2025-06-01"}' \
 	'History|{"kind":"KIND_AREA","id":"ai"}' 'History|{"kind":"area","id":"ai"}' \
 	'Report|{"today":"2026-01-01"}' 'Watch|{"since_revision":"0","max_events":5}' \
-	'Export|{"page_size":4}' 'WhoAmI|{}' 'Stats|{}'; do
+	'Export|{"page_size":4}' 'WhoAmI|{}' 'Stats|{}' 'ListGoals|{"as_of":"2026-01-01"}' \
+	'Trend|{"from_date":"2025-01-01","to_date":"2026-01-01"}'; do
 	IFS='|' read -r m j <<<"$row"
 	postj "$m" "$j"
 	expect_eq "$m over HTTP (JSON $j) status" "$CODE" 200
@@ -154,7 +157,7 @@ expect_eq "Connect headers accepted" "$CODE" 200
 mapfile -t marked < <(awk '/^  rpc [A-Za-z]+\(/ { match($0, /rpc [A-Za-z]+/); m = substr($0, RSTART + 4, RLENGTH - 4) }
 	/NO_SIDE_EFFECTS/ && m != "" { print m }' "$PROTO_DIR/stdreg/v1/registry.proto")
 mapfile -t all < <(grep -o '^  rpc [A-Za-z]*' "$PROTO_DIR/stdreg/v1/registry.proto" | awk '{print $2}')
-expect_eq "every rpc of the service" "${#all[@]}" 35
+expect_eq "every rpc of the service" "${#all[@]}" 40
 for m in "${all[@]}"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$R/$m?encoding=json&message=%7B%7D")
 	if printf '%s\n' "${marked[@]}" | grep -qx "$m"; then

@@ -7,7 +7,8 @@
  * an admin (fresh ids; what it deletes or ends was made just before, as the admin), so the
  * status of a cell is the access decision alone. The payloads aim at digg's scope: its items
  * and its own agency record, which makes "digg" the agency in scope and "pts" the agency out
- * of scope. After every refused call the store's revision is unchanged.
+ * of scope. Goal "ai/N" (goal_id) is digg's, on area "ai". After every refused call the
+ * store's revision is unchanged.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -27,6 +28,7 @@
 #include "http_face.h"
 #include "status.h"
 
+#include "stdreg/v1/goals.pb-c.h"
 #include "stdreg/v1/records.pb-c.h"
 #include "stdreg/v1/registry.pb-c.h"
 
@@ -50,6 +52,7 @@ struct ctx {
 	struct fixture *f;
 	char token[N_WHO][STORE_TOKEN_LEN + 1];
 	char assignment_id[128]; /* digg's lead of "ai" */
+	char goal_id[128];       /* a goal of "ai" that digg owns */
 	int seq;                 /* for fresh ids */
 	enum who caller;         /* who makes the call whose payload is being built */
 	uint8_t buf[4096];       /* the payload of the cell */
@@ -109,6 +112,30 @@ static void assign_lead(struct ctx *x, const char *area, const char *agency, cha
 	if (id != NULL)
 		snprintf(id, n, "%s", got->id);
 	stdreg__v1__assignment__free_unpacked(got, NULL);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+/* A goal of "ai" owned by digg, made as the admin; its id into id. */
+static void make_goal(struct ctx *x, char *id, size_t n)
+{
+	Stdreg__V1__GoalAddRequest a = STDREG__V1__GOAL_ADD_REQUEST__INIT;
+	Stdreg__V1__Goal g = STDREG__V1__GOAL__INIT;
+	Stdreg__V1__GoalAddResponse *got;
+	Stdreg__V1__Response *r;
+
+	g.area_id = "ai";
+	g.owner_agency_id = "digg";
+	g.text = "An AI management standard in use";
+	g.kind = STDREG__V1__GOAL_KIND__GOAL_KIND_DELIVERABLE;
+	g.due = "2030-12-31";
+	g.decision_ref = "N2026/7";
+	a.goal = &g;
+	r = fixture_call_ok(x->f, M("AddGoal"), &a.base);
+	got = stdreg__v1__goal_add_response__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(got);
+	assert_non_null(got->goal);
+	snprintf(id, n, "%s", got->goal->goal->id);
+	stdreg__v1__goal_add_response__free_unpacked(got, NULL);
 	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
@@ -505,6 +532,60 @@ static size_t pl_backup_read(struct ctx *x)
 	return PACK(rd);
 }
 
+static size_t pl_add_goal(struct ctx *x)
+{
+	Stdreg__V1__GoalAddRequest a = STDREG__V1__GOAL_ADD_REQUEST__INIT;
+	Stdreg__V1__Goal g = STDREG__V1__GOAL__INIT;
+
+	g.area_id = "ai";
+	g.owner_agency_id = "digg";
+	g.text = "A new goal";
+	g.kind = STDREG__V1__GOAL_KIND__GOAL_KIND_DELIVERABLE;
+	g.due = "2030-06-30";
+	g.decision_ref = "N2026/8";
+	a.goal = &g;
+	return PACK(a);
+}
+
+static size_t pl_get_goal(struct ctx *x)
+{
+	Stdreg__V1__GoalGetRequest g = STDREG__V1__GOAL_GET_REQUEST__INIT;
+
+	g.id = x->goal_id;
+	return PACK(g);
+}
+
+static size_t pl_list_goals(struct ctx *x)
+{
+	Stdreg__V1__GoalListRequest l = STDREG__V1__GOAL_LIST_REQUEST__INIT;
+
+	l.page_size = 10;
+	return PACK(l);
+}
+
+/* A check-in on a fresh goal of digg's: in scope for digg, not for pts. */
+static size_t pl_add_follow_up(struct ctx *x)
+{
+	Stdreg__V1__FollowUpAddRequest a = STDREG__V1__FOLLOW_UP_ADD_REQUEST__INIT;
+	Stdreg__V1__FollowUp f = STDREG__V1__FOLLOW_UP__INIT;
+	char id[128];
+
+	make_goal(x, id, sizeof id);
+	f.goal_id = id;
+	f.type = STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN;
+	f.status = STDREG__V1__GOAL_STATUS__GOAL_STATUS_ON_TRACK;
+	f.note = "Drafting on schedule";
+	a.follow_up = &f;
+	return PACK(a);
+}
+
+static size_t pl_trend(struct ctx *x)
+{
+	Stdreg__V1__TrendRequest t = STDREG__V1__TREND_REQUEST__INIT;
+
+	return PACK(t);
+}
+
 /* --- the matrix --------------------------------------------------------------------- */
 
 #define OK    GRPC_OK
@@ -570,6 +651,11 @@ static const struct cell_row {
 	{ "Backup", pl_backup, ADMIN_ROW, false },
 	{ "BackupRead", pl_backup_read, ADMIN_ROW, false },
 	{ "Stats", pl_stats, READ_ROW, false },
+	{ "AddGoal", pl_add_goal, WRITE_ROW, true },
+	{ "GetGoal", pl_get_goal, READ_ROW, false },
+	{ "ListGoals", pl_list_goals, READ_ROW, false },
+	{ "AddFollowUp", pl_add_follow_up, SCOPE_ROW, true },
+	{ "Trend", pl_trend, READ_ROW, false },
 };
 
 #define N_ROWS (sizeof rows / sizeof rows[0])
@@ -644,6 +730,7 @@ static int access_setup(void **state)
 	x->f = *state;
 	fixture_seed(x->f);
 	assign_lead(x, "ai", "digg", x->assignment_id, sizeof x->assignment_id);
+	make_goal(x, x->goal_id, sizeof x->goal_id);
 	x->token[ANON][0] = '\0';
 	make_token(x, READER, "a-reader", ROLE(READER), NULL);
 	make_token(x, AGENCY_IN, "digg-clerk", ROLE(AGENCY), "digg");

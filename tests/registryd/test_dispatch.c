@@ -665,7 +665,7 @@ static void test_every_method_is_dispatched(void **state)
 	Stdreg__V1__Response *r;
 	size_t i, j;
 
-	assert_int_equal(dispatch_method_count(), 35);
+	assert_int_equal(dispatch_method_count(), 40);
 	for (i = 0; i < dispatch_method_count(); i++) {
 		const char *name = dispatch_method_name(i);
 
@@ -700,10 +700,12 @@ static void test_table_matches_the_proto_service(void **state)
 	(void)state;
 	for (i = 0; (m = dispatch_method_at(i)) != NULL; i++) {
 		const char *short_name = m->name + strlen(prefix);
-		static const char *const workflow[] = { "Assign",   "Unassign",    "Transfer",
-			                                "SetStage", "ApplyCommit", NULL };
+		static const char *const workflow[] = { "Assign",      "Unassign",    "Transfer",
+			                                "SetStage",    "ApplyCommit", "AddGoal",
+			                                "AddFollowUp", NULL };
 		static const char *const long_running[] = { "Mine",   "Report", "Export",
-			                                    "Backup", "Watch",  NULL };
+			                                    "Backup", "Watch",  "ListGoals",
+			                                    "Trend",  NULL };
 		/* Admin-only reads: backups hold every record and the token hashes. */
 		static const char *const admin[] = { "Backup", "BackupRead", NULL };
 		bool record = strncmp(short_name, "Put", 3) == 0 ||
@@ -729,7 +731,8 @@ static void test_table_matches_the_proto_service(void **state)
 		enum perm want = is_one_of(short_name, admin) ? PERM_ADMIN
 		                 : !needs_write               ? PERM_READ
 		                 : strcmp(short_name, "PutWorkItem") == 0 ||
-		                                 strcmp(short_name, "SetStage") == 0
+		                                 strcmp(short_name, "SetStage") == 0 ||
+		                                 strcmp(short_name, "AddFollowUp") == 0
 		                         ? PERM_ITEM
 		                 : strcmp(short_name, "PutAgency") == 0 ? PERM_OWN_AGENCY
 		                                                        : PERM_WRITE;

@@ -1,0 +1,214 @@
+/*
+ * cmd_goal.c - `regctl goal add|get|list|checkin`: one call each. The flags of add and
+ * checkin set fields of the Goal and the FollowUp, which are wrapped into their request
+ * (GoalAddRequest.goal, FollowUpAddRequest.follow_up) just before the call.
+ */
+#include <string.h>
+
+#include "regctl.h"
+#include "stdreg/v1/goals.pb-c.h"
+
+#define FMT(x)  (1u << (x))
+#define FMT_ALL (FMT(OUT_TABLE) | FMT(OUT_JSON) | FMT(OUT_JSONL))
+
+static const char *const pos_area[] = { "area_id", NULL };
+static const char *const pos_id[] = { "id", NULL };
+static const char *const pos_goal[] = { "goal_id", NULL };
+
+static const struct cmd_opt add_opts[] = {
+	{ "owner", "owner_agency_id", 0, "AGENCY", "the agency responsible (appointed on the area)",
+	  OPTF_REQUIRED },
+	{ "text", "text", 0, "TEXT", "what is to be reached (1-500 characters)", OPTF_REQUIRED },
+	{ "due", "due", 0, "DATE", "the day it is due (YYYY-MM-DD)", OPTF_REQUIRED },
+	{ "decision", "decision_ref", 0, "REF", "the decision that sets the goal", OPTF_REQUIRED },
+	{ "kind", "kind", 0, "K", "deliverable, indicator or stage (default deliverable)", 0 },
+	{ "unit", "unit", 0, "U", "indicator: the unit of its values", 0 },
+	{ "baseline", "baseline", 0, "N", "indicator: the value at the start", 0 },
+	{ "target", "target", 0, "N", "indicator: the value to reach", 0 },
+	{ "item", "work_item_id", 0, "ITEM", "stage: the work item", 0 },
+	{ "target-stage", "target_stage", 0, "CODE", "stage: the stage to reach (e.g. 60.60)", 0 },
+	{ "parent", "parent_id", 0, "GOAL", "the goal of the same area this one is part of", 0 },
+	{ "source-ref", "source_ref", 0, "REF", "where it comes from (e.g. M/606)", 0 },
+	{ "every", "report_every_days", 0, "DAYS", "days between check-ins (default 90)", 0 },
+	{ "set-on", "set_on", 0, "DATE", "the day it took effect (default today)", 0 },
+	{ 0 },
+};
+
+static const struct cmd_opt get_opts[] = {
+	{ "as-of", "as_of", 0, "DATE", "the goal as it stood on DATE (default today)", 0 },
+	{ 0 },
+};
+
+static const struct cmd_opt list_opts[] = {
+	{ "area", "area_id", 0, "AREA", "only goals of this area", 0 },
+	{ "agency", "agency_id", 0, "AGENCY", "only goals this agency owns", 0 },
+	{ "state", "state", 0, "S", "proposed, active, closed or withdrawn", 0 },
+	{ "status", "status", 0, "S", "only goals with this status on the day", 0 },
+	{ "due-within", "due_within_days", 0, "DAYS", "only goals due within DAYS of the day", 0 },
+	{ "overdue", "overdue", 0, NULL, "only goals past due and not met", 0 },
+	{ "stale", "stale", 0, NULL, "only goals whose check-in is late", 0 },
+	{ "as-of", "as_of", 0, "DATE", "status and values as they stood on DATE", 0 },
+	{ 0 },
+};
+
+static const struct cmd_opt checkin_opts[] = {
+	{ "status", "status", 0, "S", "on_track, at_risk or off_track", OPTF_REQUIRED },
+	{ "note", "note", 0, "TEXT", "what was done and what stands in the way", OPTF_REQUIRED },
+	{ "value", "value", 0, "N", "indicator: the value reached", 0 },
+	{ "as-of", "as_of", 0, "DATE", "the day it speaks for (default today)", 0 },
+	{ "evidence", "evidence_ref", 0, "REF", "where the evidence is", 0 },
+	{ 0 },
+};
+
+static const struct column goal_cols[] = {
+	{ "ID", "goal.id", NULL },       { "OWNER", "goal.owner_agency_id", NULL },
+	{ "STATE", "goal.state", NULL }, { "STATUS", "status", NULL },
+	{ "DUE", "goal.due", NULL },     { "NEXT_REPORT", "next_report_date", NULL },
+	{ "TEXT", "goal.text", NULL },   { 0 },
+};
+
+static const struct column follow_up_cols[] = {
+	{ "ID", "id", NULL },         { "TYPE", "type", NULL }, { "AS_OF", "as_of", NULL },
+	{ "STATUS", "status", NULL }, { "NOTE", "note", NULL }, { 0 },
+};
+
+/* One goal view (the "goal" of a response) as a table of one row. */
+static int table_view(FILE *f, const json_t *view)
+{
+	json_t *rows = json_array();
+	int rc;
+
+	if (json_is_object(view))
+		json_array_append(rows, (json_t *)view);
+	rc = out_table(f, goal_cols, rows);
+	json_decref(rows);
+	return rc;
+}
+
+static int table_goal(FILE *f, const json_t *resp)
+{
+	const json_t *ups = json_object_get(resp, "follow_ups");
+
+	table_view(f, json_object_get(resp, "goal"));
+	if (json_array_size(ups) > 0) {
+		fputc('\n', f);
+		out_table(f, follow_up_cols, ups);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+static int table_goals(FILE *f, const json_t *resp)
+{
+	const json_t *goals = json_object_get(resp, "goals");
+
+	if (json_array_size(goals) > 0)
+		out_table(f, goal_cols, goals);
+	fprintf(f, "%zu goals as of %s\n", json_array_size(goals),
+	        json_string_value(json_object_get(resp, "as_of")) != NULL
+	                ? json_string_value(json_object_get(resp, "as_of"))
+	                : "-");
+	return ferror(f) ? -1 : 0;
+}
+
+/* The flags filled fields of the inner message: wrap them as field `name` of the request
+ * (with `extra` merged into the inner message) and make the call. */
+static int run_wrapped(struct globals *g, const struct command *cmd, struct cmd_args *a,
+                       const char *name, const ProtobufCMessageDescriptor *request, json_t *extra)
+{
+	struct command outer = *cmd;
+	json_t *inner = a->fields;
+	char what[256];
+
+	json_object_update(inner, extra);
+	json_decref(extra);
+	a->fields = json_pack("{s:O}", name, inner);
+	json_decref(inner);
+	if (a->fields == NULL) {
+		command_what(cmd, a, what, sizeof(what));
+		errorf("cannot %s (out of memory)", what);
+		return EXIT_SERVER;
+	}
+	outer.request = request;
+	return run_call(g, &outer, a);
+}
+
+static int run_add(struct globals *g, const struct command *cmd, struct cmd_args *a)
+{
+	return run_wrapped(g, cmd, a, "goal", &stdreg__v1__goal_add_request__descriptor,
+	                   json_object());
+}
+
+static int run_checkin(struct globals *g, const struct command *cmd, struct cmd_args *a)
+{
+	json_t *extra = json_pack("{s:s}", "type", "FOLLOW_UP_TYPE_CHECK_IN");
+
+	// A value of 0 is a value: the registry tells it from none by value_set.
+	if (json_object_get(a->fields, "value") != NULL)
+		json_object_set_new(extra, "value_set", json_true());
+	return run_wrapped(g, cmd, a, "follow_up", &stdreg__v1__follow_up_add_request__descriptor,
+	                   extra);
+}
+
+const struct command goal_commands[] = {
+	{
+	        .name = "goal add",
+	        .run = run_add,
+	        .summary = "add a goal of an area, owned by an agency appointed on it",
+	        .usage = "goal add AREA --owner AGENCY --text TEXT --due DATE --decision REF "
+	                 "[--kind K] [--unit U --baseline N --target N] [--item ITEM "
+	                 "--target-stage CODE] [--parent GOAL] [--source-ref REF] [--every DAYS] "
+	                 "[--set-on DATE]",
+	        .pos = pos_area,
+	        .min_pos = 1,
+	        .opts = add_opts,
+	        .request = &stdreg__v1__goal__descriptor,
+	        .method = "AddGoal",
+	        .response = &stdreg__v1__goal_add_response__descriptor,
+	        .table = table_goal,
+	        .what = "add a goal to '{0}'",
+	},
+	{
+	        .name = "goal get",
+	        .run = run_call,
+	        .summary = "a goal, its status on a day and every follow-up",
+	        .usage = "goal get ID [--as-of DATE]",
+	        .pos = pos_id,
+	        .min_pos = 1,
+	        .opts = get_opts,
+	        .request = &stdreg__v1__goal_get_request__descriptor,
+	        .method = "GetGoal",
+	        .response = &stdreg__v1__goal_get_response__descriptor,
+	        .table = table_goal,
+	        .what = "get goal '{0}'",
+	},
+	{
+	        .name = "goal list",
+	        .run = run_call,
+	        .summary = "goals with their status and values as of a day",
+	        .usage = "goal list [--area A] [--agency A] [--state S] [--status S] "
+	                 "[--due-within DAYS] [--overdue] [--stale] [--as-of DATE]",
+	        .opts = list_opts,
+	        .request = &stdreg__v1__goal_list_request__descriptor,
+	        .method = "ListGoals",
+	        .response = &stdreg__v1__goal_list_response__descriptor,
+	        .table = table_goals,
+	        .what = "list goals",
+	        .list = "goals",
+	},
+	{
+	        .name = "goal checkin",
+	        .run = run_checkin,
+	        .summary = "record how a goal stands (the owner agency or a coordinator)",
+	        .usage = "goal checkin ID --status S --note TEXT [--value N] [--as-of DATE] "
+	                 "[--evidence REF]",
+	        .pos = pos_goal,
+	        .min_pos = 1,
+	        .opts = checkin_opts,
+	        .request = &stdreg__v1__follow_up__descriptor,
+	        .method = "AddFollowUp",
+	        .response = &stdreg__v1__follow_up_add_response__descriptor,
+	        .table = table_goal,
+	        .what = "check in on goal '{0}'",
+	},
+	{ 0 },
+};

@@ -1,0 +1,219 @@
+/*
+ * goals.c - the goal methods (AddGoal, GetGoal, ListGoals, AddFollowUp, Trend) around
+ * store_goal_add/follow_up_add/goal_get/goal_list/trend.
+ *
+ * Access: AddGoal is for coordinators (and admins) by its row's permission. AddFollowUp's
+ * row lets agency principals in too; the run then holds them to check-ins and corrections
+ * on goals their agency owns, against the goal as stored in the same transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "job.h"
+
+#include "stdreg/v1/goals.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
+
+typedef int (*goal_query_fn)(struct call *c, store_txn *t, ProtobufCMessage **out,
+                             struct store_error *err);
+
+/* Answers c from a read transaction with what q builds. */
+static enum call_result goal_answer(struct call *c, goal_query_fn q)
+{
+	struct store_error err = { 0 };
+	ProtobufCMessage *out = NULL;
+	enum call_result res;
+	store_txn *t;
+	int rc;
+
+	if ((t = call_read_begin(c)) == NULL)
+		return CALL_DONE;
+	rc = q(c, t, &out, &err);
+	store_read_reset(t);
+	if (rc != RG_OK)
+		return call_fail_store(c, rc, &err, NULL);
+	res = call_reply_message(c, out);
+	protobuf_c_message_free_unpacked(out, NULL);
+	return res;
+}
+
+static void goal_job_free(struct job *j)
+{
+	free(j);
+}
+
+/* Packs the response the store built into j->out and frees it. */
+static int reply(struct job *j, int rc, ProtobufCMessage *out)
+{
+	if (rc == RG_OK)
+		rc = job_pack(j, out);
+	if (out)
+		protobuf_c_message_free_unpacked(out, NULL);
+	return rc;
+}
+
+static enum call_result submit(struct call *c, const struct job_ops *ops, const char *decision_ref)
+{
+	struct job *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+	j->ops = ops;
+	j->decision_ref = job_or_null(decision_ref);
+	return job_submit(c, j);
+}
+
+/* --- AddGoal ------------------------------------------------------------------------ */
+
+static int add_goal_run(struct job *j, store_txn *t, const struct store_actor *who)
+{
+	Stdreg__V1__GoalAddRequest *r = (Stdreg__V1__GoalAddRequest *)j->c.req;
+	ProtobufCMessage *out = NULL;
+	/* The store fills the id and derived fields in: a retried run starts from a copy. */
+	Stdreg__V1__Goal *g = NULL;
+	size_t len = stdreg__v1__goal__get_packed_size(r->goal);
+	uint8_t *buf = malloc(len ? len : 1);
+	int rc;
+
+	free(j->out);
+	j->out = NULL;
+	if (buf == NULL)
+		return RG_ENOMEM;
+	stdreg__v1__goal__pack(r->goal, buf);
+	g = stdreg__v1__goal__unpack(NULL, len, buf);
+	free(buf);
+	if (g == NULL)
+		return RG_ENOMEM;
+	rc = store_goal_add(t, &g->base, r->proposed, who, &out, &j->err);
+	stdreg__v1__goal__free_unpacked(g, NULL);
+	return reply(j, rc, out);
+}
+
+static const struct job_ops add_goal_ops = { .run = add_goal_run, .free = goal_job_free };
+
+enum call_result handle_add_goal(struct call *c)
+{
+	const Stdreg__V1__GoalAddRequest *r = (const Stdreg__V1__GoalAddRequest *)c->req;
+
+	if (r->goal == NULL)
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "goal", "field 'goal' is required");
+	return submit(c, &add_goal_ops, r->goal->decision_ref);
+}
+
+/* --- AddFollowUp -------------------------------------------------------------------- */
+
+/* Fills err with RG_EPERM (PERMISSION_DENIED), the field and the message. */
+static int perm_fail(struct store_error *err, const char *field, const char *fmt, const char *a,
+                     const char *b)
+{
+	err->code = RG_EPERM;
+	snprintf(err->field, sizeof err->field, "%s", field);
+	snprintf(err->message, sizeof err->message, fmt, a, b);
+	return RG_EPERM;
+}
+
+/* An agency principal writes check-ins and corrections on its own goals only. */
+static int follow_up_allowed(struct job *j, store_txn *t, const Stdreg__V1__FollowUp *f)
+{
+	const struct auth_principal *p = &j->c.who;
+	Stdreg__V1__Goal *g;
+	const void *val;
+	size_t len;
+	bool own;
+
+	if (p->role != STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_AGENCY)
+		return RG_OK;
+	if (f->type != STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN &&
+	    f->type != STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION)
+		return perm_fail(&j->err, "type", "agency '%s' may write %s only", p->agency_id,
+		                 "check-ins and corrections");
+	if (store_get(t, STORE_GOAL, f->goal_id, &val, &len) != RG_OK)
+		return RG_OK; /* the store names the unknown goal */
+	g = stdreg__v1__goal__unpack(NULL, len, val);
+	if (g == NULL)
+		return RG_ECORRUPT;
+	own = strcmp(g->owner_agency_id, p->agency_id) == 0;
+	stdreg__v1__goal__free_unpacked(g, NULL);
+	return own ? RG_OK
+	           : perm_fail(&j->err, "goal_id", "goal '%s' is not owned by agency '%s'",
+	                       f->goal_id, p->agency_id);
+}
+
+static int add_follow_up_run(struct job *j, store_txn *t, const struct store_actor *who)
+{
+	Stdreg__V1__FollowUpAddRequest *r = (Stdreg__V1__FollowUpAddRequest *)j->c.req;
+	ProtobufCMessage *out = NULL;
+	Stdreg__V1__FollowUp *f;
+	size_t len = stdreg__v1__follow_up__get_packed_size(r->follow_up);
+	uint8_t *buf = malloc(len ? len : 1);
+	int rc;
+
+	free(j->out);
+	j->out = NULL;
+	if (buf == NULL)
+		return RG_ENOMEM;
+	stdreg__v1__follow_up__pack(r->follow_up, buf);
+	f = stdreg__v1__follow_up__unpack(NULL, len, buf);
+	free(buf);
+	if (f == NULL)
+		return RG_ENOMEM;
+	rc = follow_up_allowed(j, t, f);
+	if (rc == RG_OK)
+		rc = store_follow_up_add(t, &f->base, who, &out, &j->err);
+	stdreg__v1__follow_up__free_unpacked(f, NULL);
+	return reply(j, rc, out);
+}
+
+static const struct job_ops add_follow_up_ops = { .run = add_follow_up_run, .free = goal_job_free };
+
+enum call_result handle_add_follow_up(struct call *c)
+{
+	const Stdreg__V1__FollowUpAddRequest *r = (const Stdreg__V1__FollowUpAddRequest *)c->req;
+
+	if (r->follow_up == NULL)
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "follow_up",
+		                 "field 'follow_up' is required");
+	return submit(c, &add_follow_up_ops, r->follow_up->decision_ref);
+}
+
+/* --- reads -------------------------------------------------------------------------- */
+
+static int get_goal(struct call *c, store_txn *t, ProtobufCMessage **out, struct store_error *err)
+{
+	const Stdreg__V1__GoalGetRequest *r = (const Stdreg__V1__GoalGetRequest *)c->req;
+
+	return store_goal_get(t, r->id, r->as_of, NULL, out, err);
+}
+
+enum call_result handle_get_goal(struct call *c)
+{
+	const Stdreg__V1__GoalGetRequest *r = (const Stdreg__V1__GoalGetRequest *)c->req;
+
+	if (r->id[0] == '\0')
+		return call_fail(c, GRPC_INVALID_ARGUMENT, "id", "field 'id' is required");
+	return goal_answer(c, get_goal);
+}
+
+static int list_goals(struct call *c, store_txn *t, ProtobufCMessage **out, struct store_error *err)
+{
+	return store_goal_list(t, c->req, NULL, out, err);
+}
+
+enum call_result handle_list_goals(struct call *c)
+{
+	return goal_answer(c, list_goals);
+}
+
+static int trend(struct call *c, store_txn *t, ProtobufCMessage **out, struct store_error *err)
+{
+	const Stdreg__V1__TrendRequest *r = (const Stdreg__V1__TrendRequest *)c->req;
+
+	return store_trend(t, r->from_date, r->to_date, NULL, out, err);
+}
+
+enum call_result handle_trend(struct call *c)
+{
+	return goal_answer(c, trend);
+}
