@@ -96,11 +96,13 @@ reads = {
     "Export": '{"page_size": 4}',
     "WhoAmI": "{}",
     "Stats": "{}",
+    "ListGoals": '{"area_id": "ai", "as_of": "2026-01-01"}',
+    "Trend": '{"from_date": "2025-01-01", "to_date": "2026-01-01"}',
 }
 marked = [m.name for m in SERVICE.methods
           if m.GetOptions().idempotency_level == NO_SIDE_EFFECTS]
-check("a request for every read of the descriptor (GetAssignment below)",
-      sorted(marked) == sorted(list(reads) + ["GetAssignment"]), str(marked))
+check("a request for every read of the descriptor (GetAssignment and GetGoal below)",
+      sorted(marked) == sorted(list(reads) + ["GetAssignment", "GetGoal"]), str(marked))
 
 answers = {}
 for method, text in reads.items():
@@ -145,6 +147,11 @@ for enc, area_id in (("json", "py-json"), ("proto", "py-proto")):
     status, got, err = call("GetArea", request("GetArea", json.dumps({"id": area_id})), enc)
     check(f"GetArea of the write ({enc})", status == 200 and got == ans, f"{status} {err}")
     print(f"ok PutArea ({enc})")
+
+# The demo has no goals: GetGoal's answer is Connect's not_found in both encodings.
+for enc in ("json", "proto"):
+    status, _, err = call("GetGoal", request("GetGoal", '{"id": "ai/1"}'), enc)
+    check(f"GetGoal of no goal ({enc})", status == 404 and err["code"] == "not_found", str(err))
 
 # A Connect error parses as Connect's error JSON.
 status, _, err = call("GetArea", request("GetArea", '{"id": "no-such-area"}'), "proto")
