@@ -16,29 +16,6 @@
 #include "stdreg/v1/goals.pb-c.h"
 #include "stdreg/v1/registry.pb-c.h"
 
-typedef int (*goal_query_fn)(struct call *c, store_txn *t, ProtobufCMessage **out,
-                             struct store_error *err);
-
-/* Answers c from a read transaction with what q builds. */
-static enum call_result goal_answer(struct call *c, goal_query_fn q)
-{
-	struct store_error err = { 0 };
-	ProtobufCMessage *out = NULL;
-	enum call_result res;
-	store_txn *t;
-	int rc;
-
-	if ((t = call_read_begin(c)) == NULL)
-		return CALL_DONE;
-	rc = q(c, t, &out, &err);
-	store_read_reset(t);
-	if (rc != RG_OK)
-		return call_fail_store(c, rc, &err, NULL);
-	res = call_reply_message(c, out);
-	protobuf_c_message_free_unpacked(out, NULL);
-	return res;
-}
-
 static void goal_job_free(struct job *j)
 {
 	free(j);
@@ -193,7 +170,7 @@ enum call_result handle_get_goal(struct call *c)
 
 	if (r->id[0] == '\0')
 		return call_fail(c, GRPC_INVALID_ARGUMENT, "id", "field 'id' is required");
-	return goal_answer(c, get_goal);
+	return query_answer(c, get_goal);
 }
 
 static int list_goals(struct call *c, store_txn *t, ProtobufCMessage **out, struct store_error *err)
@@ -203,7 +180,7 @@ static int list_goals(struct call *c, store_txn *t, ProtobufCMessage **out, stru
 
 enum call_result handle_list_goals(struct call *c)
 {
-	return goal_answer(c, list_goals);
+	return query_answer(c, list_goals);
 }
 
 static int trend(struct call *c, store_txn *t, ProtobufCMessage **out, struct store_error *err)
@@ -215,5 +192,5 @@ static int trend(struct call *c, store_txn *t, ProtobufCMessage **out, struct st
 
 enum call_result handle_trend(struct call *c)
 {
-	return goal_answer(c, trend);
+	return query_answer(c, trend);
 }

@@ -32,6 +32,12 @@ enum call_result handle_transfer(struct call *c);  /* TransferRequest -> Transfe
 enum call_result handle_set_stage(struct call *c); /* StageRequest -> WorkItem */
 
 /* The questions (query.c): reads answered with the store's response message. */
+/* One question: calls the store with the request of c and the snapshot t, building *out. */
+typedef int (*query_fn)(struct call *c, store_txn *t, ProtobufCMessage **out,
+                        struct store_error *err);
+/* Answers c with what q builds from a fresh read snapshot, or with q's store error. The one
+ * shape of every store question (query.c, goals.c). */
+enum call_result query_answer(struct call *c, query_fn q);
 enum call_result handle_mine(struct call *c);
 enum call_result handle_gaps(struct call *c);
 enum call_result handle_as_of(struct call *c);

@@ -13,11 +13,7 @@
 #include "stdreg/v1/records.pb-c.h"
 #include "stdreg/v1/registry.pb-c.h"
 
-/* One question: calls the store with the request of c and the snapshot t. */
-typedef int (*query_fn)(struct call *c, store_txn *t, ProtobufCMessage **out,
-                        struct store_error *err);
-
-static enum call_result query_answer(struct call *c, query_fn q)
+enum call_result query_answer(struct call *c, query_fn q)
 {
 	struct store_error err = { 0 };
 	ProtobufCMessage *out = NULL;
