@@ -42,26 +42,34 @@ static enum call_result submit(struct call *c, const struct job_ops *ops, const 
 	return job_submit(c, j);
 }
 
+/* A copy of m (malloc'd, free with protobuf_c_message_free_unpacked), or NULL without memory:
+ * the store fills ids and derived fields in, and a retried run must start from the request. */
+static ProtobufCMessage *message_copy(const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+	ProtobufCMessage *copy;
+
+	if (buf == NULL)
+		return NULL;
+	protobuf_c_message_pack(m, buf);
+	copy = protobuf_c_message_unpack(m->descriptor, NULL, len, buf);
+	free(buf);
+	return copy;
+}
+
 /* --- AddGoal ------------------------------------------------------------------------ */
 
 static int add_goal_run(struct job *j, store_txn *t, const struct store_actor *who)
 {
 	Stdreg__V1__GoalAddRequest *r = (Stdreg__V1__GoalAddRequest *)j->c.req;
 	ProtobufCMessage *out = NULL;
-	/* The store fills the id and derived fields in: a retried run starts from a copy. */
-	Stdreg__V1__Goal *g = NULL;
-	size_t len = stdreg__v1__goal__get_packed_size(r->goal);
-	uint8_t *buf = malloc(len ? len : 1);
+	Stdreg__V1__Goal *g;
 	int rc;
 
 	free(j->out);
 	j->out = NULL;
-	if (buf == NULL)
-		return RG_ENOMEM;
-	stdreg__v1__goal__pack(r->goal, buf);
-	g = stdreg__v1__goal__unpack(NULL, len, buf);
-	free(buf);
-	if (g == NULL)
+	if ((g = (Stdreg__V1__Goal *)message_copy(&r->goal->base)) == NULL)
 		return RG_ENOMEM;
 	rc = store_goal_add(t, &g->base, r->proposed, who, &out, &j->err);
 	stdreg__v1__goal__free_unpacked(g, NULL);
@@ -123,18 +131,11 @@ static int add_follow_up_run(struct job *j, store_txn *t, const struct store_act
 	Stdreg__V1__FollowUpAddRequest *r = (Stdreg__V1__FollowUpAddRequest *)j->c.req;
 	ProtobufCMessage *out = NULL;
 	Stdreg__V1__FollowUp *f;
-	size_t len = stdreg__v1__follow_up__get_packed_size(r->follow_up);
-	uint8_t *buf = malloc(len ? len : 1);
 	int rc;
 
 	free(j->out);
 	j->out = NULL;
-	if (buf == NULL)
-		return RG_ENOMEM;
-	stdreg__v1__follow_up__pack(r->follow_up, buf);
-	f = stdreg__v1__follow_up__unpack(NULL, len, buf);
-	free(buf);
-	if (f == NULL)
+	if ((f = (Stdreg__V1__FollowUp *)message_copy(&r->follow_up->base)) == NULL)
 		return RG_ENOMEM;
 	rc = follow_up_allowed(j, t, f);
 	if (rc == RG_OK)
