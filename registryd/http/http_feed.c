@@ -33,7 +33,7 @@
 struct feed {
 	Stdreg__V1__WatchRequest *req; /* since_revision moves on with each answer */
 	char *out;                     /* SSE text not yet taken */
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
 	bool waiting; /* a Watch call is in flight */
 	bool done;    /* the stream ends once out is taken */
 };
@@ -138,14 +138,24 @@ static enum call_state feed_call(struct hreq *r)
 	return cs;
 }
 
+/* Appends to the events not yet taken. The buffer grows by doubling: one Watch page of a
+ * bulk revision holds thousands of events, and growing it by each event's size copied the
+ * page once per event (seconds of a worker thread for a 3 MiB page). */
 static bool out_append(struct feed *f, const char *s, size_t n)
 {
-	char *b = realloc(f->out, f->out_len + n);
+	if (f->out_len + n > f->out_cap) {
+		size_t cap = f->out_cap > 0 ? f->out_cap : 4096;
+		char *b;
 
-	if (b == NULL)
-		return false;
-	memcpy(b + f->out_len, s, n);
-	f->out = b;
+		while (cap < f->out_len + n)
+			cap *= 2;
+		b = realloc(f->out, cap);
+		if (b == NULL)
+			return false;
+		f->out = b;
+		f->out_cap = cap;
+	}
+	memcpy(f->out + f->out_len, s, n);
 	f->out_len += n;
 	return true;
 }
@@ -179,7 +189,7 @@ static void feed_take_reply(struct hreq *r)
 
 	free(f->out);
 	f->out = NULL;
-	f->out_len = f->out_off = 0;
+	f->out_len = f->out_off = f->out_cap = 0;
 	f->waiting = false;
 	if (resp != NULL && resp->status != NULL && resp->status->code != GRPC_OK) {
 		json_t *j = json_pack("{s:s, s:s}", "code", http_connect_code(resp->status->code),
