@@ -4,7 +4,7 @@
  * Shutdown order, so that nothing acknowledged is lost and nothing is freed in use:
  *   1. the dispatcher stops taking work (new requests get UNAVAILABLE), answers parked
  *      watches and calls waiting for a worker UNAVAILABLE, and joins its threads;
- *   2. the writer commits what is queued and answers it (store_writer_stop);
+ *   2. the writer commits what is queued and answers it (store_writer_close);
  *   3. the server waits for replies in flight, then closes socket and contexts;
  *   4. the store closes.
  */
@@ -232,7 +232,7 @@ out:
 	if (d != NULL)
 		dispatcher_shutdown(d);
 	if (writer != NULL)
-		store_writer_stop(writer);
+		store_writer_close(writer);
 	if (srv != NULL)
 		server_drain(srv, DRAIN_TIMEOUT_MS);
 	// A socket close that hangs in nng (nng/close.c) leaves nng's threads holding the

@@ -304,12 +304,13 @@ struct store_writer_stats {
 
 /* Starts the writer thread. Errors: RG_ENOMEM, RG_EINTERNAL. */
 int store_writer_start(store *st, store_writer **out);
-/* Queues job; it must stay valid until done() is called. While store_writer_stop() runs:
+/* Queues job; it must stay valid until done() is called. While store_writer_close() runs:
  * done(RG_ESHUTDOWN). Never after it returned: the writer is gone (the caller stops
  * submitting first, as registryd's dispatcher does). */
 void store_writer_submit(store_writer *w, struct store_job *job);
-/* Runs every queued job, commits, then joins the thread and frees the writer. */
-void store_writer_stop(store_writer *w);
+/* Runs every queued job, commits, joins the thread and frees the writer (as
+ * store_close frees the store). */
+void store_writer_close(store_writer *w);
 void store_writer_get_stats(store_writer *w, struct store_writer_stats *s);
 
 /*

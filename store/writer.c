@@ -219,7 +219,7 @@ void store_writer_submit(store_writer *w, struct store_job *job)
 	pthread_mutex_unlock(&w->lock);
 }
 
-void store_writer_stop(store_writer *w)
+void store_writer_close(store_writer *w)
 {
 	if (w == NULL)
 		return;

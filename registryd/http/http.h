@@ -41,7 +41,7 @@ int http_port(const struct http_server *s, size_t i);
 
 /*
  * Stops the listeners and closes every connection. Call after dispatcher_shutdown() and
- * store_writer_stop(), when every call has been answered. NULL is allowed.
+ * store_writer_close(), when every call has been answered. NULL is allowed.
  */
 void http_free(struct http_server *s);
 

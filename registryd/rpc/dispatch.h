@@ -38,7 +38,7 @@ int dispatcher_new(struct dispatcher **out, store *st, store_writer *writer,
 
 /*
  * From now on every request is answered UNAVAILABLE and nothing more is submitted to the
- * writer, so the caller may then store_writer_stop() it. Writes submitted before keep
+ * writer, so the caller may then store_writer_close() it. Writes submitted before keep
  * their turn. Parked watches and calls waiting for a worker are answered UNAVAILABLE, a
  * call running on a worker finishes, and the watch and worker threads are joined: when it
  * returns, only writer replies are still to come. Staged uploads are dropped.

@@ -268,7 +268,7 @@ static void harness_down(void)
 	if (h.st == NULL)
 		return;
 	dispatcher_shutdown(h.d);
-	store_writer_stop(h.writer);
+	store_writer_close(h.writer);
 	dispatch_slot_free(h.slot);
 	dispatcher_free(h.d);
 	store_close(h.st);

@@ -83,7 +83,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 void fixture_stop_writer(struct fixture *f)
 {
 	dispatcher_shutdown(f->d);
-	store_writer_stop(f->writer);
+	store_writer_close(f->writer);
 	f->writer = NULL;
 }
 

@@ -214,7 +214,7 @@ static void concurrent_jobs(void **state)
 		pthread_join(th[i], NULL);
 	wctx_wait(&c, THREADS * PER_THREAD);
 	store_writer_get_stats(w, &st);
-	store_writer_stop(w);
+	store_writer_close(w);
 
 	for (int i = 0; i < THREADS * PER_THREAD; i++) {
 		assert_int_equal(jobs[i].code, RG_OK);
@@ -264,7 +264,7 @@ static void failing_job_spares_batch(void **state)
 	wctx_wait(&c, 4);
 	blocker_destroy(&b);
 	store_writer_get_stats(w, &st);
-	store_writer_stop(w);
+	store_writer_close(w);
 
 	assert_int_equal(st.batches, 2);
 	assert_int_equal(st.max_batch, 4);
@@ -311,7 +311,7 @@ static void expired_deadline(void **state)
 	for (int i = 0; i < 3; i++)
 		store_writer_submit(w, &jobs[i].job);
 	wctx_wait(&c, 3);
-	store_writer_stop(w);
+	store_writer_close(w);
 
 	assert_int_equal(jobs[0].code, RG_ETIMEDOUT);
 	assert_int_equal(jobs[0].runs, 0);
@@ -331,12 +331,12 @@ struct stopper {
 
 static void *stop_writer(void *arg)
 {
-	store_writer_stop(((struct stopper *)arg)->w);
+	store_writer_close(((struct stopper *)arg)->w);
 	return NULL;
 }
 
 /*
- * store_writer_stop frees the writer, so "after stop" can only mean while it stops: the
+ * store_writer_close frees the writer, so "after stop" can only mean while it stops: the
  * writer is held busy, stop is called from another thread, and jobs submitted from then on
  * are refused with RG_ESHUTDOWN at once; the ones queued before still run.
  */
@@ -404,7 +404,7 @@ static struct wjob *write_many(store *st, struct wctx *c, size_t n, bool single,
 		store_writer_submit(w, &jobs[i].job);
 	wctx_wait(c, n);
 	store_writer_get_stats(w, stats);
-	store_writer_stop(w);
+	store_writer_close(w);
 	return jobs;
 }
 
@@ -561,7 +561,7 @@ static void single_write_refusal_spares_batch(void **state)
 	blocker_release(&b);
 	wctx_wait(&c, 3);
 	blocker_destroy(&b);
-	store_writer_stop(w);
+	store_writer_close(w);
 
 	assert_int_equal(jobs[0].code, RG_OK);
 	assert_int_equal(jobs[0].revision, 1);
