@@ -55,52 +55,51 @@ static int check_body(const Stdreg__V1__Goal *g, const struct goal_fold *cur, in
 	switch (type) {
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN:
 		if (!goal_enum_valid(&stdreg__v1__goal_status__descriptor, f->status))
-			return goal_fail(
+			return store_fail(
 			        err, RG_EINVAL, "status",
 			        "field 'status' must be one of: on_track, at_risk, off_track");
-		if (goal_empty(f->note))
-			return goal_fail(err, RG_EINVAL, "note",
-			                 "field 'note' is required on a check-in");
+		if (str_empty(f->note))
+			return store_fail(err, RG_EINVAL, "note",
+			                  "field 'note' is required on a check-in");
 		if (f->value_set && !indicator)
-			return goal_fail(err, RG_EINVAL, "value",
-			                 "field 'value' is for indicator goals ('%s' is not one)",
-			                 g->id);
+			return store_fail(err, RG_EINVAL, "value",
+			                  "field 'value' is for indicator goals ('%s' is not one)",
+			                  g->id);
 		return RG_OK;
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_REDATE:
 		if ((rc = goal_check_date("new_due", f->new_due, err)) != RG_OK)
 			return rc;
 		if (!correction && strcmp(f->new_due, cur->due) == 0)
-			return goal_fail(err, RG_EINVAL, "new_due",
-			                 "goal '%s' is already due on %s", g->id, cur->due);
+			return store_fail(err, RG_EINVAL, "new_due",
+			                  "goal '%s' is already due on %s", g->id, cur->due);
 		return RG_OK;
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_REASSIGN:
-		if (goal_empty(f->new_owner_agency_id))
-			return goal_fail(err, RG_EINVAL, "new_owner_agency_id",
-			                 "field 'new_owner_agency_id' is required on a reassign");
+		if (str_empty(f->new_owner_agency_id))
+			return store_fail(err, RG_EINVAL, "new_owner_agency_id",
+			                  "field 'new_owner_agency_id' is required on a reassign");
 		if (!correction && strcmp(f->new_owner_agency_id, cur->owner_agency_id) == 0)
-			return goal_fail(err, RG_EINVAL, "new_owner_agency_id",
-			                 "goal '%s' is already owned by '%s'", g->id,
-			                 cur->owner_agency_id);
+			return store_fail(err, RG_EINVAL, "new_owner_agency_id",
+			                  "goal '%s' is already owned by '%s'", g->id,
+			                  cur->owner_agency_id);
 		return RG_OK;
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_RETARGET:
-		if (!f->new_target_set && goal_empty(f->new_target_stage) &&
-		    goal_empty(f->new_text))
-			return goal_fail(err, RG_EINVAL, "new_target",
-			                 "a retarget needs a new target, target stage or text");
+		if (!f->new_target_set && str_empty(f->new_target_stage) && str_empty(f->new_text))
+			return store_fail(err, RG_EINVAL, "new_target",
+			                  "a retarget needs a new target, target stage or text");
 		if (f->new_target_set && !indicator)
-			return goal_fail(
+			return store_fail(
 			        err, RG_EINVAL, "new_target",
 			        "field 'new_target' is for indicator goals ('%s' is not one)",
 			        g->id);
 		if (f->new_target_set && f->new_target == g->baseline)
-			return goal_fail(
+			return store_fail(
 			        err, RG_EINVAL, "new_target",
 			        "field 'new_target' equals the baseline (%g): an indicator needs a "
 			        "direction",
 			        g->baseline);
-		if (!goal_empty(f->new_target_stage)) {
+		if (!str_empty(f->new_target_stage)) {
 			if (g->kind != STDREG__V1__GOAL_KIND__GOAL_KIND_STAGE)
-				return goal_fail(
+				return store_fail(
 				        err, RG_EINVAL, "new_target_stage",
 				        "field 'new_target_stage' is for stage goals ('%s' is "
 				        "not one)",
@@ -109,21 +108,21 @@ static int check_body(const Stdreg__V1__Goal *g, const struct goal_fold *cur, in
 			                                  err)) != RG_OK)
 				return rc;
 		}
-		if (!goal_empty(f->new_text))
+		if (!str_empty(f->new_text))
 			return goal_check_text("new_text", f->new_text, err);
 		return RG_OK;
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CLOSE:
 		if (!goal_enum_valid(&stdreg__v1__goal_result__descriptor, f->result))
-			return goal_fail(err, RG_EINVAL, "result",
-			                 "field 'result' must be one of: met, missed, dropped");
+			return store_fail(err, RG_EINVAL, "result",
+			                  "field 'result' must be one of: met, missed, dropped");
 		return RG_OK;
 	default:
 		/* activate, withdraw, reopen carry nothing of their own; a correction of one can
 		 * only restate why, so it needs a note. */
-		if (correction && goal_empty(f->note))
-			return goal_fail(err, RG_EINVAL, "note",
-			                 "field 'note' is required on a correction of a %s",
-			                 type_name(type));
+		if (correction && str_empty(f->note))
+			return store_fail(err, RG_EINVAL, "note",
+			                  "field 'note' is required on a correction of a %s",
+			                  type_name(type));
 		return RG_OK;
 	}
 }
@@ -148,8 +147,8 @@ static int check_state(const Stdreg__V1__Goal *g, const struct goal_fold *cur, i
 		break;
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CLOSE:
 		if (s == STDREG__V1__GOAL_STATE__GOAL_STATE_CLOSED)
-			return goal_fail(err, RG_EPRECOND, "type",
-			                 "cannot close goal '%s' (already closed)", g->id);
+			return store_fail(err, RG_EPRECOND, "type",
+			                  "cannot close goal '%s' (already closed)", g->id);
 		ok = s == STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE;
 		break;
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_REOPEN:
@@ -164,14 +163,14 @@ static int check_state(const Stdreg__V1__Goal *g, const struct goal_fold *cur, i
 		ok = true; /* a correction changes no state */
 	}
 	if (!ok)
-		return goal_fail(err, RG_EPRECOND, "type", "cannot %s goal '%s' (it is %s)",
-		                 type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN
-		                         ? "check in on"
-		                 : type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_WITHDRAW &&
-		                                 s == STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE
-		                         ? "withdraw an active"
-		                         : type_name(type),
-		                 g->id, state_name(s));
+		return store_fail(err, RG_EPRECOND, "type", "cannot %s goal '%s' (it is %s)",
+		                  type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN
+		                          ? "check in on"
+		                  : type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_WITHDRAW &&
+		                                  s == STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE
+		                          ? "withdraw an active"
+		                          : type_name(type),
+		                  g->id, state_name(s));
 	return RG_OK;
 }
 
@@ -189,18 +188,18 @@ static const Stdreg__V1__FollowUp *find_entry(const Stdreg__V1__FollowUp *const 
 static int check_place(const Stdreg__V1__Goal *g, size_t n, const Stdreg__V1__FollowUp *f, char *id,
                        size_t idlen, struct store_error *err)
 {
-	if (!goal_empty(f->goal_id) && strcmp(f->goal_id, g->id) != 0)
-		return goal_fail(err, RG_EINVAL, "goal_id",
-		                 "follow-up of goal '%s' given to goal '%s'", f->goal_id, g->id);
+	if (!str_empty(f->goal_id) && strcmp(f->goal_id, g->id) != 0)
+		return store_fail(err, RG_EINVAL, "goal_id",
+		                  "follow-up of goal '%s' given to goal '%s'", f->goal_id, g->id);
 	if (f->seq != 0 && f->seq != n + 1)
-		return goal_fail(
+		return store_fail(
 		        err, RG_EPRECOND, "seq",
 		        "follow-up %u of goal '%s' is out of sequence (the next is %zu; entries "
 		        "are only appended)",
 		        f->seq, g->id, n + 1);
 	snprintf(id, idlen, "%s/%zu", g->id, n + 1);
-	if (!goal_empty(f->id) && strcmp(f->id, id) != 0)
-		return goal_fail(err, RG_EINVAL, "id", "follow-up id '%s' is not '%s'", f->id, id);
+	if (!str_empty(f->id) && strcmp(f->id, id) != 0)
+		return store_fail(err, RG_EINVAL, "id", "follow-up id '%s' is not '%s'", f->id, id);
 	return RG_OK;
 }
 
@@ -213,18 +212,18 @@ static int check_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *co
 	if ((rc = goal_check_date("as_of", as_of, err)) != RG_OK)
 		return rc;
 	if (strcmp(as_of, today) > 0)
-		return goal_fail(err, RG_EPRECOND, "as_of",
-		                 "field 'as_of': '%s' is in the future (today is %s)", as_of,
-		                 today);
+		return store_fail(err, RG_EPRECOND, "as_of",
+		                  "field 'as_of': '%s' is in the future (today is %s)", as_of,
+		                  today);
 	if (n > 0 && strcmp(as_of, fus[n - 1]->as_of) < 0)
-		return goal_fail(
+		return store_fail(
 		        err, RG_EPRECOND, "as_of",
 		        "field 'as_of': '%s' is before the last entry of goal '%s' ('%s' is of %s)",
 		        as_of, g->id, fus[n - 1]->id, fus[n - 1]->as_of);
-	if (!goal_empty(g->set_on) && strcmp(as_of, g->set_on) < 0)
-		return goal_fail(err, RG_EPRECOND, "as_of",
-		                 "field 'as_of': '%s' is before goal '%s' was set (%s)", as_of,
-		                 g->id, g->set_on);
+	if (!str_empty(g->set_on) && strcmp(as_of, g->set_on) < 0)
+		return store_fail(err, RG_EPRECOND, "as_of",
+		                  "field 'as_of': '%s' is before goal '%s' was set (%s)", as_of,
+		                  g->id, g->set_on);
 	return RG_OK;
 }
 
@@ -244,9 +243,9 @@ static int fill_old(const Stdreg__V1__Goal *g, const struct goal_fold *cur, Stdr
 	case STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_RETARGET:
 		if (f->new_target_set)
 			f->old_target = cur->target;
-		if (!goal_empty(f->new_target_stage))
+		if (!str_empty(f->new_target_stage))
 			rc = goal_set_str(&f->old_target_stage, cur->target_stage, err);
-		if (rc == RG_OK && !goal_empty(f->new_text))
+		if (rc == RG_OK && !str_empty(f->new_text))
 			rc = goal_set_str(&f->old_text, cur->text, err);
 		return rc;
 	default:
@@ -259,13 +258,13 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
                          const struct goal_owner_check *owner, struct store_error *err)
 {
 	const Stdreg__V1__FollowUp *target = NULL;
-	const char *as_of = goal_empty(f->as_of) ? today : f->as_of;
+	const char *as_of = str_empty(f->as_of) ? today : f->as_of;
 	struct goal_fold cur;
 	int body_type = f->type, rc;
 	char id[GOAL_FOLLOW_UP_ID_MAX];
 
 	if (!goal_enum_valid(&stdreg__v1__follow_up_type__descriptor, f->type))
-		return goal_fail(
+		return store_fail(
 		        err, RG_EINVAL, "type",
 		        "field 'type' must be one of: check_in, redate, reassign, retarget, "
 		        "close, reopen, activate, withdraw, correction");
@@ -274,33 +273,33 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
 	goal_fold(g, fus, n, NULL, &cur);
 
 	if (f->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION) {
-		if (goal_empty(f->supersedes))
-			return goal_fail(
+		if (str_empty(f->supersedes))
+			return store_fail(
 			        err, RG_EINVAL, "supersedes",
 			        "field 'supersedes' is required on a correction (the entry it "
 			        "corrects)");
 		target = find_entry(fus, n, f->supersedes);
 		if (target == NULL)
-			return goal_fail(
+			return store_fail(
 			        err, RG_EINVAL, "supersedes",
 			        "field 'supersedes': '%s' is not an earlier entry of goal '%s'",
 			        f->supersedes, g->id);
 		if (target->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION)
-			return goal_fail(
+			return store_fail(
 			        err, RG_EINVAL, "supersedes",
 			        "field 'supersedes': '%s' is a correction (correct the entry it "
 			        "corrects, '%s')",
 			        f->supersedes, target->supersedes);
 		body_type = target->type;
-	} else if (!goal_empty(f->supersedes)) {
-		return goal_fail(err, RG_EINVAL, "supersedes",
-		                 "field 'supersedes' is for corrections only");
+	} else if (!str_empty(f->supersedes)) {
+		return store_fail(err, RG_EINVAL, "supersedes",
+		                  "field 'supersedes' is for corrections only");
 	}
 	/* A decision is changed only by a decision: so is a correction of one. */
-	if (needs_decision(body_type) && goal_empty(f->decision_ref))
-		return goal_fail(err, RG_EINVAL, "decision_ref",
-		                 "field 'decision_ref' is required on a %s%s",
-		                 target ? "correction of a " : "", type_name(body_type));
+	if (needs_decision(body_type) && str_empty(f->decision_ref))
+		return store_fail(err, RG_EINVAL, "decision_ref",
+		                  "field 'decision_ref' is required on a %s%s",
+		                  target ? "correction of a " : "", type_name(body_type));
 	if ((rc = check_body(g, &cur, body_type, f, err)) != RG_OK)
 		return rc;
 	if ((rc = check_as_of(g, fus, n, as_of, today, err)) != RG_OK)
@@ -314,11 +313,11 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
 
 	/* Accepted: what the registry fills in. */
 	f->seq = (uint32_t)(n + 1);
-	if (goal_empty(f->goal_id) && (rc = goal_set_str(&f->goal_id, g->id, err)) != RG_OK)
+	if (str_empty(f->goal_id) && (rc = goal_set_str(&f->goal_id, g->id, err)) != RG_OK)
 		return rc;
-	if (goal_empty(f->id) && (rc = goal_set_str(&f->id, id, err)) != RG_OK)
+	if (str_empty(f->id) && (rc = goal_set_str(&f->id, id, err)) != RG_OK)
 		return rc;
-	if (goal_empty(f->as_of) && (rc = goal_set_str(&f->as_of, today, err)) != RG_OK)
+	if (str_empty(f->as_of) && (rc = goal_set_str(&f->as_of, today, err)) != RG_OK)
 		return rc;
 	return fill_old(g, &cur, f, err);
 }
@@ -361,9 +360,9 @@ static int same_filled(const Stdreg__V1__FollowUp *e, const Stdreg__V1__FollowUp
 		field = "old_text";
 	if (field == NULL)
 		return RG_OK;
-	return goal_fail(err, RG_EINVAL, field,
-	                 "follow-up '%s': field '%s' does not match the entries before it", e->id,
-	                 field);
+	return store_fail(err, RG_EINVAL, field,
+	                  "follow-up '%s': field '%s' does not match the entries before it", e->id,
+	                  field);
 }
 
 int goal_check_history(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus, size_t n,
@@ -379,11 +378,12 @@ int goal_check_history(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *co
 		char msg[sizeof(err->message)];
 
 		/* A stored entry carries everything the registry fills in. */
-		if (e->seq != i + 1 || goal_empty(e->id) || goal_empty(e->as_of))
-			return goal_fail(err, RG_EPRECOND, "seq",
-			                 "follow-up %zu of goal '%s' is missing or out of sequence "
-			                 "('%s' holds number %u)",
-			                 i + 1, g->id, e->id, e->seq);
+		if (e->seq != i + 1 || str_empty(e->id) || str_empty(e->as_of))
+			return store_fail(
+			        err, RG_EPRECOND, "seq",
+			        "follow-up %zu of goal '%s' is missing or out of sequence "
+			        "('%s' holds number %u)",
+			        i + 1, g->id, e->id, e->seq);
 		/* Check the entry as if it were appended now, on a copy whose filled values
 		 * are cleared; then compare what the check fills with what is stored. */
 		c.old_state = 0;
@@ -411,7 +411,7 @@ void goal_initial(const Stdreg__V1__Goal *current, const Stdreg__V1__FollowUp *c
 	bool owner = false, target = false, stage = false, text = false;
 
 	*out = *current;
-	if (!goal_empty(current->original_due))
+	if (!str_empty(current->original_due))
 		out->due = current->original_due;
 	if (n > 0) {
 		out->state = fus[0]->old_state;
@@ -431,11 +431,11 @@ void goal_initial(const Stdreg__V1__Goal *current, const Stdreg__V1__FollowUp *c
 			out->target = f->old_target;
 			target = true;
 		}
-		if (!goal_empty(f->new_target_stage) && !stage) {
+		if (!str_empty(f->new_target_stage) && !stage) {
 			out->target_stage = f->old_target_stage;
 			stage = true;
 		}
-		if (!goal_empty(f->new_text) && !text) {
+		if (!str_empty(f->new_text) && !text) {
 			out->text = f->old_text;
 			text = true;
 		}

@@ -7,10 +7,8 @@
 #define STDREG_GOAL_INT_H
 
 #include "goal_rules.h"
+#include "store_fail.h"
 
-int goal_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-bool goal_empty(const char *s); /* NULL or "" */
 /* Replaces a string field of a message from the default allocator with a copy of value,
  * freeing the old one unless it is protobuf-c's static empty default. RG_ENOMEM. */
 int goal_set_str(char **slot, const char *value, struct store_error *err);

@@ -18,32 +18,13 @@
 
 #define GOAL_REPORT_EVERY_MAX 3660 /* ten years: more is a typo, not a cadence */
 
-int goal_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL) {
-		err->code = code;
-		snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
-bool goal_empty(const char *s)
-{
-	return s == NULL || *s == '\0';
-}
-
 /* Replaces a string field of a message from the default allocator (see msg_set_str). */
 int goal_set_str(char **slot, const char *value, struct store_error *err)
 {
 	char *copy = strdup(value);
 
 	if (copy == NULL)
-		return goal_fail(err, RG_ENOMEM, NULL, "out of memory");
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	if (*slot != protobuf_c_empty_string)
 		free(*slot);
 	*slot = copy;
@@ -62,25 +43,25 @@ int goal_check_text(const char *field, const char *text, struct store_error *err
 	int rc;
 
 	if (len == 0)
-		return goal_fail(err, RG_EINVAL, field, "field '%s' is required", field);
+		return store_fail(err, RG_EINVAL, field, "field '%s' is required", field);
 	/* Valid UTF-8 without control characters, as every string of the store. */
 	if ((rc = store_check_text(field, text, err)) != RG_OK)
 		return rc;
 	chars = u8_mbsnlen((const uint8_t *)text, len);
 	if (chars > GOAL_TEXT_MAX)
-		return goal_fail(err, RG_EINVAL, field,
-		                 "field '%s' is too long (%zu characters, at most %d)", field,
-		                 chars, GOAL_TEXT_MAX);
+		return store_fail(err, RG_EINVAL, field,
+		                  "field '%s' is too long (%zu characters, at most %d)", field,
+		                  chars, GOAL_TEXT_MAX);
 	return RG_OK;
 }
 
 int goal_check_date(const char *field, const char *s, struct store_error *err)
 {
-	if (goal_empty(s))
-		return goal_fail(err, RG_EINVAL, field, "field '%s' is required", field);
+	if (str_empty(s))
+		return store_fail(err, RG_EINVAL, field, "field '%s' is required", field);
 	if (!store_valid_date(s))
-		return goal_fail(err, RG_EINVAL, field,
-		                 "field '%s': '%s' is not a calendar date (YYYY-MM-DD)", field, s);
+		return store_fail(err, RG_EINVAL, field,
+		                  "field '%s': '%s' is not a calendar date (YYYY-MM-DD)", field, s);
 	return RG_OK;
 }
 
@@ -89,15 +70,15 @@ int goal_check_target_stage(const char *field, const char *code, struct store_er
 {
 	int status = store_stage_status(code);
 
-	if (goal_empty(code))
-		return goal_fail(err, RG_EINVAL, field, "field '%s' is required", field);
+	if (str_empty(code))
+		return store_fail(err, RG_EINVAL, field, "field '%s' is required", field);
 	if (status == 0)
-		return goal_fail(
+		return store_fail(
 		        err, RG_EINVAL, field,
 		        "field '%s': '%s' is not an ISO harmonized stage code (such as 60.60)",
 		        field, code);
 	if (status == STDREG__V1__WORK_ITEM_STATUS__WORK_ITEM_STATUS_CANCELLED)
-		return goal_fail(
+		return store_fail(
 		        err, RG_EINVAL, field,
 		        "field '%s': '%s' is a cancellation code (a goal cannot aim at it)", field,
 		        code);
@@ -114,11 +95,11 @@ int goal_check_owner(const struct goal_owner_check *owner, const char *field, co
 		return RG_OK;
 	rc = owner->holds(owner->arg, area_id, agency_id, date, &holds);
 	if (rc != RG_OK)
-		return goal_fail(err, rc, field,
-		                 "cannot check the appointments of agency '%s' (%s)", agency_id,
-		                 rg_strerror(rc));
+		return store_fail(err, rc, field,
+		                  "cannot check the appointments of agency '%s' (%s)", agency_id,
+		                  rg_strerror(rc));
 	if (!holds)
-		return goal_fail(
+		return store_fail(
 		        err, RG_EPRECOND, field,
 		        "agency '%s' cannot own a goal of area '%s' (no lead or supporting "
 		        "appointment on %s)",
@@ -131,35 +112,35 @@ static int check_kind(const Stdreg__V1__Goal *g, int kind, struct store_error *e
 {
 	switch (kind) {
 	case STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR:
-		if (goal_empty(g->unit))
-			return goal_fail(err, RG_EINVAL, "unit",
-			                 "field 'unit' is required on an indicator goal");
+		if (str_empty(g->unit))
+			return store_fail(err, RG_EINVAL, "unit",
+			                  "field 'unit' is required on an indicator goal");
 		if (g->baseline == g->target)
-			return goal_fail(
+			return store_fail(
 			        err, RG_EINVAL, "target",
 			        "field 'target' equals the baseline (%g): an indicator needs a "
 			        "direction",
 			        g->target);
 		break;
 	case STDREG__V1__GOAL_KIND__GOAL_KIND_STAGE:
-		if (goal_empty(g->work_item_id))
-			return goal_fail(err, RG_EINVAL, "work_item_id",
-			                 "field 'work_item_id' is required on a stage goal");
+		if (str_empty(g->work_item_id))
+			return store_fail(err, RG_EINVAL, "work_item_id",
+			                  "field 'work_item_id' is required on a stage goal");
 		return goal_check_target_stage("target_stage", g->target_stage, err);
 	case STDREG__V1__GOAL_KIND__GOAL_KIND_DELIVERABLE:
 		break;
 	default:
-		return goal_fail(err, RG_EINVAL, "kind",
-		                 "field 'kind' must be one of: deliverable, indicator, stage");
+		return store_fail(err, RG_EINVAL, "kind",
+		                  "field 'kind' must be one of: deliverable, indicator, stage");
 	}
-	if (kind != STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR && !goal_empty(g->unit))
-		return goal_fail(err, RG_EINVAL, "unit",
-		                 "field 'unit' is for indicator goals only");
+	if (kind != STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR && !str_empty(g->unit))
+		return store_fail(err, RG_EINVAL, "unit",
+		                  "field 'unit' is for indicator goals only");
 	if (kind != STDREG__V1__GOAL_KIND__GOAL_KIND_STAGE &&
-	    (!goal_empty(g->target_stage) || !goal_empty(g->work_item_id)))
-		return goal_fail(
+	    (!str_empty(g->target_stage) || !str_empty(g->work_item_id)))
+		return store_fail(
 		        err, RG_EINVAL,
-		        goal_empty(g->target_stage) ? "work_item_id" : "target_stage",
+		        str_empty(g->target_stage) ? "work_item_id" : "target_stage",
 		        "fields 'work_item_id' and 'target_stage' are for stage goals only");
 	return RG_OK;
 }
@@ -169,13 +150,13 @@ static int check_parent(const Stdreg__V1__Goal *g, struct store_error *err)
 {
 	size_t alen = strlen(g->area_id);
 
-	if (goal_empty(g->parent_id))
+	if (str_empty(g->parent_id))
 		return RG_OK;
-	if (!goal_empty(g->id) && strcmp(g->parent_id, g->id) == 0)
-		return goal_fail(err, RG_EINVAL, "parent_id",
-		                 "goal '%s' cannot be its own parent (cycle)", g->id);
+	if (!str_empty(g->id) && strcmp(g->parent_id, g->id) == 0)
+		return store_fail(err, RG_EINVAL, "parent_id",
+		                  "goal '%s' cannot be its own parent (cycle)", g->id);
 	if (strncmp(g->parent_id, g->area_id, alen) != 0 || g->parent_id[alen] != '/')
-		return goal_fail(
+		return store_fail(
 		        err, RG_EINVAL, "parent_id",
 		        "parent goal '%s' is not a goal of area '%s' (sub-goals stay in their "
 		        "area)",
@@ -189,27 +170,27 @@ static int check_terms(const Stdreg__V1__Goal *g, int kind, struct store_error *
 {
 	int rc;
 
-	if (goal_empty(g->area_id))
-		return goal_fail(err, RG_EINVAL, "area_id", "field 'area_id' is required");
-	if (goal_empty(g->owner_agency_id))
-		return goal_fail(err, RG_EINVAL, "owner_agency_id",
-		                 "field 'owner_agency_id' is required");
+	if (str_empty(g->area_id))
+		return store_fail(err, RG_EINVAL, "area_id", "field 'area_id' is required");
+	if (str_empty(g->owner_agency_id))
+		return store_fail(err, RG_EINVAL, "owner_agency_id",
+		                  "field 'owner_agency_id' is required");
 	if ((rc = goal_check_text("text", g->text, err)) != RG_OK)
 		return rc;
 	if ((rc = check_kind(g, kind, err)) != RG_OK)
 		return rc;
 	if ((rc = goal_check_date("due", g->due, err)) != RG_OK)
 		return rc;
-	if (goal_empty(g->decision_ref))
-		return goal_fail(
+	if (str_empty(g->decision_ref))
+		return store_fail(
 		        err, RG_EINVAL, "decision_ref",
 		        "field 'decision_ref' is required (the decision that sets the goal)");
 	if ((rc = check_parent(g, err)) != RG_OK)
 		return rc;
 	if (g->report_every_days > GOAL_REPORT_EVERY_MAX)
-		return goal_fail(err, RG_EINVAL, "report_every_days",
-		                 "field 'report_every_days' is too large (%u, at most %d)",
-		                 g->report_every_days, GOAL_REPORT_EVERY_MAX);
+		return store_fail(err, RG_EINVAL, "report_every_days",
+		                  "field 'report_every_days' is too large (%u, at most %d)",
+		                  g->report_every_days, GOAL_REPORT_EVERY_MAX);
 	return RG_OK;
 }
 
@@ -231,21 +212,21 @@ int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_own
 	if (g->state != STDREG__V1__GOAL_STATE__GOAL_STATE_UNSPECIFIED &&
 	    g->state != STDREG__V1__GOAL_STATE__GOAL_STATE_PROPOSED &&
 	    g->state != STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE)
-		return goal_fail(
+		return store_fail(
 		        err, RG_EINVAL, "state",
 		        "field 'state': a goal is set as proposed or active (close and withdraw "
 		        "it by follow-up)");
 	if (g->result != STDREG__V1__GOAL_RESULT__GOAL_RESULT_UNSPECIFIED)
-		return goal_fail(err, RG_EINVAL, "result",
-		                 "field 'result' is set by a close follow-up");
-	if (!goal_empty(g->set_on) && (rc = goal_check_date("set_on", g->set_on, err)) != RG_OK)
+		return store_fail(err, RG_EINVAL, "result",
+		                  "field 'result' is set by a close follow-up");
+	if (!str_empty(g->set_on) && (rc = goal_check_date("set_on", g->set_on, err)) != RG_OK)
 		return rc;
-	if (!goal_empty(g->set_on) && strcmp(g->set_on, today) > 0)
-		return goal_fail(err, RG_EPRECOND, "set_on",
-		                 "field 'set_on': '%s' is in the future (today is %s)", g->set_on,
-		                 today);
+	if (!str_empty(g->set_on) && strcmp(g->set_on, today) > 0)
+		return store_fail(err, RG_EPRECOND, "set_on",
+		                  "field 'set_on': '%s' is in the future (today is %s)", g->set_on,
+		                  today);
 	if ((rc = goal_check_owner(owner, "owner_agency_id", g->area_id, g->owner_agency_id,
-	                           goal_empty(g->set_on) ? today : g->set_on, err)) != RG_OK)
+	                           str_empty(g->set_on) ? today : g->set_on, err)) != RG_OK)
 		return rc;
 
 	/* Derived values, once every check has passed. */
@@ -254,7 +235,7 @@ int goal_check_new(Stdreg__V1__Goal *g, const char *today, const struct goal_own
 		g->report_every_days = GOAL_REPORT_EVERY_DEFAULT;
 	if (g->state == STDREG__V1__GOAL_STATE__GOAL_STATE_UNSPECIFIED)
 		g->state = STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE;
-	if (goal_empty(g->set_on) && (rc = goal_set_str(&g->set_on, today, err)) != RG_OK)
+	if (str_empty(g->set_on) && (rc = goal_set_str(&g->set_on, today, err)) != RG_OK)
 		return rc;
 	return goal_set_str(&g->original_due, g->due, err);
 }
@@ -308,26 +289,25 @@ int goal_check_edit(const Stdreg__V1__Goal *old, Stdreg__V1__Goal *g, const char
 {
 	/* What the put leaves out (empty, 0) stays as stored. */
 	int kind = g->kind ? (int)g->kind : (int)old->kind, t, rc;
-	const char *original_due =
-	        goal_empty(g->original_due) ? old->original_due : g->original_due;
-	const char *set_on = goal_empty(g->set_on) ? old->set_on : g->set_on;
+	const char *original_due = str_empty(g->original_due) ? old->original_due : g->original_due;
+	const char *set_on = str_empty(g->set_on) ? old->set_on : g->set_on;
 	int state = g->state ? (int)g->state : (int)old->state;
 	int result = g->result ? (int)g->result : (int)old->result;
 
 	/* What the registry keeps for itself: the area, the kind, the dates it set, the state. */
 	if (!same(old->area_id, g->area_id))
-		return goal_fail(err, RG_EPRECOND, "area_id",
-		                 "goal '%s' cannot move to another area", old->id);
+		return store_fail(err, RG_EPRECOND, "area_id",
+		                  "goal '%s' cannot move to another area", old->id);
 	if (kind != (int)old->kind)
-		return goal_fail(err, RG_EPRECOND, "kind", "goal '%s' cannot change its kind",
-		                 old->id);
+		return store_fail(err, RG_EPRECOND, "kind", "goal '%s' cannot change its kind",
+		                  old->id);
 	if (!same(old->original_due, original_due) || !same(old->set_on, set_on))
-		return goal_fail(
+		return store_fail(
 		        err, RG_EPRECOND, same(old->set_on, set_on) ? "original_due" : "set_on",
 		        "goal '%s' cannot change its original due date or the day it was set",
 		        old->id);
 	if (state != (int)old->state || result != (int)old->result)
-		return goal_fail(
+		return store_fail(
 		        err, RG_EPRECOND, state != (int)old->state ? "state" : "result",
 		        "goal '%s' changes state only by follow-up (activate, close, reopen, "
 		        "withdraw)",
@@ -335,9 +315,9 @@ int goal_check_edit(const Stdreg__V1__Goal *old, Stdreg__V1__Goal *g, const char
 	/* Once in force, its terms change only by a follow-up bound to a decision. */
 	t = changed_term(old, g);
 	if (t >= 0 && old->state != STDREG__V1__GOAL_STATE__GOAL_STATE_PROPOSED)
-		return goal_fail(err, RG_EPRECOND, by_follow_up[t].field,
-		                 "goal '%s' is in force: its %s changes only by %s", old->id,
-		                 by_follow_up[t].field, by_follow_up[t].how);
+		return store_fail(err, RG_EPRECOND, by_follow_up[t].field,
+		                  "goal '%s' is in force: its %s changes only by %s", old->id,
+		                  by_follow_up[t].field, by_follow_up[t].how);
 	if ((rc = check_terms(g, kind, err)) != RG_OK)
 		return rc;
 	if (!same(old->owner_agency_id, g->owner_agency_id) &&
@@ -350,7 +330,7 @@ int goal_check_edit(const Stdreg__V1__Goal *old, Stdreg__V1__Goal *g, const char
 	g->result = result;
 	if (g->report_every_days == 0)
 		g->report_every_days = GOAL_REPORT_EVERY_DEFAULT;
-	if (goal_empty(g->set_on) && (rc = goal_set_str(&g->set_on, set_on, err)) != RG_OK)
+	if (str_empty(g->set_on) && (rc = goal_set_str(&g->set_on, set_on, err)) != RG_OK)
 		return rc;
 	/* A proposal's due date is not yet a promise: original_due moves with it. */
 	return goal_set_str(&g->original_due, same(old->due, g->due) ? original_due : g->due, err);

@@ -72,7 +72,7 @@ void goal_fold(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus
                const char *day, struct goal_fold *out)
 {
 	struct goal_fold s = {
-		.exists = day == NULL || goal_empty(g->set_on) || strcmp(g->set_on, day) <= 0,
+		.exists = day == NULL || str_empty(g->set_on) || strcmp(g->set_on, day) <= 0,
 		.state = g->state,
 		.result = g->result,
 		.due = g->due,
@@ -112,9 +112,9 @@ void goal_fold(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus
 		case FU(RETARGET):
 			if (b->new_target_set)
 				s.target = b->new_target;
-			if (!goal_empty(b->new_target_stage))
+			if (!str_empty(b->new_target_stage))
 				s.target_stage = b->new_target_stage;
-			if (!goal_empty(b->new_text))
+			if (!str_empty(b->new_text))
 				s.text = b->new_text;
 			break;
 		case FU(CLOSE):
@@ -203,9 +203,9 @@ int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const
 	long today;
 
 	if (day == NULL || !store_valid_date(day))
-		return goal_fail(err, RG_EINVAL, "as_of",
-		                 "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)",
-		                 day ? day : "");
+		return store_fail(err, RG_EINVAL, "as_of",
+		                  "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)",
+		                  day ? day : "");
 	goal_fold(g, fus, n, day, &v.fold);
 	if (!f->exists) {
 		*out = v;
@@ -216,9 +216,9 @@ int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const
 	/* The check-in cadence runs from the last check-in, or from when the goal came in
 	 * force, whichever is later. */
 	base = f->active_since;
-	if (f->check_in != NULL && (goal_empty(base) || strcmp(f->check_in->as_of, base) > 0))
+	if (f->check_in != NULL && (str_empty(base) || strcmp(f->check_in->as_of, base) > 0))
 		base = f->check_in->as_of;
-	if (!goal_empty(base))
+	if (!str_empty(base))
 		goal_date_add(base,
 		              g->report_every_days ? g->report_every_days
 		                                   : GOAL_REPORT_EVERY_DEFAULT,
@@ -258,7 +258,7 @@ int goal_view_as_of(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const
 		v.progress = v.status == DS(MET) ? 1 : 0;
 	}
 	v.days_left = goal_date_days(f->due) - today;
-	v.slip_days = goal_empty(g->original_due)
+	v.slip_days = str_empty(g->original_due)
 	                      ? 0
 	                      : goal_date_days(f->due) - goal_date_days(g->original_due);
 	v.verifiable =
@@ -278,9 +278,9 @@ bool goal_view_matches(const Stdreg__V1__Goal *g, const struct goal_view *v,
 
 	if (!fold->exists)
 		return false;
-	if (!goal_empty(f->area_id) && strcmp(g->area_id, f->area_id) != 0)
+	if (!str_empty(f->area_id) && strcmp(g->area_id, f->area_id) != 0)
 		return false;
-	if (!goal_empty(f->agency_id) && strcmp(fold->owner_agency_id, f->agency_id) != 0)
+	if (!str_empty(f->agency_id) && strcmp(fold->owner_agency_id, f->agency_id) != 0)
 		return false;
 	if (f->state != 0 && fold->state != f->state)
 		return false;

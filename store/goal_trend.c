@@ -123,24 +123,24 @@ int goal_trend(const struct goal_trend_input *in, const char *from, const char *
 	char q[11];
 
 	if (!store_valid_date(from) || !store_valid_date(to) || strcmp(from, to) > 0)
-		return goal_fail(err, RG_EINVAL, store_valid_date(from) ? "to" : "from",
-		                 "cannot compute the trend from '%s' to '%s' (two dates, from not "
-		                 "after to)",
-		                 from ? from : "", to ? to : "");
+		return store_fail(err, RG_EINVAL, store_valid_date(from) ? "to" : "from",
+		                  "cannot compute the trend from '%s' to '%s' (two dates, from not "
+		                  "after to)",
+		                  from ? from : "", to ? to : "");
 	for (quarter_end_from(from, q); strcmp(q, to) <= 0; quarter_end_from(q, q)) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			struct goal_trend_row *g = realloc(r, ncap * sizeof(*r));
 			if (g == NULL) {
 				free(r);
-				return goal_fail(err, RG_ENOMEM, NULL, "out of memory");
+				return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 			}
 			r = g;
 			cap = ncap;
 		}
 		if (goal_trend_day(in, q, &r[n++]) != RG_OK) {
 			free(r);
-			return goal_fail(err, RG_ENOMEM, NULL, "out of memory");
+			return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 		}
 		goal_date_add(q, 1, q); /* the next quarter's first day */
 	}

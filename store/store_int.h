@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "stdreg/v1/records.pb-c.h"
+#include "store_fail.h"
 #include "store.h"
 
 /* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c).
@@ -110,9 +111,6 @@ void msg_set_str(char **slot, char *value);
  * messages are not walked: a record's only one is its meta, which the store sets. */
 int msg_check_strings(const ProtobufCMessage *m, struct store_error *err);
 
-/* Fills err (code, field, printf message) and returns code. */
-int store_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
 /* Translates an LMDB return code; marks t->map_full on MDB_MAP_FULL. */
 int store_mdb_err(store_txn *t, int rc, struct store_error *err);
 
@@ -227,7 +225,6 @@ int record_set_attribution(enum store_kind k, const ProtobufCMessage *old, Proto
                            const struct store_actor *who, struct store_error *err);
 
 /* Small shared helpers (util.c). */
-bool str_empty(const char *s); /* NULL or "" */
 /* Appends item to a protobuf-c repeated field (its array and count); false on no memory. */
 bool push_ptr(void ***arr, size_t *n, void *item);
 #define PUSH(arr, n, item) push_ptr((void ***)&(arr), &(n), (item))

@@ -9,20 +9,6 @@
 
 #include "store_int.h"
 
-int store_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return code;
-	err->code = code;
-	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 int store_mdb_err(store_txn *t, int rc, struct store_error *err)
 {
 	switch (rc) {

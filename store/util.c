@@ -1,6 +1,8 @@
 /*
  * util.c - small helpers the store's files share.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,4 +28,18 @@ bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date)
 {
 	return strcmp(a->valid_from, date) <= 0 &&
 	       (str_empty(a->valid_to) || strcmp(date, a->valid_to) < 0);
+}
+
+int store_fail(struct store_error *err, int code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
 }

@@ -31,17 +31,6 @@ static int reply(struct job *j, int rc, ProtobufCMessage *out)
 	return rc;
 }
 
-static enum call_result submit(struct call *c, const struct job_ops *ops, const char *decision_ref)
-{
-	struct job *j = calloc(1, sizeof *j);
-
-	if (j == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	j->ops = ops;
-	j->decision_ref = job_or_null(decision_ref);
-	return job_submit(c, j);
-}
-
 /* A copy of m (malloc'd, free with protobuf_c_message_free_unpacked), or NULL without memory:
  * the store fills ids and derived fields in, and a retried run must start from the request. */
 static ProtobufCMessage *message_copy(const ProtobufCMessage *m)
@@ -84,7 +73,7 @@ enum call_result handle_add_goal(struct call *c)
 
 	if (r->goal == NULL)
 		return call_fail(c, GRPC_INVALID_ARGUMENT, "goal", "field 'goal' is required");
-	return submit(c, &add_goal_ops, r->goal->decision_ref);
+	return job_submit_ops(c, &add_goal_ops, r->goal->decision_ref);
 }
 
 /* --- AddFollowUp -------------------------------------------------------------------- */
@@ -153,7 +142,7 @@ enum call_result handle_add_follow_up(struct call *c)
 	if (r->follow_up == NULL)
 		return call_fail(c, GRPC_INVALID_ARGUMENT, "follow_up",
 		                 "field 'follow_up' is required");
-	return submit(c, &add_follow_up_ops, r->follow_up->decision_ref);
+	return job_submit_ops(c, &add_follow_up_ops, r->follow_up->decision_ref);
 }
 
 /* --- reads -------------------------------------------------------------------------- */

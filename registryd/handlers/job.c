@@ -133,3 +133,14 @@ enum call_result job_submit(struct call *c, struct job *j)
 	j->ops->free(j);
 	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
 }
+
+enum call_result job_submit_ops(struct call *c, const struct job_ops *ops, const char *decision_ref)
+{
+	struct job *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+	j->ops = ops;
+	j->decision_ref = job_or_null(decision_ref);
+	return job_submit(c, j);
+}

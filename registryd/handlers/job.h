@@ -51,6 +51,11 @@ struct job {
  */
 enum call_result job_submit(struct call *c, struct job *j);
 
+/* A plain job (no state beyond its ops) for the call c, recording decision_ref with the
+ * change: allocated and handed over with job_submit(); RESOURCE_EXHAUSTED without memory. */
+enum call_result job_submit_ops(struct call *c, const struct job_ops *ops,
+                                const char *decision_ref);
+
 /* "" -> NULL: proto3 strings are never NULL, the store's optional arguments are. */
 const char *job_or_null(const char *s);
 

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "uploads.h"
+#include "locked.h"
 
 struct upload {
 	char id[UPLOAD_ID_LEN + 1];
@@ -280,20 +281,10 @@ void uploads_free_taken(struct uploads *u, struct upload *up)
 
 size_t uploads_count(struct uploads *u)
 {
-	size_t n;
-
-	pthread_mutex_lock(&u->lock);
-	n = u->count;
-	pthread_mutex_unlock(&u->lock);
-	return n;
+	return locked_size(&u->lock, &u->count);
 }
 
 size_t uploads_bytes(struct uploads *u)
 {
-	size_t n;
-
-	pthread_mutex_lock(&u->lock);
-	n = u->bytes;
-	pthread_mutex_unlock(&u->lock);
-	return n;
+	return locked_size(&u->lock, &u->bytes);
 }

@@ -32,18 +32,6 @@ static void workflow_free(struct job *j)
 	free(j);
 }
 
-/* Queues a plain job with ops for the call c, recording decision_ref with the change. */
-static enum call_result submit(struct call *c, const struct job_ops *ops, const char *decision_ref)
-{
-	struct job *j = calloc(1, sizeof *j);
-
-	if (j == NULL)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-	j->ops = ops;
-	j->decision_ref = job_or_null(decision_ref);
-	return job_submit(c, j);
-}
-
 /* The id of an assignment the store returned, read back as stored into j->out. */
 static int reply_assignment(struct job *j, store_txn *t, ProtobufCMessage *a)
 {
@@ -75,7 +63,7 @@ enum call_result handle_assign(struct call *c)
 
 	if (!role_known((int)r->role))
 		return bad_role(c, (int)r->role);
-	return submit(c, &assign_ops, r->decision_ref);
+	return job_submit_ops(c, &assign_ops, r->decision_ref);
 }
 
 /* --- Unassign ----------------------------------------------------------------------- */
@@ -98,7 +86,7 @@ enum call_result handle_unassign(struct call *c)
 
 	if (!role_known((int)r->role))
 		return bad_role(c, (int)r->role);
-	return submit(c, &unassign_ops, r->decision_ref);
+	return job_submit_ops(c, &unassign_ops, r->decision_ref);
 }
 
 /* --- Transfer ----------------------------------------------------------------------- */
@@ -150,8 +138,8 @@ static const struct job_ops transfer_ops = { .run = transfer_run, .free = workfl
 
 enum call_result handle_transfer(struct call *c)
 {
-	return submit(c, &transfer_ops,
-	              ((const Stdreg__V1__TransferRequest *)c->req)->decision_ref);
+	return job_submit_ops(c, &transfer_ops,
+	                      ((const Stdreg__V1__TransferRequest *)c->req)->decision_ref);
 }
 
 /* --- SetStage ----------------------------------------------------------------------- */
@@ -174,5 +162,6 @@ static const struct job_ops stage_ops = { .run = stage_run,
 
 enum call_result handle_set_stage(struct call *c)
 {
-	return submit(c, &stage_ops, ((const Stdreg__V1__StageRequest *)c->req)->decision_ref);
+	return job_submit_ops(c, &stage_ops,
+	                      ((const Stdreg__V1__StageRequest *)c->req)->decision_ref);
 }

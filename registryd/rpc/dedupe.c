@@ -11,6 +11,7 @@
 #include "dedupe.h"
 #include "status.h"
 #include "store.h"
+#include "locked.h"
 
 struct holder;
 
@@ -363,10 +364,5 @@ void dedupe_complete(struct dedupe *dd, const char *principal, uint64_t request_
 
 size_t dedupe_count(struct dedupe *dd)
 {
-	size_t n;
-
-	pthread_mutex_lock(&dd->lock);
-	n = dd->count;
-	pthread_mutex_unlock(&dd->lock);
-	return n;
+	return locked_size(&dd->lock, &dd->count);
 }
