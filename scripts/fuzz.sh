@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_validate fuzz_dispatch fuzz_json_record fuzz_jsonl fuzz_csv fuzz_pbjson)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_validate fuzz_dispatch fuzz_json_record fuzz_jsonl fuzz_csv fuzz_pbjson fuzz_http)
 
 if ! command -v clang >/dev/null; then
 	echo "stdreg: fuzz: clang is not installed (apt-get install clang libclang-rt-14-dev)" >&2

@@ -9,7 +9,8 @@
  *
  * A reply that arrives while the request's thread is still inside dispatch is simply kept;
  * one that arrives later resumes the connection, which was suspended as dispatch returned.
- * r->lock orders the two.
+ * r->lock orders the two; the resume comes after it is released, since the resumed
+ * connection may be answered and its request freed at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,9 @@ static void slot_release(struct hslot *h)
 static void deliver(void *arg, const uint8_t *buf, size_t len)
 {
 	struct hreq *r = arg;
+	struct MHD_Connection *conn = r->conn;
 	uint8_t *copy = malloc(len > 0 ? len : 1);
+	bool resume;
 
 	pthread_mutex_lock(&r->lock);
 	if (copy != NULL)
@@ -51,11 +54,13 @@ static void deliver(void *arg, const uint8_t *buf, size_t len)
 	r->reply = copy; /* NULL: answered as an internal error */
 	r->reply_len = copy != NULL ? len : 0;
 	r->have_reply = true;
-	if (r->suspended) {
-		r->suspended = false;
-		MHD_resume_connection(r->conn);
-	}
+	resume = r->suspended;
+	r->suspended = false;
 	pthread_mutex_unlock(&r->lock);
+	// Resumed only after the unlock: once resumed, the connection's thread may answer and
+	// free r (its lock included) at once. Until then a suspended r stays put.
+	if (resume)
+		MHD_resume_connection(conn);
 }
 
 /* dispatch_reply_fn of every slot: the slot is free again before the reply moves on. */

@@ -103,8 +103,8 @@ static void control_characters_refused(void **state)
 	struct fx *f = *state;
 	struct store_error err;
 	static const char *const bad[] = { "red \x1b[31m", "over\rwrite", "bell\a", "del\x7f",
-		                           "csi \xc2\x9b"
-		                           "2J" };
+		                           ("csi \xc2\x9b" /* C1 CSI, then text */
+		                            "2J") };
 
 	fx_seed(f);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
