@@ -65,6 +65,8 @@ static const char usage_text[] =
         "  --http-max-header-bytes BYTES  request line and headers (default 16384; 431)\n"
         "  --http-max-body-bytes BYTES  request body (default 4194304; 413)\n"
         "  --http-max-feeds N    open change feeds (/v1/changes streams) (default 256)\n"
+        "  --http-max-feeds-per-caller N  of them with one token, or from one address\n"
+        "                        without a token (default 16)\n"
         "  --help                print this help and exit\n"
         "  --version             print the version and exit\n"
         "\n"
@@ -105,6 +107,7 @@ enum {
 	OPT_HTTP_MAX_HEADER,
 	OPT_HTTP_MAX_BODY,
 	OPT_HTTP_MAX_FEEDS,
+	OPT_HTTP_FEEDS_CALLER,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -133,6 +136,7 @@ static const struct option long_options[] = {
 	{ "http-max-header-bytes", required_argument, NULL, OPT_HTTP_MAX_HEADER },
 	{ "http-max-body-bytes", required_argument, NULL, OPT_HTTP_MAX_BODY },
 	{ "http-max-feeds", required_argument, NULL, OPT_HTTP_MAX_FEEDS },
+	{ "http-max-feeds-per-caller", required_argument, NULL, OPT_HTTP_FEEDS_CALLER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -180,6 +184,8 @@ static bool parse_http_limit(int opt, const char *arg, struct config *c, FILE *e
 		  offsetof(struct config, http_max_body) },
 		{ OPT_HTTP_MAX_FEEDS, "http-max-feeds", 1, 65536,
 		  offsetof(struct config, http_max_feeds) },
+		{ OPT_HTTP_FEEDS_CALLER, "http-max-feeds-per-caller", 1, 65536,
+		  offsetof(struct config, http_feeds_caller) },
 	};
 
 	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
@@ -212,6 +218,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		.http_max_header = CONFIG_DEFAULT_HTTP_MAX_HEADER,
 		.http_max_body = CONFIG_DEFAULT_HTTP_MAX_BODY,
 		.http_max_feeds = CONFIG_DEFAULT_HTTP_MAX_FEEDS,
+		.http_feeds_caller = CONFIG_DEFAULT_HTTP_FEEDS_CALLER,
 	};
 	bool tls = false;
 	int opt;
@@ -350,6 +357,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		case OPT_HTTP_MAX_HEADER:
 		case OPT_HTTP_MAX_BODY:
 		case OPT_HTTP_MAX_FEEDS:
+		case OPT_HTTP_FEEDS_CALLER:
 			if (!parse_http_limit(opt, optarg, &cfg, err))
 				return CONFIG_USAGE;
 			break;

@@ -210,6 +210,7 @@ int main(int argc, char **argv)
 	                                    .max_header = cfg.http_max_header,
 	                                    .max_body = cfg.http_max_body,
 	                                    .max_feeds = cfg.http_max_feeds,
+	                                    .max_feeds_caller = cfg.http_feeds_caller,
 	                                    .tls_cert = cfg.tls_cert,
 	                                    .tls_key = cfg.tls_key }) != RG_OK)
 		goto out; /* logged */

@@ -19,7 +19,10 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <mbedtls/sha256.h>
 
+#include "clock.h"
+#include "conns.h"
 #include "internal.h"
 #include "pbjson.h"
 #include "status.h"
@@ -273,6 +276,62 @@ static ssize_t feed_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 }
 
+/*
+ * Who opens a feed, for the cap per caller: the token (as a hash: the token itself is
+ * not kept past its request), or, without one, the address. A principal's feeds are
+ * those of its tokens; the Watch behind the feed checks the token itself.
+ */
+static void caller_key(struct hreq *r, char *key, size_t n)
+{
+	const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                               MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *port;
+	unsigned char hash[32];
+
+	if (auth != NULL && *auth != '\0') {
+		mbedtls_sha256_ret((const unsigned char *)auth, strlen(auth), hash, 0);
+		snprintf(key, n, "token:");
+		for (size_t i = 0; i < 12 && 6 + 2 * i + 2 < n; i++)
+			snprintf(key + 6 + 2 * i, n - 6 - 2 * i, "%02x", hash[i]);
+		return;
+	}
+	// "http://192.0.2.7:51234" -> "addr:http://192.0.2.7"
+	port = strrchr(r->peer, ':');
+	snprintf(key, n, "addr:%.*s", (int)(port != NULL ? port - r->peer : (long)strlen(r->peer)),
+	         r->peer);
+}
+
+enum feed_count { FEED_COUNTED, FEED_ALL_FULL, FEED_CALLER_FULL };
+
+/* Counts the feed in the total and for its caller; past either cap nothing is counted. */
+static enum feed_count feed_count(struct hreq *r)
+{
+	struct http_server *s = r->srv;
+	char key[CONNS_KEY_MAX];
+	uint32_t id;
+
+	caller_key(r, key, sizeof key);
+	pthread_mutex_lock(&s->lock);
+	if (s->feeds >= s->o.max_feeds) {
+		pthread_mutex_unlock(&s->lock);
+		return FEED_ALL_FULL;
+	}
+	s->feeds++;
+	if (++s->feed_seq == 0)
+		s->feed_seq = 1; /* 0 means "not counted" */
+	id = s->feed_seq;
+	pthread_mutex_unlock(&s->lock);
+	if (conns_add(s->feed_callers, id, key, dispatch_now_ns()) == RG_OK) {
+		r->counted_feed = true;
+		r->feed_id = id;
+		return FEED_COUNTED;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->feeds--;
+	pthread_mutex_unlock(&s->lock);
+	return FEED_CALLER_FULL;
+}
+
 enum MHD_Result http_feed_begin(struct hreq *r)
 {
 	enum MHD_Result rv = MHD_NO;
@@ -299,16 +358,23 @@ enum MHD_Result http_feed_begin(struct hreq *r)
 		free(payload);
 		return rv;
 	}
-	pthread_mutex_lock(&s->lock);
-	if (s->feeds < s->o.max_feeds) {
-		s->feeds++;
-		r->counted_feed = true;
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (!r->counted_feed || (r->feed = calloc(1, sizeof *r->feed)) == NULL) {
+	switch (feed_count(r)) {
+	case FEED_COUNTED:
+		break;
+	case FEED_ALL_FULL:
 		stdreg__v1__watch_request__free_unpacked(req, NULL);
 		return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "resource_exhausted",
 		                  "too many open change feeds (at most %zu)", s->o.max_feeds);
+	case FEED_CALLER_FULL:
+		stdreg__v1__watch_request__free_unpacked(req, NULL);
+		return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "resource_exhausted",
+		                  "too many open change feeds of one caller (at most %zu with one "
+		                  "token, or from one address without)",
+		                  s->o.max_feeds_caller);
+	}
+	if ((r->feed = calloc(1, sizeof *r->feed)) == NULL) {
+		stdreg__v1__watch_request__free_unpacked(req, NULL);
+		return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "out of memory");
 	}
 	r->feed->req = req;
 	if (req->max_events == 0 || req->max_events > FEED_MAX_EVENT)

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "conns.h"
 #include "internal.h"
 #include "log.h"
 #include "metrics_http.h"
@@ -284,6 +285,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		pthread_mutex_lock(&s->lock);
 		s->feeds--;
 		pthread_mutex_unlock(&s->lock);
+		if (r->feed_id != 0)
+			conns_remove(s->feed_callers, r->feed_id);
 	}
 	pthread_mutex_destroy(&r->lock);
 	free(r->body);
@@ -457,6 +460,7 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	// Every connection may hold one call in flight, and every feed one more.
 	s->max_slots = o->max_connections + o->max_feeds;
 	pthread_mutex_init(&s->lock, NULL);
+	rc = conns_new(&s->feed_callers, o->max_feeds_caller);
 	for (size_t i = 0; i < o->n_urls && rc == RG_OK; i++)
 		rc = start_one(s, o->urls[i]);
 	if (rc != RG_OK) {
@@ -484,6 +488,7 @@ void http_free(struct http_server *s)
 	for (size_t i = 0; i < s->n_mhd; i++)
 		MHD_stop_daemon(s->mhd[i]);
 	http_call_free_slots(s);
+	conns_free(s->feed_callers);
 	pthread_mutex_destroy(&s->lock);
 	free(s->cert);
 	free(s->key);

@@ -22,6 +22,7 @@
 #include "http.h"
 
 struct hslot;
+struct conns;
 struct feed;
 
 struct http_server {
@@ -34,8 +35,10 @@ struct http_server {
 	struct hslot *all_slots;  /* under lock */
 	size_t n_slots;           /* under lock */
 	size_t max_slots;
-	size_t feeds; /* under lock: open event streams */
-	char *cert;   /* PEM text of https:// listeners, read once */
+	size_t feeds;               /* under lock: open event streams */
+	uint32_t feed_seq;          /* under lock: the last feed's id in feed_callers */
+	struct conns *feed_callers; /* open feeds by caller (conns.c keeps its own lock) */
+	char *cert;                 /* PEM text of https:// listeners, read once */
 	char *key;
 };
 
@@ -67,6 +70,7 @@ struct hreq {
 	size_t reply_len;
 	struct feed *feed; /* ROUTE_FEED */
 	bool counted_feed; /* counted in srv->feeds */
+	uint32_t feed_id;  /* counted in srv->feed_callers under this id; 0: not */
 };
 
 /* What http_call_start() did. */

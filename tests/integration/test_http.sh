@@ -343,7 +343,7 @@ stop_daemon
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
 	-addext "subjectAltName=IP:127.0.0.1" -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" \
 	2>/dev/null
-start_daemon --http-listen http://127.0.0.1:0 --http-max-feeds 1 \
+start_daemon --http-listen http://127.0.0.1:0 --http-max-feeds 3 --http-max-feeds-per-caller 1 \
 	--http-listen https://127.0.0.1:0 --tls-cert "$TEST_TMP/cert.pem" --tls-key "$TEST_TMP/key.pem" \
 	--metrics-listen http://127.0.0.1:0
 HTTP=$(grep -o 'msg=listening url=http://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
@@ -366,13 +366,38 @@ HTTPS=$(grep -o 'msg=listening url=https://[^ ]*' "$TEST_TMP/daemon.log" | tail 
 out=$(curl -s --cacert "$TEST_TMP/cert.pem" -H 'Content-Type: application/json' -d '{"id":"ai"}' \
 	"$HTTPS/stdreg.v1.Registry/GetArea")
 expect_eq "a call over https://" "$(jq -r .id <<<"$out")" ai
-curl -s -N -m 3 "$HTTP/v1/changes" >/dev/null &
-c1=$!
+# The caps on open feeds: one per caller (a token, or an address without one), three in all.
+feed() { # SOURCE [TOKEN]: a feed held open for 4 s in the background
+	curl -s -N -m 4 --interface "$1" ${2:+-H "Authorization: Bearer $2"} "$HTTP/v1/changes" >/dev/null &
+	FEEDS+=($!)
+}
+FEEDS=()
+feed_code() { # SOURCE [TOKEN]: the status of one more feed
+	curl -s -o "$TEST_TMP/body" -m 2 -w '%{http_code}' --interface "$1" \
+		${2:+-H "Authorization: Bearer $2"} "$HTTP/v1/changes" || true
+}
+feed 127.0.0.1
 sleep 1
-code=$(curl -s -o "$TEST_TMP/body" -m 3 -w '%{http_code}' "$HTTP/v1/changes")
-expect_eq "a second feed over the cap" "$code" 429
+expect_eq "a second feed from one address without a token" "$(feed_code 127.0.0.1)" 429
+expect_match "names the caller's cap" "$(jq -r .message "$TEST_TMP/body")" 'of one caller \(at most 1'
+feed 127.0.0.2
+feed 127.0.0.1 "$STDREG_TOKEN"
+sleep 1
+expect_eq "a second feed with one token" "$(feed_code 127.0.0.3 "$STDREG_TOKEN")" 429
+code=$(feed_code 127.0.0.3)
+expect_eq "a fourth feed over the total cap" "$code" 429
 expect_eq "resource_exhausted" "$(jq -r .code "$TEST_TMP/body")" resource_exhausted
-wait "$c1" 2>/dev/null || true
+expect_match "names the total cap" "$(jq -r .message "$TEST_TMP/body")" 'too many open change feeds \(at most 3\)'
+wait "${FEEDS[@]}" 2>/dev/null || true
+# A feed waiting for changes finds its client gone at its next write: the keep-alive
+# comment after at most 15 s. Then its place is free again.
+code=429
+for _ in $(seq 1 40); do
+	code=$(feed_code 127.0.0.1)
+	[ "$code" = 200 ] && break
+	sleep 0.5
+done
+expect_eq "once they close, a feed again" "$code" 200
 # Request lines name the face a call came through: the same method table serves both.
 expect_match "request lines name the http face" "$(grep -m1 'face=http method=/stdreg.v1.Registry/GetArea' "$TEST_TMP/daemon.log" || true)" 'face=http'
 finish

@@ -266,6 +266,8 @@ static void test_http_options(void **state)
 		       "4096",
 		       "--http-max-feeds",
 		       "3",
+		       "--http-max-feeds-per-caller",
+		       "2",
 		       NULL };
 	char *none[] = { "registryd", NULL };
 	char *bad[][3] = {
@@ -276,6 +278,7 @@ static void test_http_options(void **state)
 		{ "--http-max-header-bytes", "100", NULL },
 		{ "--http-max-body-bytes", "-1", NULL },
 		{ "--http-max-feeds", "65537", NULL },
+		{ "--http-max-feeds-per-caller", "0", NULL },
 		{ "--http-listen", "https://127.0.0.1:1", NULL }, /* no --tls-cert/--tls-key */
 	};
 	struct config c;
@@ -289,6 +292,7 @@ static void test_http_options(void **state)
 	assert_int_equal(c.http_max_header, 16384);
 	assert_int_equal(c.http_max_body, 4194304);
 	assert_int_equal(c.http_max_feeds, 256);
+	assert_int_equal(c.http_feeds_caller, 16);
 	assert_int_equal(parse(&c, ARGC(on), on), CONFIG_RUN);
 	assert_int_equal(c.n_http_urls, 2);
 	assert_string_equal(c.http_urls[1], "http://[::1]:7480");
@@ -298,6 +302,7 @@ static void test_http_options(void **state)
 	assert_int_equal(c.http_max_header, 2048);
 	assert_int_equal(c.http_max_body, 4096);
 	assert_int_equal(c.http_max_feeds, 3);
+	assert_int_equal(c.http_feeds_caller, 2);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char *argv[] = { "registryd", bad[i][0], bad[i][1], NULL };
 

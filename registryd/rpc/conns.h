@@ -1,11 +1,12 @@
 /*
- * conns.h - the connections of the server: how many each peer address holds, and which
- * have sent no request since they connected, so that one address cannot take every
- * connection and idle connections do not stay for ever.
+ * conns.h - connections (or streams) counted by the peer that holds them: how many each
+ * key holds, and which have sent no request since they were made, so that one peer cannot
+ * take them all and idle ones do not stay for ever.
  *
- * Nothing here knows nng: the server (server.c) calls it from its pipe events and its
- * receive callback with the pipe's id and the peer's key ("tcp:192.0.2.7", "uid:1000" for
- * ipc). Thread safe: one mutex.
+ * Nothing here knows a transport. The nng face (nng/server.c) calls it from its pipe
+ * events and its receive callback with the pipe's id and the peer's key ("tcp:192.0.2.7",
+ * "uid:1000" for ipc); the HTTP face counts its change feeds by caller (http_feed.c).
+ * Thread safe: one mutex.
  */
 #ifndef REGISTRYD_CONNS_H
 #define REGISTRYD_CONNS_H
