@@ -208,6 +208,8 @@ int log_start(void)
 	sink.len = 0;
 	sink.stop = false;
 	sink.running = pthread_create(&sink.thread, NULL, logger_main, NULL) == 0;
+	if (sink.running)
+		pthread_setname_np(sink.thread, "stdreg:log");
 	pthread_mutex_unlock(&sink.lock);
 	if (!sink.running) {
 		free(a);

@@ -293,6 +293,7 @@ int watch_hub_new(struct watch_hub **out, store *st, const struct dispatch_limit
 		free(h);
 		return RG_EINTERNAL;
 	}
+	pthread_setname_np(h->thread, "stdreg:watch");
 	*out = h;
 	return RG_OK;
 }

@@ -67,11 +67,13 @@ int workers_new(struct workers **out, uint32_t n, uint32_t queue_max)
 	ws->queue_max = queue_max;
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->cond, NULL);
-	for (; ws->n_threads < n; ws->n_threads++)
+	for (; ws->n_threads < n; ws->n_threads++) {
 		if (pthread_create(&ws->threads[ws->n_threads], NULL, worker_main, ws) != 0) {
 			workers_free(ws);
 			return RG_EINTERNAL;
 		}
+		pthread_setname_np(ws->threads[ws->n_threads], "stdreg:worker");
+	}
 	*out = ws;
 	return RG_OK;
 }

@@ -137,6 +137,11 @@ void daemon_stop(struct daemon *d);
 double daemon_last_commit_ms(struct daemon *d);
 /* RssAnon of pid in KiB, -1 if unknown. */
 long proc_rss_anon_kb(pid_t pid);
+/* Bytes the thread of pid named name has handed to write calls (/proc/PID/task/TID/io
+ * wchar): for registryd's "stdreg:writer", what its commits write. 0 if unknown. */
+uint64_t thread_write_bytes(pid_t pid, const char *name);
+/* Bytes pid has handed to write calls, all threads (/proc/PID/io wchar); 0 if unknown. */
+uint64_t proc_write_bytes(pid_t pid);
 /* The last committed LMDB transaction id of the environment in dir (one per commit),
  * read through a read-only environment; 0 if it cannot be read. */
 uint64_t lmdb_last_txnid(const char *dir);
@@ -147,6 +152,7 @@ struct ceiling;
 int ceiling_start(struct ceiling **out, const char *dir, unsigned items, size_t value_size,
                   unsigned contexts, bool no_sync);
 const char *ceiling_url(const struct ceiling *c, bool ipc);
+pid_t ceiling_pid(const struct ceiling *c);
 void ceiling_stop(struct ceiling *c);
 /* The serving process's main: stdreg-bench --ceiling-serve DIR ITEMS VALUE_SIZE CONTEXTS
  * NO_SYNC; prints its two URLs on a line when ready and serves until SIGTERM. */

@@ -328,6 +328,11 @@ int ceiling_start(struct ceiling **out, const char *dir, unsigned items, size_t 
 	return 0;
 }
 
+pid_t ceiling_pid(const struct ceiling *c)
+{
+	return c->pid;
+}
+
 const char *ceiling_url(const struct ceiling *c, bool ipc)
 {
 	return ipc ? c->ipc_url : c->tcp_url;

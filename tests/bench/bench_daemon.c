@@ -4,6 +4,7 @@
  * notes the listening URLs and `msg=ready` and then drains the per-request log lines (as a
  * journal or a log shipper would), stopped with SIGTERM.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -264,6 +265,61 @@ long proc_rss_anon_kb(pid_t pid)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* The wchar line of an io file; 0 if it cannot be read. */
+static uint64_t io_wchar(const char *path)
+{
+	char line[256];
+	unsigned long long n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "wchar: %llu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+uint64_t proc_write_bytes(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+	return io_wchar(path);
+}
+
+uint64_t thread_write_bytes(pid_t pid, const char *name)
+{
+	char path[128], comm[32];
+	struct dirent *e;
+	uint64_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n == 0) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof comm, f) != NULL && strncmp(comm, name, strlen(name)) == 0 &&
+		    (comm[strlen(name)] == '\n' || comm[strlen(name)] == '\0')) {
+			snprintf(path, sizeof path, "/proc/%d/task/%.16s/io", (int)pid, e->d_name);
+			n = io_wchar(path);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
 }
 
 uint64_t lmdb_last_txnid(const char *dir)

@@ -180,8 +180,18 @@ static void run_stdreg_http(const struct opts *o, const char *http, unsigned ite
 		         NULL);
 }
 
+/* What a put case wrote to storage: per commit and per put, in 4 KiB pages. */
+static void print_writes(uint64_t bytes, uint64_t commits, uint64_t puts)
+{
+	if (bytes == 0 || commits == 0 || puts == 0)
+		return;
+	printf("%-36s written %.1f MiB: %.1f pages per commit, %.1f per put\n", "",
+	       (double)bytes / (1 << 20), (double)bytes / 4096.0 / (double)commits,
+	       (double)bytes / 4096.0 / (double)puts);
+}
+
 static void run_stdreg(const struct opts *o, const char *tcp, const char *ipc, const char *dir,
-                       unsigned items)
+                       unsigned items, pid_t pid)
 {
 	struct stdreg_target t = { .items = items, .seed = 1 };
 	const char *trs[2] = { o->tcp ? tcp : NULL, o->ipc ? ipc : NULL };
@@ -201,9 +211,11 @@ static void run_stdreg(const struct opts *o, const char *tcp, const char *ipc, c
 		for (unsigned c = 0; o->put && c < o->n_clients; c++) {
 			struct result *r = add_result("stdreg", "put", trn[k]);
 			uint64_t before = dir != NULL ? lmdb_last_txnid(dir) : 0, after;
+			uint64_t wrote = pid > 0 ? thread_write_bytes(pid, "stdreg:writer") : 0;
 
 			run_case("stdreg", "put", trn[k], &stdreg_put_ops, &t, o->clients[c], o, r);
 			after = dir != NULL ? lmdb_last_txnid(dir) : 0;
+			wrote = pid > 0 ? thread_write_bytes(pid, "stdreg:writer") - wrote : 0;
 			// One LMDB commit per batch: requests per commit is the batch size.
 			if (after > before && r->all_ops > 0) {
 				r->batch_avg =
@@ -211,6 +223,7 @@ static void run_stdreg(const struct opts *o, const char *tcp, const char *ipc, c
 				printf("%-36s commits %llu for %llu puts: %.2f puts per commit\n",
 				       "", (unsigned long long)(after - before),
 				       (unsigned long long)(r->all_ops - r->errors), r->batch_avg);
+				print_writes(wrote, after - before, r->all_ops - r->errors);
 			}
 		}
 	}
@@ -238,9 +251,16 @@ static void run_ceiling(const struct opts *o, const char *tmp, size_t value_size
 		for (unsigned i = 0; o->list && i < o->n_clients; i++)
 			run_case("ceiling", "list", trn[k], &ceiling_list_ops, &t, o->clients[i], o,
 			         NULL);
-		for (unsigned i = 0; o->put && i < o->n_clients; i++)
+		for (unsigned i = 0; o->put && i < o->n_clients; i++) {
+			struct result *r = add_result("ceiling", "put", trn[k]);
+			uint64_t wrote = proc_write_bytes(ceiling_pid(c));
+
 			run_case("ceiling", "put", trn[k], &ceiling_put_ops, &t, o->clients[i], o,
-			         NULL);
+			         r);
+			wrote = proc_write_bytes(ceiling_pid(c)) - wrote;
+			// One synced commit per put.
+			print_writes(wrote, r->all_ops - r->errors, r->all_ops - r->errors);
+		}
 	}
 	ceiling_stop(c);
 }
@@ -805,12 +825,12 @@ int main(int argc, char **argv)
 		tcp = o.endpoint;
 		ipc = o.endpoint_ipc;
 		o.ipc = o.ipc && ipc != NULL;
-		run_stdreg(&o, tcp, ipc, NULL, o.items);
+		run_stdreg(&o, tcp, ipc, NULL, o.items, 0);
 	} else {
 		textf(dir, sizeof dir, "%s/registry-%u", tmp, o.items);
 		if (start_loaded(&d, &o, dir, o.items, &base) != 0)
 			return 1;
-		run_stdreg(&o, d.tcp_url, d.ipc_url, dir, o.items);
+		run_stdreg(&o, d.tcp_url, d.ipc_url, dir, o.items, d.pid);
 		run_stdreg_http(&o, d.http_url, o.items);
 		if (o.scale != 0) {
 			printf("\nscale cases at %u items\n", o.items);
