@@ -86,8 +86,9 @@ static const struct cmd_opt export_opts[] = {
 
 static const char apply_notes[] =
         "The file is JSON Lines: one record per line, a JSON object whose \"kind\" is area,\n"
-        "body, agency, item or assignment and whose other keys are the record's fields\n"
-        "(what 'regctl export' writes). Blank lines and lines starting with '#' are skipped.\n"
+        "body, agency, item, assignment, goal or follow_up and whose other keys are the\n"
+        "record's fields (what 'regctl export' writes; a goal's own kind is goal_kind). Blank "
+        "lines and lines starting with '#' are skipped.\n"
         "Records may refer to each other in any order; each is created or updated by id\n"
         "(appointments by area, agency and valid_from).\n"
         "CSV (for work items): a header row naming the fields (as 'regctl item list -o csv'\n"

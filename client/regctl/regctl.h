@@ -162,6 +162,8 @@ int cmd_delete(struct globals *g, const struct noun *n, int argc, char **argv);
 /* Output. Each returns 0, or -1 when writing failed. rec/recs are borrowed. */
 int out_record(FILE *f, enum out_format fmt, const struct noun *n, json_t *rec);
 int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs);
+/* CSV of records of d: a header of its scalar and list field names, then one row each. */
+void out_csv_records(FILE *f, const ProtobufCMessageDescriptor *d, json_t *recs);
 /* An aligned table of recs (an array of objects) with a header row. Returns 0 or -1. */
 int out_table(FILE *f, const struct column *cols, const json_t *recs);
 /* The value at a dotted path ("area.rank") of object o; NULL when absent. Borrowed. */
