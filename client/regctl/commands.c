@@ -127,8 +127,10 @@ static const char export_notes[] =
 const struct command regctl_commands[] = {
 	{
 	        .name = "goal",
-	        .summary = "goals of areas and their check-ins (add, get, list, checkin)",
-	        .usage = "goal add|get|list|checkin ...",
+	        .summary = "goals of areas and their follow-up (add, get, list, checkin, redate, "
+	                   "reassign, retarget, close, reopen, activate, withdraw, correct)",
+	        .usage = "goal add|get|list|checkin|redate|reassign|retarget|close|reopen|"
+	                 "activate|withdraw|correct ...",
 	        .subs = goal_commands,
 	},
 	{

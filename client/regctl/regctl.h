@@ -213,6 +213,7 @@ enum {
 	LOPT_KIND,     /* --kind K (apply: the kind of records without one) */
 	LOPT_FORMAT,   /* --format jsonl|csv */
 	LOPT_COUNT,    /* --count N */
+	LOPT_PROPOSED, /* goal add --proposed */
 };
 
 /* Flag properties. */
@@ -237,6 +238,7 @@ struct cmd_args {
 	const char *kind;
 	const char *format;
 	uint64_t count; /* 0 = no limit */
+	bool proposed;  /* goal add --proposed */
 	bool help;
 	char **pos; /* positional arguments (borrowed from argv) */
 	int npos;
@@ -272,7 +274,7 @@ struct command {
 };
 
 extern const struct command regctl_commands[]; /* ends with a zeroed entry */
-extern const struct command goal_commands[];   /* cmd_goal.c: goal add|get|list|checkin */
+extern const struct command goal_commands[];   /* cmd_goal.c: goal add, get, list, follow-ups */
 const struct command *command_find(const char *name);
 
 /* Parses a command's arguments (argv[0] is the command). Positional arguments and field
