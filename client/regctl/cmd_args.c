@@ -111,6 +111,23 @@ static int set_local(const struct command *cmd, const struct cmd_opt *o, const c
 	case LOPT_PROPOSED:
 		a->proposed = true;
 		return 0;
+	case LOPT_GOALS:
+		a->goals = true;
+		return 0;
+	case LOPT_TREND:
+		if (strcmp(arg, "quarterly") != 0) {
+			errorf("invalid --trend '%s' (expected quarterly)", arg);
+			return EXIT_USAGE;
+		}
+		a->trend = arg;
+		return 0;
+	case LOPT_FROM:
+		if (!valid_date(arg)) {
+			errorf("invalid --from '%s' (expected a date YYYY-MM-DD)", arg);
+			return EXIT_USAGE;
+		}
+		a->from = arg;
+		return 0;
 	case LOPT_COUNT:
 		errno = 0;
 		a->count = strtoull(arg, &end, 10);
