@@ -58,6 +58,13 @@ expect_exit 0 "apply the export again" -- regctl apply -f "$TEST_TMP/export1" -o
 expect_eq "follow-ups unchanged" "$(jq -r '.counts[] | select(.kind == "follow_up") | .unchanged' <<<"$OUT")" "4"
 expect_eq "goals unchanged" "$(jq -r '.counts[] | select(.kind == "goal") | .unchanged' <<<"$OUT")" "3"
 
+# A file that leaves out what the registry fills in (seq, old values) is the same.
+expect_exit 0 "apply the redate and close again" -- regctl apply -f "$TEST_TMP/changes.jsonl" -o json
+expect_eq "written follow-ups unchanged" "$(jq -r '.counts[] | select(.kind == "follow_up") | .unchanged' <<<"$OUT")" "2"
+jq -c 'select(.kind == "goal") | del(.original_due, .state, .set_on, .report_every_days)' "$TEST_TMP/export1" >"$TEST_TMP/goals-short.jsonl"
+expect_exit 0 "apply goals without registry-set fields" -- regctl apply -f "$TEST_TMP/goals-short.jsonl" -o json
+expect_eq "goals as set unchanged" "$(jq -r '.counts[] | select(.kind == "goal") | .unchanged' <<<"$OUT")" "3"
+
 # --- a follow-up that differs from the stored one is refused, nothing changes ----------------
 before=$(sorted_export)
 sed 's/"note":"four experts"/"note":"five experts"/' "$TEST_TMP/export1" >"$TEST_TMP/rewritten"
