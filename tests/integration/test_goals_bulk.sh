@@ -84,4 +84,25 @@ expect_eq "due before the redate" "$(jq -r .goal.goal.due <<<"$OUT")" "2026-06-3
 expect_exit 0 "the closed goal" -- regctl goal get cyber/1 -o json
 expect_eq "met after the round trip" "$(jq -r .goal.status <<<"$OUT")" "met"
 
+# --- the demo set: goals for most prioritised areas, with a stale, an overdue, a redated and a
+# stage-met goal among them ---------------------------------------------------------------------
+: "${DEMO:?DEMO must name data/demo.jsonl}"
+stop_daemon
+rm -rf "$TEST_TMP/data"
+start_daemon
+expect_exit 0 "apply the demo" -- regctl apply -f "$DEMO"
+expect_exit 0 "the demo's goals" -- regctl goal list -o json
+goals=$OUT
+prioritised=$(regctl area list --priority prioritised -o json | jq '[.[].id]')
+with_goal=$(jq --argjson p "$prioritised" '[.goals[].goal.area_id] | unique | map(select(. as $a | $p | index($a))) | length' <<<"$goals")
+if [ "$with_goal" -gt "$(($(jq length <<<"$prioritised") / 2))" ]; then pass; else fail "goals in only $with_goal prioritised areas"; fi
+expect_match "a stale goal" "$(jq -r '.goals[].status' <<<"$goals")" "stale"
+expect_match "an overdue goal" "$(jq -r '.goals[].status' <<<"$goals")" "overdue"
+expect_eq "redated by decision" "$(jq -r '.goals[] | select(.redate_count > 0) | .goal.id' <<<"$goals")" "ai/1"
+expect_eq "met through its item's stage" "$(jq -r '.goals[] | select(.goal.kind == "stage" and .status == "met") | .goal.id' <<<"$goals")" "ai/2"
+expect_exit 0 "check-ins over two years" -- regctl export --kind follow_up -o json
+expect_eq "first and last check-in" "$(jq -r '[.[] | select(.type == "check_in") | .as_of] | "\(min[0:4]) \(max[0:4])"' <<<"$OUT")" "2025 2026"
+expect_exit 0 "the demo's goals two quarters back" -- regctl goal list --as-of 2026-06-30 -o json
+expect_eq "the redated goal before its redate" "$(jq -r '.goals[] | select(.goal.id == "ai/1") | .goal.due' <<<"$(regctl goal list --as-of 2026-04-01 -o json)")" "2026-12-31"
+
 finish
