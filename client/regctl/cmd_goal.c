@@ -135,6 +135,23 @@ static const struct column goal_cols[] = {
 	{ "TEXT", "goal.text", NULL },   { 0 },
 };
 
+static const struct column goal_csv_cols[] = {
+	{ "ID", "goal.id", NULL },
+	{ "AREA", "goal.area_id", NULL },
+	{ "OWNER", "goal.owner_agency_id", NULL },
+	{ "STATE", "goal.state", NULL },
+	{ "STATUS", "status", NULL },
+	{ "DUE", "goal.due", NULL },
+	{ "ORIGINAL_DUE", "goal.original_due", NULL },
+	{ "DAYS_LEFT", "days_left", NULL },
+	{ "SLIP_DAYS", "slip_days", NULL },
+	{ "NEXT_REPORT", "next_report_date", NULL },
+	{ "CURRENT_VALUE", "current_value", NULL },
+	{ "PROGRESS", "progress", NULL },
+	{ "TEXT", "goal.text", NULL },
+	{ 0 },
+};
+
 static const struct column follow_up_cols[] = {
 	{ "ID", "id", NULL },         { "TYPE", "type", NULL }, { "AS_OF", "as_of", NULL },
 	{ "STATUS", "status", NULL }, { "NOTE", "note", NULL }, { 0 },
@@ -338,6 +355,8 @@ const struct command goal_commands[] = {
 	        .table = table_goals,
 	        .what = "list goals",
 	        .list = "goals",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv = goal_csv_cols,
 	},
 	{
 	        .name = "goal checkin",

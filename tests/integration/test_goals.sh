@@ -38,6 +38,9 @@ expect_exit 0 "list before the checkin" -- regctl goal list --area ai --as-of 20
 expect_eq "pending before" "$(jq -r 'select(.goal.id == "ai/2") | .status' <<<"$OUT")" "pending"
 expect_exit 0 "list after the checkin" -- regctl goal list --agency digg --as-of 2026-03-02 -o json
 expect_eq "at risk after" "$(jq -r '.goals[] | select(.goal.id == "ai/2") | .status' <<<"$OUT")" "at_risk"
+expect_exit 0 "list csv" -- regctl goal list --as-of 2026-03-02 -o csv
+expect_eq "csv header" "$(head -n 1 <<<"$OUT" | tr -d '\r')" "goal.id,goal.area_id,goal.owner_agency_id,goal.state,status,goal.due,goal.original_due,days_left,slip_days,next_report_date,current_value,progress,goal.text"
+expect_match "csv row" "$OUT" "ai/2,ai,digg,active,at_risk,2030-06-30,2030-06-30,"
 expect_exit 0 "list table" -- regctl goal list --as-of 2026-03-02
 expect_match "list table counts" "$OUT" "2 goals as of 2026-03-02"
 
