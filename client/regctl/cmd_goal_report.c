@@ -179,9 +179,42 @@ static void print_gaps(FILE *f, const json_t *r)
 	}
 }
 
-/* The output of a whole answer r in format fmt (table: print). */
-static int answer(struct globals *g, json_t *r, void (*print)(FILE *, const json_t *))
+/* CSV of the goal gaps: one row per problem, areas first. */
+static const struct column gaps_csv[] = {
+	{ "PROBLEM", "problem", NULL },  { "AREA", "area_id", NULL }, { "GOAL", "goal_id", NULL },
+	{ "AGENCY", "agency_id", NULL }, { "TEXT", "text", NULL },    { 0 },
+};
+
+static void csv_gaps(FILE *f, const json_t *r)
 {
+	json_t *rows = json_array();
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "areas_without_active_goal"), i, v)
+	        json_array_append_new(
+	                rows, json_pack("{s:s, s:s, s:s, s:s}", "problem", "no_active_goal",
+	                                "area_id", sget(v, "area_id"), "agency_id",
+	                                sget(v, "lead_agency_id"), "text", sget(v, "name")));
+	json_array_foreach(json_object_get(r, "goals_without_appointed_owner"), i, v)
+	        json_array_append_new(
+	                rows, json_pack("{s:s, s:s, s:s, s:s, s:s}", "problem",
+	                                "owner_not_appointed", "area_id", sget(v, "area_id"),
+	                                "goal_id", sget(v, "goal_id"), "agency_id",
+	                                sget(v, "owner_agency_id"), "text", sget(v, "text")));
+	out_csv_columns(f, gaps_csv, rows);
+	json_decref(rows);
+}
+
+/* The output of a whole answer r in format fmt (table: print; csv: csv, which commands
+ * without one never get here with). */
+static int answer(struct globals *g, json_t *r, void (*print)(FILE *, const json_t *),
+                  void (*csv)(FILE *, const json_t *))
+{
+	if (g->out == OUT_CSV && csv != NULL) {
+		csv(stdout, r);
+		return finish_output(EXIT_OK);
+	}
 	if (g->out == OUT_TABLE)
 		print(stdout, r);
 	else
@@ -230,7 +263,7 @@ int run_gaps(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		rc = EXIT_SERVER;
 		goto out;
 	}
-	rc = answer(g, r, print_gaps);
+	rc = answer(g, r, print_gaps, csv_gaps);
 out:
 	json_decref(r);
 	json_decref(areas);
@@ -344,7 +377,7 @@ int run_report(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		rc = EXIT_SERVER;
 		goto out;
 	}
-	rc = answer(g, j, print_trend);
+	rc = answer(g, j, print_trend, NULL);
 out:
 	json_decref(j);
 	if (resp != NULL)

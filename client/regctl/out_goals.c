@@ -119,9 +119,9 @@ int more_report(stdreg_client *c, const struct cmd_args *a, json_t *resp, struct
 	json_t *goals = json_array();
 	int code;
 
+	(void)a;
 	// The goals of the report's day: the day the server reported for.
 	req.as_of = (char *)field_str(resp, "today");
-	(void)a;
 	code = goal_list_all(c, &req, goals, st);
 	if (code == STDREG_OK) {
 		json_object_set_new(resp, "goals_by_status", count_by(goals, "status"));

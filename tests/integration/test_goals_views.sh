@@ -38,6 +38,10 @@ expect_eq "areas with a lead and no active goal" "$(jq -r '[.areas_without_activ
 expect_eq "goals whose owner is not appointed" "$(jq -r '[.goals_without_appointed_owner[].goal_id] | join(",")' <<<"$OUT")" "ai/2"
 expect_exit 0 "gaps --goals before pts left" -- regctl gaps --goals --today 2026-01-15 -o json
 expect_eq "owner still appointed then" "$(jq -r '.goals_without_appointed_owner | length' <<<"$OUT")" "0"
+expect_exit 0 "gaps --goals csv" -- regctl gaps --goals -o csv
+expect_eq "csv rows" "$(tr -d '\r' <<<"$OUT")" "problem,area_id,goal_id,agency_id,text
+no_active_goal,cyber,,pts,Cybersecurity
+owner_not_appointed,ai,ai/2,pts,AI Act conformity guidance for SMEs"
 expect_exit 0 "gaps --goals table" -- regctl gaps --goals
 expect_match "table names cyber's lead" "$OUT" "cyber +Cybersecurity +pts"
 
