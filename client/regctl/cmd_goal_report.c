@@ -123,6 +123,7 @@ static json_t *goal_gaps(const json_t *areas, const json_t *assignments, const j
 			                                "rank", json_object_get(a, "rank"),
 			                                "lead_agency_id", sget(lead, "agency_id")));
 	}
+	free(by_rank);
 	json_array_foreach(goals, i, v)
 	{
 		const json_t *goal = json_object_get(v, "goal");
