@@ -238,14 +238,16 @@ int run_gaps(struct globals *g, const struct command *cmd, struct cmd_args *a)
 {
 	Stdreg__V1__GoalListRequest req = STDREG__V1__GOAL_LIST_REQUEST__INIT;
 	struct stdreg_status st = STDREG_STATUS_INIT;
-	json_t *areas = json_array(), *assignments = json_array(), *goals = json_array();
-	json_t *r = NULL;
+	json_t *areas, *assignments, *goals, *r = NULL;
 	stdreg_client *c = NULL;
 	char day[11];
 	int rc;
 
 	if (!a->goals)
 		return run_call(g, cmd, a);
+	areas = json_array();
+	assignments = json_array();
+	goals = json_array();
 	snprintf(day, sizeof(day), "%s", sget(a->fields, "today"));
 	if (day[0] == '\0')
 		utc_today(day);
