@@ -174,7 +174,9 @@ STDREG_API uint32_t stdreg_client_timeout(const stdreg_client *c);
 /*
  * What the generic record calls need to know about one kind of record. Methods that the kind
  * does not have are NULL (assignments have no Put or Delete: the appointment workflow writes
- * them).
+ * them). Goals and follow-ups have no generic calls at all (get_method, list_method,
+ * list_response and list_field NULL: GetGoal, ListGoals and AddFollowUp are their own): their
+ * rows are there for the bulk format and Watch, which carry every kind.
  */
 struct stdreg_kind {
 	const char *name; /* "area": the CLI noun and the bulk format's "kind" */
@@ -191,23 +193,31 @@ struct stdreg_kind {
 	const char *bulk_field; /* its field of stdreg.v1.BulkRecord: "work_item" */
 };
 
-/* The kinds, in a fixed order, ending with a zeroed entry. */
+/* The kinds, in a fixed order, ending with a zeroed entry: every kind a BulkRecord or a
+ * Change carries. Only those where stdreg_kind_generic() holds have get/list calls. */
 STDREG_API extern const struct stdreg_kind stdreg_kinds[];
 
-/* The kind called name ("area", "body", "agency", "item", "assignment"); NULL if none. */
+/* Whether k is read through the generic calls (stdreg_get, stdreg_list_page and the list
+ * helpers): false for goals and follow-ups. */
+STDREG_API bool stdreg_kind_generic(const struct stdreg_kind *k);
+
+/* The kind called name ("area", "body", "agency", "item", "assignment", "goal",
+ * "follow_up"); NULL if none. */
 STDREG_API const struct stdreg_kind *stdreg_kind_find(const char *name);
 
 /* The kind whose stdreg.v1.Kind value is kind; NULL if none. */
 STDREG_API const struct stdreg_kind *stdreg_kind_by_value(int kind);
 
-/* Gets record id. On STDREG_OK *rec is a kind->record message owned by the caller. */
+/* Gets record id. On STDREG_OK *rec is a kind->record message owned by the caller.
+ * STDREG_UNIMPLEMENTED if the kind has no generic calls. */
 STDREG_API int stdreg_get(stdreg_client *c, const struct stdreg_kind *k, const char *id,
                           ProtobufCMessage **rec, struct stdreg_status *st);
 
 /*
  * Gets one page of records. req is a stdreg.v1.ListRequest (Stdreg__V1__ListRequest). On
  * STDREG_OK, *page is a kind->list_response message owned by the caller; read it with
- * stdreg_list_records() and stdreg_list_next().
+ * stdreg_list_records() and stdreg_list_next(). STDREG_UNIMPLEMENTED if the kind has no
+ * generic calls.
  */
 STDREG_API int stdreg_list_page(stdreg_client *c, const struct stdreg_kind *k,
                                 const ProtobufCMessage *req, ProtobufCMessage **page,
@@ -290,7 +300,7 @@ STDREG_API const char *stdreg_enum_short_name(const ProtobufCEnumDescriptor *e, 
 /* ---- bulk records and changes ---------------------------------------------------------
  *
  * The bulk format (export writes it, apply reads it) is one JSON object per record: "kind"
- * first ("area", "body", "agency", "item", "assignment"), then the record's fields in proto
+ * first ("area", "body", "agency", "item", "assignment", "goal", "follow_up"), then the record's fields in proto
  * order, without meta. In memory a record is a stdreg.v1.BulkRecord with one record set.
  */
 

@@ -431,10 +431,13 @@ static bool decode_pos(const char *tok, enum store_kind *k, char *id)
 	return true;
 }
 
-static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const MDB_val *v)
+static int export_record(store_txn *t, Stdreg__V1__ExportResponse *r, enum store_kind k,
+                         const MDB_val *v)
 {
 	Stdreg__V1__BulkRecord *b = malloc(sizeof(*b));
+	struct store_error err;
 	ProtobufCMessage *m;
+	int rc;
 
 	if (b == NULL)
 		return RG_ENOMEM;
@@ -472,6 +475,11 @@ static int export_record(Stdreg__V1__ExportResponse *r, enum store_kind k, const
 		break;
 	case STORE_GOAL:
 		b->goal = (Stdreg__V1__Goal *)m;
+		/* As it was set: its follow-ups, exported after it, bring it to today's terms. */
+		if ((rc = goal_kind_as_set(t, m, &err)) != RG_OK) {
+			stdreg__v1__bulk_record__free_unpacked(b, NULL);
+			return rc;
+		}
 		break;
 	case STORE_FOLLOW_UP:
 		b->follow_up = (Stdreg__V1__FollowUp *)m;
@@ -532,7 +540,7 @@ int store_export(store_txn *t, enum store_kind only, const char *page_token, uin
 				paged = true;
 				break;
 			}
-			rc = export_record(r, k, &v);
+			rc = export_record(t, r, k, &v);
 			last_k = k;
 			lastlen = key.mv_size < STORE_ID_MAX ? key.mv_size : STORE_ID_MAX;
 			memcpy(last, key.mv_data, lastlen);

@@ -185,6 +185,20 @@ static const Stdreg__V1__FollowUp *find_entry(const Stdreg__V1__FollowUp *const 
 }
 
 /* Identity and sequence: GOAL/SEQ, the next number, nothing skipped; the id into id. */
+/* Is id GOAL/K, K a number past n + 1 (an entry after the next of goal_id)? */
+static bool later_entry(const char *goal_id, size_t n, const char *id)
+{
+	size_t glen = strlen(goal_id);
+	unsigned long long k;
+	char *end;
+
+	if (strncmp(id, goal_id, glen) != 0 || id[glen] != '/' || id[glen + 1] < '1' ||
+	    id[glen + 1] > '9')
+		return false;
+	k = strtoull(id + glen + 1, &end, 10);
+	return *end == '\0' && k > n + 1;
+}
+
 static int check_place(const Stdreg__V1__Goal *g, size_t n, const Stdreg__V1__FollowUp *f, char *id,
                        size_t idlen, struct store_error *err)
 {
@@ -198,8 +212,17 @@ static int check_place(const Stdreg__V1__Goal *g, size_t n, const Stdreg__V1__Fo
 		        "are only appended)",
 		        f->seq, g->id, n + 1);
 	snprintf(id, idlen, "%s/%zu", g->id, n + 1);
-	if (!str_empty(f->id) && strcmp(f->id, id) != 0)
+	if (!str_empty(f->id) && strcmp(f->id, id) != 0) {
+		/* A later entry of this goal before the ones it follows (a file in id order puts
+		 * GOAL/10 before GOAL/2) waits for them, as a missing reference does. */
+		if (later_entry(g->id, n, f->id))
+			return store_fail(
+			        err, RG_EPRECOND, "id",
+			        "follow-up '%s' is out of sequence (the next of goal '%s' "
+			        "is '%s'; entries are only appended)",
+			        f->id, g->id, id);
 		return store_fail(err, RG_EINVAL, "id", "follow-up id '%s' is not '%s'", f->id, id);
+	}
 	return RG_OK;
 }
 

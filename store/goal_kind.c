@@ -229,6 +229,96 @@ static int check_goal_parents(store_txn *t, const Stdreg__V1__Goal *g, struct st
 	return RG_OK;
 }
 
+/* Sets the terms a follow-up changes (due, owner, text, target, stage, state, result) of g
+ * to those of from. */
+static int set_terms(Stdreg__V1__Goal *g, const Stdreg__V1__Goal *from, struct store_error *err)
+{
+	int rc = goal_set_str(&g->due, from->due ? from->due : "", err);
+
+	if (rc == RG_OK)
+		rc = goal_set_str(&g->owner_agency_id,
+		                  from->owner_agency_id ? from->owner_agency_id : "", err);
+	if (rc == RG_OK)
+		rc = goal_set_str(&g->text, from->text ? from->text : "", err);
+	if (rc == RG_OK)
+		rc = goal_set_str(&g->target_stage, from->target_stage ? from->target_stage : "",
+		                  err);
+	g->target = from->target;
+	g->state = from->state;
+	g->result = from->result;
+	return rc;
+}
+
+/* Are a and b the same goal, meta aside? */
+static bool same_goal(const Stdreg__V1__Goal *a, const Stdreg__V1__Goal *b, int *rc,
+                      struct store_error *err)
+{
+	Stdreg__V1__Goal ca = *a, cb = *b;
+	size_t alen, blen;
+	uint8_t *pa, *pb;
+	bool same;
+
+	ca.meta = cb.meta = NULL;
+	ca.base.n_unknown_fields = cb.base.n_unknown_fields = 0;
+	alen = protobuf_c_message_get_packed_size(&ca.base);
+	blen = protobuf_c_message_get_packed_size(&cb.base);
+	pa = malloc(alen ? alen : 1);
+	pb = malloc(blen ? blen : 1);
+	*rc = pa && pb ? RG_OK : store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	if (pa && pb) {
+		protobuf_c_message_pack(&ca.base, pa);
+		protobuf_c_message_pack(&cb.base, pb);
+	}
+	same = *rc == RG_OK && alen == blen && memcmp(pa, pb, alen) == 0;
+	free(pa);
+	free(pb);
+	return same;
+}
+
+/*
+ * Apply and export carry a goal as it was set, its follow-ups after it, so that a file
+ * replays into an empty registry (a goal is created proposed or active; its later terms come
+ * from the follow-ups). A goal put as it was set over the stored one is the stored one:
+ * g becomes the stored record (the fold), and the put is unchanged.
+ */
+static int take_as_set(store_txn *t, Stdreg__V1__Goal *g, struct store_error *err)
+{
+	struct goal_loaded l;
+	int rc = goal_load(t, g->id, &l, err);
+
+	if (rc == RG_OK && l.n > 0) {
+		// What the registry sets and a file may leave out counts as given.
+		Stdreg__V1__Goal cg = *g;
+
+		if (cg.kind == 0)
+			cg.kind = l.initial.kind;
+		if (cg.state == 0)
+			cg.state = l.initial.state;
+		if (cg.report_every_days == 0)
+			cg.report_every_days = l.initial.report_every_days;
+		if (str_empty(cg.original_due))
+			cg.original_due = l.initial.original_due;
+		if (str_empty(cg.set_on))
+			cg.set_on = l.initial.set_on;
+		if (same_goal(&cg, &l.initial, &rc, err))
+			rc = set_terms(g, l.goal, err);
+	}
+	goal_loaded_release(&l);
+	return rc;
+}
+
+int goal_kind_as_set(store_txn *t, ProtobufCMessage *goal, struct store_error *err)
+{
+	Stdreg__V1__Goal *g = (Stdreg__V1__Goal *)goal;
+	struct goal_loaded l;
+	int rc = goal_load(t, g->id, &l, err);
+
+	if (rc == RG_OK)
+		rc = set_terms(g, &l.initial, err);
+	goal_loaded_release(&l);
+	return rc;
+}
+
 int goal_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *err)
 {
 	Stdreg__V1__Goal *g = (Stdreg__V1__Goal *)rec;
@@ -252,7 +342,9 @@ int goal_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *
 			return rc;
 	}
 	if (old) {
-		rc = goal_check_edit(old, g, today, &owner, err);
+		rc = take_as_set(t, g, err);
+		if (rc == RG_OK)
+			rc = goal_check_edit(old, g, today, &owner, err);
 		stdreg__v1__goal__free_unpacked(old, NULL);
 		return rc == RG_OK ? check_goal_parents(t, g, err) : rc;
 	}
@@ -269,6 +361,38 @@ int goal_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *
 
 /* --- follow-ups -------------------------------------------------------------------- */
 
+/* What the registry fills in (seq, the old_* values) a file may leave out of an entry that
+ * exists: f takes them from the stored entry, so that only what was given is compared. */
+static int fill_as_stored(store_txn *t, Stdreg__V1__FollowUp *f, struct store_error *err)
+{
+	Stdreg__V1__FollowUp *o;
+	const void *val;
+	size_t len;
+	int rc = store_get(t, STORE_FOLLOW_UP, f->id, &val, &len);
+
+	if (rc != RG_OK)
+		return store_fail(err, rc, "id", "cannot read follow-up '%s'", f->id);
+	if ((o = stdreg__v1__follow_up__unpack(NULL, len, val)) == NULL)
+		return store_fail(err, RG_ECORRUPT, NULL, "cannot decode stored follow-up '%s'",
+		                  f->id);
+	if (f->seq == 0)
+		f->seq = o->seq;
+	if (f->old_state == 0)
+		f->old_state = o->old_state;
+	if (f->old_target == 0)
+		f->old_target = o->old_target;
+	if (str_empty(f->old_due))
+		rc = goal_set_str(&f->old_due, o->old_due, err);
+	if (rc == RG_OK && str_empty(f->old_owner_agency_id))
+		rc = goal_set_str(&f->old_owner_agency_id, o->old_owner_agency_id, err);
+	if (rc == RG_OK && str_empty(f->old_target_stage))
+		rc = goal_set_str(&f->old_target_stage, o->old_target_stage, err);
+	if (rc == RG_OK && str_empty(f->old_text))
+		rc = goal_set_str(&f->old_text, o->old_text, err);
+	stdreg__v1__follow_up__free_unpacked(o, NULL);
+	return rc;
+}
+
 int follow_up_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *err)
 {
 	Stdreg__V1__FollowUp *f = (Stdreg__V1__FollowUp *)rec;
@@ -279,7 +403,7 @@ int follow_up_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_er
 
 	/* An entry that exists is compared whole by follow_up_kind_check_update. */
 	if (!str_empty(f->id) && record_exists(t, STORE_FOLLOW_UP, f->id))
-		return RG_OK;
+		return fill_as_stored(t, f, err);
 	if (str_empty(f->goal_id))
 		return store_fail(err, RG_EINVAL, "goal_id", "field 'goal_id' is required");
 	rc = goal_load(t, f->goal_id, &l, err);

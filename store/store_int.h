@@ -99,6 +99,9 @@ int follow_up_kind_write_index(store_txn *t, const char *id, const ProtobufCMess
 /* A goal's stored history against the rules (goal_check_history), for store_check: RG_OK
  * or the first problem in err (goal_kind.c). */
 int goal_kind_check(store_txn *t, const char *id, struct store_error *err);
+/* Makes the stored goal g (decoded from the default allocator) the goal as it was set,
+ * before its follow-ups, the form export writes (goal_kind.c). RG_ENOMEM, RG_ECORRUPT. */
+int goal_kind_as_set(store_txn *t, ProtobufCMessage *goal, struct store_error *err);
 
 /* Field access through the descriptor, so one piece of code serves every kind. */
 const char *msg_str(const ProtobufCMessage *m, const char *field);

@@ -38,17 +38,47 @@ const ProtobufCMessage *stdreg_bulk_get(const ProtobufCMessage *bulk, const stru
 	return found;
 }
 
+/*
+ * "kind" names the kind of a bulk line, so a record's own field of that name (a goal's kind:
+ * deliverable, indicator, stage) is "goal_kind" there. Writes that key to buf; -1 when the
+ * record has no field "kind".
+ */
+static int own_kind_key(const struct stdreg_kind *k, char *buf, size_t len)
+{
+	if (protobuf_c_message_descriptor_get_field_by_name(k->record, "kind") == NULL)
+		return -1;
+	snprintf(buf, len, "%s_kind", k->name);
+	return 0;
+}
+
+/* Moves o[from] to o[to], if there. Returns 0, or -1 when out of memory. */
+static int move_key(json_t *o, const char *from, const char *to)
+{
+	json_t *v = json_object_get(o, from);
+
+	if (v == NULL)
+		return 0;
+	if (json_object_set(o, to, v) != 0)
+		return -1;
+	return json_object_del(o, from);
+}
+
 json_t *stdreg_json_from_bulk(const ProtobufCMessage *bulk)
 {
 	const struct stdreg_kind *k;
 	const ProtobufCMessage *rec = stdreg_bulk_get(bulk, &k);
 	json_t *o, *fields;
+	char own[64];
 
 	if (rec == NULL)
 		return NULL;
 	if ((fields = stdreg_json_from_message(rec)) == NULL)
 		return NULL;
 	json_object_del(fields, "meta");
+	if (own_kind_key(k, own, sizeof(own)) == 0 && move_key(fields, "kind", own) != 0) {
+		json_decref(fields);
+		return NULL;
+	}
 	o = json_object();
 	if (o == NULL || json_object_set_new(o, "kind", json_string(k->name)) != 0 ||
 	    json_object_update(o, fields) != 0) {
@@ -59,7 +89,7 @@ json_t *stdreg_json_from_bulk(const ProtobufCMessage *bulk)
 	return o;
 }
 
-/* "area, body, agency, item or assignment" */
+/* "area, body, agency, item, assignment, goal or follow_up" */
 static void kind_names(char *buf, size_t len)
 {
 	const struct stdreg_kind *k;
@@ -85,7 +115,7 @@ int stdreg_bulk_from_json(const json_t *j, const char *default_kind, bool requir
 	Stdreg__V1__BulkRecord *b;
 	ProtobufCMessage *rec;
 	const char *name;
-	char names[128];
+	char names[128], own[64];
 	json_t *fields, *v;
 	int rv;
 
@@ -119,6 +149,11 @@ int stdreg_bulk_from_json(const json_t *j, const char *default_kind, bool requir
 	}
 	json_object_del(fields, "kind");
 	json_object_del(fields, "meta"); // the store keeps meta; a file's copy is ignored
+	if (own_kind_key(k, own, sizeof(own)) == 0 && move_key(fields, own, "kind") != 0) {
+		json_decref(fields);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	rv = stdreg_json_to_message(fields, k->record, &rec, err, errlen);
 	json_decref(fields);
 	if (rv != 0)

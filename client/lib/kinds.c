@@ -2,7 +2,9 @@
  * kinds.c - the record kinds and the generic record calls built on stdreg_call().
  *
  * Everything here is driven by the table below and the protobuf-c descriptors, so a new kind
- * is one row.
+ * is one row. The table holds every kind the bulk format and Watch carry; a row without
+ * get/list methods is a kind with calls of its own (goals and follow-ups: AddGoal, GetGoal,
+ * ListGoals, AddFollowUp), which the generic record calls refuse.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,19 @@ const struct stdreg_kind stdreg_kinds[] = {
 	        .list_response = &stdreg__v1__list_assignments_response__descriptor,
 	        .list_field = "assignments",
 	},
+	// Goals and follow-ups have their own calls (cmd_goal.c); here only for bulk and Watch.
+	{
+	        .name = "goal",
+	        .kind = STDREG__V1__KIND__KIND_GOAL,
+	        .bulk_field = "goal",
+	        .record = &stdreg__v1__goal__descriptor,
+	},
+	{
+	        .name = "follow_up",
+	        .kind = STDREG__V1__KIND__KIND_FOLLOW_UP,
+	        .bulk_field = "follow_up",
+	        .record = &stdreg__v1__follow_up__descriptor,
+	},
 	{ 0 },
 };
 
@@ -100,11 +115,24 @@ const struct stdreg_kind *stdreg_kind_by_value(int kind)
 	return NULL;
 }
 
+bool stdreg_kind_generic(const struct stdreg_kind *k)
+{
+	return k->get_method != NULL && k->list_method != NULL;
+}
+
+static int no_generic_calls(const struct stdreg_kind *k, struct stdreg_status *st)
+{
+	return stdreg_status_set(st, STDREG_UNIMPLEMENTED, true,
+	                         "records of kind '%s' are not read by the generic calls", k->name);
+}
+
 int stdreg_get(stdreg_client *c, const struct stdreg_kind *k, const char *id,
                ProtobufCMessage **rec, struct stdreg_status *st)
 {
 	Stdreg__V1__GetRequest req = STDREG__V1__GET_REQUEST__INIT;
 
+	if (!stdreg_kind_generic(k))
+		return no_generic_calls(k, st);
 	req.id = (char *)id;
 	return stdreg_call(c, k->get_method, &req.base, k->record, rec, st);
 }
@@ -112,6 +140,8 @@ int stdreg_get(stdreg_client *c, const struct stdreg_kind *k, const char *id,
 int stdreg_list_page(stdreg_client *c, const struct stdreg_kind *k, const ProtobufCMessage *req,
                      ProtobufCMessage **page, struct stdreg_status *st)
 {
+	if (!stdreg_kind_generic(k))
+		return no_generic_calls(k, st);
 	return stdreg_call(c, k->list_method, req, k->list_response, page, st);
 }
 

@@ -328,6 +328,17 @@ static int csv_record(const struct csv_row *row, const ProtobufCFieldDescriptor 
 			return 0;
 		}
 	}
+	// A cell of the record's own field "kind" (a goal's) is "goal_kind" in the bulk form.
+	if (json_object_get(obj, "kind") != NULL) {
+		char own[64];
+
+		snprintf(own, sizeof(own), "%s_kind", k->name);
+		if (json_object_set(obj, own, json_object_get(obj, "kind")) != 0 ||
+		    json_object_del(obj, "kind") != 0) {
+			json_decref(obj);
+			return -1;
+		}
+	}
 	rv = take_object(obj, k->name, line, out, errs);
 	json_decref(obj);
 	return rv;

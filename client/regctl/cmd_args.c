@@ -15,7 +15,9 @@
 #define OPT_BASE 1000 /* getopt value of cmd->opts[i]: OPT_BASE + i */
 
 /* Request fields that hold a calendar date. */
-static const char *const date_fields[] = { "valid_from", "valid_to", "date", "today" };
+static const char *const date_fields[] = { "valid_from", "valid_to", "date",  "today",
+	                                   "due",        "new_due",  "as_of", "set_on",
+	                                   "from_date",  "to_date" };
 
 bool valid_date(const char *s)
 {
@@ -92,8 +94,8 @@ static int set_local(const struct command *cmd, const struct cmd_opt *o, const c
 		return 0;
 	case LOPT_KIND:
 		if (stdreg_kind_find(arg) == NULL) {
-			errorf("invalid --kind '%s' (expected area, body, agency, item or "
-			       "assignment)",
+			errorf("invalid --kind '%s' (expected area, body, agency, item, "
+			       "assignment, goal or follow_up)",
 			       arg);
 			return EXIT_USAGE;
 		}
@@ -105,6 +107,26 @@ static int set_local(const struct command *cmd, const struct cmd_opt *o, const c
 			return EXIT_USAGE;
 		}
 		a->format = arg;
+		return 0;
+	case LOPT_PROPOSED:
+		a->proposed = true;
+		return 0;
+	case LOPT_GOALS:
+		a->goals = true;
+		return 0;
+	case LOPT_TREND:
+		if (strcmp(arg, "quarterly") != 0) {
+			errorf("invalid --trend '%s' (expected quarterly)", arg);
+			return EXIT_USAGE;
+		}
+		a->trend = arg;
+		return 0;
+	case LOPT_FROM:
+		if (!valid_date(arg)) {
+			errorf("invalid --from '%s' (expected a date YYYY-MM-DD)", arg);
+			return EXIT_USAGE;
+		}
+		a->from = arg;
 		return 0;
 	case LOPT_COUNT:
 		errno = 0;

@@ -23,11 +23,23 @@ struct collected {
 	json_t *recs; /* the records without "kind" (json and csv output) */
 };
 
+/* Returns 0, -1 when out of memory, or -2 when the record is of a kind this regctl does not
+ * know (a newer server). */
 static int add_record(struct collected *out, enum out_format fmt, const ProtobufCMessage *bulk)
 {
-	json_t *j = stdreg_json_from_bulk(bulk);
+	const ProtobufCMessage *rec = stdreg_bulk_get(bulk, NULL);
+	json_t *j;
 
-	if (j == NULL)
+	if (rec == NULL)
+		return -2;
+	// CSV holds one kind: the record's own fields, its header's names (a goal's "kind" too).
+	if (fmt == OUT_CSV) {
+		if ((j = stdreg_json_from_message(rec)) == NULL)
+			return -1;
+		json_object_del(j, "meta");
+		return json_array_append_new(out->recs, j);
+	}
+	if ((j = stdreg_json_from_bulk(bulk)) == NULL)
 		return -1;
 	if (fmt == OUT_JSONL) {
 		json_dumpf(j, out->mem, JSON_COMPACT);
@@ -35,8 +47,6 @@ static int add_record(struct collected *out, enum out_format fmt, const Protobuf
 		json_decref(j);
 		return ferror(out->mem) ? -1 : 0;
 	}
-	if (fmt == OUT_CSV)
-		json_object_del(j, "kind");
 	return json_array_append_new(out->recs, j);
 }
 
@@ -73,7 +83,16 @@ static int one_try(stdreg_client *c, const struct command *cmd, Stdreg__V1__Expo
 		first = false;
 		revision = page->revision;
 		for (i = 0; i < page->n_records; i++) {
-			if (add_record(out, fmt, &page->records[i]->base) != 0) {
+			int added = add_record(out, fmt, &page->records[i]->base);
+
+			if (added == -2) {
+				local_status(
+				        st, STDREG_UNIMPLEMENTED,
+				        "the registry sent a record of a kind this regctl does not "
+				        "know");
+				goto out;
+			}
+			if (added != 0) {
 				local_status(st, STDREG_RESOURCE_EXHAUSTED, "out of memory");
 				goto out;
 			}
@@ -129,7 +148,7 @@ static void write_out(struct globals *g, struct collected *out, const struct std
 		putchar('\n');
 		break;
 	case OUT_CSV:
-		out_list(stdout, OUT_CSV, noun_find(k->name), out->recs);
+		out_csv_records(stdout, k->record, out->recs);
 		break;
 	}
 }

@@ -1,8 +1,10 @@
 /*
- * cmd_goal.c - `regctl goal add|get|list|checkin`: one call each. The flags of add and
- * checkin set fields of the Goal and the FollowUp, which are wrapped into their request
- * (GoalAddRequest.goal, FollowUpAddRequest.follow_up) just before the call.
+ * cmd_goal.c - `regctl goal add|get|list` and the follow-ups (checkin, redate, reassign,
+ * retarget, close, reopen, activate, withdraw, correct): one call each. The flags of add and
+ * of the follow-ups set fields of the Goal and the FollowUp, which are wrapped into their
+ * request (GoalAddRequest.goal, FollowUpAddRequest.follow_up) just before the call.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "regctl.h"
@@ -14,6 +16,7 @@
 static const char *const pos_area[] = { "area_id", NULL };
 static const char *const pos_id[] = { "id", NULL };
 static const char *const pos_goal[] = { "goal_id", NULL };
+static const char *const pos_entry[] = { "supersedes", NULL };
 
 static const struct cmd_opt add_opts[] = {
 	{ "owner", "owner_agency_id", 0, "AGENCY", "the agency responsible (appointed on the area)",
@@ -31,6 +34,7 @@ static const struct cmd_opt add_opts[] = {
 	{ "source-ref", "source_ref", 0, "REF", "where it comes from (e.g. M/606)", 0 },
 	{ "every", "report_every_days", 0, "DAYS", "days between check-ins (default 90)", 0 },
 	{ "set-on", "set_on", 0, "DATE", "the day it took effect (default today)", 0 },
+	{ "proposed", NULL, LOPT_PROPOSED, NULL, "set it as proposed (activate it later)", 0 },
 	{ 0 },
 };
 
@@ -60,11 +64,92 @@ static const struct cmd_opt checkin_opts[] = {
 	{ 0 },
 };
 
+/* The flags every decision-bound follow-up takes besides its own. */
+#define DECISION_OPT                                                                        \
+	{                                                                                   \
+		"decision", "decision_ref", 0, "REF", "the decision that makes the change", \
+		        OPTF_REQUIRED                                                       \
+	}
+#define ENTRY_OPTS                                                                   \
+	{ "as-of", "as_of", 0, "DATE", "the day it speaks for (default today)", 0 }, \
+	        { "note", "note", 0, "TEXT", "why", 0 },                             \
+	{                                                                            \
+		"evidence", "evidence_ref", 0, "REF", "where the evidence is", 0     \
+	}
+
+static const struct cmd_opt redate_opts[] = {
+	{ "due", "new_due", 0, "DATE", "the new due date", OPTF_REQUIRED },
+	DECISION_OPT,
+	ENTRY_OPTS,
+	{ 0 },
+};
+
+static const struct cmd_opt reassign_opts[] = {
+	{ "owner", "new_owner_agency_id", 0, "AGENCY", "the new owner (appointed on the area)",
+	  OPTF_REQUIRED },
+	DECISION_OPT,
+	ENTRY_OPTS,
+	{ 0 },
+};
+
+static const struct cmd_opt retarget_opts[] = {
+	{ "target", "new_target", 0, "N", "indicator: the new target", 0 },
+	{ "target-stage", "new_target_stage", 0, "CODE", "stage: the new stage to reach", 0 },
+	{ "text", "new_text", 0, "TEXT", "the new text of the goal", 0 },
+	DECISION_OPT,
+	ENTRY_OPTS,
+	{ 0 },
+};
+
+static const struct cmd_opt close_opts[] = {
+	{ "result", "result", 0, "R", "met, missed or dropped", OPTF_REQUIRED },
+	DECISION_OPT,
+	ENTRY_OPTS,
+	{ 0 },
+};
+
+static const struct cmd_opt decision_opts[] = {
+	DECISION_OPT,
+	ENTRY_OPTS,
+	{ 0 },
+};
+
+static const struct cmd_opt correct_opts[] = {
+	{ "status", "status", 0, "S", "check-in: on_track, at_risk or off_track", 0 },
+	{ "value", "value", 0, "N", "check-in: the value reached", 0 },
+	{ "due", "new_due", 0, "DATE", "redate: the due date", 0 },
+	{ "owner", "new_owner_agency_id", 0, "AGENCY", "reassign: the owner", 0 },
+	{ "target", "new_target", 0, "N", "retarget: the target", 0 },
+	{ "target-stage", "new_target_stage", 0, "CODE", "retarget: the stage to reach", 0 },
+	{ "text", "new_text", 0, "TEXT", "retarget: the text", 0 },
+	{ "result", "result", 0, "R", "close: met, missed or dropped", 0 },
+	{ "decision", "decision_ref", 0, "REF", "the decision behind the correction", 0 },
+	ENTRY_OPTS,
+	{ 0 },
+};
+
 static const struct column goal_cols[] = {
 	{ "ID", "goal.id", NULL },       { "OWNER", "goal.owner_agency_id", NULL },
 	{ "STATE", "goal.state", NULL }, { "STATUS", "status", NULL },
 	{ "DUE", "goal.due", NULL },     { "NEXT_REPORT", "next_report_date", NULL },
 	{ "TEXT", "goal.text", NULL },   { 0 },
+};
+
+static const struct column goal_csv_cols[] = {
+	{ "ID", "goal.id", NULL },
+	{ "AREA", "goal.area_id", NULL },
+	{ "OWNER", "goal.owner_agency_id", NULL },
+	{ "STATE", "goal.state", NULL },
+	{ "STATUS", "status", NULL },
+	{ "DUE", "goal.due", NULL },
+	{ "ORIGINAL_DUE", "goal.original_due", NULL },
+	{ "DAYS_LEFT", "days_left", NULL },
+	{ "SLIP_DAYS", "slip_days", NULL },
+	{ "NEXT_REPORT", "next_report_date", NULL },
+	{ "CURRENT_VALUE", "current_value", NULL },
+	{ "PROGRESS", "progress", NULL },
+	{ "TEXT", "goal.text", NULL },
+	{ 0 },
 };
 
 static const struct column follow_up_cols[] = {
@@ -134,20 +219,96 @@ static int run_wrapped(struct globals *g, const struct command *cmd, struct cmd_
 
 static int run_add(struct globals *g, const struct command *cmd, struct cmd_args *a)
 {
-	return run_wrapped(g, cmd, a, "goal", &stdreg__v1__goal_add_request__descriptor,
-	                   json_object());
+	struct command outer = *cmd;
+	json_t *goal = a->fields;
+	char what[256];
+
+	a->fields = json_pack("{s:O, s:b}", "goal", goal, "proposed", a->proposed);
+	json_decref(goal);
+	if (a->fields == NULL) {
+		command_what(cmd, a, what, sizeof(what));
+		errorf("cannot %s (out of memory)", what);
+		return EXIT_SERVER;
+	}
+	outer.request = &stdreg__v1__goal_add_request__descriptor;
+	return run_call(g, &outer, a);
 }
 
-static int run_checkin(struct globals *g, const struct command *cmd, struct cmd_args *a)
-{
-	json_t *extra = json_pack("{s:s}", "type", "FOLLOW_UP_TYPE_CHECK_IN");
+/* The follow-up type of each command. */
+static const struct {
+	const char *command;
+	const char *type;
+} follow_up_types[] = {
+	{ "goal checkin", "FOLLOW_UP_TYPE_CHECK_IN" },
+	{ "goal redate", "FOLLOW_UP_TYPE_REDATE" },
+	{ "goal reassign", "FOLLOW_UP_TYPE_REASSIGN" },
+	{ "goal retarget", "FOLLOW_UP_TYPE_RETARGET" },
+	{ "goal close", "FOLLOW_UP_TYPE_CLOSE" },
+	{ "goal reopen", "FOLLOW_UP_TYPE_REOPEN" },
+	{ "goal activate", "FOLLOW_UP_TYPE_ACTIVATE" },
+	{ "goal withdraw", "FOLLOW_UP_TYPE_WITHDRAW" },
+	{ "goal correct", "FOLLOW_UP_TYPE_CORRECTION" },
+};
 
-	// A value of 0 is a value: the registry tells it from none by value_set.
+/* A correction names the entry it corrects (GOAL/SEQ); its goal is that id up to the last
+ * '/'. Returns 0, or -1 with the error printed. */
+static int goal_of_entry(const struct cmd_args *a, json_t *extra)
+{
+	const char *entry = json_string_value(json_object_get(a->fields, "supersedes"));
+	const char *slash = entry != NULL ? strrchr(entry, '/') : NULL;
+	char goal[256];
+
+	if (slash == NULL || slash == entry || slash[1] == '\0' ||
+	    (size_t)(slash - entry) >= sizeof(goal)) {
+		errorf("invalid entry '%s' (expected GOAL/SEQ, e.g. ai/1/2)",
+		       entry != NULL ? entry : "");
+		return -1;
+	}
+	snprintf(goal, sizeof(goal), "%.*s", (int)(slash - entry), entry);
+	return json_object_set_new(extra, "goal_id", json_string(goal));
+}
+
+static int run_follow_up(struct globals *g, const struct command *cmd, struct cmd_args *a)
+{
+	json_t *extra = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(follow_up_types) / sizeof(follow_up_types[0]); i++)
+		if (strcmp(cmd->name, follow_up_types[i].command) == 0)
+			json_object_set_new(extra, "type", json_string(follow_up_types[i].type));
+	// A value or target of 0 is one: the registry tells it from none by *_set.
 	if (json_object_get(a->fields, "value") != NULL)
 		json_object_set_new(extra, "value_set", json_true());
+	if (json_object_get(a->fields, "new_target") != NULL)
+		json_object_set_new(extra, "new_target_set", json_true());
+	if (strcmp(cmd->name, "goal retarget") == 0 &&
+	    json_object_get(a->fields, "new_target") == NULL &&
+	    json_object_get(a->fields, "new_target_stage") == NULL &&
+	    json_object_get(a->fields, "new_text") == NULL) {
+		errorf("'goal retarget' needs --target, --target-stage or --text (see regctl goal "
+		       "retarget --help)");
+		json_decref(extra);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd->name, "goal correct") == 0 && goal_of_entry(a, extra) != 0) {
+		json_decref(extra);
+		return EXIT_USAGE;
+	}
 	return run_wrapped(g, cmd, a, "follow_up", &stdreg__v1__follow_up_add_request__descriptor,
 	                   extra);
 }
+
+/* A decision-bound follow-up: the goal, its own flags, --decision and the common ones. */
+#define FOLLOW_UP_ROW(sub, sum, flags, options, action)                                           \
+	{                                                                                         \
+		.name = "goal " sub, .run = run_follow_up, .summary = sum,                        \
+		.usage = "goal " sub " ID " flags "--decision REF [--as-of DATE] [--note "        \
+		         "TEXT] [--evidence REF]",                                                \
+		.pos = pos_goal, .min_pos = 1, .opts = options,                                   \
+		.request = &stdreg__v1__follow_up__descriptor, .method = "AddFollowUp",           \
+		.response = &stdreg__v1__follow_up_add_response__descriptor, .table = table_goal, \
+		.what = action,                                                                   \
+	}
 
 const struct command goal_commands[] = {
 	{
@@ -157,7 +318,7 @@ const struct command goal_commands[] = {
 	        .usage = "goal add AREA --owner AGENCY --text TEXT --due DATE --decision REF "
 	                 "[--kind K] [--unit U --baseline N --target N] [--item ITEM "
 	                 "--target-stage CODE] [--parent GOAL] [--source-ref REF] [--every DAYS] "
-	                 "[--set-on DATE]",
+	                 "[--set-on DATE] [--proposed]",
 	        .pos = pos_area,
 	        .min_pos = 1,
 	        .opts = add_opts,
@@ -194,10 +355,12 @@ const struct command goal_commands[] = {
 	        .table = table_goals,
 	        .what = "list goals",
 	        .list = "goals",
+	        .formats = FMT_ALL | FMT(OUT_CSV),
+	        .csv = goal_csv_cols,
 	},
 	{
 	        .name = "goal checkin",
-	        .run = run_checkin,
+	        .run = run_follow_up,
 	        .summary = "record how a goal stands (the owner agency or a coordinator)",
 	        .usage = "goal checkin ID --status S --note TEXT [--value N] [--as-of DATE] "
 	                 "[--evidence REF]",
@@ -209,6 +372,38 @@ const struct command goal_commands[] = {
 	        .response = &stdreg__v1__follow_up_add_response__descriptor,
 	        .table = table_goal,
 	        .what = "check in on goal '{0}'",
+	},
+	FOLLOW_UP_ROW("redate", "move a goal's due date by decision", "--due DATE ", redate_opts,
+	              "redate goal '{0}'"),
+	FOLLOW_UP_ROW("reassign", "give a goal to another agency appointed on its area",
+	              "--owner AGENCY ", reassign_opts, "reassign goal '{0}'"),
+	FOLLOW_UP_ROW("retarget", "change a goal's target, target stage or text by decision",
+	              "[--target N] [--target-stage CODE] [--text TEXT] ", retarget_opts,
+	              "retarget goal '{0}'"),
+	FOLLOW_UP_ROW("close", "close an active goal as met, missed or dropped", "--result R ",
+	              close_opts, "close goal '{0}'"),
+	FOLLOW_UP_ROW("reopen", "make a closed or withdrawn goal active again", "", decision_opts,
+	              "reopen goal '{0}'"),
+	FOLLOW_UP_ROW("activate", "put a proposed goal in force", "", decision_opts,
+	              "activate goal '{0}'"),
+	FOLLOW_UP_ROW("withdraw", "withdraw a proposed goal", "", decision_opts,
+	              "withdraw goal '{0}'"),
+	{
+	        .name = "goal correct",
+	        .run = run_follow_up,
+	        .summary = "correct an earlier entry (it stays visible, marked superseded)",
+	        .usage = "goal correct GOAL/SEQ [the corrected values: --status S --note TEXT "
+	                 "--value N | --due DATE | --owner AGENCY | --target N --target-stage "
+	                 "CODE --text TEXT | --result R] [--decision REF] [--as-of DATE] "
+	                 "[--evidence REF]",
+	        .pos = pos_entry,
+	        .min_pos = 1,
+	        .opts = correct_opts,
+	        .request = &stdreg__v1__follow_up__descriptor,
+	        .method = "AddFollowUp",
+	        .response = &stdreg__v1__follow_up_add_response__descriptor,
+	        .table = table_goal,
+	        .what = "correct '{0}'",
 	},
 	{ 0 },
 };

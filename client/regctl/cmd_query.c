@@ -77,6 +77,10 @@ int run_call(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		rc = EXIT_SERVER;
 		goto out;
 	}
+	if (cmd->more != NULL && cmd->more(c, a, j, &st) != STDREG_OK) {
+		rc = fail_status(what, &st);
+		goto out;
+	}
 	out_answer(stdout, g->out, cmd, j);
 	rc = finish_output(EXIT_OK);
 out:

@@ -51,12 +51,17 @@ static const struct cmd_opt stage_opts[] = {
 
 static const struct cmd_opt gaps_opts[] = {
 	{ "today", "today", 0, "DATE", "count days up to DATE (default: the server's today)", 0 },
+	{ "goals", NULL, LOPT_GOALS, NULL,
+	  "areas with a lead but no active goal, and goals whose owner is not appointed", 0 },
 	{ 0 },
 };
 
 static const struct cmd_opt report_opts[] = {
 	{ "days", "days", 0, "N", "window of the stage changes in days (default 45)", 0 },
 	{ "today", "today", 0, "DATE", "report as of DATE (default: the server's today)", 0 },
+	{ "trend", NULL, LOPT_TREND, "quarterly",
+	  "the registry at each quarter end instead (lead, goals, met on time, slip)", 0 },
+	{ "from", NULL, LOPT_FROM, "DATE", "trend: the first quarter (default two years back)", 0 },
 	{ 0 },
 };
 
@@ -86,8 +91,9 @@ static const struct cmd_opt export_opts[] = {
 
 static const char apply_notes[] =
         "The file is JSON Lines: one record per line, a JSON object whose \"kind\" is area,\n"
-        "body, agency, item or assignment and whose other keys are the record's fields\n"
-        "(what 'regctl export' writes). Blank lines and lines starting with '#' are skipped.\n"
+        "body, agency, item, assignment, goal or follow_up and whose other keys are the\n"
+        "record's fields (what 'regctl export' writes; a goal's own kind is goal_kind). Blank "
+        "lines and lines starting with '#' are skipped.\n"
         "Records may refer to each other in any order; each is created or updated by id\n"
         "(appointments by area, agency and valid_from).\n"
         "CSV (for work items): a header row naming the fields (as 'regctl item list -o csv'\n"
@@ -126,8 +132,10 @@ static const char export_notes[] =
 const struct command regctl_commands[] = {
 	{
 	        .name = "goal",
-	        .summary = "goals of areas and their check-ins (add, get, list, checkin)",
-	        .usage = "goal add|get|list|checkin ...",
+	        .summary = "goals of areas and their follow-up (add, get, list, checkin, redate, "
+	                   "reassign, retarget, close, reopen, activate, withdraw, correct)",
+	        .usage = "goal add|get|list|checkin|redate|reassign|retarget|close|reopen|"
+	                 "activate|withdraw|correct ...",
 	        .subs = goal_commands,
 	},
 	{
@@ -196,7 +204,8 @@ const struct command regctl_commands[] = {
 	{
 	        .name = "mine",
 	        .run = run_call,
-	        .summary = "the areas an agency leads or supports and their work items by stage",
+	        .summary = "the areas an agency leads or supports, their work items by stage, and "
+	                   "its goals with their status and next report date",
 	        .usage = "mine AGENCY",
 	        .pos = pos_agency,
 	        .min_pos = 1,
@@ -204,15 +213,18 @@ const struct command regctl_commands[] = {
 	        .request = &stdreg__v1__mine_request__descriptor,
 	        .method = "Mine",
 	        .response = &stdreg__v1__mine_response__descriptor,
-	        .table = table_mine,
+	        .table = table_mine_goals,
+	        .more = more_mine,
 	        .what = "show the areas of '{0}'",
 	        .list = "areas",
 	},
 	{
 	        .name = "gaps",
-	        .run = run_call,
-	        .summary = "prioritised areas without a current lead, most important first",
-	        .usage = "gaps [--today DATE]",
+	        .run = run_gaps,
+	        .summary =
+	                "prioritised areas without a current lead, most important first (--goals: "
+	                "without an active goal)",
+	        .usage = "gaps [--today DATE] [--goals]",
 	        .opts = gaps_opts,
 	        .request = &stdreg__v1__gaps_request__descriptor,
 	        .method = "Gaps",
@@ -246,7 +258,8 @@ const struct command regctl_commands[] = {
 	        .request = &stdreg__v1__history_request__descriptor,
 	        .method = "History",
 	        .response = &stdreg__v1__history_response__descriptor,
-	        .table = table_history,
+	        .table = table_history_goal,
+	        .more = more_history,
 	        .what = "show the history of {0} '{1}'",
 	        .formats = FMT_ALL | FMT(OUT_CSV),
 	        .list = "entries",
@@ -255,15 +268,18 @@ const struct command regctl_commands[] = {
 	},
 	{
 	        .name = "report",
-	        .run = run_call,
+	        .run = run_report,
 	        .summary = "coverage, load per agency, items per status, overdue items, stage "
-	                   "changes",
-	        .usage = "report [--days N] [--today DATE]",
+	                   "changes, goals by status and per agency (--trend: per quarter)",
+	        .usage =
+	                "report [--days N] [--today DATE] | report --trend quarterly [--from DATE] "
+	                "[--today DATE]",
 	        .opts = report_opts,
 	        .request = &stdreg__v1__report_request__descriptor,
 	        .method = "Report",
 	        .response = &stdreg__v1__report_response__descriptor,
-	        .table = table_report,
+	        .table = table_report_goals,
+	        .more = more_report,
 	        .what = "make the report",
 	},
 	{

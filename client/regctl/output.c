@@ -193,10 +193,13 @@ static const ProtobufCMessageDescriptor *record_desc(const struct noun *n)
 	return stdreg_kind_find(n->name)->record;
 }
 
-/* CSV: a header of the record's scalar and list field names, then one row per record. */
 static void csv_out(FILE *f, const struct noun *n, json_t *recs)
 {
-	const ProtobufCMessageDescriptor *d = record_desc(n);
+	out_csv_records(f, record_desc(n), recs);
+}
+
+void out_csv_records(FILE *f, const ProtobufCMessageDescriptor *d, json_t *recs)
+{
 	size_t i, r;
 	int col;
 

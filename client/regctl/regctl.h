@@ -162,6 +162,8 @@ int cmd_delete(struct globals *g, const struct noun *n, int argc, char **argv);
 /* Output. Each returns 0, or -1 when writing failed. rec/recs are borrowed. */
 int out_record(FILE *f, enum out_format fmt, const struct noun *n, json_t *rec);
 int out_list(FILE *f, enum out_format fmt, const struct noun *n, json_t *recs);
+/* CSV of records of d: a header of its scalar and list field names, then one row each. */
+void out_csv_records(FILE *f, const ProtobufCMessageDescriptor *d, json_t *recs);
 /* An aligned table of recs (an array of objects) with a header row. Returns 0 or -1. */
 int out_table(FILE *f, const struct column *cols, const json_t *recs);
 /* The value at a dotted path ("area.rank") of object o; NULL when absent. Borrowed. */
@@ -211,6 +213,10 @@ enum {
 	LOPT_KIND,     /* --kind K (apply: the kind of records without one) */
 	LOPT_FORMAT,   /* --format jsonl|csv */
 	LOPT_COUNT,    /* --count N */
+	LOPT_PROPOSED, /* goal add --proposed */
+	LOPT_GOALS,    /* gaps --goals */
+	LOPT_TREND,    /* report --trend quarterly */
+	LOPT_FROM,     /* report --from DATE */
 };
 
 /* Flag properties. */
@@ -234,7 +240,11 @@ struct cmd_args {
 	const char *file;
 	const char *kind;
 	const char *format;
-	uint64_t count; /* 0 = no limit */
+	uint64_t count;    /* 0 = no limit */
+	bool proposed;     /* goal add --proposed */
+	bool goals;        /* gaps --goals */
+	const char *trend; /* report --trend quarterly */
+	const char *from;  /* report --from DATE */
 	bool help;
 	char **pos; /* positional arguments (borrowed from argv) */
 	int npos;
@@ -264,13 +274,17 @@ struct command {
 	json_t *(*csv_rows)(const json_t *resp); /* csv rows other than list's elements */
 	const char *csv_noun;                    /* csv of a response that is one record */
 	json_t *(*json)(const json_t *resp);     /* json and jsonl: the response made plainer */
+	/* Calls after the command's own that add to its answer (mine's goals); NULL = none.
+	 * Returns a stdreg code, with st set on failure. */
+	int (*more)(stdreg_client *c, const struct cmd_args *a, json_t *resp,
+	            struct stdreg_status *st);
 	/* A command of subcommands ("goal add"): the first argument picks one of these rows
 	 * (named "COMMAND SUB", ending with a zeroed row); the other fields are unused. */
 	const struct command *subs;
 };
 
 extern const struct command regctl_commands[]; /* ends with a zeroed entry */
-extern const struct command goal_commands[];   /* cmd_goal.c: goal add|get|list|checkin */
+extern const struct command goal_commands[];   /* cmd_goal.c: goal add, get, list, follow-ups */
 const struct command *command_find(const char *name);
 
 /* Parses a command's arguments (argv[0] is the command). Positional arguments and field
@@ -311,6 +325,22 @@ int table_gaps(FILE *f, const json_t *resp);
 int table_as_of(FILE *f, const json_t *resp);
 int table_history(FILE *f, const json_t *resp);
 int table_report(FILE *f, const json_t *resp);
+
+/* out_goals.c: goals in the answers of mine, report and history. */
+struct Stdreg__V1__GoalListRequest;
+int goal_list_all(stdreg_client *c, struct Stdreg__V1__GoalListRequest *req, json_t *out,
+                  struct stdreg_status *st);
+int more_mine(stdreg_client *c, const struct cmd_args *a, json_t *resp, struct stdreg_status *st);
+int more_report(stdreg_client *c, const struct cmd_args *a, json_t *resp, struct stdreg_status *st);
+int more_history(stdreg_client *c, const struct cmd_args *a, json_t *resp,
+                 struct stdreg_status *st);
+int table_mine_goals(FILE *f, const json_t *resp);
+int table_report_goals(FILE *f, const json_t *resp);
+int table_history_goal(FILE *f, const json_t *resp);
+
+/* cmd_goal_report.c: gaps (--goals) and report (--trend). */
+int run_gaps(struct globals *g, const struct command *cmd, struct cmd_args *a);
+int run_report(struct globals *g, const struct command *cmd, struct cmd_args *a);
 int table_whoami(FILE *f, const json_t *resp);
 int table_stats(FILE *f, const json_t *resp); /* out_stats.c */
 /* Stats for json: each status count named as /metrics names it ("NOT_FOUND"). New ref. */

@@ -504,6 +504,19 @@ static void test_kinds(void **state)
 	(void)state;
 	for (k = stdreg_kinds; k->name != NULL; k++) {
 		assert_ptr_equal(stdreg_kind_find(k->name), k);
+		assert_ptr_equal(stdreg_kind_by_value(k->kind), k);
+		assert_non_null(k->record);
+		assert_non_null(k->bulk_field);
+		if (!stdreg_kind_generic(k)) {
+			struct stdreg_status st = STDREG_STATUS_INIT;
+			ProtobufCMessage *rec = NULL;
+
+			assert_null(k->list_method);
+			assert_null(k->put_method);
+			assert_int_equal(stdreg_get(NULL, k, "x", &rec, &st), STDREG_UNIMPLEMENTED);
+			stdreg_status_release(&st);
+			continue;
+		}
 		assert_non_null(protobuf_c_message_descriptor_get_field_by_name(k->list_response,
 		                                                                k->list_field));
 		assert_non_null(protobuf_c_message_descriptor_get_field_by_name(k->list_response,
@@ -519,6 +532,61 @@ static void test_kinds(void **state)
 	}
 	assert_null(stdreg_kind_find("nope"));
 	assert_null(stdreg_kind_find("assignment")->put_method);
+	// Goals and follow-ups travel in bulk records and changes, with calls of their own.
+	assert_false(stdreg_kind_generic(stdreg_kind_find("goal")));
+	assert_false(stdreg_kind_generic(stdreg_kind_find("follow_up")));
+	assert_true(stdreg_kind_generic(stdreg_kind_find("item")));
+}
+
+/* A goal and a follow-up in the bulk form: "kind" names the record's kind, so the goal's
+ * own kind is "goal_kind" there, and both read back as they were. */
+static void test_bulk_goal(void **state)
+{
+	Stdreg__V1__BulkRecord b = STDREG__V1__BULK_RECORD__INIT, f = STDREG__V1__BULK_RECORD__INIT;
+	Stdreg__V1__Goal g = STDREG__V1__GOAL__INIT;
+	Stdreg__V1__FollowUp u = STDREG__V1__FOLLOW_UP__INIT;
+	const struct stdreg_kind *k = NULL;
+	ProtobufCMessage *back = NULL;
+	char err[256];
+	json_t *j;
+
+	(void)state;
+	g.id = "ai/1";
+	g.area_id = "ai";
+	g.kind = STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR;
+	g.unit = "experts";
+	g.target = 10;
+	b.goal = &g;
+	j = stdreg_json_from_bulk(&b.base);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "kind")), "goal");
+	assert_string_equal(json_string_value(json_object_get(j, "goal_kind")), "indicator");
+	assert_int_equal(stdreg_bulk_from_json(j, NULL, false, 3, &back, err, sizeof(err)), 0);
+	json_decref(j);
+	assert_non_null(stdreg_bulk_get(back, &k));
+	assert_string_equal(k->name, "goal");
+	assert_int_equal(((Stdreg__V1__BulkRecord *)back)->goal->kind,
+	                 STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR);
+	assert_string_equal(((Stdreg__V1__BulkRecord *)back)->goal->unit, "experts");
+	protobuf_c_message_free_unpacked(back, NULL);
+
+	u.id = "ai/1/1";
+	u.goal_id = "ai/1";
+	u.seq = 1;
+	u.type = STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN;
+	u.note = "two experts joined";
+	f.follow_up = &u;
+	j = stdreg_json_from_bulk(&f.base);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "kind")), "follow_up");
+	assert_string_equal(json_string_value(json_object_get(j, "type")), "check_in");
+	json_decref(j);
+
+	// "goal_kind" belongs to goals only.
+	j = json_pack("{s:s, s:s, s:s}", "kind", "area", "id", "ai", "goal_kind", "stage");
+	assert_int_equal(stdreg_bulk_from_json(j, NULL, false, 4, &back, err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown field 'goal_kind'");
+	json_decref(j);
 }
 
 int main(void)
@@ -539,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_value_from_text),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_bulk_goal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,9 +148,9 @@ for enc, area_id in (("json", "py-json"), ("proto", "py-proto")):
     check(f"GetArea of the write ({enc})", status == 200 and got == ans, f"{status} {err}")
     print(f"ok PutArea ({enc})")
 
-# The demo has no goals: GetGoal's answer is Connect's not_found in both encodings.
+# A goal the demo does not have: GetGoal's answer is Connect's not_found in both encodings.
 for enc in ("json", "proto"):
-    status, _, err = call("GetGoal", request("GetGoal", '{"id": "ai/1"}'), enc)
+    status, _, err = call("GetGoal", request("GetGoal", '{"id": "ai/99"}'), enc)
     check(f"GetGoal of no goal ({enc})", status == 404 and err["code"] == "not_found", str(err))
 
 # A Connect error parses as Connect's error JSON.

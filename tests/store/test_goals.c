@@ -242,6 +242,14 @@ static void test_follow_up_bad_input(void **state)
 	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
 	expect(follow_up_add(f, mk_follow_up("ai/9", CHECK_IN, "2026-03-01"), NULL, &err), &err,
 	       RG_EPRECOND, "goal_id");
+	/* A later entry waits for the ones before it (a file in id order has ai/1/10 before
+	 * ai/1/2; apply tries it again); an id of another goal is wrong. */
+	u = mk_follow_up("ai/1", CHECK_IN, "2026-03-01");
+	rec_set(&u->id, "ai/1/10");
+	expect(fx_put(f, STORE_FOLLOW_UP, u, NULL, &err, NULL), &err, RG_EPRECOND, "id");
+	rec_set(&u->id, "ai/2/1");
+	expect(fx_put(f, STORE_FOLLOW_UP, u, NULL, &err, NULL), &err, RG_EINVAL, "id");
+	rec_free(u);
 	u = mk_follow_up("ai/1", CHECK_IN, "2026-03-01");
 	rec_set(&u->note, "");
 	expect(follow_up_add(f, u, NULL, &err), &err, RG_EINVAL, "note");
