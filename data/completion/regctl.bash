@@ -8,7 +8,7 @@
 _regctl_nouns="area body agency item assignment"
 _regctl_verbs="list get put delete"
 _regctl_commands="goal assign unassign transfer stage mine gaps as-of history report watch apply export backup whoami stats"
-_regctl_goal_subs="add get list checkin" # goal SUB: completed like a noun's verbs
+_regctl_goal_subs="add get list checkin redate reassign retarget close reopen activate withdraw correct" # goal SUB: completed like a noun's verbs
 _regctl_globals="--endpoint --token -o --output --timeout --cacert --cert --key -h --help --version"
 
 # The flags of NOUN VERB, or of COMMAND (no verb).
@@ -29,15 +29,21 @@ _regctl_flags() {
 	"unassign ") echo "--decision --to --role" ;;
 	"transfer ") echo "--decision --from --note" ;;
 	"stage ") echo "--decision --if-revision" ;;
-	"gaps ") echo "--today" ;;
-	"report ") echo "--days --today" ;;
+	"gaps ") echo "--today --goals" ;;
+	"report ") echo "--days --today --trend --from" ;;
 	"watch ") echo "--since --kind --id --wait-ms --count" ;;
 	"apply ") echo "-f --file --dry-run --decision --kind --format" ;;
 	"export ") echo "--kind" ;;
-	"goal add") echo "--owner --text --due --decision --kind --unit --baseline --target --item --target-stage --parent --source-ref --every --set-on" ;;
+	"goal add") echo "--owner --text --due --decision --kind --unit --baseline --target --item --target-stage --parent --source-ref --every --set-on --proposed" ;;
 	"goal get") echo "--as-of" ;;
 	"goal list") echo "--area --agency --state --status --due-within --overdue --stale --as-of" ;;
 	"goal checkin") echo "--status --note --value --as-of --evidence" ;;
+	"goal redate") echo "--due --decision --as-of --note --evidence" ;;
+	"goal reassign") echo "--owner --decision --as-of --note --evidence" ;;
+	"goal retarget") echo "--target --target-stage --text --decision --as-of --note --evidence" ;;
+	"goal close") echo "--result --decision --as-of --note --evidence" ;;
+	"goal reopen" | "goal activate" | "goal withdraw") echo "--decision --as-of --note --evidence" ;;
+	"goal correct") echo "--status --value --due --owner --target --target-stage --text --result --decision --as-of --note --evidence" ;;
 	esac
 }
 
@@ -74,7 +80,7 @@ _regctl() {
 		-*)
 			# A flag of the verb or command that takes a value skips it.
 			case $w in
-			--create | --current | --dry-run | --overdue | --stale | -h | --help | --version) ;;
+			--create | --current | --dry-run | --overdue | --stale | --proposed | --goals | -h | --help | --version) ;;
 			*) [[ -n $first ]] && ((i++)) ;;
 			esac
 			continue
@@ -97,7 +103,7 @@ _regctl() {
 	--priority) [[ $first == area ]] && { COMPREPLY=($(compgen -W "prioritised monitored retired" -- "$cur")); return; } ;;
 	--level) COMPREPLY=($(compgen -W "international european national consortium" -- "$cur")); return ;;
 	--status)
-		if [[ $first == goal && $verb == checkin ]]; then
+		if [[ $first == goal && ($verb == checkin || $verb == correct) ]]; then
 			COMPREPLY=($(compgen -W "on_track at_risk off_track" -- "$cur"))
 		elif [[ $first == goal ]]; then
 			COMPREPLY=($(compgen -W "on_track at_risk off_track pending stale overdue met missed dropped proposed withdrawn" -- "$cur"))
@@ -107,12 +113,14 @@ _regctl() {
 		return
 		;;
 	--state) COMPREPLY=($(compgen -W "proposed active closed withdrawn" -- "$cur")); return ;;
+	--result) COMPREPLY=($(compgen -W "met missed dropped" -- "$cur")); return ;;
+	--trend) COMPREPLY=($(compgen -W "quarterly" -- "$cur")); return ;;
 	--role) COMPREPLY=($(compgen -W "lead supporting" -- "$cur")); return ;;
 	--kind)
 		if [[ $first == goal ]]; then
 			COMPREPLY=($(compgen -W "deliverable indicator stage" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_regctl_nouns" -- "$cur"))
+			COMPREPLY=($(compgen -W "$_regctl_nouns goal follow_up" -- "$cur"))
 		fi
 		return
 		;;
@@ -181,7 +189,7 @@ _regctl() {
 	"assign 0" | "unassign 0" | "transfer 0" | "as-of 0") want=area ;;
 	"assign 1" | "unassign 1" | "transfer 1" | "transfer 2" | "mine 0") want=agency ;;
 	"stage 0") want=item ;;
-	"history 0") COMPREPLY=($(compgen -W "$_regctl_nouns" -- "$cur")); return ;;
+	"history 0") COMPREPLY=($(compgen -W "$_regctl_nouns goal follow_up" -- "$cur")); return ;;
 	"history 1") want=${words[first_at + 1]} ;;
 	"backup 0") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 	esac

@@ -561,11 +561,11 @@ static void fu_seq_rewrites(Stdreg__V1__FollowUp *f)
 }
 static void fu_id_wrong(Stdreg__V1__FollowUp *f)
 {
-	f->id = "ai/3/1"; /* another goal's */
+	f->id = "ai/3/1";
 }
 static void fu_id_later(Stdreg__V1__FollowUp *f)
 {
-	f->id = "ai/2/7"; /* a later entry of this goal: it waits for the ones before */
+	f->id = "ai/2/7";
 }
 static void fu_no_status(Stdreg__V1__FollowUp *f)
 {
@@ -719,6 +719,7 @@ static void follow_up_bad_input(void **state)
 		{ "sequence with a gap", fu_seq_skips, RG_EPRECOND, "seq", false },
 		{ "sequence number taken (a rewrite)", fu_seq_rewrites, RG_EPRECOND, "seq", false },
 		{ "id not GOAL/SEQ", fu_id_wrong, RG_EINVAL, "id", false },
+		// Waits for the entries before it, as a gap in seq does (apply tries it again).
 		{ "id of a later entry", fu_id_later, RG_EPRECOND, "id", false },
 		{ "check-in without status", fu_no_status, RG_EINVAL, "status", false },
 		{ "check-in with an empty note", fu_empty_note, RG_EINVAL, "note", false },
