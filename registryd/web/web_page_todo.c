@@ -1,0 +1,24 @@
+/* Pages not written yet answer 404. */
+#include "web_pages.h"
+#define TODO(f)                       \
+	unsigned f(struct web_ctx *c) \
+	{                             \
+		(void)c;              \
+		return 404;           \
+	}
+TODO(web_page_areas)
+TODO(web_page_area)
+TODO(web_page_area_feed)
+TODO(web_page_gaps)
+TODO(web_page_agencies)
+TODO(web_page_agency)
+TODO(web_page_goals)
+TODO(web_page_goal)
+TODO(web_page_items)
+TODO(web_page_items_csv)
+TODO(web_page_item)
+TODO(web_page_bodies)
+TODO(web_page_body)
+TODO(web_page_report)
+TODO(web_page_changes)
+TODO(web_page_changes_feed)
