@@ -274,3 +274,20 @@ void web_date_add(const char *day, int days, char out[11])
 		return;
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
+
+enum web_str web_stage_name(const char *stage)
+{
+	static const struct {
+		char code[3];
+		enum web_str name;
+	} groups[] = {
+		{ "00", S_STG_00 }, { "10", S_STG_10 }, { "20", S_STG_20 },
+		{ "30", S_STG_30 }, { "40", S_STG_40 }, { "50", S_STG_50 },
+		{ "60", S_STG_60 }, { "90", S_STG_90 }, { "95", S_STG_95 },
+	};
+
+	for (size_t i = 0; stage != NULL && i < sizeof groups / sizeof groups[0]; i++)
+		if (strncmp(stage, groups[i].code, 2) == 0)
+			return groups[i].name;
+	return S_STG_OTHER;
+}

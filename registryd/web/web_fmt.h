@@ -50,6 +50,8 @@ enum web_str web_level_name(Stdreg__V1__BodyLevel l);
 enum web_str web_follow_up_name(Stdreg__V1__FollowUpType t);
 enum web_str web_kind_name(Stdreg__V1__Kind k);
 enum web_str web_role_name(Stdreg__V1__Role r);
+/* The name of the stage group of an ISO stage code ("40.20" -> enquiry). */
+enum web_str web_stage_name(const char *stage);
 /* An area's name in the page's language (falling back to the other one, then the id). */
 const char *web_area_name(struct web_ctx *c, const Stdreg__V1__Area *a);
 

@@ -6,8 +6,6 @@
 		(void)c;              \
 		return 404;           \
 	}
-TODO(web_page_areas)
-TODO(web_page_area)
 TODO(web_page_area_feed)
 TODO(web_page_gaps)
 TODO(web_page_agencies)
