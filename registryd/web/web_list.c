@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "web_fmt.h"
 #include "web_list.h"
 
 #define MAX_RECORDS ((size_t)1 << 20) /* a page never holds more than a million rows */
@@ -88,6 +89,17 @@ const char *web_agency_name(const struct web_list *agencies, const char *id)
 
 		if (strcmp(a->id, id) == 0)
 			return a->name != NULL && a->name[0] != '\0' ? a->name : id;
+	}
+	return id;
+}
+
+const char *web_area_name_of(struct web_ctx *c, const struct web_list *areas, const char *id)
+{
+	for (size_t i = 0; i < areas->n; i++) {
+		const Stdreg__V1__Area *a = areas->items[i];
+
+		if (strcmp(a->id, id) == 0)
+			return web_area_name(c, a);
 	}
 	return id;
 }

@@ -30,4 +30,7 @@ void web_list_release(struct web_list *l);
 /* The agency of id in a list of agencies: its name, else the id itself. */
 const char *web_agency_name(const struct web_list *agencies, const char *id);
 
+/* The area of id in a list of areas: its name in the page's language, else the id. */
+const char *web_area_name_of(struct web_ctx *c, const struct web_list *areas, const char *id);
+
 #endif

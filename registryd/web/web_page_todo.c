@@ -7,9 +7,6 @@
 		return 404;           \
 	}
 TODO(web_page_area_feed)
-TODO(web_page_gaps)
-TODO(web_page_agencies)
-TODO(web_page_agency)
 TODO(web_page_goals)
 TODO(web_page_goal)
 TODO(web_page_items)
