@@ -7,8 +7,6 @@
 		return 404;           \
 	}
 TODO(web_page_area_feed)
-TODO(web_page_goals)
-TODO(web_page_goal)
 TODO(web_page_items)
 TODO(web_page_items_csv)
 TODO(web_page_item)
