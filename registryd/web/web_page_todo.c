@@ -7,9 +7,6 @@
 		return 404;           \
 	}
 TODO(web_page_area_feed)
-TODO(web_page_items)
-TODO(web_page_items_csv)
-TODO(web_page_item)
 TODO(web_page_bodies)
 TODO(web_page_body)
 TODO(web_page_report)
