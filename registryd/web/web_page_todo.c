@@ -7,6 +7,5 @@
 		return 404;           \
 	}
 TODO(web_page_area_feed)
-TODO(web_page_report)
 TODO(web_page_changes)
 TODO(web_page_changes_feed)
