@@ -61,7 +61,7 @@ unsigned web_page_goals(struct web_ctx *c)
 		while (s < N_STATUS && strcmp(status_arg[s], status) != 0)
 			s++;
 		if (s == N_STATUS)
-			return 400;
+			return web_bad_arg(c, "status", status);
 		req.status = (Stdreg__V1__DerivedStatus)s;
 	}
 	req.area_id = (char *)(area != NULL ? area : "");
