@@ -16,6 +16,7 @@
 
 #include "web.h"
 #include "web_html.h"
+#include "web_cache.h"
 #include "web_fmt.h"
 #include "web_layout.h"
 #include "web_pages.h"
@@ -168,9 +169,12 @@ static bool none_match(const char *inm, const char *etag)
 	return false;
 }
 
-/* Queues the answer: doc with status, or a 304 when not_modified (etag: the page's tag). */
+/*
+ * Queues the answer: doc with status, or a 304 when not_modified (etag: the page's tag). A
+ * page (200) is also kept in the cache when keep is set.
+ */
 static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *etag,
-                             bool not_modified, const struct wbuf *doc)
+                             bool not_modified, bool keep, const struct wbuf *doc)
 {
 	const char *ctype = c->raw ? c->ctype : "text/html; charset=utf-8";
 	struct MHD_Response *resp;
@@ -207,7 +211,9 @@ static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *eta
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		                        "Bearer realm=\"stdreg\"");
 	rv = MHD_queue_response(c->conn, not_modified ? MHD_HTTP_NOT_MODIFIED : status, resp);
-	MHD_destroy_response(resp);
+	if (!(keep && status == MHD_HTTP_OK && !not_modified && rv == MHD_YES &&
+	      web_cache_put(c->w->cache, etag, resp, doc->len)))
+		MHD_destroy_response(resp);
 	return rv;
 }
 
@@ -239,7 +245,7 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 	unsigned status;
 	uint64_t rev = 0;
 	char etag[160] = "";
-	bool reads = strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0;
+	bool reads = strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0, keep = false;
 
 	web_route_parse(url, &c.rt);
 	c.lang = c.rt.lang;
@@ -250,18 +256,21 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 		if (pages[c.rt.page].today)
 			web_today(&c);
 		make_etag(&c, url, rev, etag, sizeof etag);
-		if ((rev != 0 || !pages[c.rt.page].store) &&
-		    none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		                                           MHD_HTTP_HEADER_IF_NONE_MATCH),
-		               etag))
-			return queue(&c, MHD_HTTP_OK, etag, true, &doc);
+		keep = rev != 0 || !pages[c.rt.page].store; // else the tag names no revision
+		if (keep && none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                                   MHD_HTTP_HEADER_IF_NONE_MATCH),
+		                       etag))
+			return queue(&c, MHD_HTTP_OK, etag, true, false, &doc);
+		// The same page rendered before under the same tag.
+		if (keep && web_cache_queue(w->cache, etag, conn, &rv))
+			return rv;
 	}
 	status = render(&c, verb);
 	if (c.raw) {
-		rv = queue(&c, status, etag, false, &c.body);
+		rv = queue(&c, status, etag, false, keep, &c.body);
 	} else {
 		web_layout(&c, &doc);
-		rv = wbuf_failed(&doc) ? MHD_NO : queue(&c, status, etag, false, &doc);
+		rv = wbuf_failed(&doc) ? MHD_NO : queue(&c, status, etag, false, keep, &doc);
 	}
 	wbuf_release(&doc);
 	wbuf_release(&c.body);

@@ -203,6 +203,13 @@ expect_eq "another query's tag: 200" "$CODE" 200
 expect_exit 0 "a write" -- regctl area put zz-other --name Other --priority monitored
 get /omraden/ai -H "If-None-Match: $ETAG"
 expect_eq "after a write: 200" "$CODE" 200
+# A page served twice (the second time kept from the first) shows a write at once.
+get /en/areas/zz-other
+get /en/areas/zz-other
+expect_match "a page before a write" "$BODY" '<h1>Other</h1>'
+expect_exit 0 "rename" -- regctl area put zz-other --name "Other renamed" --priority monitored
+get /en/areas/zz-other
+expect_match "the same page after the write" "$BODY" '<h1>Other renamed</h1>'
 get /static/stil.css
 expect_eq "style sheet" "$CODE" 200
 expect_match "style sheet type" "$(header_of Content-Type)" '^text/css'

@@ -44,7 +44,7 @@ for n in "${sizes[@]}"; do
 	token=$("$build/registryd/registryd" token create --role admin --name bench --data "$tmp/data")
 	port=$(free_port) hport=$(free_port) nport=$(free_port)
 	"$build/registryd/registryd" --data "$tmp/data" --listen "tcp://127.0.0.1:$port" --no-sync \
-		--http-listen "http://127.0.0.1:$hport" 2>"$tmp/daemon.log" &
+		--http-listen "http://127.0.0.1:$hport" --http-max-per-address 256 2>"$tmp/daemon.log" &
 	daemon=$!
 	for _ in $(seq 1 100); do grep -q 'msg=ready' "$tmp/daemon.log" && break; sleep 0.1; done
 	"$build/tests/bench/stdreg-gen" --items "$n" --seed 1 >"$tmp/gen.jsonl"
