@@ -24,6 +24,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "store.h"
+#include "web.h"
 
 #define RPC_PREFIX   "/stdreg.v1.Registry/"
 #define FEED_PATH    "/v1/changes"
@@ -206,6 +207,9 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 	}
 	if (strcmp(url, METRICS_PATH) == 0)
 		return metrics(r, verb);
+	// The web view: its pages, and the 404 page for any other path a browser asks for.
+	if (web_wants(r->conn, url))
+		return web_serve(r->srv->web, r->conn, url, verb);
 	return http_error(r, MHD_HTTP_NOT_FOUND, "unimplemented", "no such path '%.200s'", url);
 }
 
@@ -461,6 +465,9 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	s->max_slots = o->max_connections + o->max_feeds;
 	pthread_mutex_init(&s->lock, NULL);
 	rc = conns_new(&s->feed_callers, o->max_feeds_caller);
+	// A page renders on one connection's thread, with one call at a time.
+	if (rc == RG_OK)
+		rc = web_new(&s->web, d, o->max_connections);
 	for (size_t i = 0; i < o->n_urls && rc == RG_OK; i++)
 		rc = start_one(s, o->urls[i]);
 	if (rc != RG_OK) {
@@ -489,6 +496,7 @@ void http_free(struct http_server *s)
 		MHD_stop_daemon(s->mhd[i]);
 	http_call_free_slots(s);
 	conns_free(s->feed_callers);
+	web_free(s->web);
 	pthread_mutex_destroy(&s->lock);
 	free(s->cert);
 	free(s->key);

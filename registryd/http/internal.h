@@ -38,6 +38,7 @@ struct http_server {
 	size_t feeds;               /* under lock: open event streams */
 	uint32_t feed_seq;          /* under lock: the last feed's id in feed_callers */
 	struct conns *feed_callers; /* open feeds by caller (conns.c keeps its own lock) */
+	struct web *web;            /* the web view's pages (web.h) */
 	char *cert;                 /* PEM text of https:// listeners, read once */
 	char *key;
 };
