@@ -81,6 +81,20 @@ static int job_run(store_txn *t, void *arg)
 }
 
 /*
+ * A job whose own run fitted, refused because its batch's commit did not: the map could
+ * not grow past the quota. Said as the store says it of a write that does not fit.
+ */
+static void quota_reached(struct job *j)
+{
+	struct store_info info;
+
+	store_get_info(call_store(&j->c), &info);
+	status_set(&j->c.st, GRPC_RESOURCE_EXHAUSTED,
+	           "store is full (quota %llu bytes reached; raise --quota)",
+	           (unsigned long long)info.max_map_bytes);
+}
+
+/*
  * The writer's done(): after the commit. Builds the reply, releases the job, sends.
  *
  * revision is the one the job committed at. A write that changed nothing (a Put of what is
@@ -102,6 +116,8 @@ static void job_done(void *arg, int code, uint64_t revision)
 		           "deadline passed before '%s' was written", j->c.m->name);
 	else if (code == RG_ESHUTDOWN && j->err.code != code)
 		status_set(&j->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
+	else if (code == RG_ENOSPC && j->err.code != code)
+		quota_reached(j);
 	else
 		// The store's message only if it is about this code (not a stale earlier run).
 		status_from_store(&j->c.st, code, j->err.code == code ? &j->err : NULL);

@@ -46,6 +46,22 @@ done
 [ "$refused" -gt 0 ] && pass || fail "400 writes of 6 kB never met the 1 MiB quota"
 expect_match "the refused put names the quota" "$(cat "$TEST_TMP/err")" "cannot put area 'fill-$refused' \(resource exhausted: store is full \(quota 1048576 bytes reached; raise --quota\)\)"
 expect_exit 4 "the refused write is not there" -- regctl area get "fill-$refused"
+# Smaller writes still fit in what is left, until each size is refused in turn. Near the
+# end a write may fit its own transaction and be refused at the batch's commit, when the
+# map cannot grow: that refusal names the quota too.
+for size in 3000 1500 700 300 120; do
+	val=$(head -c "$size" /dev/zero | tr '\0' 'y')
+	msg=
+	for i in $(seq 1 300); do
+		if ! "$REGCTL" area put "fill-$size-$i" --name "Filler" --goal "$val" --priority monitored \
+			--rank 50 >/dev/null 2>"$TEST_TMP/err"; then
+			msg=$(cat "$TEST_TMP/err")
+			break
+		fi
+	done
+	expect_match "a write of $size bytes refused for the quota names it" "$msg" \
+		"resource exhausted: store is full \(quota 1048576 bytes reached; raise --quota\)"
+done
 expect_exit 0 "a write that fits still succeeds" -- regctl area put tiny --name T --priority monitored --rank 91
 stop_daemon
 expect_exit 0 "registryd check after the quota" -- "$REGISTRYD" check --data "$TEST_TMP/data"
