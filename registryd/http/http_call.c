@@ -42,9 +42,7 @@ static void slot_release(struct hslot *h)
 static void deliver(void *arg, const uint8_t *buf, size_t len)
 {
 	struct hreq *r = arg;
-	struct MHD_Connection *conn = r->conn;
 	uint8_t *copy = malloc(len > 0 ? len : 1);
-	bool resume;
 
 	pthread_mutex_lock(&r->lock);
 	if (copy != NULL)
@@ -53,6 +51,16 @@ static void deliver(void *arg, const uint8_t *buf, size_t len)
 		log_event("error", "cannot allocate a reply", NULL);
 	r->reply = copy; /* NULL: answered as an internal error */
 	r->reply_len = copy != NULL ? len : 0;
+	pthread_mutex_unlock(&r->lock);
+	http_wake(r);
+}
+
+void http_wake(struct hreq *r)
+{
+	struct MHD_Connection *conn = r->conn;
+	bool resume;
+
+	pthread_mutex_lock(&r->lock);
 	r->have_reply = true;
 	resume = r->suspended;
 	r->suspended = false;

@@ -181,6 +181,28 @@ static enum MHD_Result metrics(struct hreq *r, const char *verb)
 	return rv;
 }
 
+/* A page rendered: the connection is woken to queue it (any thread). */
+static void web_page_done(void *arg)
+{
+	http_wake(arg);
+}
+
+/* A page of the web view: answered at once, or rendered while the connection sleeps. */
+static enum MHD_Result web_page(struct hreq *r, const char *url, const char *verb)
+{
+	enum MHD_Result rv = web_serve(r->srv->web, r->conn, url, verb, &r->page);
+
+	if (r->page == NULL)
+		return rv;
+	r->route = ROUTE_WEB;
+	pthread_mutex_lock(&r->lock);
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+	pthread_mutex_unlock(&r->lock);
+	web_render(r->srv->web, r->page, web_page_done, r);
+	return MHD_YES;
+}
+
 /* Routes the request head; answered is set when a response was queued already. */
 static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, bool *answered)
 {
@@ -209,7 +231,7 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 		return metrics(r, verb);
 	// The web view: its pages, and the 404 page for any other path a browser asks for.
 	if (web_wants(r->conn, url))
-		return web_serve(r->srv->web, r->conn, url, verb);
+		return web_page(r, url, verb);
 	return http_error(r, MHD_HTTP_NOT_FOUND, "unimplemented", "no such path '%.200s'", url);
 }
 
@@ -262,6 +284,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return ok ? MHD_YES : MHD_NO;
 	}
+	if (r->route == ROUTE_WEB) {
+		struct web_pending *p = r->page;
+
+		if (!r->have_reply)
+			return MHD_YES; /* a GET's end before its page is rendered: it is on its way */
+		r->page = NULL;
+		return web_pending_answer(p);
+	}
 	if (r->have_reply)
 		return r->route == ROUTE_FEED ? http_feed_answer(r) : http_connect_answer(r);
 	if (r->over > 0)
@@ -283,6 +313,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	http_feed_free(r);
+	web_pending_free(r->page);
 	if (r->counted_feed) {
 		struct http_server *s = cls;
 
@@ -492,6 +523,9 @@ void http_free(struct http_server *s)
 {
 	if (s == NULL)
 		return;
+	// Every page being rendered is answered (and its connection resumed) while the
+	// listeners still run; the calls behind them end at once (the dispatcher is shut down).
+	web_stop(s->web);
 	for (size_t i = 0; i < s->n_mhd; i++)
 		MHD_stop_daemon(s->mhd[i]);
 	http_call_free_slots(s);

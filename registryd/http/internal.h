@@ -23,6 +23,7 @@
 
 struct hslot;
 struct conns;
+struct web_pending;
 struct feed;
 
 struct http_server {
@@ -48,6 +49,7 @@ enum route {
 	ROUTE_RPC,      /* POST or GET /stdreg.v1.Registry/METHOD */
 	ROUTE_LONGPOLL, /* GET /v1/changes?wait_ms=... */
 	ROUTE_FEED,     /* GET /v1/changes: event stream */
+	ROUTE_WEB,      /* a page of the web view, rendered off the listener's threads */
 };
 
 /* One HTTP request, from its head to its completion (MHD's con_cls). */
@@ -69,9 +71,10 @@ struct hreq {
 	bool have_reply; /* under lock */
 	uint8_t *reply;  /* the packed stdreg.v1.Response; malloc'd */
 	size_t reply_len;
-	struct feed *feed; /* ROUTE_FEED */
-	bool counted_feed; /* counted in srv->feeds */
-	uint32_t feed_id;  /* counted in srv->feed_callers under this id; 0: not */
+	struct feed *feed;        /* ROUTE_FEED */
+	struct web_pending *page; /* ROUTE_WEB: rendered (have_reply) or being rendered */
+	bool counted_feed;        /* counted in srv->feeds */
+	uint32_t feed_id;         /* counted in srv->feed_callers under this id; 0: not */
 };
 
 /* What http_call_start() did. */
@@ -87,6 +90,10 @@ enum call_state {
  * freed and cleared first.
  */
 enum call_state http_call_start(struct hreq *r, const uint8_t *env, size_t len);
+
+/* r's answer is ready (a call's reply, a rendered page): have_reply is set, and the
+ * connection is resumed if it sleeps. Any thread. */
+void http_wake(struct hreq *r);
 
 /* Frees every slot (no call may be in flight). */
 void http_call_free_slots(struct http_server *s);

@@ -33,8 +33,34 @@ void web_free(struct web *w);
  */
 bool web_wants(struct MHD_Connection *conn, const char *url);
 
-/* Answers a request web_wants() took: renders the page and queues the response. */
+struct web_pending; /* a page to be rendered */
+
+/*
+ * Takes a request web_wants() took. What needs no rendering is answered at once: a
+ * revalidation (304), a page kept under the same ETag, a verb other than GET or HEAD is
+ * not (it gets its error page rendered like any page). Otherwise returns MHD_YES with
+ * *pending set and nothing queued: the caller suspends the connection, has the page
+ * rendered with web_render(), and once resumed queues it with web_pending_answer().
+ * Rendering waits for calls (some of them on a worker), so it is kept off the listener's
+ * threads: a slow page holds only its own connection.
+ */
 enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char *url,
-                          const char *verb);
+                          const char *verb, struct web_pending **pending);
+
+/*
+ * Renders p on one of the view's render threads, then calls done(arg) there. While the
+ * view is stopping (web_stop()), renders on the caller's thread instead.
+ */
+void web_render(struct web *w, struct web_pending *p, void (*done)(void *arg), void *arg);
+
+/* Queues the rendered page on its connection (from the access handler) and frees p. */
+enum MHD_Result web_pending_answer(struct web_pending *p);
+
+/* Frees a page that will not be answered (its connection closed). NULL is allowed. */
+void web_pending_free(struct web_pending *p);
+
+/* Renders what is queued and stops the render threads; call before the listeners stop,
+ * so that every suspended page is resumed while they still run. Idempotent. */
+void web_stop(struct web *w);
 
 #endif

@@ -110,6 +110,10 @@ int web_new(struct web **out, struct dispatcher *d, unsigned max_calls)
 	w->d = d;
 	w->max_slots = max_calls > 0 ? max_calls : 1;
 	pthread_mutex_init(&w->lock, NULL);
+	if (web_render_start(w) != RG_OK) {
+		web_free(w);
+		return RG_EINTERNAL;
+	}
 	*out = w;
 	return RG_OK;
 }
@@ -120,6 +124,9 @@ void web_free(struct web *w)
 
 	if (w == NULL)
 		return;
+	web_stop(w);
+	pthread_cond_destroy(&w->render_cv);
+	pthread_mutex_destroy(&w->render_lock);
 	for (s = w->all_slots; s != NULL; s = next) {
 		next = s->next_all;
 		dispatch_slot_free(s->slot);

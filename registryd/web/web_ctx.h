@@ -24,8 +24,20 @@ struct web_slot;
 struct web_cache;
 
 /* The web view (web.h): its dispatcher and its pool of dispatch slots. */
+#define WEB_RENDER_THREADS 4
+
+struct render_job;
+struct web_pending;
+
 struct web {
 	struct dispatcher *d;
+	/* The render threads and their queue (web_render.c). */
+	pthread_t render[WEB_RENDER_THREADS];
+	unsigned n_render;
+	pthread_mutex_t render_lock;
+	pthread_cond_t render_cv;
+	struct render_job *render_head, *render_tail; /* under render_lock */
+	bool render_stop;                             /* under render_lock */
 	pthread_mutex_t lock;
 	struct web_slot *free_slots; /* under lock */
 	struct web_slot *all_slots;  /* under lock */
@@ -111,5 +123,9 @@ unsigned web_bad_arg(struct web_ctx *c, const char *name, const char *value);
 
 /* Sets up what every page shares (the ETag's run id); web_new() calls it. */
 void web_serve_init(void);
+/* Renders p: its page (or error page) and, unless raw, the page frame around it. */
+void web_pending_render(struct web_pending *p);
+/* Starts the render threads (web_new). Errors: RG_EINTERNAL (none could start). */
+int web_render_start(struct web *w);
 
 #endif

@@ -236,17 +236,28 @@ static unsigned render(struct web_ctx *c, const char *verb)
 	return status == 0 ? MHD_HTTP_OK : status;
 }
 
+/* A page to be rendered: what web_serve() found out, then what render() made of it. */
+struct web_pending {
+	struct web_ctx c;
+	char *verb;
+	char etag[160];
+	bool keep;
+	unsigned status;
+	struct wbuf doc;
+};
+
 enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char *url,
-                          const char *verb)
+                          const char *verb, struct web_pending **pending)
 {
 	struct web_ctx c = { .w = w, .conn = conn };
 	struct wbuf doc = { 0 };
+	struct web_pending *p;
 	enum MHD_Result rv;
-	unsigned status;
 	uint64_t rev = 0;
 	char etag[160] = "";
 	bool reads = strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0, keep = false;
 
+	*pending = NULL;
 	web_route_parse(url, &c.rt);
 	c.lang = c.rt.lang;
 	if (reads && pages[c.rt.page].fn != NULL) {
@@ -265,19 +276,50 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 		if (keep && web_cache_queue(w->cache, etag, conn, &rv))
 			return rv;
 	}
-	status = render(&c, verb);
-	if (c.raw) {
-		rv = queue(&c, status, etag, false, keep, &c.body);
-	} else {
-		web_layout(&c, &doc);
-		rv = wbuf_failed(&doc) ? MHD_NO : queue(&c, status, etag, false, keep, &doc);
+	p = calloc(1, sizeof *p);
+	if (p == NULL || (p->verb = strdup(verb)) == NULL) {
+		free(p);
+		return MHD_NO;
 	}
-	wbuf_release(&doc);
-	wbuf_release(&c.body);
-	wbuf_release(&c.title);
-	wbuf_release(&c.query);
-	wbuf_release(&c.detail);
+	p->c = c;
+	p->keep = keep;
+	memcpy(p->etag, etag, sizeof etag);
+	*pending = p;
+	return MHD_YES;
+}
+
+void web_pending_render(struct web_pending *p)
+{
+	p->status = render(&p->c, p->verb);
+	if (!p->c.raw)
+		web_layout(&p->c, &p->doc);
+}
+
+enum MHD_Result web_pending_answer(struct web_pending *p)
+{
+	enum MHD_Result rv;
+
+	if (p->c.raw)
+		rv = queue(&p->c, p->status, p->etag, false, p->keep, &p->c.body);
+	else
+		rv = wbuf_failed(&p->doc)
+		             ? MHD_NO
+		             : queue(&p->c, p->status, p->etag, false, p->keep, &p->doc);
+	web_pending_free(p);
 	return rv;
+}
+
+void web_pending_free(struct web_pending *p)
+{
+	if (p == NULL)
+		return;
+	wbuf_release(&p->doc);
+	wbuf_release(&p->c.body);
+	wbuf_release(&p->c.title);
+	wbuf_release(&p->c.query);
+	wbuf_release(&p->c.detail);
+	free(p->verb);
+	free(p);
 }
 
 /* Called once from web_new(), before any page. */
