@@ -309,6 +309,27 @@ static const struct kind_info *index_target(enum store_kind k, const struct stor
 	return NULL;
 }
 
+/*
+ * The filter a walk of target's index entries answers by itself, exactly: every entry of
+ * kind k under the target holds that reference in that one field (an item's areas, its
+ * body; an assignment's area, its agency), so no record need be decoded to check it. An
+ * area's or a body's entries under another area or body may be more than its parent.
+ */
+static unsigned index_answers(enum store_kind k, const struct kind_info *target)
+{
+	if (target == NULL)
+		return 0;
+	if (k == STORE_ITEM)
+		return target->kind == STORE_AREA   ? F_AREA
+		       : target->kind == STORE_BODY ? F_BODY
+		                                    : 0;
+	if (k == STORE_ASSIGNMENT)
+		return target->kind == STORE_AREA     ? F_AREA
+		       : target->kind == STORE_AGENCY ? F_AGENCY
+		                                      : 0;
+	return 0;
+}
+
 int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, uint32_t page_size,
                const char *page_token, store_list_fn fn, void *arg, char *next_token,
                struct store_error *err)
@@ -337,9 +358,9 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	if (page_size > STORE_PAGE_MAX)
 		page_size = STORE_PAGE_MAX;
 	next_token[0] = '\0';
-	decode = filters_used(f) != 0;
-
 	target = index_target(k, f, &target_id);
+	// A page of items by area decodes no record unless another filter needs one.
+	decode = (filters_used(f) & ~index_answers(k, target)) != 0;
 	if (target) {
 		if (strlen(target_id) > STORE_ID_MAX)
 			return RG_OK; /* no record has such an id, so nothing refers to it */
