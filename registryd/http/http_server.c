@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "store.h"
+#include "web.h"
 
 #define RPC_PREFIX   "/stdreg.v1.Registry/"
 #define FEED_PATH    "/v1/changes"
@@ -205,6 +206,9 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 	}
 	if (strcmp(url, METRICS_PATH) == 0)
 		return metrics(r, verb);
+	// The web view: its pages, and the 404 page for any other path a browser asks for.
+	if (web_wants(r->conn, url))
+		return web_serve(r->srv->web, r->conn, url, verb);
 	return http_error(r, MHD_HTTP_NOT_FOUND, "unimplemented", "no such path '%.200s'", url);
 }
 
@@ -457,6 +461,8 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	// Every connection may hold one call in flight, and every feed one more.
 	s->max_slots = o->max_connections + o->max_feeds;
 	pthread_mutex_init(&s->lock, NULL);
+	// A page renders on one connection's thread, with one call at a time.
+	rc = web_new(&s->web, d, o->max_connections);
 	for (size_t i = 0; i < o->n_urls && rc == RG_OK; i++)
 		rc = start_one(s, o->urls[i]);
 	if (rc != RG_OK) {
@@ -484,6 +490,7 @@ void http_free(struct http_server *s)
 	for (size_t i = 0; i < s->n_mhd; i++)
 		MHD_stop_daemon(s->mhd[i]);
 	http_call_free_slots(s);
+	web_free(s->web);
 	pthread_mutex_destroy(&s->lock);
 	free(s->cert);
 	free(s->key);

@@ -34,8 +34,9 @@ struct http_server {
 	struct hslot *all_slots;  /* under lock */
 	size_t n_slots;           /* under lock */
 	size_t max_slots;
-	size_t feeds; /* under lock: open event streams */
-	char *cert;   /* PEM text of https:// listeners, read once */
+	size_t feeds;    /* under lock: open event streams */
+	struct web *web; /* the web view's pages (web.h) */
+	char *cert;      /* PEM text of https:// listeners, read once */
 	char *key;
 };
 

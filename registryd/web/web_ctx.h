@@ -1,0 +1,109 @@
+/*
+ * web_ctx.h - what the files of the web view share: one page request being rendered, the
+ * route it came in by, and the calls it makes.
+ *
+ * A page function writes the inside of <main> into c->body and sets c->title; the layout
+ * (web_layout.c) wraps it afterwards, so the header's language link can carry the query
+ * the page read (c->query). Feeds and CSV set c->raw and write the whole document.
+ */
+#ifndef REGISTRYD_WEB_CTX_H
+#define REGISTRYD_WEB_CTX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "web_buf.h"
+#include "web_i18n.h"
+
+struct dispatcher;
+struct web_slot;
+
+/* The web view (web.h): its dispatcher and its pool of dispatch slots. */
+struct web {
+	struct dispatcher *d;
+	pthread_mutex_t lock;
+	struct web_slot *free_slots; /* under lock */
+	struct web_slot *all_slots;  /* under lock */
+	unsigned n_slots;            /* under lock */
+	unsigned max_slots;
+};
+
+/* Every page (and the non-page answers) of the view; web_route.c maps paths to these. */
+enum web_page {
+	PAGE_START,
+	PAGE_AREAS,
+	PAGE_AREA,
+	PAGE_AREA_FEED,
+	PAGE_GAPS,
+	PAGE_AGENCIES,
+	PAGE_AGENCY,
+	PAGE_GOALS,
+	PAGE_GOAL,
+	PAGE_ITEMS,
+	PAGE_ITEMS_CSV,
+	PAGE_ITEM,
+	PAGE_BODIES,
+	PAGE_BODY,
+	PAGE_REPORT,
+	PAGE_CHANGES,
+	PAGE_CHANGES_FEED,
+	PAGE_A11Y,
+	PAGE_ABOUT,
+	PAGE_CSS,
+	PAGE_NOT_FOUND,
+};
+
+/* A path, parsed. */
+struct web_route {
+	enum web_page page;
+	enum web_lang lang;
+	char id[128]; /* the record id of a one-record page ("" otherwise) */
+};
+
+struct web_ctx {
+	struct web *w;
+	struct MHD_Connection *conn;
+	struct web_route rt;
+	enum web_lang lang;
+	struct wbuf body;     /* inside <main>, or the whole document when raw */
+	struct wbuf title;    /* escaped text of <title> and <h1> */
+	struct wbuf query;    /* "a=1&b=2": the query arguments the page read, encoded */
+	uint64_t revision;    /* the highest store revision of the page's calls */
+	bool today;           /* the page depends on today's date (ETag carries the day) */
+	bool raw;             /* body is the whole response (feed, CSV, style sheet) */
+	const char *ctype;    /* content type when raw */
+	const char *filename; /* Content-Disposition attachment name, or NULL */
+	unsigned fail;        /* HTTP status of a failed call (0 while all went well) */
+	char day[11];         /* today, YYYY-MM-DD (UTC) */
+};
+
+/* A page: renders into c; returns 0, or an HTTP status for the error page to show. */
+typedef unsigned (*web_page_fn)(struct web_ctx *c);
+
+/* The string of key k in the page's language. */
+#define T(c, k) web_str((c)->lang, (k))
+
+/*
+ * A query argument of the request, recorded in c->query (so it is part of the ETag and of
+ * the other-language link); NULL when absent or empty.
+ */
+const char *web_arg(struct web_ctx *c, const char *name);
+
+/*
+ * Calls method (the short name, "GetArea") with req through the dispatcher as the
+ * anonymous principal and unpacks the reply into *out (a message of type out; free with
+ * protobuf_c_message_free_unpacked). Returns 0, or the HTTP status of a failure (404 for
+ * NOT_FOUND, 401 for UNAUTHENTICATED, 400 for INVALID_ARGUMENT, else 503), also kept in
+ * c->fail when it is not a 404.
+ */
+unsigned web_call(struct web_ctx *c, const char *method, const ProtobufCMessage *req,
+                  const ProtobufCMessageDescriptor *out, void **reply);
+
+/* Sets up what every page shares (the ETag's run id); web_new() calls it. */
+void web_serve_init(void);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * web_list.c - paging through List calls (web_list.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "web_fmt.h"
+#include "web_list.h"
+
+#define MAX_RECORDS ((size_t)1 << 20) /* a page never holds more than a million rows */
+
+unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *req,
+                      const ProtobufCMessageDescriptor *resp, size_t limit, struct web_list *out)
+{
+	// Every List request has page_size at field 1 and page_token at field 2.
+	const ProtobufCFieldDescriptor *size_f =
+	        protobuf_c_message_descriptor_get_field(req->descriptor, 1);
+	const ProtobufCFieldDescriptor *token_f =
+	        protobuf_c_message_descriptor_get_field(req->descriptor, 2);
+	uint32_t *page_size = (uint32_t *)((char *)req + size_f->offset);
+	char **page_token = (char **)((char *)req + token_f->offset);
+	const ProtobufCFieldDescriptor *rec = protobuf_c_message_descriptor_get_field(resp, 1);
+	const ProtobufCFieldDescriptor *next = protobuf_c_message_descriptor_get_field(resp, 2);
+	char *token = NULL;
+	unsigned st = 0;
+
+	memset(out, 0, sizeof *out);
+	if (limit == 0 || limit > MAX_RECORDS)
+		limit = MAX_RECORDS;
+	do {
+		ProtobufCMessage *m = NULL, **pages;
+		size_t n;
+		void **recs, **items;
+		const char *tok;
+
+		*page_token = token != NULL ? token : (char *)"";
+		if (*page_size == 0)
+			*page_size = 1000;
+		st = web_call(c, method, req, resp, (void **)&m);
+		free(token);
+		token = NULL;
+		*page_token = (char *)"";
+		if (st != 0)
+			return st;
+		pages = realloc(out->pages, (out->n_pages + 1) * sizeof *pages);
+		if (pages == NULL) {
+			protobuf_c_message_free_unpacked(m, NULL);
+			return 503;
+		}
+		out->pages = pages;
+		out->pages[out->n_pages++] = m;
+		n = *(const size_t *)((const char *)m + rec->quantifier_offset);
+		recs = *(void **const *)((const char *)m + rec->offset);
+		if ((items = realloc(out->items, (out->n + n + 1) * sizeof *items)) == NULL)
+			return 503;
+		out->items = items;
+		for (size_t i = 0; i < n; i++) {
+			if (out->n >= limit) {
+				out->more = true;
+				return 0;
+			}
+			out->items[out->n++] = recs[i];
+		}
+		tok = *(const char *const *)((const char *)m + next->offset);
+		if (tok != NULL && tok[0] != '\0' && (token = strdup(tok)) == NULL)
+			return 503;
+		if (token != NULL && out->n >= limit) {
+			out->more = true;
+			free(token);
+			return 0;
+		}
+	} while (token != NULL);
+	return 0;
+}
+
+void web_list_release(struct web_list *l)
+{
+	for (size_t i = 0; i < l->n_pages; i++)
+		protobuf_c_message_free_unpacked(l->pages[i], NULL);
+	free(l->pages);
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+const char *web_agency_name(const struct web_list *agencies, const char *id)
+{
+	for (size_t i = 0; i < agencies->n; i++) {
+		const Stdreg__V1__Agency *a = agencies->items[i];
+
+		if (strcmp(a->id, id) == 0)
+			return a->name != NULL && a->name[0] != '\0' ? a->name : id;
+	}
+	return id;
+}
+
+const char *web_area_name_of(struct web_ctx *c, const struct web_list *areas, const char *id)
+{
+	for (size_t i = 0; i < areas->n; i++) {
+		const Stdreg__V1__Area *a = areas->items[i];
+
+		if (strcmp(a->id, id) == 0)
+			return web_area_name(c, a);
+	}
+	return id;
+}

@@ -1,0 +1,36 @@
+/*
+ * web_list.h - every record of a List call, page after page (ListAreas, ListAgencies,
+ * ListBodies, ListWorkItems, ListAssignments): each response holds its records at field
+ * 1 and next_page_token at field 2 (ListGoals too), so one loop serves them all.
+ */
+#ifndef REGISTRYD_WEB_LIST_H
+#define REGISTRYD_WEB_LIST_H
+
+#include "web_ctx.h"
+
+#include "stdreg/v1/registry.pb-c.h"
+
+struct web_list {
+	ProtobufCMessage **pages; /* the responses, owned */
+	size_t n_pages;
+	void **items; /* the records of all pages, borrowed from pages */
+	size_t n;
+	bool more; /* stopped at limit with more to come */
+};
+
+/*
+ * Calls method with req, a ListRequest or GoalListRequest (its page_token is overwritten), until the last page or until
+ * limit records (0: no limit). Returns 0 or an HTTP status (web_call). Free with
+ * web_list_release(), also after a failure.
+ */
+unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *req,
+                      const ProtobufCMessageDescriptor *resp, size_t limit, struct web_list *out);
+void web_list_release(struct web_list *l);
+
+/* The agency of id in a list of agencies: its name, else the id itself. */
+const char *web_agency_name(const struct web_list *agencies, const char *id);
+
+/* The area of id in a list of areas: its name in the page's language, else the id. */
+const char *web_area_name_of(struct web_ctx *c, const struct web_list *areas, const char *id);
+
+#endif
