@@ -227,11 +227,14 @@ async function checkReflow(page, path) {
 				const r = e.getBoundingClientRect();
 				return r.right > client ||
 					(e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX === 'visible');
-			})
+			});
+		// The innermost ones: their ancestors only stick out because of them.
+		const innermost = culprits.filter((e) => !culprits.some((c) => c !== e && e.contains(c)));
+		const names = innermost
 			.slice(0, 5)
 			.map((e) => e.tagName.toLowerCase() + (e.id ? `#${e.id}` : '') +
 				(e.classList.length ? `.${[...e.classList].join('.')}` : ''));
-		return { scroll: document.documentElement.scrollWidth, client, culprits };
+		return { scroll: document.documentElement.scrollWidth, client, culprits: names };
 	});
 	check(path, `no horizontal scroll at ${NARROW.width} px`, w.scroll <= w.client,
 		`scrollWidth ${w.scroll} > ${w.client}; wide: ${w.culprits.join(' ') || 'unknown'}`);
