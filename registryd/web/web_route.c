@@ -88,14 +88,14 @@ void web_route_parse(const char *path, struct web_route *out)
 		out->lang = LANG_EN;
 		rest = path + 3;
 	}
+	if (strcmp(path, "/en") == 0) {
+		out->page = PAGE_START;
+		return;
+	}
 	if (*rest != '/')
 		return;
 	rest++;
 	if (*rest == '\0') {
-		out->page = PAGE_START;
-		return;
-	}
-	if (strcmp(path, "/en") == 0) {
 		out->page = PAGE_START;
 		return;
 	}

@@ -1,0 +1,185 @@
+/*
+ * web_page_bodies.c - the standards bodies and their committees, and one body or committee
+ * with its facts, its own committees and its work items by stage.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collate.h"
+#include "web_fmt.h"
+#include "web_list.h"
+#include "web_pages.h"
+#include "web_route.h"
+
+static const char *label(const Stdreg__V1__Body *b)
+{
+	return b->acronym[0] != '\0' ? b->acronym : b->id;
+}
+
+/* Bodies before their committees is not needed: a committee names its parent. By name. */
+static int body_order(const void *a, const void *b)
+{
+	return store_collate_sv(label(*(void *const *)a), label(*(void *const *)b));
+}
+
+static void table(struct web_ctx *c, enum web_str caption, const struct web_list *l)
+{
+	web_table_open(c, caption);
+	web_thead(c, S_ACRONYM, S_NAME, S_LEVEL, S_COUNTRY, S_PARENT_BODY, S_COUNT_);
+	for (size_t i = 0; i < l->n; i++) {
+		const Stdreg__V1__Body *b = l->items[i];
+
+		wbuf_puts(&c->body, "<tr><th scope=\"row\">");
+		web_a(c, PAGE_BODY, b->id, label(b));
+		wbuf_puts(&c->body, "</th><td lang=\"en\">");
+		web_text(c, b->name);
+		wbuf_puts(&c->body, "</td><td>");
+		if (b->level != STDREG__V1__BODY_LEVEL__BODY_LEVEL_UNSPECIFIED)
+			web_t(c, web_level_name(b->level));
+		wbuf_puts(&c->body, "</td><td>");
+		web_text(c, b->country);
+		wbuf_puts(&c->body, "</td><td>");
+		if (b->parent_id[0] != '\0')
+			web_a(c, PAGE_BODY, b->parent_id, b->parent_id);
+		wbuf_puts(&c->body, "</td></tr>\n");
+	}
+	web_table_close(c);
+}
+
+unsigned web_page_bodies(struct web_ctx *c)
+{
+	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
+	struct web_list l;
+	unsigned st;
+
+	web_title(c, S_BODIES);
+	if ((st = web_list_all(c, "ListBodies", &req.base,
+	                       &stdreg__v1__list_bodies_response__descriptor, 0, &l)) == 0) {
+		qsort(l.items, l.n, sizeof *l.items, body_order);
+		table(c, S_BODIES, &l);
+	}
+	web_list_release(&l);
+	return st;
+}
+
+static void facts(struct web_ctx *c, const Stdreg__V1__Body *b)
+{
+	wbuf_puts(&c->body, "<h2>");
+	web_t(c, S_FACTS);
+	wbuf_puts(&c->body, "</h2>\n<dl>\n");
+	web_dl_text(c, S_ID, b->id);
+	web_dl_text(c, S_ACRONYM, b->acronym);
+	if (b->name[0] != '\0') {
+		web_dt(c, S_NAME);
+		wbuf_puts(&c->body, "<span lang=\"en\">");
+		web_text(c, b->name);
+		wbuf_puts(&c->body, "</span>");
+		web_dd_end(c);
+	}
+	if (b->level != STDREG__V1__BODY_LEVEL__BODY_LEVEL_UNSPECIFIED) {
+		web_dt(c, S_LEVEL);
+		web_t(c, web_level_name(b->level));
+		web_dd_end(c);
+	}
+	web_dl_text(c, S_COUNTRY, b->country);
+	if (b->parent_id[0] != '\0') {
+		web_dt(c, S_PARENT_BODY);
+		web_a(c, PAGE_BODY, b->parent_id, b->parent_id);
+		web_dd_end(c);
+	}
+	if (b->n_mirrors > 0) {
+		web_dt(c, S_MIRRORS);
+		for (size_t i = 0; i < b->n_mirrors; i++) {
+			if (i > 0)
+				wbuf_puts(&c->body, ", ");
+			web_a(c, PAGE_BODY, b->mirrors[i], b->mirrors[i]);
+		}
+		web_dd_end(c);
+	}
+	if (b->url[0] != '\0') {
+		web_dt(c, S_WEBSITE);
+		web_ext_link(c, b->url);
+		web_dd_end(c);
+	}
+	wbuf_puts(&c->body, "</dl>\n");
+}
+
+static int item_stage_order(const void *a, const void *b)
+{
+	const Stdreg__V1__WorkItem *x = *(void *const *)a, *y = *(void *const *)b;
+	int r = strcmp(x->stage, y->stage);
+
+	return r != 0 ? r : strcmp(x->reference, y->reference);
+}
+
+static void items(struct web_ctx *c, struct web_list *wl)
+{
+	wbuf_puts(&c->body, "<h2>");
+	web_t(c, S_BODY_ITEMS);
+	wbuf_puts(&c->body, "</h2>\n");
+	if (wl->n == 0) {
+		wbuf_puts(&c->body, "<p>");
+		web_t(c, S_NONE);
+		wbuf_puts(&c->body, "</p>\n");
+		return;
+	}
+	qsort(wl->items, wl->n, sizeof *wl->items, item_stage_order);
+	web_table_open(c, S_BODY_ITEMS);
+	web_thead(c, S_STAGE, S_REFERENCE, S_TITLE, S_STATUS, S_COUNT_);
+	for (size_t i = 0; i < wl->n; i++) {
+		const Stdreg__V1__WorkItem *w = wl->items[i];
+
+		wbuf_puts(&c->body, "<tr><td>");
+		web_text(c, w->stage);
+		if (w->stage_scheme[0] == '\0') {
+			wbuf_puts(&c->body, " ");
+			web_t(c, web_stage_name(w->stage));
+		}
+		wbuf_puts(&c->body, "</td><th scope=\"row\">");
+		web_a(c, PAGE_ITEM, w->id, w->reference);
+		wbuf_puts(&c->body, "</th><td>");
+		web_text(c, w->title);
+		wbuf_puts(&c->body, "</td><td>");
+		web_t(c, web_item_status_name(w->status));
+		wbuf_puts(&c->body, "</td></tr>\n");
+	}
+	web_table_close(c);
+}
+
+unsigned web_page_body(struct web_ctx *c)
+{
+	Stdreg__V1__GetRequest get = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__ListRequest cr = STDREG__V1__LIST_REQUEST__INIT;
+	Stdreg__V1__ListRequest ir = STDREG__V1__LIST_REQUEST__INIT;
+	Stdreg__V1__Body *b = NULL;
+	struct web_list committees = { 0 }, wl = { 0 };
+	unsigned st;
+
+	get.id = c->rt.id;
+	if ((st = web_call(c, "GetBody", &get.base, &stdreg__v1__body__descriptor, (void **)&b)) !=
+	    0)
+		return st;
+	web_title_text(c, NULL, label(b));
+	cr.body_id = b->id;
+	ir.body_id = b->id;
+	if ((st = web_list_all(c, "ListBodies", &cr.base,
+	                       &stdreg__v1__list_bodies_response__descriptor, 0, &committees)) !=
+	            0 ||
+	    (st = web_list_all(c, "ListWorkItems", &ir.base,
+	                       &stdreg__v1__list_work_items_response__descriptor, 0, &wl)) != 0)
+		goto out;
+	facts(c, b);
+	if (committees.n > 0) {
+		wbuf_puts(&c->body, "<h2>");
+		web_t(c, S_COMMITTEES);
+		wbuf_puts(&c->body, "</h2>\n");
+		qsort(committees.items, committees.n, sizeof *committees.items, body_order);
+		table(c, S_COMMITTEES, &committees);
+	}
+	items(c, &wl);
+out:
+	web_list_release(&committees);
+	web_list_release(&wl);
+	stdreg__v1__body__free_unpacked(b, NULL);
+	return st;
+}
