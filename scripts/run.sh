@@ -22,6 +22,7 @@ regctl=$build/client/regctl
 [[ " $* " == *" --http-listen"* ]] || set -- --http-listen http://127.0.0.1:7480 "$@"
 data=./stdreg-data
 endpoint=tcp://127.0.0.1:7420
+web=
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
 	case "${args[$i]}" in
@@ -30,6 +31,8 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 	--data=*) data=${args[$i]#--data=} ;;
 	--listen) endpoint=${args[$((i + 1))]:-$endpoint} ;;
 	--listen=*) endpoint=${args[$i]#--listen=} ;;
+	--http-listen) [ -n "$web" ] || web=${args[$((i + 1))]:-} ;;
+	--http-listen=*) [ -n "$web" ] || web=${args[$i]#--http-listen=} ;;
 	esac
 done
 
@@ -46,6 +49,8 @@ first_start() {
 }
 
 echo "stdreg: regctl is $regctl (export PATH=\"$PWD/$build/client:\$PATH\")" >&2
+# The public web view (README "Web view") is served on the first HTTP listener.
+[ -z "$web" ] || echo "stdreg: the web view is at $web/ (English: $web/en/)" >&2
 if ! first_start; then
 	exec "$registryd" "$@"
 fi

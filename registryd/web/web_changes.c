@@ -71,53 +71,103 @@ static bool concerns(const struct web_change *w, const char *area)
 	return strncmp(id, area, n) == 0 && (id[n] == '\0' || id[n] == '/');
 }
 
+#define SCAN_PAGES 20 /* Watch replies read at most for one page (1000 changes each) */
+
+/* Reads every change after since up to top, page by page, into out->pages. */
+static unsigned scan(struct web_ctx *c, uint64_t since, uint64_t top, struct web_changes *out,
+                     bool *capped)
+{
+	Stdreg__V1__WatchRequest req = STDREG__V1__WATCH_REQUEST__INIT;
+	unsigned st;
+
+	*capped = false;
+	req.max_events = 1000;
+	while (since < top) {
+		Stdreg__V1__WatchResponse *r = NULL, **pages;
+
+		if (out->n_pages == SCAN_PAGES) {
+			*capped = true;
+			return 0;
+		}
+		req.since_revision = since;
+		if ((st = web_call(c, "Watch", &req.base, &stdreg__v1__watch_response__descriptor,
+		                   (void **)&r)) != 0)
+			return st;
+		if ((pages = realloc(out->pages, (out->n_pages + 1) * sizeof *pages)) == NULL) {
+			stdreg__v1__watch_response__free_unpacked(r, NULL);
+			return 503;
+		}
+		out->pages = pages;
+		out->pages[out->n_pages++] = r;
+		if (r->n_changes == 0 || r->next_revision <= since)
+			break;
+		since = r->next_revision;
+	}
+	return 0;
+}
+
+/* Picks the newest max changes (of area, when given) of out->pages into out->list. */
+static unsigned pick(struct web_changes *out, uint32_t max, const char *area)
+{
+	size_t total = 0;
+
+	for (size_t p = 0; p < out->n_pages; p++)
+		total += out->pages[p]->n_changes;
+	if ((out->list = calloc(total + 1, sizeof *out->list)) == NULL)
+		return 503;
+	for (size_t p = out->n_pages; p-- > 0 && out->n < max;) {
+		const Stdreg__V1__WatchResponse *r = out->pages[p];
+
+		for (size_t i = r->n_changes; i-- > 0 && out->n < max;) {
+			struct web_change w = { .ch = r->changes[i] };
+
+			w.before = decode(w.ch->kind, &w.ch->before);
+			w.after = decode(w.ch->kind, &w.ch->after);
+			if (area != NULL && !concerns(&w, area)) {
+				if (w.before != NULL)
+					protobuf_c_message_free_unpacked(w.before, NULL);
+				if (w.after != NULL)
+					protobuf_c_message_free_unpacked(w.after, NULL);
+				continue;
+			}
+			out->list[out->n++] = w;
+		}
+	}
+	return 0;
+}
+
 unsigned web_changes_recent(struct web_ctx *c, uint32_t max, const char *area_id,
                             struct web_changes *out)
 {
-	Stdreg__V1__WatchRequest req = STDREG__V1__WATCH_REQUEST__INIT;
 	Stdreg__V1__ListRequest lr = STDREG__V1__LIST_REQUEST__INIT;
 	void *m = NULL;
 	unsigned st;
-	// An area's changes are a part of all: look further back for them.
-	uint64_t back = area_id != NULL ? (uint64_t)max * 20 : max;
+	uint64_t top, span = max > 0 ? max : 1;
 
 	memset(out, 0, sizeof *out);
-	if (c->revision == 0) {
-		// Any read tells the current revision.
-		lr.page_size = 1;
-		if ((st = web_call(c, "ListAreas", &lr.base,
-		                   &stdreg__v1__list_areas_response__descriptor, &m)) != 0)
-			return st;
-		protobuf_c_message_free_unpacked(m, NULL);
-	}
-	// Watch answers the oldest changes after since_revision first: start just far enough
-	// back for the newest ones (a revision is one change or more).
-	req.max_events = back > 1000 ? 1000 : (uint32_t)back;
-	req.since_revision = c->revision > req.max_events ? c->revision - req.max_events : 0;
-	if ((st = web_call(c, "Watch", &req.base, &stdreg__v1__watch_response__descriptor, &m)) !=
-	    0)
+	// Any read tells the current revision.
+	lr.page_size = 1;
+	if ((st = web_call(c, "ListAreas", &lr.base, &stdreg__v1__list_areas_response__descriptor,
+	                   &m)) != 0)
 		return st;
-	out->resp = m;
-	out->list = calloc(out->resp->n_changes + 1, sizeof *out->list);
-	if (out->list == NULL) {
-		web_changes_release(out);
-		return 503;
-	}
-	for (size_t i = out->resp->n_changes; i-- > 0 && out->n < max;) {
-		struct web_change w = { .ch = out->resp->changes[i] };
+	protobuf_c_message_free_unpacked(m, NULL);
+	top = c->revision;
+	// A revision holds one change or many (a bulk apply): start with the last max
+	// revisions and look further back until max changes are found or the start is reached.
+	for (;;) {
+		uint64_t since = top > span ? top - span : 0;
+		bool capped;
 
-		w.before = decode(w.ch->kind, &w.ch->before);
-		w.after = decode(w.ch->kind, &w.ch->after);
-		if (area_id != NULL && !concerns(&w, area_id)) {
-			if (w.before != NULL)
-				protobuf_c_message_free_unpacked(w.before, NULL);
-			if (w.after != NULL)
-				protobuf_c_message_free_unpacked(w.after, NULL);
-			continue;
+		if ((st = scan(c, since, top, out, &capped)) != 0 ||
+		    (st = pick(out, max, area_id)) != 0) {
+			web_changes_release(out);
+			return st;
 		}
-		out->list[out->n++] = w;
+		if (out->n >= max || since == 0 || capped)
+			return 0;
+		web_changes_release(out);
+		span *= 8;
 	}
-	return 0;
 }
 
 void web_changes_release(struct web_changes *w)
@@ -129,8 +179,9 @@ void web_changes_release(struct web_changes *w)
 			protobuf_c_message_free_unpacked(w->list[i].after, NULL);
 	}
 	free(w->list);
-	if (w->resp != NULL)
-		stdreg__v1__watch_response__free_unpacked(w->resp, NULL);
+	for (size_t p = 0; p < w->n_pages; p++)
+		stdreg__v1__watch_response__free_unpacked(w->pages[p], NULL);
+	free(w->pages);
 	memset(w, 0, sizeof *w);
 }
 

@@ -1,7 +1,8 @@
 /*
  * web_changes.h - the store's recent changes as pages and feeds show them: fetched with
- * Watch (no waiting) from a little before the current revision, filtered to an area when
- * asked, and each change's "old -> new" worked out from the records before and after.
+ * Watch (no waiting) from a little before the current revision, looking further back until
+ * enough are found, filtered to an area when asked, and each change's "old -> new" worked
+ * out from the records before and after.
  */
 #ifndef REGISTRYD_WEB_CHANGES_H
 #define REGISTRYD_WEB_CHANGES_H
@@ -18,8 +19,9 @@ struct web_change {
 };
 
 struct web_changes {
-	Stdreg__V1__WatchResponse *resp;
-	struct web_change *list; /* newest first */
+	Stdreg__V1__WatchResponse **pages; /* the Watch replies, oldest first */
+	size_t n_pages;
+	struct web_change *list; /* newest first, borrowed from pages */
 	size_t n;
 };
 

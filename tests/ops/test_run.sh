@@ -34,6 +34,8 @@ for _ in $(seq 1 200); do
 done
 expect_match "the first start on an empty store loads the demo" "$areas" '^[1-9][0-9]*$'
 expect_match "and prints the admin token" "$(cat "$TEST_TMP/run.err")" 'export STDREG_TOKEN=srt_'
+expect_match "and the web view's address" "$(cat "$TEST_TMP/run.err")" \
+	'the web view is at http://127.0.0.1:7480/ \(English: http://127.0.0.1:7480/en/\)'
 kill -TERM "$run_pid" 2>/dev/null || true
 wait "$run_pid" 2>/dev/null || true
 
