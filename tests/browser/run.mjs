@@ -11,8 +11,8 @@
 //   --screenshot FILE=PATH  after the checks, save a picture of PATH to FILE
 //
 // Environment: CHROMIUM names the browser (default /usr/bin/chromium).
-// Prints one line per failed check and a closing "browser: N passed, N failed"; exits 1 on any failure,
-// 2 on bad usage or when the browser cannot start.
+// Prints one line per failed check and a closing "browser: N passed, N failed"; exits 1 on
+// any failure, 2 on bad usage or when the browser cannot start.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -26,8 +26,8 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 const CSP =
 	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " +
 	"base-uri 'none'; frame-ancestors 'none'";
-// The values of Referrer-Policy that keep a path out of other sites' logs (RFC-like list of
-// the W3C Referrer Policy spec); "unsafe-url" and "no-referrer-when-downgrade" leak it.
+// The values of Referrer-Policy (W3C Referrer Policy) that keep a page's path out of other
+// sites' logs; "unsafe-url" and "no-referrer-when-downgrade" send it along.
 const REFERRER_POLICIES = new Set([
 	'no-referrer',
 	'same-origin',
@@ -38,7 +38,8 @@ const REFERRER_POLICIES = new Set([
 ]);
 const NARROW = { width: 320, height: 640 }; // WCAG 1.4.10: reflow at 320 CSS px
 const WIDE = { width: 1280, height: 800 };
-// Without these a machine with no internet refuses Chromium's background connections.
+// No sandbox: the tests run as root. The rest keep Chromium from calling out: a machine with
+// no internet refuses those connections, many at a time.
 const CHROMIUM_ARGS = [
 	'--no-sandbox',
 	'--disable-gpu',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The browser checks themselves (run.mjs), against two static fixtures: a page that meets every
-# check passes, and a page that breaks each one is caught, check by check. Without this a
+# The browser checks themselves (run.mjs), against static fixtures: a page that meets every
+# check passes, and pages that break them are caught, check by check. Without this a
 # run.mjs that saw nothing would pass the web view's browser test too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# serve NAME [--loose]: serves fixture/NAME and sets URL to its address.
+# serve NAME [--loose | --stale]: serves fixture/NAME and sets URL to its address.
 serve() {
 	node "$here/fixture/serve.mjs" "$here/fixture/$1" ${2:+"$2"} >"$tmp/$1.url" &
 	pids+=($!)
@@ -77,6 +77,30 @@ EOF
 if [ "$failures" -gt 0 ]; then
 	echo "--- run.mjs on the bad fixture ---" >&2
 	cat "$tmp/bad.out" >&2
+fi
+
+# The good page with a skip link that stays off screen when focused, from a server that sends
+# an ETag but never answers 304 and leaks paths in the Referer.
+before=$failures
+serve hidden --stale
+set +e
+node "$here/run.mjs" --base "$URL" "${statements[@]}" / >"$tmp/hidden.out" 2>&1
+rc=$?
+set -e
+checks=$((checks + 1))
+[ "$rc" -eq 1 ] || fail "the hidden fixture: run.mjs exited $rc, want 1"
+while IFS= read -r want; do
+	checks=$((checks + 1))
+	grep -qxF -- "$want" "$tmp/hidden.out" || fail "the hidden fixture: no line '$want'"
+done <<'EOF'
+FAIL /: a Referrer-Policy that keeps paths private (got 'unsafe-url')
+FAIL /: the skip link is visible when focused (off screen or hidden)
+FAIL /: 304 on If-None-Match with its ETag (got 200)
+browser: 17 passed, 4 failed
+EOF
+if [ "$failures" -gt "$before" ]; then
+	echo "--- run.mjs on the hidden fixture ---" >&2
+	cat "$tmp/hidden.out" >&2
 fi
 echo "harness: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
