@@ -17,6 +17,7 @@
 #include "status.h"
 #include "web.h"
 #include "web_ctx.h"
+#include "web_html.h"
 
 #include "stdreg/v1/envelope.pb-c.h"
 
@@ -206,6 +207,9 @@ unsigned web_call(struct web_ctx *c, const char *method, const ProtobufCMessage 
 	if (resp == NULL)
 		goto out;
 	st = status_of(resp->status != NULL ? resp->status->code : GRPC_OK);
+	// A value the daemon refused: its message says which, for the 400 page.
+	if (st == MHD_HTTP_BAD_REQUEST && c->detail.len == 0 && resp->status->message != NULL)
+		html_esc(&c->detail, resp->status->message);
 	if (resp->revision > c->revision)
 		c->revision = resp->revision;
 	if (st == 0) {

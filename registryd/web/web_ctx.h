@@ -78,6 +78,7 @@ struct web_ctx {
 	const char *ctype;    /* content type when raw */
 	const char *filename; /* Content-Disposition attachment name, or NULL */
 	unsigned fail;        /* HTTP status of a failed call (0 while all went well) */
+	struct wbuf detail;   /* escaped text: what was wrong with the request (a 400 page) */
 	char day[11];         /* today, YYYY-MM-DD (UTC) */
 };
 
@@ -102,6 +103,9 @@ const char *web_arg(struct web_ctx *c, const char *name);
  */
 unsigned web_call(struct web_ctx *c, const char *method, const ProtobufCMessage *req,
                   const ProtobufCMessageDescriptor *out, void **reply);
+
+/* Notes that query argument name has a value the page cannot use; returns 400. */
+unsigned web_bad_arg(struct web_ctx *c, const char *name, const char *value);
 
 /* Sets up what every page shares (the ETag's run id); web_new() calls it. */
 void web_serve_init(void);

@@ -165,7 +165,16 @@ void web_error_page(struct web_ctx *c, unsigned status)
 	html_esc(&c->title, T(c, h1));
 	wbuf_puts(&c->body, "<p>");
 	html_esc(&c->body, T(c, text));
-	wbuf_puts(&c->body, "</p>\n<p><a href=\"");
+	wbuf_puts(&c->body, "</p>\n");
+	if (status == 400 && c->detail.len > 0) {
+		// What was wrong, escaped already (web_bad_arg, or the daemon's message).
+		wbuf_puts(&c->body, "<p>");
+		html_esc(&c->body, T(c, S_ERR_DETAIL));
+		wbuf_puts(&c->body, ": <code>");
+		wbuf_add(&c->body, c->detail.p, c->detail.len);
+		wbuf_puts(&c->body, "</code></p>\n");
+	}
+	wbuf_puts(&c->body, "<p><a href=\"");
 	web_link(&c->body, c->lang, PAGE_START, NULL);
 	wbuf_puts(&c->body, "\">");
 	html_esc(&c->body, T(c, S_START));

@@ -256,18 +256,34 @@ static int item_stage_order(const void *a, const void *b)
 	return r != 0 ? r : strcmp(x->reference, y->reference);
 }
 
+/* A body's acronym from a list of bodies, else its id. */
+static const char *body_label(const struct web_list *bodies, const char *id)
+{
+	for (size_t i = 0; i < bodies->n; i++) {
+		const Stdreg__V1__Body *b = bodies->items[i];
+
+		if (strcmp(b->id, id) == 0)
+			return b->acronym[0] != '\0' ? b->acronym : id;
+	}
+	return id;
+}
+
 /* The work items by stage, then the committees they are in. */
 static unsigned items(struct web_ctx *c, const char *area)
 {
 	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
-	struct web_list wl;
+	Stdreg__V1__ListRequest br = STDREG__V1__LIST_REQUEST__INIT;
+	struct web_list wl, bodies = { 0 };
 	unsigned st;
 	size_t shown = 0;
 
 	req.area_id = (char *)area;
 	if ((st = web_list_all(c, "ListWorkItems", &req.base,
-	                       &stdreg__v1__list_work_items_response__descriptor, 0, &wl)) != 0) {
+	                       &stdreg__v1__list_work_items_response__descriptor, 0, &wl)) != 0 ||
+	    (st = web_list_all(c, "ListBodies", &br.base,
+	                       &stdreg__v1__list_bodies_response__descriptor, 0, &bodies)) != 0) {
 		web_list_release(&wl);
+		web_list_release(&bodies);
 		return st;
 	}
 	qsort(wl.items, wl.n, sizeof *wl.items, item_stage_order);
@@ -292,7 +308,7 @@ static unsigned items(struct web_ctx *c, const char *area)
 			web_text(c, w->title);
 			wbuf_puts(&c->body, "</td><td>");
 			if (w->body_id[0] != '\0')
-				web_a(c, PAGE_BODY, w->body_id, w->body_id);
+				web_a(c, PAGE_BODY, w->body_id, body_label(&bodies, w->body_id));
 			wbuf_puts(&c->body, "</td><td>");
 			web_t(c, web_item_status_name(w->status));
 			wbuf_puts(&c->body, "</td></tr>\n");
@@ -317,7 +333,7 @@ static unsigned items(struct web_ctx *c, const char *area)
 			continue;
 		shown++;
 		wbuf_puts(&c->body, "<li>");
-		web_a(c, PAGE_BODY, w->body_id, w->body_id);
+		web_a(c, PAGE_BODY, w->body_id, body_label(&bodies, w->body_id));
 		wbuf_puts(&c->body, "</li>\n");
 	}
 	if (shown == 0) {
@@ -327,6 +343,7 @@ static unsigned items(struct web_ctx *c, const char *area)
 	}
 	wbuf_puts(&c->body, "</ul>\n");
 	web_list_release(&wl);
+	web_list_release(&bodies);
 	return 0;
 }
 

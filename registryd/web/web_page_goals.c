@@ -61,7 +61,7 @@ unsigned web_page_goals(struct web_ctx *c)
 		while (s < N_STATUS && strcmp(status_arg[s], status) != 0)
 			s++;
 		if (s == N_STATUS)
-			return 400;
+			return web_bad_arg(c, "status", status);
 		req.status = (Stdreg__V1__DerivedStatus)s;
 	}
 	req.area_id = (char *)(area != NULL ? area : "");
@@ -122,7 +122,13 @@ static void number(struct web_ctx *c, enum web_str k, double v, const char *unit
 	web_dd_end(c);
 }
 
-static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v)
+/* The names the goal's facts show beside its ids. */
+struct names {
+	const char *area;
+	const char *owner;
+};
+
+static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v, const struct names *n)
 {
 	const Stdreg__V1__Goal *g = v->goal;
 
@@ -131,11 +137,11 @@ static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v)
 	wbuf_puts(&c->body, "</h2>\n<dl>\n");
 	web_dl_text(c, S_ID, g->id);
 	web_dt(c, S_AREA);
-	web_a(c, PAGE_AREA, g->area_id, g->area_id);
+	web_a(c, PAGE_AREA, g->area_id, n->area);
 	web_dd_end(c);
 	if (g->owner_agency_id[0] != '\0') {
 		web_dt(c, S_OWNER);
-		web_a(c, PAGE_AGENCY, g->owner_agency_id, g->owner_agency_id);
+		web_a(c, PAGE_AGENCY, g->owner_agency_id, n->owner);
 		web_dd_end(c);
 	}
 	if (g->n_contributor_ids > 0) {
@@ -238,6 +244,10 @@ unsigned web_page_goal(struct web_ctx *c)
 {
 	Stdreg__V1__GoalGetRequest req = STDREG__V1__GOAL_GET_REQUEST__INIT;
 	Stdreg__V1__GoalGetResponse *r = NULL;
+	Stdreg__V1__GetRequest get = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__Area *area = NULL;
+	Stdreg__V1__Agency *owner = NULL;
+	struct names n;
 	unsigned st;
 
 	req.id = c->rt.id;
@@ -250,8 +260,22 @@ unsigned web_page_goal(struct web_ctx *c)
 		return 404;
 	}
 	web_title_text(c, T(c, S_GOAL), r->goal->goal->text);
-	facts(c, r->goal);
+	n.area = r->goal->goal->area_id;
+	n.owner = r->goal->goal->owner_agency_id;
+	// The area's and the owner's names; the ids stand in for a record gone since.
+	get.id = r->goal->goal->area_id;
+	if (web_call(c, "GetArea", &get.base, &stdreg__v1__area__descriptor, (void **)&area) == 0)
+		n.area = web_area_name(c, area);
+	get.id = r->goal->goal->owner_agency_id;
+	if (get.id[0] != '\0' && web_call(c, "GetAgency", &get.base,
+	                                  &stdreg__v1__agency__descriptor, (void **)&owner) == 0)
+		n.owner = owner->name;
+	facts(c, r->goal, &n);
 	follow_ups(c, r);
+	if (area != NULL)
+		stdreg__v1__area__free_unpacked(area, NULL);
+	if (owner != NULL)
+		stdreg__v1__agency__free_unpacked(owner, NULL);
 	stdreg__v1__goal_get_response__free_unpacked(r, NULL);
 	return 0;
 }

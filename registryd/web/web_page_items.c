@@ -43,8 +43,10 @@ static bool read_filter(struct web_ctx *c, struct filter *f, Stdreg__V1__ListReq
 
 		while (s < N_STATUS && strcmp(status_arg[s], f->status) != 0)
 			s++;
-		if (s == N_STATUS)
+		if (s == N_STATUS) {
+			web_bad_arg(c, "status", f->status);
 			return false;
+		}
 		req->status = (Stdreg__V1__WorkItemStatus)s;
 	}
 	return true;

@@ -72,6 +72,17 @@ const char *web_arg(struct web_ctx *c, const char *name)
 	return v;
 }
 
+unsigned web_bad_arg(struct web_ctx *c, const char *name, const char *value)
+{
+	if (c->detail.len == 0) {
+		html_esc(&c->detail, name);
+		wbuf_puts(&c->detail, " = '");
+		html_esc(&c->detail, value);
+		wbuf_puts(&c->detail, "'");
+	}
+	return MHD_HTTP_BAD_REQUEST;
+}
+
 /* FNV-1a, to keep a long query out of the tag. */
 static uint64_t fnv(uint64_t h, const char *s, size_t n)
 {
@@ -201,6 +212,7 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 	wbuf_release(&c.body);
 	wbuf_release(&c.title);
 	wbuf_release(&c.query);
+	wbuf_release(&c.detail);
 	return rv;
 }
 

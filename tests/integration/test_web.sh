@@ -152,6 +152,7 @@ expect_match "item filter by stage range" "$BODY" 'ZZ 1'
 get '/arbetsposter?status=nonsense'
 expect_eq "a bad filter value" "$CODE" 400
 expect_match "400 in the frame" "$BODY" '<main id="main">\s*<h1>Felaktig begäran</h1>'
+expect_match "400 says which value" "$BODY" "<code>status = 'nonsense'</code>"
 get '/arbetsposter.csv?area=zz-web'
 expect_eq "CSV status" "$CODE" 200
 expect_match "CSV type" "$(header_of Content-Type)" '^text/csv'
