@@ -63,7 +63,7 @@ FAIL /: X-Content-Type-Options: nosniff (got '')
 FAIL /: a Referrer-Policy that keeps paths private (got '')
 FAIL /: no script element (1 found)
 FAIL /: a statement path for <html lang=""> (none given)
-FAIL /: the first link skips to an element of the page (href '/')
+FAIL /: the first link skips to the main content (href '/')
 FAIL /: focus is visible on link 'About'
 FAIL /: no horizontal scroll at 320 px (scrollWidth 608 > 320; wide: div.fixed)
 FAIL /: axe found no violations (6 rules violated)
