@@ -16,6 +16,7 @@
 #include "dispatch.h"
 #include "status.h"
 #include "web.h"
+#include "web_cache.h"
 #include "web_ctx.h"
 #include "web_html.h"
 
@@ -101,6 +102,10 @@ int web_new(struct web **out, struct dispatcher *d, unsigned max_calls)
 
 	if (w == NULL)
 		return RG_ENOMEM;
+	if (web_cache_new(&w->cache) != RG_OK) {
+		free(w);
+		return RG_ENOMEM;
+	}
 	web_serve_init();
 	w->d = d;
 	w->max_slots = max_calls > 0 ? max_calls : 1;
@@ -123,6 +128,7 @@ void web_free(struct web *w)
 		free(s->reply);
 		free(s);
 	}
+	web_cache_free(w->cache);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

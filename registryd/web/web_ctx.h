@@ -21,6 +21,7 @@
 
 struct dispatcher;
 struct web_slot;
+struct web_cache;
 
 /* The web view (web.h): its dispatcher and its pool of dispatch slots. */
 struct web {
@@ -30,6 +31,7 @@ struct web {
 	struct web_slot *all_slots;  /* under lock */
 	unsigned n_slots;            /* under lock */
 	unsigned max_slots;
+	struct web_cache *cache; /* rendered pages by ETag (web_cache.h) */
 };
 
 /* Every page (and the non-page answers) of the view; web_route.c maps paths to these. */

@@ -291,3 +291,16 @@ enum web_str web_stage_name(const char *stage)
 			return groups[i].name;
 	return S_STG_OTHER;
 }
+
+void web_more_items(struct web_ctx *c, const char *filter, const char *id)
+{
+	wbuf_puts(&c->body, "<p>");
+	web_t(c, S_SELECTION);
+	wbuf_puts(&c->body, " <a href=\"");
+	web_link(&c->body, c->lang, PAGE_ITEMS, NULL);
+	wbuf_printf(&c->body, "?%s=", filter);
+	html_url_arg(&c->body, id);
+	wbuf_puts(&c->body, "\">");
+	web_t(c, S_ALL_ITEMS);
+	wbuf_puts(&c->body, "</a></p>\n");
+}

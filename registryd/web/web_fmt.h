@@ -41,6 +41,12 @@ void web_dd_end(struct web_ctx *c);
 /* A <dt>/<dd> pair holding stored text; nothing when the value is empty. */
 void web_dl_text(struct web_ctx *c, enum web_str k, const char *v);
 
+/*
+ * When a list was cut at its limit: a paragraph linking the work items page filtered by
+ * filter ("area" or "body") = id, where all of them are.
+ */
+void web_more_items(struct web_ctx *c, const char *filter, const char *id);
+
 /* Names of enum values in the page's language. */
 enum web_str web_priority_name(Stdreg__V1__AreaPriority p);
 enum web_str web_item_status_name(Stdreg__V1__WorkItemStatus s);

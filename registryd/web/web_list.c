@@ -35,7 +35,7 @@ unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *r
 
 		*page_token = token != NULL ? token : (char *)"";
 		if (*page_size == 0)
-			*page_size = 1000;
+			*page_size = limit < 1000 ? (uint32_t)limit : 1000;
 		st = web_call(c, method, req, resp, (void **)&m);
 		free(token);
 		token = NULL;

@@ -19,9 +19,9 @@ struct web_list {
 };
 
 /*
- * Calls method with req, a ListRequest or GoalListRequest (its page_token is overwritten), until the last page or until
- * limit records (0: no limit). Returns 0 or an HTTP status (web_call). Free with
- * web_list_release(), also after a failure.
+ * Calls method with req, a ListRequest or GoalListRequest (its page_token is
+ * overwritten), until the last page or until limit records (0: no limit). Returns 0 or an
+ * HTTP status (web_call). Free with web_list_release(), also after a failure.
  */
 unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *req,
                       const ProtobufCMessageDescriptor *resp, size_t limit, struct web_list *out);

@@ -268,6 +268,9 @@ static const char *body_label(const struct web_list *bodies, const char *id)
 	return id;
 }
 
+/* Work items an area page lists at most; the rest are on the work items page. */
+#define ITEMS_SHOWN 200
+
 /* The work items by stage, then the committees they are in. */
 static unsigned items(struct web_ctx *c, const char *area)
 {
@@ -279,7 +282,8 @@ static unsigned items(struct web_ctx *c, const char *area)
 
 	req.area_id = (char *)area;
 	if ((st = web_list_all(c, "ListWorkItems", &req.base,
-	                       &stdreg__v1__list_work_items_response__descriptor, 0, &wl)) != 0 ||
+	                       &stdreg__v1__list_work_items_response__descriptor, ITEMS_SHOWN,
+	                       &wl)) != 0 ||
 	    (st = web_list_all(c, "ListBodies", &br.base,
 	                       &stdreg__v1__list_bodies_response__descriptor, 0, &bodies)) != 0) {
 		web_list_release(&wl);
@@ -314,6 +318,8 @@ static unsigned items(struct web_ctx *c, const char *area)
 			wbuf_puts(&c->body, "</td></tr>\n");
 		}
 		web_table_close(c);
+		if (wl.more)
+			web_more_items(c, "area", area);
 	} else {
 		wbuf_puts(&c->body, "<p>");
 		web_t(c, S_NONE);

@@ -112,7 +112,10 @@ static int item_stage_order(const void *a, const void *b)
 	return r != 0 ? r : strcmp(x->reference, y->reference);
 }
 
-static void items(struct web_ctx *c, struct web_list *wl)
+/* Work items a body page lists at most; the rest are on the work items page. */
+#define ITEMS_SHOWN 200
+
+static void items(struct web_ctx *c, struct web_list *wl, const char *body)
 {
 	wbuf_puts(&c->body, "<h2>");
 	web_t(c, S_BODY_ITEMS);
@@ -144,6 +147,8 @@ static void items(struct web_ctx *c, struct web_list *wl)
 		wbuf_puts(&c->body, "</td></tr>\n");
 	}
 	web_table_close(c);
+	if (wl->more)
+		web_more_items(c, "body", body);
 }
 
 unsigned web_page_body(struct web_ctx *c)
@@ -166,7 +171,8 @@ unsigned web_page_body(struct web_ctx *c)
 	                       &stdreg__v1__list_bodies_response__descriptor, 0, &committees)) !=
 	            0 ||
 	    (st = web_list_all(c, "ListWorkItems", &ir.base,
-	                       &stdreg__v1__list_work_items_response__descriptor, 0, &wl)) != 0)
+	                       &stdreg__v1__list_work_items_response__descriptor, ITEMS_SHOWN,
+	                       &wl)) != 0)
 		goto out;
 	facts(c, b);
 	if (committees.n > 0) {
@@ -176,7 +182,7 @@ unsigned web_page_body(struct web_ctx *c)
 		qsort(committees.items, committees.n, sizeof *committees.items, body_order);
 		table(c, S_COMMITTEES, &committees);
 	}
-	items(c, &wl);
+	items(c, &wl, b->id);
 out:
 	web_list_release(&committees);
 	web_list_release(&wl);

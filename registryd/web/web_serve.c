@@ -3,9 +3,10 @@
  * or the error page in the same frame), then the headers every answer carries, the ETag
  * and a 304 for a matching If-None-Match.
  *
- * The ETag is built from what the page's bytes depend on: the highest store revision its
- * calls read, its language, its path and query, the day for pages that depend on today,
- * and the daemon's start (so a new binary with other templates never matches an old tag).
+ * The ETag is built from what the page's bytes depend on: the store revision, its
+ * language, its path and query, the day for pages that depend on today, and the daemon's
+ * start (so a new binary with other templates never matches an old tag). It is known before
+ * the page is rendered, so a 304 costs one small call.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,36 +16,45 @@
 
 #include "web.h"
 #include "web_html.h"
+#include "web_cache.h"
+#include "web_fmt.h"
 #include "web_layout.h"
 #include "web_pages.h"
 #include "web_route.h"
+
+#include "stdreg/v1/registry.pb-c.h"
 
 #define CSP                                                                                   \
 	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri " \
 	"'none'; frame-ancestors 'none'"
 
-static const web_page_fn pages[] = {
-	[PAGE_START] = web_page_start,
-	[PAGE_AREAS] = web_page_areas,
-	[PAGE_AREA] = web_page_area,
-	[PAGE_AREA_FEED] = web_page_area_feed,
-	[PAGE_GAPS] = web_page_gaps,
-	[PAGE_AGENCIES] = web_page_agencies,
-	[PAGE_AGENCY] = web_page_agency,
-	[PAGE_GOALS] = web_page_goals,
-	[PAGE_GOAL] = web_page_goal,
-	[PAGE_ITEMS] = web_page_items,
-	[PAGE_ITEMS_CSV] = web_page_items_csv,
-	[PAGE_ITEM] = web_page_item,
-	[PAGE_BODIES] = web_page_bodies,
-	[PAGE_BODY] = web_page_body,
-	[PAGE_REPORT] = web_page_report,
-	[PAGE_CHANGES] = web_page_changes,
-	[PAGE_CHANGES_FEED] = web_page_changes_feed,
-	[PAGE_A11Y] = web_page_a11y,
-	[PAGE_ABOUT] = web_page_about,
-	[PAGE_CSS] = web_page_css,
-	[PAGE_NOT_FOUND] = NULL,
+/* Each page: its function, whether it reads the store, whether it depends on today. */
+static const struct {
+	web_page_fn fn;
+	bool store;
+	bool today;
+} pages[] = {
+	[PAGE_START] = { web_page_start, true, true },
+	[PAGE_AREAS] = { web_page_areas, true, false },
+	[PAGE_AREA] = { web_page_area, true, true },
+	[PAGE_AREA_FEED] = { web_page_area_feed, true, false },
+	[PAGE_GAPS] = { web_page_gaps, true, true },
+	[PAGE_AGENCIES] = { web_page_agencies, true, false },
+	[PAGE_AGENCY] = { web_page_agency, true, true },
+	[PAGE_GOALS] = { web_page_goals, true, true },
+	[PAGE_GOAL] = { web_page_goal, true, true },
+	[PAGE_ITEMS] = { web_page_items, true, false },
+	[PAGE_ITEMS_CSV] = { web_page_items_csv, true, false },
+	[PAGE_ITEM] = { web_page_item, true, false },
+	[PAGE_BODIES] = { web_page_bodies, true, false },
+	[PAGE_BODY] = { web_page_body, true, false },
+	[PAGE_REPORT] = { web_page_report, true, true },
+	[PAGE_CHANGES] = { web_page_changes, true, false },
+	[PAGE_CHANGES_FEED] = { web_page_changes_feed, true, false },
+	[PAGE_A11Y] = { web_page_a11y, false, false },
+	[PAGE_ABOUT] = { web_page_about, false, false },
+	[PAGE_CSS] = { web_page_css, false, false },
+	[PAGE_NOT_FOUND] = { NULL, false, false },
 };
 
 // Distinguishes this run's tags from those of an earlier binary (see the top).
@@ -93,15 +103,52 @@ static uint64_t fnv(uint64_t h, const char *s, size_t n)
 	return h;
 }
 
-static void make_etag(struct web_ctx *c, const char *url, char *etag, size_t n)
+/* MHD_KeyValueIterator: hashes every query argument, in the request's order. */
+static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+	uint64_t *h = cls;
+
+	(void)kind;
+	*h = fnv(*h, "&", 1);
+	*h = fnv(*h, key, strlen(key));
+	*h = fnv(*h, "=", 1);
+	if (value != NULL)
+		*h = fnv(*h, value, strlen(value));
+	return MHD_YES;
+}
+
+/*
+ * The page's tag, known before it is rendered so that a revalidation costs one small call:
+ * the store revision now (a page rendered after a later write carries the older tag, which
+ * only makes the next revalidation a 200), the language, the path and every query argument,
+ * and the day for pages that depend on today.
+ */
+static void make_etag(struct web_ctx *c, const char *url, uint64_t rev, char *etag, size_t n)
 {
 	uint64_t h = fnv(0xcbf29ce484222325ull, url, strlen(url));
 
-	h = fnv(h, "?", 1);
-	if (c->query.len > 0)
-		h = fnv(h, c->query.p, c->query.len);
-	snprintf(etag, n, "\"r%" PRIu64 "-%s-%016" PRIx64 "%s%s-%" PRIx64 "\"", c->revision,
+	MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, hash_arg, &h);
+	snprintf(etag, n, "\"r%" PRIu64 "-%s-%016" PRIx64 "%s%s-%" PRIx64 "\"", rev,
 	         web_lang_code(c->lang), h, c->today ? "-d" : "", c->today ? c->day : "", start_id);
+}
+
+/* The store's revision now, from the smallest read there is; 0 when it cannot be read
+ * (the page's own calls then answer the error). */
+static uint64_t revision_now(struct web_ctx *c)
+{
+	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
+	struct web_ctx probe = { .w = c->w, .conn = c->conn };
+	void *m = NULL;
+
+	req.page_size = 1;
+	if (web_call(&probe, "ListAreas", &req.base, &stdreg__v1__list_areas_response__descriptor,
+	             &m) != 0) {
+		wbuf_release(&probe.detail);
+		return 0;
+	}
+	protobuf_c_message_free_unpacked(m, NULL);
+	return probe.revision;
 }
 
 /* Whether If-None-Match lists etag or is "*" (weak comparison, RFC 9110 §13.1.2). */
@@ -122,25 +169,21 @@ static bool none_match(const char *inm, const char *etag)
 	return false;
 }
 
-static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *url,
-                             const struct wbuf *doc)
+/*
+ * Queues the answer: doc with status, or a 304 when not_modified (etag: the page's tag). A
+ * page (200) is also kept in the cache when keep is set.
+ */
+static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *etag,
+                             bool not_modified, bool keep, const struct wbuf *doc)
 {
 	const char *ctype = c->raw ? c->ctype : "text/html; charset=utf-8";
 	struct MHD_Response *resp;
 	enum MHD_Result rv;
-	char etag[160], disp[160];
-	bool not_modified = false;
+	char disp[160];
 
-	if (status == MHD_HTTP_OK) {
-		make_etag(c, url, etag, sizeof etag);
-		not_modified =
-		        none_match(MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
-		                                               MHD_HTTP_HEADER_IF_NONE_MATCH),
-		                   etag);
-	}
 	// A 304 has no body (RFC 9110 §15.4.5), but the same validators and caching headers.
 	resp = MHD_create_response_from_buffer(not_modified ? 0 : doc->len,
-	                                       not_modified ? (void *)"" : doc->p,
+	                                       not_modified || doc->p == NULL ? (void *)"" : doc->p,
 	                                       MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
@@ -151,7 +194,7 @@ static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *url
 	MHD_add_response_header(resp, "Referrer-Policy", "strict-origin-when-cross-origin");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_LANGUAGE, web_lang_code(c->lang));
-	if (status == MHD_HTTP_OK) {
+	if (status == MHD_HTTP_OK || not_modified) {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 		// Browsers may keep a page, but must ask again before they show it.
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
@@ -168,14 +211,16 @@ static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *url
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		                        "Bearer realm=\"stdreg\"");
 	rv = MHD_queue_response(c->conn, not_modified ? MHD_HTTP_NOT_MODIFIED : status, resp);
-	MHD_destroy_response(resp);
+	if (!(keep && status == MHD_HTTP_OK && !not_modified && rv == MHD_YES &&
+	      web_cache_put(c->w->cache, etag, resp, doc->len)))
+		MHD_destroy_response(resp);
 	return rv;
 }
 
 /* Renders the page of c->rt (or an error page); returns the HTTP status. */
 static unsigned render(struct web_ctx *c, const char *verb)
 {
-	web_page_fn fn = pages[c->rt.page];
+	web_page_fn fn = pages[c->rt.page].fn;
 	unsigned status;
 
 	if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
@@ -198,15 +243,34 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 	struct wbuf doc = { 0 };
 	enum MHD_Result rv;
 	unsigned status;
+	uint64_t rev = 0;
+	char etag[160] = "";
+	bool reads = strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0, keep = false;
 
 	web_route_parse(url, &c.rt);
 	c.lang = c.rt.lang;
+	if (reads && pages[c.rt.page].fn != NULL) {
+		// A revalidation is answered before anything is rendered.
+		if (pages[c.rt.page].store)
+			rev = revision_now(&c);
+		if (pages[c.rt.page].today)
+			web_today(&c);
+		make_etag(&c, url, rev, etag, sizeof etag);
+		keep = rev != 0 || !pages[c.rt.page].store; // else the tag names no revision
+		if (keep && none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                                   MHD_HTTP_HEADER_IF_NONE_MATCH),
+		                       etag))
+			return queue(&c, MHD_HTTP_OK, etag, true, false, &doc);
+		// The same page rendered before under the same tag.
+		if (keep && web_cache_queue(w->cache, etag, conn, &rv))
+			return rv;
+	}
 	status = render(&c, verb);
 	if (c.raw) {
-		rv = queue(&c, status, url, &c.body);
+		rv = queue(&c, status, etag, false, keep, &c.body);
 	} else {
 		web_layout(&c, &doc);
-		rv = wbuf_failed(&doc) ? MHD_NO : queue(&c, status, url, &doc);
+		rv = wbuf_failed(&doc) ? MHD_NO : queue(&c, status, etag, false, keep, &doc);
 	}
 	wbuf_release(&doc);
 	wbuf_release(&c.body);

@@ -158,13 +158,16 @@ expect_eq "CSV status" "$CODE" 200
 expect_match "CSV type" "$(header_of Content-Type)" '^text/csv'
 expect_eq "CSV rows: header and one item" "$(grep -c '' <<<"$BODY")" 2
 expect_match "CSV quotes a title with quotes" "$BODY" 'zz-item,ZZ 1,"<script>alert\(""item""\)</script>"'
-# Paging: 101 items in one area, 50 a page.
-for i in $(seq 1 101); do printf '{"kind":"item","id":"zz-p%03d","reference":"ZZ P%03d","title":"t","body_id":"cen-clc-jtc21","area_ids":["zz-web"],"stage":"20.00"}\n' "$i" "$i"; done >"$TEST_TMP/items.jsonl"
-expect_exit 0 "load 101 items" -- regctl apply -f "$TEST_TMP/items.jsonl"
+# Paging: 201 items in one area, 50 a page; the area page lists 200 and links the rest.
+for i in $(seq 1 201); do printf '{"kind":"item","id":"zz-p%03d","reference":"ZZ P%03d","title":"t","body_id":"cen-clc-jtc21","area_ids":["zz-web"],"stage":"20.00"}\n' "$i" "$i"; done >"$TEST_TMP/items.jsonl"
+expect_exit 0 "load 201 items" -- regctl apply -f "$TEST_TMP/items.jsonl"
 get '/arbetsposter?area=zz-web'
 expect_eq "first page: 50 rows" "$(grep -o '<tr><th scope="row">' <<<"$BODY" | wc -l)" 50
 NEXT=$(grep -o 'rel="next" href="[^"]*"' <<<"$BODY" | sed 's/.*href="//; s/"$//; s/&amp;/\&/g')
 expect_match "a next page link" "$NEXT" '^/arbetsposter\?area=zz-web&page='
+get /omraden/zz-web
+expect_eq "the area page lists 200 items" "$(grep -o 'href="/arbetsposter/zz-' <<<"$BODY" | wc -l)" 200
+expect_match "and links all of them" "$BODY" 'Visar ett urval: <a href="/arbetsposter\?area=zz-web">'
 get "$NEXT"
 expect_eq "second page: 50 rows" "$(grep -o '<tr><th scope="row">' <<<"$BODY" | wc -l)" 50
 expect_match "second page links the first" "$BODY" 'Första sidan'
@@ -200,6 +203,13 @@ expect_eq "another query's tag: 200" "$CODE" 200
 expect_exit 0 "a write" -- regctl area put zz-other --name Other --priority monitored
 get /omraden/ai -H "If-None-Match: $ETAG"
 expect_eq "after a write: 200" "$CODE" 200
+# A page served twice (the second time kept from the first) shows a write at once.
+get /en/areas/zz-other
+get /en/areas/zz-other
+expect_match "a page before a write" "$BODY" '<h1>Other</h1>'
+expect_exit 0 "rename" -- regctl area put zz-other --name "Other renamed" --priority monitored
+get /en/areas/zz-other
+expect_match "the same page after the write" "$BODY" '<h1>Other renamed</h1>'
 get /static/stil.css
 expect_eq "style sheet" "$CODE" 200
 expect_match "style sheet type" "$(header_of Content-Type)" '^text/css'
