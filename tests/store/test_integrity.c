@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "store_int.h" /* STORE_SCHEMA_VERSION */
 #include "stdreg/v1/registry.pb-c.h"
 
 #define LEAD        STDREG__V1__ROLE__ROLE_LEAD
@@ -390,6 +391,79 @@ static void duplicate_in_an_older_store_reported(void **state)
 	rec_free(a);
 }
 
+/* Turns the store in f->dir into what schema 2 wrote: no goal or follow_up databases,
+ * version 2. */
+static void make_schema_2(struct fx *f)
+{
+	static const char *const gone[] = { "goal", "follow_up" };
+	uint8_t two[4] = { 0, 0, 0, 2 };
+	MDB_val k = { 14, "schema_version" }, v = { 4, two };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+		assert_int_equal(mdb_dbi_open(txn, gone[i], 0, &dbi), 0);
+		assert_int_equal(mdb_drop(txn, dbi, 1), 0); /* deleted from the environment */
+	}
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The schema version the store in f->dir is stamped with (read raw, the store closed). */
+static uint32_t raw_schema_version(struct fx *f)
+{
+	MDB_val k = { 14, "schema_version" }, v;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	uint32_t ver = 0;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, MDB_RDONLY, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+	assert_int_equal(v.mv_size, 4);
+	for (size_t i = 0; i < 4; i++)
+		ver = ver << 8 | ((const uint8_t *)v.mv_data)[i];
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return ver;
+}
+
+/* A store of schema 2 (before goals) opens as schema 3: its records and checks intact,
+ * the goal databases made, and goals can be listed and checked. */
+static void goal_dbs_made_for_an_older_store(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err;
+	char text[1024];
+	Stdreg__V1__Agency *a;
+
+	fx_seed(f);
+	make_schema_2(f);
+	assert_int_equal(raw_schema_version(f), 2);
+	assert_int_equal(fx_reopen(f, NULL, &err), RG_OK);
+	assert_int_equal(check_count(f, text, sizeof(text)), 0);
+	a = fx_get(f, STORE_AGENCY, "digg", NULL);
+	assert_non_null(a);
+	rec_free(a);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(raw_schema_version(f), STORE_SCHEMA_VERSION);
+	assert_int_equal(fx_reopen(f, NULL, &err), RG_OK);
+}
+
 /* --- the agency scope -------------------------------------------------------------- */
 
 struct scope_job {
@@ -478,17 +552,12 @@ static void scope_counts_before_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(appointed_by_is_the_principal),
-		T(appointed_by_from_apply),
-		T(control_characters_refused),
-		T(control_characters_in_decision_ref),
-		T(agency_named_by_token_kept),
-		T(revoked_name_not_reused),
-		T(one_org_number_one_agency),
-		T(one_org_number_in_apply),
-		T(org_index_built_for_an_older_store),
-		T(duplicate_in_an_older_store_reported),
-		T(scope_covers_every_area),
+		T(appointed_by_is_the_principal),      T(appointed_by_from_apply),
+		T(control_characters_refused),         T(control_characters_in_decision_ref),
+		T(agency_named_by_token_kept),         T(revoked_name_not_reused),
+		T(one_org_number_one_agency),          T(one_org_number_in_apply),
+		T(org_index_built_for_an_older_store), T(duplicate_in_an_older_store_reported),
+		T(goal_dbs_made_for_an_older_store),   T(scope_covers_every_area),
 		T(scope_counts_before_entries),
 	};
 
