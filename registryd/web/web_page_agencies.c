@@ -10,6 +10,7 @@
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 static int agency_order(const void *a, const void *b)
 {
@@ -71,15 +72,8 @@ static void facts(struct web_ctx *c, const Stdreg__V1__Agency *a)
 
 static void roles(struct web_ctx *c, const struct web_list *as, const struct web_list *areas)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_AGENCY_ROLES);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (as->n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_AGENCY_ROLES, as->n))
 		return;
-	}
 	web_table_open(c, S_AGENCY_ROLES);
 	web_thead(c, S_AREA, S_ROLE, S_DECISION, S_VALID_FROM, S_VALID_TO, S_STATUS, S_COUNT_);
 	for (size_t i = 0; i < as->n; i++) {
@@ -105,15 +99,8 @@ static void roles(struct web_ctx *c, const struct web_list *as, const struct web
 
 static void goals(struct web_ctx *c, const struct web_list *gl, const struct web_list *areas)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_AGENCY_GOALS);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (gl->n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_AGENCY_GOALS, gl->n))
 		return;
-	}
 	web_table_open(c, S_AGENCY_GOALS);
 	web_thead(c, S_GOAL, S_AREA, S_STATUS, S_DUE, S_NEXT_REPORT, S_COUNT_);
 	for (size_t i = 0; i < gl->n; i++) {
@@ -124,7 +111,7 @@ static void goals(struct web_ctx *c, const struct web_list *gl, const struct web
 		wbuf_puts(&c->body, "</th><td>");
 		web_a(c, PAGE_AREA, v->goal->area_id, web_area_name_of(c, areas, v->goal->area_id));
 		wbuf_puts(&c->body, "</td><td>");
-		web_tag(c, web_goal_status_class(v->status), web_goal_status_name(v->status));
+		web_goal_tag(c, v->status);
 		wbuf_puts(&c->body, "</td><td>");
 		web_time(c, v->goal->due);
 		wbuf_puts(&c->body, "</td><td>");
@@ -139,9 +126,7 @@ static void items(struct web_ctx *c, const Stdreg__V1__MineResponse *mine)
 {
 	size_t shown = 0;
 
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_ITEMS_BY_STAGE);
-	wbuf_puts(&c->body, "</h2>\n");
+	web_h2(c, S_ITEMS_BY_STAGE);
 	for (size_t a = 0; a < mine->n_areas; a++) {
 		const Stdreg__V1__MineArea *ma = mine->areas[a];
 
@@ -156,29 +141,14 @@ static void items(struct web_ctx *c, const Stdreg__V1__MineResponse *mine)
 					web_thead(c, S_STAGE, S_REFERENCE, S_TITLE, S_AREA,
 					          S_COUNT_);
 				}
-				wbuf_puts(&c->body, "<tr><td>");
-				web_text(c, w->stage);
-				if (w->stage_scheme[0] == '\0') {
-					wbuf_puts(&c->body, " ");
-					web_t(c, web_stage_name(w->stage));
-				}
-				wbuf_puts(&c->body, "</td><th scope=\"row\">");
-				web_a(c, PAGE_ITEM, w->id, w->reference);
-				wbuf_puts(&c->body, "</th><td>");
-				web_text(c, w->title);
+				web_item_stage_row(c, w);
 				wbuf_puts(&c->body, "</td><td>");
 				web_a(c, PAGE_AREA, ma->area->id, web_area_name(c, ma->area));
 				wbuf_puts(&c->body, "</td></tr>\n");
 			}
 		}
 	}
-	if (shown > 0) {
-		web_table_close(c);
-	} else {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
-	}
+	web_table_end(c, shown);
 }
 
 unsigned web_page_agency(struct web_ctx *c)
