@@ -10,6 +10,7 @@
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 /* The status filter's values in the query string, indexed by DerivedStatus. */
 static const char *const status_arg[] = {
@@ -76,9 +77,7 @@ unsigned web_page_goals(struct web_ctx *c)
 		goto out;
 	form(c, &areas, &agencies, area, agency, status);
 	if (gl.n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+		web_none(c);
 		goto out;
 	}
 	web_table_open(c, S_GOALS);
@@ -96,7 +95,7 @@ unsigned web_page_goals(struct web_ctx *c)
 			web_a(c, PAGE_AGENCY, v->goal->owner_agency_id,
 			      web_agency_name(&agencies, v->goal->owner_agency_id));
 		wbuf_puts(&c->body, "</td><td>");
-		web_tag(c, web_goal_status_class(v->status), web_goal_status_name(v->status));
+		web_goal_tag(c, v->status);
 		wbuf_puts(&c->body, "</td><td>");
 		web_time(c, v->goal->due);
 		wbuf_puts(&c->body, "</td><td>");
@@ -154,7 +153,7 @@ static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v, const struct
 		web_dd_end(c);
 	}
 	web_dt(c, S_STATUS);
-	web_tag(c, web_goal_status_class(v->status), web_goal_status_name(v->status));
+	web_goal_tag(c, v->status);
 	web_dd_end(c);
 	web_dt(c, S_DUE);
 	web_time(c, g->due);
@@ -201,15 +200,8 @@ static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v, const struct
 
 static void follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_FOLLOW_UPS);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (r->n_follow_ups == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_FOLLOW_UPS, r->n_follow_ups))
 		return;
-	}
 	web_table_open(c, S_FOLLOW_UPS);
 	web_thead(c, S_AS_OF, S_TYPE, S_STATUS, S_NOTE, S_DECISION, S_EVIDENCE, S_COUNT_);
 	for (size_t i = 0; i < r->n_follow_ups; i++) {
@@ -221,8 +213,7 @@ static void follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
 		web_t(c, web_follow_up_name(f->type));
 		wbuf_puts(&c->body, "</th><td>");
 		if (f->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN)
-			web_tag(c, web_goal_status_class((Stdreg__V1__DerivedStatus)f->status),
-			        web_goal_status_name((Stdreg__V1__DerivedStatus)f->status));
+			web_goal_tag(c, (Stdreg__V1__DerivedStatus)f->status);
 		wbuf_puts(&c->body, "</td><td>");
 		web_text(c, f->note);
 		if (f->new_due[0] != '\0') {
