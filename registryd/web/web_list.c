@@ -83,6 +83,29 @@ void web_list_release(struct web_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+static unsigned list_every(struct web_ctx *c, const char *method,
+                           const ProtobufCMessageDescriptor *resp, struct web_list *out)
+{
+	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
+
+	return web_list_all(c, method, &req.base, resp, 0, out);
+}
+
+unsigned web_list_agencies(struct web_ctx *c, struct web_list *out)
+{
+	return list_every(c, "ListAgencies", &stdreg__v1__list_agencies_response__descriptor, out);
+}
+
+unsigned web_list_areas(struct web_ctx *c, struct web_list *out)
+{
+	return list_every(c, "ListAreas", &stdreg__v1__list_areas_response__descriptor, out);
+}
+
+unsigned web_list_bodies(struct web_ctx *c, struct web_list *out)
+{
+	return list_every(c, "ListBodies", &stdreg__v1__list_bodies_response__descriptor, out);
+}
+
 const char *web_agency_name(const struct web_list *agencies, const char *id)
 {
 	for (size_t i = 0; i < agencies->n; i++) {

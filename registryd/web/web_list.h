@@ -27,6 +27,11 @@ unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *r
                       const ProtobufCMessageDescriptor *resp, size_t limit, struct web_list *out);
 void web_list_release(struct web_list *l);
 
+/* Every agency, area or body, unfiltered (web_list_all with an empty ListRequest). */
+unsigned web_list_agencies(struct web_ctx *c, struct web_list *out);
+unsigned web_list_areas(struct web_ctx *c, struct web_list *out);
+unsigned web_list_bodies(struct web_ctx *c, struct web_list *out);
+
 /* The agency of id in a list of agencies: its name, else the id itself. */
 const char *web_agency_name(const struct web_list *agencies, const char *id);
 

@@ -21,13 +21,11 @@ static int agency_order(const void *a, const void *b)
 
 unsigned web_page_agencies(struct web_ctx *c)
 {
-	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list l;
 	unsigned st;
 
 	web_title(c, S_AGENCIES);
-	if ((st = web_list_all(c, "ListAgencies", &req.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &l)) != 0) {
+	if ((st = web_list_agencies(c, &l)) != 0) {
 		web_list_release(&l);
 		return st;
 	}
@@ -155,7 +153,6 @@ unsigned web_page_agency(struct web_ctx *c)
 {
 	Stdreg__V1__GetRequest get = STDREG__V1__GET_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest lr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__GoalListRequest gr = STDREG__V1__GOAL_LIST_REQUEST__INIT;
 	Stdreg__V1__MineRequest mr = STDREG__V1__MINE_REQUEST__INIT;
 	Stdreg__V1__Agency *a = NULL;
@@ -174,8 +171,7 @@ unsigned web_page_agency(struct web_ctx *c)
 	mr.agency_id = a->id;
 	if ((st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &as)) != 0 ||
-	    (st = web_list_all(c, "ListAreas", &lr.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
+	    (st = web_list_areas(c, &areas)) != 0 ||
 	    (st = web_list_all(c, "ListGoals", &gr.base,
 	                       &stdreg__v1__goal_list_response__descriptor, 0, &gl)) != 0 ||
 	    (st = web_call(c, "Mine", &mr.base, &stdreg__v1__mine_response__descriptor,

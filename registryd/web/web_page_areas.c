@@ -50,21 +50,17 @@ static const Stdreg__V1__Assignment *lead_of(const struct web_list *as, const ch
 
 unsigned web_page_areas(struct web_ctx *c)
 {
-	Stdreg__V1__ListRequest lr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list areas, current = { 0 }, agencies = { 0 };
 	unsigned st;
 
 	web_title(c, S_AREAS);
 	ar.current_only = true;
-	if ((st = web_list_all(c, "ListAreas", &lr.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
+	if ((st = web_list_areas(c, &areas)) != 0 ||
 	    (st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &current)) !=
 	            0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) != 0)
+	    (st = web_list_agencies(c, &agencies)) != 0)
 		goto out;
 	qsort(areas.items, areas.n, sizeof *areas.items, area_order);
 	web_table_open(c, S_AREAS_CAPTION);
@@ -246,7 +242,6 @@ static unsigned goals(struct web_ctx *c, const char *area, const struct web_list
 static unsigned items(struct web_ctx *c, const char *area)
 {
 	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest br = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list wl, bodies = { 0 };
 	unsigned st;
 	size_t shown = 0;
@@ -255,8 +250,7 @@ static unsigned items(struct web_ctx *c, const char *area)
 	if ((st = web_list_all(c, "ListWorkItems", &req.base,
 	                       &stdreg__v1__list_work_items_response__descriptor, ITEMS_SHOWN,
 	                       &wl)) != 0 ||
-	    (st = web_list_all(c, "ListBodies", &br.base,
-	                       &stdreg__v1__list_bodies_response__descriptor, 0, &bodies)) != 0) {
+	    (st = web_list_bodies(c, &bodies)) != 0) {
 		web_list_release(&wl);
 		web_list_release(&bodies);
 		return st;
@@ -313,7 +307,6 @@ unsigned web_page_area(struct web_ctx *c)
 {
 	Stdreg__V1__GetRequest get = STDREG__V1__GET_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__Area *a = NULL;
 	struct web_list history = { 0 }, agencies = { 0 };
 	unsigned st;
@@ -328,8 +321,7 @@ unsigned web_page_area(struct web_ctx *c)
 	if ((st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &history)) !=
 	            0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) != 0)
+	    (st = web_list_agencies(c, &agencies)) != 0)
 		goto out;
 	facts(c, a);
 	appointments(c, &history, &agencies, false);

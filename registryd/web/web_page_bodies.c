@@ -37,13 +37,11 @@ static void table(struct web_ctx *c, enum web_str caption, const struct web_list
 
 unsigned web_page_bodies(struct web_ctx *c)
 {
-	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list l;
 	unsigned st;
 
 	web_title(c, S_BODIES);
-	if ((st = web_list_all(c, "ListBodies", &req.base,
-	                       &stdreg__v1__list_bodies_response__descriptor, 0, &l)) == 0) {
+	if ((st = web_list_bodies(c, &l)) == 0) {
 		// By name: bodies before their committees is not needed (a committee names its parent).
 		qsort(l.items, l.n, sizeof *l.items, web_body_order);
 		table(c, S_BODIES, &l);

@@ -117,7 +117,6 @@ unsigned web_page_gaps(struct web_ctx *c)
 {
 	Stdreg__V1__GapsRequest gq = STDREG__V1__GAPS_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__GoalListRequest glr = STDREG__V1__GOAL_LIST_REQUEST__INIT;
 	Stdreg__V1__GapsResponse *gaps = NULL;
 	struct web_list as = { 0 }, agencies = { 0 }, goals = { 0 };
@@ -131,9 +130,7 @@ unsigned web_page_gaps(struct web_ctx *c)
 		return st;
 	if ((st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &as)) != 0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) !=
-	            0 ||
+	    (st = web_list_agencies(c, &agencies)) != 0 ||
 	    (st = web_list_all(c, "ListGoals", &glr.base,
 	                       &stdreg__v1__goal_list_response__descriptor, 0, &goals)) != 0)
 		goto out;

@@ -23,13 +23,7 @@ static void form(struct web_ctx *c, const struct web_list *areas, const struct w
                  const char *area, const char *agency, const char *status)
 {
 	web_form_open(c);
-	web_form_select_open(c, "area", S_AREA);
-	for (size_t i = 0; i < areas->n; i++) {
-		const Stdreg__V1__Area *a = areas->items[i];
-
-		web_form_option(c, a->id, web_area_name(c, a), area);
-	}
-	web_form_select_close(c);
+	web_form_area_select(c, areas, area);
 	web_form_select_open(c, "agency", S_OWNER);
 	for (size_t i = 0; i < agencies->n; i++) {
 		const Stdreg__V1__Agency *a = agencies->items[i];
@@ -47,8 +41,6 @@ static void form(struct web_ctx *c, const struct web_list *areas, const struct w
 unsigned web_page_goals(struct web_ctx *c)
 {
 	Stdreg__V1__GoalListRequest req = STDREG__V1__GOAL_LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list gl = { 0 }, areas = { 0 }, agencies = { 0 };
 	const char *area = web_arg(c, "area"), *agency = web_arg(c, "agency");
 	const char *status = web_arg(c, "status");
@@ -57,21 +49,15 @@ unsigned web_page_goals(struct web_ctx *c)
 	web_title(c, S_GOALS);
 	web_today(c);
 	if (status != NULL) {
-		size_t s = 1;
+		size_t s = web_form_choice(status_arg, N_STATUS, status);
 
-		while (s < N_STATUS && strcmp(status_arg[s], status) != 0)
-			s++;
 		if (s == N_STATUS)
 			return web_bad_arg(c, "status", status);
 		req.status = (Stdreg__V1__DerivedStatus)s;
 	}
 	req.area_id = (char *)(area != NULL ? area : "");
 	req.agency_id = (char *)(agency != NULL ? agency : "");
-	if ((st = web_list_all(c, "ListAreas", &ar.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) !=
-	            0 ||
+	if ((st = web_list_areas(c, &areas)) != 0 || (st = web_list_agencies(c, &agencies)) != 0 ||
 	    (st = web_list_all(c, "ListGoals", &req.base,
 	                       &stdreg__v1__goal_list_response__descriptor, 0, &gl)) != 0)
 		goto out;

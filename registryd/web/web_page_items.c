@@ -39,10 +39,8 @@ static bool read_filter(struct web_ctx *c, struct filter *f, Stdreg__V1__ListReq
 	req->stage_to = (char *)(f->to != NULL ? f->to : "");
 	req->text = (char *)(f->text != NULL ? f->text : "");
 	if (f->status != NULL) {
-		size_t s = 1;
+		size_t s = web_form_choice(status_arg, N_STATUS, f->status);
 
-		while (s < N_STATUS && strcmp(status_arg[s], f->status) != 0)
-			s++;
 		if (s == N_STATUS) {
 			web_bad_arg(c, "status", f->status);
 			return false;
@@ -56,13 +54,7 @@ static void form(struct web_ctx *c, const struct filter *f, const struct web_lis
                  const struct web_list *bodies)
 {
 	web_form_open(c);
-	web_form_select_open(c, "area", S_AREA);
-	for (size_t i = 0; i < areas->n; i++) {
-		const Stdreg__V1__Area *a = areas->items[i];
-
-		web_form_option(c, a->id, web_area_name(c, a), f->area);
-	}
-	web_form_select_close(c);
+	web_form_area_select(c, areas, f->area);
 	web_form_select_open(c, "body", S_BODY);
 	for (size_t i = 0; i < bodies->n; i++) {
 		const Stdreg__V1__Body *b = bodies->items[i];
@@ -105,8 +97,6 @@ static void row(struct web_ctx *c, const Stdreg__V1__WorkItem *w)
 unsigned web_page_items(struct web_ctx *c)
 {
 	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest br = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__ListWorkItemsResponse *resp = NULL;
 	struct web_list areas = { 0 }, bodies = { 0 };
 	struct wbuf filter = { 0 };
@@ -121,10 +111,7 @@ unsigned web_page_items(struct web_ctx *c)
 	page = web_arg(c, "page");
 	req.page_size = PAGE_ROWS;
 	req.page_token = (char *)(page != NULL ? page : "");
-	if ((st = web_list_all(c, "ListAreas", &ar.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
-	    (st = web_list_all(c, "ListBodies", &br.base,
-	                       &stdreg__v1__list_bodies_response__descriptor, 0, &bodies)) != 0 ||
+	if ((st = web_list_areas(c, &areas)) != 0 || (st = web_list_bodies(c, &bodies)) != 0 ||
 	    (st = web_call(c, "ListWorkItems", &req.base,
 	                   &stdreg__v1__list_work_items_response__descriptor, (void **)&resp)) != 0)
 		goto out;

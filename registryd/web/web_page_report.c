@@ -149,7 +149,6 @@ unsigned web_page_report(struct web_ctx *c)
 {
 	Stdreg__V1__TrendRequest tq = STDREG__V1__TREND_REQUEST__INIT;
 	Stdreg__V1__ReportRequest rq = STDREG__V1__REPORT_REQUEST__INIT;
-	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__TrendResponse *t = NULL;
 	Stdreg__V1__ReportResponse *rep = NULL;
 	struct web_list agencies = { 0 };
@@ -161,8 +160,7 @@ unsigned web_page_report(struct web_ctx *c)
 	                   (void **)&t)) != 0 ||
 	    (st = web_call(c, "Report", &rq.base, &stdreg__v1__report_response__descriptor,
 	                   (void **)&rep)) != 0 ||
-	    (st = web_list_all(c, "ListAgencies", &ar.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) != 0)
+	    (st = web_list_agencies(c, &agencies)) != 0)
 		goto out;
 	wbuf_puts(&c->body, "<p>");
 	web_t(c, S_AS_OF);
