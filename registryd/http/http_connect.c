@@ -19,6 +19,7 @@
 #include "call.h"
 #include "internal.h"
 #include "pbjson.h"
+#include "web.h"
 
 #include "stdreg/v1/envelope.pb-c.h"
 #include "stdreg/v1/registry.pb-c.h"
@@ -379,24 +380,6 @@ static uint64_t mod_revision(const ProtobufCMessage *m)
 	return *(const uint64_t *)((const char *)meta + f->offset);
 }
 
-/* Whether If-None-Match lists etag (or is "*"); weak tags compare by their value. */
-static bool none_match(const char *inm, const char *etag)
-{
-	size_t n = strlen(etag);
-
-	while (inm != NULL && *inm != '\0') {
-		while (*inm == ' ' || *inm == ',')
-			inm++;
-		if (strncmp(inm, "W/", 2) == 0)
-			inm += 2;
-		if (*inm == '*' || (strncmp(inm, etag, n) == 0 &&
-		                    (inm[n] == '\0' || inm[n] == ',' || inm[n] == ' ')))
-			return true;
-		inm = strchr(inm, ',');
-	}
-	return false;
-}
-
 enum MHD_Result http_connect_answer(struct hreq *r)
 {
 	Stdreg__V1__Response *resp = NULL;
@@ -428,7 +411,7 @@ enum MHD_Result http_connect_answer(struct hreq *r)
 	}
 	if (is_get && mod_revision(msg) != 0) {
 		snprintf(etag, sizeof etag, "\"%" PRIu64 "\"", mod_revision(msg));
-		if (none_match(header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+		if (web_none_match(header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
 			status = MHD_HTTP_NOT_MODIFIED;
 			body_len = 0;
 		}

@@ -59,6 +59,12 @@ enum MHD_Result web_pending_answer(struct web_pending *p);
 /* Frees a page that will not be answered (its connection closed). NULL is allowed. */
 void web_pending_free(struct web_pending *p);
 
+/*
+ * Whether an If-None-Match value (NULL when absent) lists etag or is "*" (weak comparison,
+ * RFC 9110 §13.1.2). The Connect face's GETs use it too (http_connect.c).
+ */
+bool web_none_match(const char *inm, const char *etag);
+
 /* Renders what is queued and stops the render threads; call before the listeners stop,
  * so that every suspended page is resumed while they still run. Idempotent. */
 void web_stop(struct web *w);

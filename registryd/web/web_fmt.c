@@ -101,20 +101,37 @@ void web_table_close(struct web_ctx *c)
 	wbuf_puts(&c->body, "</tbody></table></div>\n");
 }
 
-void web_thead(struct web_ctx *c, ...)
+/* The header cells of keys in ap up to S_COUNT_; from the second on with class num when num. */
+static void thead(struct web_ctx *c, bool num, va_list ap)
 {
-	va_list ap;
 	int k;
 
 	wbuf_puts(&c->body, "<thead><tr>");
-	va_start(ap, c);
-	while ((k = va_arg(ap, int)) != S_COUNT_) {
-		wbuf_puts(&c->body, "<th scope=\"col\">");
+	for (bool first = true; (k = va_arg(ap, int)) != S_COUNT_; first = false) {
+		wbuf_puts(&c->body, num && !first ? "<th scope=\"col\" class=\"num\">"
+		                                  : "<th scope=\"col\">");
 		web_t(c, (enum web_str)k);
 		wbuf_puts(&c->body, "</th>");
 	}
-	va_end(ap);
 	wbuf_puts(&c->body, "</tr></thead><tbody>\n");
+}
+
+void web_thead(struct web_ctx *c, ...)
+{
+	va_list ap;
+
+	va_start(ap, c);
+	thead(c, false, ap);
+	va_end(ap);
+}
+
+void web_thead_num(struct web_ctx *c, ...)
+{
+	va_list ap;
+
+	va_start(ap, c);
+	thead(c, true, ap);
+	va_end(ap);
 }
 
 void web_dt(struct web_ctx *c, enum web_str k)

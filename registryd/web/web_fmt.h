@@ -35,6 +35,8 @@ void web_table_open_text(struct web_ctx *c, const char *caption);
 void web_table_close(struct web_ctx *c);
 /* <thead><tr><th scope="col">k</th>...</tr></thead><tbody>; the list ends with S_COUNT_. */
 void web_thead(struct web_ctx *c, ...);
+/* The same with the columns after the first holding numbers (class num, right-aligned). */
+void web_thead_num(struct web_ctx *c, ...);
 /* <dt>k</dt><dd>: the caller writes the value and then web_dd_end(). */
 void web_dt(struct web_ctx *c, enum web_str k);
 void web_dd_end(struct web_ctx *c);

@@ -56,3 +56,23 @@ void web_form_select_close(struct web_ctx *c)
 {
 	wbuf_puts(&c->body, "</select></div>\n");
 }
+
+void web_form_area_select(struct web_ctx *c, const struct web_list *areas, const char *current)
+{
+	web_form_select_open(c, "area", S_AREA);
+	for (size_t i = 0; i < areas->n; i++) {
+		const Stdreg__V1__Area *a = areas->items[i];
+
+		web_form_option(c, a->id, web_area_name(c, a), current);
+	}
+	web_form_select_close(c);
+}
+
+size_t web_form_choice(const char *const *values, size_t count, const char *v)
+{
+	size_t i = 1;
+
+	while (i < count && strcmp(values[i], v) != 0)
+		i++;
+	return i;
+}

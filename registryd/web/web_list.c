@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collate.h"
 #include "web_fmt.h"
 #include "web_list.h"
 
@@ -82,6 +83,29 @@ void web_list_release(struct web_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+static unsigned list_every(struct web_ctx *c, const char *method,
+                           const ProtobufCMessageDescriptor *resp, struct web_list *out)
+{
+	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
+
+	return web_list_all(c, method, &req.base, resp, 0, out);
+}
+
+unsigned web_list_agencies(struct web_ctx *c, struct web_list *out)
+{
+	return list_every(c, "ListAgencies", &stdreg__v1__list_agencies_response__descriptor, out);
+}
+
+unsigned web_list_areas(struct web_ctx *c, struct web_list *out)
+{
+	return list_every(c, "ListAreas", &stdreg__v1__list_areas_response__descriptor, out);
+}
+
+unsigned web_list_bodies(struct web_ctx *c, struct web_list *out)
+{
+	return list_every(c, "ListBodies", &stdreg__v1__list_bodies_response__descriptor, out);
+}
+
 const char *web_agency_name(const struct web_list *agencies, const char *id)
 {
 	for (size_t i = 0; i < agencies->n; i++) {
@@ -102,4 +126,34 @@ const char *web_area_name_of(struct web_ctx *c, const struct web_list *areas, co
 			return web_area_name(c, a);
 	}
 	return id;
+}
+
+const char *web_body_label(const Stdreg__V1__Body *b)
+{
+	return b->acronym[0] != '\0' ? b->acronym : b->id;
+}
+
+const char *web_body_label_of(const struct web_list *bodies, const char *id)
+{
+	for (size_t i = 0; i < bodies->n; i++) {
+		const Stdreg__V1__Body *b = bodies->items[i];
+
+		if (strcmp(b->id, id) == 0)
+			return web_body_label(b);
+	}
+	return id;
+}
+
+int web_body_order(const void *a, const void *b)
+{
+	return store_collate_sv(web_body_label(*(void *const *)a),
+	                        web_body_label(*(void *const *)b));
+}
+
+int web_item_stage_order(const void *a, const void *b)
+{
+	const Stdreg__V1__WorkItem *x = *(void *const *)a, *y = *(void *const *)b;
+	int r = strcmp(x->stage, y->stage);
+
+	return r != 0 ? r : strcmp(x->reference, y->reference);
 }

@@ -27,10 +27,25 @@ unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *r
                       const ProtobufCMessageDescriptor *resp, size_t limit, struct web_list *out);
 void web_list_release(struct web_list *l);
 
+/* Every agency, area or body, unfiltered (web_list_all with an empty ListRequest). */
+unsigned web_list_agencies(struct web_ctx *c, struct web_list *out);
+unsigned web_list_areas(struct web_ctx *c, struct web_list *out);
+unsigned web_list_bodies(struct web_ctx *c, struct web_list *out);
+
 /* The agency of id in a list of agencies: its name, else the id itself. */
 const char *web_agency_name(const struct web_list *agencies, const char *id);
 
 /* The area of id in a list of areas: its name in the page's language, else the id. */
 const char *web_area_name_of(struct web_ctx *c, const struct web_list *areas, const char *id);
+
+/* A body's acronym, else its id. */
+const char *web_body_label(const Stdreg__V1__Body *b);
+/* The label of body id in a list of bodies, else the id itself. */
+const char *web_body_label_of(const struct web_list *bodies, const char *id);
+
+/* qsort orders of list items: bodies by label (Swedish collation), work items by stage and
+ * then reference. */
+int web_body_order(const void *a, const void *b);
+int web_item_stage_order(const void *a, const void *b);
 
 #endif

@@ -10,6 +10,7 @@
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 static int agency_order(const void *a, const void *b)
 {
@@ -20,13 +21,11 @@ static int agency_order(const void *a, const void *b)
 
 unsigned web_page_agencies(struct web_ctx *c)
 {
-	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list l;
 	unsigned st;
 
 	web_title(c, S_AGENCIES);
-	if ((st = web_list_all(c, "ListAgencies", &req.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &l)) != 0) {
+	if ((st = web_list_agencies(c, &l)) != 0) {
 		web_list_release(&l);
 		return st;
 	}
@@ -71,15 +70,8 @@ static void facts(struct web_ctx *c, const Stdreg__V1__Agency *a)
 
 static void roles(struct web_ctx *c, const struct web_list *as, const struct web_list *areas)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_AGENCY_ROLES);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (as->n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_AGENCY_ROLES, as->n))
 		return;
-	}
 	web_table_open(c, S_AGENCY_ROLES);
 	web_thead(c, S_AREA, S_ROLE, S_DECISION, S_VALID_FROM, S_VALID_TO, S_STATUS, S_COUNT_);
 	for (size_t i = 0; i < as->n; i++) {
@@ -105,15 +97,8 @@ static void roles(struct web_ctx *c, const struct web_list *as, const struct web
 
 static void goals(struct web_ctx *c, const struct web_list *gl, const struct web_list *areas)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_AGENCY_GOALS);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (gl->n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_AGENCY_GOALS, gl->n))
 		return;
-	}
 	web_table_open(c, S_AGENCY_GOALS);
 	web_thead(c, S_GOAL, S_AREA, S_STATUS, S_DUE, S_NEXT_REPORT, S_COUNT_);
 	for (size_t i = 0; i < gl->n; i++) {
@@ -124,7 +109,7 @@ static void goals(struct web_ctx *c, const struct web_list *gl, const struct web
 		wbuf_puts(&c->body, "</th><td>");
 		web_a(c, PAGE_AREA, v->goal->area_id, web_area_name_of(c, areas, v->goal->area_id));
 		wbuf_puts(&c->body, "</td><td>");
-		web_tag(c, web_goal_status_class(v->status), web_goal_status_name(v->status));
+		web_goal_tag(c, v->status);
 		wbuf_puts(&c->body, "</td><td>");
 		web_time(c, v->goal->due);
 		wbuf_puts(&c->body, "</td><td>");
@@ -139,9 +124,7 @@ static void items(struct web_ctx *c, const Stdreg__V1__MineResponse *mine)
 {
 	size_t shown = 0;
 
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_ITEMS_BY_STAGE);
-	wbuf_puts(&c->body, "</h2>\n");
+	web_h2(c, S_ITEMS_BY_STAGE);
 	for (size_t a = 0; a < mine->n_areas; a++) {
 		const Stdreg__V1__MineArea *ma = mine->areas[a];
 
@@ -156,36 +139,20 @@ static void items(struct web_ctx *c, const Stdreg__V1__MineResponse *mine)
 					web_thead(c, S_STAGE, S_REFERENCE, S_TITLE, S_AREA,
 					          S_COUNT_);
 				}
-				wbuf_puts(&c->body, "<tr><td>");
-				web_text(c, w->stage);
-				if (w->stage_scheme[0] == '\0') {
-					wbuf_puts(&c->body, " ");
-					web_t(c, web_stage_name(w->stage));
-				}
-				wbuf_puts(&c->body, "</td><th scope=\"row\">");
-				web_a(c, PAGE_ITEM, w->id, w->reference);
-				wbuf_puts(&c->body, "</th><td>");
-				web_text(c, w->title);
+				web_item_stage_row(c, w);
 				wbuf_puts(&c->body, "</td><td>");
 				web_a(c, PAGE_AREA, ma->area->id, web_area_name(c, ma->area));
 				wbuf_puts(&c->body, "</td></tr>\n");
 			}
 		}
 	}
-	if (shown > 0) {
-		web_table_close(c);
-	} else {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
-	}
+	web_table_end(c, shown);
 }
 
 unsigned web_page_agency(struct web_ctx *c)
 {
 	Stdreg__V1__GetRequest get = STDREG__V1__GET_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest lr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__GoalListRequest gr = STDREG__V1__GOAL_LIST_REQUEST__INIT;
 	Stdreg__V1__MineRequest mr = STDREG__V1__MINE_REQUEST__INIT;
 	Stdreg__V1__Agency *a = NULL;
@@ -204,8 +171,7 @@ unsigned web_page_agency(struct web_ctx *c)
 	mr.agency_id = a->id;
 	if ((st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &as)) != 0 ||
-	    (st = web_list_all(c, "ListAreas", &lr.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
+	    (st = web_list_areas(c, &areas)) != 0 ||
 	    (st = web_list_all(c, "ListGoals", &gr.base,
 	                       &stdreg__v1__goal_list_response__descriptor, 0, &gl)) != 0 ||
 	    (st = web_call(c, "Mine", &mr.base, &stdreg__v1__mine_response__descriptor,

@@ -11,6 +11,7 @@
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 /* Prioritised first, then monitored, retired, unspecified; then rank (0 last), name. */
 static int prio_key(Stdreg__V1__AreaPriority p)
@@ -49,21 +50,17 @@ static const Stdreg__V1__Assignment *lead_of(const struct web_list *as, const ch
 
 unsigned web_page_areas(struct web_ctx *c)
 {
-	Stdreg__V1__ListRequest lr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list areas, current = { 0 }, agencies = { 0 };
 	unsigned st;
 
 	web_title(c, S_AREAS);
 	ar.current_only = true;
-	if ((st = web_list_all(c, "ListAreas", &lr.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
+	if ((st = web_list_areas(c, &areas)) != 0 ||
 	    (st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &current)) !=
 	            0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) != 0)
+	    (st = web_list_agencies(c, &agencies)) != 0)
 		goto out;
 	qsort(areas.items, areas.n, sizeof *areas.items, area_order);
 	web_table_open(c, S_AREAS_CAPTION);
@@ -143,9 +140,7 @@ static void appointments(struct web_ctx *c, const struct web_list *as,
 {
 	size_t shown = 0;
 
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, history ? S_APPOINTMENT_HISTORY : S_APPOINTMENTS);
-	wbuf_puts(&c->body, "</h2>\n");
+	web_h2(c, history ? S_APPOINTMENT_HISTORY : S_APPOINTMENTS);
 	for (size_t i = 0; i < as->n; i++)
 		if (history || ((Stdreg__V1__Assignment *)as->items[i])->valid_to[0] == '\0')
 			shown++;
@@ -207,14 +202,7 @@ static unsigned goals(struct web_ctx *c, const char *area, const struct web_list
 		web_list_release(&gl);
 		return st;
 	}
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_AREA_GOALS);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (gl.n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
-	} else {
+	if (web_section(c, S_AREA_GOALS, gl.n)) {
 		web_table_open(c, S_AREA_GOALS);
 		web_thead(c, S_GOAL, S_OWNER, S_STATUS, S_DUE, S_LATEST_CHECK_IN, S_COUNT_);
 		for (size_t i = 0; i < gl.n; i++) {
@@ -228,8 +216,7 @@ static unsigned goals(struct web_ctx *c, const char *area, const struct web_list
 				web_a(c, PAGE_AGENCY, v->goal->owner_agency_id,
 				      web_agency_name(agencies, v->goal->owner_agency_id));
 			wbuf_puts(&c->body, "</td><td>");
-			web_tag(c, web_goal_status_class(v->status),
-			        web_goal_status_name(v->status));
+			web_goal_tag(c, v->status);
 			wbuf_puts(&c->body, "</td><td>");
 			web_time(c, v->goal->due);
 			wbuf_puts(&c->body, "</td><td>");
@@ -248,26 +235,6 @@ static unsigned goals(struct web_ctx *c, const char *area, const struct web_list
 	return 0;
 }
 
-static int item_stage_order(const void *a, const void *b)
-{
-	const Stdreg__V1__WorkItem *x = *(void *const *)a, *y = *(void *const *)b;
-	int r = strcmp(x->stage, y->stage);
-
-	return r != 0 ? r : strcmp(x->reference, y->reference);
-}
-
-/* A body's acronym from a list of bodies, else its id. */
-static const char *body_label(const struct web_list *bodies, const char *id)
-{
-	for (size_t i = 0; i < bodies->n; i++) {
-		const Stdreg__V1__Body *b = bodies->items[i];
-
-		if (strcmp(b->id, id) == 0)
-			return b->acronym[0] != '\0' ? b->acronym : id;
-	}
-	return id;
-}
-
 /* Work items an area page lists at most; the rest are on the work items page. */
 #define ITEMS_SHOWN 200
 
@@ -275,7 +242,6 @@ static const char *body_label(const struct web_list *bodies, const char *id)
 static unsigned items(struct web_ctx *c, const char *area)
 {
 	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest br = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list wl, bodies = { 0 };
 	unsigned st;
 	size_t shown = 0;
@@ -284,35 +250,23 @@ static unsigned items(struct web_ctx *c, const char *area)
 	if ((st = web_list_all(c, "ListWorkItems", &req.base,
 	                       &stdreg__v1__list_work_items_response__descriptor, ITEMS_SHOWN,
 	                       &wl)) != 0 ||
-	    (st = web_list_all(c, "ListBodies", &br.base,
-	                       &stdreg__v1__list_bodies_response__descriptor, 0, &bodies)) != 0) {
+	    (st = web_list_bodies(c, &bodies)) != 0) {
 		web_list_release(&wl);
 		web_list_release(&bodies);
 		return st;
 	}
-	qsort(wl.items, wl.n, sizeof *wl.items, item_stage_order);
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_ITEMS_BY_STAGE);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (wl.n > 0) {
+	qsort(wl.items, wl.n, sizeof *wl.items, web_item_stage_order);
+	if (web_section(c, S_ITEMS_BY_STAGE, wl.n)) {
 		web_table_open(c, S_ITEMS_BY_STAGE);
 		web_thead(c, S_STAGE, S_REFERENCE, S_TITLE, S_BODY, S_STATUS, S_COUNT_);
 		for (size_t i = 0; i < wl.n; i++) {
 			const Stdreg__V1__WorkItem *w = wl.items[i];
 
-			wbuf_puts(&c->body, "<tr><td>");
-			web_text(c, w->stage);
-			if (w->stage_scheme[0] == '\0') { // ISO codes have names
-				wbuf_puts(&c->body, " ");
-				web_t(c, web_stage_name(w->stage));
-			}
-			wbuf_puts(&c->body, "</td><th scope=\"row\">");
-			web_a(c, PAGE_ITEM, w->id, w->reference);
-			wbuf_puts(&c->body, "</th><td>");
-			web_text(c, w->title);
+			web_item_stage_row(c, w);
 			wbuf_puts(&c->body, "</td><td>");
 			if (w->body_id[0] != '\0')
-				web_a(c, PAGE_BODY, w->body_id, body_label(&bodies, w->body_id));
+				web_a(c, PAGE_BODY, w->body_id,
+				      web_body_label_of(&bodies, w->body_id));
 			wbuf_puts(&c->body, "</td><td>");
 			web_t(c, web_item_status_name(w->status));
 			wbuf_puts(&c->body, "</td></tr>\n");
@@ -320,10 +274,6 @@ static unsigned items(struct web_ctx *c, const char *area)
 		web_table_close(c);
 		if (wl.more)
 			web_more_items(c, "area", area);
-	} else {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
 	}
 	wbuf_puts(&c->body, "<h2>");
 	web_t(c, S_COMMITTEES);
@@ -339,7 +289,7 @@ static unsigned items(struct web_ctx *c, const char *area)
 			continue;
 		shown++;
 		wbuf_puts(&c->body, "<li>");
-		web_a(c, PAGE_BODY, w->body_id, body_label(&bodies, w->body_id));
+		web_a(c, PAGE_BODY, w->body_id, web_body_label_of(&bodies, w->body_id));
 		wbuf_puts(&c->body, "</li>\n");
 	}
 	if (shown == 0) {
@@ -357,7 +307,6 @@ unsigned web_page_area(struct web_ctx *c)
 {
 	Stdreg__V1__GetRequest get = STDREG__V1__GET_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__Area *a = NULL;
 	struct web_list history = { 0 }, agencies = { 0 };
 	unsigned st;
@@ -372,8 +321,7 @@ unsigned web_page_area(struct web_ctx *c)
 	if ((st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &history)) !=
 	            0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) != 0)
+	    (st = web_list_agencies(c, &agencies)) != 0)
 		goto out;
 	facts(c, a);
 	appointments(c, &history, &agencies, false);

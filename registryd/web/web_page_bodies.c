@@ -5,22 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collate.h"
 #include "web_fmt.h"
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
-
-static const char *label(const Stdreg__V1__Body *b)
-{
-	return b->acronym[0] != '\0' ? b->acronym : b->id;
-}
-
-/* Bodies before their committees is not needed: a committee names its parent. By name. */
-static int body_order(const void *a, const void *b)
-{
-	return store_collate_sv(label(*(void *const *)a), label(*(void *const *)b));
-}
+#include "web_tables.h"
 
 static void table(struct web_ctx *c, enum web_str caption, const struct web_list *l)
 {
@@ -30,7 +19,7 @@ static void table(struct web_ctx *c, enum web_str caption, const struct web_list
 		const Stdreg__V1__Body *b = l->items[i];
 
 		wbuf_puts(&c->body, "<tr><th scope=\"row\">");
-		web_a(c, PAGE_BODY, b->id, label(b));
+		web_a(c, PAGE_BODY, b->id, web_body_label(b));
 		wbuf_puts(&c->body, "</th><td lang=\"en\">");
 		web_text(c, b->name);
 		wbuf_puts(&c->body, "</td><td>");
@@ -48,14 +37,13 @@ static void table(struct web_ctx *c, enum web_str caption, const struct web_list
 
 unsigned web_page_bodies(struct web_ctx *c)
 {
-	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list l;
 	unsigned st;
 
 	web_title(c, S_BODIES);
-	if ((st = web_list_all(c, "ListBodies", &req.base,
-	                       &stdreg__v1__list_bodies_response__descriptor, 0, &l)) == 0) {
-		qsort(l.items, l.n, sizeof *l.items, body_order);
+	if ((st = web_list_bodies(c, &l)) == 0) {
+		// By name: bodies before their committees is not needed (a committee names its parent).
+		qsort(l.items, l.n, sizeof *l.items, web_body_order);
 		table(c, S_BODIES, &l);
 	}
 	web_list_release(&l);
@@ -104,44 +92,20 @@ static void facts(struct web_ctx *c, const Stdreg__V1__Body *b)
 	wbuf_puts(&c->body, "</dl>\n");
 }
 
-static int item_stage_order(const void *a, const void *b)
-{
-	const Stdreg__V1__WorkItem *x = *(void *const *)a, *y = *(void *const *)b;
-	int r = strcmp(x->stage, y->stage);
-
-	return r != 0 ? r : strcmp(x->reference, y->reference);
-}
-
 /* Work items a body page lists at most; the rest are on the work items page. */
 #define ITEMS_SHOWN 200
 
 static void items(struct web_ctx *c, struct web_list *wl, const char *body)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_BODY_ITEMS);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (wl->n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_BODY_ITEMS, wl->n))
 		return;
-	}
-	qsort(wl->items, wl->n, sizeof *wl->items, item_stage_order);
+	qsort(wl->items, wl->n, sizeof *wl->items, web_item_stage_order);
 	web_table_open(c, S_BODY_ITEMS);
 	web_thead(c, S_STAGE, S_REFERENCE, S_TITLE, S_STATUS, S_COUNT_);
 	for (size_t i = 0; i < wl->n; i++) {
 		const Stdreg__V1__WorkItem *w = wl->items[i];
 
-		wbuf_puts(&c->body, "<tr><td>");
-		web_text(c, w->stage);
-		if (w->stage_scheme[0] == '\0') {
-			wbuf_puts(&c->body, " ");
-			web_t(c, web_stage_name(w->stage));
-		}
-		wbuf_puts(&c->body, "</td><th scope=\"row\">");
-		web_a(c, PAGE_ITEM, w->id, w->reference);
-		wbuf_puts(&c->body, "</th><td>");
-		web_text(c, w->title);
+		web_item_stage_row(c, w);
 		wbuf_puts(&c->body, "</td><td>");
 		web_t(c, web_item_status_name(w->status));
 		wbuf_puts(&c->body, "</td></tr>\n");
@@ -164,7 +128,7 @@ unsigned web_page_body(struct web_ctx *c)
 	if ((st = web_call(c, "GetBody", &get.base, &stdreg__v1__body__descriptor, (void **)&b)) !=
 	    0)
 		return st;
-	web_title_text(c, NULL, label(b));
+	web_title_text(c, NULL, web_body_label(b));
 	cr.body_id = b->id;
 	ir.body_id = b->id;
 	if ((st = web_list_all(c, "ListBodies", &cr.base,
@@ -176,10 +140,8 @@ unsigned web_page_body(struct web_ctx *c)
 		goto out;
 	facts(c, b);
 	if (committees.n > 0) {
-		wbuf_puts(&c->body, "<h2>");
-		web_t(c, S_COMMITTEES);
-		wbuf_puts(&c->body, "</h2>\n");
-		qsort(committees.items, committees.n, sizeof *committees.items, body_order);
+		web_h2(c, S_COMMITTEES);
+		qsort(committees.items, committees.n, sizeof *committees.items, web_body_order);
 		table(c, S_COMMITTEES, &committees);
 	}
 	items(c, &wl, b->id);

@@ -8,21 +8,15 @@
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 #define ENDING_DAYS 90
 
 static void without_lead(struct web_ctx *c, const Stdreg__V1__GapsResponse *g,
                          const struct web_list *agencies)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_AREAS_WITHOUT_LEAD);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (g->n_gaps == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_AREAS_WITHOUT_LEAD, g->n_gaps))
 		return;
-	}
 	web_table_open(c, S_AREAS_WITHOUT_LEAD);
 	web_thead(c, S_AREA, S_STATUS, S_WITHOUT_LEAD_SINCE, S_DAYS, S_LAST_LEAD, S_COUNT_);
 	for (size_t i = 0; i < g->n_gaps; i++) {
@@ -49,9 +43,7 @@ static void ending(struct web_ctx *c, const struct web_list *as, const struct we
 	size_t shown = 0;
 
 	web_date_add(c->day, ENDING_DAYS, until);
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_ENDING_SOON);
-	wbuf_puts(&c->body, "</h2>\n");
+	web_h2(c, S_ENDING_SOON);
 	for (size_t i = 0; i < as->n; i++) {
 		const Stdreg__V1__Assignment *a = as->items[i];
 
@@ -72,13 +64,7 @@ static void ending(struct web_ctx *c, const struct web_list *as, const struct we
 		web_text(c, a->end_decision_ref);
 		wbuf_puts(&c->body, "</td></tr>\n");
 	}
-	if (shown > 0) {
-		web_table_close(c);
-	} else {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
-	}
+	web_table_end(c, shown);
 }
 
 /* Whether agency holds an appointment in area that is in force on day. */
@@ -101,9 +87,7 @@ static void orphans(struct web_ctx *c, const struct web_list *goals, const struc
 {
 	size_t shown = 0;
 
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_ORPHAN_GOALS);
-	wbuf_puts(&c->body, "</h2>\n");
+	web_h2(c, S_ORPHAN_GOALS);
 	for (size_t i = 0; i < goals->n; i++) {
 		const Stdreg__V1__GoalView *v = goals->items[i];
 		const Stdreg__V1__Goal *g = v->goal;
@@ -126,20 +110,13 @@ static void orphans(struct web_ctx *c, const struct web_list *goals, const struc
 		web_time(c, g->due);
 		wbuf_puts(&c->body, "</td></tr>\n");
 	}
-	if (shown > 0) {
-		web_table_close(c);
-	} else {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
-	}
+	web_table_end(c, shown);
 }
 
 unsigned web_page_gaps(struct web_ctx *c)
 {
 	Stdreg__V1__GapsRequest gq = STDREG__V1__GAPS_REQUEST__INIT;
 	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__GoalListRequest glr = STDREG__V1__GOAL_LIST_REQUEST__INIT;
 	Stdreg__V1__GapsResponse *gaps = NULL;
 	struct web_list as = { 0 }, agencies = { 0 }, goals = { 0 };
@@ -153,9 +130,7 @@ unsigned web_page_gaps(struct web_ctx *c)
 		return st;
 	if ((st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &as)) != 0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) !=
-	            0 ||
+	    (st = web_list_agencies(c, &agencies)) != 0 ||
 	    (st = web_list_all(c, "ListGoals", &glr.base,
 	                       &stdreg__v1__goal_list_response__descriptor, 0, &goals)) != 0)
 		goto out;

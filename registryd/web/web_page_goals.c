@@ -10,6 +10,7 @@
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 /* The status filter's values in the query string, indexed by DerivedStatus. */
 static const char *const status_arg[] = {
@@ -22,13 +23,7 @@ static void form(struct web_ctx *c, const struct web_list *areas, const struct w
                  const char *area, const char *agency, const char *status)
 {
 	web_form_open(c);
-	web_form_select_open(c, "area", S_AREA);
-	for (size_t i = 0; i < areas->n; i++) {
-		const Stdreg__V1__Area *a = areas->items[i];
-
-		web_form_option(c, a->id, web_area_name(c, a), area);
-	}
-	web_form_select_close(c);
+	web_form_area_select(c, areas, area);
 	web_form_select_open(c, "agency", S_OWNER);
 	for (size_t i = 0; i < agencies->n; i++) {
 		const Stdreg__V1__Agency *a = agencies->items[i];
@@ -46,8 +41,6 @@ static void form(struct web_ctx *c, const struct web_list *areas, const struct w
 unsigned web_page_goals(struct web_ctx *c)
 {
 	Stdreg__V1__GoalListRequest req = STDREG__V1__GOAL_LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest gr = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list gl = { 0 }, areas = { 0 }, agencies = { 0 };
 	const char *area = web_arg(c, "area"), *agency = web_arg(c, "agency");
 	const char *status = web_arg(c, "status");
@@ -56,29 +49,21 @@ unsigned web_page_goals(struct web_ctx *c)
 	web_title(c, S_GOALS);
 	web_today(c);
 	if (status != NULL) {
-		size_t s = 1;
+		size_t s = web_form_choice(status_arg, N_STATUS, status);
 
-		while (s < N_STATUS && strcmp(status_arg[s], status) != 0)
-			s++;
 		if (s == N_STATUS)
 			return web_bad_arg(c, "status", status);
 		req.status = (Stdreg__V1__DerivedStatus)s;
 	}
 	req.area_id = (char *)(area != NULL ? area : "");
 	req.agency_id = (char *)(agency != NULL ? agency : "");
-	if ((st = web_list_all(c, "ListAreas", &ar.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
-	    (st = web_list_all(c, "ListAgencies", &gr.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) !=
-	            0 ||
+	if ((st = web_list_areas(c, &areas)) != 0 || (st = web_list_agencies(c, &agencies)) != 0 ||
 	    (st = web_list_all(c, "ListGoals", &req.base,
 	                       &stdreg__v1__goal_list_response__descriptor, 0, &gl)) != 0)
 		goto out;
 	form(c, &areas, &agencies, area, agency, status);
 	if (gl.n == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+		web_none(c);
 		goto out;
 	}
 	web_table_open(c, S_GOALS);
@@ -96,7 +81,7 @@ unsigned web_page_goals(struct web_ctx *c)
 			web_a(c, PAGE_AGENCY, v->goal->owner_agency_id,
 			      web_agency_name(&agencies, v->goal->owner_agency_id));
 		wbuf_puts(&c->body, "</td><td>");
-		web_tag(c, web_goal_status_class(v->status), web_goal_status_name(v->status));
+		web_goal_tag(c, v->status);
 		wbuf_puts(&c->body, "</td><td>");
 		web_time(c, v->goal->due);
 		wbuf_puts(&c->body, "</td><td>");
@@ -154,7 +139,7 @@ static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v, const struct
 		web_dd_end(c);
 	}
 	web_dt(c, S_STATUS);
-	web_tag(c, web_goal_status_class(v->status), web_goal_status_name(v->status));
+	web_goal_tag(c, v->status);
 	web_dd_end(c);
 	web_dt(c, S_DUE);
 	web_time(c, g->due);
@@ -201,15 +186,8 @@ static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v, const struct
 
 static void follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_FOLLOW_UPS);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (r->n_follow_ups == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_FOLLOW_UPS, r->n_follow_ups))
 		return;
-	}
 	web_table_open(c, S_FOLLOW_UPS);
 	web_thead(c, S_AS_OF, S_TYPE, S_STATUS, S_NOTE, S_DECISION, S_EVIDENCE, S_COUNT_);
 	for (size_t i = 0; i < r->n_follow_ups; i++) {
@@ -221,8 +199,7 @@ static void follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
 		web_t(c, web_follow_up_name(f->type));
 		wbuf_puts(&c->body, "</th><td>");
 		if (f->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN)
-			web_tag(c, web_goal_status_class((Stdreg__V1__DerivedStatus)f->status),
-			        web_goal_status_name((Stdreg__V1__DerivedStatus)f->status));
+			web_goal_tag(c, (Stdreg__V1__DerivedStatus)f->status);
 		wbuf_puts(&c->body, "</td><td>");
 		web_text(c, f->note);
 		if (f->new_due[0] != '\0') {

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collate.h"
 #include "web_fmt.h"
 #include "web_form.h"
 #include "web_html.h"
 #include "web_list.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 #define PAGE_ROWS 50
 #define CSV_MAX   100000 /* rows of one download */
@@ -39,10 +39,8 @@ static bool read_filter(struct web_ctx *c, struct filter *f, Stdreg__V1__ListReq
 	req->stage_to = (char *)(f->to != NULL ? f->to : "");
 	req->text = (char *)(f->text != NULL ? f->text : "");
 	if (f->status != NULL) {
-		size_t s = 1;
+		size_t s = web_form_choice(status_arg, N_STATUS, f->status);
 
-		while (s < N_STATUS && strcmp(status_arg[s], f->status) != 0)
-			s++;
 		if (s == N_STATUS) {
 			web_bad_arg(c, "status", f->status);
 			return false;
@@ -52,30 +50,16 @@ static bool read_filter(struct web_ctx *c, struct filter *f, Stdreg__V1__ListReq
 	return true;
 }
 
-static int body_order(const void *a, const void *b)
-{
-	const Stdreg__V1__Body *x = *(void *const *)a, *y = *(void *const *)b;
-
-	return store_collate_sv(x->acronym[0] != '\0' ? x->acronym : x->id,
-	                        y->acronym[0] != '\0' ? y->acronym : y->id);
-}
-
 static void form(struct web_ctx *c, const struct filter *f, const struct web_list *areas,
                  const struct web_list *bodies)
 {
 	web_form_open(c);
-	web_form_select_open(c, "area", S_AREA);
-	for (size_t i = 0; i < areas->n; i++) {
-		const Stdreg__V1__Area *a = areas->items[i];
-
-		web_form_option(c, a->id, web_area_name(c, a), f->area);
-	}
-	web_form_select_close(c);
+	web_form_area_select(c, areas, f->area);
 	web_form_select_open(c, "body", S_BODY);
 	for (size_t i = 0; i < bodies->n; i++) {
 		const Stdreg__V1__Body *b = bodies->items[i];
 
-		web_form_option(c, b->id, b->acronym[0] != '\0' ? b->acronym : b->id, f->body);
+		web_form_option(c, b->id, web_body_label(b), f->body);
 	}
 	web_form_select_close(c);
 	web_form_text(c, "stage_from", S_STAGE_FROM, f->from);
@@ -104,11 +88,7 @@ static void row(struct web_ctx *c, const Stdreg__V1__WorkItem *w)
 		web_a(c, PAGE_AREA, w->area_ids[i], w->area_ids[i]);
 	}
 	wbuf_puts(&c->body, "</td><td>");
-	web_text(c, w->stage);
-	if (w->stage_scheme[0] == '\0') {
-		wbuf_puts(&c->body, " ");
-		web_t(c, web_stage_name(w->stage));
-	}
+	web_stage(c, w);
 	wbuf_puts(&c->body, "</td><td>");
 	web_t(c, web_item_status_name(w->status));
 	wbuf_puts(&c->body, "</td></tr>\n");
@@ -117,8 +97,6 @@ static void row(struct web_ctx *c, const Stdreg__V1__WorkItem *w)
 unsigned web_page_items(struct web_ctx *c)
 {
 	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
-	Stdreg__V1__ListRequest br = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__ListWorkItemsResponse *resp = NULL;
 	struct web_list areas = { 0 }, bodies = { 0 };
 	struct wbuf filter = { 0 };
@@ -133,14 +111,11 @@ unsigned web_page_items(struct web_ctx *c)
 	page = web_arg(c, "page");
 	req.page_size = PAGE_ROWS;
 	req.page_token = (char *)(page != NULL ? page : "");
-	if ((st = web_list_all(c, "ListAreas", &ar.base,
-	                       &stdreg__v1__list_areas_response__descriptor, 0, &areas)) != 0 ||
-	    (st = web_list_all(c, "ListBodies", &br.base,
-	                       &stdreg__v1__list_bodies_response__descriptor, 0, &bodies)) != 0 ||
+	if ((st = web_list_areas(c, &areas)) != 0 || (st = web_list_bodies(c, &bodies)) != 0 ||
 	    (st = web_call(c, "ListWorkItems", &req.base,
 	                   &stdreg__v1__list_work_items_response__descriptor, (void **)&resp)) != 0)
 		goto out;
-	qsort(bodies.items, bodies.n, sizeof *bodies.items, body_order);
+	qsort(bodies.items, bodies.n, sizeof *bodies.items, web_body_order);
 	form(c, &f, &areas, &bodies);
 	wbuf_puts(&c->body, "<p><a href=\"");
 	web_link(&c->body, c->lang, PAGE_ITEMS_CSV, NULL);
@@ -152,9 +127,7 @@ unsigned web_page_items(struct web_ctx *c)
 	web_t(c, S_CSV);
 	wbuf_puts(&c->body, "</a></p>\n");
 	if (resp->n_work_items == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+		web_none(c);
 	} else {
 		web_table_open(c, S_ITEMS);
 		web_thead(c, S_REFERENCE, S_TITLE, S_BODY, S_AREAS, S_STAGE, S_STATUS, S_COUNT_);
@@ -291,11 +264,7 @@ static void facts(struct web_ctx *c, const Stdreg__V1__WorkItem *w)
 	}
 	web_dl_text(c, S_DELIVERABLE, w->deliverable_type);
 	web_dt(c, S_STAGE);
-	web_text(c, w->stage);
-	if (w->stage_scheme[0] == '\0') {
-		wbuf_puts(&c->body, " ");
-		web_t(c, web_stage_name(w->stage));
-	}
+	web_stage(c, w);
 	web_dd_end(c);
 	web_dt(c, S_STATUS);
 	web_tag(c,
@@ -328,9 +297,7 @@ static void stages(struct web_ctx *c, const Stdreg__V1__HistoryResponse *h)
 {
 	size_t shown = 0;
 
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_STAGE_HISTORY);
-	wbuf_puts(&c->body, "</h2>\n");
+	web_h2(c, S_STAGE_HISTORY);
 	for (size_t i = h->n_entries; i-- > 0;) {
 		const Stdreg__V1__HistoryEntry *e = h->entries[i];
 
@@ -356,13 +323,7 @@ static void stages(struct web_ctx *c, const Stdreg__V1__HistoryResponse *h)
 			wbuf_puts(&c->body, "</td></tr>\n");
 		}
 	}
-	if (shown > 0) {
-		web_table_close(c);
-	} else {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
-	}
+	web_table_end(c, shown);
 }
 
 unsigned web_page_item(struct web_ctx *c)

@@ -11,18 +11,12 @@
 #include "web_pages.h"
 #include "web_route.h"
 #include "web_svg.h"
+#include "web_tables.h"
 
 #include "stdreg/v1/goals.pb-c.h"
 
 #define MAX_QUARTERS 12
 #define N_DERIVED    (STDREG__V1__DERIVED_STATUS__DERIVED_STATUS_WITHDRAWN + 1)
-
-static void heading(struct web_ctx *c, enum web_str k)
-{
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, k);
-	wbuf_puts(&c->body, "</h2>\n");
-}
 
 /* The last MAX_QUARTERS rows of the trend. */
 static size_t first_row(const Stdreg__V1__TrendResponse *t)
@@ -35,22 +29,14 @@ static void coverage(struct web_ctx *c, const Stdreg__V1__TrendResponse *t)
 	struct web_bar bars[MAX_QUARTERS] = { 0 };
 	size_t n = 0;
 
-	heading(c, S_REPORT_COVERAGE);
+	web_h2(c, S_REPORT_COVERAGE);
 	for (size_t i = first_row(t); i < t->n_rows; i++, n++) {
 		bars[n].label = t->rows[i]->quarter_end;
 		bars[n].value[0] = t->rows[i]->lead_percent;
 	}
 	web_svg_bars(c, "coverage", T(c, S_REPORT_COVERAGE), bars, n, NULL, 1, "%");
 	web_table_open(c, S_REPORT_COVERAGE);
-	wbuf_puts(&c->body, "<thead><tr><th scope=\"col\">");
-	web_t(c, S_QUARTER_END);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_PRIORITISED);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_WITH_LEAD);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_LEAD_PERCENT);
-	wbuf_puts(&c->body, "</th></tr></thead><tbody>\n");
+	web_thead_num(c, S_QUARTER_END, S_PRIORITISED, S_WITH_LEAD, S_LEAD_PERCENT, S_COUNT_);
 	for (size_t i = first_row(t); i < t->n_rows; i++) {
 		const Stdreg__V1__TrendRow *r = t->rows[i];
 
@@ -79,7 +65,7 @@ static void goals(struct web_ctx *c, const Stdreg__V1__TrendResponse *t)
 	int used[N_DERIVED];
 	size_t n_used = 0, n = 0;
 
-	heading(c, S_REPORT_GOALS);
+	web_h2(c, S_REPORT_GOALS);
 	// The statuses that occur, in the enum's order; the chart draws the first six.
 	for (int s = 1; s < N_DERIVED; s++) {
 		bool seen = false;
@@ -90,9 +76,7 @@ static void goals(struct web_ctx *c, const Stdreg__V1__TrendResponse *t)
 			used[n_used++] = s;
 	}
 	if (n_used == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+		web_none(c);
 		return;
 	}
 	for (size_t s = 0; s < n_used && s < SVG_MAX_SERIES; s++)
@@ -130,60 +114,24 @@ static void goals(struct web_ctx *c, const Stdreg__V1__TrendResponse *t)
 
 static void items(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep)
 {
-	static const struct {
-		const char *group;
-		enum web_str name;
-	} groups[] = {
-		{ "in_development", S_SG_IN_DEVELOPMENT },
-		{ "published", S_SG_PUBLISHED },
-		{ "cancelled", S_SG_CANCELLED },
-	};
-	struct web_bar bars[3] = { 0 };
+	struct web_bar bars[WEB_ITEM_GROUPS] = { 0 };
 
-	heading(c, S_ITEMS_BY_STATUS);
-	for (size_t g = 0; g < 3; g++) {
-		bars[g].label = T(c, groups[g].name);
-		for (size_t i = 0; i < rep->n_stage_groups; i++)
-			if (strcmp(rep->stage_groups[i]->group, groups[g].group) == 0)
-				bars[g].value[0] = rep->stage_groups[i]->count;
+	web_h2(c, S_ITEMS_BY_STATUS);
+	for (size_t g = 0; g < WEB_ITEM_GROUPS; g++) {
+		bars[g].label = T(c, web_item_groups[g].name);
+		bars[g].value[0] = web_item_group_count(rep, g);
 	}
-	web_svg_bars(c, "items", T(c, S_ITEMS_BY_STATUS), bars, 3, NULL, 1, "");
-	web_table_open(c, S_ITEMS_BY_STATUS);
-	wbuf_puts(&c->body, "<thead><tr><th scope=\"col\">");
-	web_t(c, S_STATUS);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_COUNT);
-	wbuf_puts(&c->body, "</th></tr></thead><tbody>\n");
-	for (size_t g = 0; g < 3; g++) {
-		wbuf_puts(&c->body, "<tr><th scope=\"row\">");
-		web_t(c, groups[g].name);
-		wbuf_printf(&c->body, "</th><td class=\"num\">%.0f</td></tr>\n", bars[g].value[0]);
-	}
-	web_table_close(c);
+	web_svg_bars(c, "items", T(c, S_ITEMS_BY_STATUS), bars, WEB_ITEM_GROUPS, NULL, 1, "");
+	web_items_by_status(c, rep);
 }
 
 static void load(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep,
                  const struct web_list *agencies)
 {
-	heading(c, S_REPORT_LOAD);
-	if (rep->n_agencies == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_REPORT_LOAD, rep->n_agencies))
 		return;
-	}
 	web_table_open(c, S_REPORT_LOAD);
-	wbuf_puts(&c->body, "<thead><tr><th scope=\"col\">");
-	web_t(c, S_AGENCY);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_AREAS_LED);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_AREAS_SUPPORTED);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_ITEMS);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_OVERDUE);
-	wbuf_puts(&c->body, "</th></tr></thead><tbody>\n");
+	web_thead_num(c, S_AGENCY, S_AREAS_LED, S_AREAS_SUPPORTED, S_ITEMS, S_OVERDUE, S_COUNT_);
 	for (size_t i = 0; i < rep->n_agencies; i++) {
 		const Stdreg__V1__AgencyLoad *l = rep->agencies[i];
 
@@ -201,7 +149,6 @@ unsigned web_page_report(struct web_ctx *c)
 {
 	Stdreg__V1__TrendRequest tq = STDREG__V1__TREND_REQUEST__INIT;
 	Stdreg__V1__ReportRequest rq = STDREG__V1__REPORT_REQUEST__INIT;
-	Stdreg__V1__ListRequest ar = STDREG__V1__LIST_REQUEST__INIT;
 	Stdreg__V1__TrendResponse *t = NULL;
 	Stdreg__V1__ReportResponse *rep = NULL;
 	struct web_list agencies = { 0 };
@@ -213,8 +160,7 @@ unsigned web_page_report(struct web_ctx *c)
 	                   (void **)&t)) != 0 ||
 	    (st = web_call(c, "Report", &rq.base, &stdreg__v1__report_response__descriptor,
 	                   (void **)&rep)) != 0 ||
-	    (st = web_list_all(c, "ListAgencies", &ar.base,
-	                       &stdreg__v1__list_agencies_response__descriptor, 0, &agencies)) != 0)
+	    (st = web_list_agencies(c, &agencies)) != 0)
 		goto out;
 	wbuf_puts(&c->body, "<p>");
 	web_t(c, S_AS_OF);

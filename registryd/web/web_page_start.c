@@ -9,6 +9,7 @@
 #include "web_fmt.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tables.h"
 
 #include "stdreg/v1/registry.pb-c.h"
 
@@ -37,15 +38,8 @@ static void coverage(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep)
 
 static void without_lead(struct web_ctx *c, const Stdreg__V1__GapsResponse *g)
 {
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_AREAS_WITHOUT_LEAD);
-	wbuf_puts(&c->body, "</h2>\n");
-	if (g->n_gaps == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+	if (!web_section(c, S_AREAS_WITHOUT_LEAD, g->n_gaps))
 		return;
-	}
 	wbuf_puts(&c->body, "<ul>\n");
 	for (size_t i = 0; i < g->n_gaps; i++) {
 		wbuf_puts(&c->body, "<li>");
@@ -88,17 +82,11 @@ static unsigned goals_by_status(struct web_ctx *c)
 	for (size_t s = 1; s < sizeof counts / sizeof counts[0]; s++)
 		total += counts[s];
 	if (total == 0) {
-		wbuf_puts(&c->body, "<p>");
-		web_t(c, S_NONE);
-		wbuf_puts(&c->body, "</p>\n");
+		web_none(c);
 		return 0;
 	}
 	web_table_open(c, S_GOALS_BY_STATUS);
-	wbuf_puts(&c->body, "<thead><tr><th scope=\"col\">");
-	web_t(c, S_STATUS);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_COUNT);
-	wbuf_puts(&c->body, "</th></tr></thead><tbody>\n");
+	web_thead_num(c, S_STATUS, S_COUNT, S_COUNT_);
 	for (size_t s = 1; s < sizeof counts / sizeof counts[0]; s++) {
 		if (counts[s] == 0)
 			continue;
@@ -108,36 +96,6 @@ static unsigned goals_by_status(struct web_ctx *c)
 	}
 	web_table_close(c);
 	return 0;
-}
-
-static void items_by_status(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep)
-{
-	static const struct {
-		const char *group;
-		enum web_str name;
-	} groups[] = {
-		{ "in_development", S_SG_IN_DEVELOPMENT },
-		{ "published", S_SG_PUBLISHED },
-		{ "cancelled", S_SG_CANCELLED },
-	};
-
-	web_table_open(c, S_ITEMS_BY_STATUS);
-	wbuf_puts(&c->body, "<thead><tr><th scope=\"col\">");
-	web_t(c, S_STATUS);
-	wbuf_puts(&c->body, "</th><th scope=\"col\" class=\"num\">");
-	web_t(c, S_COUNT);
-	wbuf_puts(&c->body, "</th></tr></thead><tbody>\n");
-	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-		unsigned n = 0;
-
-		for (size_t i = 0; i < rep->n_stage_groups; i++)
-			if (strcmp(rep->stage_groups[i]->group, groups[g].group) == 0)
-				n = rep->stage_groups[i]->count;
-		wbuf_puts(&c->body, "<tr><th scope=\"row\">");
-		web_t(c, groups[g].name);
-		wbuf_printf(&c->body, "</th><td class=\"num\">%u</td></tr>\n", n);
-	}
-	web_table_close(c);
 }
 
 static unsigned recent(struct web_ctx *c)
@@ -202,15 +160,11 @@ unsigned web_page_start(struct web_ctx *c)
 		goto out;
 	coverage(c, rep);
 	without_lead(c, gaps);
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_GOALS);
-	wbuf_puts(&c->body, "</h2>\n");
+	web_h2(c, S_GOALS);
 	if ((st = goals_by_status(c)) != 0)
 		goto out;
-	wbuf_puts(&c->body, "<h2>");
-	web_t(c, S_ITEMS);
-	wbuf_puts(&c->body, "</h2>\n");
-	items_by_status(c, rep);
+	web_h2(c, S_ITEMS);
+	web_items_by_status(c, rep);
 	st = recent(c);
 out:
 	if (gaps != NULL)

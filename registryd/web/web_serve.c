@@ -151,8 +151,7 @@ static uint64_t revision_now(struct web_ctx *c)
 	return probe.revision;
 }
 
-/* Whether If-None-Match lists etag or is "*" (weak comparison, RFC 9110 §13.1.2). */
-static bool none_match(const char *inm, const char *etag)
+bool web_none_match(const char *inm, const char *etag)
 {
 	size_t n = strlen(etag);
 
@@ -268,9 +267,10 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 			web_today(&c);
 		make_etag(&c, url, rev, etag, sizeof etag);
 		keep = rev != 0 || !pages[c.rt.page].store; // else the tag names no revision
-		if (keep && none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		                                                   MHD_HTTP_HEADER_IF_NONE_MATCH),
-		                       etag))
+		if (keep &&
+		    web_none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                               MHD_HTTP_HEADER_IF_NONE_MATCH),
+		                   etag))
 			return queue(&c, MHD_HTTP_OK, etag, true, false, &doc);
 		// The same page rendered before under the same tag.
 		if (keep && web_cache_queue(w->cache, etag, conn, &rv))
