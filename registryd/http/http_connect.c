@@ -98,21 +98,6 @@ static bool content_type_is(const char *ct, const char *mime)
 	return strncasecmp(p, "charset=utf-8", 13) == 0 && p[13] == '\0';
 }
 
-static enum MHD_Result not_allowed(struct hreq *r, const char *allow)
-{
-	static const char body[] =
-	        "{\"code\":\"unimplemented\",\"message\":\"method not allowed\"}";
-	struct MHD_Response *resp;
-	enum MHD_Result rv;
-
-	if (http_queue(r, 0, "application/json", body, sizeof body - 1, &resp) != MHD_YES)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	rv = MHD_queue_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
-	MHD_destroy_response(resp);
-	return rv;
-}
-
 enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *verb,
                                   bool *answered)
 {
@@ -163,7 +148,7 @@ enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *
 		*answered = false;
 		return MHD_YES;
 	}
-	return not_allowed(r, reads ? "GET, POST" : "POST");
+	return http_not_allowed(r, reads ? "GET, POST" : "POST");
 }
 
 /* Reads a decimal header of at most max into *v; false if it is not one. */

@@ -148,8 +148,7 @@ static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
 	return r;
 }
 
-/* 405 to a verb other than GET (or HEAD) on a path that only reads. */
-static enum MHD_Result not_allowed(struct hreq *r)
+enum MHD_Result http_not_allowed(struct hreq *r, const char *allow)
 {
 	static const char body[] =
 	        "{\"code\":\"unimplemented\",\"message\":\"method not allowed\"}";
@@ -158,7 +157,7 @@ static enum MHD_Result not_allowed(struct hreq *r)
 
 	if (http_queue(r, 0, "application/json", body, sizeof body - 1, &resp) != MHD_YES)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	rv = MHD_queue_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
 	MHD_destroy_response(resp);
 	return rv;
@@ -172,7 +171,7 @@ static enum MHD_Result metrics(struct hreq *r, const char *verb)
 	char *text = NULL;
 
 	if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
-		return not_allowed(r);
+		return http_not_allowed(r, "GET");
 	if (metrics_http_render(r->srv->d, &text, &len) != RG_OK)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
 		                  "cannot render the metrics (out of memory)");
@@ -219,7 +218,7 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 		return http_connect_head(r, url + strlen(RPC_PREFIX), verb, answered);
 	if (strcmp(url, FEED_PATH) == 0) {
 		if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
-			return not_allowed(r);
+			return http_not_allowed(r, "GET");
 		r->route = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "wait_ms") !=
 		                           NULL
 		                   ? ROUTE_LONGPOLL

@@ -95,6 +95,9 @@ enum call_state http_call_start(struct hreq *r, const uint8_t *env, size_t len);
  * connection is resumed if it sleeps. Any thread. */
 void http_wake(struct hreq *r);
 
+/* 405 with an Allow header naming the verbs the path takes, as a Connect error. */
+enum MHD_Result http_not_allowed(struct hreq *r, const char *allow);
+
 /* Frees every slot (no call may be in flight). */
 void http_call_free_slots(struct http_server *s);
 
