@@ -274,6 +274,9 @@ int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *t
 struct trend_data {
 	struct goal_area_version *versions;
 	size_t nversions;
+	Stdreg__V1__Area **stored; /* every version as stored, which versions[] point into */
+	size_t nstored;
+	char (*since)[11]; /* a version's day when it gave no priority_since */
 	Stdreg__V1__Area **areas;
 	size_t nareas;
 	Stdreg__V1__Assignment **appointments;
@@ -291,6 +294,10 @@ static void trend_data_release(struct trend_data *d)
 		stdreg__v1__assignment__free_unpacked(d->appointments[i], NULL);
 	for (size_t i = 0; i < d->ngoals; i++)
 		goal_loaded_release(&d->goals[i]);
+	for (size_t i = 0; i < d->nstored; i++)
+		stdreg__v1__area__free_unpacked(d->stored[i], NULL);
+	free(d->stored);
+	free(d->since);
 	free(d->areas);
 	free(d->versions);
 	free(d->appointments);
@@ -326,8 +333,71 @@ static int load_all(store_txn *t, enum store_kind k, void ***arr, size_t *n,
 	return rc;
 }
 
-/* The areas as stored (one version each: the current priority, from priority_since),
- * every appointment and every goal with its follow-ups. */
+/* Every stored version of area id, oldest first, from its history: the trend counts an
+ * area on a day by the version in force then, not by today's. */
+static int area_versions(store_txn *t, struct trend_data *d, const char *id,
+                         struct store_error *err)
+{
+	char kbuf[STORE_ID_MAX + 2];
+	MDB_val key = { index_key(kbuf, kind_get(STORE_AREA)->tag, id), kbuf }, v;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->st->history, &c), code = RG_OK;
+
+	if (rc != 0)
+		return store_mdb_err(t, rc, err);
+	for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_KEY); rc == 0 && code == RG_OK;
+	     rc = mdb_cursor_get(c, &key, &v, MDB_NEXT_DUP)) {
+		Stdreg__V1__Change *ch = NULL;
+		Stdreg__V1__Area *a, **grown;
+		char(*since)[11];
+
+		if ((code = read_change(t, &v, &ch)) != RG_OK)
+			break;
+		a = ch->after.len > 0
+		            ? stdreg__v1__area__unpack(NULL, ch->after.len, ch->after.data)
+		            : NULL;
+		grown = a ? realloc(d->stored, (d->nstored + 1) * sizeof(*grown)) : NULL;
+		since = grown ? realloc(d->since, (d->nstored + 1) * sizeof(*since)) : NULL;
+		if (grown)
+			d->stored = grown;
+		if (since)
+			d->since = since;
+		if (a != NULL && since != NULL) {
+			// No priority_since: the version took effect on the day it was stored.
+			snprintf(d->since[d->nstored], sizeof d->since[0], "%.10s",
+			         str_empty(a->priority_since) ? ch->time : a->priority_since);
+			d->stored[d->nstored++] = a;
+		} else if (ch->after.len > 0) {
+			if (a)
+				stdreg__v1__area__free_unpacked(a, NULL);
+			code = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+		}
+		stdreg__v1__change__free_unpacked(ch, NULL);
+	}
+	mdb_cursor_close(c);
+	if (code != RG_OK)
+		return code == RG_ECORRUPT ? store_fail(err, RG_ECORRUPT, NULL,
+		                                        "history of area '%s' is corrupt", id)
+		                           : code;
+	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, err);
+}
+
+/* versions[] over the stored versions, once all are read (stored[] moved as it grew). */
+static int versions_point(struct trend_data *d, struct store_error *err)
+{
+	d->versions = calloc(d->nstored ? d->nstored : 1, sizeof(*d->versions));
+	if (d->versions == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < d->nstored; i++)
+		d->versions[i] = (struct goal_area_version){ .area_id = d->stored[i]->id,
+			                                     .priority = d->stored[i]->priority,
+			                                     .priority_since = d->since[i] };
+	d->nversions = d->nstored;
+	return RG_OK;
+}
+
+/* The areas (every stored version of each), every appointment and every goal with its
+ * follow-ups. */
 static int trend_load(store_txn *t, struct trend_data *d, struct store_error *err)
 {
 	Stdreg__V1__Goal **goals = NULL;
@@ -341,19 +411,16 @@ static int trend_load(store_txn *t, struct trend_data *d, struct store_error *er
 		rc = load_all(t, STORE_GOAL, (void ***)&goals, &ngoals, err);
 	if (rc != RG_OK)
 		goto out;
-	d->versions = calloc(d->nareas ? d->nareas : 1, sizeof(*d->versions));
 	d->goals = calloc(ngoals ? ngoals : 1, sizeof(*d->goals));
 	d->tgoals = calloc(ngoals ? ngoals : 1, sizeof(*d->tgoals));
-	if (d->versions == NULL || d->goals == NULL || d->tgoals == NULL) {
+	if (d->goals == NULL || d->tgoals == NULL) {
 		rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < d->nareas; i++) {
-		d->versions[i].area_id = d->areas[i]->id;
-		d->versions[i].priority = d->areas[i]->priority;
-		d->versions[i].priority_since = d->areas[i]->priority_since;
-	}
-	d->nversions = d->nareas;
+	for (size_t i = 0; i < d->nareas && rc == RG_OK; i++)
+		rc = area_versions(t, d, d->areas[i]->id, err);
+	if (rc == RG_OK)
+		rc = versions_point(d, err);
 	for (; d->ngoals < ngoals && rc == RG_OK; d->ngoals++) {
 		struct goal_loaded *l = &d->goals[d->ngoals];
 		rc = goal_load_from(t, goals[d->ngoals], l, err);

@@ -406,7 +406,7 @@ static int diff_fields(Stdreg__V1__HistoryEntry *e, const ProtobufCMessageDescri
 	return rc != RG_OK ? rc : c.rc;
 }
 
-static int read_change(store_txn *t, const MDB_val *key, Stdreg__V1__Change **out)
+int read_change(store_txn *t, const MDB_val *key, Stdreg__V1__Change **out)
 {
 	MDB_val v;
 	int rc = mdb_get(t->txn, t->st->changelog, (MDB_val *)key, &v);

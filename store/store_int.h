@@ -179,6 +179,9 @@ bool record_holds_ref(const struct kind_info *ki, const ProtobufCMessage *m,
 const char *record_id(enum store_kind k, const ProtobufCMessage *rec);
 /* Index key tag+id into buf (STORE_ID_MAX + 2 bytes); returns length. */
 size_t index_key(char *buf, char tag, const char *id);
+/* The change stored under changelog key (malloc'd; free with its free_unpacked).
+ * Errors: RG_ECORRUPT, the LMDB error's. */
+int read_change(store_txn *t, const MDB_val *key, Stdreg__V1__Change **out);
 bool record_exists(store_txn *t, enum store_kind k, const char *id);
 
 /* The id of the current lead assignment of area_id other than except_id, or "" (kinds.c). */

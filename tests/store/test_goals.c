@@ -342,28 +342,61 @@ static void test_list_as_of(void **state)
 	rec_free(r);
 }
 
-static void test_trend(void **state)
+/* The trend of quarters 2025-12-31, 2026-03-31 and 2026-06-30 (malloc'd). */
+static Stdreg__V1__TrendResponse *trend(struct fx *f)
 {
-	struct fx *f = *state;
 	struct store_error err = { 0 };
 	ProtobufCMessage *out = NULL;
 	store_txn *t;
 
-	seed(f);
-	goal_ok(f, mk_goal("ai", "digg", "2026-06-30", "2026-01-15"), "ai/1");
 	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
 	assert_int_equal(store_trend(t, "2025-10-01", "2026-07-01", "2026-09-21", &out, &err),
 	                 RG_OK);
 	store_read_free(t);
-	Stdreg__V1__TrendResponse *r = (Stdreg__V1__TrendResponse *)out;
-	/* 2025-12-31, 2026-03-31, 2026-06-30: the goal exists from the second on. */
+	return (Stdreg__V1__TrendResponse *)out;
+}
+
+/* Sets area ai's priority (and priority_since) as a new version of it. */
+static void set_priority(struct fx *f, int priority, const char *since)
+{
+	Stdreg__V1__Area *a = fx_get(f, STORE_AREA, "ai", NULL);
+
+	assert_non_null(a);
+	a->priority = priority;
+	rec_set(&a->priority_since, since);
+	fx_put_ok(f, STORE_AREA, a);
+}
+
+static void test_trend(void **state)
+{
+	struct fx *f = *state;
+	Stdreg__V1__TrendResponse *r;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-06-30", "2026-01-15"), "ai/1");
+	/* ai was stored today without priority_since: it counts from today, so not in 2026. */
+	r = trend(f);
 	assert_int_equal(r->n_rows, 3);
 	assert_string_equal(r->rows[0]->quarter_end, "2025-12-31");
 	assert_int_equal(r->rows[0]->goals, 0);
 	assert_int_equal(r->rows[1]->goals, 1);
+	assert_int_equal(r->rows[1]->with_active_goal, 0);
+	rec_free(r);
+	/* Prioritised since 2025-06-01 by its decision: every quarter counts it. */
+	set_priority(f, STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED, "2025-06-01");
+	r = trend(f);
+	assert_int_equal(r->rows[0]->with_active_goal, 0); /* no goal yet */
 	assert_int_equal(r->rows[1]->with_active_goal, 1);
-	assert_int_equal(r->rows[2]->goals, 1);
-	rec_free(out);
+	assert_int_equal(r->rows[2]->with_active_goal, 1);
+	rec_free(r);
+	/* Then only monitored from 2026-05-01: the last quarter no longer counts it, the
+	 * earlier ones still do (the version in force on each day, not today's). */
+	set_priority(f, STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED, "2026-05-01");
+	r = trend(f);
+	assert_int_equal(r->rows[1]->with_active_goal, 1);
+	assert_int_equal(r->rows[2]->with_active_goal, 0);
+	assert_int_equal(r->rows[1]->prioritised, r->rows[2]->prioritised + 1);
+	rec_free(r);
 }
 
 int main(void)
