@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The HTTP listener under a flood and a slow reader: 300 connections against
-# --http-max-connections 100 (and a per-address cap) hold no more than the caps, while an
-# ordinary curl call from another address is answered within a second and nng keeps
-# answering; change feeds whose clients never read keep the daemon's memory bounded.
+# --http-max-connections 100 (and a per-address cap), then 10 000 at once, hold no more than
+# the caps, while an ordinary curl call from another address is answered within a second
+# and nng keeps answering; change feeds whose clients never read keep the daemon's memory
+# bounded.
 . "$(dirname "$0")/lib.sh"
 : "${STDREG_GEN:?STDREG_GEN must name stdreg-gen}"
 HOLD="$(dirname "$0")/http_hold.py"
@@ -23,7 +24,7 @@ hold() {
 	eval "HOLD_PID_$3=$!"
 	exec {fd}>"$fifo" # held open until release(): the holder's stdin
 	eval "HOLD_FD_$3=$fd"
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		[ -s "$TEST_TMP/$3.report" ] && break
 		sleep 0.1
 	done
@@ -72,6 +73,18 @@ for _ in $(seq 1 10); do
 done
 expect_eq "once the second flood leaves, a call within 1 s" "$code" 200
 release one
+
+# 10 000 connections at once from one address: the per-address cap still holds, the
+# daemon holds no more descriptors than its caps, and others are served meanwhile.
+hold 10000 127.0.0.5 ten
+expect_eq "10 000 connections: one address holds its cap" "$HELD" 80
+held=$(($(fds) - fds0))
+if [ "$held" -le 102 ]; then pass; else
+	fail "10 000 connections: the daemon holds $held more descriptors (the caps are 80 and 100)"
+fi
+expect_eq "a call from another address during 10 000" "$(quick_curl 127.0.0.2)" 200
+expect_exit 0 "nng keeps answering during 10 000" -- regctl --timeout 1000 area get ai
+release ten
 
 # Feeds that never read: a feed pulls one Watch reply at a time, as the socket takes it,
 # so 12 feeds of a large history cost no more memory than a reply or two each. The history
