@@ -48,8 +48,13 @@ for n in "${sizes[@]}"; do
 	daemon=$!
 	for _ in $(seq 1 100); do grep -q 'msg=ready' "$tmp/daemon.log" && break; sleep 0.1; done
 	"$build/tests/bench/stdreg-gen" --items "$n" --seed 1 >"$tmp/gen.jsonl"
-	STDREG_TOKEN=$token "$build/client/regctl" --endpoint "tcp://127.0.0.1:$port" apply \
-		-f "$tmp/gen.jsonl" >/dev/null
+	# In parts: one apply is one upload, at most 256 MiB.
+	rm -f "$tmp"/part-*
+	split -l 200000 "$tmp/gen.jsonl" "$tmp/part-"
+	for part in "$tmp"/part-*; do
+		STDREG_TOKEN=$token "$build/client/regctl" --endpoint "tcp://127.0.0.1:$port" apply \
+			-f "$part" >/dev/null
+	done
 	base=http://127.0.0.1:$hport
 	# The same bytes as static files for nginx, one per page.
 	for page in start:/ area:/omraden/area-00000 report:/rapport; do
