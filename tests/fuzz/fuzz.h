@@ -24,4 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 void fuzz_fail(const char *file, int line, const char *what) __attribute__((noreturn));
 
+/* Removes dir and everything below it (a harness's temporary store). */
+void fuzz_rm_tree(const char *dir);
+
 #endif

@@ -24,7 +24,6 @@
  * RESET_EVERY inputs so that it stays small. FUZZ_VERBOSE=1 prints every reply's status.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -215,14 +214,6 @@ fail:
 	return rc;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void harness_up(void)
 {
 	struct store_opts o = { .no_sync = true, .map_size = 32u << 20 };
@@ -272,7 +263,7 @@ static void harness_down(void)
 	dispatch_slot_free(h.slot);
 	dispatcher_free(h.d);
 	store_close(h.st);
-	nftw(h.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_rm_tree(h.dir);
 	h.st = NULL;
 }
 

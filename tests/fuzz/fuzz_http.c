@@ -16,7 +16,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -52,14 +51,6 @@ static struct {
 	char admin_token[STORE_TOKEN_LEN + 1];
 	unsigned inputs;
 } h;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void harness_up(void)
 {
@@ -108,7 +99,7 @@ static void harness_down(void)
 	http_free(h.http);
 	dispatcher_free(h.d);
 	store_close(h.st);
-	nftw(h.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_rm_tree(h.dir);
 	h.st = NULL;
 }
 
