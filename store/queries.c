@@ -494,15 +494,32 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
 
 /* --- watch ------------------------------------------------------------------------- */
 
-int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
-                char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
-                struct store_error *err)
+/* Where a reply that stops before key k says to go on: after the revision before k's,
+ * skipping the changes of k's revision that precede it. */
+static void watch_resume_at(Stdreg__V1__WatchResponse *r, const MDB_val *k)
+{
+	const uint8_t *p = k->mv_data;
+	uint64_t rev = 0;
+	uint32_t seq = 0;
+
+	for (int i = 0; i < 8; i++)
+		rev = rev << 8 | p[i];
+	for (int i = 8; i < 12; i++)
+		seq = seq << 8 | p[i];
+	r->next_revision = rev - 1;
+	r->next_change = seq;
+}
+
+int store_watch(store_txn *t, uint64_t since_revision, uint32_t since_change, const int *kinds,
+                size_t nkinds, char *const *ids, size_t nids, uint32_t max_events,
+                ProtobufCMessage **out, struct store_error *err)
 {
 	Stdreg__V1__WatchResponse *r;
 	uint8_t start[12] = { 0 };
 	MDB_cursor *c;
 	MDB_val k = { 12, start }, v;
-	uint64_t from = since_revision + 1, last_included = 0;
+	uint64_t from = since_revision + 1;
+	uint32_t scanned = 0;
 	struct watch_filter filter;
 	int rc;
 
@@ -512,6 +529,8 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	for (int i = 0; i < 8; i++)
 		start[i] = (uint8_t)(from >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		start[8 + i] = (uint8_t)(since_change >> (24 - 8 * i));
 	r = malloc(sizeof(*r));
 	if (r == NULL) {
 		watch_filter_free(&filter);
@@ -527,22 +546,27 @@ int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t 
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, v.mv_size, v.mv_data);
-		if (ch == NULL) {
+		if (k.mv_size != 12) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		/* Stop only between revisions, so the next call loses nothing. */
-		if (r->n_changes >= max_events && ch->revision != last_included) {
-			r->next_revision = last_included;
-			stdreg__v1__change__free_unpacked(ch, NULL);
+		/* A full reply, or enough read for one call (a filter that matches little
+		 * must not make one call read the whole changelog): the next call goes on
+		 * from this change, inside its revision if need be. */
+		if (r->n_changes >= max_events || scanned == STORE_WATCH_SCAN_MAX) {
+			watch_resume_at(r, &k);
+			break;
+		}
+		scanned++;
+		Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, v.mv_size, v.mv_data);
+		if (ch == NULL) {
+			rc = MDB_CORRUPTED;
 			break;
 		}
 		if (!watch_filter_match(&filter, (int)ch->kind, ch->id)) {
 			stdreg__v1__change__free_unpacked(ch, NULL);
 			continue;
 		}
-		last_included = ch->revision;
 		if (!PUSH(r->changes, r->n_changes, ch)) {
 			stdreg__v1__change__free_unpacked(ch, NULL);
 			rc = ENOMEM;

@@ -388,11 +388,16 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
  * Errors: RG_EINVAL (today, days over 36500), RG_ENOMEM, RG_ECORRUPT, RG_EIO. */
 int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessage **out,
                  struct store_error *err);
-/* Changes after since_revision (whole revisions), filtered by kinds/ids, at most about
- * max_events. next_revision in the response is the revision to ask from next time. */
-int store_watch(store_txn *t, uint64_t since_revision, const int *kinds, size_t nkinds,
-                char *const *ids, size_t nids, uint32_t max_events, ProtobufCMessage **out,
-                struct store_error *err);
+/* At most this many changes are read by one store_watch, matched or not. */
+#define STORE_WATCH_SCAN_MAX 65536u
+/* Changes after since_revision, less the first since_change changes of the revision after
+ * it, filtered by kinds/ids, at most max_events (0 or over 1000: 1000) in changelog order.
+ * A reply stops where it is full or after STORE_WATCH_SCAN_MAX changes read, inside a
+ * revision if need be; next_revision and next_change in the response say where to go on
+ * (the newest revision and 0 once all is read). Errors: RG_ENOMEM, RG_ECORRUPT, RG_EIO. */
+int store_watch(store_txn *t, uint64_t since_revision, uint32_t since_change, const int *kinds,
+                size_t nkinds, char *const *ids, size_t nids, uint32_t max_events,
+                ProtobufCMessage **out, struct store_error *err);
 
 /* --- goals and their follow-up (goal_store.c; the rules are goal_rules.h) ------------
  * A goal is stored as the fold of its follow-ups (its current due, owner, target, text,

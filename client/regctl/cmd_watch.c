@@ -143,7 +143,7 @@ static int take_reply(struct watch_cursor *w, const Stdreg__V1__WatchResponse *r
 		v[i].revision = r->changes[i]->revision;
 		v[i].change = r->changes[i];
 	}
-	rv = watch_take(w, v, r->n_changes, r->next_revision, emit_change, p);
+	rv = watch_take(w, v, r->n_changes, r->next_revision, r->next_change, emit_change, p);
 	free(v);
 	return rv < 0 || fflush(stdout) != 0 ? -1 : 0;
 }
@@ -182,6 +182,7 @@ int run_watch(struct globals *g, const struct command *cmd, struct cmd_args *a)
 		Stdreg__V1__WatchResponse *r = NULL;
 
 		req->since_revision = w.since;
+		req->since_change = w.since_change;
 		if (call_retrying(c, cmd->method, &req->base, cmd->response,
 		                  (ProtobufCMessage **)&r, timeout, &st) != STDREG_OK) {
 			rc = fail_status("watch", &st);

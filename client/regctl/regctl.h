@@ -375,13 +375,15 @@ void progress_end(struct progress *p);
 /* ---- watch's resume logic (watch.c) ---------------------------------------------------- */
 
 struct watch_cursor {
-	uint64_t since; /* since_revision of the next call: the last revision printed */
-	uint64_t left;  /* changes still to print; 0 = no limit */
-	bool done;      /* --count reached */
+	uint64_t since;        /* since_revision of the next call: the last revision printed */
+	uint32_t since_change; /* since_change of the next call */
+	uint64_t left;         /* changes still to print; 0 = no limit */
+	bool done;             /* --count reached */
 };
 
 /*
- * Takes one Watch reply (changes with their revisions, and next_revision): calls emit for
+ * Takes one Watch reply (changes with their revisions; next_revision and next_change, the
+ * place to go on from): calls emit for
  * each change to print, in order, skipping any at or before the cursor (a server that sends
  * one twice never makes a line repeat), stops when the count is reached, and moves the cursor
  * to where the next call must start. Returns the number of changes emitted, or -1 when emit
@@ -392,6 +394,7 @@ struct stdreg_change_view {
 	const void *change; /* passed to emit */
 };
 int watch_take(struct watch_cursor *w, const struct stdreg_change_view *changes, size_t n,
-               uint64_t next_revision, int (*emit)(void *arg, const void *change), void *arg);
+               uint64_t next_revision, uint32_t next_change,
+               int (*emit)(void *arg, const void *change), void *arg);
 
 #endif

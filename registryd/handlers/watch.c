@@ -21,9 +21,10 @@
 #define WATCH_DEADLINE_MARGIN_NS (100u * 1000000u)
 
 struct watch {
-	struct call c;     /* parked: c.reply is the holder's; c.req the WatchRequest */
-	uint64_t since;    /* no wanted change up to it: where the next scan starts */
-	uint64_t until_ns; /* answer with no changes then (dispatch_now_ns clock) */
+	struct call c;         /* parked: c.reply is the holder's; c.req the WatchRequest */
+	uint64_t since;        /* no wanted change up to it: where the next scan starts, */
+	uint32_t since_change; /* less this many changes of the revision after it */
+	uint64_t until_ns;     /* answer with no changes then (dispatch_now_ns clock) */
 	struct watch *next;
 };
 
@@ -55,16 +56,12 @@ struct watch_hub {
 	bool joined;            /* under lock: someone has joined (or is joining) the thread */
 };
 
-/*
- * Runs store_watch for r from since in t. A response that would not fit in a reply is
- * asked again for fewer changes (store_watch cuts only between revisions, so nothing is
- * lost: next_revision says where to go on).
- */
 /* What watch_query asks fit_page for. */
 struct watch_page {
 	store_txn *t;
 	const Stdreg__V1__WatchRequest *r;
 	uint64_t since;
+	uint32_t since_change;
 };
 
 static int watch_page_query(void *arg, uint32_t max, ProtobufCMessage **out,
@@ -72,22 +69,28 @@ static int watch_page_query(void *arg, uint32_t max, ProtobufCMessage **out,
 {
 	const struct watch_page *p = arg;
 
-	return store_watch(p->t, p->since, (const int *)p->r->kinds, p->r->n_kinds, p->r->ids,
-	                   p->r->n_ids, max, out, err);
+	return store_watch(p->t, p->since, p->since_change, (const int *)p->r->kinds, p->r->n_kinds,
+	                   p->r->ids, p->r->n_ids, max, out, err);
 }
 
+/*
+ * Runs store_watch for r from since, since_change in t. A response that would not fit in a
+ * reply is asked again for fewer changes; nothing is lost, as the response says where to go
+ * on (inside a revision if need be).
+ */
 static int watch_query(store_txn *t, const Stdreg__V1__WatchRequest *r, uint64_t since,
-                       Stdreg__V1__WatchResponse **out, struct store_error *err)
+                       uint32_t since_change, Stdreg__V1__WatchResponse **out,
+                       struct store_error *err)
 {
-	struct watch_page p = { .t = t, .r = r, .since = since };
+	struct watch_page p = { .t = t, .r = r, .since = since, .since_change = since_change };
 
 	return fit_page(watch_page_query, &p, r->max_events, "changes", WATCH_REPLY_MAX,
 	                (ProtobufCMessage **)out, err);
 }
 
-/* An empty response that goes on from since (malloc'd as store_watch's are); NULL without
- * memory. */
-static Stdreg__V1__WatchResponse *watch_nothing_yet(uint64_t since)
+/* An empty response that goes on from since, since_change (malloc'd as store_watch's
+ * are); NULL without memory. */
+static Stdreg__V1__WatchResponse *watch_nothing_yet(uint64_t since, uint32_t since_change)
 {
 	Stdreg__V1__WatchResponse *r = malloc(sizeof *r);
 
@@ -95,24 +98,26 @@ static Stdreg__V1__WatchResponse *watch_nothing_yet(uint64_t since)
 		return NULL;
 	stdreg__v1__watch_response__init(r);
 	r->next_revision = since;
+	r->next_change = since_change;
 	return r;
 }
 
-/* Packs resp (or an empty response with next_revision = next) as the reply of c, or c's
+/* Packs resp (or an empty response that goes on from w's place) as the reply of w, or its
  * error if it has one. */
-static void watch_pack(struct call *c, const Stdreg__V1__WatchResponse *resp, uint64_t next)
+static void watch_pack(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 {
 	Stdreg__V1__WatchResponse empty = STDREG__V1__WATCH_RESPONSE__INIT;
 
-	if (c->st.code != GRPC_OK) {
-		call_pack(c, NULL, 0);
+	if (w->c.st.code != GRPC_OK) {
+		call_pack(&w->c, NULL, 0);
 		return;
 	}
 	if (resp == NULL) {
-		empty.next_revision = next;
+		empty.next_revision = w->since;
+		empty.next_change = w->since_change;
 		resp = &empty;
 	}
-	call_reply_message(c, &resp->base);
+	call_reply_message(&w->c, &resp->base);
 }
 
 /* Answers a parked watch and frees it. resp may be NULL (no changes). */
@@ -121,7 +126,7 @@ static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 	if (w->c.st.code == GRPC_OK)
 		status_ok(&w->c.st);
 	w->c.revision = resp != NULL ? resp->next_revision : w->since;
-	watch_pack(&w->c, resp, w->since);
+	watch_pack(w, resp);
 	call_send(&w->c);
 	free(w);
 }
@@ -187,12 +192,14 @@ static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, 
 			}
 			memset(&err, 0, sizeof err);
 			if (live)
-				rc = watch_query(h->t, r, w->since, &resp, &err);
+				rc = watch_query(h->t, r, w->since, w->since_change, &resp, &err);
 			if (live && rc != RG_OK) {
 				status_from_store(&w->c.st, rc, &err);
 			} else if (resp != NULL && resp->n_changes == 0) {
-				if (resp->next_revision > w->since)
-					w->since = resp->next_revision;
+				// Read so far without a match: go on from there (at the next
+				// round while more is left, else at the next commit).
+				w->since = resp->next_revision;
+				w->since_change = resp->next_change;
 				stdreg__v1__watch_response__free_unpacked(resp, NULL);
 				resp = NULL;
 			}
@@ -431,7 +438,7 @@ static uint64_t watch_until(const struct call *c, uint32_t wait_ms, uint32_t max
 
 /* Parks c with the hub: CALL_PENDING, or an error reply (through the parked reply target
  * when the park itself succeeded). */
-static enum call_result watch_park(struct call *c, uint64_t since)
+static enum call_result watch_park(struct call *c, uint64_t since, uint32_t since_change)
 {
 	struct watch_hub *h = call_watch(c);
 	struct watch *w;
@@ -455,6 +462,7 @@ static enum call_result watch_park(struct call *c, uint64_t since)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
 	}
 	w->since = since;
+	w->since_change = since_change;
 	w->until_ns =
 	        watch_until(c, ((const Stdreg__V1__WatchRequest *)c->req)->wait_ms, h->max_wait_ms);
 	if (!call_park(c)) {
@@ -479,6 +487,7 @@ enum call_result handle_watch(struct call *c)
 	struct store_error err = { 0 };
 	store_txn *t;
 	uint64_t since;
+	uint32_t since_change;
 	int rc;
 
 	// Bounds first: every change a scan reads is compared with each id and kind.
@@ -498,9 +507,9 @@ enum call_result handle_watch(struct call *c)
 	// (since_revision 2^64-1 would scan the whole changelog).
 	rc = RG_OK;
 	if (r->since_revision >= c->revision)
-		resp = watch_nothing_yet(r->since_revision);
+		resp = watch_nothing_yet(r->since_revision, r->since_change);
 	else
-		rc = watch_query(t, r, r->since_revision, &resp, &err);
+		rc = watch_query(t, r, r->since_revision, r->since_change, &resp, &err);
 	if (rc == RG_OK && resp == NULL)
 		rc = RG_ENOMEM;
 	store_read_reset(t);
@@ -508,11 +517,12 @@ enum call_result handle_watch(struct call *c)
 		return call_fail_store(c, rc, &err, NULL);
 	if (resp->n_changes > 0 || r->wait_ms == 0) {
 		status_ok(&c->st);
-		watch_pack(c, resp, resp->next_revision);
+		call_reply_message(c, &resp->base);
 		stdreg__v1__watch_response__free_unpacked(resp, NULL);
 		return CALL_DONE;
 	}
 	since = resp->next_revision;
+	since_change = resp->next_change;
 	stdreg__v1__watch_response__free_unpacked(resp, NULL);
-	return watch_park(c, since);
+	return watch_park(c, since, since_change);
 }

@@ -1,13 +1,16 @@
 /*
  * http_feed.c - the change feed, GET /v1/changes, built on the Watch method.
  *
- * Query: since_revision=N, kind=K (repeatable; "area" or "KIND_AREA"), id=ID (repeatable),
- * max_events=N. With wait_ms=MS it is one long poll: the WatchResponse as JSON. Without,
- * it is a stream of Server-Sent Events (text/event-stream): per change "id:" its revision,
- * "event:" its operation (create, update, delete), "data:" the Change as JSON on one line;
- * a comment line whenever a 15 s wait brings nothing; Last-Event-ID resumes after that
- * revision. Each wait is one Watch call through dispatch, so auth, limits on parked
- * watches and the log are the same as over nng.
+ * Query: since_revision=N, since_change=N, kind=K (repeatable; "area" or "KIND_AREA"),
+ * id=ID (repeatable), max_events=N. With wait_ms=MS it is one long poll: the WatchResponse
+ * as JSON. Without, it is a stream of Server-Sent Events (text/event-stream): per change
+ * "event:" its operation (create, update, delete) and "data:" the Change as JSON on one
+ * line; a comment line whenever a 15 s wait brings nothing. An event's "id:" is the place
+ * a reconnect (Last-Event-ID) goes on from: "R" once revision R is complete, "R:K" when a
+ * bulk revision came in parts (R done and K changes of the next one); an event inside a
+ * revision whose end has not come yet carries none, so a reconnect there repeats that
+ * revision's events rather than skip the rest of it. Each wait is one Watch call through
+ * dispatch, so auth, limits on parked watches and the log are the same as over nng.
  *
  * The next Watch is only asked once the previous events have been taken by the
  * connection, so a reader that never reads holds one buffer of events, no more.
@@ -68,8 +71,8 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 		json_array_append_new(arr, json_string(value));
 		return MHD_YES;
 	}
-	if (strcmp(key, "since_revision") == 0 || strcmp(key, "wait_ms") == 0 ||
-	    strcmp(key, "max_events") == 0) {
+	if (strcmp(key, "since_revision") == 0 || strcmp(key, "since_change") == 0 ||
+	    strcmp(key, "wait_ms") == 0 || strcmp(key, "max_events") == 0) {
 		json_object_set_new(a->obj, key, json_string(value));
 		return MHD_YES;
 	}
@@ -89,15 +92,22 @@ static Stdreg__V1__WatchRequest *watch_request(struct hreq *r, enum MHD_Result *
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &a);
 	if (a.bad != NULL) {
 		*rv = http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_argument",
-		                 "unknown query parameter '%.64s' (since_revision, kind, id, "
-		                 "wait_ms or max_events)",
+		                 "unknown query parameter '%.64s' (since_revision, since_change, "
+		                 "kind, id, wait_ms or max_events)",
 		                 a.bad);
 		json_decref(a.obj);
 		return NULL;
 	}
-	// A reconnecting EventSource goes on after the last event it saw.
-	if (last != NULL)
-		json_object_set_new(a.obj, "since_revision", json_string(last));
+	// A reconnecting EventSource goes on after the last event it saw: "R" or "R:K".
+	if (last != NULL) {
+		const char *colon = strchr(last, ':');
+
+		json_object_set_new(a.obj, "since_revision",
+		                    colon != NULL ? json_stringn(last, (size_t)(colon - last))
+		                                  : json_string(last));
+		if (colon != NULL)
+			json_object_set_new(a.obj, "since_change", json_string(colon + 1));
+	}
 	if (pbjson_to_message(a.obj, &stdreg__v1__watch_request__descriptor, &m, &err) != 0) {
 		// Named as the query names them: kind and id, not kinds[0] and ids[0].
 		char *bracket = strchr(err.field, '[');
@@ -106,7 +116,8 @@ static Stdreg__V1__WatchRequest *watch_request(struct hreq *r, enum MHD_Result *
 			bracket[-1] = '\0';
 		}
 		*rv = http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_argument", "%s '%s': %s",
-		                 last != NULL && strcmp(err.field, "since_revision") == 0
+		                 last != NULL && (strcmp(err.field, "since_revision") == 0 ||
+		                                  strcmp(err.field, "since_change") == 0)
 		                         ? "header 'Last-Event-ID' as"
 		                         : "query parameter",
 		                 err.field, err.text);
@@ -181,6 +192,22 @@ static bool out_printf(struct feed *f, const char *fmt, ...)
 	return n;
 }
 
+/* The "id:" line of change i of reply w, if a reconnect may go on from after it: the end
+ * of its revision, or the reply's place when the reply ends inside a revision. */
+static void feed_event_id(struct feed *f, const Stdreg__V1__WatchResponse *w, size_t i)
+{
+	uint64_t rev = w->changes[i]->revision;
+
+	if (i + 1 < w->n_changes) {
+		if (w->changes[i + 1]->revision != rev)
+			out_printf(f, "id: %" PRIu64 "\n", rev);
+	} else if (w->next_change != 0) {
+		out_printf(f, "id: %" PRIu64 ":%" PRIu32 "\n", w->next_revision, w->next_change);
+	} else {
+		out_printf(f, "id: %" PRIu64 "\n", rev);
+	}
+}
+
 /* The events of one Watch reply into f->out; an error ends the stream with an error event. */
 static void feed_take_reply(struct hreq *r)
 {
@@ -224,14 +251,17 @@ static void feed_take_reply(struct hreq *r)
 			for (char *p = name; *p != '\0'; p++)
 				*p = (char)(*p - 'A' + 'a');
 		}
-		out_printf(f, "id: %" PRIu64 "\nevent: %s\ndata: %s\n\n", c->revision, name,
-		           data != NULL ? data : "{}");
+		feed_event_id(f, w, i);
+		out_printf(f, "event: %s\ndata: %s\n\n", name, data != NULL ? data : "{}");
 		free(data);
 	}
 	if (w->n_changes == 0)
 		out_append(f, ": keep-alive\n\n", 14);
-	if (w->next_revision > f->req->since_revision)
+	if (w->next_revision > f->req->since_revision ||
+	    (w->next_revision == f->req->since_revision && w->next_change > f->req->since_change)) {
 		f->req->since_revision = w->next_revision;
+		f->req->since_change = w->next_change;
+	}
 	stdreg__v1__watch_response__free_unpacked(w, NULL);
 out:
 	if (resp != NULL)

@@ -99,9 +99,12 @@ static unsigned scan(struct web_ctx *c, uint64_t since, uint64_t top, struct web
 		}
 		out->pages = pages;
 		out->pages[out->n_pages++] = r;
-		if (r->n_changes == 0 || r->next_revision <= since)
+		// Goes on from where the reply stopped (inside a bulk revision if need be).
+		if (r->next_revision < since ||
+		    (r->next_revision == since && r->next_change <= req.since_change))
 			break;
 		since = r->next_revision;
+		req.since_change = r->next_change;
 	}
 	return 0;
 }

@@ -47,12 +47,12 @@ static void test_advances_to_next_revision(void **state)
 	struct sink s = { 0 };
 
 	(void)state;
-	assert_int_equal(watch_take(&w, v, reply(revs, 4, v), 9, emit, &s), 4);
+	assert_int_equal(watch_take(&w, v, reply(revs, 4, v), 9, 0, emit, &s), 4);
 	assert_int_equal(w.since, 9);
 	// An empty reply (wait ran out) moves to its next_revision, never back.
-	assert_int_equal(watch_take(&w, v, 0, 12, emit, &s), 0);
+	assert_int_equal(watch_take(&w, v, 0, 12, 0, emit, &s), 0);
 	assert_int_equal(w.since, 12);
-	assert_int_equal(watch_take(&w, v, 0, 3, emit, &s), 0);
+	assert_int_equal(watch_take(&w, v, 0, 3, 0, emit, &s), 0);
 	assert_int_equal(w.since, 12);
 	assert_false(w.done);
 }
@@ -65,10 +65,10 @@ static void test_repeats_skipped(void **state)
 	struct sink s = { 0 };
 
 	(void)state;
-	watch_take(&w, v, reply(first, 2, v), 0, emit, &s); // no next_revision sent
+	watch_take(&w, v, reply(first, 2, v), 0, 0, emit, &s); // no next_revision sent
 	assert_int_equal(w.since, 4);
 	// A reply that starts over (after a reconnect to a server that resent) adds only 5.
-	assert_int_equal(watch_take(&w, v, reply(again, 3, v), 5, emit, &s), 1);
+	assert_int_equal(watch_take(&w, v, reply(again, 3, v), 5, 0, emit, &s), 1);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.got[0], 3);
 	assert_int_equal(s.got[1], 4);
@@ -83,7 +83,7 @@ static void test_count_stops_inside_reply(void **state)
 	struct sink s = { 0 };
 
 	(void)state;
-	assert_int_equal(watch_take(&w, v, reply(revs, 4, v), 13, emit, &s), 2);
+	assert_int_equal(watch_take(&w, v, reply(revs, 4, v), 13, 0, emit, &s), 2);
 	assert_true(w.done);
 	assert_int_equal(w.since, 11);
 	assert_int_equal(s.n, 2);
@@ -99,8 +99,38 @@ static void test_failed_emit_keeps_revision_unprinted(void **state)
 	(void)state;
 	// The second change of revision 21 fails: the cursor stays before 21, so a retry would
 	// start with 21 again rather than skip its other change.
-	assert_int_equal(watch_take(&w, v, reply(revs, 4, v), 22, emit, &s), -1);
+	assert_int_equal(watch_take(&w, v, reply(revs, 4, v), 22, 0, emit, &s), -1);
 	assert_int_equal(w.since, 20);
+}
+
+static void test_revision_in_parts(void **state)
+{
+	static const uint64_t part1[] = { 30, 31, 31 }, part2[] = { 31, 31, 32 };
+	struct stdreg_change_view v[3];
+	struct watch_cursor w = { .since = 29 };
+	struct sink s = { 0 };
+
+	(void)state;
+	// The reply ends inside revision 31 (two of its changes sent): the cursor takes the
+	// server's place, not "31 done", so the rest of 31 is asked for and printed.
+	assert_int_equal(watch_take(&w, v, reply(part1, 3, v), 30, 2, emit, &s), 3);
+	assert_int_equal(w.since, 30);
+	assert_int_equal(w.since_change, 2);
+	assert_int_equal(watch_take(&w, v, reply(part2, 3, v), 32, 0, emit, &s), 3);
+	assert_int_equal(w.since, 32);
+	assert_int_equal(w.since_change, 0);
+	assert_int_equal(s.n, 6);
+	// A place at revision 0 is a place: the first revision comes in parts too.
+	w = (struct watch_cursor){ 0 };
+	watch_take(&w, v, reply(part1 + 1, 2, v), 0, 2, emit, &s);
+	assert_int_equal(w.since, 0);
+	assert_int_equal(w.since_change, 2);
+	// A later place within the same revision moves the cursor; an earlier one does not.
+	w = (struct watch_cursor){ .since = 40, .since_change = 5 };
+	watch_take(&w, v, 0, 40, 3, emit, &s);
+	assert_int_equal(w.since_change, 5);
+	watch_take(&w, v, 0, 40, 9, emit, &s);
+	assert_int_equal(w.since_change, 9);
 }
 
 int main(void)
@@ -110,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_repeats_skipped),
 		cmocka_unit_test(test_count_stops_inside_reply),
 		cmocka_unit_test(test_failed_emit_keeps_revision_unprinted),
+		cmocka_unit_test(test_revision_in_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

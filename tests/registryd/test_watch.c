@@ -94,13 +94,15 @@ static void test_watch_returns_at_once_from_old_revision(void **state)
 	assert_string_equal(w->changes[2]->id, "cloud");
 	stdreg__v1__watch_response__free_unpacked(w, NULL);
 
-	// max_events cuts between revisions; next_revision says where to go on.
+	// max_events cuts; next_revision (and next_change, inside a revision) say where to
+	// go on.
 	q.n_kinds = 0;
 	q.since_revision = 0;
 	q.max_events = 2;
 	w = watch_payload(fixture_call(f, M("Watch"), 62, 0, &q.base));
 	assert_int_equal(w->n_changes, 2);
 	assert_int_equal(w->next_revision, 2);
+	assert_int_equal(w->next_change, 0);
 	stdreg__v1__watch_response__free_unpacked(w, NULL);
 
 	// wait_ms 0 answers at once, even with nothing new.
@@ -111,6 +113,67 @@ static void test_watch_returns_at_once_from_old_revision(void **state)
 	assert_int_equal(w->n_changes, 0);
 	assert_int_equal(w->next_revision, rev);
 	stdreg__v1__watch_response__free_unpacked(w, NULL);
+}
+
+/* Puts 1000 areas of 4000-byte descriptions in one revision: about 4 MB of changes. */
+static int put_bulk_revision(store_txn *t, void *arg)
+{
+	char *text = arg;
+	int rc = RG_OK;
+
+	for (int i = 0; i < 1000 && rc == RG_OK; i++) {
+		Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+		char id[16];
+
+		snprintf(id, sizeof id, "bulk%04d", i);
+		a.id = id;
+		a.name = id;
+		a.description = text;
+		a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED;
+		rc = store_put(t, STORE_AREA, &a.base, NULL, NULL, NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+/* A revision bigger than a reply (a bulk apply) comes in parts, each within the reply
+ * limit, none lost or repeated. Replies used to cut only between revisions: asking for
+ * fewer changes still gave the whole revision, and the handler asked again forever. */
+static void test_bulk_revision_comes_in_parts(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	char *text = malloc(4001);
+	uint64_t rev;
+	int seen = 0, replies = 0;
+
+	memset(text, 'x', 4000);
+	text[4000] = '\0';
+	assert_int_equal(store_write_once(f->st, put_bulk_revision, text, &rev), RG_OK);
+	free(text);
+	while (seen < 1000 && replies < 100) {
+		Stdreg__V1__Response *r =
+		        fixture_call(f, M("Watch"), 70 + (uint64_t)replies, 0, &q.base);
+		Stdreg__V1__WatchResponse *w;
+
+		assert_true(r->payload.len <= (3u << 20));
+		w = watch_payload(r);
+		assert_true(w->n_changes > 0);
+		for (size_t i = 0; i < w->n_changes; i++) {
+			char id[16];
+
+			snprintf(id, sizeof id, "bulk%04d", seen++);
+			assert_string_equal(w->changes[i]->id, id);
+			assert_int_equal(w->changes[i]->revision, rev);
+		}
+		q.since_revision = w->next_revision;
+		q.since_change = w->next_change;
+		replies++;
+		stdreg__v1__watch_response__free_unpacked(w, NULL);
+	}
+	assert_int_equal(seen, 1000);
+	assert_true(replies >= 2);
+	assert_int_equal(q.since_revision, rev);
+	assert_int_equal(q.since_change, 0);
 }
 
 static void test_watch_bad_kind_is_invalid_argument(void **state)
@@ -547,6 +610,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		CASE(test_watch_returns_at_once_from_old_revision),
+		CASE(test_bulk_revision_comes_in_parts),
 		CASE(test_watch_bad_kind_is_invalid_argument),
 		CASE(test_parked_watch_is_answered_by_a_write),
 		CASE(test_parked_watch_with_filter),

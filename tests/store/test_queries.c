@@ -159,7 +159,7 @@ static void watch_many_ids(void **state)
 	free(ids[N / 2]);
 	ids[N / 2] = strdup("cyber");
 	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
-	assert_int_equal(store_watch(t, 0, NULL, 0, ids, N, 0, &out, &err), RG_OK);
+	assert_int_equal(store_watch(t, 0, 0, NULL, 0, ids, N, 0, &out, &err), RG_OK);
 	store_read_free(t);
 	Stdreg__V1__WatchResponse *r = (Stdreg__V1__WatchResponse *)out;
 	assert_int_equal(r->n_changes, 1);

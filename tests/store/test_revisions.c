@@ -150,7 +150,7 @@ static Stdreg__V1__WatchResponse *watch(struct fx *f, uint64_t since)
 	struct store_error err = { 0 };
 
 	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
-	if (store_watch(t, since, NULL, 0, NULL, 0, 0, &out, &err) != RG_OK)
+	if (store_watch(t, since, 0, NULL, 0, NULL, 0, 0, &out, &err) != RG_OK)
 		fail_msg("store_watch: %s", err.message);
 	store_read_free(t);
 	return (Stdreg__V1__WatchResponse *)out;
@@ -247,12 +247,93 @@ static void changelog_entries(void **state)
 	free(stored);
 }
 
+static Stdreg__V1__WatchResponse *watch_from(struct fx *f, uint64_t since, uint32_t change,
+                                             char *const *ids, size_t nids, uint32_t max)
+{
+	store_txn *t;
+	ProtobufCMessage *out = NULL;
+	struct store_error err = { 0 };
+
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	if (store_watch(t, since, change, NULL, 0, ids, nids, max, &out, &err) != RG_OK)
+		fail_msg("store_watch: %s", err.message);
+	store_read_free(t);
+	return (Stdreg__V1__WatchResponse *)out;
+}
+
+/* A revision bigger than a reply comes in parts; none is lost or repeated. A revision
+ * was never split before, so a reply of max_events held the whole revision however big. */
+static void revision_in_parts(void **state)
+{
+	struct fx *f = *state;
+	Stdreg__V1__WatchResponse *w;
+	uint64_t rev;
+
+	assert_int_equal(store_write_once(f->st, run_three_puts, NULL, &rev), RG_OK);
+	w = watch_from(f, 0, 0, NULL, 0, 2);
+	assert_int_equal(w->n_changes, 2);
+	assert_string_equal(w->changes[1]->id, "metaverse");
+	assert_int_equal(w->next_revision, 0);
+	assert_int_equal(w->next_change, 2);
+	protobuf_c_message_free_unpacked(&w->base, NULL);
+	w = watch_from(f, 0, 2, NULL, 0, 2);
+	assert_int_equal(w->n_changes, 1);
+	assert_string_equal(w->changes[0]->id, "smart-cities");
+	assert_int_equal(w->next_revision, 1);
+	assert_int_equal(w->next_change, 0);
+	protobuf_c_message_free_unpacked(&w->base, NULL);
+}
+
+/* Puts STORE_WATCH_SCAN_MAX + 10 areas in one revision. */
+static int run_many_puts(store_txn *t, void *arg)
+{
+	int rc = RG_OK;
+
+	(void)arg;
+	for (uint32_t i = 0; i < STORE_WATCH_SCAN_MAX + 10 && rc == RG_OK; i++) {
+		char id[16];
+
+		snprintf(id, sizeof id, "a%06u", i);
+		Stdreg__V1__Area *a = mk_area(id, "Bulk", NULL);
+		rc = store_put(t, STORE_AREA, &a->base, NULL, NULL, NULL, NULL, NULL);
+		rec_free(a);
+	}
+	return rc;
+}
+
+/* A filter that matches nothing reads a bounded part of the changelog per call and says
+ * where to go on; the id asked for is found in the next call. */
+static void scan_is_bounded(void **state)
+{
+	struct fx *f = *state;
+	char *none[] = { "no-such-area" }, *last[] = { "a065545" };
+	Stdreg__V1__WatchResponse *w;
+	uint64_t rev;
+
+	assert_int_equal(store_write_once(f->st, run_many_puts, NULL, &rev), RG_OK);
+	w = watch_from(f, 0, 0, none, 1, 0);
+	assert_int_equal(w->n_changes, 0);
+	assert_int_equal(w->next_revision, 0);
+	assert_int_equal(w->next_change, STORE_WATCH_SCAN_MAX);
+	protobuf_c_message_free_unpacked(&w->base, NULL);
+	w = watch_from(f, 0, 0, last, 1, 0);
+	assert_int_equal(w->n_changes, 0); /* 65545 is past the first part */
+	protobuf_c_message_free_unpacked(&w->base, NULL);
+	w = watch_from(f, 0, STORE_WATCH_SCAN_MAX, last, 1, 0);
+	assert_int_equal(w->n_changes, 1);
+	assert_string_equal(w->changes[0]->id, "a065545");
+	assert_int_equal(w->next_revision, 1);
+	assert_int_equal(w->next_change, 0);
+	protobuf_c_message_free_unpacked(&w->base, NULL);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(every_write_bumps_by_one), T(failed_write_no_revision), T(read_txn_revision),
-		T(one_request_one_revision), T(changelog_entries),
+		T(one_request_one_revision), T(changelog_entries),        T(revision_in_parts),
+		T(scan_is_bounded),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
