@@ -388,7 +388,8 @@ int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMess
  * Errors: RG_EINVAL (today, days over 36500), RG_ENOMEM, RG_ECORRUPT, RG_EIO. */
 int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessage **out,
                  struct store_error *err);
-/* At most this many changes are read by one store_watch, matched or not. */
+/* At most this many changes are read by one store_watch or store_changes_back, matched or
+ * not. */
 #define STORE_WATCH_SCAN_MAX 65536u
 /* Changes after since_revision, less the first since_change changes of the revision after
  * it, filtered by kinds/ids, at most max_events (0 or over 1000: 1000) in changelog order.
@@ -398,6 +399,14 @@ int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessag
 int store_watch(store_txn *t, uint64_t since_revision, uint32_t since_change, const int *kinds,
                 size_t nkinds, char *const *ids, size_t nids, uint32_t max_events,
                 ProtobufCMessage **out, struct store_error *err);
+/* Changes newest first, filtered by kinds/ids, starting before page token (empty or NULL:
+ * from the newest); at most page_size (0: 100; over 1000: 1000), and at most
+ * STORE_WATCH_SCAN_MAX read. The ListChangesResponse's next_page_token goes on further
+ * back; it is empty once the oldest change is read. Errors: RG_EINVAL (a token that is
+ * not one), RG_ENOMEM, RG_ECORRUPT, RG_EIO. */
+int store_changes_back(store_txn *t, const char *token, const int *kinds, size_t nkinds,
+                       char *const *ids, size_t nids, uint32_t page_size, ProtobufCMessage **out,
+                       struct store_error *err);
 
 /* --- goals and their follow-up (goal_store.c; the rules are goal_rules.h) ------------
  * A goal is stored as the fold of its follow-ups (its current due, owner, target, text,

@@ -48,6 +48,8 @@ enum call_result handle_who_am_i(struct call *c);
 
 /* WatchRequest -> WatchResponse at once, or parked until a change or wait_ms (watch.c). */
 enum call_result handle_watch(struct call *c);
+/* ListChangesRequest -> the changes newest first, a page that fits a reply (changes.c). */
+enum call_result handle_list_changes(struct call *c);
 
 /* Bulk (bulk.c): staging in memory, one writer job for the commit, export pages. */
 enum call_result handle_apply_chunk(struct call *c);

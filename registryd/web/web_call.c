@@ -3,7 +3,7 @@
  * handed to the dispatcher (dispatch.h) through a slot of the view's own pool.
  *
  * Most reads are answered inside dispatch, on the page's thread. The long-running ones
- * (ListGoals, Trend, Report, Watch) are answered from a worker; the page's thread then
+ * (ListGoals, Trend, Report, ListChanges) are answered from a worker; the page's thread then
  * waits for that reply on the slot's condition variable. The wait is bounded: every call
  * carries a deadline, and dispatch answers each request exactly once (DEADLINE_EXCEEDED
  * or, when shutting down, UNAVAILABLE).

@@ -71,106 +71,76 @@ static bool concerns(const struct web_change *w, const char *area)
 	return strncmp(id, area, n) == 0 && (id[n] == '\0' || id[n] == '/');
 }
 
-#define SCAN_PAGES 20 /* Watch replies read at most for one page (1000 changes each) */
+#define SCAN_PAGES 20 /* ListChanges pages read at most for one page (1000 changes each) */
 
-/* Reads every change after since up to top, page by page, into out->pages. */
-static unsigned scan(struct web_ctx *c, uint64_t since, uint64_t top, struct web_changes *out,
-                     bool *capped)
+/* Reads the changelog back from the newest change, page by page into out->pages, and picks
+ * the first max that concern area (any, when NULL) into out->list. A page with nothing of
+ * the area is freed at once, so only pages that hold listed changes are kept. */
+static unsigned scan(struct web_ctx *c, uint32_t max, const char *area, struct web_changes *out)
 {
-	Stdreg__V1__WatchRequest req = STDREG__V1__WATCH_REQUEST__INIT;
-	unsigned st;
+	Stdreg__V1__ListChangesRequest req = STDREG__V1__LIST_CHANGES_REQUEST__INIT;
+	char *token = NULL;
+	unsigned st = 0;
 
-	*capped = false;
-	req.max_events = 1000;
-	while (since < top) {
-		Stdreg__V1__WatchResponse *r = NULL, **pages;
+	req.page_size = area != NULL || max > 1000 ? 1000 : max;
+	req.page_token = "";
+	for (size_t read = 0; read < SCAN_PAGES && out->n < max; read++) {
+		Stdreg__V1__ListChangesResponse *r = NULL, **pages;
+		struct web_change *list;
+		size_t before = out->n;
 
-		if (out->n_pages == SCAN_PAGES) {
-			*capped = true;
-			return 0;
-		}
-		req.since_revision = since;
-		if ((st = web_call(c, "Watch", &req.base, &stdreg__v1__watch_response__descriptor,
-		                   (void **)&r)) != 0)
-			return st;
-		if ((pages = realloc(out->pages, (out->n_pages + 1) * sizeof *pages)) == NULL) {
-			stdreg__v1__watch_response__free_unpacked(r, NULL);
-			return 503;
-		}
-		out->pages = pages;
-		out->pages[out->n_pages++] = r;
-		// Goes on from where the reply stopped (inside a bulk revision if need be).
-		if (r->next_revision < since ||
-		    (r->next_revision == since && r->next_change <= req.since_change))
+		if ((st = web_call(c, "ListChanges", &req.base,
+		                   &stdreg__v1__list_changes_response__descriptor, (void **)&r)) !=
+		    0)
 			break;
-		since = r->next_revision;
-		req.since_change = r->next_change;
-	}
-	return 0;
-}
-
-/* Picks the newest max changes (of area, when given) of out->pages into out->list. */
-static unsigned pick(struct web_changes *out, uint32_t max, const char *area)
-{
-	size_t total = 0;
-
-	for (size_t p = 0; p < out->n_pages; p++)
-		total += out->pages[p]->n_changes;
-	if ((out->list = calloc(total + 1, sizeof *out->list)) == NULL)
-		return 503;
-	for (size_t p = out->n_pages; p-- > 0 && out->n < max;) {
-		const Stdreg__V1__WatchResponse *r = out->pages[p];
-
-		for (size_t i = r->n_changes; i-- > 0 && out->n < max;) {
+		pages = realloc(out->pages, (out->n_pages + 1) * sizeof *pages);
+		list = realloc(out->list, (out->n + r->n_changes + 1) * sizeof *list);
+		if (pages != NULL)
+			out->pages = pages;
+		if (list != NULL)
+			out->list = list;
+		if (pages == NULL || list == NULL) {
+			stdreg__v1__list_changes_response__free_unpacked(r, NULL);
+			st = 503;
+			break;
+		}
+		for (size_t i = 0; i < r->n_changes && out->n < max; i++) {
 			struct web_change w = { .ch = r->changes[i] };
 
 			w.before = decode(w.ch->kind, &w.ch->before);
 			w.after = decode(w.ch->kind, &w.ch->after);
-			if (area != NULL && !concerns(&w, area)) {
-				if (w.before != NULL)
-					protobuf_c_message_free_unpacked(w.before, NULL);
-				if (w.after != NULL)
-					protobuf_c_message_free_unpacked(w.after, NULL);
+			if (area == NULL || concerns(&w, area)) {
+				out->list[out->n++] = w;
 				continue;
 			}
-			out->list[out->n++] = w;
+			if (w.before != NULL)
+				protobuf_c_message_free_unpacked(w.before, NULL);
+			if (w.after != NULL)
+				protobuf_c_message_free_unpacked(w.after, NULL);
 		}
+		free(token);
+		token = r->next_page_token[0] != '\0' ? strdup(r->next_page_token) : NULL;
+		if (out->n > before)
+			out->pages[out->n_pages++] = r;
+		else
+			stdreg__v1__list_changes_response__free_unpacked(r, NULL);
+		if (token == NULL) /* the oldest change was read (or no memory: what we have) */
+			break;
+		req.page_token = token;
 	}
-	return 0;
+	free(token);
+	return st;
 }
 
 unsigned web_changes_recent(struct web_ctx *c, uint32_t max, const char *area_id,
                             struct web_changes *out)
 {
-	Stdreg__V1__ListRequest lr = STDREG__V1__LIST_REQUEST__INIT;
-	void *m = NULL;
 	unsigned st;
-	uint64_t top, span = max > 0 ? max : 1;
 
 	memset(out, 0, sizeof *out);
-	// Any read tells the current revision.
-	lr.page_size = 1;
-	if ((st = web_call(c, "ListAreas", &lr.base, &stdreg__v1__list_areas_response__descriptor,
-	                   &m)) != 0)
-		return st;
-	protobuf_c_message_free_unpacked(m, NULL);
-	top = c->revision;
-	// A revision holds one change or many (a bulk apply): start with the last max
-	// revisions and look further back until max changes are found or the start is reached.
-	for (;;) {
-		uint64_t since = top > span ? top - span : 0;
-		bool capped;
-
-		if ((st = scan(c, since, top, out, &capped)) != 0 ||
-		    (st = pick(out, max, area_id)) != 0) {
-			web_changes_release(out);
-			return st;
-		}
-		if (out->n >= max || since == 0 || capped)
-			return 0;
+	if ((st = scan(c, max, area_id, out)) != 0)
 		web_changes_release(out);
-		span *= 8;
-	}
+	return st;
 }
 
 void web_changes_release(struct web_changes *w)
@@ -183,7 +153,7 @@ void web_changes_release(struct web_changes *w)
 	}
 	free(w->list);
 	for (size_t p = 0; p < w->n_pages; p++)
-		stdreg__v1__watch_response__free_unpacked(w->pages[p], NULL);
+		stdreg__v1__list_changes_response__free_unpacked(w->pages[p], NULL);
 	free(w->pages);
 	memset(w, 0, sizeof *w);
 }

@@ -1,8 +1,8 @@
 /*
- * web_changes.h - the store's recent changes as pages and feeds show them: fetched with
- * Watch (no waiting) from a little before the current revision, looking further back until
- * enough are found, filtered to an area when asked, and each change's "old -> new" worked
- * out from the records before and after.
+ * web_changes.h - the store's recent changes as pages and feeds show them: read newest
+ * first with ListChanges until enough are found (or 20 pages were read), filtered to an
+ * area when asked, and each change's "old -> new" worked out from the records before and
+ * after.
  */
 #ifndef REGISTRYD_WEB_CHANGES_H
 #define REGISTRYD_WEB_CHANGES_H
@@ -19,7 +19,7 @@ struct web_change {
 };
 
 struct web_changes {
-	Stdreg__V1__WatchResponse **pages; /* the Watch replies, oldest first */
+	Stdreg__V1__ListChangesResponse **pages; /* the ListChanges replies the list borrows from */
 	size_t n_pages;
 	struct web_change *list; /* newest first, borrowed from pages */
 	size_t n;

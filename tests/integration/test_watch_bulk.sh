@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A bulk revision bigger than a Watch reply: regctl watch, the SSE feed (with Last-Event-ID
-# in the middle of the revision) and the web view's start page read it in parts, lose and
-# repeat nothing, and the daemon stays quick and stops at once. Replies used to cut only
+# in the middle of the revision), ListChanges (newest first) and the web view's start page
+# read it in parts, lose and repeat nothing, and the daemon stays quick and stops at once. Replies used to cut only
 # between revisions: one bulk revision over 3 MiB made a Watch run for ever.
 . "$(dirname "$0")/lib.sh"
 start_daemon --http-listen http://127.0.0.1:0
@@ -19,6 +19,17 @@ expect_exit 0 "watch the bulk revision" -- timeout 60 "$REGCTL" watch --since "$
 expect_eq "every change of the revision" "$(grep -c '' <<<"$OUT")" "$n"
 expect_eq "none twice" "$(jq -r '.kind + " " + .id' <<<"$OUT" | sort -u | grep -c '')" "$n"
 expect_eq "all of the one revision" "$(jq -r .revision <<<"$OUT" | sort -u)" "$rev1"
+
+last_id=$(tail -n 1 <<<"$OUT" | jq -r .id)
+
+# ListChanges reads back from the newest change, inside the revision, page by page.
+lc() { curl -s -H 'Content-Type: application/json' -d "$1" "$HTTP/stdreg.v1.Registry/ListChanges"; }
+page=$(lc '{"page_size":2}')
+expect_eq "newest first" "$(jq -r '.changes[0].id' <<<"$page")" "$last_id"
+token=$(jq -r .next_page_token <<<"$page")
+expect_match "a token inside the revision" "$token" "^$rev1:[0-9]+$"
+expect_eq "the next page goes on back" "$(jq -r '.changes | length' <<<"$(lc "{\"page_token\":\"$token\",\"page_size\":1000}")")" 1000
+expect_eq "a bad token" "$(lc '{"page_token":"nope"}' | jq -r .code)" invalid_argument
 
 # The long poll says where to go on inside the revision.
 page=$(curl -s "$HTTP/v1/changes?since_revision=$rev0&wait_ms=0&max_events=1000")
@@ -46,6 +57,7 @@ code=$(curl -s -o /dev/null -m 30 -w '%{http_code}' "$HTTP/en/")
 ms=$((($(date +%s%N) - t0) / 1000000))
 echo "start page after a bulk revision of $n changes: $code in $ms ms"
 expect_eq "the start page" "$code" 200
+expect_match "the start page lists the newest change" "$(curl -s "$HTTP/en/")" "$last_id"
 expect_eq "a call after it" "$(curl -s -o /dev/null -w '%{http_code}' "$HTTP/v1/changes?wait_ms=0")" 200
 t0=$(date +%s%N)
 stop_daemon

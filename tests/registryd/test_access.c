@@ -421,6 +421,14 @@ static size_t pl_watch(struct ctx *x)
 	return PACK(w);
 }
 
+static size_t pl_list_changes(struct ctx *x)
+{
+	Stdreg__V1__ListChangesRequest l = STDREG__V1__LIST_CHANGES_REQUEST__INIT;
+
+	l.page_size = 5;
+	return PACK(l);
+}
+
 /* One area, staged in a new upload. */
 static void chunk_of(struct ctx *x, Stdreg__V1__ApplyChunkRequest *c, Stdreg__V1__BulkRecord *rec,
                      Stdreg__V1__BulkRecord **recs, Stdreg__V1__Area *a, char *id, size_t n)
@@ -644,6 +652,7 @@ static const struct cell_row {
 	{ "History", pl_history, READ_ROW, false },
 	{ "Report", pl_report, READ_ROW, false },
 	{ "Watch", pl_watch, READ_ROW, false },
+	{ "ListChanges", pl_list_changes, READ_ROW, false },
 	{ "ApplyChunk", pl_apply_chunk, WRITE_ROW, false }, /* stages only */
 	{ "ApplyCommit", pl_apply_commit, WRITE_ROW, true },
 	{ "Export", pl_export, READ_ROW, false },
