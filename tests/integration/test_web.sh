@@ -216,6 +216,16 @@ expect_eq "style sheet" "$CODE" 200
 expect_match "style sheet type" "$(header_of Content-Type)" '^text/css'
 expect_match "visible focus" "$BODY" 'outline: 3px solid'
 
+# --- keep-alive ---------------------------------------------------------------------------
+# A page rendered, the same page kept from the first, a 304 and the style sheet over one
+# connection: an answer queued with only the request's head read would close it.
+get /en/gaps
+W='%{num_connects}/%{http_code} '
+CONNECTS=$(curl -s -o /dev/null -o /dev/null -w "$W" "$HTTP/en/bodies" "$HTTP/en/bodies" \
+	--next -s -o /dev/null -w "$W" -H "If-None-Match: $(header_of ETag)" "$HTTP/en/gaps" \
+	--next -s -o /dev/null -w "$W" "$HTTP/static/stil.css")
+expect_eq "pages over one kept-alive connection" "$CONNECTS" "1/200 0/200 0/304 0/200 "
+
 # --- error pages ---------------------------------------------------------------------------
 for path in /omraden/no-such-area /en/agencies/nobody /mal/ai/999 /no/such/page; do
 	get "$path" -H 'Accept: text/html'
