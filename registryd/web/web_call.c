@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call.h"
 #include "dispatch.h"
 #include "status.h"
 #include "web.h"
@@ -102,12 +103,13 @@ int web_new(struct web **out, struct dispatcher *d, unsigned max_calls)
 
 	if (w == NULL)
 		return RG_ENOMEM;
-	if (web_cache_new(&w->cache) != RG_OK) {
+	if (web_cache_new(&w->cache, WEB_CACHE_DEFAULT_BYTES, WEB_CACHE_DEFAULT_ENTRIES) != RG_OK) {
 		free(w);
 		return RG_ENOMEM;
 	}
 	web_serve_init();
 	w->d = d;
+	w->st = dispatcher_env(d)->st;
 	w->max_slots = max_calls > 0 ? max_calls : 1;
 	pthread_mutex_init(&w->lock, NULL);
 	if (web_render_start(w) != RG_OK) {
