@@ -211,6 +211,16 @@ expect_match "a page before a write" "$BODY" '<h1>Other</h1>'
 expect_exit 0 "rename" -- regctl area put zz-other --name "Other renamed" --priority monitored
 get /en/areas/zz-other
 expect_match "the same page after the write" "$BODY" '<h1>Other renamed</h1>'
+# A page kept from its render carries the same headers as the render, and so does its 304.
+get /omraden/zz-other
+grep -iv '^date:' "$TEST_TMP/head" >"$TEST_TMP/head.rendered"
+get /omraden/zz-other
+grep -iv '^date:' "$TEST_TMP/head" >"$TEST_TMP/head.kept"
+expect_eq "a kept page's headers" "$(cat "$TEST_TMP/head.kept")" "$(cat "$TEST_TMP/head.rendered")"
+get /omraden/zz-other -H "If-None-Match: $(header_of ETag)"
+expect_eq "a kept page's 304" "$CODE" 304
+expect_eq "a kept page's 304 headers" "$(grep -iv '^date:\|^content-length:\|^HTTP/' "$TEST_TMP/head")" \
+	"$(grep -iv '^content-type:\|^content-length:\|^HTTP/' "$TEST_TMP/head.rendered")"
 get /static/stil.css
 expect_eq "style sheet" "$CODE" 200
 expect_match "style sheet type" "$(header_of Content-Type)" '^text/css'
