@@ -507,7 +507,7 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	rc = conns_new(&s->feed_callers, o->max_feeds_caller);
 	// A page renders on one connection's thread, with one call at a time.
 	if (rc == RG_OK)
-		rc = web_new(&s->web, d, o->max_connections);
+		rc = web_new(&s->web, d, o->max_connections, o->web_cache_bytes);
 	for (size_t i = 0; i < o->n_urls && rc == RG_OK; i++)
 		rc = start_one(s, o->urls[i]);
 	if (rc != RG_OK) {

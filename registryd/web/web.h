@@ -10,6 +10,7 @@
 #define REGISTRYD_WEB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <microhttpd.h>
 
@@ -18,10 +19,11 @@ struct web;
 
 /*
  * Makes the web view over d (which must outlive it). It borrows up to max_calls dispatch
- * slots at once, one per page being rendered.
+ * slots at once, one per page being rendered, and keeps up to cache_bytes of rendered
+ * pages (web_cache.h; 0: none).
  * Errors: RG_ENOMEM.
  */
-int web_new(struct web **out, struct dispatcher *d, unsigned max_calls);
+int web_new(struct web **out, struct dispatcher *d, unsigned max_calls, size_t cache_bytes);
 
 /* Frees the view and its slots; no page may be in progress. NULL is allowed. */
 void web_free(struct web *w);

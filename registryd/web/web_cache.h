@@ -24,9 +24,8 @@
 
 #include <microhttpd.h>
 
-#define WEB_CACHE_DEFAULT_BYTES   ((size_t)32 << 20)
-#define WEB_CACHE_DEFAULT_ENTRIES 512
-#define WEB_CACHE_TAG_MAX         160 /* bytes of a tag, its NUL included */
+#define WEB_CACHE_ENTRIES 512 /* at most, whatever the byte budget (--web-cache-bytes) */
+#define WEB_CACHE_TAG_MAX 160 /* bytes of a tag, its NUL included */
 
 struct web_cache;
 

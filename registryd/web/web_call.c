@@ -97,13 +97,13 @@ static void slot_give_back(struct web *w, struct web_slot *s)
 	pthread_mutex_unlock(&w->lock);
 }
 
-int web_new(struct web **out, struct dispatcher *d, unsigned max_calls)
+int web_new(struct web **out, struct dispatcher *d, unsigned max_calls, size_t cache_bytes)
 {
 	struct web *w = calloc(1, sizeof *w);
 
 	if (w == NULL)
 		return RG_ENOMEM;
-	if (web_cache_new(&w->cache, WEB_CACHE_DEFAULT_BYTES, WEB_CACHE_DEFAULT_ENTRIES) != RG_OK) {
+	if (web_cache_new(&w->cache, cache_bytes, WEB_CACHE_ENTRIES) != RG_OK) {
 		free(w);
 		return RG_ENOMEM;
 	}
