@@ -38,9 +38,10 @@ bool web_wants(struct MHD_Connection *conn, const char *url);
 struct web_pending; /* a page to be rendered */
 
 /*
- * Takes a request web_wants() took. What needs no rendering is answered at once: a
- * revalidation (304), a page kept under the same ETag, a verb other than GET or HEAD is
- * not (it gets its error page rendered like any page). Otherwise returns MHD_YES with
+ * Takes a request web_wants() took, once it is complete (libmicrohttpd closes a connection
+ * answered while only the request's head has been read). What needs no rendering is
+ * answered at once: a revalidation (304), a page kept under the same ETag; a verb other
+ * than GET or HEAD is not (it gets its error page rendered like any page). Otherwise returns MHD_YES with
  * *pending set and nothing queued: the caller suspends the connection, has the page
  * rendered with web_render(), and once resumed queues it with web_pending_answer().
  * Rendering waits for calls (some of them on a worker), so it is kept off the listener's
