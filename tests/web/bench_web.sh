@@ -29,12 +29,14 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# rps URL CONNECTIONS [ab args...]: requests per second
+# rps URL CONNECTIONS [ab args...]: requests per second; a warning on stderr when the
+# server kept no connection alive (each request then paid for a connection of its own).
 rps() {
 	local url=$1 conc=$2
 	shift 2
 	{ ab -q -k -t "$seconds" -n 10000000 -c "$conc" "$@" "$url" 2>/dev/null || true; } |
-		awk '/^Requests per second/ { printf "%.0f", $4 }'
+		awk -v url="$url" '/^Requests per second/ { printf "%.0f", $4 }
+			/^Keep-Alive requests/ && $3 == 0 { printf "bench_web: %s kept no connection alive\n", url > "/dev/stderr" }'
 }
 
 printf '%-10s %-22s %5s %10s %10s %6s\n' items page conns registryd nginx ratio
