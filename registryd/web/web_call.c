@@ -103,7 +103,8 @@ int web_new(struct web **out, struct dispatcher *d, unsigned max_calls, size_t c
 
 	if (w == NULL)
 		return RG_ENOMEM;
-	if (web_cache_new(&w->cache, cache_bytes, WEB_CACHE_ENTRIES) != RG_OK) {
+	if (web_cache_new(&w->cache, cache_bytes, cache_bytes > 0 ? WEB_CACHE_ENTRIES : 0) !=
+	    RG_OK) {
 		free(w);
 		return RG_ENOMEM;
 	}

@@ -286,6 +286,16 @@ expect_exit 0 "English area feed" -- atom_check "$TEST_TMP/body" 'Web & <test> a
 get /omraden/5g/atom
 expect_exit 0 "the transfer in its area's feed" -- atom_check "$TEST_TMP/body" "msb"
 
+# --- no page cache --------------------------------------------------------------------------
+stop_daemon
+start_daemon --http-listen http://127.0.0.1:0 --web-cache-bytes 0
+HTTP=$(grep -o 'msg=listening url=http://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
+get /en/areas/ai
+expect_eq "--web-cache-bytes 0: a page" "$CODE" 200
+expect_match "--web-cache-bytes 0: its content" "$BODY" '<h1>Artificial intelligence</h1>'
+get /en/areas/ai -H "If-None-Match: $(header_of ETag)"
+expect_eq "--web-cache-bytes 0: a 304" "$CODE" 304
+
 # --- --private ---------------------------------------------------------------------------------
 stop_daemon
 start_daemon --http-listen http://127.0.0.1:0 --private
