@@ -7,11 +7,18 @@
 #   tests/web/bench_web.sh [BUILD_DIR] [ITEMS...]     (defaults: build, 10000)
 #
 # Each figure is ab's "Requests per second" over SECONDS_PER_RUN seconds (default 5) a run.
+# PAGES (default "start area report") names the pages to measure; the area page's 304 is
+# always measured.
 set -euo pipefail
 build=${1:-build}
 shift || true
 sizes=("${@:-10000}")
 seconds=${SECONDS_PER_RUN:-5}
+declare -A page_path=([start]=/ [area]=/omraden/area-00000 [report]=/rapport)
+read -r -a pages <<<"${PAGES:-start area report}"
+for name in "${pages[@]}"; do
+	[ -n "${page_path[$name]:-}" ] || { echo "bench_web: no page '$name' (start, area, report)" >&2; exit 2; }
+done
 for tool in ab nginx; do
 	command -v "$tool" >/dev/null || command -v "/usr/sbin/$tool" >/dev/null || {
 		echo "bench_web: cannot run (missing '$tool'; apt-get install apache2-utils nginx)" >&2
@@ -59,8 +66,8 @@ for n in "${sizes[@]}"; do
 	done
 	base=http://127.0.0.1:$hport
 	# The same bytes as static files for nginx, one per page.
-	for page in start:/ area:/omraden/area-00000 report:/rapport; do
-		curl -s -o "$tmp/nginx/html/${page%%:*}.html" "$base${page#*:}"
+	for name in area "${pages[@]}"; do
+		curl -s -o "$tmp/nginx/html/$name.html" "$base${page_path[$name]}"
 	done
 	cat >"$tmp/nginx/nginx.conf" <<NGX
 worker_processes 2;
@@ -75,8 +82,8 @@ http {
 NGX
 	"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf"
 	ngx=1
-	for page in start:/ area:/omraden/area-00000 report:/rapport; do
-		name=${page%%:*} path=${page#*:}
+	for name in "${pages[@]}"; do
+		path=${page_path[$name]}
 		for c in 1 16 64; do
 			a=$(rps "$base$path" "$c")
 			b=$(rps "http://127.0.0.1:$nport/$name.html" "$c")
