@@ -67,6 +67,8 @@ static const char usage_text[] =
         "  --http-max-feeds N    open change feeds (/v1/changes streams) (default 256)\n"
         "  --http-max-feeds-per-caller N  of them with one token, or from one address\n"
         "                        without a token (default 16)\n"
+        "  --web-cache-bytes BYTES  the web view's rendered pages kept for reuse\n"
+        "                        (default 33554432; 0: none)\n"
         "  --help                print this help and exit\n"
         "  --version             print the version and exit\n"
         "\n"
@@ -108,6 +110,7 @@ enum {
 	OPT_HTTP_MAX_BODY,
 	OPT_HTTP_MAX_FEEDS,
 	OPT_HTTP_FEEDS_CALLER,
+	OPT_WEB_CACHE_BYTES,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -137,6 +140,7 @@ static const struct option long_options[] = {
 	{ "http-max-body-bytes", required_argument, NULL, OPT_HTTP_MAX_BODY },
 	{ "http-max-feeds", required_argument, NULL, OPT_HTTP_MAX_FEEDS },
 	{ "http-max-feeds-per-caller", required_argument, NULL, OPT_HTTP_FEEDS_CALLER },
+	{ "web-cache-bytes", required_argument, NULL, OPT_WEB_CACHE_BYTES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -163,7 +167,8 @@ static bool parse_size(const char *s, size_t min, size_t max, size_t *out)
 	return true;
 }
 
-/* One of the --http-* limits: each a number in its own range, 0 nowhere (no limit off). */
+/* One of the --http-* limits: each a number in its own range, 0 nowhere (no limit off)
+ * but for the page cache (0: no cache). */
 static bool parse_http_limit(int opt, const char *arg, struct config *c, FILE *err)
 {
 	static const struct {
@@ -186,6 +191,8 @@ static bool parse_http_limit(int opt, const char *arg, struct config *c, FILE *e
 		  offsetof(struct config, http_max_feeds) },
 		{ OPT_HTTP_FEEDS_CALLER, "http-max-feeds-per-caller", 1, 65536,
 		  offsetof(struct config, http_feeds_caller) },
+		{ OPT_WEB_CACHE_BYTES, "web-cache-bytes", 0, (size_t)1 << 34,
+		  offsetof(struct config, web_cache_bytes) },
 	};
 
 	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
@@ -219,6 +226,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		.http_max_body = CONFIG_DEFAULT_HTTP_MAX_BODY,
 		.http_max_feeds = CONFIG_DEFAULT_HTTP_MAX_FEEDS,
 		.http_feeds_caller = CONFIG_DEFAULT_HTTP_FEEDS_CALLER,
+		.web_cache_bytes = CONFIG_DEFAULT_WEB_CACHE_BYTES,
 	};
 	bool tls = false;
 	int opt;
@@ -358,6 +366,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		case OPT_HTTP_MAX_BODY:
 		case OPT_HTTP_MAX_FEEDS:
 		case OPT_HTTP_FEEDS_CALLER:
+		case OPT_WEB_CACHE_BYTES:
 			if (!parse_http_limit(opt, optarg, &cfg, err))
 				return CONFIG_USAGE;
 			break;

@@ -40,6 +40,7 @@ struct option;
 #define CONFIG_DEFAULT_HTTP_MAX_BODY     4194304
 #define CONFIG_DEFAULT_HTTP_MAX_FEEDS    256
 #define CONFIG_DEFAULT_HTTP_FEEDS_CALLER 16
+#define CONFIG_DEFAULT_WEB_CACHE_BYTES   33554432
 
 /* Strings point into argv or are the defaults above. */
 struct config {
@@ -70,6 +71,7 @@ struct config {
 	size_t http_max_body;        /* bytes of a request body (413 beyond) */
 	size_t http_max_feeds;       /* open change feeds (event streams) at once */
 	size_t http_feeds_caller;    /* of them, with one token (or from one address without) */
+	size_t web_cache_bytes;      /* the web view's page cache (0: none) */
 };
 
 /* What config_parse() tells main to do. */

@@ -211,6 +211,7 @@ int main(int argc, char **argv)
 	                                    .max_body = cfg.http_max_body,
 	                                    .max_feeds = cfg.http_max_feeds,
 	                                    .max_feeds_caller = cfg.http_feeds_caller,
+	                                    .web_cache_bytes = cfg.web_cache_bytes,
 	                                    .tls_cert = cfg.tls_cert,
 	                                    .tls_key = cfg.tls_key }) != RG_OK)
 		goto out; /* logged */

@@ -25,6 +25,7 @@ struct http_opts {
 	size_t max_body;          /* bytes of a request body (413 beyond) */
 	size_t max_feeds;         /* open /v1/changes event streams (429 beyond) */
 	size_t max_feeds_caller;  /* of them, opened with one token, or without from one address */
+	size_t web_cache_bytes;   /* the web view's page cache (web_cache.h; 0: none) */
 	const char *tls_cert;     /* PEM files of https:// listeners (NULL without one) */
 	const char *tls_key;
 };

@@ -229,8 +229,16 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 	if (strcmp(url, METRICS_PATH) == 0)
 		return metrics(r, verb);
 	// The web view: its pages, and the 404 page for any other path a browser asks for.
-	if (web_wants(r->conn, url))
-		return web_page(r, url, verb);
+	// A GET or HEAD is answered once the request is complete: libmicrohttpd (0.9.75)
+	// closes a connection whose answer is queued while only its head has been read, and
+	// pages are fetched over kept-alive connections. Other verbs get their 405 at once.
+	if (web_wants(r->conn, url)) {
+		if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
+			return web_page(r, url, verb);
+		r->route = ROUTE_WEB;
+		*answered = false;
+		return MHD_YES;
+	}
 	return http_error(r, MHD_HTTP_NOT_FOUND, "unimplemented", "no such path '%.200s'", url);
 }
 
@@ -286,6 +294,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->route == ROUTE_WEB) {
 		struct web_pending *p = r->page;
 
+		if (p == NULL && !r->have_reply)
+			return web_page(r, url, verb); /* the request is complete */
 		if (!r->have_reply)
 			return MHD_YES; /* a GET's end before its page is rendered: it is on its way */
 		r->page = NULL;
@@ -497,7 +507,7 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	rc = conns_new(&s->feed_callers, o->max_feeds_caller);
 	// A page renders on one connection's thread, with one call at a time.
 	if (rc == RG_OK)
-		rc = web_new(&s->web, d, o->max_connections);
+		rc = web_new(&s->web, d, o->max_connections, o->web_cache_bytes);
 	for (size_t i = 0; i < o->n_urls && rc == RG_OK; i++)
 		rc = start_one(s, o->urls[i]);
 	if (rc != RG_OK) {

@@ -71,10 +71,12 @@ struct hreq {
 	bool have_reply; /* under lock */
 	uint8_t *reply;  /* the packed stdreg.v1.Response; malloc'd */
 	size_t reply_len;
-	struct feed *feed;        /* ROUTE_FEED */
-	struct web_pending *page; /* ROUTE_WEB: rendered (have_reply) or being rendered */
-	bool counted_feed;        /* counted in srv->feeds */
-	uint32_t feed_id;         /* counted in srv->feed_callers under this id; 0: not */
+	struct feed *feed; /* ROUTE_FEED */
+	/* ROUTE_WEB: NULL until the request is complete (or when answered at once), then
+	 * being rendered, then rendered (have_reply). */
+	struct web_pending *page;
+	bool counted_feed; /* counted in srv->feeds */
+	uint32_t feed_id;  /* counted in srv->feed_callers under this id; 0: not */
 };
 
 /* What http_call_start() did. */

@@ -10,6 +10,7 @@
 #define REGISTRYD_WEB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <microhttpd.h>
 
@@ -18,10 +19,11 @@ struct web;
 
 /*
  * Makes the web view over d (which must outlive it). It borrows up to max_calls dispatch
- * slots at once, one per page being rendered.
+ * slots at once, one per page being rendered, and keeps up to cache_bytes of rendered
+ * pages (web_cache.h; 0: none).
  * Errors: RG_ENOMEM.
  */
-int web_new(struct web **out, struct dispatcher *d, unsigned max_calls);
+int web_new(struct web **out, struct dispatcher *d, unsigned max_calls, size_t cache_bytes);
 
 /* Frees the view and its slots; no page may be in progress. NULL is allowed. */
 void web_free(struct web *w);
@@ -36,9 +38,10 @@ bool web_wants(struct MHD_Connection *conn, const char *url);
 struct web_pending; /* a page to be rendered */
 
 /*
- * Takes a request web_wants() took. What needs no rendering is answered at once: a
- * revalidation (304), a page kept under the same ETag, a verb other than GET or HEAD is
- * not (it gets its error page rendered like any page). Otherwise returns MHD_YES with
+ * Takes a request web_wants() took, once it is complete (libmicrohttpd closes a connection
+ * answered while only the request's head has been read). What needs no rendering is
+ * answered at once: a revalidation (304), a page kept under the same ETag; a verb other
+ * than GET or HEAD is not (it gets its error page rendered like any page). Otherwise returns MHD_YES with
  * *pending set and nothing queued: the caller suspends the connection, has the page
  * rendered with web_render(), and once resumed queues it with web_pending_answer().
  * Rendering waits for calls (some of them on a worker), so it is kept off the listener's

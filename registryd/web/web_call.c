@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call.h"
 #include "dispatch.h"
 #include "status.h"
 #include "web.h"
@@ -96,18 +97,20 @@ static void slot_give_back(struct web *w, struct web_slot *s)
 	pthread_mutex_unlock(&w->lock);
 }
 
-int web_new(struct web **out, struct dispatcher *d, unsigned max_calls)
+int web_new(struct web **out, struct dispatcher *d, unsigned max_calls, size_t cache_bytes)
 {
 	struct web *w = calloc(1, sizeof *w);
 
 	if (w == NULL)
 		return RG_ENOMEM;
-	if (web_cache_new(&w->cache) != RG_OK) {
+	if (web_cache_new(&w->cache, cache_bytes, cache_bytes > 0 ? WEB_CACHE_ENTRIES : 0) !=
+	    RG_OK) {
 		free(w);
 		return RG_ENOMEM;
 	}
 	web_serve_init();
 	w->d = d;
+	w->st = dispatcher_env(d)->st;
 	w->max_slots = max_calls > 0 ? max_calls : 1;
 	pthread_mutex_init(&w->lock, NULL);
 	if (web_render_start(w) != RG_OK) {

@@ -10,12 +10,14 @@
 #define REGISTRYD_WEB_CTX_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <microhttpd.h>
 #include <protobuf-c/protobuf-c.h>
 
+#include "store.h"
 #include "web_buf.h"
 #include "web_i18n.h"
 
@@ -44,6 +46,15 @@ struct web {
 	unsigned n_slots;            /* under lock */
 	unsigned max_slots;
 	struct web_cache *cache; /* rendered pages by ETag (web_cache.h) */
+	store *st;               /* the dispatcher's, for its revision only (pages' tags) */
+	atomic_int anonymous;    /* enum web_anon: whether anonymous callers may read */
+};
+
+/* What the method table said of anonymous reads (web_serve.c). */
+enum web_anon {
+	WEB_ANON_UNKNOWN, /* not asked yet, or no answer */
+	WEB_ANON_YES,
+	WEB_ANON_NO, /* --private: every page is the 401 page */
 };
 
 /* Every page (and the non-page answers) of the view; web_route.c maps paths to these. */

@@ -3,12 +3,13 @@
  * or the error page in the same frame), then the headers every answer carries, the ETag
  * and a 304 for a matching If-None-Match.
  *
- * The ETag is built from what the page's bytes depend on: the store revision, its
- * language, its path and query, the day for pages that depend on today, and the daemon's
- * start (so a new binary with other templates never matches an old tag). It is known before
- * the page is rendered, so a 304 costs one small call.
+ * The ETag (web_tag.h) is known before the page is rendered, from the store's revision
+ * (an atomic read) once the method table has said that anonymous callers may read. So a
+ * revalidation, or a page kept in the cache, is answered in the listener's callback with
+ * no call, no render and no hand-off to a render thread.
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "web_layout.h"
 #include "web_pages.h"
 #include "web_route.h"
+#include "web_tag.h"
 
 #include "stdreg/v1/registry.pb-c.h"
 
@@ -93,62 +95,70 @@ unsigned web_bad_arg(struct web_ctx *c, const char *name, const char *value)
 	return MHD_HTTP_BAD_REQUEST;
 }
 
-/* FNV-1a, to keep a long query out of the tag. */
-static uint64_t fnv(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-/* MHD_KeyValueIterator: hashes every query argument, in the request's order. */
+/* MHD_KeyValueIterator: adds every query argument to the tag's hash, in the request's order. */
 static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                 const char *value)
 {
 	uint64_t *h = cls;
 
 	(void)kind;
-	*h = fnv(*h, "&", 1);
-	*h = fnv(*h, key, strlen(key));
-	*h = fnv(*h, "=", 1);
-	if (value != NULL)
-		*h = fnv(*h, value, strlen(value));
+	*h = web_tag_arg(*h, key, value);
 	return MHD_YES;
 }
 
 /*
- * The page's tag, known before it is rendered so that a revalidation costs one small call:
- * the store revision now (a page rendered after a later write carries the older tag, which
+ * The page's tag, known before it is rendered so that a revalidation costs no render: the
+ * store revision now (a page rendered after a later write carries the older tag, which
  * only makes the next revalidation a 200), the language, the path and every query argument,
  * and the day for pages that depend on today.
  */
 static void make_etag(struct web_ctx *c, const char *url, uint64_t rev, char *etag, size_t n)
 {
-	uint64_t h = fnv(0xcbf29ce484222325ull, url, strlen(url));
+	uint64_t h = web_tag_path(url);
 
 	MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, hash_arg, &h);
-	snprintf(etag, n, "\"r%" PRIu64 "-%s-%016" PRIx64 "%s%s-%" PRIx64 "\"", rev,
-	         web_lang_code(c->lang), h, c->today ? "-d" : "", c->today ? c->day : "", start_id);
+	web_tag_format(etag, n, rev, web_lang_code(c->lang), h, c->today ? c->day : NULL, start_id);
 }
 
-/* The store's revision now, from the smallest read there is; 0 when it cannot be read
- * (the page's own calls then answer the error). */
-static uint64_t revision_now(struct web_ctx *c)
+/*
+ * Whether anonymous callers may read (not --private), asked of the method table until it
+ * answers: dispatcher_set_private() is called before the first request and never again, so
+ * one answer holds for the daemon's life. A call that fails for another reason (no slot,
+ * shutting down) answers nothing, and is asked again next time.
+ */
+static bool anonymous_reads(struct web_ctx *c)
 {
 	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_ctx probe = { .w = c->w, .conn = c->conn };
+	int known = atomic_load(&c->w->anonymous);
 	void *m = NULL;
 
+	if (known != WEB_ANON_UNKNOWN)
+		return known == WEB_ANON_YES;
 	req.page_size = 1;
 	if (web_call(&probe, "ListAreas", &req.base, &stdreg__v1__list_areas_response__descriptor,
-	             &m) != 0) {
-		wbuf_release(&probe.detail);
-		return 0;
+	             &m) == 0) {
+		protobuf_c_message_free_unpacked(m, NULL);
+		atomic_store(&c->w->anonymous, WEB_ANON_YES);
+		return true;
 	}
-	protobuf_c_message_free_unpacked(m, NULL);
-	return probe.revision;
+	wbuf_release(&probe.detail);
+	if (probe.fail == MHD_HTTP_UNAUTHORIZED)
+		atomic_store(&c->w->anonymous, WEB_ANON_NO);
+	return false;
+}
+
+/*
+ * The store's revision now, for a page's tag; false when the page must not be tagged (an
+ * anonymous caller may not read: its page is the 401 page). The store sets the revision
+ * after the commit, so a page rendered afterwards shows at least that revision.
+ */
+static bool revision_now(struct web_ctx *c, uint64_t *rev)
+{
+	if (!anonymous_reads(c))
+		return false;
+	*rev = store_revision(c->w->st);
+	return true;
 }
 
 bool web_none_match(const char *inm, const char *etag)
@@ -168,16 +178,12 @@ bool web_none_match(const char *inm, const char *etag)
 	return false;
 }
 
-/*
- * Queues the answer: doc with status, or a 304 when not_modified (etag: the page's tag). A
- * page (200) is also kept in the cache when keep is set.
- */
-static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *etag,
-                             bool not_modified, bool keep, const struct wbuf *doc)
+/* The answer: doc with status, or a 304 when not_modified (etag: the page's tag). */
+static struct MHD_Response *response(struct web_ctx *c, unsigned status, const char *etag,
+                                     bool not_modified, const struct wbuf *doc)
 {
 	const char *ctype = c->raw ? c->ctype : "text/html; charset=utf-8";
 	struct MHD_Response *resp;
-	enum MHD_Result rv;
 	char disp[160];
 
 	// A 304 has no body (RFC 9110 §15.4.5), but the same validators and caching headers.
@@ -185,7 +191,7 @@ static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *eta
 	                                       not_modified || doc->p == NULL ? (void *)"" : doc->p,
 	                                       MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
-		return MHD_NO;
+		return NULL;
 	if (!not_modified)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
@@ -209,10 +215,30 @@ static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *eta
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		                        "Bearer realm=\"stdreg\"");
+	return resp;
+}
+
+/*
+ * Queues the answer (see response()). A page (200) is also kept in the cache, with its 304,
+ * when keep is set.
+ */
+static enum MHD_Result queue(struct web_ctx *c, unsigned status, const char *etag,
+                             bool not_modified, bool keep, const struct wbuf *doc)
+{
+	struct MHD_Response *resp = response(c, status, etag, not_modified, doc), *resp304;
+	enum MHD_Result rv;
+
+	if (resp == NULL)
+		return MHD_NO;
 	rv = MHD_queue_response(c->conn, not_modified ? MHD_HTTP_NOT_MODIFIED : status, resp);
-	if (!(keep && status == MHD_HTTP_OK && !not_modified && rv == MHD_YES &&
-	      web_cache_put(c->w->cache, etag, resp, doc->len)))
-		MHD_destroy_response(resp);
+	if (keep && status == MHD_HTTP_OK && !not_modified && rv == MHD_YES) {
+		resp304 = response(c, status, etag, true, doc);
+		if (resp304 != NULL && web_cache_put(c->w->cache, etag, resp, resp304, doc->len))
+			return rv; // the cache owns both now
+		if (resp304 != NULL)
+			MHD_destroy_response(resp304);
+	}
+	MHD_destroy_response(resp);
 	return rv;
 }
 
@@ -260,21 +286,22 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 	web_route_parse(url, &c.rt);
 	c.lang = c.rt.lang;
 	if (reads && pages[c.rt.page].fn != NULL) {
-		// A revalidation is answered before anything is rendered.
-		if (pages[c.rt.page].store)
-			rev = revision_now(&c);
+		bool not_modified;
+
+		// A revalidation, or a page kept from before, is answered without a render.
+		keep = !pages[c.rt.page].store || revision_now(&c, &rev);
 		if (pages[c.rt.page].today)
 			web_today(&c);
 		make_etag(&c, url, rev, etag, sizeof etag);
-		keep = rev != 0 || !pages[c.rt.page].store; // else the tag names no revision
-		if (keep &&
-		    web_none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		                                               MHD_HTTP_HEADER_IF_NONE_MATCH),
-		                   etag))
-			return queue(&c, MHD_HTTP_OK, etag, true, false, &doc);
-		// The same page rendered before under the same tag.
-		if (keep && web_cache_queue(w->cache, etag, conn, &rv))
+		not_modified =
+		        keep &&
+		        web_none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                                   MHD_HTTP_HEADER_IF_NONE_MATCH),
+		                       etag);
+		if (keep && web_cache_queue(w->cache, etag, not_modified, conn, &rv))
 			return rv;
+		if (not_modified)
+			return queue(&c, MHD_HTTP_OK, etag, true, false, &doc);
 	}
 	p = calloc(1, sizeof *p);
 	if (p == NULL || (p->verb = strdup(verb)) == NULL) {

@@ -211,10 +211,30 @@ expect_match "a page before a write" "$BODY" '<h1>Other</h1>'
 expect_exit 0 "rename" -- regctl area put zz-other --name "Other renamed" --priority monitored
 get /en/areas/zz-other
 expect_match "the same page after the write" "$BODY" '<h1>Other renamed</h1>'
+# A page kept from its render carries the same headers as the render, and so does its 304.
+get /omraden/zz-other
+grep -iv '^date:' "$TEST_TMP/head" >"$TEST_TMP/head.rendered"
+get /omraden/zz-other
+grep -iv '^date:' "$TEST_TMP/head" >"$TEST_TMP/head.kept"
+expect_eq "a kept page's headers" "$(cat "$TEST_TMP/head.kept")" "$(cat "$TEST_TMP/head.rendered")"
+get /omraden/zz-other -H "If-None-Match: $(header_of ETag)"
+expect_eq "a kept page's 304" "$CODE" 304
+expect_eq "a kept page's 304 headers" "$(grep -iv '^date:\|^content-length:\|^HTTP/' "$TEST_TMP/head")" \
+	"$(grep -iv '^content-type:\|^content-length:\|^HTTP/' "$TEST_TMP/head.rendered")"
 get /static/stil.css
 expect_eq "style sheet" "$CODE" 200
 expect_match "style sheet type" "$(header_of Content-Type)" '^text/css'
 expect_match "visible focus" "$BODY" 'outline: 3px solid'
+
+# --- keep-alive ---------------------------------------------------------------------------
+# A page rendered, the same page kept from the first, a 304 and the style sheet over one
+# connection: an answer queued with only the request's head read would close it.
+get /en/gaps
+W='%{num_connects}/%{http_code} '
+CONNECTS=$(curl -s -o /dev/null -o /dev/null -w "$W" "$HTTP/en/bodies" "$HTTP/en/bodies" \
+	--next -s -o /dev/null -w "$W" -H "If-None-Match: $(header_of ETag)" "$HTTP/en/gaps" \
+	--next -s -o /dev/null -w "$W" "$HTTP/static/stil.css")
+expect_eq "pages over one kept-alive connection" "$CONNECTS" "1/200 0/200 0/304 0/200 "
 
 # --- error pages ---------------------------------------------------------------------------
 for path in /omraden/no-such-area /en/agencies/nobody /mal/ai/999 /no/such/page; do
@@ -265,6 +285,16 @@ get /en/areas/zz-web/atom
 expect_exit 0 "English area feed" -- atom_check "$TEST_TMP/body" 'Web & <test> area'
 get /omraden/5g/atom
 expect_exit 0 "the transfer in its area's feed" -- atom_check "$TEST_TMP/body" "msb"
+
+# --- no page cache --------------------------------------------------------------------------
+stop_daemon
+start_daemon --http-listen http://127.0.0.1:0 --web-cache-bytes 0
+HTTP=$(grep -o 'msg=listening url=http://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
+get /en/areas/ai
+expect_eq "--web-cache-bytes 0: a page" "$CODE" 200
+expect_match "--web-cache-bytes 0: its content" "$BODY" '<h1>Artificial intelligence</h1>'
+get /en/areas/ai -H "If-None-Match: $(header_of ETag)"
+expect_eq "--web-cache-bytes 0: a 304" "$CODE" 304
 
 # --- --private ---------------------------------------------------------------------------------
 stop_daemon

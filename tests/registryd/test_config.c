@@ -268,6 +268,8 @@ static void test_http_options(void **state)
 		       "3",
 		       "--http-max-feeds-per-caller",
 		       "2",
+		       "--web-cache-bytes",
+		       "0",
 		       NULL };
 	char *none[] = { "registryd", NULL };
 	char *bad[][3] = {
@@ -279,6 +281,7 @@ static void test_http_options(void **state)
 		{ "--http-max-body-bytes", "-1", NULL },
 		{ "--http-max-feeds", "65537", NULL },
 		{ "--http-max-feeds-per-caller", "0", NULL },
+		{ "--web-cache-bytes", "-1", NULL },
 		{ "--http-listen", "https://127.0.0.1:1", NULL }, /* no --tls-cert/--tls-key */
 	};
 	struct config c;
@@ -293,7 +296,9 @@ static void test_http_options(void **state)
 	assert_int_equal(c.http_max_body, 4194304);
 	assert_int_equal(c.http_max_feeds, 256);
 	assert_int_equal(c.http_feeds_caller, 16);
+	assert_int_equal(c.web_cache_bytes, 33554432);
 	assert_int_equal(parse(&c, ARGC(on), on), CONFIG_RUN);
+	assert_int_equal(c.web_cache_bytes, 0);
 	assert_int_equal(c.n_http_urls, 2);
 	assert_string_equal(c.http_urls[1], "http://[::1]:7480");
 	assert_int_equal(c.http_max_connections, 10);

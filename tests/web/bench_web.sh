@@ -7,11 +7,18 @@
 #   tests/web/bench_web.sh [BUILD_DIR] [ITEMS...]     (defaults: build, 10000)
 #
 # Each figure is ab's "Requests per second" over SECONDS_PER_RUN seconds (default 5) a run.
+# PAGES (default "start area report") names the pages to measure; the area page's 304 is
+# always measured.
 set -euo pipefail
 build=${1:-build}
 shift || true
 sizes=("${@:-10000}")
 seconds=${SECONDS_PER_RUN:-5}
+declare -A page_path=([start]=/ [area]=/omraden/area-00000 [report]=/rapport)
+read -r -a pages <<<"${PAGES:-start area report}"
+for name in "${pages[@]}"; do
+	[ -n "${page_path[$name]:-}" ] || { echo "bench_web: no page '$name' (start, area, report)" >&2; exit 2; }
+done
 for tool in ab nginx; do
 	command -v "$tool" >/dev/null || command -v "/usr/sbin/$tool" >/dev/null || {
 		echo "bench_web: cannot run (missing '$tool'; apt-get install apache2-utils nginx)" >&2
@@ -29,12 +36,14 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# rps URL CONNECTIONS [ab args...]: requests per second
+# rps URL CONNECTIONS [ab args...]: requests per second; a warning on stderr when the
+# server kept no connection alive (each request then paid for a connection of its own).
 rps() {
 	local url=$1 conc=$2
 	shift 2
 	{ ab -q -k -t "$seconds" -n 10000000 -c "$conc" "$@" "$url" 2>/dev/null || true; } |
-		awk '/^Requests per second/ { printf "%.0f", $4 }'
+		awk -v url="$url" '/^Requests per second/ { printf "%.0f", $4 }
+			/^Keep-Alive requests/ && $3 == 0 { printf "bench_web: %s kept no connection alive\n", url > "/dev/stderr" }'
 }
 
 printf '%-10s %-22s %5s %10s %10s %6s\n' items page conns registryd nginx ratio
@@ -57,8 +66,8 @@ for n in "${sizes[@]}"; do
 	done
 	base=http://127.0.0.1:$hport
 	# The same bytes as static files for nginx, one per page.
-	for page in start:/ area:/omraden/area-00000 report:/rapport; do
-		curl -s -o "$tmp/nginx/html/${page%%:*}.html" "$base${page#*:}"
+	for name in area "${pages[@]}"; do
+		curl -s -o "$tmp/nginx/html/$name.html" "$base${page_path[$name]}"
 	done
 	cat >"$tmp/nginx/nginx.conf" <<NGX
 worker_processes 2;
@@ -73,8 +82,8 @@ http {
 NGX
 	"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf"
 	ngx=1
-	for page in start:/ area:/omraden/area-00000 report:/rapport; do
-		name=${page%%:*} path=${page#*:}
+	for name in "${pages[@]}"; do
+		path=${page_path[$name]}
 		for c in 1 16 64; do
 			a=$(rps "$base$path" "$c")
 			b=$(rps "http://127.0.0.1:$nport/$name.html" "$c")
