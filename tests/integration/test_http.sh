@@ -99,6 +99,7 @@ reads=(
 	'History|kind: KIND_AREA id: "ai"|HistoryRequest'
 	'Report|today: "2026-01-01"|ReportRequest'
 	'Watch|since_revision: 0 max_events: 5|WatchRequest'
+	'ListChanges|page_size: 4|ListChangesRequest'
 	'Export|page_size: 4|ExportRequest'
 	'WhoAmI||WhoAmIRequest'
 	'ListGoals|area_id: "ai" as_of: "2026-01-01"|GoalListRequest'
@@ -157,7 +158,7 @@ expect_eq "Connect headers accepted" "$CODE" 200
 mapfile -t marked < <(awk '/^  rpc [A-Za-z]+\(/ { match($0, /rpc [A-Za-z]+/); m = substr($0, RSTART + 4, RLENGTH - 4) }
 	/NO_SIDE_EFFECTS/ && m != "" { print m }' "$PROTO_DIR/stdreg/v1/registry.proto")
 mapfile -t all < <(grep -o '^  rpc [A-Za-z]*' "$PROTO_DIR/stdreg/v1/registry.proto" | awk '{print $2}')
-expect_eq "every rpc of the service" "${#all[@]}" 40
+expect_eq "every rpc of the service" "${#all[@]}" 41
 for m in "${all[@]}"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$R/$m?encoding=json&message=%7B%7D")
 	if printf '%s\n' "${marked[@]}" | grep -qx "$m"; then
