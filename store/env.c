@@ -130,10 +130,10 @@ static int goal_dbs_created(store *st, MDB_txn *txn)
 }
 
 static const struct migration migrations[] = {
-	{ 1, org_index_build },  /* orgindex.c */
-	{ 2, goal_dbs_created }, /* the goal and follow_up databases, made by open */
+	{ 1, org_index_build },    /* orgindex.c */
+	{ 2, goal_dbs_created },   /* the goal and follow_up databases, made by open */
 	{ 3, report_index_build }, /* report_index.c */
-	{ 0, NULL },             /* end */
+	{ 0, NULL },               /* end */
 };
 
 /* Runs the steps from version found up to STORE_SCHEMA_VERSION and stamps the version. */

@@ -181,9 +181,9 @@ static int overdue_items(store_txn *t, const char *today, Stdreg__V1__ReportResp
 	char(*first)[STORE_ID_MAX + 1] = malloc(STORE_REPORT_LIST_MAX * sizeof(*first));
 	size_t total = 0, n = 0;
 	char from[1] = { '0' };
-	int rc = first ? rix_status_range(t, STDREG__V1__WORK_ITEM_STATUS__WORK_ITEM_STATUS_IN_DEVELOPMENT,
-	                                  from, sizeof from, today, first, STORE_REPORT_LIST_MAX,
-	                                  &n, &total)
+	int rc = first ? rix_status_range(
+	                         t, STDREG__V1__WORK_ITEM_STATUS__WORK_ITEM_STATUS_IN_DEVELOPMENT,
+	                         from, sizeof from, today, first, STORE_REPORT_LIST_MAX, &n, &total)
 	               : RG_ENOMEM;
 
 	if (rc == RG_OK)
@@ -195,7 +195,8 @@ static int overdue_items(store_txn *t, const char *today, Stdreg__V1__ReportResp
 		if (mrc == 0)
 			w = stdreg__v1__work_item__unpack(NULL, v.mv_size, v.mv_data);
 		if (w == NULL)
-			rc = mrc != 0 && mrc != MDB_NOTFOUND ? store_mdb_err(t, mrc, NULL) : RG_ECORRUPT;
+			rc = mrc != 0 && mrc != MDB_NOTFOUND ? store_mdb_err(t, mrc, NULL)
+			                                     : RG_ECORRUPT;
 		else if (!PUSH(r->overdue, r->n_overdue, w)) {
 			stdreg__v1__work_item__free_unpacked(w, NULL);
 			rc = RG_ENOMEM;

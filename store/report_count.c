@@ -39,9 +39,8 @@ int rix_status_count(store_txn *t, int status, size_t *n)
 	return read_err(t, rc);
 }
 
-int rix_status_range(store_txn *t, int status, const char *from, size_t from_len,
-                     const char *below, char (*ids)[STORE_ID_MAX + 1], size_t max, size_t *n,
-                     size_t *total)
+int rix_status_range(store_txn *t, int status, const char *from, size_t from_len, const char *below,
+                     char (*ids)[STORE_ID_MAX + 1], size_t max, size_t *n, size_t *total)
 {
 	char kb[2];
 	MDB_val k = { rix_status_key(kb, status), kb }, v = { from_len, (void *)from };
@@ -90,7 +89,8 @@ static int walk_step(struct area_walk *w, MDB_cursor_op op, const char *hi, size
 {
 	int rc = mdb_cursor_get(w->c, &w->k, &w->v, op);
 
-	w->live = rc == 0 && (hi == NULL || (w->v.mv_size >= blen && memcmp(w->v.mv_data, hi, blen) < 0));
+	w->live = rc == 0 &&
+	          (hi == NULL || (w->v.mv_size >= blen && memcmp(w->v.mv_data, hi, blen) < 0));
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

@@ -16,9 +16,8 @@ int rix_status_count(store_txn *t, int status, size_t *n);
  * bytes) and whose target date is before `below` (YYYY-MM-DD): *total of them, and the
  * first max ids, in target date order, into ids (*n of them).
  */
-int rix_status_range(store_txn *t, int status, const char *from, size_t from_len,
-                     const char *below, char (*ids)[STORE_ID_MAX + 1], size_t max, size_t *n,
-                     size_t *total);
+int rix_status_range(store_txn *t, int status, const char *from, size_t from_len, const char *below,
+                     char (*ids)[STORE_ID_MAX + 1], size_t max, size_t *n, size_t *total);
 
 /*
  * The distinct work items under the n areas whose area value (status + target date + id)

@@ -306,7 +306,8 @@ static int check_item(struct rix_check *c, const Stdreg__V1__WorkItem *w)
 	for (size_t i = 0; rc == 0 && i < w->n_area_ids; i++) {
 		rc = has_entry(c, k, rix_area_key(k, w->area_ids[i]), v, area_val(v, w), &found);
 		if (rc == 0 && !found)
-			problem(c, w->id, "work item '%s' has no entry under area '%s' in the report index",
+			problem(c, w->id,
+			        "work item '%s' has no entry under area '%s' in the report index",
 			        w->id, w->area_ids[i]);
 	}
 	return rc;
@@ -378,7 +379,8 @@ static void check_change_entry(struct rix_check *c, const MDB_val *k, const MDB_
 	bool yes = false;
 
 	if (read_change(c->t, &ck, &ch) == RG_OK && is_stage_change(ch, &yes) == 0)
-		yes = yes && strlen(ch->id) == v->mv_size && memcmp(ch->id, v->mv_data, v->mv_size) == 0;
+		yes = yes && strlen(ch->id) == v->mv_size &&
+		      memcmp(ch->id, v->mv_data, v->mv_size) == 0;
 	else
 		yes = false;
 	if (ch != NULL)
@@ -421,8 +423,9 @@ static void check_entry(struct rix_check *c, const MDB_val *k, const MDB_val *v)
 		ok = holds_area(w, area) && area_val(want, w) == v->mv_size;
 	}
 	if (!ok || memcmp(want, vp, v->mv_size) != 0)
-		problem(c, w->id, "the report index entry of work item '%s'%s%s does not match it",
-		        w->id, area[0] ? " under area " : "", area);
+		problem(c, w->id,
+		        "the report index entry of work item '%s'%s%s%s does not match it", w->id,
+		        area[0] ? " under area '" : "", area, area[0] ? "'" : "");
 	stdreg__v1__work_item__free_unpacked(w, NULL);
 }
 
