@@ -393,6 +393,16 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 	mdb_reader_check(st->env, &dead);
 
 	rc = open_databases(st, opts->read_only, err);
+	/* A migration that filled the map ran in one aborted transaction: grow and run it
+	 * again, up to the largest map allowed. */
+	while (rc == RG_ENOSPC && !opts->read_only && st->map_size < st->max_map_size) {
+		size_t grown =
+		        st->map_size * 2 < st->max_map_size ? st->map_size * 2 : st->max_map_size;
+		if (mdb_env_set_mapsize(st->env, grown) != 0)
+			break;
+		st->map_size = grown;
+		rc = open_databases(st, opts->read_only, err);
+	}
 	if (rc != RG_OK)
 		goto fail;
 	*out = st;

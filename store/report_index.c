@@ -253,10 +253,10 @@ int report_index_build(store *st, MDB_txn *txn)
 		stdreg__v1__work_item__free_unpacked(w, NULL);
 	}
 	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND)
-		return rc;
 	if (wr.rc != 0)
 		return wr.rc;
+	if (rc != MDB_NOTFOUND)
+		return rc;
 	return each_stage_change(txn, st->changelog, true, build_change, &wr);
 }
 
