@@ -4,6 +4,11 @@
  *
  * Overdue: a target date before today and still in development (published and cancelled
  * items are done, one way or the other).
+ *
+ * The work items are counted from the report's index (report_index.h, read through
+ * report_count.c), never decoded one by one: at 1 000 000 items a decode of each took
+ * seconds. Only what is listed is decoded, and the lists are bounded (STORE_REPORT_LIST_MAX)
+ * so that the reply stays far below the message limit.
  */
 #include <errno.h>
 #include <stdio.h>
