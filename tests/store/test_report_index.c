@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "stdreg/v1/registry.pb-c.h"
@@ -363,6 +365,54 @@ static void index_built_for_an_older_store(void **state)
 	assert_all_days(f);
 }
 
+/* Replaces the store in f->dir (closed) by a compacted copy: no free pages left, so with a
+ * small map asked for, the map is the data and nothing more. */
+static void compact_in_place(struct fx *f)
+{
+	char copy[300], from[320], to[320];
+	MDB_env *env;
+
+	snprintf(copy, sizeof copy, "%s/compact", f->dir);
+	assert_int_equal(mkdir(copy, 0700), 0);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
+	assert_int_equal(mdb_env_copy2(env, copy, MDB_CP_COMPACT), 0);
+	mdb_env_close(env);
+	snprintf(from, sizeof from, "%s/data.mdb", copy);
+	snprintf(to, sizeof to, "%s/data.mdb", f->dir);
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(rmdir(copy), 0);
+}
+
+/* The migration needs more room than a compacted store's map holds: it grows the map and
+ * runs again, where the store used to refuse to open ("store is full"). */
+static void migration_grows_the_map(void **state)
+{
+	struct fx *f = *state;
+	struct store_opts small = { .map_size = 4096, .no_sync = true };
+	struct store_error err = { 0 };
+	Stdreg__V1__ReportResponse *r;
+
+	rng_state = 11;
+	seed_agencies(f);
+	for (int i = 0; i < NITEMS * 2; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "x%03d", i);
+		fx_put_ok(f, STORE_ITEM, random_item(id));
+	}
+	make_schema_3(f);
+	compact_in_place(f);
+	if (fx_reopen(f, &small, &err) != RG_OK)
+		fail_msg("open: %s", err.message);
+	r = report_ok(f, TODAY, 0);
+	assert_int_equal(r->stage_groups[0]->count + r->stage_groups[1]->count +
+	                         r->stage_groups[2]->count,
+	                 NITEMS * 2);
+	rec_free(r);
+	assert_all_days(f);
+}
+
 /* --- bounded lists -------------------------------------------------------------------- */
 
 /* 300 overdue items with long notes: the old report listed them all, a reply over the 4 MiB
@@ -503,6 +553,7 @@ int main(void)
 		T(counts_after_puts_and_deletes),  T(counts_after_bulk_apply),
 		T(index_built_for_an_older_store), T(overdue_list_bounded),
 		T(stage_changes_bounded),          T(check_finds_a_damaged_index),
+		T(migration_grows_the_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
