@@ -19,6 +19,8 @@
  *              write_change; principals and tokens take none); each entry has its history
  *              entry
  *   history    every entry points to an existing changelog entry about that record
+ *   report     the report's index holds exactly the entries the work items and the
+ *              changelog's stage changes imply (report_index.c)
  *
  * The checks read only; a problem is reported and the walk goes on, so one run lists all.
  */
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_index.h"
 #include "store_int.h"
 
 struct checker {
@@ -541,6 +544,11 @@ static void check_history(struct checker *c)
 		lmdb_failed(c, rc);
 }
 
+static void report_index_problem(void *arg, const char *id, const char *msg)
+{
+	report(arg, "report index", id, "%s", msg);
+}
+
 int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_stats *stats)
 {
 	struct checker c = { .t = t, .fn = fn, .arg = arg, .revision = t->revision };
@@ -556,6 +564,11 @@ int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_s
 		check_changelog(&c);
 	if (c.fatal == RG_OK)
 		check_history(&c);
+	if (c.fatal == RG_OK) {
+		int rc = report_index_check(t, report_index_problem, &c);
+		if (rc != 0)
+			lmdb_failed(&c, rc);
+	}
 	for (size_t i = 0; i < c.n_leads; i++)
 		free(c.leads[i]);
 	free(c.leads);

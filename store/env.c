@@ -17,6 +17,8 @@
  *               Also 'o' + org number -> 'g' + agency id: one agency per number (orgindex.c).
  *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
  *   changelog   revision (8, BE) + seq (4, BE) -> packed stdreg.v1.Change
+ *   report      (DUPSORT) work items by status and target date, by area, and the changelog
+ *               keys of their stage changes: what store_report counts (report_index.h)
  *   principals  name -> packed stdreg.v1.Principal (who may call, with which role)
  *   tokens      SHA-256 of a token (32 bytes) -> principal name; the token itself is never
  *               stored, so a copy of the store gives nobody a way in
@@ -57,6 +59,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "report_index.h"
 #include "store_int.h"
 
 #define DEFAULT_MAP_SIZE     ((size_t)256 << 20)
@@ -127,9 +130,10 @@ static int goal_dbs_created(store *st, MDB_txn *txn)
 }
 
 static const struct migration migrations[] = {
-	{ 1, org_index_build },  /* orgindex.c */
-	{ 2, goal_dbs_created }, /* the goal and follow_up databases, made by open */
-	{ 0, NULL },             /* end */
+	{ 1, org_index_build },    /* orgindex.c */
+	{ 2, goal_dbs_created },   /* the goal and follow_up databases, made by open */
+	{ 3, report_index_build }, /* report_index.c */
+	{ 0, NULL },               /* end */
 };
 
 /* Runs the steps from version found up to STORE_SCHEMA_VERSION and stamps the version. */
@@ -190,6 +194,16 @@ static int open_databases(store *st, bool read_only, struct store_error *err)
 		                  &st->history);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "changelog", create, &st->changelog);
+	if (rc == 0) {
+		rc = mdb_dbi_open(txn, "report", create | MDB_DUPSORT, &st->report);
+		/* Schema 3 had no report index: read only, it needs its migration first. */
+		if (read_only && rc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return store_fail(err, RG_ESCHEMA, NULL,
+			                  "store has an older schema and needs a migration (open "
+			                  "it read-write)");
+		}
+	}
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "principals", create, &st->principals);
 	if (rc == 0)
@@ -379,6 +393,16 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 	mdb_reader_check(st->env, &dead);
 
 	rc = open_databases(st, opts->read_only, err);
+	/* A migration that filled the map ran in one aborted transaction: grow and run it
+	 * again, up to the largest map allowed. */
+	while (rc == RG_ENOSPC && !opts->read_only && st->map_size < st->max_map_size) {
+		size_t grown =
+		        st->map_size * 2 < st->max_map_size ? st->map_size * 2 : st->max_map_size;
+		if (mdb_env_set_mapsize(st->env, grown) != 0)
+			break;
+		st->map_size = grown;
+		rc = open_databases(st, opts->read_only, err);
+	}
 	if (rc != RG_OK)
 		goto fail;
 	*out = st;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_index.h"
 #include "stdreg/v1/goals.pb-c.h"
 #include "store_int.h"
 
@@ -393,7 +394,8 @@ static const struct kind_info kinds[STORE_KIND_MAX + 1] = {
 	                 .desc = &stdreg__v1__work_item__descriptor,
 	                 .refs = item_refs,
 	                 .nrefs = NREFS(item_refs),
-	                 .validate = validate_item },
+	                 .validate = validate_item,
+	                 .write_index = report_index_update },
 	[STORE_ASSIGNMENT] = { .kind = STORE_ASSIGNMENT,
 	                       .name = "assignment",
 	                       .tag = 's',

@@ -384,8 +384,13 @@ int store_as_of(store_txn *t, const char *area_id, const char *date, ProtobufCMe
 /* Every change to one record, oldest first. RG_ENOENT when it never existed. */
 int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMessage **out,
                   struct store_error *err);
-/* Coverage, load per agency, items per status, overdue items, recent stage changes.
+/* Coverage, load per agency, items per status, overdue items, recent stage changes. It
+ * counts from the report's index, without decoding the work items. The overdue list holds
+ * the STORE_REPORT_LIST_MAX longest overdue (in id order) and the stage changes the newest
+ * STORE_REPORT_LIST_MAX; overdue_total and stage_changes_total count them all, so the
+ * reply stays small at any size of registry.
  * Errors: RG_EINVAL (today, days over 36500), RG_ENOMEM, RG_ECORRUPT, RG_EIO. */
+#define STORE_REPORT_LIST_MAX 100
 int store_report(store_txn *t, const char *today, uint32_t days, ProtobufCMessage **out,
                  struct store_error *err);
 /* At most this many changes are read by one store_watch or store_changes_back, matched or

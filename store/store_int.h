@@ -14,8 +14,8 @@
 #include "store.h"
 
 /* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c).
- * 3: goals and follow-ups (their own databases). */
-#define STORE_SCHEMA_VERSION 3
+ * 3: goals and follow-ups (their own databases). 4: the report's index (report_index.h). */
+#define STORE_SCHEMA_VERSION 4
 #define STORE_ID_MAX         160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
 #define STORE_TEXT_MAX       8192
 
@@ -26,6 +26,7 @@ struct store {
 	MDB_dbi refs;                        /* DUPSORT: tag+target id -> tag+source id */
 	MDB_dbi history;                     /* DUPSORT|DUPFIXED: tag+id -> changelog key */
 	MDB_dbi changelog;                   /* revision(8, BE) + seq(4, BE) -> packed Change */
+	MDB_dbi report;                      /* DUPSORT: the report's index (report_index.h) */
 	MDB_dbi principals;                  /* name -> packed Principal */
 	MDB_dbi tokens;                      /* SHA-256 of the token (32 bytes) -> principal name */
 	/* Readers hold it shared while a read transaction is live; the writer takes it

@@ -74,5 +74,6 @@ row "goal list --as-of 2024-06-01" regctl goal list --as-of 2024-06-01 -o jsonl
 row "goal list --area g42 (100 goals)" regctl goal list --area g42 -o jsonl
 row "goal list --overdue" regctl goal list --overdue -o jsonl
 row "goal get g42/7 --as-of 2024-05-01" regctl goal get g42/7 --as-of 2024-05-01 -o json
-row "report" regctl report -o json
-row "report --trend quarterly --from 2024-01-01" regctl report --trend quarterly --from 2024-01-01 -o json
+# A minute's deadline (regctl's default is 10 s), so that a slow report is timed, not failed.
+row "report" regctl --timeout 60000 report -o json
+row "report --trend quarterly --from 2024-01-01" regctl --timeout 60000 report --trend quarterly --from 2024-01-01 -o json
