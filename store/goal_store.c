@@ -83,12 +83,7 @@ int store_goal_add(store_txn *t, ProtobufCMessage *rec, bool proposed,
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	stdreg__v1__goal_add_response__init(r);
 	rc = load_view(t, g->id, g->set_on, &r->goal, err);
-	if (rc != RG_OK) {
-		stdreg__v1__goal_add_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }
 
 int store_follow_up_add(store_txn *t, ProtobufCMessage *rec, const struct store_actor *who,
@@ -122,12 +117,7 @@ int store_follow_up_add(store_txn *t, ProtobufCMessage *rec, const struct store_
 	free(bytes);
 	rc = r->follow_up ? load_view(t, f->goal_id, f->as_of, &r->goal, err)
 	                  : store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	if (rc != RG_OK) {
-		stdreg__v1__follow_up_add_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }
 
 int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
@@ -158,12 +148,7 @@ int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *
 		l.n = 0;
 	}
 	goal_loaded_release(&l);
-	if (rc != RG_OK) {
-		stdreg__v1__goal_get_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }
 
 /* --- the list ---------------------------------------------------------------------- */
@@ -261,12 +246,7 @@ int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *t
 	mdb_cursor_close(cur);
 	if (rc == RG_OK && mrc != 0 && mrc != MDB_NOTFOUND)
 		rc = store_mdb_err(t, mrc, err);
-	if (rc != RG_OK) {
-		stdreg__v1__goal_list_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }
 
 /* --- the trend --------------------------------------------------------------------- */
@@ -529,11 +509,5 @@ int store_trend(store_txn *t, const char *from, const char *to, const char *toda
 	}
 	free(rows);
 	trend_data_release(&d);
-	if (rc != RG_OK) {
-		if (r)
-			stdreg__v1__trend_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }

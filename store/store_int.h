@@ -234,6 +234,9 @@ int record_set_attribution(enum store_kind k, const ProtobufCMessage *old, Proto
 /* Appends item to a protobuf-c repeated field (its array and count); false on no memory. */
 bool push_ptr(void ***arr, size_t *n, void *item);
 #define PUSH(arr, n, item) push_ptr((void ***)&(arr), &(n), (item))
+/* The tail of a function that builds a response m: on RG_OK, *out = m (the caller's to
+ * free) and RG_OK; otherwise frees m (NULL allowed), leaves *out alone and returns rc. */
+int result_out(int rc, void *m, ProtobufCMessage **out);
 /* Does the appointment hold on date (valid_from <= date < valid_to)? */
 bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date);
 
