@@ -8,7 +8,6 @@
  *   tls.c        the TLS configuration of a tls+tcp:// listener
  *   ipc_watch.c  the watch that restarts an ipc listener nng left accepting nobody
  *   close.c      closing the socket within a grace time
- *   timespec.c   absolute deadlines for condition variables
  */
 #ifndef REGISTRYD_NNG_SERVER_INT_H
 #define REGISTRYD_NNG_SERVER_INT_H
@@ -24,6 +23,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "clock.h"
 #include "dispatch.h"
 #include "server.h"
 
@@ -108,10 +108,6 @@ struct server {
 	bool sweeping;   /* the thread runs */
 	bool sweep_stop; /* under lock; signalled on watch_cv */
 };
-
-/* A deadline ms from now on clock (CLOCK_MONOTONIC for watch_cv, CLOCK_REALTIME for the
- * others) (timespec.c). */
-struct timespec timespec_in(clockid_t clock, int ms);
 
 /*
  * Starts a listener on url; *out is its handle. Returns 0 or the nng error, which is logged
