@@ -198,6 +198,14 @@ enum { REFS_NEXT = 0, REFS_STOP = 1, REFS_KEPT = 2 };
 int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
               int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err);
 
+/*
+ * Calls fn for every record of kind k in id order (after: only ids past it; NULL or "":
+ * from the first), decoded; fn steps as for refs_each, and REFS_KEPT | REFS_STOP keeps the
+ * record and stops. Errors: RG_ECORRUPT for a value that does not decode, RG_EIO (walk.c).
+ */
+int records_each(store_txn *t, enum store_kind k, const char *after,
+                 int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err);
+
 /* Calls fn for every assignment referring to target_id (an area or an agency), decoded;
  * the message dies when fn returns; fn returns non-zero to stop. As refs_each (appoint.c). */
 int each_assignment_of(store_txn *t, enum store_kind target, const char *target_id,
