@@ -9,6 +9,11 @@
  * All writes go through ONE writer (store_writer_*) which groups concurrent requests into
  * one LMDB commit; every request runs in its own child transaction.
  *
+ * The key layout and the transaction rules are at the top of env.c, the store's main
+ * file. A put or a delete is change.c's check, compose and write steps (records.c); a
+ * query walks the records that refer to one record (refs.c) or every record of a kind
+ * (walk.c), and a bad entry is RG_ECORRUPT on either walk.
+ *
  * Errors: every function returns an rg_err code (rg_error.h). Functions that take a
  * struct store_error fill it with the code, the offending field and a message that names
  * the subject ("area 'ai' is referenced by item 'iso-42001'").

@@ -2,8 +2,10 @@
  * server_int.h - what the files of nng/ share: the server's structs and the helpers each
  * file gives the others. Private to nng/ (the rest of registryd sees server.h).
  *
- *   server.c     the socket and the context pool (works, holders), pipe events, the idle
- *                sweep, start, drain and free
+ *   server.c     the socket, pipe events, connection limits, the idle sweep, start, drain
+ *                and free
+ *   pool.c       the context pool: works that receive and answer, holders of parked
+ *                requests
  *   listen.c     one listener per --listen URL
  *   tls.c        the TLS configuration of a tls+tcp:// listener
  *   ipc_watch.c  the watch that restarts an ipc listener nng left accepting nobody
