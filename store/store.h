@@ -211,7 +211,8 @@ typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
  * the token of the next page, or "" when this was the last. When fn stops the page, the
  * token is that of the page after the last record fn accepted ("" if it accepted none).
  * Errors: RG_EINVAL (bad token, or a filter the kind does not support; err says which),
- * RG_EIO.
+ * RG_ECORRUPT (an index entry naming no record, or a record the page must read that
+ * does not decode; err names it), RG_EIO.
  */
 int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, uint32_t page_size,
                const char *page_token, store_list_fn fn, void *arg, char *next_token,
