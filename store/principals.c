@@ -272,7 +272,6 @@ struct list_args {
 static int list_fn(void *arg, Stdreg__V1__Principal *p)
 {
 	struct list_args *a = arg;
-
 	ProtobufCBinaryData hash = p->token_hash;
 
 	// Only the store looks tokens up: what it lists goes out without their hashes.
