@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "status.h"
 
@@ -151,14 +152,8 @@ static struct {
 /* Lets lines gather for SINK_GATHER_MS, unless woken early (half full, event, stop). */
 static void gather(void)
 {
-	struct timespec until;
+	struct timespec until = clock_deadline_in(CLOCK_REALTIME, SINK_GATHER_MS);
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += SINK_GATHER_MS * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_cond_timedwait(&sink.wake, &sink.lock, &until);
 }
 

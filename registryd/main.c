@@ -1,5 +1,14 @@
 /*
- * main.c - registryd: options, start-up, and the clean shutdown on SIGINT/SIGTERM.
+ * main.c - registryd's main file: options, start-up, and the clean shutdown on
+ * SIGINT/SIGTERM.
+ *
+ * registryd/ is a folder per concern (DESIGN.md §1): rpc/ decides every call (the method
+ * table, envelope checks, auth, resend memory, deadlines, the call API), handlers/ turn
+ * calls into store calls, nng/ and http/ are the two faces, web/ renders pages from RPC
+ * responses, admin/ holds the offline commands (token, check, restore). Config, log and
+ * metrics live beside this file. Includes go one way: faces and the dispatcher include
+ * the handlers' table, handlers include the call API, never the other way round
+ * (scripts/include_cycles.py).
  *
  * Shutdown order, so that nothing acknowledged is lost and nothing is freed in use:
  *   1. the dispatcher stops taking work (new requests get UNAVAILABLE), answers parked

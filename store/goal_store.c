@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goal_int.h"
 #include "goal_load.h"
 #include "stdreg/v1/registry.pb-c.h"
 
@@ -83,12 +84,7 @@ int store_goal_add(store_txn *t, ProtobufCMessage *rec, bool proposed,
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	stdreg__v1__goal_add_response__init(r);
 	rc = load_view(t, g->id, g->set_on, &r->goal, err);
-	if (rc != RG_OK) {
-		stdreg__v1__goal_add_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }
 
 int store_follow_up_add(store_txn *t, ProtobufCMessage *rec, const struct store_actor *who,
@@ -122,12 +118,7 @@ int store_follow_up_add(store_txn *t, ProtobufCMessage *rec, const struct store_
 	free(bytes);
 	rc = r->follow_up ? load_view(t, f->goal_id, f->as_of, &r->goal, err)
 	                  : store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	if (rc != RG_OK) {
-		stdreg__v1__follow_up_add_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }
 
 int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
@@ -158,15 +149,51 @@ int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *
 		l.n = 0;
 	}
 	goal_loaded_release(&l);
-	if (rc != RG_OK) {
-		stdreg__v1__goal_get_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }
 
 /* --- the list ---------------------------------------------------------------------- */
+
+struct list_walk {
+	store_txn *t;
+	const char *day;
+	const struct goal_filter *flt;
+	uint32_t size;
+	Stdreg__V1__GoalListResponse *r;
+	int rc;
+	struct store_error *err;
+};
+
+/* One goal of the walk: into the page when it matches; a match past the page ends it. */
+static int list_step(ProtobufCMessage *rec, void *arg)
+{
+	struct list_walk *w = arg;
+	Stdreg__V1__Goal *g = (Stdreg__V1__Goal *)rec;
+	Stdreg__V1__GoalListResponse *r = w->r;
+	Stdreg__V1__GoalView *gv = NULL;
+	struct goal_loaded l;
+	struct goal_view view;
+
+	if (w->flt->area_id && strcmp(g->area_id, w->flt->area_id) != 0)
+		return REFS_NEXT;
+	if (r->n_goals == w->size) {
+		/* A goal past the page: the next page starts after the last one shown. */
+		w->rc = goal_set_str(&r->next_page_token, r->goals[w->size - 1]->goal->id, w->err);
+		return REFS_STOP;
+	}
+	w->rc = goal_load_from(w->t, g, &l, w->err); /* l takes g */
+	if (w->rc == RG_OK)
+		w->rc = view_of(&l, w->day, &view, NULL, w->err);
+	if (w->rc == RG_OK && goal_view_matches(&l.initial, &view, w->flt)) {
+		w->rc = view_of(&l, w->day, &view, &gv, w->err);
+		if (w->rc == RG_OK && !PUSH(r->goals, r->n_goals, gv)) {
+			stdreg__v1__goal_view__free_unpacked(gv, NULL);
+			w->rc = store_fail(w->err, RG_ENOMEM, NULL, "out of memory");
+		}
+	}
+	goal_loaded_release(&l);
+	return w->rc == RG_OK ? REFS_KEPT : REFS_KEPT | REFS_STOP;
+}
 
 int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *today,
                     ProtobufCMessage **out, struct store_error *err)
@@ -186,87 +213,27 @@ int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *t
 		.overdue = q->overdue,
 		.stale = q->stale,
 	};
-	Stdreg__V1__GoalListResponse *r;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc, mrc;
+	struct list_walk w = { t, day, &flt, size, NULL, RG_OK, err };
+	int rc;
 
 	if (!store_valid_date(day))
 		return store_fail(err, RG_EINVAL, "as_of",
 		                  "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)", day);
 	if (!str_empty(q->page_token) && strlen(q->page_token) > STORE_ID_MAX)
 		return store_fail(err, RG_EINVAL, "page_token", "page token is not valid");
-	r = malloc(sizeof(*r));
-	if (r == NULL)
+	w.r = malloc(sizeof(*w.r));
+	if (w.r == NULL)
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	stdreg__v1__goal_list_response__init(r);
-	r->as_of = strdup(day);
-	r->next_page_token = strdup("");
-	if (r->as_of == NULL || r->next_page_token == NULL) {
-		stdreg__v1__goal_list_response__free_unpacked(r, NULL);
-		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	}
-	mrc = mdb_cursor_open(t->txn, t->st->records[STORE_GOAL], &cur);
-	if (mrc != 0) {
-		stdreg__v1__goal_list_response__free_unpacked(r, NULL);
-		return store_mdb_err(t, mrc, err);
-	}
-	if (str_empty(q->page_token)) {
-		mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	} else {
-		k.mv_size = strlen(q->page_token);
-		k.mv_data = q->page_token;
-		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		if (mrc == 0 && k.mv_size == strlen(q->page_token) &&
-		    memcmp(k.mv_data, q->page_token, k.mv_size) == 0)
-			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	rc = RG_OK;
-	for (; mrc == 0 && rc == RG_OK; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		Stdreg__V1__Goal *g = stdreg__v1__goal__unpack(NULL, v.mv_size, v.mv_data);
-		Stdreg__V1__GoalView *gv = NULL;
-		struct goal_loaded l;
-		struct goal_view view;
-
-		if (g == NULL) {
-			rc = store_fail(err, RG_ECORRUPT, NULL, "cannot decode stored goal '%.*s'",
-			                (int)k.mv_size, (const char *)k.mv_data);
-			break;
-		}
-		if (flt.area_id && strcmp(g->area_id, flt.area_id) != 0) {
-			stdreg__v1__goal__free_unpacked(g, NULL);
-			continue;
-		}
-		if (r->n_goals == size) {
-			/* A goal past the page: the next page starts after the last one shown. */
-			free(r->next_page_token);
-			r->next_page_token = strdup(r->goals[size - 1]->goal->id);
-			stdreg__v1__goal__free_unpacked(g, NULL);
-			if (r->next_page_token == NULL)
-				rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
-			break;
-		}
-		rc = goal_load_from(t, g, &l, err);
-		if (rc == RG_OK)
-			rc = view_of(&l, day, &view, NULL, err);
-		if (rc == RG_OK && goal_view_matches(&l.initial, &view, &flt)) {
-			rc = view_of(&l, day, &view, &gv, err);
-			if (rc == RG_OK && !PUSH(r->goals, r->n_goals, gv)) {
-				stdreg__v1__goal_view__free_unpacked(gv, NULL);
-				rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
-			}
-		}
-		goal_loaded_release(&l);
-	}
-	mdb_cursor_close(cur);
-	if (rc == RG_OK && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = store_mdb_err(t, mrc, err);
-	if (rc != RG_OK) {
-		stdreg__v1__goal_list_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	stdreg__v1__goal_list_response__init(w.r);
+	w.r->as_of = strdup(day);
+	w.r->next_page_token = strdup("");
+	if (w.r->as_of == NULL || w.r->next_page_token == NULL)
+		rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	else
+		rc = records_each(t, STORE_GOAL, q->page_token, list_step, &w, err);
+	if (rc == RG_OK)
+		rc = w.rc;
+	return result_out(rc, w.r, out);
 }
 
 /* --- the trend --------------------------------------------------------------------- */
@@ -305,31 +272,31 @@ static void trend_data_release(struct trend_data *d)
 	free(d->tgoals);
 }
 
+struct keep_all {
+	void ***arr;
+	size_t *n;
+	bool oom;
+};
+
+static int keep_step(ProtobufCMessage *rec, void *arg)
+{
+	struct keep_all *k = arg;
+
+	if (push_ptr(k->arr, k->n, rec))
+		return REFS_KEPT;
+	k->oom = true;
+	return REFS_STOP;
+}
+
 /* Every record of kind k, decoded, into *arr. */
 static int load_all(store_txn *t, enum store_kind k, void ***arr, size_t *n,
                     struct store_error *err)
 {
-	MDB_cursor *cur;
-	MDB_val key, v;
-	int mrc = mdb_cursor_open(t->txn, t->st->records[k], &cur), rc = RG_OK;
+	struct keep_all keep = { arr, n, false };
+	int rc = records_each(t, k, NULL, keep_step, &keep, err);
 
-	if (mrc != 0)
-		return store_mdb_err(t, mrc, err);
-	for (mrc = mdb_cursor_get(cur, &key, &v, MDB_FIRST); mrc == 0 && rc == RG_OK;
-	     mrc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-		ProtobufCMessage *m =
-		        protobuf_c_message_unpack(kind_get(k)->desc, NULL, v.mv_size, v.mv_data);
-		if (m == NULL)
-			rc = store_fail(err, RG_ECORRUPT, NULL, "cannot decode a stored %s",
-			                kind_get(k)->name);
-		else if (!push_ptr(arr, n, m)) {
-			protobuf_c_message_free_unpacked(m, NULL);
-			rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
-		}
-	}
-	mdb_cursor_close(cur);
-	if (rc == RG_OK && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = store_mdb_err(t, mrc, err);
+	if (rc == RG_OK && keep.oom)
+		rc = store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	return rc;
 }
 
@@ -529,11 +496,5 @@ int store_trend(store_txn *t, const char *from, const char *to, const char *toda
 	}
 	free(rows);
 	trend_data_release(&d);
-	if (rc != RG_OK) {
-		if (r)
-			stdreg__v1__trend_response__free_unpacked(r, NULL);
-		return rc;
-	}
-	*out = &r->base;
-	return RG_OK;
+	return result_out(rc, r, out);
 }

@@ -342,7 +342,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	uint32_t emitted = 0;
 	bool decode;
 	struct walk w = { 0 };
-	int rc;
+	int rc, code = RG_OK;
 
 	if (ki == NULL)
 		return store_fail(err, RG_EINVAL, NULL, "unknown kind");
@@ -381,8 +381,15 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		MDB_val key = { idlen, (void *)id }, val;
 		if (w.by_index) {
 			int g = mdb_get(t->txn, t->st->records[k], &key, &val);
-			if (g == MDB_NOTFOUND)
-				continue; /* an index entry without its record would be a bug */
+			if (g == MDB_NOTFOUND) {
+				/* The policy of refs.c: a broken invariant, not a record to skip. */
+				code = store_fail(
+				        err, RG_ECORRUPT, NULL,
+				        "reference index of %s '%s' names %s '%.*s', which "
+				        "does not exist (run 'registryd check')",
+				        target->name, target_id, ki->name, (int)idlen, id);
+				break;
+			}
 			if (g != 0) {
 				rc = g;
 				break;
@@ -394,8 +401,15 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 			ProtobufCMessage *m =
 			        protobuf_c_message_unpack(ki->desc, NULL, val.mv_size, val.mv_data);
 			bool ok = m && matches(k, m, f, needle);
-			if (m)
-				protobuf_c_message_free_unpacked(m, NULL);
+			if (m == NULL) {
+				code = store_fail(
+				        err, RG_ECORRUPT, NULL,
+				        "stored %s '%.*s' does not decode (run 'registryd "
+				        "check')",
+				        ki->name, (int)idlen, id);
+				break;
+			}
+			protobuf_c_message_free_unpacked(m, NULL);
 			if (!ok)
 				continue;
 		}
@@ -418,6 +432,8 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	}
 	mdb_cursor_close(w.cur);
 	free(needle);
+	if (code != RG_OK)
+		return code;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_mdb_err(t, rc, err);
 	return RG_OK;

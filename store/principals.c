@@ -198,72 +198,100 @@ int store_token_revoke(store *st, const char *name, struct store_error *err)
 	return rc;
 }
 
+/* --- the one walk over the principals ---------------------------------------------- */
+
+/*
+ * Calls fn for every principal, by name, until fn returns other than RG_OK. Principals are
+ * few (people and services, not records): a scan is enough. A row that does not decode
+ * is passed over (store.h: store_token_list). RG_OK, RG_EIO, or fn's code.
+ */
+static int principals_each(store_txn *t, int (*fn)(void *arg, Stdreg__V1__Principal *p), void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->st->principals, &c), code = RG_OK;
+
+	if (rc != 0)
+		return RG_EIO;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && code == RG_OK;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Stdreg__V1__Principal *p =
+		        stdreg__v1__principal__unpack(NULL, v.mv_size, v.mv_data);
+		if (p == NULL)
+			continue;
+		code = fn(arg, p);
+		stdreg__v1__principal__free_unpacked(p, NULL);
+	}
+	mdb_cursor_close(c);
+	if (code != RG_OK)
+		return code;
+	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : RG_EIO;
+}
+
 /* --- references to agencies --------------------------------------------------------- */
+
+struct of_agency {
+	const char *agency_id;
+	char *list;
+	size_t size, off, count;
+};
+
+static int of_agency_fn(void *arg, Stdreg__V1__Principal *p)
+{
+	struct of_agency *a = arg;
+
+	if (str_empty(p->revoked_at) && p->agency_id && strcmp(p->agency_id, a->agency_id) == 0) {
+		int w = snprintf(a->list + a->off, a->size - a->off, "%s'%s'", a->count ? ", " : "",
+		                 p->name);
+		if (w > 0 && (size_t)w < a->size - a->off)
+			a->off += (size_t)w;
+		a->count++;
+	}
+	return RG_OK;
+}
 
 int principals_of_agency(store_txn *t, const char *agency_id, char *list, size_t size,
                          size_t *count)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t off = 0;
-	int rc = mdb_cursor_open(t->txn, t->st->principals, &c);
+	struct of_agency a = { agency_id, list, size, 0, 0 };
+	int rc;
 
-	*count = 0;
 	list[0] = '\0';
-	if (rc != 0)
-		return RG_EIO;
-	/* Principals are few (people and services, not records): a scan is enough. */
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		Stdreg__V1__Principal *p =
-		        stdreg__v1__principal__unpack(NULL, v.mv_size, v.mv_data);
-		if (p == NULL)
-			continue;
-		if (str_empty(p->revoked_at) && p->agency_id &&
-		    strcmp(p->agency_id, agency_id) == 0) {
-			int w = snprintf(list + off, size - off, "%s'%s'", *count ? ", " : "",
-			                 p->name);
-			if (w > 0 && (size_t)w < size - off)
-				off += (size_t)w;
-			(*count)++;
-		}
-		stdreg__v1__principal__free_unpacked(p, NULL);
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? RG_OK : RG_EIO;
+	rc = principals_each(t, of_agency_fn, &a);
+	*count = a.count;
+	return rc;
 }
 
 /* --- list and lookup --------------------------------------------------------------- */
 
+struct list_args {
+	void (*fn)(void *arg, const ProtobufCMessage *principal);
+	void *arg;
+};
+
+static int list_fn(void *arg, Stdreg__V1__Principal *p)
+{
+	struct list_args *a = arg;
+	ProtobufCBinaryData hash = p->token_hash;
+
+	// Only the store looks tokens up: what it lists goes out without their hashes.
+	p->token_hash.len = 0;
+	a->fn(a->arg, &p->base);
+	p->token_hash = hash;
+	return RG_OK;
+}
+
 int store_token_list(store *st, void (*fn)(void *arg, const ProtobufCMessage *principal), void *arg)
 {
+	struct list_args a = { fn, arg };
 	store_txn *t;
-	MDB_cursor *c;
-	MDB_val k, v;
 	int rc = store_read_begin(st, &t);
 
 	if (rc != RG_OK)
 		return rc;
-	rc = mdb_cursor_open(t->txn, st->principals, &c);
-	if (rc != 0) {
-		store_read_free(t);
-		return RG_EIO;
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		Stdreg__V1__Principal *p =
-		        stdreg__v1__principal__unpack(NULL, v.mv_size, v.mv_data);
-		if (p == NULL)
-			continue;
-		ProtobufCBinaryData hash = p->token_hash;
-		p->token_hash.len = 0;
-		fn(arg, &p->base);
-		p->token_hash = hash;
-		stdreg__v1__principal__free_unpacked(p, NULL);
-	}
-	mdb_cursor_close(c);
+	rc = principals_each(t, list_fn, &a);
 	store_read_free(t);
-	return rc == MDB_NOTFOUND ? RG_OK : RG_EIO;
+	return rc;
 }
 
 int store_token_lookup(store_txn *t, const char *token, struct store_principal *out)

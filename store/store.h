@@ -9,6 +9,11 @@
  * All writes go through ONE writer (store_writer_*) which groups concurrent requests into
  * one LMDB commit; every request runs in its own child transaction.
  *
+ * The key layout and the transaction rules are at the top of env.c, the store's main
+ * file. A put or a delete is change.c's check, compose and write steps (records.c); a
+ * query walks the records that refer to one record (refs.c) or every record of a kind
+ * (walk.c), and a bad entry is RG_ECORRUPT on either walk.
+ *
  * Errors: every function returns an rg_err code (rg_error.h). Functions that take a
  * struct store_error fill it with the code, the offending field and a message that names
  * the subject ("area 'ai' is referenced by item 'iso-42001'").
@@ -206,7 +211,8 @@ typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
  * the token of the next page, or "" when this was the last. When fn stops the page, the
  * token is that of the page after the last record fn accepted ("" if it accepted none).
  * Errors: RG_EINVAL (bad token, or a filter the kind does not support; err says which),
- * RG_EIO.
+ * RG_ECORRUPT (an index entry naming no record, or a record the page must read that
+ * does not decode; err names it), RG_EIO.
  */
 int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, uint32_t page_size,
                const char *page_token, store_list_fn fn, void *arg, char *next_token,

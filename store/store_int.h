@@ -199,6 +199,14 @@ enum { REFS_NEXT = 0, REFS_STOP = 1, REFS_KEPT = 2 };
 int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
               int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err);
 
+/*
+ * Calls fn for every record of kind k in id order (after: only ids past it; NULL or "":
+ * from the first), decoded; fn steps as for refs_each, and REFS_KEPT | REFS_STOP keeps the
+ * record and stops. Errors: RG_ECORRUPT for a value that does not decode, RG_EIO (walk.c).
+ */
+int records_each(store_txn *t, enum store_kind k, const char *after,
+                 int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err);
+
 /* Calls fn for every assignment referring to target_id (an area or an agency), decoded;
  * the message dies when fn returns; fn returns non-zero to stop. As refs_each (appoint.c). */
 int each_assignment_of(store_txn *t, enum store_kind target, const char *target_id,
@@ -235,6 +243,9 @@ int record_set_attribution(enum store_kind k, const ProtobufCMessage *old, Proto
 /* Appends item to a protobuf-c repeated field (its array and count); false on no memory. */
 bool push_ptr(void ***arr, size_t *n, void *item);
 #define PUSH(arr, n, item) push_ptr((void ***)&(arr), &(n), (item))
+/* The tail of a function that builds a response m: on RG_OK, *out = m (the caller's to
+ * free) and RG_OK; otherwise frees m (NULL allowed), leaves *out alone and returns rc. */
+int result_out(int rc, void *m, ProtobufCMessage **out);
 /* Does the appointment hold on date (valid_from <= date < valid_to)? */
 bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date);
 

@@ -24,6 +24,17 @@ bool push_ptr(void ***arr, size_t *n, void *item)
 	return true;
 }
 
+int result_out(int rc, void *m, ProtobufCMessage **out)
+{
+	if (rc != RG_OK) {
+		if (m != NULL)
+			protobuf_c_message_free_unpacked(m, NULL);
+		return rc;
+	}
+	*out = m;
+	return RG_OK;
+}
+
 bool assignment_holds_on(const Stdreg__V1__Assignment *a, const char *date)
 {
 	return strcmp(a->valid_from, date) <= 0 &&

@@ -34,19 +34,15 @@ int admin_parse(int argc, char **argv, const struct admin_cmd *cmd, struct admin
 	for (size_t i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
 		if (i == ADMIN_OPTS_MAX)
 			break; /* a table past the bound: its last options are unknown */
-		opts[n++] = (struct option){ cmd->opts[i].name,
-			                     cmd->opts[i].value ? required_argument : no_argument,
-			                     NULL, OPT_OWN + (int)i };
+		opts[n++] =
+		        (struct option){ cmd->opts[i].name,
+			                 cmd->opts[i].takes_value ? required_argument : no_argument,
+			                 NULL, OPT_OWN + (int)i };
 	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c >= OPT_OWN) {
-			const struct admin_opt *o = &cmd->opts[c - OPT_OWN];
-
-			if (o->value != NULL)
-				*o->value = optarg;
-			else
-				*o->set = true;
+			a.opt[c - OPT_OWN] = cmd->opts[c - OPT_OWN].takes_value ? optarg : "";
 		} else if (c == OPT_DATA) {
 			a.data = optarg;
 			a.data_given = true;

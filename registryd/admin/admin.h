@@ -11,12 +11,14 @@
 
 /* One option of one admin command, besides the --data, --as-owner and --help they all take. */
 struct admin_opt {
-	const char *name;   /* "force" for --force; NULL ends the list */
-	const char **value; /* takes an argument, stored here; or NULL: ... */
-	bool *set;          /* ... a flag, set true when given */
+	const char *name; /* "force" for --force; NULL ends the list */
+	bool takes_value; /* --agency ID; false: a flag */
 };
 
-/* An admin command's grammar: its usage text, its own options, how many operands. */
+/*
+ * An admin command's grammar, a constant table in its file: its usage text, its own
+ * options (admin_args.opt[i] answers for opts[i]), how many operands.
+ */
 struct admin_cmd {
 	const char *usage;
 	const struct admin_opt *opts; /* at most ADMIN_OPTS_MAX; may be NULL */
@@ -33,6 +35,9 @@ struct admin_args {
 	bool as_owner;   /* --as-owner */
 	char **operands; /* what follows the options (in argv) */
 	int n_operands;
+	/* Per row of the command's opts: the value given (into argv), "" for a flag given,
+	 * NULL when not given (the last one counts when given twice). */
+	const char *opt[ADMIN_OPTS_MAX];
 };
 
 /*

@@ -24,6 +24,13 @@ static const char usage_text[] =
         "  --as-owner: run as root on a directory another user owns, work as that user.\n"
         "exit: 0 consistent, 1 problems found or cannot open, 2 usage\n";
 
+enum { CHECK_QUIET };
+static const struct admin_opt check_opts[] = {
+	[CHECK_QUIET] = { "quiet", false },
+	{ NULL, false },
+};
+static const struct admin_cmd check_cmd = { usage_text, check_opts, 0, 1 };
+
 struct shown {
 	FILE *out;
 	unsigned long n;
@@ -72,19 +79,14 @@ int check_store_dir(const char *dir, bool file, FILE *out, struct store_check_st
 
 int check_main(int argc, char **argv)
 {
-	bool quiet = false, file = false;
-	const struct admin_opt opts[] = {
-		{ "quiet", NULL, &quiet },
-		{ NULL, NULL, NULL },
-	};
-	const struct admin_cmd cmd = { usage_text, opts, 0, 1 };
+	bool file = false;
 	struct store_check_stats stats = { 0 };
 	struct admin_args a;
 	const char *data;
 	struct stat sb;
 	int rc;
 
-	if ((rc = admin_parse(argc, argv, &cmd, &a)) >= 0)
+	if ((rc = admin_parse(argc, argv, &check_cmd, &a)) >= 0)
 		return rc;
 	data = a.data;
 	if (a.n_operands == 1) {
@@ -106,7 +108,7 @@ int check_main(int argc, char **argv)
 	}
 	if (rc != RG_OK)
 		return 1;
-	if (!quiet)
+	if (a.opt[CHECK_QUIET] == NULL)
 		printf("store '%s' is consistent: revision %llu, %llu records, %llu references, "
 		       "%llu changes\n",
 		       data, (unsigned long long)stats.revision, (unsigned long long)stats.records,

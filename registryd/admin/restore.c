@@ -35,6 +35,13 @@ static const char usage_text[] =
         "  owns, work as that user.\n"
         "exit: 0 restored, 1 refused or failed, 2 usage\n";
 
+enum { RESTORE_FORCE };
+static const struct admin_opt restore_opts[] = {
+	[RESTORE_FORCE] = { "force", false },
+	{ NULL, false },
+};
+static const struct admin_cmd restore_cmd = { usage_text, restore_opts, 1, 1 };
+
 /* dir + "/" + name into out (PATH_MAX bytes); false if it does not fit. */
 static bool path_join(char *out, const char *dir, const char *name)
 {
@@ -282,18 +289,12 @@ static int restore_into(const char *dir, const char *file, bool force)
 
 int restore_main(int argc, char **argv)
 {
-	bool force = false;
-	const struct admin_opt opts[] = {
-		{ "force", NULL, &force },
-		{ NULL, NULL, NULL },
-	};
-	const struct admin_cmd cmd = { usage_text, opts, 1, 1 };
 	struct admin_args a;
 	int rc;
 
-	if ((rc = admin_parse(argc, argv, &cmd, &a)) >= 0)
+	if ((rc = admin_parse(argc, argv, &restore_cmd, &a)) >= 0)
 		return rc;
 	if (admin_become_owner(a.data, a.as_owner, argc, argv) != 0)
 		return 1;
-	return restore(a.data, a.operands[0], force);
+	return restore(a.data, a.operands[0], a.opt[RESTORE_FORCE] != NULL);
 }

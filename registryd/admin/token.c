@@ -29,6 +29,15 @@ static const char usage_text[] =
         "  (without it, root is refused there).\n"
         "exit: 0 ok, 1 refused or failed, 2 usage\n";
 
+enum { TOKEN_ROLE, TOKEN_AGENCY, TOKEN_NAME };
+static const struct admin_opt token_opts[] = {
+	[TOKEN_ROLE] = { "role", true },
+	[TOKEN_AGENCY] = { "agency", true },
+	[TOKEN_NAME] = { "name", true },
+	{ NULL, false },
+};
+static const struct admin_cmd token_cmd = { usage_text, token_opts, 1, 2 };
+
 static int role_by_name(const char *s)
 {
 	static const struct {
@@ -75,14 +84,6 @@ static void print_principal(void *arg, const ProtobufCMessage *m)
 
 int token_main(int argc, char **argv)
 {
-	const char *role = NULL, *agency = NULL, *name = NULL;
-	const struct admin_opt opts[] = {
-		{ "role", &role, NULL },
-		{ "agency", &agency, NULL },
-		{ "name", &name, NULL },
-		{ NULL, NULL, NULL },
-	};
-	const struct admin_cmd cmd = { usage_text, opts, 1, 2 };
 	struct store_error err = { 0 };
 	struct admin_args a;
 	const char *data;
@@ -90,8 +91,10 @@ int token_main(int argc, char **argv)
 	store *st;
 	int rc;
 
-	if ((rc = admin_parse(argc, argv, &cmd, &a)) >= 0)
+	if ((rc = admin_parse(argc, argv, &token_cmd, &a)) >= 0)
 		return rc;
+	const char *role = a.opt[TOKEN_ROLE], *agency = a.opt[TOKEN_AGENCY],
+	           *name = a.opt[TOKEN_NAME];
 	data = a.data;
 	const char *verb = a.operands[0];
 	if (strcmp(verb, "revoke") == 0 && name == NULL && a.n_operands == 2)

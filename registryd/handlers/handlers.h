@@ -3,12 +3,15 @@
  *
  * handlers/ translates RPC <-> store calls and nothing else: a handler reads its call's
  * request (call.h) and answers through the call API; it never sees the dispatcher nor
- * which face the call came from (only the call's log line names it). Reads answer at once from the slot's read transaction
- * (read.c, query.c); writes become writer jobs (job.c: write.c, workflow.c, bulk.c); long
- * reads run on workers (workers.c); a Watch that waits is parked with the hub (watch.c);
- * bulk uploads are staged in memory (uploads.c). The record handlers are one generic
- * handler per operation, parameterised by the kind in the method's row; the others are one
- * per method.
+ * which face the call came from (only the call's log line names it). Reads answer at
+ * once from the slot's read transaction (read.c, query.c, goals.c, stats.c); writes
+ * become writer jobs (job.c: write.c, workflow.c, bulk.c, goals.c); the rows marked
+ * long_running (Mine, Report, Export, Backup, ListGoals, Trend) run on workers
+ * (workers.c); a Watch that has to wait is parked with the hub (watch.c); bulk uploads
+ * are staged in memory (uploads.c); a page that must fit one reply is halved until it
+ * does (fit.c: Watch, Export). The record handlers are one generic handler per
+ * operation, parameterised by the kind in the method's row; the others are one per
+ * method.
  */
 #ifndef REGISTRYD_HANDLERS_H
 #define REGISTRYD_HANDLERS_H

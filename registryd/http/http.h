@@ -1,11 +1,14 @@
 /*
- * http.h - registryd's HTTP face: every rpc of service Registry over the Connect protocol
+ * http.h - http/'s main file: registryd's HTTP face, every rpc of service Registry over the Connect protocol
  * (https://connectrpc.com/docs/protocol; JSON or binary), and the change feed
  * GET /v1/changes, served by libmicrohttpd.
  *
  * The face only turns HTTP requests into the same stdreg.v1.Request envelope the nng face
  * receives, and the Response back into HTTP: every check (envelope, auth, scope,
  * deadlines, resends, stats, the log) is dispatch's (dispatch.h), shared by both faces.
+ * Files: http_server.c (the daemons, their limits, routing), http_connect.c (Connect
+ * unary), http_call.c (the bridge to dispatch and back), http_feed.c (the change feed);
+ * internal.h is what they share. The web view (web/) is served on the same listeners.
  */
 #ifndef REGISTRYD_HTTP_H
 #define REGISTRYD_HTTP_H

@@ -52,7 +52,7 @@ static void *closer(void *arg)
 bool server_close_socket(nng_socket sock)
 {
 	struct close_job *j = calloc(1, sizeof *j);
-	struct timespec until = timespec_in(CLOCK_REALTIME, CLOSE_GRACE_S * 1000);
+	struct timespec until = clock_deadline_in(CLOCK_REALTIME, CLOSE_GRACE_S * 1000);
 	pthread_t th;
 	bool closed;
 

@@ -58,7 +58,7 @@ static enum probe_result probe_ipc(struct server *s, const struct lsn *l)
 {
 	static const uint8_t req_header[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 }; /* REQ v0 */
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timespec until = timespec_in(CLOCK_MONOTONIC, PROBE_TIMEOUT_MS);
+	struct timespec until = clock_deadline_in(CLOCK_MONOTONIC, PROBE_TIMEOUT_MS);
 	enum probe_result res = PROBE_OK;
 	const char *path = ipc_path(l);
 	int fd, rc;
@@ -141,7 +141,7 @@ void *listener_watch(void *arg)
 	size_t i;
 
 	while (!stop) {
-		until = timespec_in(CLOCK_MONOTONIC, WATCH_INTERVAL_MS);
+		until = clock_deadline_in(CLOCK_MONOTONIC, WATCH_INTERVAL_MS);
 		pthread_mutex_lock(&s->lock);
 		while (!s->watch_stop)
 			if (pthread_cond_timedwait(&s->watch_cv, &s->lock, &until) == ETIMEDOUT)

@@ -16,17 +16,24 @@
 #include "log.h"
 #include "server_int.h"
 
-/* A reply message holding buf/len; NULL (logged) without memory. */
-static nng_msg *reply_msg(const uint8_t *buf, size_t len)
+/*
+ * Sends buf/len as the reply on ctx through aio (of a work or a holder). False (logged)
+ * without memory for the message: nothing was started, and aio holds no message.
+ */
+static bool reply_send(nng_ctx ctx, nng_aio *aio, const uint8_t *buf, size_t len)
 {
 	nng_msg *msg;
 
 	if (nng_msg_alloc(&msg, len) != 0) {
 		log_event("error", "cannot allocate a reply", NULL);
-		return NULL;
+		nng_aio_set_msg(aio, NULL);
+		return false;
 	}
 	memcpy(nng_msg_body(msg), buf, len);
-	return msg;
+	nng_aio_set_msg(aio, msg);
+	nng_aio_set_timeout(aio, SEND_TIMEOUT_MS);
+	nng_ctx_send(ctx, aio);
+	return true;
 }
 
 /*
@@ -57,35 +64,23 @@ static void work_recv(struct work *w)
 static void work_reply(void *arg, const uint8_t *buf, size_t len)
 {
 	struct work *w = arg;
-	nng_msg *msg = reply_msg(buf, len);
 
-	if (msg == NULL) {
+	w->state = WORK_SEND; // before the send: its callback may run at once, on any thread
+	if (!reply_send(w->ctx, w->aio, buf, len)) {
 		// Cannot answer: going back to receive drops the request; the client times out.
 		busy_add(w->srv, -1);
 		work_recv(w);
-		return;
 	}
-	nng_aio_set_msg(w->aio, msg);
-	w->state = WORK_SEND;
-	nng_aio_set_timeout(w->aio, SEND_TIMEOUT_MS);
-	nng_ctx_send(w->ctx, w->aio);
 }
 
 /* A holder's reply: the packed Response of its parked request (any thread). */
 static void holder_reply(void *arg, const uint8_t *buf, size_t len)
 {
 	struct holder *h = arg;
-	nng_msg *msg = reply_msg(buf, len);
 
-	if (msg == NULL) {
-		nng_aio_set_msg(h->aio, NULL);
+	if (!reply_send(h->ctx, h->aio, buf, len))
 		// Complete as a failed send, so the holder is recycled the one usual way.
 		nng_sleep_aio(0, h->aio);
-		return;
-	}
-	nng_aio_set_msg(h->aio, msg);
-	nng_aio_set_timeout(h->aio, SEND_TIMEOUT_MS);
-	nng_ctx_send(h->ctx, h->aio);
 }
 
 /* The send of a parked reply finished: the holder (and its now idle context) is free. */

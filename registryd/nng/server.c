@@ -174,7 +174,7 @@ static void *idle_sweep(void *arg)
 		every = 1;
 	pthread_mutex_lock(&s->lock);
 	while (!s->sweep_stop) {
-		struct timespec until = timespec_in(CLOCK_MONOTONIC, (int)every);
+		struct timespec until = clock_deadline_in(CLOCK_MONOTONIC, (int)every);
 		uint64_t now, cutoff;
 		size_t n;
 
@@ -293,7 +293,7 @@ fail:
 
 void server_drain(struct server *s, int timeout_ms)
 {
-	struct timespec until = timespec_in(CLOCK_REALTIME, timeout_ms);
+	struct timespec until = clock_deadline_in(CLOCK_REALTIME, timeout_ms);
 	struct timespec linger = { 0, LINGER_MS * 1000000L };
 
 	pthread_mutex_lock(&s->lock);

@@ -1,8 +1,15 @@
 /*
- * server.h - the nng side of registryd: one REP0 socket, its listeners, and a pool of
- * contexts, each an nng_ctx with its own nng_aio driven by a small state machine
- * (RECV -> dispatch -> SEND -> RECV), after nng's demo/async/server.c. No thread per
- * request: nng's own threads run the callbacks.
+ * server.h - nng/'s main file: the nng face of registryd, one REP0 socket, its listeners,
+ * and a pool of contexts, each an nng_ctx with its own nng_aio driven by a small state
+ * machine (RECV -> dispatch -> SEND -> RECV), after nng's demo/async/server.c. No thread
+ * per request: nng's own threads run the callbacks.
+ *
+ * The face turns a message into dispatch_request_via() (rpc/dispatch.h) and sends what
+ * comes back; it decides nothing about a call. Files: server.c (the socket, pipe events
+ * and connection limits, the idle sweep, start, drain, free), pool.c (the contexts and
+ * the holders of parked requests), listen.c, tls.c, ipc_watch.c (restarts an ipc
+ * listener that accepts nobody), close.c (closing within a grace time); server_int.h is
+ * what they share.
  */
 #ifndef REGISTRYD_SERVER_H
 #define REGISTRYD_SERVER_H

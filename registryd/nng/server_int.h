@@ -2,13 +2,14 @@
  * server_int.h - what the files of nng/ share: the server's structs and the helpers each
  * file gives the others. Private to nng/ (the rest of registryd sees server.h).
  *
- *   server.c     the socket and the context pool (works, holders), pipe events, the idle
- *                sweep, start, drain and free
+ *   server.c     the socket, pipe events, connection limits, the idle sweep, start, drain
+ *                and free
+ *   pool.c       the context pool: works that receive and answer, holders of parked
+ *                requests
  *   listen.c     one listener per --listen URL
  *   tls.c        the TLS configuration of a tls+tcp:// listener
  *   ipc_watch.c  the watch that restarts an ipc listener nng left accepting nobody
  *   close.c      closing the socket within a grace time
- *   timespec.c   absolute deadlines for condition variables
  */
 #ifndef REGISTRYD_NNG_SERVER_INT_H
 #define REGISTRYD_NNG_SERVER_INT_H
@@ -24,6 +25,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "clock.h"
 #include "dispatch.h"
 #include "server.h"
 
@@ -108,10 +110,6 @@ struct server {
 	bool sweeping;   /* the thread runs */
 	bool sweep_stop; /* under lock; signalled on watch_cv */
 };
-
-/* A deadline ms from now on clock (CLOCK_MONOTONIC for watch_cv, CLOCK_REALTIME for the
- * others) (timespec.c). */
-struct timespec timespec_in(clockid_t clock, int ms);
 
 /*
  * Starts a listener on url; *out is its handle. Returns 0 or the nng error, which is logged

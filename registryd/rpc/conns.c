@@ -1,7 +1,7 @@
 /*
  * conns.c - see conns.h. Connections in a chained hash table by pipe id; the keys with
- * their counts in a list (one entry per peer address with connections open: no more
- * entries than connections, which --max-connections bounds).
+ * their counts in counts.c's list (one entry per peer address with connections open: no
+ * more entries than connections, which --max-connections bounds).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -9,19 +9,14 @@
 #include <string.h>
 
 #include "conns.h"
+#include "counts.h"
 #include "store.h"
 
 #define BUCKETS 1024
 
-struct key {
-	char name[CONNS_KEY_MAX];
-	size_t n;
-	struct key *next;
-};
-
 struct conn {
 	uint32_t pipe;
-	struct key *key;
+	char key[CONNS_KEY_MAX]; /* cut to fit, as the faces cut what they pass */
 	uint64_t made_ns;
 	bool active; /* sent a request, or already returned by conns_idle */
 	struct conn *next;
@@ -30,7 +25,7 @@ struct conn {
 struct conns {
 	pthread_mutex_t lock;
 	size_t max_per_key;
-	struct key *keys;
+	struct counts keys;
 	struct conn *buckets[BUCKETS];
 };
 
@@ -57,23 +52,9 @@ void conns_free(struct conns *c)
 			c->buckets[i] = x->next;
 			free(x);
 		}
-	while (c->keys != NULL) {
-		struct key *k = c->keys;
-
-		c->keys = k->next;
-		free(k);
-	}
+	counts_release(&c->keys);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
-}
-
-static struct key **key_find(struct conns *c, const char *name)
-{
-	struct key **pp = &c->keys;
-
-	while (*pp != NULL && strcmp((*pp)->name, name) != 0)
-		pp = &(*pp)->next;
-	return pp;
 }
 
 static struct conn **conn_find(struct conns *c, uint32_t pipe)
@@ -87,33 +68,23 @@ static struct conn **conn_find(struct conns *c, uint32_t pipe)
 
 int conns_add(struct conns *c, uint32_t pipe, const char *key, uint64_t now_ns)
 {
-	struct conn *x;
-	struct key *k;
-	int rc = RG_OK;
+	struct conn *x = calloc(1, sizeof *x);
+	int rc;
 
+	if (x == NULL)
+		return RG_ENOMEM;
+	snprintf(x->key, sizeof x->key, "%s", key);
+	x->pipe = pipe;
+	x->made_ns = now_ns;
 	pthread_mutex_lock(&c->lock);
-	k = *key_find(c, key);
-	if (k != NULL && c->max_per_key != 0 && k->n >= c->max_per_key) {
-		rc = RG_ENOSPC;
-	} else if ((x = calloc(1, sizeof *x)) == NULL) {
-		rc = RG_ENOMEM;
-	} else if (k == NULL && (k = calloc(1, sizeof *k)) == NULL) {
-		free(x);
-		rc = RG_ENOMEM;
-	} else {
-		if (k->n == 0) {
-			snprintf(k->name, sizeof k->name, "%s", key);
-			k->next = c->keys;
-			c->keys = k;
-		}
-		k->n++;
-		x->pipe = pipe;
-		x->key = k;
-		x->made_ns = now_ns;
+	rc = counts_take(&c->keys, x->key, c->max_per_key);
+	if (rc == RG_OK) {
 		x->next = c->buckets[pipe % BUCKETS];
 		c->buckets[pipe % BUCKETS] = x;
 	}
 	pthread_mutex_unlock(&c->lock);
+	if (rc != RG_OK)
+		free(x);
 	return rc;
 }
 
@@ -126,15 +97,10 @@ void conns_remove(struct conns *c, uint32_t pipe)
 	x = *pp;
 	if (x != NULL) {
 		*pp = x->next;
-		if (--x->key->n == 0) {
-			struct key **kp = key_find(c, x->key->name), *k = *kp;
-
-			*kp = k->next;
-			free(k);
-		}
-		free(x);
+		counts_give(&c->keys, x->key);
 	}
 	pthread_mutex_unlock(&c->lock);
+	free(x);
 }
 
 void conns_seen(struct conns *c, uint32_t pipe)
@@ -165,12 +131,12 @@ size_t conns_idle(struct conns *c, uint64_t cutoff_ns, uint32_t *out, size_t n)
 
 size_t conns_of(struct conns *c, const char *key)
 {
-	struct key *k;
+	char cut[CONNS_KEY_MAX];
 	size_t n;
 
+	snprintf(cut, sizeof cut, "%s", key); /* as conns_add keeps it */
 	pthread_mutex_lock(&c->lock);
-	k = *key_find(c, key);
-	n = k != NULL ? k->n : 0;
+	n = counts_of(&c->keys, cut);
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }

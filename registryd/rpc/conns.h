@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A key is cut to CONNS_KEY_MAX - 1 bytes: longer keys that share those count as one. */
 #define CONNS_KEY_MAX 64
 
 struct conns;

@@ -2,12 +2,16 @@
  * dispatch.c - rpc/'s main file: from a request's bytes to the handler of its method.
  *
  * rpc/ is where every face's request becomes a call: the envelope checks (DESIGN §5,
- * CONVENTIONS 11) in this file, decode -> shutting down -> method known (methods.c) ->
- * deadline -> auth (auth.c) -> payload budget (wirecheck.c) -> writes in flight
+ * CONVENTIONS 11) in this file, decode -> shutting down -> method known (methods.c, built
+ * from proto/stdreg/v1/methods.def, whose one column says whether a method writes) ->
+ * deadline (clock.c) -> auth (auth.c) -> payload budget (wirecheck.c) -> writes in flight
  * (inflight.c) -> resend memory (dedupe.c) -> handler; the call API the handlers answer
- * through (call.c), status codes (status.c). A face (nng/, later http/) sees only
- * dispatch.h; handlers see only call.h. The size limit comes first of all, enforced by
- * the face (nng: NNG_OPT_RECVMAXSZ in nng/server.c).
+ * through (call.c), status codes (status.c). A face (nng/, http/, and web/ through the
+ * method table) sees only dispatch.h and reply.h; handlers see only call.h. The size limit
+ * comes first of all, enforced by the face (nng: NNG_OPT_RECVMAXSZ in nng/server.c).
+ * Beside them: conns.c (connections or feeds per peer, for the faces), counts.c (a
+ * bounded count per name, under conns.c and inflight.c), arena.c (decoding a request
+ * without malloc), dispatch_limits.c (what callers may hold at once).
  */
 #include <stdarg.h>
 #include <stddef.h>

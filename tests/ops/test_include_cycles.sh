@@ -1,48 +1,27 @@
 #!/bin/bash
-# Fails when registryd/'s files include each other in a circle (issue 14): the dispatcher
-# includes the handlers' table, handlers include the call API, never the other way round.
-#
-# A module is a .c file with its .h (and its private X_int.h): dispatch.c including
-# watch.h while watch.h includes dispatch.h is a circle between the modules dispatch and
-# watch even though no header includes itself. Each quoted include is resolved as the
-# compiler does (the including file's folder, then registryd_inc of registryd/meson.build);
-# includes that resolve outside registryd/ (store.h, generated headers) are not edges.
-# tsort(1) reports every loop of the graph.
+# scripts/include_cycles.py over registryd/ (issue 14), and the check itself: a copy of the
+# tree with a circle through web/ (a folder the check must find in registryd_inc, not in a
+# list of its own) and one with a handler including dispatch.h must both fail.
 set -eu
-src=${1:-${SOURCE_ROOT:-$(dirname "$0")/../..}/registryd}
-cd "$src"
-dirs=(. rpc handlers nng admin http)
+root=${1:-$(dirname "$0")/../..}
+check="$root/scripts/include_cycles.py"
+python3 "$check" "$root/registryd"
 
-module() { # registryd/rpc/dispatch.h -> rpc/dispatch; nng/server_int.h -> nng/server
-	local m=${1#./}
-	m=${m%.[ch]}
-	echo "${m%_int}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+expect_fail() { # NAME: the copy in $tmp/NAME must be refused, naming what is wrong
+	if python3 "$check" "$tmp/$1" 2>"$tmp/$1.err"; then
+		echo "include_cycles.py passed a tree with $1" >&2
+		exit 1
+	fi
+	grep -q "$2" "$tmp/$1.err" || { cat "$tmp/$1.err" >&2; exit 1; }
 }
+cp -r "$root/registryd" "$tmp/circle"
+sed -i '1i #include "web_cache.h"' "$tmp/circle/rpc/dispatch.h"
+sed -i '1i #include "dispatch.h"' "$tmp/circle/web/web_cache.h"
+expect_fail circle "rpc/dispatch.h -> web/web_cache.h -> rpc/dispatch.h"
 
-edges=$(
-	find . -name '*.[ch]' | sort | while read -r f; do
-		from=$(module "$f")
-		sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
-			while read -r inc; do
-				for d in "$(dirname "$f")" "${dirs[@]}"; do
-					if [ -f "$d/$inc" ]; then
-						to=$(module "$d/$inc")
-						[ "$to" != "$from" ] && echo "$from $to"
-						break
-					fi
-				done
-			done
-		echo "$from $from" # every module is a node, even one without edges
-	done
-)
-if ! out=$(tsort <<<"$edges" 2>&1 >/dev/null) || [ -n "$out" ]; then
-	echo "include circle among registryd/ files:" >&2
-	echo "$out" >&2
-	exit 1
-fi
-# The direction itself: handlers include the call API, never the dispatcher's header.
-if grep -ln '^[[:space:]]*#[[:space:]]*include[[:space:]]*"dispatch.h"' handlers/*.[ch] >&2; then
-	echo "handlers/ include dispatch.h (they include call.h instead)" >&2
-	exit 1
-fi
-echo "no include circle among $(sort -u <<<"$edges" | awk '{print $1}' | sort -u | wc -l) modules of registryd/"
+cp -r "$root/registryd" "$tmp/direction"
+echo '#include "dispatch.h"' >>"$tmp/direction/handlers/read.c"
+expect_fail direction "handlers/read.c includes dispatch.h"
+echo "include_cycles.py refuses a circle and a handler that includes dispatch.h"

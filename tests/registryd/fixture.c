@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "fixture.h"
 #include "log.h"
 
@@ -313,16 +314,9 @@ void async_send(struct async_call *a, const char *method, uint64_t request_id, u
 Stdreg__V1__Response *async_wait(struct async_call *a, int n, int ms)
 {
 	Stdreg__V1__Response *resp = NULL;
-	struct timespec until;
+	struct timespec until = clock_deadline_in(CLOCK_REALTIME, ms);
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&a->lock);
 	while (a->replies < n && rc == 0)
 		rc = pthread_cond_timedwait(&a->cond, &a->lock, &until);

@@ -13,12 +13,11 @@
 #include "admin.h"
 #include "config.h"
 
-static const char *value;
-static bool flag;
+enum { OPT_VALUE, OPT_FLAG };
 static const struct admin_opt opts[] = {
-	{ "value", &value, NULL },
-	{ "flag", NULL, &flag },
-	{ NULL, NULL, NULL },
+	[OPT_VALUE] = { "value", true },
+	[OPT_FLAG] = { "flag", false },
+	{ NULL, false },
 };
 static const struct admin_cmd cmd = { "usage: test\n", opts, 1, 2 };
 
@@ -28,8 +27,6 @@ static int parse(struct admin_args *a, char **words)
 	static char *argv[16];
 	int argc = 0;
 
-	value = NULL;
-	flag = false;
 	while (words[argc] != NULL) {
 		argv[argc] = words[argc];
 		argc++;
@@ -66,11 +63,16 @@ static void test_own_options(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&a, (char *[]){ "test", "--value=v", "--flag", "op", NULL }), -1);
-	assert_string_equal(value, "v");
-	assert_true(flag);
+	assert_string_equal(a.opt[OPT_VALUE], "v");
+	assert_string_equal(a.opt[OPT_FLAG], "");
+	/* a second parse starts afresh: what it was not given reads as absent */
 	assert_int_equal(parse(&a, (char *[]){ "test", "op", NULL }), -1);
-	assert_null(value);
-	assert_false(flag);
+	assert_null(a.opt[OPT_VALUE]);
+	assert_null(a.opt[OPT_FLAG]);
+	/* given twice, the last one counts */
+	assert_int_equal(
+	        parse(&a, (char *[]){ "test", "--value", "a", "--value", "b", "op", NULL }), -1);
+	assert_string_equal(a.opt[OPT_VALUE], "b");
 }
 
 static void test_usage_errors_and_help(void **state)

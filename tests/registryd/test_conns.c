@@ -1,15 +1,17 @@
 /*
- * test_conns.c - conns.c (connections per peer address, idle connections) and inflight.c
- * (writes in flight per principal).
+ * test_conns.c - conns.c (connections per peer address, idle connections), counts.c under
+ * it, and inflight.c (writes in flight per principal).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "conns.h"
+#include "counts.h"
 #include "inflight.h"
 #include "store.h"
 
@@ -34,6 +36,49 @@ static void test_per_address_cap(void **state)
 	assert_int_equal(conns_of(c, "tcp:127.0.0.2"), 0);
 	assert_int_equal(conns_of(c, "tcp:127.0.0.1"), 0);
 	conns_free(c);
+}
+
+/* A key longer than the table keeps is cut the same way each time, so the cap holds for it
+ * as for any other (it used to be stored cut and looked up whole: a new entry each time). */
+static void test_long_key_capped(void **state)
+{
+	char key[3 * CONNS_KEY_MAX];
+	struct conns *c;
+
+	(void)state;
+	memset(key, 'k', sizeof key - 1);
+	key[sizeof key - 1] = '\0';
+	assert_int_equal(conns_new(&c, 2), RG_OK);
+	assert_int_equal(conns_add(c, 1, key, 0), RG_OK);
+	assert_int_equal(conns_add(c, 2, key, 0), RG_OK);
+	assert_int_equal(conns_add(c, 3, key, 0), RG_ENOSPC);
+	assert_int_equal(conns_of(c, key), 2);
+	conns_remove(c, 1);
+	assert_int_equal(conns_of(c, key), 1);
+	conns_free(c);
+}
+
+/* counts.c, under both tables: a bound per name, and a name at zero is forgotten. */
+static void test_counts(void **state)
+{
+	struct counts n = { 0 };
+
+	(void)state;
+	assert_int_equal(counts_take(&n, "a", 2), RG_OK);
+	assert_int_equal(counts_take(&n, "a", 2), RG_OK);
+	assert_int_equal(counts_take(&n, "a", 2), RG_ENOSPC);
+	assert_int_equal(counts_take(&n, "b", 2), RG_OK);
+	assert_int_equal(counts_take(&n, "c", 0), RG_OK); /* 0: no bound */
+	assert_int_equal(counts_of(&n, "a"), 2);
+	counts_give(&n, "a");
+	counts_give(&n, "a");
+	counts_give(&n, "a"); /* holds none: ignored */
+	assert_int_equal(counts_of(&n, "a"), 0);
+	assert_int_equal(counts_take(&n, "a", 1), RG_OK);
+	counts_give(&n, "nobody");
+	assert_int_equal(counts_of(&n, "b"), 1);
+	counts_release(&n);
+	assert_null(n.list);
 }
 
 /* Idle: made before the cutoff and no request yet; each returned once. */
@@ -82,6 +127,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_address_cap),
+		cmocka_unit_test(test_long_key_capped),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_idle_connections),
 		cmocka_unit_test(test_writes_in_flight_per_principal),
 	};

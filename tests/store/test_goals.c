@@ -342,6 +342,64 @@ static void test_list_as_of(void **state)
 	rec_free(r);
 }
 
+static int goal_list_page(struct fx *f, const char *token, uint32_t size,
+                          Stdreg__V1__GoalListResponse **r, struct store_error *err)
+{
+	Stdreg__V1__GoalListRequest q = STDREG__V1__GOAL_LIST_REQUEST__INIT;
+	ProtobufCMessage *out = NULL;
+	store_txn *t;
+	int rc;
+
+	q.page_token = (char *)token;
+	q.page_size = size;
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	rc = store_goal_list(t, &q.base, "2026-09-21", &out, err);
+	store_read_free(t);
+	*r = (Stdreg__V1__GoalListResponse *)out;
+	return rc;
+}
+
+static int put_garbage_goal(store_txn *t, void *arg)
+{
+	MDB_val k = { strlen(arg), arg }, v = { 3, "\xff\xff\xff" };
+
+	return txn_put(t, t->st->records[STORE_GOAL], &k, &v, 0, NULL);
+}
+
+/* The list walks the goals in id order page by page (the token is the last id shown); a
+ * stored goal that does not decode stops it with an error that names it. */
+static void test_list_pages_and_corrupt_goal(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+	Stdreg__V1__GoalListResponse *r;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-06-30", "2026-01-15"), "ai/1");
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/2");
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/3");
+	assert_int_equal(goal_list_page(f, NULL, 2, &r, &err), RG_OK);
+	assert_int_equal(r->n_goals, 2);
+	assert_string_equal(r->goals[1]->goal->id, "ai/2");
+	assert_string_equal(r->next_page_token, "ai/2");
+	rec_free(r);
+	assert_int_equal(goal_list_page(f, "ai/2", 2, &r, &err), RG_OK);
+	assert_int_equal(r->n_goals, 1);
+	assert_string_equal(r->goals[0]->goal->id, "ai/3");
+	assert_string_equal(r->next_page_token, "");
+	rec_free(r);
+
+	assert_int_equal(store_write_once(f->st, put_garbage_goal, "ai/2", NULL), RG_OK);
+	r = NULL;
+	assert_int_equal(goal_list_page(f, NULL, 0, &r, &err), RG_ECORRUPT);
+	assert_null(r);
+	assert_non_null(strstr(err.message, "goal 'ai/2'"));
+	/* from past it, the walk never reads it */
+	assert_int_equal(goal_list_page(f, "ai/2", 0, &r, &err), RG_OK);
+	assert_int_equal(r->n_goals, 1);
+	rec_free(r);
+}
+
 /* The trend of quarters 2025-12-31, 2026-03-31 and 2026-06-30 (malloc'd). */
 static Stdreg__V1__TrendResponse *trend(struct fx *f)
 {
@@ -410,6 +468,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_follow_ups_never_change, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(test_list_as_of, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_list_pages_and_corrupt_goal, fx_setup,
+		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(test_trend, fx_setup, fx_teardown),
 	};
 

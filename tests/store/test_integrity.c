@@ -171,6 +171,44 @@ static void agency_named_by_token_kept(void **state)
 	assert_int_equal(fx_delete(f, STORE_AGENCY, "digg", 0, &err, NULL), RG_OK);
 }
 
+struct hashes {
+	int n, with_hash;
+};
+
+static void count_hashes(void *arg, const ProtobufCMessage *m)
+{
+	struct hashes *h = arg;
+
+	h->n++;
+	h->with_hash += ((const Stdreg__V1__Principal *)m)->token_hash.len != 0;
+}
+
+/* principals.c walks its table once for both: the refusal names every live agency principal,
+ * and the list shows every principal without its token hash. */
+static void principals_walked_once_for_both(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err = { 0 };
+	char token[STORE_TOKEN_LEN + 1];
+	struct hashes h = { 0 };
+
+	fx_seed(f);
+	assert_int_equal(store_token_create(f->st, "bot-a", ROLE_AGENCY, "digg", token, &err),
+	                 RG_OK);
+	assert_int_equal(store_token_create(f->st, "bot-b", ROLE_AGENCY, "digg", token, &err),
+	                 RG_OK);
+	assert_int_equal(store_token_create(f->st, "reader",
+	                                    STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_READER, NULL,
+	                                    token, &err),
+	                 RG_OK);
+	assert_int_equal(fx_delete(f, STORE_AGENCY, "digg", 0, &err, NULL), RG_EPRECOND);
+	assert_non_null(strstr(err.message, "'bot-a', 'bot-b'"));
+	assert_null(strstr(err.message, "'reader'"));
+	assert_int_equal(store_token_list(f->st, count_hashes, &h), RG_OK);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h.with_hash, 0);
+}
+
 struct listed {
 	int n;
 	char revoked_at[32];
@@ -552,12 +590,19 @@ static void scope_counts_before_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(appointed_by_is_the_principal),      T(appointed_by_from_apply),
-		T(control_characters_refused),         T(control_characters_in_decision_ref),
-		T(agency_named_by_token_kept),         T(revoked_name_not_reused),
-		T(one_org_number_one_agency),          T(one_org_number_in_apply),
-		T(org_index_built_for_an_older_store), T(duplicate_in_an_older_store_reported),
-		T(goal_dbs_made_for_an_older_store),   T(scope_covers_every_area),
+		T(appointed_by_is_the_principal),
+		T(appointed_by_from_apply),
+		T(control_characters_refused),
+		T(control_characters_in_decision_ref),
+		T(agency_named_by_token_kept),
+		T(revoked_name_not_reused),
+		T(principals_walked_once_for_both),
+		T(one_org_number_one_agency),
+		T(one_org_number_in_apply),
+		T(org_index_built_for_an_older_store),
+		T(duplicate_in_an_older_store_reported),
+		T(goal_dbs_made_for_an_older_store),
+		T(scope_covers_every_area),
 		T(scope_counts_before_entries),
 	};
 

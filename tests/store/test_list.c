@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "store_int.h"
 
 #define PUB STDREG__V1__WORK_ITEM_STATUS__WORK_ITEM_STATUS_PUBLISHED
 #define DEV STDREG__V1__WORK_ITEM_STATUS__WORK_ITEM_STATUS_IN_DEVELOPMENT
@@ -602,15 +603,61 @@ static void item_moves_between_areas(void **state)
 	free(p);
 }
 
+/* --- a store that breaks its invariants ------------------------------------------- */
+
+struct raw {
+	int db; /* 0: the reference index; else the records of that kind */
+	const char *key, *val;
+	size_t vlen;
+};
+
+static int put_raw(store_txn *t, void *arg)
+{
+	const struct raw *r = arg;
+	MDB_val k = { strlen(r->key), (void *)r->key }, v = { r->vlen, (void *)r->val };
+
+	return txn_put(t, r->db ? t->st->records[r->db] : t->st->refs, &k, &v, 0, NULL);
+}
+
+/* A page walks what refs.c walks and holds to its policy: an index entry naming no
+ * record, or a record that does not decode where the page must read it, is RG_ECORRUPT
+ * naming it, never a record quietly left out. */
+static void corrupt_entries_are_errors(void **state)
+{
+	struct fx *f = *state;
+	static struct page p;
+	struct store_filter by_area = { .area_id = "ai" }, by_text = { .text = "ai" };
+	struct raw ghost = { 0, "aai", "ighost", 6 }, garbage = { STORE_ITEM, "zz", "\xff\xff", 2 };
+	struct store_error err = { 0 };
+
+	fx_seed(f);
+	seed_items(f);
+	assert_int_equal(list(f, &p, STORE_ITEM, &by_area, 0, NULL, &err), RG_OK);
+	assert_int_equal(store_write_once(f->st, put_raw, &ghost, NULL), RG_OK);
+	assert_int_equal(list(f, &p, STORE_ITEM, &by_area, 0, NULL, &err), RG_ECORRUPT);
+	assert_non_null(strstr(err.message, "area 'ai' names item 'ghost'"));
+
+	assert_int_equal(list(f, &p, STORE_ITEM, &by_text, 0, NULL, &err), RG_OK);
+	assert_int_equal(store_write_once(f->st, put_raw, &garbage, NULL), RG_OK);
+	assert_int_equal(list(f, &p, STORE_ITEM, &by_text, 0, NULL, &err), RG_ECORRUPT);
+	assert_non_null(strstr(err.message, "'zz' does not decode"));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(pages_of_250),        T(item_moves_between_areas),
-		T(page_size_capped),    T(token_survives_inserts),
-		T(bad_tokens),          T(item_filters),
-		T(assignment_filters),  T(area_and_body_filters),
-		T(unsupported_filters), T(selective_filter_page_boundary),
+		T(pages_of_250),
+		T(item_moves_between_areas),
+		T(page_size_capped),
+		T(token_survives_inserts),
+		T(bad_tokens),
+		T(item_filters),
+		T(assignment_filters),
+		T(area_and_body_filters),
+		T(unsupported_filters),
+		T(selective_filter_page_boundary),
+		T(corrupt_entries_are_errors),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
