@@ -93,6 +93,7 @@ reads = {
     "History": '{"kind": "KIND_AREA", "id": "ai"}',
     "Report": '{"today": "2026-01-01"}',
     "Watch": '{"since_revision": "0", "max_events": 5}',
+    "ListChanges": '{"page_size": 5}',
     "Export": '{"page_size": 4}',
     "WhoAmI": "{}",
     "Stats": "{}",
