@@ -3,7 +3,8 @@
  * snapshot.
  *
  * What is checked, in this order:
- *   meta       schema_version present and known; revision present once anything was written
+ *   meta       schema_version present and known; a revision key (a floor a migrated store
+ *              keeps: env.c) is 8 bytes; the store's revision is the changelog's last key
  *   records    every value decodes as its kind; its id equals its key; meta is sane
  *              (1 <= create_revision <= mod_revision <= store revision, version >= 1); every
  *              id it references exists and has its refs entry; its last history entry is

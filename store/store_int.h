@@ -14,14 +14,15 @@
 #include "store.h"
 
 /* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c).
- * 3: goals and follow-ups (their own databases). */
-#define STORE_SCHEMA_VERSION 3
+ * 3: goals and follow-ups (their own databases). 4: the revision is the changelog's last key
+ * (no meta "revision" written per commit). */
+#define STORE_SCHEMA_VERSION 4
 #define STORE_ID_MAX         160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
 #define STORE_TEXT_MAX       8192
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta;                        /* "revision", "schema_version" */
+	MDB_dbi meta;                        /* "schema_version" (and a migrated floor: env.c) */
 	MDB_dbi records[STORE_KIND_MAX + 1]; /* per kind: id -> packed record */
 	MDB_dbi refs;                        /* DUPSORT: tag+target id -> tag+source id */
 	MDB_dbi history;                     /* DUPSORT|DUPFIXED: tag+id -> changelog key */
@@ -253,9 +254,10 @@ void watch_filter_free(struct watch_filter *f);
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 
-/* The revision meta holds in txn (0 when none); adopts a map another process grew, with
- * no live transaction in this process (env.c). */
-uint64_t store_meta_revision(MDB_txn *txn, MDB_dbi meta);
+/* The store's revision as txn sees it: the revision of the changelog's last key, or meta
+ * "revision" when a migrated store holds one ahead of it; 0 for an empty store (env.c). */
+uint64_t store_revision_in(MDB_txn *txn, MDB_dbi meta, MDB_dbi changelog);
+/* Adopts a map another process grew, with no live transaction in this process (env.c). */
 void store_adopt_map(store *st);
 
 /* Child transactions and batches (txn.c), for the writer. */
