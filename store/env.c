@@ -17,7 +17,11 @@
  *               "follow-ups by goal", and
  *               the deletion guard: a record with entries under its key is referenced.
  *               Also 'o' + org number -> 'g' + agency id: one agency per number (orgindex.c).
- *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
+ *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first: the history
+ *               index, for every delete and every change of a revision with more than one
+ *               change (a single put adds none); a record's history is the chain of its
+ *               changes through their before-images (history.c). Stores before schema 4
+ *               hold an entry for every change, which reads the same.
  *   changelog   revision (8, BE) + seq (4, BE) -> packed stdreg.v1.Change
  *   principals  name -> packed stdreg.v1.Principal (who may call, with which role)
  *   tokens      SHA-256 of a token (32 bytes) -> principal name; the token itself is never
