@@ -522,7 +522,8 @@ static void check_chains(struct checker *c)
 {
 	char show[40];
 
-	qsort(c->linked.v, c->linked.n, 12, cmp_key);
+	if (c->linked.n > 1)
+		qsort(c->linked.v, c->linked.n, 12, cmp_key);
 	for (size_t i = 1; i < c->linked.n; i++)
 		if (memcmp(c->linked.v[i - 1], c->linked.v[i], 12) == 0) {
 			snprintf(show, sizeof(show), "%llu.%u",
@@ -531,7 +532,8 @@ static void check_chains(struct checker *c)
 			report(c, "changelog", show, "change is followed by two later changes");
 		}
 	for (size_t i = 0; i < c->open_ends.n; i++)
-		if (bsearch(c->open_ends.v[i], c->linked.v, c->linked.n, 12, cmp_key) == NULL) {
+		if (c->linked.n == 0 ||
+		    bsearch(c->open_ends.v[i], c->linked.v, c->linked.n, 12, cmp_key) == NULL) {
 			snprintf(show, sizeof(show), "%llu.%u",
 			         (unsigned long long)be_get(c->open_ends.v[i], 8),
 			         (unsigned)be_get(c->open_ends.v[i] + 8, 4));

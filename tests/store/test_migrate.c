@@ -110,6 +110,15 @@ static int problems(struct fx *f)
 	return n;
 }
 
+/* Puts a new area "new"; *got its revision. */
+static void put_new(struct fx *f, uint64_t *got)
+{
+	Stdreg__V1__Area *a = mk_area("new", "New", NULL);
+
+	assert_int_equal(fx_put(f, STORE_AREA, a, NULL, NULL, got), RG_OK);
+	rec_free(a);
+}
+
 /* A put writes the record, its indexes and its change; the revision is read back from the
  * changelog, at open and in every transaction, so meta is not written at all. */
 static void put_writes_no_meta_revision(void **state)
@@ -130,8 +139,7 @@ static void put_writes_no_meta_revision(void **state)
 	assert_int_equal(fx_reopen(f, NULL, NULL), RG_OK);
 	assert_int_equal(store_revision(f->st), rev);
 	uint64_t got = 0;
-	assert_int_equal(fx_put(f, STORE_AREA, mk_area("new", "New", NULL), NULL, NULL, &got),
-	                 RG_OK);
+	put_new(f, &got);
 	assert_int_equal(got, rev + 1);
 	assert_int_equal(problems(f), 0);
 }
@@ -161,8 +169,7 @@ static void schema_3_store_migrates(void **state)
 	assert_false(m.has_revision);
 
 	assert_int_equal(fx_reopen(f, NULL, NULL), RG_OK);
-	assert_int_equal(fx_put(f, STORE_AREA, mk_area("new", "New", NULL), NULL, NULL, &got),
-	                 RG_OK);
+	put_new(f, &got);
 	assert_int_equal(got, rev + 1);
 	assert_int_equal(problems(f), 0);
 }
@@ -185,8 +192,7 @@ static void schema_3_revision_ahead_is_kept(void **state)
 	assert_int_equal(fx_reopen(f, NULL, NULL), RG_OK);
 	assert_int_equal(store_revision(f->st), ahead);
 	assert_true(problems(f) > 0); /* revisions rev+1..ahead are missing */
-	assert_int_equal(fx_put(f, STORE_AREA, mk_area("new", "New", NULL), NULL, NULL, &got),
-	                 RG_OK);
+	put_new(f, &got);
 	assert_int_equal(got, ahead + 1);
 	m = meta_of(f);
 	assert_int_equal(m.schema, STORE_SCHEMA_VERSION);
