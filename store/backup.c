@@ -14,13 +14,12 @@
 
 #include "store_int.h"
 
-/* The revision in meta of the LMDB file at path (opened read-only, without a lock file). */
+/* The revision of the LMDB file at path (opened read-only, without a lock file). */
 static int copy_revision(const char *path, uint64_t *revision)
 {
 	MDB_env *env;
 	MDB_txn *txn = NULL;
-	MDB_dbi meta;
-	MDB_val k = { 8, "revision" }, v;
+	MDB_dbi meta, changelog;
 	int rc = mdb_env_create(&env);
 
 	if (rc != 0)
@@ -32,20 +31,10 @@ static int copy_revision(const char *path, uint64_t *revision)
 		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "meta", 0, &meta);
-	if (rc == 0) {
-		rc = mdb_get(txn, meta, &k, &v);
-		if (rc == MDB_NOTFOUND) {
-			*revision = 0;
-			rc = 0;
-		} else if (rc == 0 && v.mv_size == 8) {
-			uint64_t r = 0;
-			for (int i = 0; i < 8; i++)
-				r = r << 8 | ((const uint8_t *)v.mv_data)[i];
-			*revision = r;
-		} else if (rc == 0) {
-			rc = MDB_CORRUPTED;
-		}
-	}
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "changelog", 0, &changelog);
+	if (rc == 0)
+		*revision = store_revision_in(txn, meta, changelog);
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	mdb_env_close(env);

@@ -113,8 +113,7 @@ static int write_change(store_txn *t, const struct kind_info *ki, const char *id
 {
 	Stdreg__V1__Change ch = STDREG__V1__CHANGE__INIT;
 	uint8_t key[12];
-	char hkey[STORE_ID_MAX + 2];
-	MDB_val k = { 12, key }, v, hk;
+	MDB_val k = { 12, key }, v;
 	int rc;
 
 	ch.revision = t->revision;
@@ -150,9 +149,7 @@ static int write_change(store_txn *t, const struct kind_info *ki, const char *id
 		return rc;
 	protobuf_c_message_pack(&ch.base, v.mv_data);
 
-	hk.mv_size = index_key(hkey, ki->tag, id);
-	hk.mv_data = hkey;
-	rc = txn_put(t, t->st->history, &hk, &k, 0, err);
+	rc = history_note_change(t, ki, id, op, err);
 	if (rc != RG_OK)
 		return rc;
 	t->seq++;

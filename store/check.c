@@ -3,11 +3,12 @@
  * snapshot.
  *
  * What is checked, in this order:
- *   meta       schema_version present and known; revision present once anything was written
+ *   meta       schema_version present and known; a revision key (a floor a migrated store
+ *              keeps: env.c) is 8 bytes; the store's revision is the changelog's last key
  *   records    every value decodes as its kind; its id equals its key; meta is sane
  *              (1 <= create_revision <= mod_revision <= store revision, version >= 1); every
- *              id it references exists and has its refs entry; its last history entry is
- *              the change at its mod_revision
+ *              id it references exists and has its refs entry; the changelog holds its
+ *              change at its mod_revision, with the record as stored
  *              an agency's organisation number has its index entry ('o' key in refs)
  *   leads      at most one current LEAD assignment per area
  *   refs       every entry names an existing source record that holds that reference;
@@ -16,8 +17,11 @@
  *              Change's revision equals the key's, seqs within a revision are 0, 1, 2 ...,
  *              and the revisions are exactly 1..N (a revision is taken only by a change
  *              that writes a changelog entry: records.c sets t->changed only in
- *              write_change; principals and tokens take none); each entry has its history
- *              entry
+ *              write_change; principals and tokens take none); a delete, and every change
+ *              of a revision with more than one, has its history index entry; a change's
+ *              before-image is the after-image of the record's previous change (history.c
+ *              finds it); every change but a delete is followed by exactly one later change
+ *              of its record or is the change the record is at, so each is in a history
  *   history    every entry points to an existing changelog entry about that record
  *   report     the report's index holds exactly the entries the work items and the
  *              changelog's stage changes imply (report_index.c)
@@ -32,6 +36,12 @@
 #include "report_index.h"
 #include "store_int.h"
 
+/* A list of changelog keys. */
+struct keys {
+	uint8_t (*v)[12];
+	size_t n, cap;
+};
+
 struct checker {
 	store_txn *t;
 	store_check_fn fn;
@@ -40,11 +50,33 @@ struct checker {
 	struct store_check_stats stats;
 	char **leads; /* area ids of current leads, for the one-lead rule */
 	size_t n_leads;
-	int fatal; /* an LMDB or memory failure: RG_EIO or RG_ENOMEM */
+	struct keys linked;    /* changes followed by a later change, or a record's current one */
+	struct keys open_ends; /* changes that need one of those (all but deletes) */
+	int fatal;             /* an LMDB or memory failure: RG_EIO or RG_ENOMEM */
 };
 
 static void report(struct checker *c, const char *what, const char *id, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+
+static void keys_add(struct checker *c, struct keys *l, const uint8_t key[12])
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		uint8_t(*grown)[12] = realloc(l->v, cap * sizeof(*grown));
+		if (grown == NULL) {
+			c->fatal = RG_ENOMEM;
+			return;
+		}
+		l->v = grown;
+		l->cap = cap;
+	}
+	memcpy(l->v[l->n++], key, 12);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, 12);
+}
 
 static void report(struct checker *c, const char *what, const char *id, const char *fmt, ...)
 {
@@ -154,32 +186,34 @@ static int check_one_ref(store_txn *t, const struct ref_spec *spec, const char *
 	return RG_OK; /* a problem is reported and the walk goes on */
 }
 
-/* The record's newest history entry must be the change at its mod_revision. */
-static void check_last_change(struct rec_ctx *r, uint64_t mod_revision)
+/* The changelog must hold the record's change at its mod_revision, with the record as stored:
+ * where the record's history starts from (history.c). */
+static void check_last_change(struct rec_ctx *r, uint64_t mod_revision, const MDB_val *stored)
 {
 	struct checker *c = r->c;
-	char kbuf[STORE_ID_MAX + 2];
-	MDB_val k = { index_key(kbuf, r->ki->tag, r->id), kbuf }, v;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
+	Stdreg__V1__Change *ch = NULL;
+	uint8_t key[12];
+	int rc = history_find(c->t, r->ki, r->id, mod_revision, UINT32_MAX, key, &ch);
 
-	if (rc != 0) {
-		lmdb_failed(c, rc);
+	if (rc == RG_ENOENT || rc == RG_ECORRUPT) {
+		report(c, r->ki->name, r->id,
+		       "the changelog has no change of it at its mod_revision %llu",
+		       (unsigned long long)mod_revision);
 		return;
 	}
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-	if (rc == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND) {
-		report(c, r->ki->name, r->id, "record has no history");
-	} else if (rc != 0) {
-		lmdb_failed(c, rc);
-	} else if (v.mv_size != 12 || be_get(v.mv_data, 8) != mod_revision) {
-		report(c, r->ki->name, r->id,
-		       "last change in history is not at its mod_revision %llu",
-		       (unsigned long long)mod_revision);
+	if (rc != RG_OK) {
+		if (c->fatal == RG_OK)
+			c->fatal = rc == RG_ENOMEM ? RG_ENOMEM : RG_EIO;
+		report(c, "store", "", "cannot read the store (%s)", rg_strerror(rc));
+		return;
 	}
+	if (ch->after.len != stored->mv_size ||
+	    memcmp(ch->after.data, stored->mv_data, stored->mv_size) != 0)
+		report(c, r->ki->name, r->id,
+		       "the change at its mod_revision %llu holds another version of it",
+		       (unsigned long long)mod_revision);
+	keys_add(c, &c->linked, key);
+	stdreg__v1__change__free_unpacked(ch, NULL);
 }
 
 static void check_assignment(struct checker *c, const Stdreg__V1__Assignment *a)
@@ -262,7 +296,7 @@ static void check_record(struct checker *c, const struct kind_info *ki, const MD
 	struct rec_ctx r = { c, ki, id };
 	record_each_ref(c->t, ki, rec, check_one_ref, &r);
 	if (m != NULL)
-		check_last_change(&r, m->mod_revision);
+		check_last_change(&r, m->mod_revision, val);
 	if (ki->kind == STORE_ASSIGNMENT)
 		check_assignment(c, (const Stdreg__V1__Assignment *)rec);
 	if (ki->kind == STORE_AGENCY)
@@ -410,10 +444,112 @@ static void check_refs_index(struct checker *c)
 
 /* --- changelog and history ------------------------------------------------------------ */
 
+/* Does the revision of key hold more than one change? */
+static bool revision_shared(struct checker *c, const uint8_t *key)
+{
+	uint8_t next[12];
+	MDB_val k = { 12, next }, v;
+
+	if (be_get(key + 8, 4) > 0)
+		return true;
+	memcpy(next, key, 8);
+	memset(next + 8, 0, 4);
+	next[11] = 1;
+	return mdb_get(c->t->txn, c->t->st->changelog, &k, &v) == 0;
+}
+
+/* What lets history.c find the change ch (under key) and the one before it. */
+static void check_change_links(struct checker *c, const struct kind_info *ki,
+                               const Stdreg__V1__Change *ch, const uint8_t *key, const char *show)
+{
+	char hkey[STORE_ID_MAX + 2];
+	uint8_t prev_key[12];
+	Stdreg__V1__Change *prev = NULL;
+	uint64_t rev = be_get(key, 8), prev_rev;
+	int rc;
+
+	if (ch->op == STDREG__V1__OP__OP_DELETE || revision_shared(c, key)) {
+		MDB_val hk = { index_key(hkey, ki->tag, ch->id), hkey }, hv = { 12, (void *)key };
+		MDB_cursor *cur;
+		rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
+		if (rc == 0) {
+			rc = mdb_cursor_get(cur, &hk, &hv, MDB_GET_BOTH);
+			mdb_cursor_close(cur);
+		}
+		if (rc == MDB_NOTFOUND)
+			report(c, "changelog", show,
+			       "change of %s '%s' is not in its history index", ki->name, ch->id);
+		else if (rc != 0)
+			lmdb_failed(c, rc);
+	}
+	if (ch->op != STDREG__V1__OP__OP_DELETE)
+		keys_add(c, &c->open_ends, key);
+	rc = history_previous(ki, ch, &prev_rev);
+	if (rc == RG_ENOENT) {
+		if (ch->op != STDREG__V1__OP__OP_CREATE)
+			report(c, "changelog", show, "%s of %s '%s' has no before-image",
+			       ch->op == STDREG__V1__OP__OP_DELETE ? "delete" : "update", ki->name,
+			       ch->id);
+		return;
+	}
+	if (rc != RG_OK) {
+		report(c, "changelog", show,
+		       "before-image of %s '%s' does not decode or names a later revision",
+		       ki->name, ch->id);
+		return;
+	}
+	rc = history_find(c->t, ki, ch->id, prev_rev,
+	                  prev_rev == rev ? be_get(key + 8, 4) : UINT32_MAX, prev_key, &prev);
+	if (rc == RG_ENOENT || rc == RG_ECORRUPT) {
+		report(c, "changelog", show,
+		       "previous change of %s '%s' (revision %llu) is not in the changelog",
+		       ki->name, ch->id, (unsigned long long)prev_rev);
+		return;
+	}
+	if (rc != RG_OK) {
+		c->fatal = rc == RG_ENOMEM ? RG_ENOMEM : RG_EIO;
+		return;
+	}
+	if (prev->after.len != ch->before.len ||
+	    memcmp(prev->after.data, ch->before.data, ch->before.len) != 0)
+		report(c, "changelog", show,
+		       "before-image of %s '%s' is not what its previous change wrote", ki->name,
+		       ch->id);
+	keys_add(c, &c->linked, prev_key);
+	stdreg__v1__change__free_unpacked(prev, NULL);
+}
+
+/* Every change but a delete is followed by exactly one thing: a later change of its record,
+ * or the record itself (it is at that change). Otherwise a history would miss it. */
+static void check_chains(struct checker *c)
+{
+	char show[40];
+
+	if (c->linked.n > 1)
+		qsort(c->linked.v, c->linked.n, 12, cmp_key);
+	for (size_t i = 1; i < c->linked.n; i++)
+		if (memcmp(c->linked.v[i - 1], c->linked.v[i], 12) == 0) {
+			snprintf(show, sizeof(show), "%llu.%u",
+			         (unsigned long long)be_get(c->linked.v[i], 8),
+			         (unsigned)be_get(c->linked.v[i] + 8, 4));
+			report(c, "changelog", show, "change is followed by two later changes");
+		}
+	for (size_t i = 0; i < c->open_ends.n; i++)
+		if (c->linked.n == 0 ||
+		    bsearch(c->open_ends.v[i], c->linked.v, c->linked.n, 12, cmp_key) == NULL) {
+			snprintf(show, sizeof(show), "%llu.%u",
+			         (unsigned long long)be_get(c->open_ends.v[i], 8),
+			         (unsigned)be_get(c->open_ends.v[i] + 8, 4));
+			report(c, "changelog", show,
+			       "change is in no history (no later change of its record follows it, "
+			       "and the record is not at it)");
+		}
+}
+
 static void check_change(struct checker *c, const MDB_val *k, const MDB_val *v, uint64_t *last_rev,
                          uint32_t *next_seq)
 {
-	char show[40], hkey[STORE_ID_MAX + 2];
+	char show[40];
 	uint64_t rev;
 	uint32_t seq;
 
@@ -448,22 +584,10 @@ static void check_change(struct checker *c, const MDB_val *k, const MDB_val *v, 
 	if (ch->revision != rev)
 		report(c, "changelog", show, "change says revision %llu",
 		       (unsigned long long)ch->revision);
-	if (ki == NULL || str_empty(ch->id)) {
+	if (ki == NULL || str_empty(ch->id))
 		report(c, "changelog", show, "change names no record");
-	} else {
-		MDB_val hk = { index_key(hkey, ki->tag, ch->id), hkey }, hv = *k;
-		MDB_cursor *cur;
-		int rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
-		if (rc == 0) {
-			rc = mdb_cursor_get(cur, &hk, &hv, MDB_GET_BOTH);
-			mdb_cursor_close(cur);
-		}
-		if (rc == MDB_NOTFOUND)
-			report(c, "changelog", show, "change of %s '%s' is not in its history",
-			       ki->name, ch->id);
-		else if (rc != 0)
-			lmdb_failed(c, rc);
-	}
+	else
+		check_change_links(c, ki, ch, k->mv_data, show);
 	stdreg__v1__change__free_unpacked(ch, NULL);
 }
 
@@ -563,12 +687,16 @@ int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_s
 	if (c.fatal == RG_OK)
 		check_changelog(&c);
 	if (c.fatal == RG_OK)
+		check_chains(&c);
+	if (c.fatal == RG_OK)
 		check_history(&c);
 	if (c.fatal == RG_OK) {
 		int rc = report_index_check(t, report_index_problem, &c);
 		if (rc != 0)
 			lmdb_failed(&c, rc);
 	}
+	free(c.linked.v);
+	free(c.open_ends.v);
 	for (size_t i = 0; i < c.n_leads; i++)
 		free(c.leads[i]);
 	free(c.leads);

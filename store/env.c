@@ -4,7 +4,9 @@
  *
  * Key layout (all in one LMDB environment, opened once with MDB_NOTLS):
  *
- *   meta        "schema_version" -> uint32 (big endian), "revision" -> uint64 (big endian)
+ *   meta        "schema_version" -> uint32 (big endian); "revision" -> uint64 (big endian)
+ *               only in a store migrated from schema 3 whose key was ahead of its changelog
+ *               (a floor the revision never goes below; see store_revision_in)
  *   area, body, agency, item, assignment, goal, follow_up
  *               id -> packed record (stdreg.v1.Area ...; meta included)
  *   refs        (DUPSORT) tag(target kind) + target id -> tag(source kind) + source id
@@ -15,7 +17,11 @@
  *               "follow-ups by goal", and
  *               the deletion guard: a record with entries under its key is referenced.
  *               Also 'o' + org number -> 'g' + agency id: one agency per number (orgindex.c).
- *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first
+ *   history     (DUPSORT, DUPFIXED) tag + id -> changelog key, oldest first: the history
+ *               index, for every delete and every change of a revision with more than one
+ *               change (a single put adds none); a record's history is the chain of its
+ *               changes through their before-images (history.c). Stores before schema 4
+ *               hold an entry for every change, which reads the same.
  *   changelog   revision (8, BE) + seq (4, BE) -> packed stdreg.v1.Change
  *   report      (DUPSORT) work items by status and target date, by area, and the changelog
  *               keys of their stage changes: what store_report counts (report_index.h)
@@ -32,8 +38,10 @@
  *     and hold resize_lock shared while live.
  *   - One writer at a time (write_lock). The writer opens a batch (parent transaction) and
  *     runs each request in a child transaction: a failed request aborts its child only.
- *   - A child that changes anything takes the next revision; meta "revision" is updated in
- *     the child, so a batch commit publishes records, indexes, changelog and revision at once.
+ *   - A child that changes anything takes the next revision and writes at least one
+ *     changelog entry under it, so the revision is the changelog's last key: nothing else is
+ *     written for it (no meta page per commit), and a batch commit publishes records,
+ *     indexes, changelog and revision at once.
  *   - MDB_MAP_FULL aborts the batch; the map grows (resize_lock exclusive) and the batch is
  *     run again from the start.
  *   - A write transaction keeps its first failed write (store_txn.ret): every later write
@@ -92,13 +100,22 @@ static uint64_t get_be64(const uint8_t *p)
 	return v;
 }
 
-uint64_t store_meta_revision(MDB_txn *txn, MDB_dbi meta)
+uint64_t store_revision_in(MDB_txn *txn, MDB_dbi meta, MDB_dbi changelog)
 {
 	MDB_val k = { 8, "revision" }, v;
+	MDB_cursor *c;
+	uint64_t rev = 0, floor = 0;
 
-	if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != 8)
-		return 0;
-	return get_be64(v.mv_data);
+	if (mdb_cursor_open(txn, changelog, &c) == 0) {
+		if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 && k.mv_size >= 8)
+			rev = get_be64(k.mv_data);
+		mdb_cursor_close(c);
+	}
+	k.mv_size = 8;
+	k.mv_data = "revision";
+	if (mdb_get(txn, meta, &k, &v) == 0 && v.mv_size == 8)
+		floor = get_be64(v.mv_data);
+	return rev > floor ? rev : floor;
 }
 
 /* Called with no live transaction in this process: adopt a map grown by another process. */
@@ -129,11 +146,47 @@ static int goal_dbs_created(store *st, MDB_txn *txn)
 	return 0;
 }
 
+/*
+ * Schema 5 derives the revision from the changelog's last key. Schema 4 and before wrote
+ * meta "revision" with every commit; it goes when the changelog says the same or more. A key
+ * ahead of its changelog (a store that lost its last changes) stays, as a floor: the
+ * revision must never go back to one that clients have seen (store_check reports it).
+ */
+static int revision_from_changelog(store *st, MDB_txn *txn)
+{
+	MDB_val k = { 8, "revision" }, v;
+	MDB_cursor *c;
+	uint64_t kept = 0, last = 0;
+	int rc = mdb_get(txn, st->meta, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size == 8)
+		kept = get_be64(v.mv_data);
+	rc = mdb_cursor_open(txn, st->changelog, &c);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size >= 8)
+		last = get_be64(k.mv_data);
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if (kept > last)
+		return 0;
+	k.mv_size = 8;
+	k.mv_data = "revision";
+	return mdb_del(txn, st->meta, &k, NULL);
+}
+
 static const struct migration migrations[] = {
-	{ 1, org_index_build },    /* orgindex.c */
-	{ 2, goal_dbs_created },   /* the goal and follow_up databases, made by open */
-	{ 3, report_index_build }, /* report_index.c */
-	{ 0, NULL },               /* end */
+	{ 1, org_index_build },         /* orgindex.c */
+	{ 2, goal_dbs_created },        /* the goal and follow_up databases, made by open */
+	{ 3, report_index_build },      /* report_index.c */
+	{ 4, revision_from_changelog }, /* no meta "revision" per commit */
+	{ 0, NULL },                    /* end */
 };
 
 /* Runs the steps from version found up to STORE_SCHEMA_VERSION and stamps the version. */
@@ -258,7 +311,7 @@ static int open_databases(store *st, bool read_only, struct store_error *err)
 	}
 	if (rc != 0)
 		goto fail;
-	atomic_store(&st->revision, store_meta_revision(txn, st->meta));
+	atomic_store(&st->revision, store_revision_in(txn, st->meta, st->changelog));
 	rc = mdb_txn_commit(txn);
 	if (rc != 0)
 		return store_mdb_err(NULL, rc, err);

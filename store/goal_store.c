@@ -300,53 +300,47 @@ static int load_all(store_txn *t, enum store_kind k, void ***arr, size_t *n,
 	return rc;
 }
 
+/* One stored version of an area (history_each's callback). */
+static int area_version(const Stdreg__V1__Change *ch, void *arg)
+{
+	struct trend_data *d = arg;
+	Stdreg__V1__Area *a, **grown;
+	char(*since)[11];
+
+	if (ch->after.len == 0)
+		return RG_OK;
+	a = stdreg__v1__area__unpack(NULL, ch->after.len, ch->after.data);
+	grown = a ? realloc(d->stored, (d->nstored + 1) * sizeof(*grown)) : NULL;
+	since = grown ? realloc(d->since, (d->nstored + 1) * sizeof(*since)) : NULL;
+	if (grown)
+		d->stored = grown;
+	if (since)
+		d->since = since;
+	if (a == NULL || since == NULL) {
+		if (a)
+			stdreg__v1__area__free_unpacked(a, NULL);
+		return RG_ENOMEM;
+	}
+	// No priority_since: the version took effect on the day it was stored.
+	snprintf(d->since[d->nstored], sizeof d->since[0], "%.10s",
+	         str_empty(a->priority_since) ? ch->time : a->priority_since);
+	d->stored[d->nstored++] = a;
+	return RG_OK;
+}
+
 /* Every stored version of area id, oldest first, from its history: the trend counts an
  * area on a day by the version in force then, not by today's. */
 static int area_versions(store_txn *t, struct trend_data *d, const char *id,
                          struct store_error *err)
 {
-	char kbuf[STORE_ID_MAX + 2];
-	MDB_val key = { index_key(kbuf, kind_get(STORE_AREA)->tag, id), kbuf }, v;
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, t->st->history, &c), code = RG_OK;
+	int code = history_each(t, STORE_AREA, id, area_version, d, NULL);
 
-	if (rc != 0)
-		return store_mdb_err(t, rc, err);
-	for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_KEY); rc == 0 && code == RG_OK;
-	     rc = mdb_cursor_get(c, &key, &v, MDB_NEXT_DUP)) {
-		Stdreg__V1__Change *ch = NULL;
-		Stdreg__V1__Area *a, **grown;
-		char(*since)[11];
-
-		if ((code = read_change(t, &v, &ch)) != RG_OK)
-			break;
-		a = ch->after.len > 0
-		            ? stdreg__v1__area__unpack(NULL, ch->after.len, ch->after.data)
-		            : NULL;
-		grown = a ? realloc(d->stored, (d->nstored + 1) * sizeof(*grown)) : NULL;
-		since = grown ? realloc(d->since, (d->nstored + 1) * sizeof(*since)) : NULL;
-		if (grown)
-			d->stored = grown;
-		if (since)
-			d->since = since;
-		if (a != NULL && since != NULL) {
-			// No priority_since: the version took effect on the day it was stored.
-			snprintf(d->since[d->nstored], sizeof d->since[0], "%.10s",
-			         str_empty(a->priority_since) ? ch->time : a->priority_since);
-			d->stored[d->nstored++] = a;
-		} else if (ch->after.len > 0) {
-			if (a)
-				stdreg__v1__area__free_unpacked(a, NULL);
-			code = store_fail(err, RG_ENOMEM, NULL, "out of memory");
-		}
-		stdreg__v1__change__free_unpacked(ch, NULL);
-	}
-	mdb_cursor_close(c);
+	if (code == RG_ENOMEM)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	if (code != RG_OK)
-		return code == RG_ECORRUPT ? store_fail(err, RG_ECORRUPT, NULL,
-		                                        "history of area '%s' is corrupt", id)
-		                           : code;
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, err);
+		return store_fail(err, code, NULL, "history of area '%s' is %s", id,
+		                  code == RG_ECORRUPT ? "corrupt" : "unreadable");
+	return RG_OK;
 }
 
 /* versions[] over the stored versions, once all are read (stored[] moved as it grew). */

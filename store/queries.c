@@ -417,78 +417,74 @@ int read_change(store_txn *t, const MDB_val *key, Stdreg__V1__Change **out)
 	return *out ? RG_OK : RG_ECORRUPT;
 }
 
+struct history_ctx {
+	enum store_kind k;
+	const ProtobufCMessageDescriptor *desc;
+	Stdreg__V1__HistoryResponse *r;
+};
+
+/* One change as a history entry: who, when, why, and the fields it changed. */
+static int history_entry(const Stdreg__V1__Change *ch, void *arg)
+{
+	struct history_ctx *h = arg;
+	ProtobufCMessage *before =
+	        ch->before.len ? unpack_record(h->k, ch->before.data, ch->before.len) : NULL;
+	ProtobufCMessage *after =
+	        ch->after.len ? unpack_record(h->k, ch->after.data, ch->after.len) : NULL;
+	Stdreg__V1__HistoryEntry *e = malloc(sizeof(*e));
+	int code = RG_ENOMEM;
+
+	if (e) {
+		stdreg__v1__history_entry__init(e);
+		e->revision = ch->revision;
+		e->time = strdup(ch->time);
+		e->principal = strdup(ch->principal);
+		e->decision_ref = strdup(ch->decision_ref);
+		e->op = ch->op;
+		code = diff_fields(e, h->desc, before, after);
+		if (code == RG_OK && !PUSH(h->r->entries, h->r->n_entries, e))
+			code = RG_ENOMEM;
+		if (code != RG_OK)
+			stdreg__v1__history_entry__free_unpacked(e, NULL);
+	}
+	if (before)
+		protobuf_c_message_free_unpacked(before, NULL);
+	if (after)
+		protobuf_c_message_free_unpacked(after, NULL);
+	return code;
+}
+
 int store_history(store_txn *t, enum store_kind k, const char *id, ProtobufCMessage **out,
                   struct store_error *err)
 {
 	const struct kind_info *ki = kind_get(k);
-	char kbuf[STORE_ID_MAX + 2];
-	Stdreg__V1__HistoryResponse *r;
-	MDB_cursor *c;
-	MDB_val key, v;
+	struct history_ctx h = { .k = k };
 	int rc;
 
 	if (ki == NULL)
 		return store_fail(err, RG_EINVAL, "kind", "unknown kind");
 	if (str_empty(id) || strlen(id) > STORE_ID_MAX)
 		return store_fail(err, RG_EINVAL, "id", "a valid id is required");
-	key.mv_size = index_key(kbuf, ki->tag, id);
-	key.mv_data = kbuf;
-	r = malloc(sizeof(*r));
-	if (r == NULL)
+	h.desc = ki->desc;
+	h.r = malloc(sizeof(*h.r));
+	if (h.r == NULL)
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	stdreg__v1__history_response__init(r);
-	r->kind = (Stdreg__V1__Kind)k;
-	r->id = strdup(id);
-	rc = mdb_cursor_open(t->txn, t->st->history, &c);
-	if (rc != 0) {
-		stdreg__v1__history_response__free_unpacked(r, NULL);
-		return store_mdb_err(t, rc, err);
-	}
-	for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_KEY); rc == 0;
-	     rc = mdb_cursor_get(c, &key, &v, MDB_NEXT_DUP)) {
-		Stdreg__V1__Change *ch = NULL;
-		int code = read_change(t, &v, &ch);
-		if (code != RG_OK) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		ProtobufCMessage *before =
-		        ch->before.len ? unpack_record(k, ch->before.data, ch->before.len) : NULL;
-		ProtobufCMessage *after =
-		        ch->after.len ? unpack_record(k, ch->after.data, ch->after.len) : NULL;
-		Stdreg__V1__HistoryEntry *e = malloc(sizeof(*e));
-		if (e) {
-			stdreg__v1__history_entry__init(e);
-			e->revision = ch->revision;
-			e->time = strdup(ch->time);
-			e->principal = strdup(ch->principal);
-			e->decision_ref = strdup(ch->decision_ref);
-			e->op = ch->op;
-			code = diff_fields(e, ki->desc, before, after);
-			if (code != RG_OK || !PUSH(r->entries, r->n_entries, e)) {
-				stdreg__v1__history_entry__free_unpacked(e, NULL);
-				e = NULL;
-			}
-		}
-		if (before)
-			protobuf_c_message_free_unpacked(before, NULL);
-		if (after)
-			protobuf_c_message_free_unpacked(after, NULL);
-		stdreg__v1__change__free_unpacked(ch, NULL);
-		if (e == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND || r->n_entries == 0) {
-		stdreg__v1__history_response__free_unpacked(r, NULL);
-		if (rc == MDB_NOTFOUND)
+	stdreg__v1__history_response__init(h.r);
+	h.r->kind = (Stdreg__V1__Kind)k;
+	h.r->id = strdup(id);
+	rc = h.r->id ? history_each(t, k, id, history_entry, &h, NULL) : RG_ENOMEM;
+	if (rc != RG_OK || h.r->n_entries == 0) {
+		stdreg__v1__history_response__free_unpacked(h.r, NULL);
+		if (rc == RG_OK)
 			return store_fail(err, RG_ENOENT, "id", "%s '%s' has no history", ki->name,
 			                  id);
-		return store_mdb_err(t, rc, err);
+		if (rc == RG_ECORRUPT)
+			return store_fail(err, rc, NULL, "history of %s '%s' is corrupt", ki->name,
+			                  id);
+		return store_fail(err, rc, NULL, "cannot read the history of %s '%s' (%s)",
+		                  ki->name, id, rg_strerror(rc));
 	}
-	*out = &r->base;
+	*out = &h.r->base;
 	return RG_OK;
 }
 

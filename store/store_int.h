@@ -14,21 +14,23 @@
 #include "store.h"
 
 /* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c).
- * 3: goals and follow-ups (their own databases). 4: the report's index (report_index.h). */
-#define STORE_SCHEMA_VERSION 4
+ * 3: goals and follow-ups (their own databases). 4: the report's index (report_index.h).
+ * 5: the revision is the changelog's last key (no meta "revision" written per commit); the
+ * history index only where history.c needs it. */
+#define STORE_SCHEMA_VERSION 5
 #define STORE_ID_MAX         160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
 #define STORE_TEXT_MAX       8192
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta;                        /* "revision", "schema_version" */
+	MDB_dbi meta;                        /* "schema_version" (and a migrated floor: env.c) */
 	MDB_dbi records[STORE_KIND_MAX + 1]; /* per kind: id -> packed record */
 	MDB_dbi refs;                        /* DUPSORT: tag+target id -> tag+source id */
-	MDB_dbi history;                     /* DUPSORT|DUPFIXED: tag+id -> changelog key */
-	MDB_dbi changelog;                   /* revision(8, BE) + seq(4, BE) -> packed Change */
-	MDB_dbi report;                      /* DUPSORT: the report's index (report_index.h) */
-	MDB_dbi principals;                  /* name -> packed Principal */
-	MDB_dbi tokens;                      /* SHA-256 of the token (32 bytes) -> principal name */
+	MDB_dbi history;    /* DUPSORT|DUPFIXED: tag+id -> changelog key (history.c) */
+	MDB_dbi changelog;  /* revision(8, BE) + seq(4, BE) -> packed Change */
+	MDB_dbi report;     /* DUPSORT: the report's index (report_index.h) */
+	MDB_dbi principals; /* name -> packed Principal */
+	MDB_dbi tokens;     /* SHA-256 of the token (32 bytes) -> principal name */
 	/* Readers hold it shared while a read transaction is live; the writer takes it
 	 * exclusively to grow the map, which LMDB allows only with no live transaction. */
 	pthread_rwlock_t resize_lock;
@@ -167,6 +169,28 @@ void change_release(struct record_change *c);
 int check_expected_revision(const struct kind_info *ki, const char *id, const Stdreg__V1__Meta *old,
                             uint64_t expected, struct store_error *err);
 
+/*
+ * A record's history (history.c: how it is found). history_note_change keeps the history
+ * index for the change being written at t->revision, t->seq: an entry for a delete and for
+ * every change of a revision that holds more than one. Returns txn_status.
+ */
+int history_note_change(store_txn *t, const struct kind_info *ki, const char *id, int op,
+                        struct store_error *err);
+/* The change of (ki, id) at revision rev with seq < below (UINT32_MAX: any), the last such:
+ * its key and the change decoded (free with its free_unpacked). RG_ENOENT: none;
+ * RG_ECORRUPT: the index names a change of another record; an LMDB error's code. */
+int history_find(store_txn *t, const struct kind_info *ki, const char *id, uint64_t rev,
+                 uint32_t below, uint8_t key[12], Stdreg__V1__Change **out);
+/* The revision of the record's previous change (the mod_revision of ch's before-image).
+ * RG_ENOENT: ch is a create; RG_ECORRUPT: the before-image does not decode or goes forward. */
+int history_previous(const struct kind_info *ki, const Stdreg__V1__Change *ch, uint64_t *rev);
+/* Calls fn for every change of record (k, id), oldest first, alive or deleted (each
+ * delete and re-create included); stops at fn's first code other than RG_OK and returns
+ * it. *count (may be NULL): how many. Errors: RG_EINVAL, RG_ENOMEM, RG_ECORRUPT (a broken
+ * chain), an LMDB error's. No history: RG_OK and no call. */
+int history_each(store_txn *t, enum store_kind k, const char *id,
+                 int (*fn)(const Stdreg__V1__Change *ch, void *arg), void *arg, size_t *count);
+
 /* Calls fn for every non-empty id that rec holds in a reference field of ki; stops at the
  * first code other than RG_OK and returns it (change.c). */
 typedef int (*ref_fn)(store_txn *t, const struct ref_spec *r, const char *target, void *arg);
@@ -265,9 +289,10 @@ void watch_filter_free(struct watch_filter *f);
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);
 
-/* The revision meta holds in txn (0 when none); adopts a map another process grew, with
- * no live transaction in this process (env.c). */
-uint64_t store_meta_revision(MDB_txn *txn, MDB_dbi meta);
+/* The store's revision as txn sees it: the revision of the changelog's last key, or meta
+ * "revision" when a migrated store holds one ahead of it; 0 for an empty store (env.c). */
+uint64_t store_revision_in(MDB_txn *txn, MDB_dbi meta, MDB_dbi changelog);
+/* Adopts a map another process grew, with no live transaction in this process (env.c). */
 void store_adopt_map(store *st);
 
 /* Child transactions and batches (txn.c), for the writer. */

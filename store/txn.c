@@ -107,19 +107,6 @@ int txn_del(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, struct store_erro
 		return RG_ENOENT;
 	return rc == 0 ? RG_OK : txn_write_failed(t, rc, err);
 }
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-static int write_revision(store_txn *t, uint64_t rev)
-{
-	uint8_t buf[8];
-	MDB_val k = { 8, "revision" }, v = { 8, buf };
-
-	put_be64(buf, rev);
-	return txn_put(t, t->st->meta, &k, &v, 0, NULL);
-}
 uint64_t store_txn_revision(const store_txn *t)
 {
 	return t->revision;
@@ -147,7 +134,7 @@ int store_read_renew(store_txn *t)
 		return rc == ENOMEM ? RG_ENOMEM : RG_EIO;
 	}
 	t->live = true;
-	t->revision = store_meta_revision(t->txn, t->st->meta);
+	t->revision = store_revision_in(t->txn, t->st->meta, t->st->changelog);
 	return RG_OK;
 }
 
@@ -211,7 +198,7 @@ int store_batch_begin(store *st, store_txn **out)
 		return store_mdb_err(NULL, rc, NULL);
 	}
 	/* Another process (registryd token ...) may have written since we last looked. */
-	t->revision = store_meta_revision(t->txn, st->meta);
+	t->revision = store_revision_in(t->txn, st->meta, st->changelog);
 	*out = t;
 	return RG_OK;
 }
@@ -244,8 +231,6 @@ int store_child_commit(store_txn *t)
 	store_txn *parent = t->parent;
 	int rc;
 
-	if (t->changed)
-		write_revision(t, t->revision);
 	rc = txn_status(t, NULL);
 	if (rc != RG_OK) {
 		store_txn_abort(t);
@@ -267,8 +252,6 @@ int store_child_commit(store_txn *t)
 
 int store_light_commit(store_txn *t)
 {
-	if (t->changed)
-		write_revision(t, t->revision);
 	if (txn_status(t, NULL) != RG_OK || !t->changed)
 		return t->ret;
 	t->parent->revision = t->revision;

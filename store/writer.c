@@ -125,9 +125,14 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 			grows++;
 			continue;
 		}
-		/* At the quota. The job that needed the room fails; the others run again. */
+		/* At the quota. The job that needed the room fails; the others run again. When
+		 * the commit itself found no room (for LMDB's free list), the last job that
+		 * succeeded gives up its room: each run settles one more job, so this ends. */
 		at_quota = true;
 		rc = RG_ENOSPC;
+		for (size_t i = n; culprit == n && i-- > 0;)
+			if (!settled[i] && jobs[i]->code == RG_OK)
+				culprit = i;
 		if (culprit == n)
 			goto settle_all;
 		settled[culprit] = 1;

@@ -213,7 +213,8 @@ static void dangling_reference_is_reported(void **state)
 	                      "does not exist");
 	/* the body reference has no refs entry either, and the record no history */
 	assert_reported(&out, "item 'iso-9999': reference 'body_id' -> body 'iso' has no refs");
-	assert_reported(&out, "item 'iso-9999': record has no history");
+	assert_reported(&out,
+	                "item 'iso-9999': the changelog has no change of it at its mod_revision 1");
 }
 
 static void second_lead(MDB_txn *txn, MDB_env *env)
@@ -260,28 +261,63 @@ static void changelog_gap_is_reported(void **state)
 	raw_edit(f, changelog_hole);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "changelog '6.0': revisions 5..5 are missing");
-	assert_reported(&out, "entry points to revision 5.0, not in the changelog");
+	assert_reported(
+	        &out, "body 'jtc1-sc42': the changelog has no change of it at its mod_revision 5");
 }
 
-static void revision_behind(MDB_txn *txn, MDB_env *env)
+/* A meta "revision" ahead of the changelog: what a store migrated from schema 3 keeps when it
+ * had lost its last changes (env.c). The revision stays there; check says what is missing. */
+static void revision_ahead(MDB_txn *txn, MDB_env *env)
 {
-	uint8_t be[8] = { 0, 0, 0, 0, 0, 0, 0, 3 };
+	uint8_t be[8] = { 0, 0, 0, 0, 0, 0, 0x03, 0xe8 }; /* 1000 */
 	MDB_val k = { 8, "revision" }, v = { 8, be };
 
 	(void)env;
 	assert_int_equal(mdb_put(txn, dbi(txn, "meta"), &k, &v, 0), 0);
 }
 
-static void revision_behind_changes_is_reported(void **state)
+static void revision_ahead_of_changes_is_reported(void **state)
 {
 	struct fx *f = *state;
 	struct found out;
 
 	populate(f);
-	raw_edit(f, revision_behind);
+	raw_edit(f, revision_ahead);
+	assert_int_equal(store_revision(f->st), 1000);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
-	assert_reported(&out, "revision is outside 1..3");
-	assert_reported(&out, "is outside 1..3");
+	assert_reported(&out, "the store is at 1000");
+}
+
+/* The last change lost (the revision is the changelog's last key): the records that name the
+ * lost revision are reported. */
+static void last_change_lost(MDB_txn *txn, MDB_env *env)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+
+	(void)env;
+	assert_int_equal(mdb_cursor_open(txn, dbi(txn, "changelog"), &c), 0);
+	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_LAST), 0);
+	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_PREV), 0);
+	assert_int_equal(mdb_cursor_del(c, 0), 0);
+	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_LAST), 0);
+	assert_int_equal(mdb_cursor_del(c, 0), 0);
+	mdb_cursor_close(c);
+}
+
+static void lost_last_changes_are_reported(void **state)
+{
+	struct fx *f = *state;
+	struct found out;
+	uint64_t before;
+
+	populate(f);
+	fx_put_ok(f, STORE_AREA, mk_area("late", "Late", NULL));
+	before = store_revision(f->st);
+	raw_edit(f, last_change_lost);
+	assert_int_equal(store_revision(f->st), before - 2);
+	assert_int_equal(check(f, &out), RG_ECORRUPT);
+	assert_reported(&out, "area 'late'");
 }
 
 static void garbage_record(MDB_txn *txn, MDB_env *env)
@@ -381,7 +417,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(two_current_leads_are_reported, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(changelog_gap_is_reported, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(revision_behind_changes_is_reported, fx_setup,
+		cmocka_unit_test_setup_teardown(revision_ahead_of_changes_is_reported, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(lost_last_changes_are_reported, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(undecodable_record_is_reported, fx_setup,
 		                                fx_teardown),
