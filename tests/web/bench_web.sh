@@ -66,8 +66,10 @@ for n in "${sizes[@]}"; do
 	done
 	base=http://127.0.0.1:$hport
 	# The same bytes as static files for nginx, one per page.
+	# The first request of each renders it (the cache is empty): its time is printed too.
 	for name in area "${pages[@]}"; do
-		curl -s -o "$tmp/nginx/html/$name.html" "$base${page_path[$name]}"
+		t=$(curl -s -o "$tmp/nginx/html/$name.html" -w '%{time_total}' "$base${page_path[$name]}")
+		printf 'first render of %s at %s items: %s s\n' "$name" "$n" "$t" >&2
 	done
 	cat >"$tmp/nginx/nginx.conf" <<NGX
 worker_processes 2;
