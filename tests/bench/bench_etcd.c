@@ -262,3 +262,88 @@ int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds)
 	*seconds = (double)(bench_now_ns() - t0) / 1e9;
 	return failed ? -1 : 0;
 }
+
+/* --- bulk: the same records in 128-put transactions (etcd's limit per txn) -------------- */
+
+struct ebulk {
+	int port;
+	char **lines;
+	size_t n, per_txn;
+	unsigned index, clients;
+	int failed;
+	pthread_t thread;
+};
+
+/* Appends one requestPut of key "bulk-%07zu" and value line to json at *len. */
+static void txn_put(char *json, size_t *len, size_t i, const char *line, bool first)
+{
+	char key[32];
+	int n = snprintf(key, sizeof key, "bulk-%07zu", i);
+
+	*len += (size_t)sprintf(json + *len, "%s{\"requestPut\":{\"key\":\"", first ? "" : ",");
+	*len += base64((const unsigned char *)key, (size_t)n, json + *len);
+	*len += (size_t)sprintf(json + *len, "\",\"value\":\"");
+	*len += base64((const unsigned char *)line, strlen(line), json + *len);
+	*len += (size_t)sprintf(json + *len, "\"}}");
+}
+
+static void *ebulk_main(void *arg)
+{
+	struct ebulk *b = arg;
+	struct http_conn *h = calloc(1, sizeof *h);
+	size_t longest = 0;
+	char *json, *body;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (strlen(b->lines[i]) > longest)
+			longest = strlen(b->lines[i]);
+	json = malloc(b->per_txn * (longest * 4 / 3 + 128) + 64); /* one transaction's JSON */
+	if (h == NULL || json == NULL || (h->fd = http_conn_open(b->port)) < 0) {
+		b->failed = 1;
+		free(json);
+		free(h);
+		return NULL;
+	}
+	// Transaction t holds lines [t * per_txn, (t + 1) * per_txn); client k sends every
+	// clients-th transaction from k.
+	for (size_t t = b->index; t * b->per_txn < b->n && !b->failed; t += b->clients) {
+		size_t len = (size_t)sprintf(json, "{\"success\":[");
+
+		for (size_t i = t * b->per_txn; i < (t + 1) * b->per_txn && i < b->n; i++)
+			txn_put(json, &len, i, b->lines[i], i == t * b->per_txn);
+		len += (size_t)sprintf(json + len, "]}");
+		if (http_conn_post(h, "/v3/kv/txn", "application/json", json, len, &body, NULL) !=
+		    200)
+			b->failed = 1;
+	}
+	close(h->fd);
+	free(h);
+	free(json);
+	return NULL;
+}
+
+int etcd_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn, double *seconds)
+{
+	struct ebulk *bs = calloc(clients, sizeof *bs);
+	uint64_t t0 = bench_now_ns();
+	int failed = 0;
+
+	if (bs == NULL)
+		return -1;
+	for (unsigned k = 0; k < clients; k++) {
+		bs[k] = (struct ebulk){ .port = port,
+			                .lines = lines,
+			                .n = n,
+			                .per_txn = per_txn,
+			                .index = k,
+			                .clients = clients };
+		pthread_create(&bs[k].thread, NULL, ebulk_main, &bs[k]);
+	}
+	for (unsigned k = 0; k < clients; k++) {
+		pthread_join(bs[k].thread, NULL);
+		failed |= bs[k].failed;
+	}
+	free(bs);
+	*seconds = (double)(bench_now_ns() - t0) / 1e9;
+	return failed ? -1 : 0;
+}

@@ -298,6 +298,58 @@ static void run_etcd(const struct opts *o, const char *tmp, size_t value_size)
 	etcd_stop(&e);
 }
 
+/* The lines of file (malloc'd, newline removed) into *lines; -1 when it cannot be read. */
+static int read_lines(const char *file, char ***lines, size_t *n)
+{
+	FILE *f = fopen(file, "r");
+	char *line = NULL;
+	size_t cap = 0, room = 0;
+	ssize_t len;
+
+	*lines = NULL;
+	*n = 0;
+	if (f == NULL)
+		return -1;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (*n == room) {
+			room = room ? room * 2 : 1024;
+			*lines = realloc(*lines, room * sizeof **lines);
+		}
+		(*lines)[(*n)++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* etcd's best bulk load of the apply's records: 128-put transactions from 8 clients, into
+ * an empty etcd, synced (issue 18 holds regctl apply to half its time). */
+static void run_etcd_bulk(const struct opts *o, const char *tmp, const char *file)
+{
+	char dir[PATH_MAX], **lines;
+	struct etcd e;
+	size_t n;
+	double s;
+
+	textf(dir, sizeof dir, "%s/etcd-bulk", tmp);
+	if (read_lines(file, &lines, &n) != 0 || etcd_start(&e, o->etcd, dir) != 0) {
+		printf("etcd bulk load: did not run (etcd or the file)\n");
+		return;
+	}
+	if (etcd_bulk(e.port, lines, n, 8, 128, &s) == 0)
+		printf("etcd bulk load of the same %zu records (128-put txns, 8 clients, synced): "
+		       "%.3f s; regctl apply / etcd = %.2f\n",
+		       n, s, apply_run.seconds / s);
+	else
+		printf("etcd bulk load: failed\n");
+	etcd_stop(&e);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
 /* `regctl apply -f FILE` of apply_items generated work items into an empty daemon. */
 static void run_apply(const struct opts *o, const char *tmp)
 {
@@ -349,6 +401,8 @@ static void run_apply(const struct opts *o, const char *tmp)
 	       o->apply_items, o->no_sync ? "no-sync" : "synced", apply_run.seconds,
 	       daemon_last_commit_ms(&d) / 1000.0, apply_run.status);
 	daemon_stop(&d);
+	if (o->use_etcd)
+		run_etcd_bulk(o, tmp, file);
 }
 
 /* The scale figures of one size: tcp get and list at 1 and 16 clients. */
