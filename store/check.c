@@ -33,52 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_int.h"
 #include "report_index.h"
-#include "store_int.h"
 
-/* A list of changelog keys. */
-struct keys {
-	uint8_t (*v)[12];
-	size_t n, cap;
-};
-
-struct checker {
-	store_txn *t;
-	store_check_fn fn;
-	void *arg;
-	uint64_t revision;
-	struct store_check_stats stats;
-	char **leads; /* area ids of current leads, for the one-lead rule */
-	size_t n_leads;
-	struct keys linked;    /* changes followed by a later change, or a record's current one */
-	struct keys open_ends; /* changes that need one of those (all but deletes) */
-	int fatal;             /* an LMDB or memory failure: RG_EIO or RG_ENOMEM */
-};
-
-static void report(struct checker *c, const char *what, const char *id, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static void keys_add(struct checker *c, struct keys *l, const uint8_t key[12])
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		uint8_t(*grown)[12] = realloc(l->v, cap * sizeof(*grown));
-		if (grown == NULL) {
-			c->fatal = RG_ENOMEM;
-			return;
-		}
-		l->v = grown;
-		l->cap = cap;
-	}
-	memcpy(l->v[l->n++], key, 12);
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-	return memcmp(a, b, 12);
-}
-
-static void report(struct checker *c, const char *what, const char *id, const char *fmt, ...)
+void chk_report(struct checker *c, const char *what, const char *id, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -91,14 +49,14 @@ static void report(struct checker *c, const char *what, const char *id, const ch
 		c->fn(c->arg, what, id, msg);
 }
 
-static void lmdb_failed(struct checker *c, int rc)
+void chk_lmdb_failed(struct checker *c, int rc)
 {
 	if (c->fatal == RG_OK)
 		c->fatal = rc == ENOMEM ? RG_ENOMEM : RG_EIO;
-	report(c, "store", "", "cannot read the store (%s)", mdb_strerror(rc));
+	chk_report(c, "store", "", "cannot read the store (%s)", mdb_strerror(rc));
 }
 
-static uint64_t be_get(const uint8_t *p, int n)
+uint64_t chk_be_get(const uint8_t *p, int n)
 {
 	uint64_t v = 0;
 
@@ -116,7 +74,7 @@ static const struct kind_info *kind_by_tag(char tag)
 }
 
 /* "tag+id" of an index key or value as "kind 'id'" into out. */
-static void show_tagged(const MDB_val *v, char *out, size_t len)
+void chk_show_tagged(const MDB_val *v, char *out, size_t len)
 {
 	const struct kind_info *ki =
 	        v->mv_size > 0 ? kind_by_tag(((const char *)v->mv_data)[0]) : NULL;
@@ -134,20 +92,20 @@ static void check_meta(struct checker *c)
 	int rc = mdb_get(c->t->txn, c->t->st->meta, &k, &v);
 
 	if (rc == MDB_NOTFOUND) {
-		report(c, "meta", "schema_version", "schema version key is missing");
+		chk_report(c, "meta", "schema_version", "schema version key is missing");
 	} else if (rc != 0) {
-		lmdb_failed(c, rc);
-	} else if (v.mv_size != 4 || be_get(v.mv_data, 4) == 0 ||
-	           be_get(v.mv_data, 4) > STORE_SCHEMA_VERSION) {
-		report(c, "meta", "schema_version", "schema version is malformed or unknown");
+		chk_lmdb_failed(c, rc);
+	} else if (v.mv_size != 4 || chk_be_get(v.mv_data, 4) == 0 ||
+	           chk_be_get(v.mv_data, 4) > STORE_SCHEMA_VERSION) {
+		chk_report(c, "meta", "schema_version", "schema version is malformed or unknown");
 	}
 	k.mv_size = 8;
 	k.mv_data = "revision";
 	rc = mdb_get(c->t->txn, c->t->st->meta, &k, &v);
 	if (rc == 0 && v.mv_size != 8)
-		report(c, "meta", "revision", "revision value has %zu bytes, not 8", v.mv_size);
+		chk_report(c, "meta", "revision", "revision value has %zu bytes, not 8", v.mv_size);
 	else if (rc != 0 && rc != MDB_NOTFOUND)
-		lmdb_failed(c, rc);
+		chk_lmdb_failed(c, rc);
 }
 
 /* --- records -------------------------------------------------------------------------- */
@@ -169,20 +127,22 @@ static int check_one_ref(store_txn *t, const struct ref_spec *spec, const char *
 	int rc;
 
 	if (!record_exists(c->t, spec->target, target))
-		report(c, r->ki->name, r->id, "field '%s' refers to %s '%s', which does not exist",
-		       spec->field, store_kind_name(spec->target), target);
+		chk_report(c, r->ki->name, r->id,
+		           "field '%s' refers to %s '%s', which does not exist", spec->field,
+		           store_kind_name(spec->target), target);
 	rc = mdb_cursor_open(t->txn, t->st->refs, &cur);
 	if (rc != 0) {
-		lmdb_failed(c, rc);
+		chk_lmdb_failed(c, rc);
 		return RG_OK;
 	}
 	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
 	mdb_cursor_close(cur);
 	if (rc == MDB_NOTFOUND)
-		report(c, r->ki->name, r->id, "reference '%s' -> %s '%s' has no refs index entry",
-		       spec->field, store_kind_name(spec->target), target);
+		chk_report(c, r->ki->name, r->id,
+		           "reference '%s' -> %s '%s' has no refs index entry", spec->field,
+		           store_kind_name(spec->target), target);
 	else if (rc != 0)
-		lmdb_failed(c, rc);
+		chk_lmdb_failed(c, rc);
 	return RG_OK; /* a problem is reported and the walk goes on */
 }
 
@@ -196,23 +156,23 @@ static void check_last_change(struct rec_ctx *r, uint64_t mod_revision, const MD
 	int rc = history_find(c->t, r->ki, r->id, mod_revision, UINT32_MAX, key, &ch);
 
 	if (rc == RG_ENOENT || rc == RG_ECORRUPT) {
-		report(c, r->ki->name, r->id,
-		       "the changelog has no change of it at its mod_revision %llu",
-		       (unsigned long long)mod_revision);
+		chk_report(c, r->ki->name, r->id,
+		           "the changelog has no change of it at its mod_revision %llu",
+		           (unsigned long long)mod_revision);
 		return;
 	}
 	if (rc != RG_OK) {
 		if (c->fatal == RG_OK)
 			c->fatal = rc == RG_ENOMEM ? RG_ENOMEM : RG_EIO;
-		report(c, "store", "", "cannot read the store (%s)", rg_strerror(rc));
+		chk_report(c, "store", "", "cannot read the store (%s)", rg_strerror(rc));
 		return;
 	}
 	if (ch->after.len != stored->mv_size ||
 	    memcmp(ch->after.data, stored->mv_data, stored->mv_size) != 0)
-		report(c, r->ki->name, r->id,
-		       "the change at its mod_revision %llu holds another version of it",
-		       (unsigned long long)mod_revision);
-	keys_add(c, &c->linked, key);
+		chk_report(c, r->ki->name, r->id,
+		           "the change at its mod_revision %llu holds another version of it",
+		           (unsigned long long)mod_revision);
+	chk_keys_add(c, &c->linked, key);
 	stdreg__v1__change__free_unpacked(ch, NULL);
 }
 
@@ -222,8 +182,8 @@ static void check_assignment(struct checker *c, const Stdreg__V1__Assignment *a)
 
 	snprintf(id, sizeof(id), "%s/%s/%s", a->area_id, a->agency_id, a->valid_from);
 	if (strcmp(id, a->id) != 0)
-		report(c, "assignment", a->id, "id does not match area/agency/valid_from ('%s')",
-		       id);
+		chk_report(c, "assignment", a->id,
+		           "id does not match area/agency/valid_from ('%s')", id);
 	if (a->role == STDREG__V1__ROLE__ROLE_LEAD && str_empty(a->valid_to)) {
 		char *area = strdup(a->area_id);
 		if (area == NULL || !PUSH(c->leads, c->n_leads, area)) {
@@ -242,16 +202,16 @@ static void check_org_indexed(struct checker *c, const Stdreg__V1__Agency *a)
 	int rc = mdb_cursor_open(c->t->txn, c->t->st->refs, &cur);
 
 	if (rc != 0) {
-		lmdb_failed(c, rc);
+		chk_lmdb_failed(c, rc);
 		return;
 	}
 	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
 	mdb_cursor_close(cur);
 	if (rc == MDB_NOTFOUND)
-		report(c, "agency", a->id, "organisation number '%s' has no index entry",
-		       a->org_number);
+		chk_report(c, "agency", a->id, "organisation number '%s' has no index entry",
+		           a->org_number);
 	else if (rc != 0)
-		lmdb_failed(c, rc);
+		chk_lmdb_failed(c, rc);
 }
 
 static void check_record(struct checker *c, const struct kind_info *ki, const MDB_val *key,
@@ -267,31 +227,32 @@ static void check_record(struct checker *c, const struct kind_info *ki, const MD
 	c->stats.records++;
 	if (key->mv_size == 0 || key->mv_size > STORE_ID_MAX ||
 	    memchr(key->mv_data, 0, key->mv_size)) {
-		report(c, ki->name, id, "key is not a valid id");
+		chk_report(c, ki->name, id, "key is not a valid id");
 		return;
 	}
 	rec = protobuf_c_message_unpack(ki->desc, NULL, val->mv_size, val->mv_data);
 	if (rec == NULL) {
-		report(c, ki->name, id, "value does not decode as %s", ki->desc->name);
+		chk_report(c, ki->name, id, "value does not decode as %s", ki->desc->name);
 		return;
 	}
 	if (strcmp(record_id(ki->kind, rec), id) != 0)
-		report(c, ki->name, id, "record id '%.64s' differs from its key",
-		       record_id(ki->kind, rec));
+		chk_report(c, ki->name, id, "record id '%.64s' differs from its key",
+		           record_id(ki->kind, rec));
 	m = *msg_meta(rec);
 	if (m == NULL) {
-		report(c, ki->name, id, "record has no meta");
+		chk_report(c, ki->name, id, "record has no meta");
 	} else {
 		if (m->mod_revision == 0 || m->mod_revision > c->revision)
-			report(c, ki->name, id, "mod_revision %llu is outside 1..%llu",
-			       (unsigned long long)m->mod_revision,
-			       (unsigned long long)c->revision);
+			chk_report(c, ki->name, id, "mod_revision %llu is outside 1..%llu",
+			           (unsigned long long)m->mod_revision,
+			           (unsigned long long)c->revision);
 		if (m->create_revision == 0 || m->create_revision > m->mod_revision)
-			report(c, ki->name, id, "create_revision %llu is after mod_revision %llu",
-			       (unsigned long long)m->create_revision,
-			       (unsigned long long)m->mod_revision);
+			chk_report(c, ki->name, id,
+			           "create_revision %llu is after mod_revision %llu",
+			           (unsigned long long)m->create_revision,
+			           (unsigned long long)m->mod_revision);
 		if (m->version == 0)
-			report(c, ki->name, id, "version is 0");
+			chk_report(c, ki->name, id, "version is 0");
 	}
 	struct rec_ctx r = { c, ki, id };
 	record_each_ref(c->t, ki, rec, check_one_ref, &r);
@@ -304,7 +265,7 @@ static void check_record(struct checker *c, const struct kind_info *ki, const MD
 	if (ki->kind == STORE_GOAL) {
 		struct store_error gerr = { 0 };
 		if (goal_kind_check(c->t, id, &gerr) != RG_OK)
-			report(c, "goal", id, "%s", gerr.message);
+			chk_report(c, "goal", id, "%s", gerr.message);
 	}
 	protobuf_c_message_free_unpacked(rec, NULL);
 }
@@ -318,7 +279,7 @@ static void check_records(struct checker *c)
 		int rc = mdb_cursor_open(c->t->txn, c->t->st->records[k], &cur);
 
 		if (rc != 0) {
-			lmdb_failed(c, rc);
+			chk_lmdb_failed(c, rc);
 			return;
 		}
 		for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
@@ -326,7 +287,7 @@ static void check_records(struct checker *c)
 			check_record(c, ki, &key, &val);
 		mdb_cursor_close(cur);
 		if (rc != 0 && rc != MDB_NOTFOUND)
-			lmdb_failed(c, rc);
+			chk_lmdb_failed(c, rc);
 	}
 }
 
@@ -343,7 +304,7 @@ static void check_leads(struct checker *c)
 	for (size_t i = 1; i < c->n_leads; i++)
 		if (strcmp(c->leads[i], c->leads[i - 1]) == 0 &&
 		    (i < 2 || strcmp(c->leads[i], c->leads[i - 2]) != 0))
-			report(c, "area", c->leads[i], "area has more than one current lead");
+			chk_report(c, "area", c->leads[i], "area has more than one current lead");
 }
 
 /* --- refs ----------------------------------------------------------------------------- */
@@ -361,28 +322,28 @@ static void check_org_entry(struct checker *c, MDB_cursor *cur, const MDB_val *k
 	         (const char *)k->mv_data + 1);
 	if (v->mv_size < 2 || v->mv_size - 1 > STORE_ID_MAX ||
 	    ((const char *)v->mv_data)[0] != 'g') {
-		report(c, "refs", org, "malformed organisation number entry");
+		chk_report(c, "refs", org, "malformed organisation number entry");
 		return;
 	}
 	snprintf(sid, sizeof(sid), "%.*s", (int)v->mv_size - 1, (const char *)v->mv_data + 1);
 	if (mdb_cursor_count(cur, &dups) == 0 && dups > 1)
-		report(c, "agency", sid,
-		       "organisation number '%s' is shared with %zu other agenc%s", org, dups - 1,
-		       dups == 2 ? "y" : "ies");
+		chk_report(c, "agency", sid,
+		           "organisation number '%s' is shared with %zu other agenc%s", org,
+		           dups - 1, dups == 2 ? "y" : "ies");
 	if (store_get(c->t, STORE_AGENCY, sid, &val, &len) != RG_OK) {
-		report(c, "refs", org,
-		       "organisation number entry names agency '%s', which does "
-		       "not exist",
-		       sid);
+		chk_report(c, "refs", org,
+		           "organisation number entry names agency '%s', which does "
+		           "not exist",
+		           sid);
 		return;
 	}
 	Stdreg__V1__Agency *a = stdreg__v1__agency__unpack(NULL, len, val);
 	if (a == NULL)
 		return; /* reported by check_records */
 	if (strcmp(a->org_number, org) != 0)
-		report(c, "refs", org,
-		       "organisation number entry names agency '%s', which has '%s'", sid,
-		       a->org_number);
+		chk_report(c, "refs", org,
+		           "organisation number entry names agency '%s', which has '%s'", sid,
+		           a->org_number);
 	stdreg__v1__agency__free_unpacked(a, NULL);
 }
 
@@ -397,15 +358,15 @@ static void check_ref_entry(struct checker *c, const MDB_val *k, const MDB_val *
 	size_t len;
 
 	c->stats.refs++;
-	show_tagged(k, tshow, sizeof(tshow));
-	show_tagged(v, sshow, sizeof(sshow));
+	chk_show_tagged(k, tshow, sizeof(tshow));
+	chk_show_tagged(v, sshow, sizeof(sshow));
 	if (target == NULL || source == NULL || v->mv_size - 1 > STORE_ID_MAX) {
-		report(c, "refs", tshow, "malformed refs entry (from %s)", sshow);
+		chk_report(c, "refs", tshow, "malformed refs entry (from %s)", sshow);
 		return;
 	}
 	snprintf(sid, sizeof(sid), "%.*s", (int)v->mv_size - 1, (const char *)v->mv_data + 1);
 	if (store_get(c->t, source->kind, sid, &val, &len) != RG_OK) {
-		report(c, "refs", tshow, "refs entry names %s, which does not exist", sshow);
+		chk_report(c, "refs", tshow, "refs entry names %s, which does not exist", sshow);
 		return;
 	}
 	ProtobufCMessage *rec = protobuf_c_message_unpack(source->desc, NULL, len, val);
@@ -416,7 +377,8 @@ static void check_ref_entry(struct checker *c, const MDB_val *k, const MDB_val *
 	         (int)(k->mv_size - 1 > STORE_ID_MAX ? STORE_ID_MAX : k->mv_size - 1),
 	         (const char *)k->mv_data + 1);
 	if (!record_holds_ref(source, rec, target->kind, tid))
-		report(c, "refs", tshow, "refs entry says %s refers to it, but it does not", sshow);
+		chk_report(c, "refs", tshow, "refs entry says %s refers to it, but it does not",
+		           sshow);
 	protobuf_c_message_free_unpacked(rec, NULL);
 }
 
@@ -427,7 +389,7 @@ static void check_refs_index(struct checker *c)
 	int rc = mdb_cursor_open(c->t->txn, c->t->st->refs, &cur);
 
 	if (rc != 0) {
-		lmdb_failed(c, rc);
+		chk_lmdb_failed(c, rc);
 		return;
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
@@ -439,238 +401,12 @@ static void check_refs_index(struct checker *c)
 	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		lmdb_failed(c, rc);
-}
-
-/* --- changelog and history ------------------------------------------------------------ */
-
-/* Does the revision of key hold more than one change? */
-static bool revision_shared(struct checker *c, const uint8_t *key)
-{
-	uint8_t next[12];
-	MDB_val k = { 12, next }, v;
-
-	if (be_get(key + 8, 4) > 0)
-		return true;
-	memcpy(next, key, 8);
-	memset(next + 8, 0, 4);
-	next[11] = 1;
-	return mdb_get(c->t->txn, c->t->st->changelog, &k, &v) == 0;
-}
-
-/* What lets history.c find the change ch (under key) and the one before it. */
-static void check_change_links(struct checker *c, const struct kind_info *ki,
-                               const Stdreg__V1__Change *ch, const uint8_t *key, const char *show)
-{
-	char hkey[STORE_ID_MAX + 2];
-	uint8_t prev_key[12];
-	Stdreg__V1__Change *prev = NULL;
-	uint64_t rev = be_get(key, 8), prev_rev;
-	int rc;
-
-	if (ch->op == STDREG__V1__OP__OP_DELETE || revision_shared(c, key)) {
-		MDB_val hk = { index_key(hkey, ki->tag, ch->id), hkey }, hv = { 12, (void *)key };
-		MDB_cursor *cur;
-		rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
-		if (rc == 0) {
-			rc = mdb_cursor_get(cur, &hk, &hv, MDB_GET_BOTH);
-			mdb_cursor_close(cur);
-		}
-		if (rc == MDB_NOTFOUND)
-			report(c, "changelog", show,
-			       "change of %s '%s' is not in its history index", ki->name, ch->id);
-		else if (rc != 0)
-			lmdb_failed(c, rc);
-	}
-	if (ch->op != STDREG__V1__OP__OP_DELETE)
-		keys_add(c, &c->open_ends, key);
-	rc = history_previous(ki, ch, &prev_rev);
-	if (rc == RG_ENOENT) {
-		if (ch->op != STDREG__V1__OP__OP_CREATE)
-			report(c, "changelog", show, "%s of %s '%s' has no before-image",
-			       ch->op == STDREG__V1__OP__OP_DELETE ? "delete" : "update", ki->name,
-			       ch->id);
-		return;
-	}
-	if (rc != RG_OK) {
-		report(c, "changelog", show,
-		       "before-image of %s '%s' does not decode or names a later revision",
-		       ki->name, ch->id);
-		return;
-	}
-	rc = history_find(c->t, ki, ch->id, prev_rev,
-	                  prev_rev == rev ? be_get(key + 8, 4) : UINT32_MAX, prev_key, &prev);
-	if (rc == RG_ENOENT || rc == RG_ECORRUPT) {
-		report(c, "changelog", show,
-		       "previous change of %s '%s' (revision %llu) is not in the changelog",
-		       ki->name, ch->id, (unsigned long long)prev_rev);
-		return;
-	}
-	if (rc != RG_OK) {
-		c->fatal = rc == RG_ENOMEM ? RG_ENOMEM : RG_EIO;
-		return;
-	}
-	if (prev->after.len != ch->before.len ||
-	    memcmp(prev->after.data, ch->before.data, ch->before.len) != 0)
-		report(c, "changelog", show,
-		       "before-image of %s '%s' is not what its previous change wrote", ki->name,
-		       ch->id);
-	keys_add(c, &c->linked, prev_key);
-	stdreg__v1__change__free_unpacked(prev, NULL);
-}
-
-/* Every change but a delete is followed by exactly one thing: a later change of its record,
- * or the record itself (it is at that change). Otherwise a history would miss it. */
-static void check_chains(struct checker *c)
-{
-	char show[40];
-
-	if (c->linked.n > 1)
-		qsort(c->linked.v, c->linked.n, 12, cmp_key);
-	for (size_t i = 1; i < c->linked.n; i++)
-		if (memcmp(c->linked.v[i - 1], c->linked.v[i], 12) == 0) {
-			snprintf(show, sizeof(show), "%llu.%u",
-			         (unsigned long long)be_get(c->linked.v[i], 8),
-			         (unsigned)be_get(c->linked.v[i] + 8, 4));
-			report(c, "changelog", show, "change is followed by two later changes");
-		}
-	for (size_t i = 0; i < c->open_ends.n; i++)
-		if (c->linked.n == 0 ||
-		    bsearch(c->open_ends.v[i], c->linked.v, c->linked.n, 12, cmp_key) == NULL) {
-			snprintf(show, sizeof(show), "%llu.%u",
-			         (unsigned long long)be_get(c->open_ends.v[i], 8),
-			         (unsigned)be_get(c->open_ends.v[i] + 8, 4));
-			report(c, "changelog", show,
-			       "change is in no history (no later change of its record follows it, "
-			       "and the record is not at it)");
-		}
-}
-
-static void check_change(struct checker *c, const MDB_val *k, const MDB_val *v, uint64_t *last_rev,
-                         uint32_t *next_seq)
-{
-	char show[40];
-	uint64_t rev;
-	uint32_t seq;
-
-	c->stats.changes++;
-	if (k->mv_size != 12) {
-		report(c, "changelog", "", "key of %zu bytes, not 12", k->mv_size);
-		return;
-	}
-	rev = be_get(k->mv_data, 8);
-	seq = (uint32_t)be_get((const uint8_t *)k->mv_data + 8, 4);
-	snprintf(show, sizeof(show), "%llu.%u", (unsigned long long)rev, seq);
-	if (rev == 0 || rev > c->revision)
-		report(c, "changelog", show, "revision is outside 1..%llu (the store's revision)",
-		       (unsigned long long)c->revision);
-	if (rev != *last_rev) {
-		if (rev != *last_rev + 1 && rev > *last_rev)
-			report(c, "changelog", show, "revisions %llu..%llu are missing",
-			       (unsigned long long)*last_rev + 1, (unsigned long long)rev - 1);
-		*last_rev = rev;
-		*next_seq = 0;
-	}
-	if (seq != *next_seq)
-		report(c, "changelog", show, "sequence number %u, expected %u", seq, *next_seq);
-	*next_seq = seq + 1;
-
-	Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, v->mv_size, v->mv_data);
-	if (ch == NULL) {
-		report(c, "changelog", show, "value does not decode as stdreg.v1.Change");
-		return;
-	}
-	const struct kind_info *ki = kind_get((enum store_kind)ch->kind);
-	if (ch->revision != rev)
-		report(c, "changelog", show, "change says revision %llu",
-		       (unsigned long long)ch->revision);
-	if (ki == NULL || str_empty(ch->id))
-		report(c, "changelog", show, "change names no record");
-	else
-		check_change_links(c, ki, ch, k->mv_data, show);
-	stdreg__v1__change__free_unpacked(ch, NULL);
-}
-
-static void check_changelog(struct checker *c)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	uint64_t last_rev = 0;
-	uint32_t next_seq = 0;
-	int rc = mdb_cursor_open(c->t->txn, c->t->st->changelog, &cur);
-
-	if (rc != 0) {
-		lmdb_failed(c, rc);
-		return;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		check_change(c, &k, &v, &last_rev, &next_seq);
-	mdb_cursor_close(cur);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		lmdb_failed(c, rc);
-		return;
-	}
-	if (last_rev < c->revision)
-		report(c, "changelog", "",
-		       "the changelog ends at revision %llu, the store is at %llu",
-		       (unsigned long long)last_rev, (unsigned long long)c->revision);
-}
-
-static void check_history_entry(struct checker *c, const MDB_val *k, const MDB_val *v)
-{
-	char show[200];
-	MDB_val cv, ck = *v;
-	int rc;
-
-	show_tagged(k, show, sizeof(show));
-	if (v->mv_size != 12) {
-		report(c, "history", show, "entry of %zu bytes, not a changelog key", v->mv_size);
-		return;
-	}
-	rc = mdb_get(c->t->txn, c->t->st->changelog, &ck, &cv);
-	if (rc == MDB_NOTFOUND) {
-		report(c, "history", show, "entry points to revision %llu.%u, not in the changelog",
-		       (unsigned long long)be_get(v->mv_data, 8),
-		       (unsigned)be_get((const uint8_t *)v->mv_data + 8, 4));
-		return;
-	}
-	if (rc != 0) {
-		lmdb_failed(c, rc);
-		return;
-	}
-	Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, cv.mv_size, cv.mv_data);
-	if (ch == NULL)
-		return; /* reported by check_changelog */
-	const struct kind_info *ki = kind_get((enum store_kind)ch->kind);
-	if (ki == NULL || k->mv_size < 1 || ((const char *)k->mv_data)[0] != ki->tag ||
-	    strlen(ch->id) != k->mv_size - 1 ||
-	    memcmp(ch->id, (const char *)k->mv_data + 1, k->mv_size - 1) != 0)
-		report(c, "history", show, "entry points to a change of another record");
-	stdreg__v1__change__free_unpacked(ch, NULL);
-}
-
-static void check_history(struct checker *c)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(c->t->txn, c->t->st->history, &cur);
-
-	if (rc != 0) {
-		lmdb_failed(c, rc);
-		return;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->fatal == RG_OK;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		check_history_entry(c, &k, &v);
-	mdb_cursor_close(cur);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		lmdb_failed(c, rc);
+		chk_lmdb_failed(c, rc);
 }
 
 static void report_index_problem(void *arg, const char *id, const char *msg)
 {
-	report(arg, "report index", id, "%s", msg);
+	chk_report(arg, "report index", id, "%s", msg);
 }
 
 int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_stats *stats)
@@ -693,7 +429,7 @@ int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_s
 	if (c.fatal == RG_OK) {
 		int rc = report_index_check(t, report_index_problem, &c);
 		if (rc != 0)
-			lmdb_failed(&c, rc);
+			chk_lmdb_failed(&c, rc);
 	}
 	free(c.linked.v);
 	free(c.open_ends.v);

@@ -302,14 +302,21 @@ static const struct column change_cols[] = {
 	{ 0 },
 };
 
-/* A titled table, or "TITLE: none". */
-static void section(FILE *f, const char *title, const struct column *cols, const json_t *rows)
+/* A titled table, or "TITLE: none". A list the server cut to fewer rows than total says so
+ * in its title: "TITLE: TOTAL (the N WHICH shown)"; total < 0 when the list is never cut. */
+static void section(FILE *f, const char *title, const struct column *cols, const json_t *rows,
+                    long long total, const char *which)
 {
-	if (json_array_size(rows) == 0) {
+	size_t shown = json_array_size(rows);
+
+	if (shown == 0 && total <= 0) {
 		fprintf(f, "\n%s: none\n", title);
 		return;
 	}
-	fprintf(f, "\n%s:\n", title);
+	if (total > (long long)shown)
+		fprintf(f, "\n%s: %lld (the %zu %s shown)\n", title, total, shown, which);
+	else
+		fprintf(f, "\n%s:\n", title);
 	out_table(f, cols, rows);
 }
 
@@ -322,12 +329,14 @@ int table_report(FILE *f, const json_t *resp)
 	fprintf(f, "prioritised areas with a lead: %lld of %lld (%.1f%%)\n",
 	        num(resp, "prioritised_with_lead"), num(resp, "prioritised"),
 	        json_is_number(pct) ? json_number_value(pct) : 0.0);
-	section(f, "load per agency", load_cols, arr(resp, "agencies"));
-	section(f, "work items by status", group_cols, arr(resp, "stage_groups"));
-	section(f, "overdue items", overdue_cols, arr(resp, "overdue"));
+	section(f, "load per agency", load_cols, arr(resp, "agencies"), -1, NULL);
+	section(f, "work items by status", group_cols, arr(resp, "stage_groups"), -1, NULL);
+	section(f, "overdue items", overdue_cols, arr(resp, "overdue"), num(resp, "overdue_total"),
+	        "longest overdue");
 	snprintf(title, sizeof(title), "stage changes in the last %lld days",
 	         num(resp, "days") != 0 ? num(resp, "days") : 45);
-	section(f, title, change_cols, arr(resp, "stage_changes"));
+	section(f, title, change_cols, arr(resp, "stage_changes"), num(resp, "stage_changes_total"),
+	        "newest");
 	return ferror(f) ? -1 : 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * web_page_report.c - the follow-up report: coverage of the prioritised areas per quarter
  * and goals by status per quarter (Trend), work items by status and the load per agency
- * (Report). Each chart is followed by the same figures as a table.
+ * (Report), the longest overdue items and the newest stage changes, with how many there are
+ * in all when the server cut the list. Each chart is followed by the same figures as a table.
  */
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +146,64 @@ static void load(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep,
 	web_table_close(c);
 }
 
+/* The longest overdue items (the server sends at most 100) and how many there are in all. */
+static void overdue(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep)
+{
+	unsigned total =
+	        rep->overdue_total > rep->n_overdue ? rep->overdue_total : (unsigned)rep->n_overdue;
+
+	if (!web_section(c, S_OVERDUE_ITEMS, total))
+		return;
+	web_list_counts(c, S_IN_ALL, total, rep->n_overdue, S_SHOWN_LONGEST_OVERDUE);
+	if (rep->n_overdue == 0)
+		return;
+	web_table_open(c, S_OVERDUE_ITEMS);
+	web_thead(c, S_REFERENCE, S_STAGE, S_TARGET_DATE, S_COUNT_);
+	for (size_t i = 0; i < rep->n_overdue; i++) {
+		const Stdreg__V1__WorkItem *w = rep->overdue[i];
+
+		wbuf_puts(&c->body, "<tr><th scope=\"row\">");
+		web_a(c, PAGE_ITEM, w->id, w->reference[0] != '\0' ? w->reference : w->id);
+		wbuf_puts(&c->body, "</th><td>");
+		web_stage(c, w);
+		wbuf_puts(&c->body, "</td><td>");
+		web_time(c, w->target_date);
+		wbuf_puts(&c->body, "</td></tr>\n");
+	}
+	web_table_close(c);
+}
+
+/* The newest stage changes of the report's window (at most 100) and how many in all. */
+static void stage_changes(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep)
+{
+	unsigned total = rep->stage_changes_total > rep->n_stage_changes
+	                         ? rep->stage_changes_total
+	                         : (unsigned)rep->n_stage_changes;
+
+	if (!web_section(c, S_STAGE_CHANGES, total))
+		return;
+	web_list_counts(c, S_IN_ALL, total, rep->n_stage_changes, S_SHOWN_NEWEST);
+	if (rep->n_stage_changes == 0)
+		return;
+	web_table_open(c, S_STAGE_CHANGES);
+	web_thead(c, S_WHEN, S_ITEM, S_STAGE_FROM, S_STAGE_TO, S_COUNT_);
+	for (size_t i = 0; i < rep->n_stage_changes; i++) {
+		const Stdreg__V1__StageChange *s = rep->stage_changes[i];
+
+		wbuf_puts(&c->body, "<tr><td>");
+		web_time(c, s->time);
+		wbuf_puts(&c->body, "</td><th scope=\"row\">");
+		web_a(c, PAGE_ITEM, s->work_item_id,
+		      s->reference[0] != '\0' ? s->reference : s->work_item_id);
+		wbuf_puts(&c->body, "</th><td>");
+		web_text(c, s->old_stage);
+		wbuf_puts(&c->body, "</td><td>");
+		web_text(c, s->new_stage);
+		wbuf_puts(&c->body, "</td></tr>\n");
+	}
+	web_table_close(c);
+}
+
 unsigned web_page_report(struct web_ctx *c)
 {
 	Stdreg__V1__TrendRequest tq = STDREG__V1__TREND_REQUEST__INIT;
@@ -171,6 +230,8 @@ unsigned web_page_report(struct web_ctx *c)
 	goals(c, t);
 	items(c, rep);
 	load(c, rep, &agencies);
+	overdue(c, rep);
+	stage_changes(c, rep);
 out:
 	web_list_release(&agencies);
 	if (rep != NULL)

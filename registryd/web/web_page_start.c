@@ -1,6 +1,7 @@
 /*
  * web_page_start.c - the start page: coverage of the prioritised areas, the areas without
- * a lead, goals by status, work items by status, and the changes of the last 45 days.
+ * a lead, goals by status, work items by status and how many are overdue, and the changes of
+ * the last 45 days.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,20 @@ static unsigned goals_by_status(struct web_ctx *c)
 	return 0;
 }
 
+/* How many items are overdue; the report page lists the longest overdue (at most 100). */
+static void overdue(struct web_ctx *c, const Stdreg__V1__ReportResponse *rep)
+{
+	unsigned total =
+	        rep->overdue_total > rep->n_overdue ? rep->overdue_total : (unsigned)rep->n_overdue;
+
+	web_list_counts(c, S_OVERDUE_ITEMS, total, rep->n_overdue, S_SHOWN_LONGEST_OVERDUE);
+	if (total == 0)
+		return;
+	wbuf_puts(&c->body, "<p>");
+	web_a(c, PAGE_REPORT, NULL, T(c, S_SEE_REPORT));
+	wbuf_puts(&c->body, "</p>\n");
+}
+
 static unsigned recent(struct web_ctx *c)
 {
 	struct web_changes ch;
@@ -165,6 +180,7 @@ unsigned web_page_start(struct web_ctx *c)
 		goto out;
 	web_h2(c, S_ITEMS);
 	web_items_by_status(c, rep);
+	overdue(c, rep);
 	st = recent(c);
 out:
 	if (gaps != NULL)

@@ -37,6 +37,28 @@ void web_table_end(struct web_ctx *c, size_t shown)
 		web_none(c);
 }
 
+void web_list_counts(struct web_ctx *c, enum web_str total_k, unsigned total, size_t shown,
+                     enum web_str shown_k)
+{
+	bool cut = total > shown;
+
+	wbuf_puts(&c->body, "<dl>\n");
+	web_dt(c, total_k);
+	wbuf_printf(&c->body, "%u", total);
+	web_dd_end(c);
+	if (cut) {
+		web_dt(c, shown_k);
+		wbuf_printf(&c->body, "%zu", shown);
+		web_dd_end(c);
+	}
+	wbuf_puts(&c->body, "</dl>\n");
+	if (cut) {
+		wbuf_puts(&c->body, "<p>");
+		web_t(c, S_LIST_CUT);
+		wbuf_puts(&c->body, "</p>\n");
+	}
+}
+
 void web_stage(struct web_ctx *c, const Stdreg__V1__WorkItem *w)
 {
 	web_text(c, w->stage);

@@ -20,6 +20,10 @@ void web_none(struct web_ctx *c);
 bool web_section(struct web_ctx *c, enum web_str k, size_t n);
 /* Ends a table opened at its first shown row, or says "none" when no row was shown. */
 void web_table_end(struct web_ctx *c, size_t shown);
+/* How many a list the server caps holds in all (total, under the label total_k) and, when it
+ * sent fewer, how many it shows (under shown_k) and that the list is cut. */
+void web_list_counts(struct web_ctx *c, enum web_str total_k, unsigned total, size_t shown,
+                     enum web_str shown_k);
 
 /* A work item's stage code, and for an ISO code (no scheme) the name of its stage group. */
 void web_stage(struct web_ctx *c, const Stdreg__V1__WorkItem *w);

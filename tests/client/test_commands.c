@@ -285,6 +285,29 @@ static void test_report(void **state)
 	        "i9  ISO/IEC 5338  40.20  2025-12-01  ai\n"
 	        "\n"
 	        "stage changes in the last 30 days: none\n");
+	// Lists the server cut to fewer rows than its totals say so; an uncut one does not.
+	CHECK_TABLE(table_report,
+	            "{\"today\":\"2026-03-01\",\"overdue\":[{\"id\":\"i9\",\"stage\":\"40.20\","
+	            "\"target_date\":\"2025-12-01\"},{\"id\":\"i7\",\"stage\":\"30.60\","
+	            "\"target_date\":\"2025-11-01\"}],\"overdue_total\":376093,"
+	            "\"stage_changes\":[{\"revision\":41,\"time\":\"2026-02-27T10:00:00Z\","
+	            "\"work_item_id\":\"i9\",\"old_stage\":\"30.99\",\"new_stage\":\"40.20\"}],"
+	            "\"stage_changes_total\":1}",
+	            "report of 2026-03-01\n"
+	            "prioritised areas with a lead: 0 of 0 (0.0%)\n"
+	            "\n"
+	            "load per agency: none\n"
+	            "\n"
+	            "work items by status: none\n"
+	            "\n"
+	            "overdue items: 376093 (the 2 longest overdue shown)\n"
+	            "ID  REFERENCE  STAGE  TARGET      AREAS\n"
+	            "i9  -          40.20  2025-12-01  -\n"
+	            "i7  -          30.60  2025-11-01  -\n"
+	            "\n"
+	            "stage changes in the last 45 days:\n"
+	            "REVISION  TIME                  ITEM  REFERENCE  FROM   TO\n"
+	            "41        2026-02-27T10:00:00Z  i9    -          30.99  40.20\n");
 }
 
 static void test_mine(void **state)

@@ -286,6 +286,24 @@ expect_exit 0 "English area feed" -- atom_check "$TEST_TMP/body" 'Web & <test> a
 get /omraden/5g/atom
 expect_exit 0 "the transfer in its area's feed" -- atom_check "$TEST_TMP/body" "msb"
 
+# --- capped lists: the report lists at most 100 overdue items and says how many in all ------
+get /rapport
+expect_match "report: the overdue items" "$BODY" '<h2[^>]*>Försenade arbetsposter</h2>'
+if grep -q 'Listan är avkortad' <<<"$BODY"; then fail "report: a short list said to be cut"; else pass; fi
+for i in $(seq 1 120); do
+	printf '{"kind": "item", "id": "zz-late-%03d", "reference": "ZZ L%03d", "title": "Late", "body_id": "cen-clc-jtc21", "area_ids": ["zz-web"], "stage": "40.20", "target_date": "2020-01-01"}\n' "$i" "$i"
+done >"$TEST_TMP/late.jsonl"
+expect_exit 0 "120 overdue items" -- regctl apply -f "$TEST_TMP/late.jsonl"
+get /rapport
+TOTAL=$(grep -o 'Totalt</dt><dd>[0-9]*' <<<"$BODY" | head -n 1 | sed 's/.*<dd>//')
+if [ "${TOTAL:-0}" -gt 120 ]; then pass; else fail "report: overdue in all is '$TOTAL', not over 120"; fi
+expect_match "report: how many are shown" "$BODY" 'Visas \(de mest försenade\)</dt><dd>100</dd>'
+expect_match "report: the list is cut" "$BODY" '<p>Listan är avkortad: alla visas inte.</p>'
+expect_eq "report: 100 overdue rows" "$(grep -o 'href="/arbetsposter/zz-late-[0-9]*"' <<<"$BODY" | wc -l)" 100
+get /en/
+expect_match "start: overdue in all" "$BODY" "Overdue work items</dt><dd>$TOTAL</dd>"
+expect_match "start: the report lists the cut" "$BODY" '<p>The list is cut: not all are shown.</p>'
+
 # --- no page cache --------------------------------------------------------------------------
 stop_daemon
 start_daemon --http-listen http://127.0.0.1:0 --web-cache-bytes 0
