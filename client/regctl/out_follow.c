@@ -329,8 +329,8 @@ int table_report(FILE *f, const json_t *resp)
 	fprintf(f, "prioritised areas with a lead: %lld of %lld (%.1f%%)\n",
 	        num(resp, "prioritised_with_lead"), num(resp, "prioritised"),
 	        json_is_number(pct) ? json_number_value(pct) : 0.0);
-	section(f, "load per agency", load_cols, arr(resp, "agencies"), -1, NULL);
-	section(f, "work items by status", group_cols, arr(resp, "stage_groups"), -1, NULL);
+	section(f, "load per agency", load_cols, arr(resp, "agencies"), -1, "");
+	section(f, "work items by status", group_cols, arr(resp, "stage_groups"), -1, "");
 	section(f, "overdue items", overdue_cols, arr(resp, "overdue"), num(resp, "overdue_total"),
 	        "longest overdue");
 	snprintf(title, sizeof(title), "stage changes in the last %lld days",
