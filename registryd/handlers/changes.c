@@ -39,16 +39,7 @@ enum call_result handle_list_changes(struct call *c)
 {
 	const Stdreg__V1__ListChangesRequest *r = (const Stdreg__V1__ListChangesRequest *)c->req;
 
-	// The same bounds as a Watch: every change read is compared with each id and kind.
-	if (r->n_ids > WATCH_MAX_IDS)
-		return call_fail(c, GRPC_INVALID_ARGUMENT, "ids", "too many ids (%zu; at most %d)",
-		                 r->n_ids, WATCH_MAX_IDS);
-	if (r->n_kinds > WATCH_MAX_KINDS)
-		return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds",
-		                 "too many kinds (%zu; at most %d)", r->n_kinds, WATCH_MAX_KINDS);
-	for (size_t i = 0; i < r->n_kinds; i++)
-		if (store_kind_name((enum store_kind)r->kinds[i]) == NULL)
-			return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "unknown kind %d",
-			                 (int)r->kinds[i]);
+	if (!watch_filter_ok(c, (const int *)r->kinds, r->n_kinds, r->n_ids))
+		return CALL_DONE;
 	return query_answer(c, list_changes);
 }

@@ -480,6 +480,27 @@ static enum call_result watch_park(struct call *c, uint64_t since, uint32_t sinc
 	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
 }
 
+bool watch_filter_ok(struct call *c, const int *kinds, size_t n_kinds, size_t n_ids)
+{
+	// Bounds first: every change a scan reads is compared with each id and kind.
+	if (n_ids > WATCH_MAX_IDS) {
+		call_fail(c, GRPC_INVALID_ARGUMENT, "ids", "too many ids (%zu; at most %d)", n_ids,
+		          WATCH_MAX_IDS);
+		return false;
+	}
+	if (n_kinds > WATCH_MAX_KINDS) {
+		call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "too many kinds (%zu; at most %d)",
+		          n_kinds, WATCH_MAX_KINDS);
+		return false;
+	}
+	for (size_t i = 0; i < n_kinds; i++)
+		if (store_kind_name((enum store_kind)kinds[i]) == NULL) {
+			call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "unknown kind %d", kinds[i]);
+			return false;
+		}
+	return true;
+}
+
 enum call_result handle_watch(struct call *c)
 {
 	const Stdreg__V1__WatchRequest *r = (const Stdreg__V1__WatchRequest *)c->req;
@@ -490,17 +511,8 @@ enum call_result handle_watch(struct call *c)
 	uint32_t since_change;
 	int rc;
 
-	// Bounds first: every change a scan reads is compared with each id and kind.
-	if (r->n_ids > WATCH_MAX_IDS)
-		return call_fail(c, GRPC_INVALID_ARGUMENT, "ids", "too many ids (%zu; at most %d)",
-		                 r->n_ids, WATCH_MAX_IDS);
-	if (r->n_kinds > WATCH_MAX_KINDS)
-		return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds",
-		                 "too many kinds (%zu; at most %d)", r->n_kinds, WATCH_MAX_KINDS);
-	for (size_t i = 0; i < r->n_kinds; i++)
-		if (store_kind_name((enum store_kind)r->kinds[i]) == NULL)
-			return call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "unknown kind %d",
-			                 (int)r->kinds[i]);
+	if (!watch_filter_ok(c, (const int *)r->kinds, r->n_kinds, r->n_ids))
+		return CALL_DONE;
 	if ((t = call_read_begin(c)) == NULL)
 		return CALL_DONE;
 	// Nothing after the newest revision yet; and since + 1 must not wrap to 0

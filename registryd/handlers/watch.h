@@ -22,17 +22,24 @@
 #ifndef REGISTRYD_WATCH_H
 #define REGISTRYD_WATCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dispatch_limits.h"
 #include "store.h"
 
+struct call;
 struct watch_hub;
 
 /* A Watch names at most this many ids and kinds; more is refused INVALID_ARGUMENT before
  * any scan (every change scanned is compared with them). */
 #define WATCH_MAX_IDS   256
 #define WATCH_MAX_KINDS 16
+
+/* Whether a Watch's or ListChanges's filter is within those bounds and names known kinds;
+ * if not, c is failed INVALID_ARGUMENT (the caller answers CALL_DONE). */
+bool watch_filter_ok(struct call *c, const int *kinds, size_t n_kinds, size_t n_ids);
 
 /*
  * Creates the hub over st (one read transaction of its own) and starts its thread, with
