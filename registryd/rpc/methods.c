@@ -61,7 +61,7 @@
 #define ROW_Report          LONG_READ(handle_report)
 // Its first scan may read a long stretch of the changelog: on a worker, never on nng's
 // threads; a watch that has to wait parks from there.
-#define ROW_Watch       LONG_READ(handle_watch), .parks = true
+#define ROW_Watch LONG_READ(handle_watch), .parks = true
 // Reads back up to 65 536 changes of the changelog: a worker.
 #define ROW_ListChanges LONG_READ(handle_list_changes)
 #define ROW_ApplyChunk  WRITE(handle_apply_chunk, PERM_WRITE)
