@@ -164,14 +164,12 @@ enum MHD_Result http_not_allowed(struct hreq *r, const char *allow)
 }
 
 /* GET /metrics: the same Prometheus text as --metrics-listen serves (metrics_http.h). */
-static enum MHD_Result metrics(struct hreq *r, const char *verb)
+static enum MHD_Result metrics(struct hreq *r)
 {
 	enum MHD_Result rv;
 	size_t len = 0;
 	char *text = NULL;
 
-	if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
-		return http_not_allowed(r, "GET");
 	if (metrics_http_render(r->srv->d, &text, &len) != RG_OK)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
 		                  "cannot render the metrics (out of memory)");
@@ -226,12 +224,18 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 		*answered = false;
 		return MHD_YES;
 	}
-	if (strcmp(url, METRICS_PATH) == 0)
-		return metrics(r, verb);
+	// A GET or HEAD of the metrics or of the web view is answered once the request is
+	// complete: libmicrohttpd (0.9.75) closes a connection whose answer is queued while
+	// only its head has been read, and scrapers and browsers keep connections alive.
+	// Other verbs get their 405 at once.
+	if (strcmp(url, METRICS_PATH) == 0) {
+		if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
+			return http_not_allowed(r, "GET");
+		r->route = ROUTE_METRICS;
+		*answered = false;
+		return MHD_YES;
+	}
 	// The web view: its pages, and the 404 page for any other path a browser asks for.
-	// A GET or HEAD is answered once the request is complete: libmicrohttpd (0.9.75)
-	// closes a connection whose answer is queued while only its head has been read, and
-	// pages are fetched over kept-alive connections. Other verbs get their 405 at once.
 	if (web_wants(r->conn, url)) {
 		if (strcmp(verb, "GET") != 0 && strcmp(verb, "HEAD") != 0)
 			return web_page(r, url, verb);
@@ -301,6 +305,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->page = NULL;
 		return web_pending_answer(p);
 	}
+	if (r->route == ROUTE_METRICS)
+		return metrics(r); /* the request is complete */
 	if (r->have_reply)
 		return r->route == ROUTE_FEED ? http_feed_answer(r) : http_connect_answer(r);
 	if (r->over > 0)

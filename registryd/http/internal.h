@@ -50,6 +50,7 @@ enum route {
 	ROUTE_LONGPOLL, /* GET /v1/changes?wait_ms=... */
 	ROUTE_FEED,     /* GET /v1/changes: event stream */
 	ROUTE_WEB,      /* a page of the web view, rendered off the listener's threads */
+	ROUTE_METRICS,  /* GET /metrics */
 };
 
 /* One HTTP request, from its head to its completion (MHD's con_cls). */

@@ -362,6 +362,9 @@ expect_eq "the same series on both" "$(series <"$TEST_TMP/m1")" "$(series <"$TES
 expect_eq "the same help lines" "$(grep '^# ' "$TEST_TMP/m1")" "$(grep '^# ' "$TEST_TMP/m2")"
 code=$(curl -s -o /dev/null -D "$TEST_TMP/head" -w '%{http_code}' -X POST "$HTTP/metrics")
 expect_eq "POST /metrics" "$code" 405
+# A scraper keeps its connection: /metrics is answered once the request is complete.
+reuse=$(curl -sv -o /dev/null -o /dev/null "$HTTP/metrics" "$HTTP/metrics" 2>&1 | grep -c 'Re-using existing connection' || true)
+expect_eq "two scrapes over one kept-alive connection" "$reuse" 1
 expect_eq "Allow: GET" "$(header_of Allow)" GET
 HTTPS=$(grep -o 'msg=listening url=https://[^ ]*' "$TEST_TMP/daemon.log" | tail -n 1 | sed 's/.*url=//')
 out=$(curl -s --cacert "$TEST_TMP/cert.pem" -H 'Content-Type: application/json' -d '{"id":"ai"}' \
