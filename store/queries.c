@@ -554,20 +554,8 @@ int store_watch(store_txn *t, uint64_t since_revision, uint32_t since_change, co
 			break;
 		}
 		scanned++;
-		Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, v.mv_size, v.mv_data);
-		if (ch == NULL) {
-			rc = MDB_CORRUPTED;
+		if ((rc = watch_filter_take(&filter, &v, &r->changes, &r->n_changes)) != 0)
 			break;
-		}
-		if (!watch_filter_match(&filter, (int)ch->kind, ch->id)) {
-			stdreg__v1__change__free_unpacked(ch, NULL);
-			continue;
-		}
-		if (!PUSH(r->changes, r->n_changes, ch)) {
-			stdreg__v1__change__free_unpacked(ch, NULL);
-			rc = ENOMEM;
-			break;
-		}
 	}
 	mdb_cursor_close(c);
 	watch_filter_free(&filter);

@@ -108,8 +108,6 @@ int store_changes_back(store_txn *t, const char *token, const int *kinds, size_t
 	}
 	for (rc = seek_before(c, token != NULL && token[0] != '\0' ? key : NULL, &k, &v); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
-		Stdreg__V1__Change *ch;
-
 		if (k.mv_size != 12) {
 			rc = MDB_CORRUPTED;
 			break;
@@ -124,19 +122,8 @@ int store_changes_back(store_txn *t, const char *token, const int *kinds, size_t
 			rc = ENOMEM;
 			break;
 		}
-		if ((ch = stdreg__v1__change__unpack(NULL, v.mv_size, v.mv_data)) == NULL) {
-			rc = MDB_CORRUPTED;
+		if ((rc = watch_filter_take(&filter, &v, &r->changes, &r->n_changes)) != 0)
 			break;
-		}
-		if (!watch_filter_match(&filter, (int)ch->kind, ch->id)) {
-			stdreg__v1__change__free_unpacked(ch, NULL);
-			continue;
-		}
-		if (!PUSH(r->changes, r->n_changes, ch)) {
-			stdreg__v1__change__free_unpacked(ch, NULL);
-			rc = ENOMEM;
-			break;
-		}
 	}
 	mdb_cursor_close(c);
 	watch_filter_free(&filter);

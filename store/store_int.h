@@ -285,6 +285,10 @@ int watch_filter_init(struct watch_filter *f, const int *kinds, size_t nkinds, c
                       size_t nids);
 bool watch_filter_match(const struct watch_filter *f, int kind, const char *id);
 void watch_filter_free(struct watch_filter *f);
+/* Decodes the changelog value v and appends it to *changes (*n of them) if f matches it.
+ * Returns 0, MDB_CORRUPTED (not a Change) or ENOMEM. */
+int watch_filter_take(const struct watch_filter *f, const MDB_val *v, Stdreg__V1__Change ***changes,
+                      size_t *n);
 
 /* The RFC 3339 UTC form of a time (21 bytes). */
 void store_format_time(time_t t, char out[21]);

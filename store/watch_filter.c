@@ -1,10 +1,11 @@
 /*
- * watch_filter.c - which changelog entries a watch asked for.
+ * watch_filter.c - which changelog entries a watch (or a ListChanges page) asked for.
  *
  * A watch names kinds and ids; every entry of the changelog it reads is tested against
  * them. The ids are sorted once and looked up by binary search, so a long list costs
  * log(n) per entry, not n: the transport's threads run this for anonymous callers.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,4 +50,22 @@ void watch_filter_free(struct watch_filter *f)
 	free(f->ids);
 	f->ids = NULL;
 	f->nids = 0;
+}
+
+int watch_filter_take(const struct watch_filter *f, const MDB_val *v, Stdreg__V1__Change ***changes,
+                      size_t *n)
+{
+	Stdreg__V1__Change *ch = stdreg__v1__change__unpack(NULL, v->mv_size, v->mv_data);
+
+	if (ch == NULL)
+		return MDB_CORRUPTED;
+	if (!watch_filter_match(f, (int)ch->kind, ch->id)) {
+		stdreg__v1__change__free_unpacked(ch, NULL);
+		return 0;
+	}
+	if (!push_ptr((void ***)changes, n, ch)) {
+		stdreg__v1__change__free_unpacked(ch, NULL);
+		return ENOMEM;
+	}
+	return 0;
 }
