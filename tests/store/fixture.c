@@ -304,3 +304,36 @@ void fx_seed(struct fx *f)
 	fx_put_ok(f, STORE_AGENCY,
 	          mk_agency("msb", "Myndigheten för samhällsskydd och beredskap", "202100-5984"));
 }
+
+void fx_raw_edit(struct fx *f, void (*fn)(MDB_txn *txn, void *arg), void *arg)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, (size_t)256 << 20), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	fn(txn, arg);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(fx_reopen(f, NULL, NULL), RG_OK);
+}
+
+int fx_put_many_areas(store_txn *t, void *prefix)
+{
+	int rc = RG_OK;
+
+	for (uint32_t i = 0; i < STORE_WATCH_SCAN_MAX + 10 && rc == RG_OK; i++) {
+		char id[16];
+
+		snprintf(id, sizeof id, "%s%06u", (const char *)prefix, i);
+		Stdreg__V1__Area *a = mk_area(id, "Bulk", NULL);
+		rc = store_put(t, STORE_AREA, &a->base, NULL, NULL, NULL, NULL, NULL);
+		rec_free(a);
+	}
+	return rc;
+}

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <lmdb.h>
+
 #include "store.h"
 #include "stdreg/v1/records.pb-c.h"
 
@@ -37,6 +39,10 @@ void fx_close(struct fx *f);
 int fx_reopen(struct fx *f, const struct store_opts *o, struct store_error *err);
 
 /* cmocka setup/teardown: *state is a struct fx * with an open store. */
+/* Closes f's store, runs fn(txn, arg) in a write transaction on the raw LMDB environment of
+ * its directory (no checks: tests make damaged or older stores so), commits and opens the
+ * store again. */
+void fx_raw_edit(struct fx *f, void (*fn)(MDB_txn *txn, void *arg), void *arg);
 int fx_setup(void **state);
 int fx_teardown(void **state);
 
@@ -79,5 +85,8 @@ void *fx_get(struct fx *f, enum store_kind k, const char *id, int *code);
 /* The standard demo set: areas ai, cyber (child area ai-risk of ai); bodies iso, jtc1-sc42
  * (committee of iso), etsi, etsi-cyber; agencies digg, pts, msb. */
 void fx_seed(struct fx *f);
+/* For store_write_once: puts STORE_WATCH_SCAN_MAX + 10 areas ("<prefix>000000" on) in one
+ * revision, more than one Watch or ListChanges call reads; prefix is a const char *. */
+int fx_put_many_areas(store_txn *t, void *prefix);
 
 #endif

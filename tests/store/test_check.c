@@ -86,25 +86,6 @@ static void populate(struct fx *f)
 	assert_int_equal(fx_delete(f, STORE_AREA, "tmp", 0, NULL, NULL), RG_OK);
 }
 
-/* Runs fn on the raw LMDB environment of the store's directory (the store closed). */
-static void raw_edit(struct fx *f, void (*fn)(MDB_txn *txn, MDB_env *env))
-{
-	MDB_env *env;
-	MDB_txn *txn;
-
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, (size_t)256 << 20), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	fn(txn, env);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-	assert_int_equal(fx_reopen(f, NULL, NULL), RG_OK);
-}
-
 static MDB_dbi dbi(MDB_txn *txn, const char *name)
 {
 	MDB_dbi d;
@@ -147,11 +128,11 @@ static void clean_store_passes(void **state)
 	assert_int_equal(s.problems, 0);
 }
 
-static void drop_refs(MDB_txn *txn, MDB_env *env)
+static void drop_refs(MDB_txn *txn, void *arg)
 {
 	MDB_val k = { 3, "aai" }, v = { 10, "iiso-42001" };
 
-	(void)env;
+	(void)arg;
 	assert_int_equal(mdb_del(txn, dbi(txn, "refs"), &k, &v), 0);
 }
 
@@ -161,16 +142,16 @@ static void dropped_refs_entry_is_reported(void **state)
 	struct found out;
 
 	populate(f);
-	raw_edit(f, drop_refs);
+	fx_raw_edit(f, drop_refs, NULL);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "item 'iso-42001': reference 'area_ids' -> area 'ai' has no refs");
 }
 
-static void extra_refs(MDB_txn *txn, MDB_env *env)
+static void extra_refs(MDB_txn *txn, void *arg)
 {
 	MDB_val k = { 6, "acyber" }, v = { 4, "apts" };
 
-	(void)env;
+	(void)arg;
 	assert_int_equal(mdb_put(txn, dbi(txn, "refs"), &k, &v, 0), 0);
 }
 
@@ -180,19 +161,19 @@ static void refs_entry_without_reference_is_reported(void **state)
 	struct found out;
 
 	populate(f);
-	raw_edit(f, extra_refs);
+	fx_raw_edit(f, extra_refs, NULL);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "refs 'area 'cyber'': refs entry names area 'pts', which does not");
 }
 
-static void dangling(MDB_txn *txn, MDB_env *env)
+static void dangling(MDB_txn *txn, void *arg)
 {
 	Stdreg__V1__Meta meta = STDREG__V1__META__INIT;
 	const char *areas[] = { "ghost", NULL };
 	Stdreg__V1__WorkItem *w = mk_item("iso-9999", "ISO 9999", "Ghost", "iso", areas, "20.00");
 	MDB_val k = { 6, "aghost" }, v = { 9, "iiso-9999" };
 
-	(void)env;
+	(void)arg;
 	meta.create_revision = meta.mod_revision = meta.version = 1;
 	w->meta = &meta;
 	put_raw(txn, "item", "iso-9999", &w->base);
@@ -207,7 +188,7 @@ static void dangling_reference_is_reported(void **state)
 	struct found out;
 
 	populate(f);
-	raw_edit(f, dangling);
+	fx_raw_edit(f, dangling, NULL);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "item 'iso-9999': field 'area_ids' refers to area 'ghost', which "
 	                      "does not exist");
@@ -217,13 +198,13 @@ static void dangling_reference_is_reported(void **state)
 	                "item 'iso-9999': the changelog has no change of it at its mod_revision 1");
 }
 
-static void second_lead(MDB_txn *txn, MDB_env *env)
+static void second_lead(MDB_txn *txn, void *arg)
 {
 	Stdreg__V1__Meta meta = STDREG__V1__META__INIT;
 	Stdreg__V1__Assignment *a = mk_assignment("ai", "msb", STDREG__V1__ROLE__ROLE_LEAD,
 	                                          "Fi2026/9", "2026-04-01", NULL, NULL);
 
-	(void)env;
+	(void)arg;
 	rec_set(&a->id, "ai/msb/2026-04-01");
 	meta.create_revision = meta.mod_revision = meta.version = 1;
 	a->meta = &meta;
@@ -238,17 +219,17 @@ static void two_current_leads_are_reported(void **state)
 	struct found out;
 
 	populate(f);
-	raw_edit(f, second_lead);
+	fx_raw_edit(f, second_lead, NULL);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "area 'ai': area has more than one current lead");
 }
 
-static void changelog_hole(MDB_txn *txn, MDB_env *env)
+static void changelog_hole(MDB_txn *txn, void *arg)
 {
 	uint8_t key[12] = { 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0 };
 	MDB_val k = { 12, key };
 
-	(void)env;
+	(void)arg;
 	assert_int_equal(mdb_del(txn, dbi(txn, "changelog"), &k, NULL), 0);
 }
 
@@ -258,7 +239,7 @@ static void changelog_gap_is_reported(void **state)
 	struct found out;
 
 	populate(f);
-	raw_edit(f, changelog_hole);
+	fx_raw_edit(f, changelog_hole, NULL);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "changelog '6.0': revisions 5..5 are missing");
 	assert_reported(
@@ -267,12 +248,12 @@ static void changelog_gap_is_reported(void **state)
 
 /* A meta "revision" ahead of the changelog: what a store migrated from schema 3 keeps when it
  * had lost its last changes (env.c). The revision stays there; check says what is missing. */
-static void revision_ahead(MDB_txn *txn, MDB_env *env)
+static void revision_ahead(MDB_txn *txn, void *arg)
 {
 	uint8_t be[8] = { 0, 0, 0, 0, 0, 0, 0x03, 0xe8 }; /* 1000 */
 	MDB_val k = { 8, "revision" }, v = { 8, be };
 
-	(void)env;
+	(void)arg;
 	assert_int_equal(mdb_put(txn, dbi(txn, "meta"), &k, &v, 0), 0);
 }
 
@@ -282,7 +263,7 @@ static void revision_ahead_of_changes_is_reported(void **state)
 	struct found out;
 
 	populate(f);
-	raw_edit(f, revision_ahead);
+	fx_raw_edit(f, revision_ahead, NULL);
 	assert_int_equal(store_revision(f->st), 1000);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "the store is at 1000");
@@ -290,12 +271,12 @@ static void revision_ahead_of_changes_is_reported(void **state)
 
 /* The last change lost (the revision is the changelog's last key): the records that name the
  * lost revision are reported. */
-static void last_change_lost(MDB_txn *txn, MDB_env *env)
+static void last_change_lost(MDB_txn *txn, void *arg)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
 
-	(void)env;
+	(void)arg;
 	assert_int_equal(mdb_cursor_open(txn, dbi(txn, "changelog"), &c), 0);
 	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_LAST), 0);
 	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_PREV), 0);
@@ -314,17 +295,17 @@ static void lost_last_changes_are_reported(void **state)
 	populate(f);
 	fx_put_ok(f, STORE_AREA, mk_area("late", "Late", NULL));
 	before = store_revision(f->st);
-	raw_edit(f, last_change_lost);
+	fx_raw_edit(f, last_change_lost, NULL);
 	assert_int_equal(store_revision(f->st), before - 2);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "area 'late'");
 }
 
-static void garbage_record(MDB_txn *txn, MDB_env *env)
+static void garbage_record(MDB_txn *txn, void *arg)
 {
 	MDB_val k = { 3, "bad" }, v = { 5, "\xff\xff\xff\xff\xff" };
 
-	(void)env;
+	(void)arg;
 	assert_int_equal(mdb_put(txn, dbi(txn, "area"), &k, &v, 0), 0);
 }
 
@@ -334,7 +315,7 @@ static void undecodable_record_is_reported(void **state)
 	struct found out;
 
 	populate(f);
-	raw_edit(f, garbage_record);
+	fx_raw_edit(f, garbage_record, NULL);
 	assert_int_equal(check(f, &out), RG_ECORRUPT);
 	assert_reported(&out, "area 'bad': value does not decode as stdreg.v1.Area");
 }

@@ -20,24 +20,6 @@
 
 /* --- raw access (the store closed) --------------------------------------------------- */
 
-static void raw(struct fx *f, void (*fn)(MDB_txn *txn, void *arg), void *arg)
-{
-	MDB_env *env;
-	MDB_txn *txn;
-
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, (size_t)256 << 20), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	fn(txn, arg);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-	assert_int_equal(fx_reopen(f, NULL, NULL), RG_OK);
-}
-
 static MDB_dbi dbi(MDB_txn *txn, const char *name, unsigned flags)
 {
 	MDB_dbi d;
@@ -58,7 +40,7 @@ static size_t index_entries(struct fx *f)
 {
 	size_t n = 0;
 
-	raw(f, count_index, &n);
+	fx_raw_edit(f, count_index, &n);
 	return n;
 }
 
@@ -344,7 +326,7 @@ static void full_index_reads_the_same(void **state)
 	history_text(f, STORE_AREA, "ai", before_a, sizeof(before_a));
 	history_text(f, STORE_ASSIGNMENT, "ai/digg/2026-01-01", before_s, sizeof(before_s));
 	history_text(f, STORE_AREA, "twice", before_t, sizeof(before_t));
-	raw(f, index_every_change, NULL);
+	fx_raw_edit(f, index_every_change, NULL);
 	assert_true(index_entries(f) > 15); /* every change */
 	history_text(f, STORE_AREA, "x", after, sizeof(after));
 	assert_string_equal(after, before_x);
@@ -370,7 +352,7 @@ static void broken_chain_reported(void **state)
 	lost[0] = store_revision(f->st);
 	lost[1] = 0;
 	rename_area(f, "x", "X 3");
-	raw(f, drop_change, lost);
+	fx_raw_edit(f, drop_change, lost);
 	ASSERT_HISTORY(f, STORE_AREA, "x", rg_strerror(RG_ECORRUPT));
 	assert_int_equal(check(f, text), RG_ECORRUPT);
 	assert_non_null(strstr(text, "previous change of area 'x'"));
@@ -385,7 +367,7 @@ static void lost_index_reported(void **state)
 	fx_seed(f);
 	fx_put_ok(f, STORE_AREA, mk_area("x", "X", NULL));
 	assert_int_equal(fx_delete(f, STORE_AREA, "x", 0, NULL, NULL), RG_OK);
-	raw(f, drop_index, NULL);
+	fx_raw_edit(f, drop_index, NULL);
 	assert_int_equal(check(f, text), RG_ECORRUPT);
 	assert_non_null(strstr(text, "change of area 'x' is not in its history index"));
 }

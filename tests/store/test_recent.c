@@ -51,23 +51,6 @@ static void pages_newest_first(void **state)
 	free(token);
 }
 
-/* Puts 70 000 areas in one revision: more than one page reads. */
-static int run_many_puts(store_txn *t, void *arg)
-{
-	int rc = RG_OK;
-
-	(void)arg;
-	for (uint32_t i = 0; i < STORE_WATCH_SCAN_MAX + 10 && rc == RG_OK; i++) {
-		char id[16];
-
-		snprintf(id, sizeof id, "b%06u", i);
-		Stdreg__V1__Area *a = mk_area(id, "Bulk", NULL);
-		rc = store_put(t, STORE_AREA, &a->base, NULL, NULL, NULL, NULL, NULL);
-		rec_free(a);
-	}
-	return rc;
-}
-
 /* The newest changes of a bulk revision come first, from inside it; a filter that matches
  * only the oldest change reads at most STORE_WATCH_SCAN_MAX per page and goes on. */
 static void bulk_revision_and_bounded_read(void **state)
@@ -78,7 +61,7 @@ static void bulk_revision_and_bounded_read(void **state)
 	uint64_t rev;
 	char *token;
 
-	assert_int_equal(store_write_once(f->st, run_many_puts, NULL, &rev), RG_OK);
+	assert_int_equal(store_write_once(f->st, fx_put_many_areas, "b", &rev), RG_OK);
 	r = back(f, NULL, NULL, 0, 3);
 	assert_int_equal(r->n_changes, 3);
 	assert_string_equal(r->changes[0]->id, "b065545");

@@ -284,23 +284,6 @@ static void revision_in_parts(void **state)
 	protobuf_c_message_free_unpacked(&w->base, NULL);
 }
 
-/* Puts STORE_WATCH_SCAN_MAX + 10 areas in one revision. */
-static int run_many_puts(store_txn *t, void *arg)
-{
-	int rc = RG_OK;
-
-	(void)arg;
-	for (uint32_t i = 0; i < STORE_WATCH_SCAN_MAX + 10 && rc == RG_OK; i++) {
-		char id[16];
-
-		snprintf(id, sizeof id, "a%06u", i);
-		Stdreg__V1__Area *a = mk_area(id, "Bulk", NULL);
-		rc = store_put(t, STORE_AREA, &a->base, NULL, NULL, NULL, NULL, NULL);
-		rec_free(a);
-	}
-	return rc;
-}
-
 /* A filter that matches nothing reads a bounded part of the changelog per call and says
  * where to go on; the id asked for is found in the next call. */
 static void scan_is_bounded(void **state)
@@ -310,7 +293,7 @@ static void scan_is_bounded(void **state)
 	Stdreg__V1__WatchResponse *w;
 	uint64_t rev;
 
-	assert_int_equal(store_write_once(f->st, run_many_puts, NULL, &rev), RG_OK);
+	assert_int_equal(store_write_once(f->st, fx_put_many_areas, "a", &rev), RG_OK);
 	w = watch_from(f, 0, 0, none, 1, 0);
 	assert_int_equal(w->n_changes, 0);
 	assert_int_equal(w->next_revision, 0);
