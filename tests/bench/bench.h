@@ -4,6 +4,7 @@
  *   bench_main.c     options, the run plan, the report (table and JSON)
  *   bench_load.c     the closed-loop load engine (threads, warm-up, histogram)
  *   bench_stdreg.c   requests to registryd: nng REQ + protobuf-c, no libstdreg
+ *   bench_req.c      the request side: nng's REQ socket or a lean blocking SP/TCP client
  *   bench_daemon.c   starting and stopping registryd, RssAnon, LMDB commit count
  *   bench_ceiling.c  the bare nng REP + LMDB server of ceiling mode
  *   bench_etcd.c     a local etcd and its JSON gateway over keep-alive HTTP/1.1
@@ -73,6 +74,22 @@ struct result {
 
 /* Runs the load; fills r's figures (not its names). Returns 0, or -1 if setup failed. */
 int load_run(const struct load *l, struct result *r);
+
+/* --- the request side of the stdreg and ceiling clients (bench_req.c) ---------------- */
+
+enum bench_client {
+	BENCH_CLIENT_NNG,  /* nng's REQ socket (its own task and poller threads) */
+	BENCH_CLIENT_LEAN, /* one blocking socket speaking SP over TCP; ipc:// stays on nng */
+};
+extern enum bench_client bench_client; /* set once, before any case */
+
+struct req_conn;
+/* Dials url; -1 (and a line on stderr) if it cannot. */
+int req_conn_open(struct req_conn **c, const char *url, int timeout_ms);
+/* Sends len bytes, waits for the reply (*rep, freed with req_conn_free_reply); 0 or -1. */
+int req_conn_call(struct req_conn *c, const void *buf, size_t len, void **rep, size_t *rlen);
+void req_conn_free_reply(struct req_conn *c, void *rep, size_t rlen);
+void req_conn_close(struct req_conn *c);
 
 /* --- the data set ------------------------------------------------------------------ */
 

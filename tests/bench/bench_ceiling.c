@@ -353,7 +353,7 @@ void ceiling_stop(struct ceiling *c)
 /* --- the ceiling's clients ------------------------------------------------------------ */
 
 struct cclient {
-	nng_socket s;
+	struct req_conn *rc;
 	const struct ceiling_target *t;
 	uint64_t rng;
 };
@@ -367,14 +367,8 @@ static int cclient_setup(void **state, void *arg, unsigned index)
 	*state = c;
 	c->t = arg;
 	c->rng = (index + 7) * 0x9E3779B97F4A7C15ULL;
-	if (nng_req0_open(&c->s) != 0)
+	if (req_conn_open(&c->rc, c->t->url, 30000) != 0)
 		goto fail;
-	nng_socket_set_ms(c->s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	nng_socket_set_ms(c->s, NNG_OPT_RECVTIMEO, 30000);
-	if (nng_dial(c->s, c->t->url, NULL, 0) != 0) {
-		nng_close(c->s);
-		goto fail;
-	}
 	return 0;
 fail:
 	fprintf(stderr, "stdreg-bench: cannot dial the ceiling at '%s'\n", c->t->url);
@@ -387,7 +381,7 @@ static void cclient_teardown(void *state)
 {
 	struct cclient *c = state;
 
-	nng_close(c->s);
+	req_conn_close(c->rc);
 	free(c);
 }
 
@@ -398,10 +392,9 @@ static int cclient_op(struct cclient *c, char op, unsigned range, size_t min_rep
 	size_t rlen = 0;
 	int n = snprintf(req, sizeof req, "%citem-%07u", op, (unsigned)(xorshift(&c->rng) % range));
 
-	if (nng_send(c->s, req, (size_t)n, 0) != 0 ||
-	    nng_recv(c->s, &rep, &rlen, NNG_FLAG_ALLOC) != 0)
+	if (req_conn_call(c->rc, req, (size_t)n, &rep, &rlen) != 0)
 		return -1;
-	nng_free(rep, rlen);
+	req_conn_free_reply(c->rc, rep, rlen);
 	return rlen >= min_reply ? 0 : -1;
 }
 

@@ -6,9 +6,10 @@
  *                [--seconds S] [--warmup S] [--clients 1,16,64] [--transports tcp,ipc]
  *                [--cases get,list,put] [--no-sync] [--contexts N] [--no-ceiling]
  *                [--etcd PATH | --no-etcd] [--regctl PATH] [--apply-items N | --no-apply]
- *                [--scale N] [--tmpdir DIR] [--keep] [--json FILE]
+ *                [--scale N] [--client nng|lean] [--tmpdir DIR] [--keep] [--json FILE]
  *
- * Clients talk nng REQ + protobuf-c directly (bench_stdreg.c), not through libstdreg.
+ * Clients talk nng REQ + protobuf-c directly (bench_stdreg.c), not through libstdreg;
+ * --client lean swaps nng's REQ socket for a blocking SP/TCP socket (bench_req.c).
  * The daemon is loaded with --no-sync, then restarted as measured (synced commits unless
  * --no-sync): the restart gives the start-up time and the resident memory at that size.
  */
@@ -471,7 +472,10 @@ static void print_ratios(const struct opts *o)
 	static const char *const ops[] = { "get", "list", "put" };
 	static const char *const trs[] = { "tcp", "ipc" };
 
-	printf("\nratios (ops/s): stdreg / ceiling, stdreg / etcd\n");
+	printf("\nratios (ops/s): stdreg / ceiling, stdreg / etcd (stdreg and ceiling clients: "
+	       "%s)\n",
+	       bench_client == BENCH_CLIENT_LEAN ? "lean SP/TCP sockets, ipc through nng"
+	                                         : "nng REQ sockets");
 	printf("%-5s %-4s %4s %10s %10s %9s %10s %9s\n", "op", "via", "cli", "stdreg", "ceiling",
 	       "/ceiling", "etcd (gw)", "/etcd");
 	for (int k = 0; k < 2; k++)
@@ -610,8 +614,8 @@ static void usage(FILE *f)
 	           "         [--transports tcp,ipc] [--cases get,list,put] [--no-sync] [--contexts "
 	           "N]\n"
 	           "         [--no-ceiling] [--etcd PATH | --no-etcd] [--regctl PATH]\n"
-	           "         [--apply-items N | --no-apply] [--scale N] [--tmpdir DIR] [--keep]\n"
-	           "         [--json FILE]\n");
+	           "         [--apply-items N | --no-apply] [--scale N] [--client nng|lean]\n"
+	           "         [--tmpdir DIR] [--keep] [--json FILE]\n");
 }
 
 /* The directory of this executable, for the default paths of its siblings in the build. */
@@ -674,6 +678,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_TMPDIR,
 		O_KEEP,
 		O_JSON,
+		O_CLIENT,
 		O_HELP
 	};
 	static const struct option lo[] = {
@@ -698,6 +703,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "tmpdir", required_argument, NULL, O_TMPDIR },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "client", required_argument, NULL, O_CLIENT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -809,6 +815,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_JSON:
 			o->json = optarg;
+			break;
+		case O_CLIENT:
+			if (strcmp(optarg, "nng") == 0)
+				bench_client = BENCH_CLIENT_NNG;
+			else if (strcmp(optarg, "lean") == 0)
+				bench_client = BENCH_CLIENT_LEAN;
+			else
+				goto bad;
 			break;
 		case 'h':
 		case O_HELP:

@@ -184,8 +184,9 @@ static int reply_code(const uint8_t *buf, size_t n, size_t *payload_len)
 	return (int)code;
 }
 
-/* One call: sends len bytes of buf, waits for the reply; returns its status code or -1. */
-static int call(nng_socket s, const uint8_t *buf, size_t len, size_t *payload_len)
+/* One call of the loader (always nng): sends len bytes of buf, waits for the reply;
+ * returns its status code or -1. */
+static int load_call(nng_socket s, const uint8_t *buf, size_t len, size_t *payload_len)
 {
 	void *rep = NULL;
 	size_t rlen = 0;
@@ -197,6 +198,20 @@ static int call(nng_socket s, const uint8_t *buf, size_t len, size_t *payload_le
 		return -1;
 	code = reply_code(rep, rlen, payload_len);
 	nng_free(rep, rlen);
+	return code;
+}
+
+/* One measured call, the same through the client bench_client names. */
+static int call(struct req_conn *rc, const uint8_t *buf, size_t len, size_t *payload_len)
+{
+	void *rep;
+	size_t rlen;
+	int code;
+
+	if (req_conn_call(rc, buf, len, &rep, &rlen) != 0)
+		return -1;
+	code = reply_code(rep, rlen, payload_len);
+	req_conn_free_reply(rc, rep, rlen);
 	return code;
 }
 
@@ -220,7 +235,7 @@ static int req_open(nng_socket *s, const char *url, int timeout_ms)
 /* --- the three measured operations ------------------------------------------------ */
 
 struct sclient {
-	nng_socket s;
+	struct req_conn *rc;
 	const struct stdreg_target *t;
 	uint64_t rng;
 	uint64_t request_id;
@@ -231,7 +246,6 @@ struct sclient {
 static int sclient_setup(void **state, void *arg, unsigned index)
 {
 	struct sclient *c = calloc(1, sizeof *c);
-	int rv;
 
 	if (c == NULL)
 		return -1;
@@ -240,10 +254,7 @@ static int sclient_setup(void **state, void *arg, unsigned index)
 	c->rng = (c->t->seed + index + 1) * 0x9E3779B97F4A7C15ULL;
 	c->request_id = (uint64_t)index << 40;
 	c->version = ((uint64_t)index + 1) << 32;
-	rv = req_open(&c->s, c->t->url, RECV_TIMEOUT);
-	if (rv != 0) {
-		fprintf(stderr, "stdreg-bench: cannot dial '%s' (%s)\n", c->t->url,
-		        nng_strerror(rv));
+	if (req_conn_open(&c->rc, c->t->url, RECV_TIMEOUT) != 0) {
 		free(c);
 		*state = NULL;
 		return -1;
@@ -255,7 +266,7 @@ static void sclient_teardown(void *state)
 {
 	struct sclient *c = state;
 
-	nng_close(c->s);
+	req_conn_close(c->rc);
 	free(c);
 }
 
@@ -269,7 +280,7 @@ static int op_get(void *state)
 	snprintf(id, sizeof id, "item-%07u", (unsigned)(xorshift(&c->rng) % c->t->items));
 	g.id = id;
 	n = pack_call(c->buf, sizeof c->buf, M("GetWorkItem"), ++c->request_id, &g.base, 0);
-	return call(c->s, c->buf, n, NULL) == 0 ? 0 : -1;
+	return call(c->rc, c->buf, n, NULL) == 0 ? 0 : -1;
 }
 
 static int op_list(void *state)
@@ -283,7 +294,7 @@ static int op_list(void *state)
 	l.area_id = area;
 	l.page_size = 100;
 	n = pack_call(c->buf, sizeof c->buf, M("ListWorkItems"), ++c->request_id, &l.base, 0);
-	return call(c->s, c->buf, n, NULL) == 0 ? 0 : -1;
+	return call(c->rc, c->buf, n, NULL) == 0 ? 0 : -1;
 }
 
 static int op_put(void *state)
@@ -300,7 +311,7 @@ static int op_put(void *state)
 	item_message(&t, &w, areas);
 	p.work_item = &w;
 	n = pack_call(c->buf, sizeof c->buf, M("PutWorkItem"), ++c->request_id, &p.base, 0);
-	return call(c->s, c->buf, n, NULL) == 0 ? 0 : -1;
+	return call(c->rc, c->buf, n, NULL) == 0 ? 0 : -1;
 }
 
 const struct client_ops stdreg_get_ops = { sclient_setup, op_get, sclient_teardown };
@@ -355,7 +366,7 @@ static int put_areas_bodies(nng_socket s)
 		area_message(i, &a);
 		p.area = &a.a;
 		n = pack_call(buf, sizeof buf, M("PutArea"), i + 1, &p.base, 0);
-		if ((code = call(s, buf, n, NULL)) != 0) {
+		if ((code = load_call(s, buf, n, NULL)) != 0) {
 			fprintf(stderr, "stdreg-bench: PutArea failed (status %d)\n", code);
 			return -1;
 		}
@@ -367,7 +378,7 @@ static int put_areas_bodies(nng_socket s)
 		body_message(i, &b);
 		p.body = &b.b;
 		n = pack_call(buf, sizeof buf, M("PutBody"), 1000 + i, &p.base, 0);
-		if ((code = call(s, buf, n, NULL)) != 0) {
+		if ((code = load_call(s, buf, n, NULL)) != 0) {
 			fprintf(stderr, "stdreg-bench: PutBody failed (status %d)\n", code);
 			return -1;
 		}
@@ -405,7 +416,7 @@ static void *put_loader_main(void *arg)
 		p.work_item = &w;
 		n = pack_call(buf, sizeof buf, M("PutWorkItem"), ((uint64_t)1 << 62) + i, &p.base,
 		              0);
-		if ((code = call(s, buf, n, NULL)) != 0) {
+		if ((code = load_call(s, buf, n, NULL)) != 0) {
 			fprintf(stderr, "stdreg-bench: PutWorkItem '%s' failed (status %d)\n", t.id,
 			        code);
 			l->failed = 1;
@@ -622,7 +633,7 @@ size_t stdreg_item_size(const char *url)
 		return 0;
 	g.id = "item-0000000";
 	n = pack_call(buf, sizeof buf, M("GetWorkItem"), 1, &g.base, 0);
-	if (call(s, buf, n, &plen) != 0)
+	if (load_call(s, buf, n, &plen) != 0)
 		plen = 0;
 	nng_close(s);
 	return plen;
