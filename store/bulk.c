@@ -20,6 +20,7 @@
 
 struct entry {
 	ProtobufCMessage *rec;
+	const char *id; /* as given, for sorting (a goal's derived id is set later) */
 	enum store_kind kind;
 	uint32_t line;
 	int code; /* last result; PENDING while it may still succeed */
@@ -64,7 +65,7 @@ static int cmp_entry(const void *pa, const void *pb)
 	 * order them by line, never by record_id() of a NULL record. */
 	if (a->rec == NULL || b->rec == NULL)
 		return a->line < b->line ? -1 : a->line > b->line;
-	c = strcmp(record_id(a->kind, a->rec), record_id(b->kind, b->rec));
+	c = strcmp(a->id, b->id);
 	if (c != 0)
 		return c;
 	return a->line < b->line ? -1 : a->line > b->line;
@@ -301,6 +302,7 @@ static int prepare(ProtobufCMessage *const *records, size_t n, struct entry *es,
 		}
 		if (e->kind == STORE_ASSIGNMENT)
 			rc = derive_assignment_id(e->rec);
+		e->id = record_id(e->kind, e->rec);
 	}
 	if (rc != RG_OK)
 		return rc;
@@ -309,10 +311,10 @@ static int prepare(ProtobufCMessage *const *records, size_t n, struct entry *es,
 		struct entry *a = &es[i - 1], *b = &es[i];
 		char msg[STORE_ID_MAX + 96];
 		if (b->rec == NULL || a->rec == NULL || a->kind != b->kind ||
-		    strcmp(record_id(a->kind, a->rec), record_id(b->kind, b->rec)) != 0)
+		    strcmp(a->id, b->id) != 0)
 			continue;
 		snprintf(msg, sizeof(msg), "%s '%s' appears again (first on line %u)",
-		         store_kind_name(b->kind), record_id(b->kind, b->rec), a->line);
+		         store_kind_name(b->kind), b->id, a->line);
 		b->code = RG_EINVAL;
 		rc = add_error(res, b->line, msg);
 		if (rc != RG_OK)
