@@ -55,7 +55,9 @@ static bool page_reserve(struct page *p, size_t more)
 
 	if (p->len + more <= p->cap)
 		return true;
-	cap = p->cap > 0 ? p->cap : 4096;
+	// A page of 100 work items is some 40 KiB: start there rather than grow (and copy) four
+	// times on the way.
+	cap = p->cap > 0 ? p->cap : 64u << 10;
 	while (cap < p->len + more)
 		cap *= 2;
 	nb = realloc(p->buf, cap);
