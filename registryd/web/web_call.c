@@ -224,8 +224,10 @@ unsigned web_call(struct web_ctx *c, const char *method, const ProtobufCMessage 
 		goto out;
 	st = status_of(resp->status != NULL ? resp->status->code : GRPC_OK);
 	// A value the daemon refused: its message says which, for the 400 page.
-	if (st == MHD_HTTP_BAD_REQUEST && c->detail.len == 0 && resp->status->message != NULL)
+	if (st == MHD_HTTP_BAD_REQUEST && c->detail.len == 0 && resp->status->message != NULL) {
 		html_esc(&c->detail, resp->status->message);
+		c->detail_en = true;
+	}
 	if (resp->revision > c->revision)
 		c->revision = resp->revision;
 	if (st == 0) {

@@ -104,6 +104,10 @@ struct web_ctx {
 	const char *filename; /* Content-Disposition attachment name, or NULL */
 	unsigned fail;        /* HTTP status of a failed call (0 while all went well) */
 	struct wbuf detail;   /* escaped text: what was wrong with the request (a 400 page) */
+	bool detail_en;       /* detail is the daemon's message, which is in English */
+	unsigned h2s;         /* headings so far; the last one's id is "s<h2s>" */
+	int h2_key;           /* the string of the last heading */
+	size_t h2_end;        /* where body ended after it: a table there is its section's */
 	char day[11];         /* today, YYYY-MM-DD (UTC) */
 };
 

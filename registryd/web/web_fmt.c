@@ -93,6 +93,15 @@ void web_table_open_text(struct web_ctx *c, const char *caption)
 
 void web_table_open(struct web_ctx *c, enum web_str caption)
 {
+	/* Right under a heading of the same words, the table is that section's: named by the
+	 * heading, not by a caption that shows the words again. */
+	if (c->h2s > 0 && c->h2_key == (int)caption && c->h2_end == c->body.len) {
+		wbuf_printf(&c->body,
+		            "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"s%u\" "
+		            "tabindex=\"0\"><table aria-labelledby=\"s%u\">\n",
+		            c->h2s, c->h2s);
+		return;
+	}
 	web_table_open_text(c, T(c, caption));
 }
 

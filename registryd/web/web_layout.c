@@ -170,7 +170,10 @@ void web_error_page(struct web_ctx *c, unsigned status)
 		// What was wrong, escaped already (web_bad_arg, or the daemon's message).
 		wbuf_puts(&c->body, "<p>");
 		html_esc(&c->body, T(c, S_ERR_DETAIL));
-		wbuf_puts(&c->body, ": <code>");
+		// The daemon speaks English: a Swedish page says so, for screen readers (WCAG
+		// 3.1.2, language of parts).
+		wbuf_puts(&c->body,
+		          c->detail_en && c->lang != LANG_EN ? ": <code lang=\"en\">" : ": <code>");
 		wbuf_add(&c->body, c->detail.p, c->detail.len);
 		wbuf_puts(&c->body, "</code></p>\n");
 	}

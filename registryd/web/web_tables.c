@@ -9,9 +9,11 @@
 
 void web_h2(struct web_ctx *c, enum web_str k)
 {
-	wbuf_puts(&c->body, "<h2>");
+	wbuf_printf(&c->body, "<h2 id=\"s%u\">", ++c->h2s);
 	web_t(c, k);
 	wbuf_puts(&c->body, "</h2>\n");
+	c->h2_key = (int)k;
+	c->h2_end = c->body.len;
 }
 
 void web_none(struct web_ctx *c)

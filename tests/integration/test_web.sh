@@ -154,6 +154,12 @@ get '/arbetsposter?status=nonsense'
 expect_eq "a bad filter value" "$CODE" 400
 expect_match "400 in the frame" "$BODY" '<main id="main">\s*<h1>Felaktig begäran</h1>'
 expect_match "400 says which value" "$BODY" "<code>status = 'nonsense'</code>"
+# The daemon's own refusal is in English: a Swedish page marks it so (language of parts).
+get '/arbetsposter?stage_from=abc'
+expect_eq "a stage the daemon refuses" "$CODE" 400
+expect_match "its English message marked lang=en" "$BODY" '<code lang="en">stage_from &#x27;abc&#x27; is not NN.NN</code>'
+get '/en/work-items?stage_from=abc'
+expect_match "the English page needs no mark" "$BODY" '<code>stage_from &#x27;abc&#x27; is not NN.NN</code>'
 get '/arbetsposter.csv?area=zz-web'
 expect_eq "CSV status" "$CODE" 200
 expect_match "CSV type" "$(header_of Content-Type)" '^text/csv'
@@ -176,6 +182,14 @@ get '/mal?status=at_risk'
 expect_match "goal filter by status" "$BODY" 'Positions in JTC 21'
 get '/mal?agency=pts'
 if grep -q 'Positions in JTC 21' <<<"$BODY"; then fail "goal filter by agency"; else pass; fi
+
+# --- a section's table is named by its heading, not by a caption saying it again ---------
+get /omraden/ai
+expect_match "the appointments table is named by its heading" "$(tr -d '\n' <<<"$BODY")" \
+	'<h2 id="(s[0-9]+)">Historik över uppdrag</h2><div class="table-wrap" role="region" aria-labelledby="s[0-9]+" tabindex="0"><table aria-labelledby="s[0-9]+">'
+if grep -q '<caption>Historik över uppdrag</caption>' <<<"$BODY"; then
+	fail "the heading is repeated as a caption"
+else pass; fi
 
 # --- headers, ETag, 304 ---------------------------------------------------------------------
 get /omraden/ai
