@@ -586,8 +586,10 @@ static int write_json(const struct opts *o, const struct machine *m)
 	        m->ncpu, m->model, m->kernel, m->date);
 	fprintf(f,
 	        "  \"config\": {\"items\":%u,\"seconds\":%.2f,\"warmup\":%.2f,\"synced\":%s,"
-	        "\"contexts\":%u,\"client\":\"nng req0 + protobuf-c (no libstdreg)\"},\n",
-	        o->items, o->seconds, o->warmup, o->no_sync ? "false" : "true", o->contexts);
+	        "\"contexts\":%u,\"client\":\"%s + protobuf-c (no libstdreg)\"},\n",
+	        o->items, o->seconds, o->warmup, o->no_sync ? "false" : "true", o->contexts,
+	        bench_client == BENCH_CLIENT_LEAN ? "lean SP/TCP sockets (ipc: nng req0)"
+	                                          : "nng req0");
 	json_size(f, "base", &base, ",");
 	if (have_scaled)
 		json_size(f, "scaled", &scaled, ",");
