@@ -38,12 +38,13 @@ struct req_conn {
 	uint32_t next_id;
 };
 
-static int full_write(int fd, const void *buf, size_t len)
+/* Sends (writing) or receives all len bytes of buf: 0, or -1 on an error or a closed peer. */
+static int full_io(int fd, void *buf, size_t len, bool writing)
 {
-	const char *p = buf;
+	char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = writing ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -56,18 +57,7 @@ static int full_write(int fd, const void *buf, size_t len)
 
 static int full_read(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return full_io(fd, buf, len, false);
 }
 
 /* "tcp://A.B.C.D:PORT" into sa; false for anything else (ipc, names, TLS). */
@@ -98,8 +88,9 @@ static int lean_open(struct req_conn *c, const struct sockaddr_in *sa, int timeo
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(c->fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
-	    full_write(c->fd, hello, sizeof hello) != 0 || full_read(c->fd, peer, 8) != 0 ||
-	    memcmp(peer, hello, 4) != 0 || peer[4] != 0 || peer[5] != SP_REP0) {
+	    full_io(c->fd, (void *)hello, sizeof hello, true) != 0 ||
+	    full_read(c->fd, peer, 8) != 0 || memcmp(peer, hello, 4) != 0 || peer[4] != 0 ||
+	    peer[5] != SP_REP0) {
 		close(c->fd);
 		return -1;
 	}
