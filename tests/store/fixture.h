@@ -43,6 +43,14 @@ int fx_reopen(struct fx *f, const struct store_opts *o, struct store_error *err)
  * its directory (no checks: tests make damaged or older stores so), commits and opens the
  * store again. */
 void fx_raw_edit(struct fx *f, void (*fn)(MDB_txn *txn, void *arg), void *arg);
+/* The same edit, the store left closed (to look at or open the directory another way). */
+void fx_raw_edit_closed(struct fx *f, void (*fn)(MDB_txn *txn, void *arg), void *arg);
+/* In a raw edit: opens the named database (flags as mdb_dbi_open's), fails the test if not. */
+MDB_dbi fx_raw_dbi(MDB_txn *txn, const char *name, unsigned flags);
+/* In a raw edit: stamps the store with schema version v, as that version wrote it. */
+void fx_raw_set_schema(MDB_txn *txn, uint32_t v);
+/* Noon UTC of date (YYYY-MM-DD): an actor's clock for the changes that follow. */
+time_t fx_day(const char *date);
 int fx_setup(void **state);
 int fx_teardown(void **state);
 

@@ -341,25 +341,14 @@ static int check_count(struct fx *f, char *text, size_t size)
 
 /* Turns the store in f->dir into what schema 1 wrote: no 'o' entries, version 1; with
  * dup_of set, an agency "copy" holding dup_of's record under another id (raw, unchecked). */
-static void make_schema_1(struct fx *f, const char *dup_of)
+static void schema_1(MDB_txn *txn, void *arg)
 {
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi meta, refs, agency;
+	const char *dup_of = arg;
+	MDB_dbi refs = fx_raw_dbi(txn, "refs", MDB_DUPSORT), agency = fx_raw_dbi(txn, "agency", 0);
 	MDB_cursor *c;
 	MDB_val k, v;
-	uint8_t one[4] = { 0, 0, 0, 1 };
 	int rc;
 
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	assert_int_equal(mdb_dbi_open(txn, "refs", MDB_DUPSORT, &refs), 0);
-	assert_int_equal(mdb_dbi_open(txn, "agency", 0, &agency), 0);
 	assert_int_equal(mdb_cursor_open(txn, refs, &c), 0);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
@@ -380,13 +369,12 @@ static void make_schema_1(struct fx *f, const char *dup_of)
 		free(buf);
 		stdreg__v1__agency__free_unpacked(a, NULL);
 	}
-	k.mv_size = 14;
-	k.mv_data = "schema_version";
-	v.mv_size = 4;
-	v.mv_data = one;
-	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	fx_raw_set_schema(txn, 1);
+}
+
+static void make_schema_1(struct fx *f, const char *dup_of)
+{
+	fx_raw_edit_closed(f, schema_1, (void *)dup_of);
 }
 
 static void org_index_built_for_an_older_store(void **state)
@@ -431,29 +419,19 @@ static void duplicate_in_an_older_store_reported(void **state)
 
 /* Turns the store in f->dir into what schema 2 wrote: no goal or follow_up databases,
  * version 2. */
-static void make_schema_2(struct fx *f)
+static void schema_2(MDB_txn *txn, void *arg)
 {
 	static const char *const gone[] = { "goal", "follow_up" };
-	uint8_t two[4] = { 0, 0, 0, 2 };
-	MDB_val k = { 14, "schema_version" }, v = { 4, two };
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
 
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
-		assert_int_equal(mdb_dbi_open(txn, gone[i], 0, &dbi), 0);
-		assert_int_equal(mdb_drop(txn, dbi, 1), 0); /* deleted from the environment */
-	}
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	(void)arg;
+	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) /* deleted from the env */
+		assert_int_equal(mdb_drop(txn, fx_raw_dbi(txn, gone[i], 0), 1), 0);
+	fx_raw_set_schema(txn, 2);
+}
+
+static void make_schema_2(struct fx *f)
+{
+	fx_raw_edit_closed(f, schema_2, NULL);
 }
 
 /* The schema version the store in f->dir is stamped with (read raw, the store closed). */

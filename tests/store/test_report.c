@@ -18,18 +18,6 @@
 /* cmocka's assert_float_equal compares floats; the percentage is a double. */
 #define assert_near(a, b, eps) assert_true((a) - (b) < (eps) && (b) - (a) < (eps))
 
-/* Noon UTC of date, as the actor's clock for the changes that follow. */
-static time_t day(const char *date)
-{
-	struct tm tm = { 0 };
-
-	assert_int_equal(sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday), 3);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = 12;
-	return timegm(&tm);
-}
-
 static void put_item(struct fx *f, const char *id, const char *const *areas, const char *stage,
                      const char *target)
 {
@@ -45,7 +33,7 @@ static void set_stage(struct fx *f, const char *id, const char *stage, const cha
 	Stdreg__V1__WorkItem *w = fx_get(f, STORE_ITEM, id, NULL);
 
 	assert_non_null(w);
-	f->now = day(date);
+	f->now = fx_day(date);
 	rec_set(&w->stage, stage);
 	fx_put_ok(f, STORE_ITEM, w);
 }
@@ -75,7 +63,7 @@ static void seed(struct fx *f)
 	Stdreg__V1__Assignment *ended;
 	Stdreg__V1__WorkItem *w;
 
-	f->now = day("2026-08-01");
+	f->now = fx_day("2026-08-01");
 	fx_seed(f);
 	quantum->priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_MONITORED;
 	fx_put_ok(f, STORE_AREA, quantum);
@@ -104,7 +92,7 @@ static void seed(struct fx *f)
 	set_stage(f, "i3", "60.60", "2026-09-10");
 	set_stage(f, "i2", "50.00", "2026-09-11");
 	w = fx_get(f, STORE_ITEM, "i1", NULL);
-	f->now = day("2026-09-15");
+	f->now = fx_day("2026-09-15");
 	rec_set(&w->title, "Title, renamed");
 	fx_put_ok(f, STORE_ITEM, w);
 	set_stage(f, "i5", "20.00", "2026-09-20");

@@ -33,18 +33,6 @@ static unsigned pick(unsigned n)
 	return (unsigned)((rng_state * 0x2545F4914F6CDD1DULL) >> 33) % n;
 }
 
-/* Noon UTC of date. */
-static time_t day(const char *date)
-{
-	struct tm tm = { 0 };
-
-	assert_int_equal(sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday), 3);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = 12;
-	return timegm(&tm);
-}
-
 /* A work item with random areas (one or two), stage and target date (or none). */
 static Stdreg__V1__WorkItem *random_item(const char *id)
 {
@@ -299,27 +287,18 @@ static void counts_after_bulk_apply(void **state)
 
 /* --- an older store ------------------------------------------------------------------- */
 
-/* Turns the store in f->dir into what schema 3 wrote: no report database, version 3. */
+/* Turns the store in f->dir into what schema 3 wrote: no report database, version 3. The
+ * store is left closed. */
+static void schema_3(MDB_txn *txn, void *arg)
+{
+	(void)arg;
+	assert_int_equal(mdb_drop(txn, fx_raw_dbi(txn, "report", 0), 1), 0);
+	fx_raw_set_schema(txn, 3);
+}
+
 static void make_schema_3(struct fx *f)
 {
-	uint8_t three[4] = { 0, 0, 0, 3 };
-	MDB_val k = { 14, "schema_version" }, v = { 4, three };
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "report", 0, &dbi), 0);
-	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	fx_raw_edit_closed(f, schema_3, NULL);
 }
 
 /* A store of schema 3 opens with its index built from its records and changelog: the same
@@ -433,7 +412,7 @@ static void overdue_list_bounded(void **state)
 		Stdreg__V1__WorkItem *w;
 		snprintf(id, sizeof id, "o%03d", i);
 		/* o000 ... o299 fall due on days that go back from 2026-09-10, one per item */
-		time_t due = day("2026-09-10") - (time_t)i * 86400;
+		time_t due = fx_day("2026-09-10") - (time_t)i * 86400;
 		struct tm tm;
 		gmtime_r(&due, &tm);
 		strftime(date, sizeof date, "%Y-%m-%d", &tm);
@@ -466,11 +445,11 @@ static void stage_changes_bounded(void **state)
 	Stdreg__V1__ReportResponse *r;
 
 	fx_seed(f);
-	f->now = day("2026-08-01");
+	f->now = fx_day("2026-08-01");
 	fx_put_ok(f, STORE_ITEM, mk_item("s1", "s1", "Title", "jtc1-sc42", ai, "10.00"));
 	for (int i = 0; i < 150; i++) {
 		Stdreg__V1__WorkItem *w = fx_get(f, STORE_ITEM, "s1", NULL);
-		f->now = day(i < 50 ? "2026-09-01" : "2026-09-15");
+		f->now = fx_day(i < 50 ? "2026-09-01" : "2026-09-15");
 		rec_set(&w->stage, i % 2 ? "10.00" : "20.00");
 		fx_put_ok(f, STORE_ITEM, w);
 	}
@@ -494,38 +473,22 @@ static void stage_changes_bounded(void **state)
 
 /* --- the check ------------------------------------------------------------------------ */
 
-/* Opens the store's environment raw (the store closed) and runs fn in a write txn. */
-static void raw_edit(struct fx *f, void (*fn)(MDB_txn *txn, MDB_dbi report))
+static void drop_status_entry(MDB_txn *txn, void *arg)
 {
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "report", MDB_DUPSORT, &dbi), 0);
-	fn(txn, dbi);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-	assert_int_equal(fx_reopen(f, NULL, NULL), RG_OK);
-}
-
-static void drop_status_entry(MDB_txn *txn, MDB_dbi report)
-{
+	MDB_dbi report = fx_raw_dbi(txn, "report", MDB_DUPSORT);
 	MDB_val k = { 2, "s1" }, v = { 12, "2026-01-01i1" };
 
+	(void)arg;
 	assert_int_equal(mdb_del(txn, report, &k, &v), 0);
 }
 
-static void add_stray_entries(MDB_txn *txn, MDB_dbi report)
+static void add_stray_entries(MDB_txn *txn, void *arg)
 {
+	MDB_dbi report = fx_raw_dbi(txn, "report", MDB_DUPSORT);
 	MDB_val k = { 6, "acyber" }, v = { 13, "12026-01-01i1" };
 	MDB_val c = { 13, "c\0\0\0\0\0\0\0\1\0\0\0\0" }, cv = { 2, "i1" };
 
+	(void)arg;
 	assert_int_equal(mdb_put(txn, report, &k, &v, 0), 0);
 	assert_int_equal(mdb_put(txn, report, &c, &cv, 0), 0);
 }
@@ -540,9 +503,9 @@ static void check_finds_a_damaged_index(void **state)
 	rec_set(&w->target_date, "2026-01-01");
 	fx_put_ok(f, STORE_ITEM, w);
 	assert_int_equal(check_problems(f), 0);
-	raw_edit(f, drop_status_entry);
+	fx_raw_edit(f, drop_status_entry, NULL);
 	assert_int_equal(check_problems(f), 1);
-	raw_edit(f, add_stray_entries);
+	fx_raw_edit(f, add_stray_entries, NULL);
 	assert_int_equal(check_problems(f), 3);
 }
 
