@@ -179,8 +179,9 @@ static void check_answers(const char *reply, size_t len)
 
 	if (len == 0)
 		return; /* closed without an answer: a request too broken to answer */
-	FUZZ_CHECK(len >= 12 && memcmp(reply, "HTTP/1.", 7) == 0, "an HTTP/1.x status line");
 	while (p != NULL && p < end) {
+		FUZZ_CHECK(end - p >= 12 && memcmp(p, "HTTP/1.", 7) == 0,
+		           "an HTTP/1.x status line");
 		int status = atoi(p + 9);
 		const char *head_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
 		const char *next;
@@ -189,11 +190,17 @@ static void check_answers(const char *reply, size_t len)
 		FUZZ_CHECK(status != 500, "no input is an internal error");
 		if (head_end == NULL)
 			return;
-		next = memmem(head_end, (size_t)(end - head_end), "HTTP/1.", 7);
+		const char *cl = memmem(p, (size_t)(head_end - p), "Content-Length: ", 16);
+		size_t body_len = cl != NULL ? strtoul(cl + 16, NULL, 10) : 0;
+		// The next answer starts where this one's body ends: a body may quote the request,
+		// "HTTP/1.1" included (a 404 names the path it was asked for). Without a length
+		// (a chunked feed), the next status line is looked for.
+		if (cl != NULL)
+			next = head_end + 4 + body_len < end ? head_end + 4 + body_len : NULL;
+		else
+			next = memmem(head_end, (size_t)(end - head_end), "HTTP/1.", 7);
 		if (status >= 400 && memmem(p, (size_t)(head_end - p),
 		                            "Content-Type: application/json", 30) != NULL) {
-			const char *cl = memmem(p, (size_t)(head_end - p), "Content-Length: ", 16);
-			size_t body_len = cl != NULL ? strtoul(cl + 16, NULL, 10) : 0;
 			json_t *j;
 
 			if (cl != NULL && head_end + 4 + body_len <= end) {
