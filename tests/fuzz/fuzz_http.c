@@ -190,6 +190,16 @@ static void check_answers(const char *reply, size_t len)
 		FUZZ_CHECK(status != 500, "no input is an internal error");
 		if (head_end == NULL)
 			return;
+		const char *line_end = memmem(p, (size_t)(head_end - p), "\r\n", 2);
+		size_t line_len = (size_t)((line_end != NULL ? line_end : head_end) - p);
+		// libmicrohttpd 0.9.75 (Debian 12) sends the head of its own answer to a malformed
+		// Content-Length twice, then the body (docs/fuzzing.md, "Known library defects"):
+		// a head followed by the same status line is skipped, and the second copy checked.
+		if ((size_t)(end - head_end - 4) >= line_len &&
+		    memcmp(head_end + 4, p, line_len) == 0) {
+			p = head_end + 4;
+			continue;
+		}
 		const char *cl = memmem(p, (size_t)(head_end - p), "Content-Length: ", 16);
 		size_t body_len = cl != NULL ? strtoul(cl + 16, NULL, 10) : 0;
 		// The next answer starts where this one's body ends: a body may quote the request,
