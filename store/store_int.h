@@ -308,5 +308,8 @@ int store_light_commit(store_txn *child);
 void store_txn_abort(store_txn *t);
 int store_batch_commit(store_txn *parent, bool *map_full);
 int store_grow_map(store *st);
+/* Keeps written room past the last page, so that a commit does not grow the file (room.c);
+ * called by the writer between batches. RG_EIO when the room could not be written. */
+int store_keep_room(store *st);
 
 #endif

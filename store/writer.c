@@ -184,6 +184,8 @@ static void *writer_main(void *arg)
 		/* Replies only now, after the commit: an answer means the change is durable. */
 		for (size_t i = 0; i < n; i++)
 			jobs[i]->done(jobs[i]->arg, jobs[i]->code, jobs[i]->revision);
+		/* After the answers, so that no one waits for it; a failure only costs speed. */
+		(void)store_keep_room(w->st);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fixture.h"
 
@@ -575,6 +576,87 @@ static void single_write_refusal_spares_batch(void **state)
 	wctx_release(&c);
 }
 
+/* --- room past the last page (room.c) ---------------------------------------------------- */
+
+/* data.mdb's size, and whether every byte from offset from to its end is zero. */
+static off_t file_size_zero_from(const char *dir, off_t from, bool *zero)
+{
+	char path[300], buf[4096];
+	FILE *fp;
+	struct stat sb;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fseeko(fp, from, SEEK_SET), 0);
+	*zero = true;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		for (size_t i = 0; i < n; i++)
+			*zero = *zero && buf[i] == 0;
+	fclose(fp);
+	return sb.st_size;
+}
+
+static void room_past_last_page(void **state)
+{
+	struct fx f;
+	struct store_opts o = { .map_size = 64 * MIB }; /* synced: the room is flushed */
+	struct store_writer_stats stats;
+	struct store_info info;
+	struct wctx c;
+	struct wjob *jobs;
+	const size_t n = 6000; /* ~6 MiB of areas: more than one step of room */
+	char backup[300];
+	uint64_t rev, size;
+	bool zero;
+
+	(void)state;
+	fx_open(&f, &o);
+	jobs = write_many(f.st, &c, n, true, &stats);
+	assert_int_equal(jobs[n - 1].code, RG_OK);
+	store_get_info(f.st, &info);
+	assert_true(info.used_bytes > 4 * MIB);
+	off_t end = file_size_zero_from(f.dir, (off_t)info.used_bytes, &zero);
+	/* between 1 and 4 MiB of room, written as zeros (room.c's ROOM_LOW and ROOM_STEP) */
+	assert_true(end >= (off_t)(info.used_bytes + MIB));
+	assert_true(end <= (off_t)(info.used_bytes + 4 * MIB));
+	assert_true(zero);
+	/* a backup stops at the last page */
+	snprintf(backup, sizeof backup, "%s/copy.mdb", f.dir);
+	assert_int_equal(store_backup(f.st, backup, &rev, &size), RG_OK);
+	assert_true(size <= info.used_bytes);
+	/* the store opens again, with everything in it */
+	assert_int_equal(fx_reopen(&f, &o, NULL), RG_OK);
+	Stdreg__V1__Area *a = fx_get(&f, STORE_AREA, "area-05999", NULL);
+	assert_non_null(a);
+	rec_free(a);
+	wctx_release(&c);
+	free(jobs);
+	fx_close(&f);
+}
+
+static void room_stays_in_map(void **state)
+{
+	struct fx f;
+	struct store_opts o = { .map_size = MIB, .max_map_size = MIB, .no_sync = true };
+	struct store_writer_stats stats;
+	struct wctx c;
+	struct wjob *jobs;
+	bool zero;
+
+	(void)state;
+	fx_open(&f, &o);
+	jobs = write_many(f.st, &c, 10, true, &stats);
+	assert_int_equal(jobs[9].code, RG_OK);
+	/* the file grows up to the map and no further: LMDB could not use it */
+	assert_int_equal(file_size_zero_from(f.dir, 0, &zero), (off_t)MIB);
+	wctx_release(&c);
+	free(jobs);
+	fx_close(&f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -588,6 +670,8 @@ int main(void)
 		cmocka_unit_test(quota_reached),
 		cmocka_unit_test(map_grows_single_write),
 		cmocka_unit_test(quota_reached_single_write),
+		cmocka_unit_test(room_past_last_page),
+		cmocka_unit_test(room_stays_in_map),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
