@@ -12,12 +12,18 @@
  */
 #include <errno.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "store_int.h"
 
 #define ROOM_LOW  (1u << 20) /* extend when less than this is left */
 #define ROOM_STEP (4u << 20) /* by this much past the last page */
+/* No room is taken from a file system with less free than this: a nearly full disk is
+ * left to LMDB's own writes, which are refused at once when it fills (no space left). */
+#define ROOM_DISK_FREE ((off_t)64 << 20)
+/* Less free than LMDB's largest single write (64 pages of 4 KiB) and a few more. */
+#define DISK_FULL ((off_t)1 << 20)
 
 static int write_zeros(int fd, off_t from, off_t to)
 {
@@ -36,35 +42,61 @@ static int write_zeros(int fd, off_t from, off_t to)
 	return 0;
 }
 
-int store_keep_room(store *st)
+/*
+ * Where the zeros go: [*from, *to) past the last page, empty when the room is still
+ * enough, the map leaves none, or the disk is nearly full.
+ */
+static int room_to_write(store *st, int fd, off_t *from, off_t *to)
 {
 	MDB_envinfo info;
 	MDB_stat ms;
 	struct stat sb;
-	int fd, rc = RG_OK;
+	struct statvfs vs;
+
+	*from = *to = 0;
+	if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0 ||
+	    fstat(fd, &sb) != 0 || fstatvfs(fd, &vs) != 0)
+		return RG_EIO;
+	off_t used = ((off_t)info.me_last_pgno + 1) * (off_t)ms.ms_psize;
+	off_t end = sb.st_size > used ? sb.st_size : used;
+	off_t want = used + ROOM_STEP;
+
+	if (want > (off_t)st->map_size)
+		want = (off_t)st->map_size;
+	if (end - used >= ROOM_LOW || end >= want ||
+	    (off_t)vs.f_bavail * (off_t)vs.f_frsize < ROOM_DISK_FREE)
+		return RG_OK;
+	*from = end;
+	*to = want;
+	return RG_OK;
+}
+
+int store_keep_room(store *st)
+{
+	unsigned flags = 0;
+	off_t from, to;
+	int fd, rc;
 
 	// Under the write lock no transaction writes pages meanwhile: the zeros go only where
 	// LMDB has not written.
 	pthread_mutex_lock(&st->write_lock);
-	if (mdb_env_get_fd(st->env, &fd) != 0 || mdb_env_info(st->env, &info) != 0 ||
-	    mdb_env_stat(st->env, &ms) != 0 || fstat(fd, &sb) != 0) {
+	rc = mdb_env_get_fd(st->env, &fd) == 0 && mdb_env_get_flags(st->env, &flags) == 0
+	             ? room_to_write(st, fd, &from, &to)
+	             : RG_EIO;
+	// The flush makes the new size durable now, not in the next commit's fdatasync; a
+	// store without syncs (tests, benchmarks) has nothing to gain from it.
+	if (rc == RG_OK && from < to &&
+	    (write_zeros(fd, from, to) != 0 || (!(flags & MDB_NOSYNC) && fdatasync(fd) != 0)))
 		rc = RG_EIO;
-	} else {
-		off_t used = ((off_t)info.me_last_pgno + 1) * (off_t)ms.ms_psize;
-		off_t want = used + ROOM_STEP < (off_t)st->map_size ? used + ROOM_STEP
-		                                                    : (off_t)st->map_size;
-		off_t from = sb.st_size > used ? sb.st_size : used;
-
-		unsigned flags = 0;
-
-		// The flush makes the new size durable now, not in the next commit's fdatasync;
-		// a store without syncs (tests, benchmarks) has nothing to gain from it.
-		mdb_env_get_flags(st->env, &flags);
-		if (from - used < ROOM_LOW && from < want &&
-		    (write_zeros(fd, from, want) != 0 ||
-		     (!(flags & MDB_NOSYNC) && fdatasync(fd) != 0)))
-			rc = RG_EIO;
-	}
 	pthread_mutex_unlock(&st->write_lock);
 	return rc;
+}
+
+bool store_disk_full(store *st)
+{
+	struct statvfs vs;
+	int fd;
+
+	return mdb_env_get_fd(st->env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
+	       (off_t)vs.f_bavail * (off_t)vs.f_frsize < DISK_FULL;
 }

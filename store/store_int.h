@@ -311,5 +311,7 @@ int store_grow_map(store *st);
 /* Keeps written room past the last page, so that a commit does not grow the file (room.c);
  * called by the writer between batches. RG_EIO when the room could not be written. */
 int store_keep_room(store *st);
+/* Whether the store's file system has less than 1 MiB free (room.c). */
+bool store_disk_full(store *st);
 
 #endif

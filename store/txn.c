@@ -283,6 +283,10 @@ int store_batch_commit(store_txn *t, bool *map_full)
 	}
 	rc = mdb_txn_commit(t->txn);
 	*map_full = rc == MDB_MAP_FULL;
+	// LMDB reports a write cut short as EIO ("short write, filesystem full?"): on a full
+	// file system it is one, and the caller is told so.
+	if (rc == EIO && store_disk_full(st))
+		rc = ENOSPC;
 	if (rc == 0)
 		atomic_store(&st->revision, rev);
 	else
