@@ -2,9 +2,9 @@
  * room.c - written room past the store's last page, so that a commit only overwrites.
  *
  * A commit that writes past the end of data.mdb changes the file's size, and then its
- * fdatasync must also commit the inode through the file system's journal: on ext4 that
- * makes a synced commit 30-70 % dearer (docs/performance.md). Puts append to the
- * changelog, so without room nearly every commit grew the file. The writer keeps the file
+ * fdatasync must also write the inode: on ext4 with a journal that is a journal commit, and
+ * a synced commit costs up to twice as much (docs/performance.md). Puts append to the
+ * changelog, so without room many commits grew the file. The writer keeps the file
  * longer than LMDB's last page, with the blocks already written as zeros (not fallocate'd:
  * the first write to an unwritten extent is a metadata change as well). LMDB never reads
  * past its last page, and copies stop there (backups), so the room shows only in the
