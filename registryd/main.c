@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,16 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "restore") == 0)
 		return restore_main(argc - 1, argv + 1);
 
+	// Each call allocates and frees its reply buffers (tens of KiB) on a worker thread. With
+	// glibc's defaults a thread's heap gives memory back whenever more than 128 KiB is free
+	// at its top, so nearly every list page was given back and faulted in again (madvise,
+	// page clearing, TLB shootdowns on the other core): about half of a list page's cost at
+	// 16 and 64 clients (docs/performance.md). glibc raises that bound only after freeing
+	// an allocation over 128 KiB, so the speed depended on what the daemon had served
+	// before (a bulk apply). Keep up to 8 MiB per heap instead, and map only allocations of
+	// 1 MiB or more on their own.
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	switch (config_load(&cfg, &cfg_args, argc, argv, true, stdout, stderr)) {
 	case CONFIG_RUN:
 		break;

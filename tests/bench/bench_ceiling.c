@@ -16,6 +16,7 @@
  *             no_sync) before the reply: one commit per request, no group commit
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -270,6 +271,9 @@ int ceiling_serve_main(int argc, char **argv)
 	// argv: --ceiling-serve DIR ITEMS VALUE_SIZE CONTEXTS NO_SYNC
 	if (argc != 7)
 		return 2;
+	// registryd's malloc settings (registryd/main.c), so that the ceiling is no worse off.
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
