@@ -19,8 +19,8 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -55,7 +55,7 @@ static int room_to_write(store *st, int fd, off_t *from, off_t *to)
 
 	*from = *to = 0;
 	if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0 ||
-	    fstat(fd, &sb) != 0 || fstatvfs(fd, &vs) != 0)
+	    fstat(fd, &sb) != 0)
 		return RG_EIO;
 	off_t used = ((off_t)info.me_last_pgno + 1) * (off_t)ms.ms_psize;
 	off_t end = sb.st_size > used ? sb.st_size : used;
@@ -63,8 +63,11 @@ static int room_to_write(store *st, int fd, off_t *from, off_t *to)
 
 	if (want > (off_t)st->map_size)
 		want = (off_t)st->map_size;
-	if (end - used >= ROOM_LOW || end >= want ||
-	    (off_t)vs.f_bavail * (off_t)vs.f_frsize < ROOM_DISK_FREE)
+	if (end - used >= ROOM_LOW || end >= want)
+		return RG_OK; /* the common case, after every batch: one fstat */
+	if (fstatvfs(fd, &vs) != 0)
+		return RG_EIO;
+	if ((off_t)vs.f_bavail * (off_t)vs.f_frsize < ROOM_DISK_FREE)
 		return RG_OK;
 	*from = end;
 	*to = want;

@@ -60,6 +60,11 @@ static int full_read(int fd, void *buf, size_t len)
 	return full_io(fd, buf, len, false);
 }
 
+static int full_write(int fd, const void *buf, size_t len)
+{
+	return full_io(fd, (void *)buf, len, true); /* send() only reads it */
+}
+
 /* "tcp://A.B.C.D:PORT" into sa; false for anything else (ipc, names, TLS). */
 static bool parse_tcp(const char *url, struct sockaddr_in *sa)
 {
@@ -88,9 +93,8 @@ static int lean_open(struct req_conn *c, const struct sockaddr_in *sa, int timeo
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(c->fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
-	    full_io(c->fd, (void *)hello, sizeof hello, true) != 0 ||
-	    full_read(c->fd, peer, 8) != 0 || memcmp(peer, hello, 4) != 0 || peer[4] != 0 ||
-	    peer[5] != SP_REP0) {
+	    full_write(c->fd, hello, sizeof hello) != 0 || full_read(c->fd, peer, 8) != 0 ||
+	    memcmp(peer, hello, 4) != 0 || peer[4] != 0 || peer[5] != SP_REP0) {
 		close(c->fd);
 		return -1;
 	}

@@ -578,7 +578,8 @@ static void single_write_refusal_spares_batch(void **state)
 
 /* --- room past the last page (room.c) ---------------------------------------------------- */
 
-/* data.mdb's size, and whether every byte from offset from to its end is zero. */
+/* data.mdb's size, and (zero not NULL) whether every byte from offset from to its end is
+ * zero. */
 static off_t file_size_zero_from(const char *dir, off_t from, bool *zero)
 {
 	char path[300], buf[4096];
@@ -588,6 +589,8 @@ static off_t file_size_zero_from(const char *dir, off_t from, bool *zero)
 
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
 	assert_int_equal(stat(path, &sb), 0);
+	if (zero == NULL)
+		return sb.st_size;
 	fp = fopen(path, "rb");
 	assert_non_null(fp);
 	assert_int_equal(fseeko(fp, from, SEEK_SET), 0);
@@ -644,14 +647,13 @@ static void room_stays_in_map(void **state)
 	struct store_writer_stats stats;
 	struct wctx c;
 	struct wjob *jobs;
-	bool zero;
 
 	(void)state;
 	fx_open(&f, &o);
 	jobs = write_many(f.st, &c, 10, true, &stats);
 	assert_int_equal(jobs[9].code, RG_OK);
 	/* the file grows up to the map and no further: LMDB could not use it */
-	assert_int_equal(file_size_zero_from(f.dir, 0, &zero), (off_t)MIB);
+	assert_int_equal(file_size_zero_from(f.dir, 0, NULL), (off_t)MIB);
 	wctx_release(&c);
 	free(jobs);
 	fx_close(&f);
