@@ -57,12 +57,16 @@ pb_varint() {
 
 # payload TYPE TEXT: the request message TYPE (of registry.proto) from protobuf text
 payload() { printf '%s' "$2" | protoc_enc "stdreg.v1.$1" stdreg/v1/registry.proto; }
-# envelope METHOD PAYLOAD_FILE [EXTRA_TEXT]: a Request carrying the bytes of PAYLOAD_FILE
+# envelope METHOD PAYLOAD_FILE [EXTRA_TEXT]: a Request carrying the bytes of PAYLOAD_FILE.
+# Each gets its own request_id: the daemon refuses a reused one ("already used for another
+# request"), and $RANDOM's 15 bits collided now and then among this test's requests.
+REQUEST_ID=1000
 envelope() {
 	local p
 	p=$(escape <"$2")
+	REQUEST_ID=$((REQUEST_ID + 1))
 	printf 'method: "/stdreg.v1.Registry/%s"\nrequest_id: %d\ntoken: "%s"\npayload: "%s"\n%s\n' \
-		"$1" "$RANDOM" "$STDREG_TOKEN" "$p" "${3:-}" |
+		"$1" "$REQUEST_ID" "$STDREG_TOKEN" "$p" "${3:-}" |
 		protoc_enc stdreg.v1.Request stdreg/v1/envelope.proto
 }
 # req NAME METHOD TYPE TEXT [EXTRA]: writes $W/NAME, an envelope of a text payload
