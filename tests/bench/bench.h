@@ -8,6 +8,7 @@
  *   bench_daemon.c   starting and stopping registryd, RssAnon, LMDB commit count
  *   bench_ceiling.c  the bare nng REP + LMDB server of ceiling mode
  *   bench_etcd.c     a local etcd and its JSON gateway over keep-alive HTTP/1.1
+ *   bench_etcd_grpc.c  etcd's native gRPC API (built where libgrpc-dev is installed)
  *   bench_http.c     registryd's HTTP face (Connect, JSON and binary), keep-alive
  *   bench_httpc.c    the keep-alive HTTP/1.1 client of both
  */
@@ -203,6 +204,14 @@ int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds);
 /* Puts lines[0..n) (keys "bulk-N") in transactions of per_txn puts from clients
  * connections at once: etcd's best bulk load. */
 int etcd_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn, double *seconds);
+
+#ifdef HAVE_GRPC
+/* The same through etcd's native gRPC API (bench_etcd_grpc.c): the same keys and values,
+ * one HTTP/2 connection per client. */
+extern const struct client_ops etcd_grpc_get_ops, etcd_grpc_put_ops;
+int etcd_grpc_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn,
+                   double *seconds);
+#endif
 
 /* --- keep-alive HTTP/1.1 (bench_httpc.c) and registryd's HTTP face (bench_http.c) ------ */
 
