@@ -289,7 +289,8 @@ static void run_etcd(const struct opts *o, const char *tmp, size_t value_size)
 	printf("%.2f s (16 clients, single puts)\n", etcd_run.load_s);
 	etcd_run.ran = true;
 	textf(etcd_run.note, sizeof etcd_run.note,
-	      "etcd %s through its JSON gateway (HTTP/1.1 keep-alive, one connection per client)",
+	      "etcd %s through its JSON gateway (HTTP/1.1 keep-alive, one connection per client); "
+	      "its native gRPC API not measured: stdreg-bench was built without libgrpc-dev",
 	      o->etcd);
 	table_head("etcd (JSON gateway /v3/kv/range and /v3/kv/put, synced)");
 	for (unsigned i = 0; o->get && i < o->n_clients; i++)
