@@ -552,9 +552,10 @@ static void print_http_ratios(const struct opts *o)
 	if (find_result("stdreg", "get", "http-json", o->clients[0]) == NULL &&
 	    find_result("stdreg", "get", "http-pb", o->clients[0]) == NULL)
 		return;
-	printf("\nratios (ops/s): stdreg get over HTTP / over nng (tcp), / etcd (gw)\n");
-	printf("%-9s %4s %10s %10s %9s %10s %9s\n", "via", "cli", "http", "nng tcp", "/nng",
-	       "etcd (gw)", "/etcd");
+	printf("\nratios (ops/s): stdreg get over HTTP / over nng (tcp), / etcd (gateway, native "
+	       "gRPC)\n");
+	printf("%-9s %4s %10s %10s %9s %10s %9s %11s %9s\n", "via", "cli", "http", "nng tcp",
+	       "/nng", "etcd (gw)", "/etcd", "etcd (grpc)", "/grpc");
 	for (int k = 0; k < 2; k++)
 		for (unsigned c = 0; c < o->n_clients; c++) {
 			const struct result *h =
@@ -562,12 +563,14 @@ static void print_http_ratios(const struct opts *o)
 			const struct result *n = find_result("stdreg", "get", "tcp", o->clients[c]);
 			const struct result *e =
 			        find_result("etcd", "get", "http-gw", o->clients[c]);
+			const struct result *g = find_result("etcd", "get", "grpc", o->clients[c]);
 
 			if (h == NULL)
 				continue;
-			printf("%-9s %4u %10.0f %10.0f %9.2f %10.0f %9.2f\n", trs[k], o->clients[c],
-			       h->ops_per_s, n ? n->ops_per_s : 0.0, ratio(h, n),
-			       e ? e->ops_per_s : 0.0, ratio(h, e));
+			printf("%-9s %4u %10.0f %10.0f %9.2f %10.0f %9.2f %11.0f %9.2f\n", trs[k],
+			       o->clients[c], h->ops_per_s, n ? n->ops_per_s : 0.0, ratio(h, n),
+			       e ? e->ops_per_s : 0.0, ratio(h, e), g ? g->ops_per_s : 0.0,
+			       ratio(h, g));
 		}
 }
 
