@@ -15,6 +15,7 @@
 #ifndef STDREG_BENCH_H
 #define STDREG_BENCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -204,6 +205,24 @@ int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds);
 /* Puts lines[0..n) (keys "bulk-N") in transactions of per_txn puts from clients
  * connections at once: etcd's best bulk load. */
 int etcd_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn, double *seconds);
+/* How many keys etcd holds under prefix (a count-only range through the gateway); -1 if
+ * it cannot tell. */
+long etcd_count_prefix(int port, const char *prefix);
+
+/* One client's share of a bulk load: transaction t holds lines [t * per_txn, (t + 1) *
+ * per_txn), and the client of index k sends transactions k, k + clients, ... */
+struct bulk_part {
+	int port;
+	char **lines;
+	size_t n, per_txn;
+	unsigned index, clients;
+	int failed;
+	pthread_t thread;
+};
+/* Runs part_main(struct bulk_part *) on clients threads at once; the wall time in *seconds.
+ * Returns 0, or -1 if any part failed. */
+int bulk_parts_run(int port, char **lines, size_t n, unsigned clients, size_t per_txn,
+                   void *(*part_main)(void *), double *seconds);
 
 #ifdef HAVE_GRPC
 /* The same through etcd's native gRPC API (bench_etcd_grpc.c): the same keys and values,

@@ -265,15 +265,6 @@ int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds)
 
 /* --- bulk: the same records in 128-put transactions (etcd's limit per txn) -------------- */
 
-struct ebulk {
-	int port;
-	char **lines;
-	size_t n, per_txn;
-	unsigned index, clients;
-	int failed;
-	pthread_t thread;
-};
-
 /* Appends one requestPut of key "bulk-%07zu" and value line to json at *len. */
 static void txn_put(char *json, size_t *len, size_t i, const char *line, bool first)
 {
@@ -289,7 +280,7 @@ static void txn_put(char *json, size_t *len, size_t i, const char *line, bool fi
 
 static void *ebulk_main(void *arg)
 {
-	struct ebulk *b = arg;
+	struct bulk_part *b = arg;
 	struct http_conn *h = calloc(1, sizeof *h);
 	size_t longest = 0;
 	char *json, *body;
@@ -304,8 +295,7 @@ static void *ebulk_main(void *arg)
 		free(h);
 		return NULL;
 	}
-	// Transaction t holds lines [t * per_txn, (t + 1) * per_txn); client k sends every
-	// clients-th transaction from k.
+	// This part's transactions (struct bulk_part).
 	for (size_t t = b->index; t * b->per_txn < b->n && !b->failed; t += b->clients) {
 		size_t len = (size_t)sprintf(json, "{\"success\":[");
 
@@ -322,28 +312,61 @@ static void *ebulk_main(void *arg)
 	return NULL;
 }
 
-int etcd_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn, double *seconds)
+long etcd_count_prefix(int port, const char *prefix)
 {
-	struct ebulk *bs = calloc(clients, sizeof *bs);
+	struct http_conn *h = calloc(1, sizeof *h);
+	char key[64], end[64], json[200], *body, *at;
+	size_t n = strlen(prefix);
+	long count = -1;
+
+	if (h == NULL || n == 0 || n >= 40 || (h->fd = http_conn_open(port)) < 0) {
+		free(h);
+		return -1;
+	}
+	// The keys from prefix up to (not including) prefix with its last byte raised by one.
+	base64((const unsigned char *)prefix, n, key);
+	memcpy(json, prefix, n);
+	json[n - 1]++;
+	base64((const unsigned char *)json, n, end);
+	snprintf(json, sizeof json, "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}",
+	         key, end);
+	if (http_conn_post(h, "/v3/kv/range", "application/json", json, strlen(json), &body,
+	                   NULL) == 200 &&
+	    (at = strstr(body, "\"count\":\"")) != NULL)
+		count = strtol(at + 9, NULL, 10);
+	close(h->fd);
+	free(h);
+	return count;
+}
+
+int bulk_parts_run(int port, char **lines, size_t n, unsigned clients, size_t per_txn,
+                   void *(*part_main)(void *), double *seconds)
+{
+	struct bulk_part *parts = calloc(clients, sizeof *parts);
 	uint64_t t0 = bench_now_ns();
 	int failed = 0;
 
-	if (bs == NULL)
+	if (parts == NULL)
 		return -1;
 	for (unsigned k = 0; k < clients; k++) {
-		bs[k] = (struct ebulk){ .port = port,
-			                .lines = lines,
-			                .n = n,
-			                .per_txn = per_txn,
-			                .index = k,
-			                .clients = clients };
-		pthread_create(&bs[k].thread, NULL, ebulk_main, &bs[k]);
+		parts[k] = (struct bulk_part){ .port = port,
+			                       .lines = lines,
+			                       .n = n,
+			                       .per_txn = per_txn,
+			                       .index = k,
+			                       .clients = clients };
+		pthread_create(&parts[k].thread, NULL, part_main, &parts[k]);
 	}
 	for (unsigned k = 0; k < clients; k++) {
-		pthread_join(bs[k].thread, NULL);
-		failed |= bs[k].failed;
+		pthread_join(parts[k].thread, NULL);
+		failed |= parts[k].failed;
 	}
-	free(bs);
+	free(parts);
 	*seconds = (double)(bench_now_ns() - t0) / 1e9;
 	return failed ? -1 : 0;
+}
+
+int etcd_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn, double *seconds)
+{
+	return bulk_parts_run(port, lines, n, clients, per_txn, ebulk_main, seconds);
 }

@@ -275,18 +275,9 @@ const struct client_ops etcd_grpc_put_ops = { gclient_setup, gop_put, gclient_te
 
 /* --- bulk: the same records in transactions of per_txn puts --------------------------- */
 
-struct gbulk {
-	int port;
-	char **lines;
-	size_t n, per_txn;
-	unsigned index, clients;
-	int failed;
-	pthread_t thread;
-};
-
 static void *gbulk_main(void *arg)
 {
-	struct gbulk *b = arg;
+	struct bulk_part *b = arg;
 	struct gconn g = { 0 };
 	size_t longest = 0;
 	unsigned char *txn, *put, *op;
@@ -302,8 +293,7 @@ static void *gbulk_main(void *arg)
 		b->failed = 1;
 		goto out;
 	}
-	// Transaction t holds lines [t * per_txn, (t + 1) * per_txn); client k sends every
-	// clients-th transaction from k, as the gateway's bulk load does.
+	// This part's transactions (struct bulk_part).
 	for (size_t t = b->index; t * b->per_txn < b->n && !b->failed; t += b->clients) {
 		size_t len = 0;
 
@@ -331,26 +321,5 @@ out:
 int etcd_grpc_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn,
                    double *seconds)
 {
-	struct gbulk *bs = calloc(clients, sizeof *bs);
-	uint64_t t0 = bench_now_ns();
-	int failed = 0;
-
-	if (bs == NULL)
-		return -1;
-	for (unsigned k = 0; k < clients; k++) {
-		bs[k] = (struct gbulk){ .port = port,
-			                .lines = lines,
-			                .n = n,
-			                .per_txn = per_txn,
-			                .index = k,
-			                .clients = clients };
-		pthread_create(&bs[k].thread, NULL, gbulk_main, &bs[k]);
-	}
-	for (unsigned k = 0; k < clients; k++) {
-		pthread_join(bs[k].thread, NULL);
-		failed |= bs[k].failed;
-	}
-	free(bs);
-	*seconds = (double)(bench_now_ns() - t0) / 1e9;
-	return failed ? -1 : 0;
+	return bulk_parts_run(port, lines, n, clients, per_txn, gbulk_main, seconds);
 }

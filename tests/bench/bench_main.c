@@ -348,6 +348,12 @@ static double etcd_bulk_once(const struct opts *o, const char *dir, char **lines
 		return -1;
 	if (load(e.port, lines, n, 8, 128, &s) != 0)
 		s = -1;
+	// A load counts only if every record landed: etcd says how many keys it holds.
+	long held = etcd_count_prefix(e.port, "bulk-");
+	if (s > 0 && held != (long)n) {
+		printf("etcd bulk load: etcd holds %ld of the %zu records\n", held, n);
+		s = -1;
+	}
 	etcd_stop(&e);
 	return s;
 }
