@@ -285,7 +285,8 @@ static void *gbulk_main(void *arg)
 	for (size_t i = 0; i < b->n; i++)
 		if (strlen(b->lines[i]) > longest)
 			longest = strlen(b->lines[i]);
-	// A put is at most key + value + three tags and lengths of up to 5 bytes each.
+	// A PutRequest is its key (< 32 bytes) and value, each behind a tag and a length of at
+	// most 5 bytes; RequestOp and TxnRequest each wrap it in one more tag and length.
 	put = malloc(longest + 64);
 	op = malloc(longest + 80);
 	txn = malloc(b->per_txn * (longest + 96));
