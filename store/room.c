@@ -25,6 +25,14 @@
 /* Less free than LMDB's largest single write (64 pages of 4 KiB) and a few more. */
 #define DISK_FULL ((off_t)1 << 20)
 
+/* Bytes free to unprivileged writers on the file system of fd; -1 if it cannot tell. */
+static off_t fs_free(int fd)
+{
+	struct statvfs vs;
+
+	return fstatvfs(fd, &vs) == 0 ? (off_t)vs.f_bavail * (off_t)vs.f_frsize : -1;
+}
+
 static int write_zeros(int fd, off_t from, off_t to)
 {
 	static char zeros[64 << 10]; /* not const: .bss, not 64 KiB of the binary */
@@ -51,7 +59,7 @@ static int room_to_write(store *st, int fd, off_t *from, off_t *to)
 	MDB_envinfo info;
 	MDB_stat ms;
 	struct stat sb;
-	struct statvfs vs;
+	off_t free_bytes;
 
 	*from = *to = 0;
 	if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0 ||
@@ -65,9 +73,9 @@ static int room_to_write(store *st, int fd, off_t *from, off_t *to)
 		want = (off_t)st->map_size;
 	if (end - used >= ROOM_LOW || end >= want)
 		return RG_OK; /* the common case, after every batch: one fstat */
-	if (fstatvfs(fd, &vs) != 0)
+	if ((free_bytes = fs_free(fd)) < 0)
 		return RG_EIO;
-	if ((off_t)vs.f_bavail * (off_t)vs.f_frsize < ROOM_DISK_FREE)
+	if (free_bytes < ROOM_DISK_FREE)
 		return RG_OK;
 	*from = end;
 	*to = want;
@@ -97,9 +105,9 @@ int store_keep_room(store *st)
 
 bool store_disk_full(store *st)
 {
-	struct statvfs vs;
 	int fd;
+	off_t free_bytes;
 
-	return mdb_env_get_fd(st->env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
-	       (off_t)vs.f_bavail * (off_t)vs.f_frsize < DISK_FULL;
+	return mdb_env_get_fd(st->env, &fd) == 0 && (free_bytes = fs_free(fd)) >= 0 &&
+	       free_bytes < DISK_FULL;
 }

@@ -202,6 +202,8 @@ struct etcd_target {
 };
 extern const struct client_ops etcd_get_ops, etcd_put_ops;
 int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds);
+/* The keys of the bulk loads: ETCD_BULK_PREFIX and the line's number, "bulk-0000042". */
+#define ETCD_BULK_PREFIX "bulk-"
 /* Puts lines[0..n) (keys "bulk-N") in transactions of per_txn puts from clients
  * connections at once: etcd's best bulk load. */
 int etcd_bulk(int port, char **lines, size_t n, unsigned clients, size_t per_txn, double *seconds);

@@ -269,7 +269,7 @@ int etcd_load(const struct etcd_target *t, unsigned clients, double *seconds)
 static void txn_put(char *json, size_t *len, size_t i, const char *line, bool first)
 {
 	char key[32];
-	int n = snprintf(key, sizeof key, "bulk-%07zu", i);
+	int n = snprintf(key, sizeof key, ETCD_BULK_PREFIX "%07zu", i);
 
 	*len += (size_t)sprintf(json + *len, "%s{\"requestPut\":{\"key\":\"", first ? "" : ",");
 	*len += base64((const unsigned char *)key, (size_t)n, json + *len);

@@ -300,7 +300,7 @@ static void *gbulk_main(void *arg)
 
 		for (size_t i = t * b->per_txn; i < (t + 1) * b->per_txn && i < b->n; i++) {
 			char key[32];
-			int klen = snprintf(key, sizeof key, "bulk-%07zu", i);
+			int klen = snprintf(key, sizeof key, ETCD_BULK_PREFIX "%07zu", i);
 			size_t plen = put_request(put, key, (size_t)klen, b->lines[i],
 			                          strlen(b->lines[i]));
 			// RequestOp{request_put=2}, then TxnRequest{success=2} around it.
