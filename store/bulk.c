@@ -336,7 +336,12 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 {
 	struct result res = { 0 };
 	struct entry *es = calloc(n ? n : 1, sizeof(*es));
-	store_txn nested = { .st = t->st, .parent = t, .revision = t->revision, .seq = t->seq };
+	struct index_batch report_later;
+	store_txn nested = { .st = t->st,
+		             .parent = t,
+		             .revision = t->revision,
+		             .seq = t->seq,
+		             .report_later = &report_later };
 	bool all_precond = true; /* every bad line so far refused by the state of the store */
 	int rc;
 
@@ -348,6 +353,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	}
 	stdreg__v1__apply_commit_response__init(res.r);
 	res.r->dry_run = dry_run;
+	index_batch_init(&report_later, t->st->report);
 	rc = prepare(records, n, es, &res);
 	if (rc == RG_OK)
 		rc = store_mdb_err(t, mdb_txn_begin(t->st->env, t->txn, 0, &nested.txn), err);
@@ -369,6 +375,9 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	}
 	if (rc == RG_OK)
 		rc = build_counts(&res);
+	/* A dry run writes them too: it finds a store too full for them as the apply would. */
+	if (rc == RG_OK && res.r->error_count == 0)
+		rc = index_batch_write(&nested, &report_later, err);
 	if (rc != RG_OK || dry_run || res.r->error_count > 0) {
 		mdb_txn_abort(nested.txn);
 	} else {
@@ -388,6 +397,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	}
 out:
 	free(es);
+	index_batch_release(&report_later);
 	if (rc != RG_OK && rc != RG_EINVAL && rc != RG_EPRECOND) {
 		stdreg__v1__apply_commit_response__free_unpacked(res.r, NULL);
 		if (err && err->code != rc)

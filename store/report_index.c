@@ -77,6 +77,10 @@ static void put_entry(struct rix_writer *w, const void *k, size_t kn, const void
 	int rc;
 
 	if (w->t != NULL) {
+		if (w->t->report_later != NULL) {
+			index_batch_add(w->t, w->t->report_later, &key, &val, add, w->err);
+			return;
+		}
 		/* RG_EEXIST, RG_ENOENT: an area listed twice; anything else sticks in t. */
 		if (add)
 			txn_put(w->t, w->dbi, &key, &val, MDB_NODUPDATA, w->err);

@@ -60,7 +60,27 @@ struct store_txn {
 	 * rules need the day or write a second record: goal_kind.c). Borrowed for the put. */
 	time_t now;
 	const struct store_actor *who;
+	/* Set by a bulk apply: the report index's entries wait here and are written sorted
+	 * (index_batch.c). NULL: they are written at once. */
+	struct index_batch *report_later;
 };
+
+/* Index entries of one database, held back and written in key order (index_batch.c). */
+struct index_batch {
+	MDB_dbi dbi;
+	struct index_entry *entries;
+	size_t n, cap;
+	char *bytes; /* every entry's key and value */
+	size_t used, size;
+};
+
+void index_batch_init(struct index_batch *b, MDB_dbi dbi);
+/* Adds a put (add) or a delete of k/v; on failure t fails with RG_ENOMEM. */
+int index_batch_add(store_txn *t, struct index_batch *b, const MDB_val *k, const MDB_val *v,
+                    bool add, struct store_error *err);
+/* Writes every entry in t, sorted as the database orders them. Returns txn_status. */
+int index_batch_write(store_txn *t, struct index_batch *b, struct store_error *err);
+void index_batch_release(struct index_batch *b);
 
 /* What each kind is: table in kinds.c. */
 struct ref_spec {

@@ -1,0 +1,147 @@
+/*
+ * test_index_batch.c - index entries held back and written in key order (index_batch.c):
+ * what lands is what writing each entry at once would have left, whatever the order the
+ * entries came in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "store_int.h"
+
+/* One entry to add (or delete) through a batch. */
+struct op {
+	const char *key, *val;
+	bool add;
+};
+
+struct batch_job {
+	const struct op *ops;
+	size_t n;
+	bool sorted; /* through a batch; false: each entry written at once */
+};
+
+static int run_ops(store_txn *t, void *arg)
+{
+	const struct batch_job *j = arg;
+	struct index_batch b;
+	struct store_error err = { 0 };
+	int rc = RG_OK;
+
+	index_batch_init(&b, t->st->report);
+	for (size_t i = 0; i < j->n && rc == RG_OK; i++) {
+		MDB_val k = { strlen(j->ops[i].key), (void *)j->ops[i].key };
+		MDB_val v = { strlen(j->ops[i].val), (void *)j->ops[i].val };
+
+		if (j->sorted)
+			rc = index_batch_add(t, &b, &k, &v, j->ops[i].add, &err);
+		else if (j->ops[i].add)
+			txn_put(t, t->st->report, &k, &v, MDB_NODUPDATA, &err);
+		else
+			txn_del(t, t->st->report, &k, &v, &err);
+	}
+	if (rc == RG_OK && j->sorted)
+		rc = index_batch_write(t, &b, &err);
+	index_batch_release(&b);
+	return rc == RG_OK ? txn_status(t, &err) : rc;
+}
+
+/* Every entry of the report database as "key=value\n", in the database's order. */
+static char *dump(struct fx *f)
+{
+	store_txn *t;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t cap = 1 << 16, len = 0;
+	char *out = calloc(1, cap);
+	int rc;
+
+	assert_non_null(out);
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	assert_int_equal(mdb_cursor_open(t->txn, f->st->report, &c), 0);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		int w = snprintf(out + len, cap - len, "%.*s=%.*s\n", (int)k.mv_size,
+		                 (const char *)k.mv_data, (int)v.mv_size, (const char *)v.mv_data);
+		assert_true(w > 0 && (size_t)w < cap - len);
+		len += (size_t)w;
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(c);
+	store_read_free(t);
+	return out;
+}
+
+/* The same operations, one store written entry by entry and one through a batch. */
+static void assert_same_as_at_once(const struct op *ops, size_t n)
+{
+	struct fx a = { 0 }, b = { 0 };
+	struct batch_job ja = { ops, n, false }, jb = { ops, n, true };
+	char *da, *db;
+
+	fx_open(&a, NULL);
+	fx_open(&b, NULL);
+	assert_int_equal(store_write_once(a.st, run_ops, &ja, NULL), RG_OK);
+	assert_int_equal(store_write_once(b.st, run_ops, &jb, NULL), RG_OK);
+	da = dump(&a);
+	db = dump(&b);
+	assert_string_equal(db, da);
+	free(da);
+	free(db);
+	fx_close(&a);
+	fx_close(&b);
+}
+
+/* Entries out of order, values that agree on their first 24 bytes and differ after, keys
+ * that are prefixes of each other, a value listed twice, a delete of what is not there. */
+static void sorted_as_the_database_orders(void **state)
+{
+	static const struct op ops[] = {
+		{ "s3", "2026-05-05item-with-a-long-id-b", true },
+		{ "aarea-2", "32026-05-05x1", true },
+		{ "s3", "2026-05-05item-with-a-long-id-a", true },
+		{ "s3", "2026-05-05item-with-a-long-id", true },
+		{ "aarea", "32026-05-05x1", true },
+		{ "s1", "          x9", true },
+		{ "aarea-2", "32026-05-05x1", true },
+		{ "s3", "2026-05-05item-with-a-long-id-c", false },
+		{ "aarea-10", "12027-01-01x2", true },
+	};
+
+	(void)state;
+	assert_same_as_at_once(ops, sizeof ops / sizeof ops[0]);
+}
+
+/* A delete and a put of one entry keep the order they came in: put then delete leaves
+ * nothing, delete then put leaves the entry. */
+static void delete_and_put_keep_their_order(void **state)
+{
+	static const struct op ops[] = {
+		{ "s2", "2026-01-01gone", true }, { "s2", "2026-01-01gone", false },
+		{ "s2", "2026-01-01back", true }, { "s2", "2026-01-01back", false },
+		{ "s2", "2026-01-01back", true },
+	};
+	struct fx f = { 0 };
+	struct batch_job j = { ops, sizeof ops / sizeof ops[0], true };
+	char *d;
+
+	(void)state;
+	fx_open(&f, NULL);
+	assert_int_equal(store_write_once(f.st, run_ops, &j, NULL), RG_OK);
+	d = dump(&f);
+	assert_string_equal(d, "s2=2026-01-01back\n");
+	free(d);
+	fx_close(&f);
+	assert_same_as_at_once(ops, sizeof ops / sizeof ops[0]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sorted_as_the_database_orders),
+		cmocka_unit_test(delete_and_put_keep_their_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
