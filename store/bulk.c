@@ -24,7 +24,9 @@ struct entry {
 	enum store_kind kind;
 	uint32_t line;
 	int code; /* last result; PENDING while it may still succeed */
-	struct store_error err;
+	/* Why the last put refused it; NULL until one did. Kept apart: an entry is sorted and
+	 * a whole file of them allocated at once, and few lines ever fail. */
+	struct store_error *err;
 };
 #define PENDING (-1)
 
@@ -161,6 +163,15 @@ static char *describe_difference(const ProtobufCMessage *old, const struct entry
 	return strdup(line);
 }
 
+/* Keeps why e's put failed. */
+static int keep_error(struct entry *e, const struct store_error *why)
+{
+	if (e->err == NULL && (e->err = malloc(sizeof *e->err)) == NULL)
+		return RG_ENOMEM;
+	*e->err = *why;
+	return RG_OK;
+}
+
 static bool fatal(int rc)
 {
 	return rc == RG_ENOSPC || rc == RG_EIO || rc == RG_ENOMEM || rc == RG_ECORRUPT;
@@ -181,6 +192,7 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 			struct entry *e = &es[i];
 			int outcome = 0, rc;
 			struct store_put_opts o = { .outcome = &outcome };
+			struct store_error why;
 			ProtobufCMessage *old = NULL;
 			char *diff = NULL;
 
@@ -188,8 +200,12 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 				continue;
 			if (dry_run && res->r->n_differences < MAX_DIFFERENCES)
 				old = stored_before(t, e); /* before the put replaces it */
-			rc = store_put(t, e->kind, e->rec, &o, who, NULL, NULL, &e->err);
+			why.code = 0;
+			why.field[0] = why.message[0] = '\0';
+			rc = store_put(t, e->kind, e->rec, &o, who, NULL, NULL, &why);
 			e->code = rc;
+			if (rc != RG_OK && keep_error(e, &why) != RG_OK)
+				rc = store_fail(&why, RG_ENOMEM, NULL, "out of memory");
 			if (rc == RG_OK) {
 				res->counts[e->kind][outcome]++;
 				progress = true;
@@ -203,7 +219,7 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 			free(diff);
 			if (fatal(rc)) {
 				if (err != NULL)
-					*err = e->err; /* the cause: a full store names its quota */
+					*err = why; /* the cause: a full store names its quota */
 				return rc;
 			}
 		}
@@ -242,7 +258,7 @@ static void refuse_parent_cycles(struct entry *es, size_t n)
 		struct entry *e = &es[i], *p = e;
 		const char *id, *parent;
 
-		if (e->code != RG_EPRECOND || strcmp(e->err.field, "parent_id") != 0)
+		if (e->code != RG_EPRECOND || strcmp(e->err->field, "parent_id") != 0)
 			continue;
 		id = record_id(e->kind, e->rec);
 		parent = msg_str(e->rec, "parent_id");
@@ -251,7 +267,7 @@ static void refuse_parent_cycles(struct entry *es, size_t n)
 			if (next == NULL || *next == '\0')
 				break;
 			if (strcmp(next, id) == 0) {
-				e->code = store_fail(&e->err, RG_EINVAL, "parent_id",
+				e->code = store_fail(e->err, RG_EINVAL, "parent_id",
 				                     "%s '%s' cannot have '%s' as parent (cycle)",
 				                     store_kind_name(e->kind), id, parent);
 				break;
@@ -363,14 +379,14 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	if (rc == RG_OK)
 		refuse_parent_cycles(es, n);
 	for (size_t i = 0; rc == RG_OK && i < n; i++) {
-		char msg[sizeof(es[i].err.message) + 32];
+		char msg[sizeof(es[i].err->message) + 32];
 		if (es[i].code != RG_OK && es[i].code != PENDING && es[i].code != RG_EPRECOND)
 			all_precond = false;
 		if (es[i].code == RG_OK || es[i].code == PENDING || es[i].rec == NULL)
 			continue;
-		if (es[i].code == RG_EINVAL && es[i].err.message[0] == '\0')
+		if (es[i].err == NULL)
 			continue; /* reported by prepare() */
-		snprintf(msg, sizeof(msg), "%s", es[i].err.message);
+		snprintf(msg, sizeof(msg), "%s", es[i].err->message);
 		rc = add_error(&res, es[i].line, msg);
 	}
 	if (rc == RG_OK)
@@ -396,6 +412,8 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 		                all_precond ? "cannot be applied" : "are invalid");
 	}
 out:
+	for (size_t i = 0; i < n; i++)
+		free(es[i].err);
 	free(es);
 	index_batch_release(&report_later);
 	if (rc != RG_OK && rc != RG_EINVAL && rc != RG_EPRECOND) {
