@@ -39,23 +39,6 @@ static void prefix(uint64_t p[PREFIX_WORDS], const void *data, size_t len)
 		p[i / 8] |= (uint64_t)d[i] << (56 - 8 * (i % 8));
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2 = *cap ? *cap : 4096 / elem;
-	void *q;
-
-	if (need <= *cap)
-		return true;
-	while (cap2 < need)
-		cap2 *= 2;
-	q = realloc(*p, cap2 * elem);
-	if (q == NULL)
-		return false;
-	*p = q;
-	*cap = cap2;
-	return true;
-}
-
 void index_batch_init(struct index_batch *b, MDB_dbi dbi)
 {
 	memset(b, 0, sizeof *b);
@@ -64,9 +47,23 @@ void index_batch_init(struct index_batch *b, MDB_dbi dbi)
 
 void index_batch_release(struct index_batch *b)
 {
-	free(b->entries);
-	free(b->bytes);
+	bulk_mem_free(b->entries, b->entries_size);
+	bulk_mem_free(b->bytes, b->bytes_size);
 	memset(b, 0, sizeof *b);
+}
+
+/* Room in p (of *size bytes) for need bytes. */
+static bool room(void **p, size_t *size, size_t need)
+{
+	void *q;
+
+	if (*p != NULL && need <= *size)
+		return true;
+	q = bulk_mem_grow(*p, size, need);
+	if (q == NULL)
+		return false;
+	*p = q;
+	return true;
 }
 
 int index_batch_add(store_txn *t, struct index_batch *b, const MDB_val *k, const MDB_val *v,
@@ -75,8 +72,8 @@ int index_batch_add(store_txn *t, struct index_batch *b, const MDB_val *k, const
 	struct index_entry *e;
 
 	if (k->mv_size > UINT16_MAX || v->mv_size > UINT16_MAX ||
-	    !grow((void **)&b->entries, &b->cap, b->n + 1, sizeof *b->entries) ||
-	    !grow((void **)&b->bytes, &b->size, b->used + k->mv_size + v->mv_size, 1))
+	    !room((void **)&b->entries, &b->entries_size, (b->n + 1) * sizeof *b->entries) ||
+	    !room((void **)&b->bytes, &b->bytes_size, b->used + k->mv_size + v->mv_size))
 		return txn_fail(t, store_fail(err, RG_ENOMEM, NULL, "out of memory"), err);
 	e = &b->entries[b->n];
 	e->off = b->used;

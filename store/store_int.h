@@ -65,13 +65,20 @@ struct store_txn {
 	struct index_batch *report_later;
 };
 
+/* Large buffers of one bulk operation, in 2 MiB units advised as huge pages (bulk_mem.c).
+ * *size is the size asked for in, and the size mapped out. */
+void *bulk_mem_alloc(size_t *size);
+/* p (NULL: none yet) grown to hold need bytes; the old mapping is gone on success only. */
+void *bulk_mem_grow(void *p, size_t *size, size_t need);
+void bulk_mem_free(void *p, size_t size);
+
 /* Index entries of one database, held back and written in key order (index_batch.c). */
 struct index_batch {
 	MDB_dbi dbi;
-	struct index_entry *entries;
-	size_t n, cap;
-	char *bytes; /* every entry's key and value */
-	size_t used, size;
+	struct index_entry *entries; /* bulk_mem */
+	size_t n, entries_size;
+	char *bytes; /* bulk_mem: every entry's key and value */
+	size_t used, bytes_size;
 };
 
 void index_batch_init(struct index_batch *b, MDB_dbi dbi);

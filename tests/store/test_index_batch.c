@@ -136,11 +136,67 @@ static void delete_and_put_keep_their_order(void **state)
 	assert_same_as_at_once(ops, sizeof ops / sizeof ops[0]);
 }
 
+/* Enough entries to outgrow the batch's first mappings many times over: every one lands. */
+#define MANY 60000
+
+static int run_many(store_txn *t, void *arg)
+{
+	struct index_batch b;
+	struct store_error err = { 0 };
+	int rc = RG_OK;
+
+	(void)arg;
+	index_batch_init(&b, t->st->report);
+	for (unsigned i = 0; i < MANY && rc == RG_OK; i++) {
+		char key[8], val[64];
+		/* Values out of order within each key, as target dates come. */
+		unsigned scrambled = (i * 7919u) % MANY;
+		MDB_val k = { (size_t)snprintf(key, sizeof key, "s%u", i % 7), key };
+		MDB_val v = { (size_t)snprintf(val, sizeof val, "2026-%02u-%02uitem-%06u",
+			                       1 + scrambled % 12, 1 + scrambled % 28, scrambled),
+			      val };
+		rc = index_batch_add(t, &b, &k, &v, true, &err);
+	}
+	if (rc == RG_OK)
+		rc = index_batch_write(t, &b, &err);
+	index_batch_release(&b);
+	return rc;
+}
+
+static void grows_past_its_first_mappings(void **state)
+{
+	struct fx f = { 0 };
+	store_txn *t;
+	MDB_stat ms;
+
+	(void)state;
+	fx_open(&f, NULL);
+	assert_int_equal(store_write_once(f.st, run_many, NULL, NULL), RG_OK);
+	assert_int_equal(store_read_begin(f.st, &t), RG_OK);
+	assert_int_equal(mdb_stat(t->txn, f.st->report, &ms), 0);
+	assert_int_equal(ms.ms_entries, MANY);
+	for (unsigned i = 0; i < MANY; i += 997) {
+		char key[8], val[64];
+		unsigned scrambled = (i * 7919u) % MANY;
+		MDB_val k = { (size_t)snprintf(key, sizeof key, "s%u", i % 7), key };
+		MDB_val v = { (size_t)snprintf(val, sizeof val, "2026-%02u-%02uitem-%06u",
+			                       1 + scrambled % 12, 1 + scrambled % 28, scrambled),
+			      val };
+		MDB_cursor *c;
+		assert_int_equal(mdb_cursor_open(t->txn, f.st->report, &c), 0);
+		assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_GET_BOTH), 0);
+		mdb_cursor_close(c);
+	}
+	store_read_free(t);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sorted_as_the_database_orders),
 		cmocka_unit_test(delete_and_put_keep_their_order),
+		cmocka_unit_test(grows_past_its_first_mappings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
