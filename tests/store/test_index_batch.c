@@ -139,6 +139,18 @@ static void delete_and_put_keep_their_order(void **state)
 /* Enough entries to outgrow the batch's first mappings many times over: every one lands. */
 #define MANY 60000
 
+/* The i-th of them: values out of order within each key, as target dates come. */
+static void many_entry(unsigned i, char key[8], char val[64], MDB_val *k, MDB_val *v)
+{
+	unsigned scrambled = (i * 7919u) % MANY; /* 7919 is prime: a permutation of 0..MANY-1 */
+
+	k->mv_size = (size_t)snprintf(key, 8, "s%u", i % 7);
+	k->mv_data = key;
+	v->mv_size = (size_t)snprintf(val, 64, "2026-%02u-%02uitem-%06u", 1 + scrambled % 12,
+	                              1 + scrambled % 28, scrambled);
+	v->mv_data = val;
+}
+
 static int run_many(store_txn *t, void *arg)
 {
 	struct index_batch b;
@@ -149,12 +161,9 @@ static int run_many(store_txn *t, void *arg)
 	index_batch_init(&b, t->st->report);
 	for (unsigned i = 0; i < MANY && rc == RG_OK; i++) {
 		char key[8], val[64];
-		/* Values out of order within each key, as target dates come. */
-		unsigned scrambled = (i * 7919u) % MANY;
-		MDB_val k = { (size_t)snprintf(key, sizeof key, "s%u", i % 7), key };
-		MDB_val v = { (size_t)snprintf(val, sizeof val, "2026-%02u-%02uitem-%06u",
-			                       1 + scrambled % 12, 1 + scrambled % 28, scrambled),
-			      val };
+		MDB_val k, v;
+
+		many_entry(i, key, val, &k, &v);
 		rc = index_batch_add(t, &b, &k, &v, true, &err);
 	}
 	if (rc == RG_OK)
@@ -177,12 +186,10 @@ static void grows_past_its_first_mappings(void **state)
 	assert_int_equal(ms.ms_entries, MANY);
 	for (unsigned i = 0; i < MANY; i += 997) {
 		char key[8], val[64];
-		unsigned scrambled = (i * 7919u) % MANY;
-		MDB_val k = { (size_t)snprintf(key, sizeof key, "s%u", i % 7), key };
-		MDB_val v = { (size_t)snprintf(val, sizeof val, "2026-%02u-%02uitem-%06u",
-			                       1 + scrambled % 12, 1 + scrambled % 28, scrambled),
-			      val };
+		MDB_val k, v;
 		MDB_cursor *c;
+
+		many_entry(i, key, val, &k, &v);
 		assert_int_equal(mdb_cursor_open(t->txn, f.st->report, &c), 0);
 		assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_GET_BOTH), 0);
 		mdb_cursor_close(c);
