@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ int etcd_start(struct etcd *e, const char *exe, const char *dir)
 		         cluster,     "--logger",
 		         "zap",       "--log-level",
 		         "warn",      NULL };
+	mkdir(dir, 0700); /* etcd makes its data directory, not the one its log goes in */
 	e->pid = fork();
 	if (e->pid < 0)
 		return -1;
