@@ -348,8 +348,10 @@ static int cmp_line_error(const void *pa, const void *pb)
 }
 
 int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,
-                const struct store_actor *who, ProtobufCMessage **out, struct store_error *err)
+                const ProtobufCAllocator *records_alloc, const struct store_actor *who,
+                ProtobufCMessage **out, struct store_error *err)
 {
+	const ProtobufCAllocator *was;
 	struct result res = { 0 };
 	struct entry *es = calloc(n ? n : 1, sizeof(*es));
 	struct index_batch report_later;
@@ -370,6 +372,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	stdreg__v1__apply_commit_response__init(res.r);
 	res.r->dry_run = dry_run;
 	index_batch_init(&report_later, t->st->report);
+	was = msg_strings_from(records_alloc); /* until out: */
 	rc = prepare(records, n, es, &res);
 	if (rc == RG_OK)
 		rc = store_mdb_err(t, mdb_txn_begin(t->st->env, t->txn, 0, &nested.txn), err);
@@ -416,6 +419,7 @@ out:
 		free(es[i].err);
 	free(es);
 	index_batch_release(&report_later);
+	msg_strings_from(was);
 	if (rc != RG_OK && rc != RG_EINVAL && rc != RG_EPRECOND) {
 		stdreg__v1__apply_commit_response__free_unpacked(res.r, NULL);
 		if (err && err->code != rc)

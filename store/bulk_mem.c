@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
-#include "store_int.h"
+#include "bulk_mem.h"
 
 #define BULK_MEM_UNIT ((size_t)2 << 20)
 

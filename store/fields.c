@@ -156,12 +156,26 @@ int msg_check_strings(const ProtobufCMessage *m, struct store_error *err)
 	return rc;
 }
 
+/* Where the records written on this thread came from (store_apply's records_alloc); NULL
+ * outside an apply and for records from malloc. Per thread: only the writer applies. */
+static _Thread_local const ProtobufCAllocator *records_alloc;
+
+const ProtobufCAllocator *msg_strings_from(const ProtobufCAllocator *a)
+{
+	const ProtobufCAllocator *was = records_alloc;
+
+	records_alloc = a;
+	return was;
+}
+
 void msg_set_str(char **slot, char *value)
 {
 	/* An unpacked message leaves a string that was not on the wire pointing at protobuf-c's
 	 * shared, static protobuf_c_empty_string, which free_unpacked skips and free() must not
 	 * see. */
-	if (*slot != protobuf_c_empty_string)
+	if (*slot != protobuf_c_empty_string && records_alloc != NULL)
+		records_alloc->free(records_alloc->allocator_data, *slot);
+	else if (*slot != protobuf_c_empty_string)
 		free(*slot);
 	*slot = value;
 }

@@ -15,6 +15,7 @@
 #include <unistr.h>
 
 #include "goal_int.h"
+#include "record_strings.h"
 
 #define GOAL_REPORT_EVERY_MAX 3660 /* ten years: more is a typo, not a cadence */
 
@@ -25,9 +26,7 @@ int goal_set_str(char **slot, const char *value, struct store_error *err)
 
 	if (copy == NULL)
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-	if (*slot != protobuf_c_empty_string)
-		free(*slot);
-	*slot = copy;
+	msg_set_str(slot, copy);
 	return RG_OK;
 }
 

@@ -479,11 +479,14 @@ int store_trend(store_txn *t, const char *from, const char *to, const char *toda
  * to a record that does not exist, a rule about other records), else RG_EINVAL (a parent
  * cycle among the file's records is RG_EINVAL). With dry_run nothing is applied either, and *out has the counts and
  * the first differences. *out: an ApplyCommitResponse to free with
- * protobuf_c_message_free_unpacked(..., NULL).
+ * protobuf_c_message_free_unpacked(..., NULL). The apply may replace strings in the records
+ * (derived ids, attribution); records_alloc is the allocator they were decoded with, which
+ * gets the replaced strings back (NULL: malloc, free()).
  * Errors: RG_EINVAL, RG_EPRECOND (see above; *out set), RG_ENOSPC, RG_EIO, RG_ENOMEM.
  */
 int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,
-                const struct store_actor *who, ProtobufCMessage **out, struct store_error *err);
+                const ProtobufCAllocator *records_alloc, const struct store_actor *who,
+                ProtobufCMessage **out, struct store_error *err);
 
 /*
  * One page of the whole registry (or of kind k; 0 = all) as BulkRecords without meta, in

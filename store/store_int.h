@@ -10,8 +10,10 @@
 #include <stdatomic.h>
 
 #include "stdreg/v1/records.pb-c.h"
-#include "store_fail.h"
+#include "bulk_mem.h"
+#include "record_strings.h"
 #include "store.h"
+#include "store_fail.h"
 
 /* 1: the first layout. 2: the organisation number index ('o' keys in refs, orgindex.c).
  * 3: goals and follow-ups (their own databases). 4: the report's index (report_index.h).
@@ -64,13 +66,6 @@ struct store_txn {
 	 * (index_batch.c). NULL: they are written at once. */
 	struct index_batch *report_later;
 };
-
-/* Large buffers of one bulk operation, in 2 MiB units advised as huge pages (bulk_mem.c).
- * *size is the size asked for in, and the size mapped out. */
-void *bulk_mem_alloc(size_t *size);
-/* p (NULL: none yet) grown to hold need bytes; the old mapping is gone on success only. */
-void *bulk_mem_grow(void *p, size_t *size, size_t need);
-void bulk_mem_free(void *p, size_t size);
 
 /* Index entries of one database, held back and written in key order (index_batch.c). */
 struct index_batch {
@@ -137,9 +132,6 @@ int goal_kind_as_set(store_txn *t, ProtobufCMessage *goal, struct store_error *e
 const char *msg_str(const ProtobufCMessage *m, const char *field);
 char **msg_strv(const ProtobufCMessage *m, const char *field, size_t *n);
 Stdreg__V1__Meta **msg_meta(ProtobufCMessage *m);
-/* Replaces the string in *slot (a field of a message from the default allocator) with value,
- * freeing the old string unless it is protobuf-c's static empty default (kinds.c). */
-void msg_set_str(char **slot, char *value);
 /* Every string field of m itself: valid UTF-8, no control characters in ids, bounded. Nested
  * messages are not walked: a record's only one is its meta, which the store sets. */
 int msg_check_strings(const ProtobufCMessage *m, struct store_error *err);

@@ -31,12 +31,15 @@ enum call_result handle_apply_chunk(struct call *c)
 
 	// Counted as decoded (what it holds in memory), not as received: an empty record is
 	// 2 bytes on the wire and some 40 times that once decoded.
-	rc = uploads_add(call_uploads(c), r->upload_id, c->who.name, r, c->decoded,
+	rc = uploads_add(call_uploads(c), r->upload_id, c->who.name, r, c->req_arena, c->decoded,
 	                 dispatch_now_ns(), id, &staged, &err);
 	if (rc != RG_OK)
 		return call_fail_store(c, rc, &err, rc == RG_ENOENT ? "upload_id" : NULL);
-	// The chunk is the upload's now (and may already be committed by another call).
+	// The chunk and its arena are the upload's now (and may already be committed by another
+	// call): the reply is packed elsewhere.
 	c->req = NULL;
+	c->req_arena = NULL;
+	c->alloc = NULL;
 	c->revision = store_revision(call_store(c));
 	resp.upload_id = id;
 	resp.staged = staged;
@@ -69,7 +72,7 @@ static int commit_run(struct job *j, store_txn *t, const struct store_actor *who
 		cj->resp = NULL;
 	}
 	recs = upload_records(cj->up, &n);
-	rc = store_apply(t, recs, n, cj->dry_run, who, &out, &j->err);
+	rc = store_apply(t, recs, n, cj->dry_run, upload_allocator(cj->up), who, &out, &j->err);
 	// The response comes with RG_OK and with the line errors (RG_EINVAL, RG_EPRECOND).
 	if (rc == RG_OK || rc == RG_EINVAL || rc == RG_EPRECOND)
 		cj->resp = (Stdreg__V1__ApplyCommitResponse *)out;

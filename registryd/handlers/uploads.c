@@ -9,18 +9,26 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "arena.h"
 #include "auth.h"
 #include "uploads.h"
 #include "locked.h"
+
+/* One chunk as received, and the arena it was decoded in (NULL: malloc). */
+struct staged_chunk {
+	Stdreg__V1__ApplyChunkRequest *msg;
+	struct arena *arena;
+};
 
 struct upload {
 	char id[UPLOAD_ID_LEN + 1];
 	char owner[AUTH_PRINCIPAL_MAX]; /* the principal that started it */
 	uint64_t touched_ns;            /* last chunk (or creation) */
 	size_t bytes;                   /* received bytes of its chunks */
-	Stdreg__V1__ApplyChunkRequest **chunks;
+	struct staged_chunk *chunks;
 	size_t n_chunks;
 	ProtobufCMessage **records; /* point into chunks */
+	ProtobufCAllocator alloc;   /* what the records were decoded with (upload_allocator) */
 	size_t n_records;
 	size_t cap_records;
 	struct upload *next;
@@ -64,8 +72,13 @@ int uploads_new(struct uploads **out, const struct dispatch_limits *l)
 
 static void upload_free(struct upload *up)
 {
-	for (size_t i = 0; i < up->n_chunks; i++)
-		stdreg__v1__apply_chunk_request__free_unpacked(up->chunks[i], NULL);
+	for (size_t i = 0; i < up->n_chunks; i++) {
+		struct arena *a = up->chunks[i].arena;
+
+		stdreg__v1__apply_chunk_request__free_unpacked(up->chunks[i].msg,
+		                                               a != NULL ? &a->alloc : NULL);
+		arena_free_owned(a);
+	}
 	free(up->chunks);
 	free(up->records);
 	free(up);
@@ -147,9 +160,40 @@ static int upload_new(struct upload **out, struct store_error *err)
 }
 
 /* Appends the chunk's records to up (no limits checked here). */
-static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk)
+/* A piece of one of the upload's chunks goes with its chunk's arena; any other piece (a
+ * string the apply put in a record) came from malloc. */
+static void upload_piece_free(void *data, void *p)
 {
-	Stdreg__V1__ApplyChunkRequest **chunks;
+	const struct upload *up = data;
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < up->n_chunks; i++) {
+		const struct arena *a = up->chunks[i].arena;
+
+		if (a != NULL && b >= a->base && b < a->base + a->cap)
+			return;
+	}
+	free(p);
+}
+
+static void *upload_piece_alloc(void *data, size_t size)
+{
+	(void)data;
+	return malloc(size);
+}
+
+const ProtobufCAllocator *upload_allocator(struct upload *up)
+{
+	up->alloc.alloc = upload_piece_alloc;
+	up->alloc.free = upload_piece_free;
+	up->alloc.allocator_data = up;
+	return &up->alloc;
+}
+
+static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk,
+                         struct arena *arena)
+{
+	struct staged_chunk *chunks;
 	size_t need = up->n_records + chunk->n_records;
 
 	if (need > up->cap_records) {
@@ -168,7 +212,7 @@ static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk
 	if (chunks == NULL)
 		return RG_ENOMEM;
 	up->chunks = chunks;
-	up->chunks[up->n_chunks++] = chunk;
+	up->chunks[up->n_chunks++] = (struct staged_chunk){ chunk, arena };
 	for (size_t i = 0; i < chunk->n_records; i++)
 		up->records[up->n_records++] = &chunk->records[i]->base;
 	return RG_OK;
@@ -186,8 +230,8 @@ static size_t owner_bytes(const struct uploads *u, const char *owner, const stru
 }
 
 int uploads_add(struct uploads *u, const char *id, const char *owner,
-                Stdreg__V1__ApplyChunkRequest *chunk, size_t bytes, uint64_t now_ns, char *id_out,
-                uint32_t *staged, struct store_error *err)
+                Stdreg__V1__ApplyChunkRequest *chunk, struct arena *arena, size_t bytes,
+                uint64_t now_ns, char *id_out, uint32_t *staged, struct store_error *err)
 {
 	struct upload *up = NULL, *created = NULL;
 	int rc = RG_OK;
@@ -222,7 +266,7 @@ int uploads_add(struct uploads *u, const char *id, const char *owner,
 		                 u->l.uploads_max_bytes >> 20);
 	else if (up->n_records + chunk->n_records > UINT32_MAX)
 		rc = upload_fail(err, RG_ENOSPC, "upload has too many records");
-	else if (upload_append(up, chunk) != RG_OK)
+	else if (upload_append(up, chunk, arena) != RG_OK)
 		rc = upload_fail(err, RG_ENOMEM, "out of memory");
 	if (rc == RG_OK) {
 		up->bytes += bytes;

@@ -19,6 +19,8 @@
 
 #include "stdreg/v1/registry.pb-c.h"
 
+struct arena; /* arena.h */
+
 #define UPLOAD_ID_LEN 32 /* 128 bits in hex */
 
 struct uploads;
@@ -33,15 +35,17 @@ void uploads_free(struct uploads *u);
 /*
  * Stages the records of chunk (bytes: what it takes decoded) in the upload id, or in a new upload
  * when id is "" (its id, from getrandom, is written to id_out, UPLOAD_ID_LEN + 1 bytes;
- * otherwise id is copied there). On success the chunk belongs to the upload and *staged is
- * the number of records staged in it so far; on failure the chunk stays the caller's.
+ * otherwise id is copied there). chunk was decoded in arena (arena.h's owned arena), or
+ * with malloc when arena is NULL. On success the chunk and its arena belong to the upload
+ * and *staged is the number of records staged in it so far; on failure they stay the
+ * caller's.
  * now_ns is the dispatch_now_ns() clock.
  * Errors: RG_ENOENT (no such upload, or it expired), RG_ENOSPC (a limit; err says which),
  * RG_ENOMEM, RG_EIO (no random bytes).
  */
 int uploads_add(struct uploads *u, const char *id, const char *owner,
-                Stdreg__V1__ApplyChunkRequest *chunk, size_t bytes, uint64_t now_ns, char *id_out,
-                uint32_t *staged, struct store_error *err);
+                Stdreg__V1__ApplyChunkRequest *chunk, struct arena *arena, size_t bytes,
+                uint64_t now_ns, char *id_out, uint32_t *staged, struct store_error *err);
 
 /*
  * Takes the upload id out of the table: nobody else can add to or commit it any more.
@@ -55,6 +59,9 @@ int uploads_take(struct uploads *u, const char *id, const char *owner, uint64_t 
 
 /* The staged BulkRecords of an upload, in the order received; owned by the upload. */
 ProtobufCMessage *const *upload_records(const struct upload *up, size_t *n);
+/* The allocator of those records, for store_apply: a string it replaces in one of them goes
+ * back to the chunk it came from, or to free(). */
+const ProtobufCAllocator *upload_allocator(struct upload *up);
 
 /* Frees an upload that was taken (its bytes stop counting against the limits). */
 void uploads_free_taken(struct uploads *u, struct upload *up);

@@ -24,4 +24,15 @@ struct arena {
 /* Sets a up over buf (cap bytes, aligned for any object). */
 void arena_init(struct arena *a, void *buf, size_t cap);
 
+/*
+ * An arena in memory of its own, for a request that outlives its dispatch and is large: a
+ * staged upload chunk of thousands of records. Decoded with malloc, such a chunk is tens of
+ * thousands of small pieces, each freed on its own when the upload is done; in the arena it
+ * is one mapping of bulk_mem (huge pages where the kernel gives them), about cap bytes, and
+ * one free. NULL: no memory. Free a message decoded in it with its allocator first (that
+ * frees the fallback pieces), then the arena.
+ */
+struct arena *arena_new_owned(size_t cap);
+void arena_free_owned(struct arena *a);
+
 #endif

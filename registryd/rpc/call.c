@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "arena.h"
 #include "call.h"
 #include "dedupe.h"
 #include "inflight.h"
@@ -178,6 +179,10 @@ void call_send(struct call *c)
 	else if (c->out != c->fallback)
 		free(c->out);
 	c->out = NULL;
+	// Last: the reply may have been packed in it.
+	arena_free_owned(c->req_arena);
+	c->req_arena = NULL;
+	c->alloc = NULL;
 }
 
 bool call_submit_write(struct call *c, struct store_job *j)

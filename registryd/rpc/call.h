@@ -71,7 +71,10 @@ struct method {
 	bool is_write;
 	bool long_running; /* runs on a worker thread (workers.c) */
 	bool parks;        /* may keep the call after its handler returns (Watch) */
-	size_t index;      /* its row in the table (the metrics' method number) */
+	/* Its request is a large batch of records that outlives the call (ApplyChunk): decoded
+	 * into an arena of its own (arena_new_owned), which the handler may take with it. */
+	bool bulk_request;
+	size_t index; /* its row in the table (the metrics' method number) */
 };
 
 /* The i-th row of the method table (methods.c), NULL past the end (for tests). */
@@ -102,6 +105,9 @@ struct call {
 	/* Where req and out live: NULL (malloc), or the dispatcher's arena for a plain read,
 	 * which is answered within its dispatch; anything that may outlive it is malloc'd. */
 	ProtobufCAllocator *alloc;
+	/* A bulk request's own arena (alloc is its allocator), freed by call_send unless the
+	 * handler took it along with req. */
+	struct arena *req_arena;
 	size_t payload_len; /* its packed size, as received */
 	size_t decoded;     /* what decoding it took (wirecheck.h estimate), counted in the
 	                     * dispatcher's decoding until call_send */

@@ -304,6 +304,8 @@ static const struct method *check_envelope(struct dispatcher *d, struct call *c,
 	// on (to the writer, a worker, a parked watch, a staged upload) and must own it.
 	if (m->perm == PERM_READ && !m->long_running && !m->parks)
 		c->alloc = &arena->alloc;
+	else if (m->bulk_request && (c->req_arena = arena_new_owned(c->decoded)) != NULL)
+		c->alloc = &c->req_arena->alloc; /* sized by the wire check's estimate */
 	c->req = protobuf_c_message_unpack(m->request, c->alloc, env->payload.len,
 	                                   env->payload.data);
 	c->payload_len = env->payload.len;
@@ -496,6 +498,7 @@ void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t le
 			break;
 		case RESEND_ANSWERED:
 			protobuf_c_message_free_unpacked(c.req, c.alloc);
+			arena_free_owned(c.req_arena);
 			call_release(&c);
 			stdreg__v1__request__free_unpacked(env, &arena.alloc);
 			return;

@@ -64,7 +64,7 @@
 #define ROW_Watch LONG_READ(handle_watch), .parks = true
 // Reads back up to 65 536 changes of the changelog: a worker.
 #define ROW_ListChanges LONG_READ(handle_list_changes)
-#define ROW_ApplyChunk  WRITE(handle_apply_chunk, PERM_WRITE)
+#define ROW_ApplyChunk  WRITE(handle_apply_chunk, PERM_WRITE), .bulk_request = true
 #define ROW_ApplyCommit WRITE(handle_apply_commit, PERM_WRITE)
 #define ROW_Export      LONG_READ(handle_export)
 #define ROW_WhoAmI      READ(handle_who_am_i)

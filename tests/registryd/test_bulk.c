@@ -222,6 +222,59 @@ static void test_apply_in_three_chunks_is_one_revision(void **state)
 	recs_free(&rs);
 }
 
+/* The record of kind method stored under id, decoded as desc (fails the test if none). */
+static ProtobufCMessage *get_record(struct fixture *f, const char *method, const char *id,
+                                    const ProtobufCMessageDescriptor *desc)
+{
+	Stdreg__V1__GetRequest g = STDREG__V1__GET_REQUEST__INIT;
+	Stdreg__V1__Response *r;
+	ProtobufCMessage *m;
+
+	g.id = (char *)id;
+	r = fixture_call_ok(f, method, &g.base);
+	m = protobuf_c_message_unpack(desc, NULL, r->payload.len, r->payload.data);
+	assert_non_null(m);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	return m;
+}
+
+/*
+ * A staged chunk lives in an arena of its own (arena_new_owned), and the apply replaces some
+ * of its strings with its own: an organisation number in its canonical form, an
+ * appointment's attribution. The replaced strings go back to the arena, not to free().
+ */
+static void test_strings_the_apply_replaces_in_staged_records(void **state)
+{
+	struct fixture *f = *state;
+	struct recs rs = { 0 };
+	char id[UPLOAD_ID_LEN + 1] = "";
+	Stdreg__V1__Response *r;
+	Stdreg__V1__Agency *ag;
+	Stdreg__V1__Assignment *as;
+
+	add_area(&rs, 1, "ai", "Artificial intelligence", NULL);
+	add_agency(&rs, 2, "digg", "2021006883"); /* stored as 202100-6883 */
+	add_lead(&rs, 3, "ai", "digg");
+	rs.r[2]->assignment->appointed_by = "someone-else"; /* the server's to say */
+	assert_int_equal(chunk_ok(f, id, &rs, 0, 2), 2);
+	assert_int_equal(chunk_ok(f, id, &rs, 2, 3), 3);
+	r = commit(f, id, false);
+	if (r->status->code != GRPC_OK)
+		fail_msg("ApplyCommit: %d %s", r->status->code, r->status->message);
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	ag = (Stdreg__V1__Agency *)get_record(f, M("GetAgency"), "digg",
+	                                      &stdreg__v1__agency__descriptor);
+	assert_string_equal(ag->org_number, "202100-6883");
+	stdreg__v1__agency__free_unpacked(ag, NULL);
+	as = (Stdreg__V1__Assignment *)get_record(f, M("GetAssignment"), "ai/digg/2026-01-01",
+	                                          &stdreg__v1__assignment__descriptor);
+	assert_string_equal(as->appointed_by, "fixture-admin");
+	stdreg__v1__assignment__free_unpacked(as, NULL);
+	assert_int_equal(uploads_count(dispatcher_env(f->d)->uploads), 0);
+	recs_free(&rs);
+}
+
 static void test_bad_record_applies_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -631,6 +684,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		CASE(test_apply_in_three_chunks_is_one_revision),
+		CASE(test_strings_the_apply_replaces_in_staged_records),
 		CASE(test_bad_record_applies_nothing),
 		CASE(test_missing_references_are_a_failed_precondition),
 		CASE(test_parent_cycle_in_one_file),

@@ -70,7 +70,7 @@ static int run_apply(store_txn *t, void *arg)
 {
 	struct apply_job *j = arg;
 
-	return store_apply(t, (ProtobufCMessage *const *)j->fl->lines, j->fl->n, j->dry_run,
+	return store_apply(t, (ProtobufCMessage *const *)j->fl->lines, j->fl->n, j->dry_run, NULL,
 	                   &j->who, &j->out, &j->err);
 }
 

@@ -61,8 +61,8 @@ static int run_apply(store_txn *t, void *arg)
 	struct apply_job *j = arg;
 	struct store_actor who = { .principal = "anna", .now = FX_NOW };
 
-	return store_apply(t, (ProtobufCMessage *const *)j->recs, j->n, j->dry_run, &who, &j->out,
-	                   &j->err);
+	return store_apply(t, (ProtobufCMessage *const *)j->recs, j->n, j->dry_run, NULL, &who,
+	                   &j->out, &j->err);
 }
 
 static void appointed_by_from_apply(void **state)

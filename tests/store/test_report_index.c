@@ -248,8 +248,8 @@ static int run_apply(store_txn *t, void *arg)
 {
 	struct apply_job *j = arg;
 
-	return store_apply(t, (ProtobufCMessage *const *)j->lines, j->n, false, &j->who, &j->out,
-	                   &j->err);
+	return store_apply(t, (ProtobufCMessage *const *)j->lines, j->n, false, NULL, &j->who,
+	                   &j->out, &j->err);
 }
 
 /* One apply that creates half the items and changes the other half's stage or areas. */
