@@ -33,6 +33,10 @@ void arena_init(struct arena *a, void *buf, size_t cap);
  * frees the fallback pieces), then the arena.
  */
 struct arena *arena_new_owned(size_t cap);
+/* The smallest cap worth an owned arena: the mapping is whole 2 MiB units, and a smaller
+ * request would hold (and, in huge pages, take) up to 2 MiB for little. With this floor
+ * the mapping is at most twice what the request's budget counts. */
+#define ARENA_OWNED_MIN ((size_t)1 << 20)
 void arena_free_owned(struct arena *a);
 
 #endif

@@ -304,7 +304,8 @@ static const struct method *check_envelope(struct dispatcher *d, struct call *c,
 	// on (to the writer, a worker, a parked watch, a staged upload) and must own it.
 	if (m->perm == PERM_READ && !m->long_running && !m->parks)
 		c->alloc = &arena->alloc;
-	else if (m->bulk_request && (c->req_arena = arena_new_owned(c->decoded)) != NULL)
+	else if (m->bulk_request && c->decoded >= ARENA_OWNED_MIN &&
+	         (c->req_arena = arena_new_owned(c->decoded)) != NULL)
 		c->alloc = &c->req_arena->alloc; /* sized by the wire check's estimate */
 	c->req = protobuf_c_message_unpack(m->request, c->alloc, env->payload.len,
 	                                   env->payload.data);

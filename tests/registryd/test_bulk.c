@@ -26,7 +26,7 @@
 
 /* Records built for a test; freed by recs_free. */
 struct recs {
-	Stdreg__V1__BulkRecord *r[512];
+	Stdreg__V1__BulkRecord *r[4096];
 	size_t n;
 };
 
@@ -35,7 +35,7 @@ static Stdreg__V1__BulkRecord *rec_new(struct recs *rs, uint32_t line)
 	Stdreg__V1__BulkRecord *b = calloc(1, sizeof *b);
 
 	assert_non_null(b);
-	assert_true(rs->n < 512);
+	assert_true(rs->n < sizeof rs->r / sizeof rs->r[0]);
 	stdreg__v1__bulk_record__init(b);
 	b->line = line;
 	rs->r[rs->n++] = b;
@@ -243,6 +243,12 @@ static ProtobufCMessage *get_record(struct fixture *f, const char *method, const
  * of its strings with its own: an organisation number in its canonical form, an
  * appointment's attribution. The replaced strings go back to the arena, not to free().
  */
+#define FILLER_AREAS 3000
+#define FILLER_TEXT                                                                          \
+	"A description long enough that a few thousand of them make a chunk of more than a " \
+	"mebibyte once decoded, as a real bulk load's chunks are."
+static char filler_ids[FILLER_AREAS][16];
+
 static void test_strings_the_apply_replaces_in_staged_records(void **state)
 {
 	struct fixture *f = *state;
@@ -256,8 +262,15 @@ static void test_strings_the_apply_replaces_in_staged_records(void **state)
 	add_agency(&rs, 2, "digg", "2021006883"); /* stored as 202100-6883 */
 	add_lead(&rs, 3, "ai", "digg");
 	rs.r[2]->assignment->appointed_by = "someone-else"; /* the server's to say */
-	assert_int_equal(chunk_ok(f, id, &rs, 0, 2), 2);
-	assert_int_equal(chunk_ok(f, id, &rs, 2, 3), 3);
+	// Enough records beside them for an arena of their own (ARENA_OWNED_MIN), and a small
+	// chunk after, decoded with malloc: one upload holds both kinds.
+	for (size_t i = 0; i < FILLER_AREAS; i++) {
+		snprintf(filler_ids[i], sizeof filler_ids[i], "filler-%04zu", i);
+		add_area(&rs, (uint32_t)(4 + i), filler_ids[i], "Filler", FILLER_TEXT);
+	}
+	add_agency(&rs, (uint32_t)(4 + FILLER_AREAS), "pts", "2021005448");
+	assert_int_equal(chunk_ok(f, id, &rs, 0, 3 + FILLER_AREAS), 3 + FILLER_AREAS);
+	assert_int_equal(chunk_ok(f, id, &rs, 3 + FILLER_AREAS, rs.n), rs.n);
 	r = commit(f, id, false);
 	if (r->status->code != GRPC_OK)
 		fail_msg("ApplyCommit: %d %s", r->status->code, r->status->message);
@@ -266,6 +279,10 @@ static void test_strings_the_apply_replaces_in_staged_records(void **state)
 	ag = (Stdreg__V1__Agency *)get_record(f, M("GetAgency"), "digg",
 	                                      &stdreg__v1__agency__descriptor);
 	assert_string_equal(ag->org_number, "202100-6883");
+	stdreg__v1__agency__free_unpacked(ag, NULL);
+	ag = (Stdreg__V1__Agency *)get_record(f, M("GetAgency"), "pts",
+	                                      &stdreg__v1__agency__descriptor);
+	assert_string_equal(ag->org_number, "202100-5448");
 	stdreg__v1__agency__free_unpacked(ag, NULL);
 	as = (Stdreg__V1__Assignment *)get_record(f, M("GetAssignment"), "ai/digg/2026-01-01",
 	                                          &stdreg__v1__assignment__descriptor);
