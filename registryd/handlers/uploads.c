@@ -159,7 +159,6 @@ static int upload_new(struct upload **out, struct store_error *err)
 	return RG_OK;
 }
 
-/* Appends the chunk's records to up (no limits checked here). */
 /* A piece of one of the upload's chunks goes with its chunk's arena; any other piece (a
  * string the apply put in a record) came from malloc. */
 static void upload_piece_free(void *data, void *p)
@@ -190,6 +189,7 @@ const ProtobufCAllocator *upload_allocator(struct upload *up)
 	return &up->alloc;
 }
 
+/* Appends the chunk's records to up (no limits checked here). */
 static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk,
                          struct arena *arena)
 {
