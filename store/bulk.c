@@ -17,6 +17,10 @@
 #include "store_int.h"
 
 #define MAX_DIFFERENCES 20
+/* From this many records on, the report index's entries wait and are written sorted
+ * (index_batch.c). A smaller apply writes them at once: its few entries would not fill the
+ * batch's first 2 MiB mappings, which cost more to map than sorting them saves. */
+#define BATCH_MIN_RECORDS 1024
 
 struct entry {
 	ProtobufCMessage *rec;
@@ -359,7 +363,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 		             .parent = t,
 		             .revision = t->revision,
 		             .seq = t->seq,
-		             .report_later = &report_later };
+		             .report_later = n >= BATCH_MIN_RECORDS ? &report_later : NULL };
 	bool all_precond = true; /* every bad line so far refused by the state of the store */
 	int rc;
 

@@ -9,8 +9,8 @@
  *
  * Only an index that no check of a put reads may wait: nothing reads the report's index
  * inside a write (report.c reads it for queries). The batch belongs to one call of
- * store_apply and is written before its transaction commits, so readers never see a
- * revision without its entries.
+ * store_apply (of 1 024 records or more: BATCH_MIN_RECORDS in bulk.c) and is written before
+ * its transaction commits, so readers never see a revision without its entries.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -252,28 +252,21 @@ static int run_apply(store_txn *t, void *arg)
 	                   &j->out, &j->err);
 }
 
-/* One apply that creates half the items and changes the other half's stage or areas. */
-static void counts_after_bulk_apply(void **state)
+/* One apply of n random items named fmt (with their number): creates those not stored,
+ * changes the others' stage or areas. */
+static void apply_items(struct fx *f, const char *fmt, int n)
 {
-	struct fx *f = *state;
 	struct apply_job j = { .who = { .principal = "test", .now = FX_NOW } };
 
-	rng_state = 7;
-	seed_agencies(f);
-	for (int i = 0; i < NITEMS; i += 2) {
-		char id[16];
-		snprintf(id, sizeof id, "x%03d", i);
-		fx_put_ok(f, STORE_ITEM, random_item(id));
-	}
-	j.lines = calloc(NITEMS, sizeof(*j.lines));
+	j.lines = calloc((size_t)n, sizeof(*j.lines));
 	assert_non_null(j.lines);
-	for (int i = 0; i < NITEMS; i++) {
+	for (int i = 0; i < n; i++) {
 		char id[16];
 		Stdreg__V1__BulkRecord *b = malloc(sizeof *b);
 		assert_non_null(b);
 		stdreg__v1__bulk_record__init(b);
 		b->line = (uint32_t)i + 1;
-		snprintf(id, sizeof id, "x%03d", i);
+		snprintf(id, sizeof id, fmt, i);
 		b->work_item = random_item(id);
 		j.lines[j.n++] = b;
 	}
@@ -282,7 +275,43 @@ static void counts_after_bulk_apply(void **state)
 		rec_free(j.lines[i]);
 	free(j.lines);
 	rec_free(j.out);
+}
+
+/* One apply that creates half the items and changes the other half's stage or areas. */
+static void counts_after_bulk_apply(void **state)
+{
+	struct fx *f = *state;
+
+	rng_state = 7;
+	seed_agencies(f);
+	for (int i = 0; i < NITEMS; i += 2) {
+		char id[16];
+		snprintf(id, sizeof id, "x%03d", i);
+		fx_put_ok(f, STORE_ITEM, random_item(id));
+	}
+	apply_items(f, "x%03d", NITEMS);
 	assert_all_days(f);
+}
+
+/* An apply large enough to hold the index's entries back and write them sorted
+ * (index_batch.c, from 1 024 records on): store_check finds the index it expects. */
+#define LARGE_APPLY 2400
+
+static void index_after_a_large_bulk_apply(void **state)
+{
+	struct fx *f = *state;
+
+	rng_state = 11;
+	seed_agencies(f);
+	for (int i = 0; i < LARGE_APPLY; i += 3) {
+		char id[16];
+		snprintf(id, sizeof id, "y%04d", i);
+		fx_put_ok(f, STORE_ITEM, random_item(id));
+	}
+	apply_items(f, "y%04d", LARGE_APPLY);
+	assert_int_equal(check_problems(f), 0);
+	apply_items(f, "y%04d", LARGE_APPLY); /* every one an update now */
+	assert_int_equal(check_problems(f), 0);
 }
 
 /* --- an older store ------------------------------------------------------------------- */
@@ -514,9 +543,9 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(counts_after_puts_and_deletes),  T(counts_after_bulk_apply),
-		T(index_built_for_an_older_store), T(overdue_list_bounded),
-		T(stage_changes_bounded),          T(check_finds_a_damaged_index),
-		T(migration_grows_the_map),
+		T(index_after_a_large_bulk_apply), T(index_built_for_an_older_store),
+		T(overdue_list_bounded),           T(stage_changes_bounded),
+		T(check_finds_a_damaged_index),    T(migration_grows_the_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
