@@ -129,36 +129,6 @@ static struct upload *find(struct uploads *u, const char *id, const char *owner)
 }
 
 /* A new empty upload with a random id (not linked). */
-static int upload_new(struct upload **out, struct store_error *err)
-{
-	static const char hex[] = "0123456789abcdef";
-	struct upload *up = calloc(1, sizeof *up);
-	uint8_t rnd[UPLOAD_ID_LEN / 2];
-	size_t got = 0;
-	ssize_t n;
-
-	if (up == NULL)
-		return upload_fail(err, RG_ENOMEM, "out of memory");
-	while (got < sizeof rnd) {
-		n = getrandom(rnd + got, sizeof rnd - got, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(up);
-			return upload_fail(err, RG_EIO,
-			                   "cannot make an upload id (no random bytes)");
-		}
-		got += (size_t)n;
-	}
-	for (size_t i = 0; i < sizeof rnd; i++) {
-		up->id[2 * i] = hex[rnd[i] >> 4];
-		up->id[2 * i + 1] = hex[rnd[i] & 15];
-	}
-	up->id[UPLOAD_ID_LEN] = '\0';
-	*out = up;
-	return RG_OK;
-}
-
 /* A piece of one of the upload's chunks goes with its chunk's arena; any other piece (a
  * string the apply put in a record) came from malloc. */
 static void upload_piece_free(void *data, void *p)
@@ -181,11 +151,39 @@ static void *upload_piece_alloc(void *data, size_t size)
 	return malloc(size);
 }
 
+static int upload_new(struct upload **out, struct store_error *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct upload *up = calloc(1, sizeof *up);
+	uint8_t rnd[UPLOAD_ID_LEN / 2];
+	size_t got = 0;
+	ssize_t n;
+
+	if (up == NULL)
+		return upload_fail(err, RG_ENOMEM, "out of memory");
+	up->alloc = (ProtobufCAllocator){ upload_piece_alloc, upload_piece_free, up };
+	while (got < sizeof rnd) {
+		n = getrandom(rnd + got, sizeof rnd - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(up);
+			return upload_fail(err, RG_EIO,
+			                   "cannot make an upload id (no random bytes)");
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof rnd; i++) {
+		up->id[2 * i] = hex[rnd[i] >> 4];
+		up->id[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	up->id[UPLOAD_ID_LEN] = '\0';
+	*out = up;
+	return RG_OK;
+}
+
 const ProtobufCAllocator *upload_allocator(struct upload *up)
 {
-	up->alloc.alloc = upload_piece_alloc;
-	up->alloc.free = upload_piece_free;
-	up->alloc.allocator_data = up;
 	return &up->alloc;
 }
 

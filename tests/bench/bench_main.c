@@ -402,28 +402,26 @@ static double median(const double *v, unsigned n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-/* One `regctl apply -f file` into a fresh daemon on dir: its time, or -1. */
-static double apply_once(const struct opts *o, const char *tmp, const char *dir, const char *file,
-                         double *commit)
+/* One `regctl apply -f file` into a fresh daemon on dir, its output in out: its time, or -1
+ * with *status regctl's exit status (-1: the daemon did not start). */
+static double apply_once(const struct opts *o, const char *dir, const char *out, const char *file,
+                         double *commit, int *status)
 {
-	char out[PATH_MAX];
 	struct daemon d;
 	double s;
 
+	*status = -1;
 	if (daemon_start(&d, o->registryd, dir, o->no_sync, o->contexts) != 0)
 		return -1;
-	textf(out, sizeof out, "%s/regctl-apply.txt", tmp);
 	char *aargv[] = { (char *)o->regctl, "--endpoint", d.tcp_url, "apply", "-f",
 		          (char *)file,      NULL };
-	apply_run.status = run_wait(aargv, &s, out);
-	textf(apply_run.note, sizeof apply_run.note, "exit status %d, output in %s",
-	      apply_run.status, out);
+	*status = run_wait(aargv, &s, out);
 	// Let the drain thread read the commit's log line before asking for it.
 	struct timespec settle = { 0, 100 * 1000000L };
 	nanosleep(&settle, NULL);
 	*commit = daemon_last_commit_ms(&d) / 1000.0;
 	daemon_stop(&d);
-	return apply_run.status == 0 ? s : -1;
+	return *status == 0 ? s : -1;
 }
 
 /*
@@ -447,13 +445,28 @@ static void run_apply_rounds(const struct opts *o, const char *tmp, const char *
 	}
 	printf("\nregctl apply of %u work items (stdreg-gen file, empty store, %s), %u rounds\n",
 	       o->apply_items, o->no_sync ? "no-sync" : "synced", o->apply_runs);
+	textf(apply_run.note, sizeof apply_run.note,
+	      "exit status 0, output in %s/regctl-apply-*.txt", tmp);
 	for (unsigned r = 0; r < o->apply_runs; r++) {
+		char out[PATH_MAX];
 		double commit = 0, s;
+		int status;
 
 		textf(dir, sizeof dir, "%s/apply-store-%u", tmp, r);
-		s = apply_once(o, tmp, dir, file, &commit);
-		printf("  round %u: regctl apply %.3f s end to end (server-side commit %.3f s)",
-		       r + 1, s, commit);
+		textf(out, sizeof out, "%s/regctl-apply-%u.txt", tmp, r + 1);
+		s = apply_once(o, dir, out, file, &commit, &status);
+		if (s > 0)
+			printf("  round %u: regctl apply %.3f s end to end (server-side commit "
+			       "%.3f s)",
+			       r + 1, s, commit);
+		else
+			printf("  round %u: regctl apply failed (exit status %d, output in %s)",
+			       r + 1, status, out);
+		if (status != 0 && apply_run.status == 0) { /* the first failure is the one shown */
+			apply_run.status = status;
+			textf(apply_run.note, sizeof apply_run.note, "exit status %d, output in %s",
+			      status, out);
+		}
 		if (s > 0) {
 			apply_run.runs[apply_run.n_runs] = s;
 			apply_run.commits[apply_run.n_runs++] = commit;

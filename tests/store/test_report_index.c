@@ -252,6 +252,16 @@ static int run_apply(store_txn *t, void *arg)
 	                   &j->out, &j->err);
 }
 
+/* Puts every step-th of n random items named fmt (with their number), one put each. */
+static void put_items(struct fx *f, const char *fmt, int n, int step)
+{
+	for (int i = 0; i < n; i += step) {
+		char id[16];
+		snprintf(id, sizeof id, fmt, i);
+		fx_put_ok(f, STORE_ITEM, random_item(id));
+	}
+}
+
 /* One apply of n random items named fmt (with their number): creates those not stored,
  * changes the others' stage or areas. */
 static void apply_items(struct fx *f, const char *fmt, int n)
@@ -284,11 +294,7 @@ static void counts_after_bulk_apply(void **state)
 
 	rng_state = 7;
 	seed_agencies(f);
-	for (int i = 0; i < NITEMS; i += 2) {
-		char id[16];
-		snprintf(id, sizeof id, "x%03d", i);
-		fx_put_ok(f, STORE_ITEM, random_item(id));
-	}
+	put_items(f, "x%03d", NITEMS, 2);
 	apply_items(f, "x%03d", NITEMS);
 	assert_all_days(f);
 }
@@ -303,11 +309,7 @@ static void index_after_a_large_bulk_apply(void **state)
 
 	rng_state = 11;
 	seed_agencies(f);
-	for (int i = 0; i < LARGE_APPLY; i += 3) {
-		char id[16];
-		snprintf(id, sizeof id, "y%04d", i);
-		fx_put_ok(f, STORE_ITEM, random_item(id));
-	}
+	put_items(f, "y%04d", LARGE_APPLY, 3);
 	apply_items(f, "y%04d", LARGE_APPLY);
 	assert_int_equal(check_problems(f), 0);
 	apply_items(f, "y%04d", LARGE_APPLY); /* every one an update now */
