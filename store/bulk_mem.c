@@ -14,8 +14,6 @@
 
 #include "bulk_mem.h"
 
-#define BULK_MEM_UNIT ((size_t)2 << 20)
-
 static size_t whole_units(size_t size)
 {
 	return size == 0 ? BULK_MEM_UNIT : (size + BULK_MEM_UNIT - 1) & ~(BULK_MEM_UNIT - 1);

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+/* Mappings are whole units of this: a huge page. */
+#define BULK_MEM_UNIT ((size_t)2 << 20)
+
 /* *size is the size asked for in, and the size mapped out. NULL: no memory. */
 void *bulk_mem_alloc(size_t *size);
 /* p (NULL: none yet) grown to hold need bytes; the old mapping is gone on success only. */

@@ -10,7 +10,8 @@
  * Only an index that no check of a put reads may wait: nothing reads the report's index
  * inside a write (report.c reads it for queries). The batch belongs to one call of
  * store_apply (of 1 024 records or more: BATCH_MIN_RECORDS in bulk.c) and is written before
- * its transaction commits, so readers never see a revision without its entries.
+ * its transaction commits, so readers never see a revision without its entries; it holds at
+ * most max_bytes (INDEX_BATCH_MAX_BYTES), and a larger apply writes it in sorted runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ void index_batch_init(struct index_batch *b, MDB_dbi dbi)
 {
 	memset(b, 0, sizeof *b);
 	b->dbi = dbi;
+	b->max_bytes = INDEX_BATCH_MAX_BYTES;
 }
 
 void index_batch_release(struct index_batch *b)
@@ -71,6 +73,12 @@ int index_batch_add(store_txn *t, struct index_batch *b, const MDB_val *k, const
 {
 	struct index_entry *e;
 
+	// A full batch is written now, as one sorted run: entries written in runs land as
+	// they would all at once, since each run holds later arrivals than the one before.
+	if (b->n > 0 &&
+	    (b->n + 1) * sizeof *b->entries + b->used + k->mv_size + v->mv_size > b->max_bytes &&
+	    index_batch_write(t, b, err) != RG_OK)
+		return txn_status(t, err);
 	if (k->mv_size > UINT16_MAX || v->mv_size > UINT16_MAX ||
 	    !room((void **)&b->entries, &b->entries_size, (b->n + 1) * sizeof *b->entries) ||
 	    !room((void **)&b->bytes, &b->bytes_size, b->used + k->mv_size + v->mv_size))
@@ -136,5 +144,6 @@ int index_batch_write(store_txn *t, struct index_batch *b, struct store_error *e
 		else
 			txn_del(t, b->dbi, &k, &v, err);
 	}
+	b->n = b->used = 0; /* the mappings stay, for the next run */
 	return txn_status(t, err);
 }

@@ -477,11 +477,13 @@ int store_trend(store_txn *t, const char *from, const char *to, const char *toda
  * *out lists the first STORE_APPLY_MAX_ERRORS errors by line with error_count, and the call
  * returns RG_EPRECOND when every bad line was refused by the state of the store (a reference
  * to a record that does not exist, a rule about other records), else RG_EINVAL (a parent
- * cycle among the file's records is RG_EINVAL). With dry_run nothing is applied either, and *out has the counts and
- * the first differences. *out: an ApplyCommitResponse to free with
+ * cycle among the file's records is RG_EINVAL). With dry_run nothing is applied either, and
+ * *out has the counts and the first differences. *out: an ApplyCommitResponse to free with
  * protobuf_c_message_free_unpacked(..., NULL). The apply may replace strings in the records
  * (derived ids, attribution); records_alloc is the allocator they were decoded with, which
- * gets the replaced strings back (NULL: malloc, free()).
+ * gets the replaced strings back (NULL: malloc, free()). Its free() also gets strings the
+ * apply replaces in messages of its own, which come from malloc: it must free() any piece
+ * that is not its own memory. New strings always come from malloc.
  * Errors: RG_EINVAL, RG_EPRECOND (see above; *out set), RG_ENOSPC, RG_EIO, RG_ENOMEM.
  */
 int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool dry_run,

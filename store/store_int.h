@@ -74,13 +74,19 @@ struct index_batch {
 	size_t n, entries_size;
 	char *bytes; /* bulk_mem: every entry's key and value */
 	size_t used, bytes_size;
+	size_t max_bytes; /* entries and bytes held at most: then they are written as a run */
 };
+/* An apply's entries are written in sorted runs of this much: the batch's memory is bounded
+ * whatever the upload (a work item in many areas has an entry per area), and a run of this
+ * size keeps most of what sorting gains. */
+#define INDEX_BATCH_MAX_BYTES ((size_t)64 << 20)
 
 void index_batch_init(struct index_batch *b, MDB_dbi dbi);
 /* Adds a put (add) or a delete of k/v; on failure t fails with RG_ENOMEM. */
 int index_batch_add(store_txn *t, struct index_batch *b, const MDB_val *k, const MDB_val *v,
                     bool add, struct store_error *err);
-/* Writes every entry in t, sorted as the database orders them. Returns txn_status. */
+/* Writes every entry held in t, sorted as the database orders them, and empties the batch
+ * (a full batch does this itself before it takes more). Returns txn_status. */
 int index_batch_write(store_txn *t, struct index_batch *b, struct store_error *err);
 void index_batch_release(struct index_batch *b);
 

@@ -26,7 +26,12 @@ struct upload {
 	uint64_t touched_ns;            /* last chunk (or creation) */
 	size_t bytes;                   /* received bytes of its chunks */
 	struct staged_chunk *chunks;
-	size_t n_chunks;
+	size_t n_chunks, cap_chunks;
+	/* The chunks' own arenas, by base address: a string the apply replaces is looked up
+	 * here, in log time (each arena holds ARENA_OWNED_MIN or more of the upload's budget,
+	 * so there are a few hundred at most, while tiny chunks may number a million). */
+	const struct arena **arenas;
+	size_t n_arenas;
 	ProtobufCMessage **records; /* point into chunks */
 	ProtobufCAllocator alloc;   /* what the records were decoded with (upload_allocator) */
 	size_t n_records;
@@ -80,6 +85,7 @@ static void upload_free(struct upload *up)
 		arena_free_owned(a);
 	}
 	free(up->chunks);
+	free(up->arenas);
 	free(up->records);
 	free(up);
 }
@@ -128,20 +134,24 @@ static struct upload *find(struct uploads *u, const char *id, const char *owner)
 	return NULL;
 }
 
-/* A new empty upload with a random id (not linked). */
 /* A piece of one of the upload's chunks goes with its chunk's arena; any other piece (a
  * string the apply put in a record) came from malloc. */
 static void upload_piece_free(void *data, void *p)
 {
 	const struct upload *up = data;
 	const uint8_t *b = p;
+	size_t lo = 0, hi = up->n_arenas;
 
-	for (size_t i = 0; i < up->n_chunks; i++) {
-		const struct arena *a = up->chunks[i].arena;
+	while (lo < hi) { /* the last arena that starts at or before b */
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (a != NULL && b >= a->base && b < a->base + a->cap)
-			return;
+		if (up->arenas[mid]->base <= b)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo > 0 && b < up->arenas[lo - 1]->base + up->arenas[lo - 1]->cap)
+		return;
 	free(p);
 }
 
@@ -151,6 +161,7 @@ static void *upload_piece_alloc(void *data, size_t size)
 	return malloc(size);
 }
 
+/* A new empty upload with a random id (not linked). */
 static int upload_new(struct upload **out, struct store_error *err)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -206,10 +217,28 @@ static int upload_append(struct upload *up, Stdreg__V1__ApplyChunkRequest *chunk
 		up->records = recs;
 		up->cap_records = cap;
 	}
-	chunks = realloc(up->chunks, (up->n_chunks + 1) * sizeof *chunks);
-	if (chunks == NULL)
-		return RG_ENOMEM;
-	up->chunks = chunks;
+	if (up->n_chunks == up->cap_chunks) {
+		size_t cap = up->cap_chunks > 0 ? up->cap_chunks * 2 : 16;
+
+		if ((chunks = realloc(up->chunks, cap * sizeof *chunks)) == NULL)
+			return RG_ENOMEM;
+		up->chunks = chunks;
+		up->cap_chunks = cap;
+	}
+	if (arena != NULL) {
+		const struct arena **arenas =
+		        realloc(up->arenas, (up->n_arenas + 1) * sizeof *arenas);
+		size_t at = up->n_arenas;
+
+		if (arenas == NULL)
+			return RG_ENOMEM;
+		up->arenas = arenas;
+		while (at > 0 && arenas[at - 1]->base > arena->base)
+			at--;
+		memmove(arenas + at + 1, arenas + at, (up->n_arenas - at) * sizeof *arenas);
+		arenas[at] = arena;
+		up->n_arenas++;
+	}
 	up->chunks[up->n_chunks++] = (struct staged_chunk){ chunk, arena };
 	for (size_t i = 0; i < chunk->n_records; i++)
 		up->records[up->n_records++] = &chunk->records[i]->base;

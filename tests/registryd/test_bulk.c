@@ -26,7 +26,7 @@
 
 /* Records built for a test; freed by recs_free. */
 struct recs {
-	Stdreg__V1__BulkRecord *r[4096];
+	Stdreg__V1__BulkRecord *r[10000];
 	size_t n;
 };
 
@@ -241,13 +241,25 @@ static ProtobufCMessage *get_record(struct fixture *f, const char *method, const
 /*
  * A staged chunk lives in an arena of its own (arena_new_owned), and the apply replaces some
  * of its strings with its own: an organisation number in its canonical form, an
- * appointment's attribution. The replaced strings go back to the arena, not to free().
+ * appointment's attribution. The replaced strings go back to their chunk's arena, not to
+ * free(): three chunks with arenas of their own and a small one decoded with malloc, each
+ * with a string the apply replaces.
  */
-#define FILLER_AREAS 3000
+#define FILLER_CHUNKS 3
+#define FILLER_AREAS  3000 /* per chunk */
 #define FILLER_TEXT                                                                          \
 	"A description long enough that a few thousand of them make a chunk of more than a " \
 	"mebibyte once decoded, as a real bulk load's chunks are."
-static char filler_ids[FILLER_AREAS][16];
+static char filler_ids[FILLER_CHUNKS * FILLER_AREAS][16];
+
+/* FILLER_AREAS areas with long descriptions, from filler number first on. */
+static void add_fillers(struct recs *rs, size_t first)
+{
+	for (size_t i = first; i < first + FILLER_AREAS; i++) {
+		snprintf(filler_ids[i], sizeof filler_ids[i], "filler-%04zu", i);
+		add_area(rs, (uint32_t)(rs->n + 1), filler_ids[i], "Filler", FILLER_TEXT);
+	}
+}
 
 static void test_strings_the_apply_replaces_in_staged_records(void **state)
 {
@@ -257,20 +269,26 @@ static void test_strings_the_apply_replaces_in_staged_records(void **state)
 	Stdreg__V1__Response *r;
 	Stdreg__V1__Agency *ag;
 	Stdreg__V1__Assignment *as;
+	size_t from = 0;
 
 	add_area(&rs, 1, "ai", "Artificial intelligence", NULL);
 	add_agency(&rs, 2, "digg", "2021006883"); /* stored as 202100-6883 */
-	add_lead(&rs, 3, "ai", "digg");
-	rs.r[2]->assignment->appointed_by = "someone-else"; /* the server's to say */
-	// Enough records beside them for an arena of their own (ARENA_OWNED_MIN), and a small
-	// chunk after, decoded with malloc: one upload holds both kinds.
-	for (size_t i = 0; i < FILLER_AREAS; i++) {
-		snprintf(filler_ids[i], sizeof filler_ids[i], "filler-%04zu", i);
-		add_area(&rs, (uint32_t)(4 + i), filler_ids[i], "Filler", FILLER_TEXT);
-	}
-	add_agency(&rs, (uint32_t)(4 + FILLER_AREAS), "pts", "2021005448");
-	assert_int_equal(chunk_ok(f, id, &rs, 0, 3 + FILLER_AREAS), 3 + FILLER_AREAS);
-	assert_int_equal(chunk_ok(f, id, &rs, 3 + FILLER_AREAS, rs.n), rs.n);
+	add_fillers(&rs, 0);
+	assert_int_equal(chunk_ok(f, id, &rs, from, rs.n), rs.n);
+	from = rs.n;
+	add_lead(&rs, (uint32_t)(rs.n + 1), "ai", "digg");
+	rs.r[rs.n - 1]->assignment->appointed_by = "someone-else"; /* the server's to say */
+	add_fillers(&rs, FILLER_AREAS);
+	assert_int_equal(chunk_ok(f, id, &rs, from, rs.n), rs.n);
+	from = rs.n;
+	add_agency(&rs, (uint32_t)(rs.n + 1), "pts", "2021005448");
+	add_fillers(&rs, 2 * FILLER_AREAS);
+	assert_int_equal(chunk_ok(f, id, &rs, from, rs.n), rs.n);
+	from = rs.n;
+	add_lead(&rs, (uint32_t)(rs.n + 1), "ai", "pts");
+	rs.r[rs.n - 1]->assignment->role = STDREG__V1__ROLE__ROLE_SUPPORTING; /* one lead */
+	rs.r[rs.n - 1]->assignment->appointed_by = "someone-else";
+	assert_int_equal(chunk_ok(f, id, &rs, from, rs.n), rs.n);
 	r = commit(f, id, false);
 	if (r->status->code != GRPC_OK)
 		fail_msg("ApplyCommit: %d %s", r->status->code, r->status->message);
@@ -285,6 +303,10 @@ static void test_strings_the_apply_replaces_in_staged_records(void **state)
 	assert_string_equal(ag->org_number, "202100-5448");
 	stdreg__v1__agency__free_unpacked(ag, NULL);
 	as = (Stdreg__V1__Assignment *)get_record(f, M("GetAssignment"), "ai/digg/2026-01-01",
+	                                          &stdreg__v1__assignment__descriptor);
+	assert_string_equal(as->appointed_by, "fixture-admin");
+	stdreg__v1__assignment__free_unpacked(as, NULL);
+	as = (Stdreg__V1__Assignment *)get_record(f, M("GetAssignment"), "ai/pts/2026-01-01",
 	                                          &stdreg__v1__assignment__descriptor);
 	assert_string_equal(as->appointed_by, "fixture-admin");
 	stdreg__v1__assignment__free_unpacked(as, NULL);

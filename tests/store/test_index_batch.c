@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk_mem.h"
 #include "fixture.h"
 #include "store_int.h"
 
@@ -19,7 +20,8 @@ struct op {
 struct batch_job {
 	const struct op *ops;
 	size_t n;
-	bool sorted; /* through a batch; false: each entry written at once */
+	bool sorted;      /* through a batch; false: each entry written at once */
+	size_t max_bytes; /* the batch's bound; 0: as store_apply's */
 };
 
 static int run_ops(store_txn *t, void *arg)
@@ -30,6 +32,8 @@ static int run_ops(store_txn *t, void *arg)
 	int rc = RG_OK;
 
 	index_batch_init(&b, t->st->report);
+	if (j->max_bytes > 0)
+		b.max_bytes = j->max_bytes;
 	for (size_t i = 0; i < j->n && rc == RG_OK; i++) {
 		MDB_val k = { strlen(j->ops[i].key), (void *)j->ops[i].key };
 		MDB_val v = { strlen(j->ops[i].val), (void *)j->ops[i].val };
@@ -73,11 +77,12 @@ static char *dump(struct fx *f)
 	return out;
 }
 
-/* The same operations, one store written entry by entry and one through a batch. */
-static void assert_same_as_at_once(const struct op *ops, size_t n)
+/* The same operations, one store written entry by entry and one through a batch of at most
+ * max_bytes (0: as store_apply's). */
+static void assert_same_as_at_once(const struct op *ops, size_t n, size_t max_bytes)
 {
 	struct fx a = { 0 }, b = { 0 };
-	struct batch_job ja = { ops, n, false }, jb = { ops, n, true };
+	struct batch_job ja = { ops, n, false, 0 }, jb = { ops, n, true, max_bytes };
 	char *da, *db;
 
 	fx_open(&a, NULL);
@@ -110,7 +115,8 @@ static void sorted_as_the_database_orders(void **state)
 	};
 
 	(void)state;
-	assert_same_as_at_once(ops, sizeof ops / sizeof ops[0]);
+	assert_same_as_at_once(ops, sizeof ops / sizeof ops[0], 0);
+	assert_same_as_at_once(ops, sizeof ops / sizeof ops[0], 300); /* in runs of a few */
 }
 
 /* A delete and a put of one entry keep the order they came in: put then delete leaves
@@ -122,18 +128,23 @@ static void delete_and_put_keep_their_order(void **state)
 		{ "s2", "2026-01-01back", true }, { "s2", "2026-01-01back", false },
 		{ "s2", "2026-01-01back", true },
 	};
-	struct fx f = { 0 };
-	struct batch_job j = { ops, sizeof ops / sizeof ops[0], true };
-	char *d;
 
 	(void)state;
-	fx_open(&f, NULL);
-	assert_int_equal(store_write_once(f.st, run_ops, &j, NULL), RG_OK);
-	d = dump(&f);
-	assert_string_equal(d, "s2=2026-01-01back\n");
-	free(d);
-	fx_close(&f);
-	assert_same_as_at_once(ops, sizeof ops / sizeof ops[0]);
+	// In one run, and in runs of one or two entries, so that a put and its delete fall
+	// into different runs.
+	for (size_t max = 0; max <= 200; max += 100) {
+		struct batch_job j = { ops, sizeof ops / sizeof ops[0], true, max };
+		struct fx f = { 0 };
+		char *d;
+
+		fx_open(&f, NULL);
+		assert_int_equal(store_write_once(f.st, run_ops, &j, NULL), RG_OK);
+		d = dump(&f);
+		assert_string_equal(d, "s2=2026-01-01back\n");
+		free(d);
+		fx_close(&f);
+		assert_same_as_at_once(ops, sizeof ops / sizeof ops[0], max);
+	}
 }
 
 /* Enough entries to outgrow the batch's first mappings many times over: every one lands. */
@@ -151,20 +162,29 @@ static void many_entry(unsigned i, char key[8], char val[64], MDB_val *k, MDB_va
 	v->mv_data = val;
 }
 
+struct many_job {
+	size_t max_bytes; /* the batch's bound; 0: as store_apply's */
+	size_t mapped;    /* out: the most the batch's mappings held */
+};
+
 static int run_many(store_txn *t, void *arg)
 {
+	struct many_job *j = arg;
 	struct index_batch b;
 	struct store_error err = { 0 };
 	int rc = RG_OK;
 
-	(void)arg;
 	index_batch_init(&b, t->st->report);
+	if (j->max_bytes > 0)
+		b.max_bytes = j->max_bytes;
 	for (unsigned i = 0; i < MANY && rc == RG_OK; i++) {
 		char key[8], val[64];
 		MDB_val k, v;
 
 		many_entry(i, key, val, &k, &v);
 		rc = index_batch_add(t, &b, &k, &v, true, &err);
+		if (b.entries_size + b.bytes_size > j->mapped)
+			j->mapped = b.entries_size + b.bytes_size;
 	}
 	if (rc == RG_OK)
 		rc = index_batch_write(t, &b, &err);
@@ -172,15 +192,16 @@ static int run_many(store_txn *t, void *arg)
 	return rc;
 }
 
-static void grows_past_its_first_mappings(void **state)
+/* Every one of the MANY entries is in the database, after a batch of at most max_bytes. */
+static void assert_many_land(size_t max_bytes, size_t *mapped)
 {
+	struct many_job j = { max_bytes, 0 };
 	struct fx f = { 0 };
 	store_txn *t;
 	MDB_stat ms;
 
-	(void)state;
 	fx_open(&f, NULL);
-	assert_int_equal(store_write_once(f.st, run_many, NULL, NULL), RG_OK);
+	assert_int_equal(store_write_once(f.st, run_many, &j, NULL), RG_OK);
 	assert_int_equal(store_read_begin(f.st, &t), RG_OK);
 	assert_int_equal(mdb_stat(t->txn, f.st->report, &ms), 0);
 	assert_int_equal(ms.ms_entries, MANY);
@@ -196,6 +217,27 @@ static void grows_past_its_first_mappings(void **state)
 	}
 	store_read_free(t);
 	fx_close(&f);
+	*mapped = j.mapped;
+}
+
+static void grows_past_its_first_mappings(void **state)
+{
+	size_t mapped;
+
+	(void)state;
+	assert_many_land(0, &mapped);
+	assert_true(mapped > 2 * BULK_MEM_UNIT); /* what the bounded test below stays under */
+}
+
+/* A batch bounded at 1 MiB writes the same entries in runs, in no more than one unit for its
+ * entries and one for their bytes: its memory does not grow with the apply. */
+static void holds_at_most_its_bound(void **state)
+{
+	size_t mapped;
+
+	(void)state;
+	assert_many_land((size_t)1 << 20, &mapped);
+	assert_true(mapped <= 2 * BULK_MEM_UNIT);
 }
 
 int main(void)
@@ -204,6 +246,7 @@ int main(void)
 		cmocka_unit_test(sorted_as_the_database_orders),
 		cmocka_unit_test(delete_and_put_keep_their_order),
 		cmocka_unit_test(grows_past_its_first_mappings),
+		cmocka_unit_test(holds_at_most_its_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
