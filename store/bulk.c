@@ -3,16 +3,17 @@
  * same form.
  *
  * Apply runs every put in one nested transaction under the caller's: all of them land in
- * the caller's revision, or none does. Records may refer to each other in any order: kinds
- * go in dependency order (areas, bodies, agencies, then items and assignments), and a
- * record refused for a missing reference is tried again after the others, until a pass
- * makes no progress. store_put checks everything before it writes, so a refused record
- * leaves nothing behind in the transaction.
+ * the caller's revision, or none does. Records may refer to each other in any order: they
+ * are put in an order where each comes after the records of the file it refers to
+ * (bulk_order.c), and a record refused for a missing reference is tried again after the
+ * others, until a pass makes no progress. store_put checks everything before it writes, so
+ * a refused record leaves nothing behind in the transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk_entry.h"
 #include "stdreg/v1/registry.pb-c.h"
 #include "store_int.h"
 
@@ -21,18 +22,6 @@
  * (index_batch.c). A smaller apply writes them at once: its few entries would not fill the
  * batch's first 2 MiB mappings, which cost more to map than sorting them saves. */
 #define BATCH_MIN_RECORDS 1024
-
-struct entry {
-	ProtobufCMessage *rec;
-	const char *id; /* as given, for sorting (a goal's derived id is set later) */
-	enum store_kind kind;
-	uint32_t line;
-	int code; /* last result; PENDING while it may still succeed */
-	/* Why the last put refused it; NULL until one did. Kept apart: an entry is sorted and
-	 * a whole file of them allocated at once, and few lines ever fail. */
-	struct store_error *err;
-};
-#define PENDING (-1)
 
 /* The one record a BulkRecord carries, or NULL when it carries none or several. */
 static ProtobufCMessage *bulk_record(const Stdreg__V1__BulkRecord *b, enum store_kind *k)
@@ -185,15 +174,16 @@ static bool fatal(int rc)
  * Puts every pending entry, pass after pass, while a pass makes progress. An entry refused
  * for a missing reference (RG_EPRECOND) may succeed once a later line has been put.
  */
-static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
-                         const struct store_actor *who, struct result *res, struct store_error *err)
+static int apply_entries(store_txn *t, struct entry *es, const uint32_t *order, size_t n,
+                         bool dry_run, const struct store_actor *who, struct result *res,
+                         struct store_error *err)
 {
 	bool progress = true;
 
 	while (progress) {
 		progress = false;
 		for (size_t i = 0; i < n; i++) {
-			struct entry *e = &es[i];
+			struct entry *e = &es[order[i]];
 			int outcome = 0, rc;
 			struct store_put_opts o = { .outcome = &outcome };
 			struct store_error why;
@@ -229,56 +219,6 @@ static int apply_entries(store_txn *t, struct entry *es, size_t n, bool dry_run,
 		}
 	}
 	return RG_OK;
-}
-
-/* The entry of kind k and id among the sorted entries, or NULL. */
-static struct entry *find_entry(struct entry *es, size_t n, enum store_kind k, const char *id)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		struct entry *e = &es[mid];
-		int c = e->rec == NULL || e->kind != k ? (e->kind < k ? -1 : 1)
-		                                       : strcmp(record_id(k, e->rec), id);
-		if (c == 0)
-			return e;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/*
- * A record still refused for a missing parent may wait on a parent in the file that waits on
- * it: a cycle, which no order of puts resolves. That is the line's error (invalid input),
- * not the "not found" its last put reported.
- */
-static void refuse_parent_cycles(struct entry *es, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct entry *e = &es[i], *p = e;
-		const char *id, *parent;
-
-		if (e->code != RG_EPRECOND || strcmp(e->err->field, "parent_id") != 0)
-			continue;
-		id = record_id(e->kind, e->rec);
-		parent = msg_str(e->rec, "parent_id");
-		for (size_t steps = 0; p != NULL && steps <= n; steps++) {
-			const char *next = msg_str(p->rec, "parent_id");
-			if (next == NULL || *next == '\0')
-				break;
-			if (strcmp(next, id) == 0) {
-				e->code = store_fail(e->err, RG_EINVAL, "parent_id",
-				                     "%s '%s' cannot have '%s' as parent (cycle)",
-				                     store_kind_name(e->kind), id, parent);
-				break;
-			}
-			p = find_entry(es, n, e->kind, next);
-		}
-	}
 }
 
 static int build_counts(struct result *res)
@@ -359,6 +299,7 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	struct result res = { 0 };
 	struct entry *es = calloc(n ? n : 1, sizeof(*es));
 	struct index_batch report_later;
+	uint32_t *order = NULL; /* indexes of es, in the order they are put */
 	store_txn nested = { .st = t->st,
 		             .parent = t,
 		             .revision = t->revision,
@@ -378,13 +319,15 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 	index_batch_init(&report_later, t->st->report);
 	was = msg_strings_from(records_alloc); /* until out: */
 	rc = prepare(records, n, es, &res);
+	if (rc == RG_OK && (order = bulk_put_order(es, n)) == NULL)
+		rc = RG_ENOMEM;
 	if (rc == RG_OK)
 		rc = store_mdb_err(t, mdb_txn_begin(t->st->env, t->txn, 0, &nested.txn), err);
 	if (rc != RG_OK)
 		goto out;
-	rc = apply_entries(&nested, es, n, dry_run, who, &res, err);
+	rc = apply_entries(&nested, es, order, n, dry_run, who, &res, err);
 	if (rc == RG_OK)
-		refuse_parent_cycles(es, n);
+		rc = bulk_refuse_parent_cycles(es, n);
 	for (size_t i = 0; rc == RG_OK && i < n; i++) {
 		char msg[sizeof(es[i].err->message) + 32];
 		if (es[i].code != RG_OK && es[i].code != PENDING && es[i].code != RG_EPRECOND)
@@ -422,6 +365,7 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free(es[i].err);
 	free(es);
+	free(order);
 	index_batch_release(&report_later);
 	msg_strings_from(was);
 	if (rc != RG_OK && rc != RG_EINVAL && rc != RG_EPRECOND) {
