@@ -73,13 +73,28 @@ static int add_link(store_txn *t, const struct ref_spec *r, const char *target, 
 	return RG_OK;
 }
 
+/* Can a record of kind k refer to another of its kind? (Most cannot: work items.) */
+static bool refers_to_own_kind(enum store_kind k)
+{
+	const struct kind_info *ki = kind_get(k);
+
+	for (size_t i = 0; i < ki->nrefs; i++)
+		if (ki->refs[i].target == k)
+			return true;
+	return false;
+}
+
 static int read_links(struct links *l)
 {
+	bool own[STORE_KIND_MAX + 1];
+
+	for (int k = 1; k <= STORE_KIND_MAX; k++)
+		own[k] = refers_to_own_kind((enum store_kind)k);
 	for (size_t i = 0; i < l->n; i++) {
 		struct entry *e = &l->es[i];
 
 		l->from[i] = (uint32_t)l->n_to;
-		if (e->rec == NULL || e->code != PENDING)
+		if (e->rec == NULL || e->code != PENDING || !own[e->kind])
 			continue;
 		l->kind = e->kind;
 		l->self = (uint32_t)i;
