@@ -10,7 +10,9 @@
  * the next, hours for a large upload, all of it on the single writer. Here each record comes
  * after the records of the file it refers to (a depth-first walk, children first), so one
  * pass puts all that can be put and a second finds nothing more. A cycle has no such order:
- * its records are put in some order and refused, as before.
+ * its records are put in some order and refused; which of them a put refuses may differ from
+ * the id order's (the apply fails either way, and the cycle walk below names every record on
+ * the cycle that waits on a parent). A record of the file is the first line with its id.
  *
  * Both walks visit each record once: a file is up to the upload's budget of records, and
  * the walks run on the writer's thread.
@@ -20,23 +22,28 @@
 
 #include "bulk_entry.h"
 
+/* e against kind k and id: <0, 0, >0 (a line without a record sorts last). */
+static int cmp_kind_id(const struct entry *e, enum store_kind k, const char *id)
+{
+	if (e->rec == NULL || e->kind != k)
+		return e->kind < k ? -1 : 1;
+	return strcmp(record_id(k, e->rec), id);
+}
+
 struct entry *bulk_find_entry(struct entry *es, size_t n, enum store_kind k, const char *id)
 {
 	size_t lo = 0, hi = n;
 
+	// The first entry with the id: of a record listed twice, the line that is applied.
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		struct entry *e = &es[mid];
-		int c = e->rec == NULL || e->kind != k ? (e->kind < k ? -1 : 1)
-		                                       : strcmp(record_id(k, e->rec), id);
-		if (c == 0)
-			return e;
-		if (c < 0)
+
+		if (cmp_kind_id(&es[mid], k, id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return lo < n && cmp_kind_id(&es[lo], k, id) == 0 ? &es[lo] : NULL;
 }
 
 /* The references of every entry to another entry of its kind, as lists: those of entry i
@@ -162,30 +169,78 @@ out:
 
 static bool refused_for_parent(const struct entry *e)
 {
-	return e->code == RG_EPRECOND && strcmp(e->err->field, "parent_id") == 0;
+	return e->rec != NULL && e->code == RG_EPRECOND && strcmp(e->err->field, "parent_id") == 0;
 }
 
-/* The entry of the file that is e's parent, or NULL. */
-static struct entry *parent_entry(struct entry *es, size_t n, const struct entry *e)
+/*
+ * The entries by the ids they have now, for the cycle walk: a goal put without an id got
+ * one from its put (kept when the put was refused), so es is no longer in id order.
+ */
+struct by_id {
+	struct entry *es;
+	uint32_t *v; /* indexes of es with a record, by kind, id and line */
+	size_t n;
+};
+
+static int cmp_by_id(const void *pa, const void *pb, void *arg)
+{
+	const struct entry *es = arg, *a = &es[*(const uint32_t *)pa],
+	                   *b = &es[*(const uint32_t *)pb];
+	int c = a->kind != b->kind ? (a->kind < b->kind ? -1 : 1)
+	                           : strcmp(record_id(a->kind, a->rec), record_id(b->kind, b->rec));
+
+	return c != 0 ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/* The entry that is e's parent, of the lines with its id the first, or NULL. */
+static struct entry *parent_entry(const struct by_id *ix, const struct entry *e)
 {
 	const char *parent = msg_str(e->rec, "parent_id");
+	size_t lo = 0, hi = ix->n;
 
-	return parent != NULL && *parent != '\0' ? bulk_find_entry(es, n, e->kind, parent) : NULL;
+	if (parent == NULL || *parent == '\0')
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_kind_id(&ix->es[ix->v[mid]], e->kind, parent) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ix->n && cmp_kind_id(&ix->es[ix->v[lo]], e->kind, parent) == 0
+	               ? &ix->es[ix->v[lo]]
+	               : NULL;
 }
 
 int bulk_refuse_parent_cycles(struct entry *es, size_t n)
 {
-	uint32_t *walk = calloc(n ? n : 1, sizeof *walk); /* the walk that reached it, from 1 */
+	struct by_id ix = { .es = es };
+	uint32_t *walk; /* the walk that reached each entry, from 1 */
+	size_t i;
 
-	if (walk == NULL)
+	for (i = 0; i < n && !refused_for_parent(&es[i]); i++)
+		;
+	if (i == n)
+		return RG_OK; /* the common case: no line waits on a parent */
+	ix.v = malloc(n * sizeof *ix.v);
+	walk = calloc(n, sizeof *walk);
+	if (ix.v == NULL || walk == NULL) {
+		free(ix.v);
+		free(walk);
 		return RG_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	}
+	for (i = 0; i < n; i++)
+		if (es[i].rec != NULL)
+			ix.v[ix.n++] = (uint32_t)i;
+	qsort_r(ix.v, ix.n, sizeof *ix.v, cmp_by_id, es);
+	for (i = 0; i < n; i++) {
 		struct entry *p, *q;
 
-		if (walk[i] != 0 || es[i].rec == NULL || !refused_for_parent(&es[i]))
+		if (walk[i] != 0 || !refused_for_parent(&es[i]))
 			continue;
 		// Up the parents until an entry some walk reached: this one's, a cycle.
-		for (p = &es[i]; p != NULL && walk[p - es] == 0; p = parent_entry(es, n, p))
+		for (p = &es[i]; p != NULL && walk[p - es] == 0; p = parent_entry(&ix, p))
 			walk[p - es] = (uint32_t)i + 1;
 		if (p == NULL || walk[p - es] != (uint32_t)i + 1)
 			continue;
@@ -197,9 +252,10 @@ int bulk_refuse_parent_cycles(struct entry *es, size_t n)
 				                     store_kind_name(q->kind),
 				                     record_id(q->kind, q->rec),
 				                     msg_str(q->rec, "parent_id"));
-			q = parent_entry(es, n, q);
+			q = parent_entry(&ix, q);
 		} while (q != p);
 	}
+	free(ix.v);
 	free(walk);
 	return RG_OK;
 }

@@ -407,6 +407,12 @@ static void parent_cycle_refused(void **state)
 		{ "three areas", STORE_AREA, { "c1", "c2", "c3" }, { "c2", "c3", "c1" }, 3 },
 		{ "two bodies", STORE_BODY, { "b1", "b2" }, { "b2", "b1" }, 2 },
 		{ "a tail into a cycle", STORE_AREA, { "p", "q", "tail" }, { "q", "p", "p" }, 2 },
+		// Line 3 repeats line 1's id: it is refused for that, and line 1 is the record.
+		{ "a cycle and a line listed twice",
+		  STORE_AREA,
+		  { "d1", "d2", "d1" },
+		  { "d2", "d1", "zz" },
+		  2 },
 	};
 	struct fx *f = *state;
 

@@ -169,12 +169,37 @@ static void only_records_on_a_parent_cycle_are_refused_for_it(void **state)
 	bodies_free(&s);
 }
 
+/* A goal put without an id got one from its refused put, so the entries are no longer in
+ * the order of their ids: the cycle is found all the same. Here bodies b2 -> b0 -> b1 -> b2
+ * listed out of id order. */
+static void a_cycle_is_found_among_entries_out_of_id_order(void **state)
+{
+	struct bodies s;
+	struct entry swap;
+
+	(void)state;
+	bodies_new(&s, 3);
+	set_parent(&s, 0, 1);
+	set_parent(&s, 1, 2);
+	set_parent(&s, 2, 0);
+	swap = s.es[0];
+	s.es[0] = s.es[2];
+	s.es[2] = swap;
+	for (size_t i = 0; i < s.n; i++)
+		refuse_for_parent(&s, i);
+	assert_int_equal(bulk_refuse_parent_cycles(s.es, s.n), RG_OK);
+	for (size_t i = 0; i < s.n; i++)
+		assert_int_equal(s.es[i].code, RG_EINVAL);
+	bodies_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(referred_records_come_first),
 		cmocka_unit_test(a_cycle_places_every_record_once),
 		cmocka_unit_test(only_records_on_a_parent_cycle_are_refused_for_it),
+		cmocka_unit_test(a_cycle_is_found_among_entries_out_of_id_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
