@@ -232,10 +232,15 @@ struct goal_trend_row {
 /* The registry as it stood at the end of day (one row of the trend). Errors: RG_ENOMEM. */
 int goal_trend_day(const struct goal_trend_input *in, const char *day, struct goal_trend_row *row);
 
+/* The most quarters a trend covers: a hundred years. Each is a fold of the whole registry,
+ * and the request may come from anyone. */
+#define GOAL_TREND_MAX_QUARTERS 400
+
 /*
  * One row per quarter end from the first on or after from to the last on or before to.
  * *rows is malloc'd (free() it); *nrows may be 0.
- * Errors: RG_EINVAL (from, to not dates, or from after to), RG_ENOMEM.
+ * Errors: RG_EINVAL (from, to not dates, from after to, or more than
+ * GOAL_TREND_MAX_QUARTERS quarters between them), RG_ENOMEM.
  */
 int goal_trend(const struct goal_trend_input *in, const char *from, const char *to,
                struct goal_trend_row **rows, size_t *nrows, struct store_error *err);
@@ -244,7 +249,8 @@ int goal_trend(const struct goal_trend_input *in, const char *from, const char *
 
 /* Days since 1970-01-01 of a valid date (store_valid_date). */
 long goal_date_days(const char *date);
-/* The date n days after date (n may be negative) into out. */
+/* The date n days after date (n may be negative) into out, held to the dates the registry
+ * takes (1900-01-01 to 9999-12-31): past them a date would not fit in YYYY-MM-DD. */
 void goal_date_add(const char *date, long n, char out[11]);
 
 #endif

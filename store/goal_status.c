@@ -36,7 +36,9 @@ long goal_date_days(const char *date)
 
 void goal_date_add(const char *date, long n, char out[11])
 {
-	long z = goal_date_days(date) + n + 719468;
+	long first = goal_date_days("1900-01-01"), last = goal_date_days("9999-12-31");
+	long day = goal_date_days(date);
+	long z = (n > last - day ? last : n < first - day ? first : day + n) + 719468;
 	long era = (z >= 0 ? z : z - 146096) / 146097;
 	long doe = z - era * 146097;
 	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;

@@ -106,20 +106,29 @@ int goal_trend_day(const struct goal_trend_input *in, const char *day, struct go
 	return RG_OK;
 }
 
-/* The first quarter end (03-31, 06-30, 09-30, 12-31) on or after day. */
-static void quarter_end_from(const char *day, char out[11])
+/* Quarters are numbered year * 4 + (0..3); the quarter a date falls in. */
+static long quarter_of(const char *day)
+{
+	return (long)atoi(day) * 4 + (atoi(day + 5) - 1) / 3;
+}
+
+/* The last day of quarter number k, YYYY-MM-DD. */
+static void quarter_end(long k, char out[11])
 {
 	static const char *const ends[] = { "03-31", "06-30", "09-30", "12-31" };
-	int y = atoi(day), m = atoi(day + 5);
+	char buf[32]; /* the compiler cannot see that the year has 4 digits (1900-9999) */
 
-	snprintf(out, 11, "%04d-%s", y, ends[(m - 1) / 3]);
+	snprintf(buf, sizeof buf, "%04ld-%s", k / 4, ends[k % 4]);
+	memcpy(out, buf, 10);
+	out[10] = '\0';
 }
 
 int goal_trend(const struct goal_trend_input *in, const char *from, const char *to,
                struct goal_trend_row **rows, size_t *nrows, struct store_error *err)
 {
 	struct goal_trend_row *r = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
+	long first, last;
 	char q[11];
 
 	if (!store_valid_date(from) || !store_valid_date(to) || strcmp(from, to) > 0)
@@ -127,22 +136,26 @@ int goal_trend(const struct goal_trend_input *in, const char *from, const char *
 		                  "cannot compute the trend from '%s' to '%s' (two dates, from not "
 		                  "after to)",
 		                  from ? from : "", to ? to : "");
-	for (quarter_end_from(from, q); strcmp(q, to) <= 0; quarter_end_from(q, q)) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct goal_trend_row *g = realloc(r, ncap * sizeof(*r));
-			if (g == NULL) {
-				free(r);
-				return store_fail(err, RG_ENOMEM, NULL, "out of memory");
-			}
-			r = g;
-			cap = ncap;
-		}
+	// The quarters whose last day is in [from, to], counted before any work is done.
+	first = quarter_of(from);
+	last = quarter_of(to);
+	quarter_end(last, q);
+	if (strcmp(q, to) > 0)
+		last--; /* to is inside its quarter: that quarter has not ended */
+	if (last - first + 1 > GOAL_TREND_MAX_QUARTERS)
+		return store_fail(
+		        err, RG_EINVAL, "from",
+		        "cannot compute the trend from '%s' to '%s': %ld quarters, at most "
+		        "%d (a hundred years)",
+		        from, to, last - first + 1, GOAL_TREND_MAX_QUARTERS);
+	if (last >= first && (r = calloc((size_t)(last - first + 1), sizeof(*r))) == NULL)
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
+	for (long k = first; k <= last; k++) {
+		quarter_end(k, q);
 		if (goal_trend_day(in, q, &r[n++]) != RG_OK) {
 			free(r);
 			return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 		}
-		goal_date_add(q, 1, q); /* the next quarter's first day */
 	}
 	*rows = r;
 	*nrows = n;

@@ -141,6 +141,14 @@ for row in 'ListAreas|{"page_size":3}' 'GetBody|{"id":"iso"}' 'ListBodies|{}' \
 	expect_eq "$m over HTTP (JSON $j) status" "$CODE" 200
 	jq -e . >/dev/null <<<"$BODY" && pass || fail "$m: JSON answer does not parse: $BODY"
 done
+# The calendar's last day ends a trend (it once wrapped to an earlier date: a worker at
+# 100 % and memory growing for ever, from one anonymous request); a century at most.
+postj Trend '{"to_date":"9999-12-31"}' -m 10
+expect_eq "Trend to the calendar's last day" "$CODE" 200
+expect_eq "ends at its last quarter" "$(jq -r '.rows[-1].quarter_end' <<<"$BODY")" 9999-12-31
+postj Trend '{"from_date":"1900-01-01","to_date":"9999-12-31"}' -m 10
+expect_eq "a trend of 8 100 years is refused" "$CODE" 400
+expect_match "saying why" "$BODY" 'at most 400'
 postj ListAreas '{"page_size":2}'
 expect_eq "a list page has two areas" "$(jq '.areas | length' <<<"$BODY")" 2
 expect_match "and a next page token" "$(jq -r .next_page_token <<<"$BODY")" '.+'

@@ -1595,6 +1595,34 @@ static void year_trend(void **state)
 	year_free(&y);
 }
 
+/* The calendar's last quarter ends the trend (the day after it once wrapped to a date
+ * before it, and the trend never ended); a hundred years is the most it covers. */
+static void trend_range(void **state)
+{
+	struct goal_trend_input in = { 0 };
+	struct goal_trend_row *rows = NULL;
+	struct store_error err;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(goal_trend(&in, "9999-01-01", "9999-12-31", &rows, &n, &err), RG_OK);
+	assert_int_equal(n, 4);
+	assert_string_equal(rows[3].quarter_end, "9999-12-31");
+	free(rows);
+	assert_int_equal(goal_trend(&in, "9900-01-01", "9999-12-31", &rows, &n, &err), RG_OK);
+	assert_int_equal(n, GOAL_TREND_MAX_QUARTERS);
+	assert_string_equal(rows[0].quarter_end, "9900-03-31");
+	free(rows);
+	assert_int_equal(goal_trend(&in, "9899-12-31", "9999-12-31", &rows, &n, &err), RG_EINVAL);
+	assert_string_equal(err.field, "from");
+	assert_non_null(strstr(err.message, "401 quarters, at most 400"));
+	assert_int_equal(goal_trend(&in, "1900-01-01", "9999-12-30", &rows, &n, &err), RG_EINVAL);
+	/* No quarter ends inside the range: no rows. */
+	assert_int_equal(goal_trend(&in, "2026-04-01", "2026-06-29", &rows, &n, &err), RG_OK);
+	assert_int_equal(n, 0);
+	free(rows);
+}
+
 /* The trend counts statuses in an array sized by the enum's largest value. */
 static void derived_status_bound(void **state)
 {
@@ -1613,10 +1641,19 @@ static void dates(void **state)
 		long n;
 		const char *want;
 	} cases[] = {
-		{ "1970-01-01", 0, "1970-01-01" },   { "2026-02-01", 90, "2026-05-02" },
-		{ "2028-02-28", 1, "2028-02-29" },   { "2100-02-28", 1, "2100-03-01" },
-		{ "2026-12-31", 1, "2027-01-01" },   { "2026-03-01", -1, "2026-02-28" },
+		{ "1970-01-01", 0, "1970-01-01" },
+		{ "2026-02-01", 90, "2026-05-02" },
+		{ "2028-02-28", 1, "2028-02-29" },
+		{ "2100-02-28", 1, "2100-03-01" },
+		{ "2026-12-31", 1, "2027-01-01" },
+		{ "2026-03-01", -1, "2026-02-28" },
 		{ "2000-02-29", 366, "2001-03-01" },
+		// Held to the dates the registry takes: past them YYYY-MM-DD would not fit.
+		{ "9999-12-31", 1, "9999-12-31" },
+		{ "9999-12-20", 30, "9999-12-31" },
+		{ "1900-01-01", -1, "1900-01-01" },
+		{ "1901-05-05", -730, "1900-01-01" },
+		{ "2026-01-01", 100000000, "9999-12-31" },
 	};
 	char out[11];
 
@@ -1651,6 +1688,7 @@ int main(void)
 		cmocka_unit_test(year_history_checked),
 		cmocka_unit_test(year_initial_goal),
 		cmocka_unit_test(year_trend),
+		cmocka_unit_test(trend_range),
 		cmocka_unit_test(derived_status_bound),
 		cmocka_unit_test(dates),
 	};
