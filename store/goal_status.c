@@ -58,7 +58,8 @@ void goal_date_add(const char *date, long n, char out[11])
 
 /* --- the fold ------------------------------------------------------------------------ */
 
-/* The latest correction of entry e whose as_of is not after day (fus[0..n) are those). */
+/* The latest correction of entry e whose as_of is not after day (fus[0..n) are those), or
+ * e: one look at every entry. */
 static const Stdreg__V1__FollowUp *body_of(const Stdreg__V1__FollowUp *const *fus, size_t n,
                                            const Stdreg__V1__FollowUp *e)
 {
@@ -67,6 +68,44 @@ static const Stdreg__V1__FollowUp *body_of(const Stdreg__V1__FollowUp *const *fu
 	for (size_t i = 0; i < n; i++)
 		if (fus[i]->type == FU(CORRECTION) && strcmp(fus[i]->supersedes, e->id) == 0)
 			body = fus[i];
+	return body;
+}
+
+/* The index of the entry whose id is id among fus[0..n), or n. Entry i is number i + 1,
+ * and its id ends in "/<number>" (GOAL/SEQ): found at once where the sequence holds. */
+static size_t entry_index(const Stdreg__V1__FollowUp *const *fus, size_t n, const char *id)
+{
+	const char *slash = strrchr(id, '/');
+	unsigned long seq = slash != NULL ? strtoul(slash + 1, NULL, 10) : 0;
+
+	if (seq >= 1 && seq <= n && strcmp(fus[seq - 1]->id, id) == 0)
+		return seq - 1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fus[i]->id, id) == 0)
+			return i;
+	return n;
+}
+
+/*
+ * body_of() of every entry, in one pass over the corrections: a goal may have thousands of
+ * follow-ups, and looking for each entry's corrections among all of them made each fold
+ * quadratic (an append folds three times). NULL when out of memory: then body_of() itself.
+ */
+static const Stdreg__V1__FollowUp **bodies_of(const Stdreg__V1__FollowUp *const *fus, size_t n)
+{
+	const Stdreg__V1__FollowUp **body = malloc((n ? n : 1) * sizeof *body);
+
+	if (body == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		body[i] = fus[i];
+	for (size_t i = 0; i < n; i++) {
+		size_t t;
+
+		if (fus[i]->type == FU(CORRECTION) &&
+		    (t = entry_index(fus, n, fus[i]->supersedes)) < n)
+			body[t] = fus[i]; /* a later correction of the same entry overwrites */
+	}
 	return body;
 }
 
@@ -84,17 +123,19 @@ void goal_fold(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus
 		.target = g->target,
 		.active_since = g->set_on,
 	};
+	const Stdreg__V1__FollowUp **bodies;
 	size_t upto = 0;
 
 	/* as_of never decreases along the sequence, so the entries of the day are a prefix. */
 	while (upto < n && (day == NULL || strcmp(fus[upto]->as_of, day) <= 0))
 		upto++;
+	bodies = s.exists ? bodies_of(fus, upto) : NULL;
 	for (size_t i = 0; s.exists && i < upto; i++) {
 		const Stdreg__V1__FollowUp *e = fus[i], *b;
 
 		if (e->type == FU(CORRECTION))
 			continue; /* read through body_of where the corrected entry is folded */
-		b = body_of(fus, upto, e);
+		b = bodies != NULL ? bodies[i] : body_of(fus, upto, e);
 		switch (e->type) {
 		case FU(CHECK_IN):
 			s.check_in = e;
@@ -138,6 +179,7 @@ void goal_fold(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *const *fus
 			break;
 		}
 	}
+	free(bodies);
 	s.entries = upto;
 	*out = s;
 }
