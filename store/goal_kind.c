@@ -9,6 +9,7 @@
  * given twice. A follow-up's id is GOAL/SEQ, SEQ in sequence without gaps. A follow-up is
  * never changed or deleted: a put of an existing one passes only when it is the same.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,18 +177,20 @@ struct next_number {
 	unsigned long max;
 };
 
-static int number_fn(ProtobufCMessage *rec, void *arg)
+/* The number of goal id (AREA/N, len bytes) into c->max if it is the largest yet. The ids
+ * come from the reference index: a new goal's number needs no goal decoded. */
+static int number_fn(const char *id, size_t len, void *arg)
 {
 	struct next_number *c = arg;
-	const char *id = ((Stdreg__V1__Goal *)rec)->id;
 	size_t alen = strlen(c->area_id);
-	char *end;
-	unsigned long n;
+	unsigned long n = 0;
+	size_t i;
 
-	if (strncmp(id, c->area_id, alen) != 0 || id[alen] != '/')
+	if (len <= alen + 1 || strncmp(id, c->area_id, alen) != 0 || id[alen] != '/')
 		return REFS_NEXT;
-	n = strtoul(id + alen + 1, &end, 10);
-	if (*end == '\0' && n > c->max)
+	for (i = alen + 1; i < len && id[i] >= '0' && id[i] <= '9' && n < ULONG_MAX / 10; i++)
+		n = n * 10 + (unsigned long)(id[i] - '0');
+	if (i == len && n > c->max)
 		c->max = n;
 	return REFS_NEXT;
 }
@@ -352,7 +355,7 @@ int goal_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *
 	if (rc != RG_OK || !str_empty(g->id))
 		return rc;
 	struct next_number nn = { g->area_id, 0 };
-	rc = refs_each(t, STORE_AREA, g->area_id, STORE_GOAL, number_fn, &nn, err);
+	rc = refs_each_id(t, STORE_AREA, g->area_id, STORE_GOAL, number_fn, &nn, err);
 	if (rc != RG_OK)
 		return rc;
 	snprintf(id, sizeof(id), "%s/%lu", g->area_id, nn.max + 1);

@@ -26,48 +26,113 @@ static int bad_entry(const struct kind_info *target, const char *target_id,
 	                  what);
 }
 
-int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
-              int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err)
+/* One walk under a target: what a step needs to read an entry and to name a bad one. */
+struct ref_walk {
+	store_txn *t;
+	const struct kind_info *tk, *sk;
+	enum store_kind source;
+	const char *target_id;
+	struct store_error *err;
+	int code; /* a bad entry's RG_ECORRUPT, or RG_OK */
+	int mdb;  /* an LMDB error of a step, or 0 */
+};
+
+/* Calls step for the entry (the source's tag, then its id) of every source of kind w->sk
+ * under w->target_id, in id order, until a step returns REFS_STOP. */
+static int walk(struct ref_walk *w,
+                int (*step)(struct ref_walk *w, const MDB_val *entry, void *arg), void *arg)
 {
-	const struct kind_info *tk = kind_get(target), *sk = kind_get(source);
-	char kbuf[STORE_ID_MAX + 2], tag = sk->tag;
-	MDB_val k = { index_key(kbuf, tk->tag, target_id), kbuf }, v = { 1, &tag };
+	char kbuf[STORE_ID_MAX + 2], tag = w->sk->tag;
+	MDB_val k = { index_key(kbuf, w->tk->tag, w->target_id), kbuf }, v = { 1, &tag };
 	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, t->st->refs, &c), code = RG_OK;
+	int rc = mdb_cursor_open(w->t->txn, w->t->st->refs, &c);
 
 	if (rc != 0)
-		return store_mdb_err(t, rc, err);
+		return store_mdb_err(w->t, rc, w->err);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
 	     rc == 0 && v.mv_size > 0 && ((const char *)v.mv_data)[0] == tag;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
-		MDB_val key = { v.mv_size - 1, (char *)v.mv_data + 1 }, val;
-		ProtobufCMessage *rec;
-		int step;
-
 		if (v.mv_size < 2 || v.mv_size > STORE_ID_MAX + 1) {
-			code = bad_entry(tk, target_id, sk, &v, "is not a valid id", err);
+			w->code = bad_entry(w->tk, w->target_id, w->sk, &v, "is not a valid id",
+			                    w->err);
 			break;
 		}
-		rc = mdb_get(t->txn, t->st->records[source], &key, &val);
-		if (rc == MDB_NOTFOUND) {
-			code = bad_entry(tk, target_id, sk, &v, "does not exist", err);
-			break;
-		}
-		if (rc != 0)
-			break;
-		rec = protobuf_c_message_unpack(sk->desc, NULL, val.mv_size, val.mv_data);
-		if (rec == NULL) {
-			code = bad_entry(tk, target_id, sk, &v, "does not decode", err);
-			break;
-		}
-		step = fn(rec, arg);
-		if (step != REFS_KEPT)
-			protobuf_c_message_free_unpacked(rec, NULL);
-		if (step == REFS_STOP)
+		if (step(w, &v, arg) == REFS_STOP)
 			break;
 	}
 	mdb_cursor_close(c);
-	if (code != RG_OK)
-		return code;
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, err);
+	if (w->code != RG_OK)
+		return w->code;
+	if (w->mdb != 0)
+		rc = w->mdb;
+	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(w->t, rc, w->err);
+}
+
+struct decoded {
+	int (*fn)(ProtobufCMessage *rec, void *arg);
+	void *arg;
+};
+
+/* A step of refs_each: the source record, read and decoded, to fn. */
+static int decoded_step(struct ref_walk *w, const MDB_val *entry, void *arg)
+{
+	const struct decoded *d = arg;
+	MDB_val key = { entry->mv_size - 1, (char *)entry->mv_data + 1 }, val;
+	ProtobufCMessage *rec;
+	int rc = mdb_get(w->t->txn, w->t->st->records[w->source], &key, &val), step;
+
+	if (rc == MDB_NOTFOUND) {
+		w->code = bad_entry(w->tk, w->target_id, w->sk, entry, "does not exist", w->err);
+		return REFS_STOP;
+	}
+	if (rc != 0) {
+		w->mdb = rc;
+		return REFS_STOP;
+	}
+	rec = protobuf_c_message_unpack(w->sk->desc, NULL, val.mv_size, val.mv_data);
+	if (rec == NULL) {
+		w->code = bad_entry(w->tk, w->target_id, w->sk, entry, "does not decode", w->err);
+		return REFS_STOP;
+	}
+	step = d->fn(rec, d->arg);
+	if (step != REFS_KEPT)
+		protobuf_c_message_free_unpacked(rec, NULL);
+	return step == REFS_STOP ? REFS_STOP : REFS_NEXT;
+}
+
+int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
+              int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err)
+{
+	struct ref_walk w = { t, kind_get(target), kind_get(source), source, target_id, err, RG_OK,
+		              0 };
+	struct decoded d = { fn, arg };
+
+	return walk(&w, decoded_step, &d);
+}
+
+struct ids {
+	int (*fn)(const char *id, size_t len, void *arg);
+	void *arg;
+};
+
+/* A step of refs_each_id: the source's id, from the entry alone. */
+static int id_step(struct ref_walk *w, const MDB_val *entry, void *arg)
+{
+	const struct ids *d = arg;
+
+	(void)w;
+	return d->fn((const char *)entry->mv_data + 1, entry->mv_size - 1, d->arg) == REFS_STOP
+	               ? REFS_STOP
+	               : REFS_NEXT;
+}
+
+int refs_each_id(store_txn *t, enum store_kind target, const char *target_id,
+                 enum store_kind source, int (*fn)(const char *id, size_t len, void *arg),
+                 void *arg, struct store_error *err)
+{
+	struct ref_walk w = { t, kind_get(target), kind_get(source), source, target_id, err, RG_OK,
+		              0 };
+	struct ids d = { fn, arg };
+
+	return walk(&w, id_step, &d);
 }

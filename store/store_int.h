@@ -247,6 +247,11 @@ int assignment_current_lead(store_txn *t, const char *area_id, const char *excep
 enum { REFS_NEXT = 0, REFS_STOP = 1, REFS_KEPT = 2 };
 int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
               int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err);
+/* As refs_each, with each source's id alone (not NUL-terminated), nothing read or decoded:
+ * for a walk that needs only the ids (a new goal's number). */
+int refs_each_id(store_txn *t, enum store_kind target, const char *target_id,
+                 enum store_kind source, int (*fn)(const char *id, size_t len, void *arg),
+                 void *arg, struct store_error *err);
 
 /*
  * Calls fn for every record of kind k in id order (after: only ids past it; NULL or "":
