@@ -155,7 +155,7 @@ static void test_goal_ids_per_area(void **state)
 	goal_ok(f, mk_goal("ai", "digg", "2027-12-31", "2026-02-01"), "ai/2");
 	/* The next number follows the largest, not the last in id order ("ai/10" < "ai/2"). */
 	Stdreg__V1__Goal *ten = mk_goal("ai", "digg", "2027-12-31", "2026-02-01");
-	ten->id = strdup("ai/10"); /* was protobuf-c's static "" */
+	ten->id = strdup("ai/10");     /* was protobuf-c's static "" */
 	fx_put_ok(f, STORE_GOAL, ten); /* as a bulk file gives it: with its id */
 	goal_ok(f, mk_goal("ai", "digg", "2027-12-31", "2026-02-01"), "ai/11");
 
