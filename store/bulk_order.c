@@ -30,20 +30,30 @@ static int cmp_kind_id(const struct entry *e, enum store_kind k, const char *id)
 	return strcmp(record_id(k, e->rec), id);
 }
 
-struct entry *bulk_find_entry(struct entry *es, size_t n, enum store_kind k, const char *id)
+/* The first of es's entries with kind k and id, in the order by[0..n) gives (NULL: es[0..n)
+ * itself), which must be by kind and id; of a record listed twice, the line that is
+ * applied. NULL if none. */
+static struct entry *first_with_id(struct entry *es, const uint32_t *by, size_t n,
+                                   enum store_kind k, const char *id)
 {
 	size_t lo = 0, hi = n;
 
-	// The first entry with the id: of a record listed twice, the line that is applied.
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (cmp_kind_id(&es[mid], k, id) < 0)
+		if (cmp_kind_id(&es[by ? by[mid] : mid], k, id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < n && cmp_kind_id(&es[lo], k, id) == 0 ? &es[lo] : NULL;
+	if (lo == n || cmp_kind_id(&es[by ? by[lo] : lo], k, id) != 0)
+		return NULL;
+	return &es[by ? by[lo] : lo];
+}
+
+struct entry *bulk_find_entry(struct entry *es, size_t n, enum store_kind k, const char *id)
+{
+	return first_with_id(es, NULL, n, k, id);
 }
 
 /* The references of every entry to another entry of its kind, as lists: those of entry i
@@ -196,20 +206,9 @@ static int cmp_by_id(const void *pa, const void *pb, void *arg)
 static struct entry *parent_entry(const struct by_id *ix, const struct entry *e)
 {
 	const char *parent = msg_str(e->rec, "parent_id");
-	size_t lo = 0, hi = ix->n;
 
-	if (parent == NULL || *parent == '\0')
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cmp_kind_id(&ix->es[ix->v[mid]], e->kind, parent) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ix->n && cmp_kind_id(&ix->es[ix->v[lo]], e->kind, parent) == 0
-	               ? &ix->es[ix->v[lo]]
+	return parent != NULL && *parent != '\0'
+	               ? first_with_id(ix->es, ix->v, ix->n, e->kind, parent)
 	               : NULL;
 }
 

@@ -37,35 +37,41 @@ struct ref_walk {
 	int mdb;  /* an LMDB error of a step, or 0 */
 };
 
-/* Calls step for the entry (the source's tag, then its id) of every source of kind w->sk
- * under w->target_id, in id order, until a step returns REFS_STOP. */
-static int walk(struct ref_walk *w,
+/* Calls step for the entry (the source's tag, then its id) of every source of kind source
+ * under target_id, in id order, until a step returns REFS_STOP. */
+static int walk(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
+                struct store_error *err,
                 int (*step)(struct ref_walk *w, const MDB_val *entry, void *arg), void *arg)
 {
-	char kbuf[STORE_ID_MAX + 2], tag = w->sk->tag;
-	MDB_val k = { index_key(kbuf, w->tk->tag, w->target_id), kbuf }, v = { 1, &tag };
+	struct ref_walk w = { .t = t,
+		              .tk = kind_get(target),
+		              .sk = kind_get(source),
+		              .source = source,
+		              .target_id = target_id,
+		              .err = err };
+	char kbuf[STORE_ID_MAX + 2], tag = w.sk->tag;
+	MDB_val k = { index_key(kbuf, w.tk->tag, target_id), kbuf }, v = { 1, &tag };
 	MDB_cursor *c;
-	int rc = mdb_cursor_open(w->t->txn, w->t->st->refs, &c);
+	int rc = mdb_cursor_open(t->txn, t->st->refs, &c);
 
 	if (rc != 0)
-		return store_mdb_err(w->t, rc, w->err);
+		return store_mdb_err(t, rc, err);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
 	     rc == 0 && v.mv_size > 0 && ((const char *)v.mv_data)[0] == tag;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
 		if (v.mv_size < 2 || v.mv_size > STORE_ID_MAX + 1) {
-			w->code = bad_entry(w->tk, w->target_id, w->sk, &v, "is not a valid id",
-			                    w->err);
+			w.code = bad_entry(w.tk, target_id, w.sk, &v, "is not a valid id", err);
 			break;
 		}
-		if (step(w, &v, arg) == REFS_STOP)
+		if (step(&w, &v, arg) == REFS_STOP)
 			break;
 	}
 	mdb_cursor_close(c);
-	if (w->code != RG_OK)
-		return w->code;
-	if (w->mdb != 0)
-		rc = w->mdb;
-	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(w->t, rc, w->err);
+	if (w.code != RG_OK)
+		return w.code;
+	if (w.mdb != 0)
+		rc = w.mdb;
+	return rc == 0 || rc == MDB_NOTFOUND ? RG_OK : store_mdb_err(t, rc, err);
 }
 
 struct decoded {
@@ -103,11 +109,9 @@ static int decoded_step(struct ref_walk *w, const MDB_val *entry, void *arg)
 int refs_each(store_txn *t, enum store_kind target, const char *target_id, enum store_kind source,
               int (*fn)(ProtobufCMessage *rec, void *arg), void *arg, struct store_error *err)
 {
-	struct ref_walk w = { t, kind_get(target), kind_get(source), source, target_id, err, RG_OK,
-		              0 };
 	struct decoded d = { fn, arg };
 
-	return walk(&w, decoded_step, &d);
+	return walk(t, target, target_id, source, err, decoded_step, &d);
 }
 
 struct ids {
@@ -130,9 +134,7 @@ int refs_each_id(store_txn *t, enum store_kind target, const char *target_id,
                  enum store_kind source, int (*fn)(const char *id, size_t len, void *arg),
                  void *arg, struct store_error *err)
 {
-	struct ref_walk w = { t, kind_get(target), kind_get(source), source, target_id, err, RG_OK,
-		              0 };
 	struct ids d = { fn, arg };
 
-	return walk(&w, id_step, &d);
+	return walk(t, target, target_id, source, err, id_step, &d);
 }
