@@ -304,7 +304,8 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 		             .parent = t,
 		             .revision = t->revision,
 		             .seq = t->seq,
-		             .report_later = n >= BATCH_MIN_RECORDS ? &report_later : NULL };
+		             .report_later = n >= BATCH_MIN_RECORDS ? &report_later : NULL,
+		             .goal_chains = goal_chains_new(GOAL_CHAINS_MAX_ENTRIES) };
 	bool all_precond = true; /* every bad line so far refused by the state of the store */
 	int rc;
 
@@ -367,6 +368,7 @@ out:
 	free(es);
 	free(order);
 	index_batch_release(&report_later);
+	goal_chains_free(nested.goal_chains);
 	msg_strings_from(was);
 	if (rc != RG_OK && rc != RG_EINVAL && rc != RG_EPRECOND) {
 		stdreg__v1__apply_commit_response__free_unpacked(res.r, NULL);

@@ -57,21 +57,6 @@ int goal_owner_holds(void *arg, const char *area_id, const char *agency_id, cons
 
 /* --- loading ----------------------------------------------------------------------- */
 
-static int keep_follow_up(ProtobufCMessage *rec, void *arg)
-{
-	struct goal_loaded *l = arg;
-
-	return PUSH(l->fus, l->n, rec) ? REFS_KEPT : REFS_STOP;
-}
-
-static int cmp_seq(const void *a, const void *b)
-{
-	const Stdreg__V1__FollowUp *x = *(Stdreg__V1__FollowUp *const *)a;
-	const Stdreg__V1__FollowUp *y = *(Stdreg__V1__FollowUp *const *)b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* The days a stage goal's item changed stage, from its history (the change's date). */
 static int load_steps(store_txn *t, struct goal_loaded *l, struct store_error *err)
 {
@@ -115,9 +100,7 @@ int goal_load_from(store_txn *t, Stdreg__V1__Goal *g, struct goal_loaded *out,
 
 	memset(out, 0, sizeof(*out));
 	out->goal = g;
-	rc = refs_each(t, STORE_GOAL, g->id, STORE_FOLLOW_UP, keep_follow_up, out, err);
-	if (rc == RG_OK && out->n > 1)
-		qsort(out->fus, out->n, sizeof(*out->fus), cmp_seq);
+	rc = goal_chain_get(t, g->id, &out->fus, &out->n, &out->fus_borrowed, err);
 	if (rc == RG_OK)
 		rc = load_steps(t, out, err);
 	if (rc == RG_OK)
@@ -158,9 +141,10 @@ int goal_load(store_txn *t, const char *id, struct goal_loaded *out, struct stor
 
 void goal_loaded_release(struct goal_loaded *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; !l->fus_borrowed && i < l->n; i++)
 		stdreg__v1__follow_up__free_unpacked(l->fus[i], NULL);
-	free(l->fus);
+	if (!l->fus_borrowed)
+		free(l->fus);
 	if (l->goal)
 		stdreg__v1__goal__free_unpacked(l->goal, NULL);
 	if (l->item_history)
@@ -413,6 +397,11 @@ int follow_up_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_er
 	if (rc == RG_ENOENT)
 		return store_fail(err, RG_EPRECOND, "goal_id", "goal '%s' not found", f->goal_id);
 	goal_today(t, today);
+	if (rc == RG_OK && l.n >= GOAL_FOLLOW_UPS_MAX)
+		rc = store_fail(err, RG_EPRECOND, "goal_id",
+		                "goal '%s' has %zu follow-ups, the most one goal keeps (follow "
+		                "further work in a new goal)",
+		                f->goal_id, l.n);
 	if (rc == RG_OK)
 		rc = goal_check_follow_up(&l.initial, (const Stdreg__V1__FollowUp *const *)l.fus,
 		                          l.n, f, today, &owner, err);

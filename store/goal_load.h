@@ -13,6 +13,7 @@ struct goal_loaded {
 	Stdreg__V1__Goal *goal;     /* the stored record (the fold of its follow-ups) */
 	Stdreg__V1__FollowUp **fus; /* by seq */
 	size_t n;
+	bool fus_borrowed;        /* fus belong to the transaction's cache (goal_chain_get) */
 	Stdreg__V1__Goal initial; /* goal_initial: borrows from goal and fus */
 	struct goal_stage_step *steps;
 	size_t nsteps;
@@ -27,6 +28,20 @@ int goal_load(store_txn *t, const char *id, struct goal_loaded *out, struct stor
 int goal_load_from(store_txn *t, Stdreg__V1__Goal *g, struct goal_loaded *out,
                    struct store_error *err);
 void goal_loaded_release(struct goal_loaded *l);
+
+/* The follow-ups of goal_id in sequence order, read from the store: *fus is malloc'd, each
+ * entry decoded. Errors: those of refs_each. */
+int goal_chain_read(store_txn *t, const char *goal_id, Stdreg__V1__FollowUp ***fus, size_t *n,
+                    struct store_error *err);
+/*
+ * The same, from t's cache when t keeps one (t->goal_chains: a bulk apply): then *borrowed
+ * is set, and *fus is the cache's, valid until the next call on t. Without a cache, or for
+ * a chain the cache does not take, *fus is the caller's, as from goal_chain_read. So a
+ * transaction that keeps a cache holds one goal loaded at a time, and nothing takes its
+ * follow-ups. Errors: those of refs_each, RG_ECORRUPT, RG_ENOMEM.
+ */
+int goal_chain_get(store_txn *t, const char *goal_id, Stdreg__V1__FollowUp ***fus, size_t *n,
+                   bool *borrowed, struct store_error *err);
 
 /* The owner check of goal_rules.h answered from the assignments; arg is the store_txn. */
 int goal_owner_holds(void *arg, const char *area_id, const char *agency_id, const char *date,

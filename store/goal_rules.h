@@ -27,6 +27,13 @@
 #define GOAL_REPORT_EVERY_DEFAULT 90  /* days between check-ins */
 #define GOAL_STALE_GRACE_DAYS     3   /* a report may be this late before the goal is stale */
 
+/* The most follow-ups one goal keeps: weekly check-ins for nineteen years. Each entry is
+ * checked against, and folded with, all before it, so a goal's history costs its length
+ * squared to write and its length to read for anyone; the bound keeps both small. The
+ * store refuses an entry past it (store_check does not: stores written before the bound
+ * keep longer histories). */
+#define GOAL_FOLLOW_UPS_MAX 1000
+
 /*
  * Is agency_id appointed (a lead or supporting appointment that holds) on area_id on date?
  * Sets *holds and returns RG_OK, or returns an rg_err code (RG_EIO ...) when it cannot tell.

@@ -65,6 +65,9 @@ struct store_txn {
 	/* Set by a bulk apply: the report index's entries wait here and are written sorted
 	 * (index_batch.c). NULL: they are written at once. */
 	struct index_batch *report_later;
+	/* Set by a bulk apply: goals' follow-ups, decoded once for the whole apply
+	 * (goal_chain.c). NULL: each goal loaded reads its follow-ups again. */
+	struct goal_chains *goal_chains;
 };
 
 /* Index entries of one database, held back and written in key order (index_batch.c). */
@@ -80,6 +83,12 @@ struct index_batch {
  * whatever the upload (a work item in many areas has an entry per area), and a run of this
  * size keeps most of what sorting gains. */
 #define INDEX_BATCH_MAX_BYTES ((size_t)64 << 20)
+
+/* A bulk apply's cache of goals' follow-ups (goal_chain.c), holding at most max_entries
+ * decoded entries (about 0.2 KiB each); NULL when out of memory. */
+#define GOAL_CHAINS_MAX_ENTRIES ((size_t)1 << 18)
+struct goal_chains *goal_chains_new(size_t max_entries);
+void goal_chains_free(struct goal_chains *c);
 
 void index_batch_init(struct index_batch *b, MDB_dbi dbi);
 /* Adds a put (add) or a delete of k/v; on failure t fails with RG_ENOMEM. */

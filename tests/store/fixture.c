@@ -259,6 +259,41 @@ int fx_delete(struct fx *f, enum store_kind k, const char *id, uint64_t expected
 	return store_write_once(f->st, run_delete, &j, revision);
 }
 
+struct apply_job {
+	Stdreg__V1__BulkRecord *const *lines;
+	size_t n;
+	bool dry_run;
+	struct store_actor who;
+	ProtobufCMessage *out;
+	struct store_error *err;
+};
+
+static int run_apply(store_txn *t, void *arg)
+{
+	struct apply_job *j = arg;
+
+	return store_apply(t, (ProtobufCMessage *const *)j->lines, j->n, j->dry_run, NULL, &j->who,
+	                   &j->out, j->err);
+}
+
+int fx_apply(struct fx *f, Stdreg__V1__BulkRecord *const *lines, size_t n, bool dry_run,
+             ProtobufCMessage **out, struct store_error *err)
+{
+	struct store_error dummy;
+	struct apply_job j = { lines,   n,
+		               dry_run, { .principal = f->principal, .now = f->now },
+		               NULL,    err ? err : &dummy };
+	int rc;
+
+	memset(j.err, 0, sizeof(*j.err));
+	rc = store_write_once(f->st, run_apply, &j, NULL);
+	if (out)
+		*out = j.out;
+	else if (j.out)
+		protobuf_c_message_free_unpacked(j.out, NULL);
+	return rc;
+}
+
 /* --- reads -------------------------------------------------------------------------- */
 
 void *fx_get(struct fx *f, enum store_kind k, const char *id, int *code)

@@ -19,6 +19,7 @@
 
 #include "store.h"
 #include "stdreg/v1/records.pb-c.h"
+#include "stdreg/v1/registry.pb-c.h"
 
 struct fx {
 	char dir[256];
@@ -84,6 +85,10 @@ int fx_put(struct fx *f, enum store_kind k, void *rec, const struct store_put_op
 void fx_put_ok(struct fx *f, enum store_kind k, void *rec);
 int fx_delete(struct fx *f, enum store_kind k, const char *id, uint64_t expected,
               struct store_error *err, uint64_t *revision);
+/* store_apply of lines[0..n) (BulkRecords, the caller's) in one write. *out is the response
+ * or NULL (free with rec_free); out and err may be NULL. */
+int fx_apply(struct fx *f, Stdreg__V1__BulkRecord *const *lines, size_t n, bool dry_run,
+             ProtobufCMessage **out, struct store_error *err);
 
 /* --- reads -------------------------------------------------------------------------- */
 

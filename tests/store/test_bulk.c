@@ -58,34 +58,14 @@ static void file_free(struct file *fl)
 	fl->n = 0;
 }
 
-struct apply_job {
-	struct file *fl;
-	bool dry_run;
-	struct store_actor who;
-	ProtobufCMessage *out;
-	struct store_error err;
-};
-
-static int run_apply(store_txn *t, void *arg)
-{
-	struct apply_job *j = arg;
-
-	return store_apply(t, (ProtobufCMessage *const *)j->fl->lines, j->fl->n, j->dry_run, NULL,
-	                   &j->who, &j->out, &j->err);
-}
-
 /* Applies fl in one write; *out is the response or NULL (free with rec_free). */
 static int apply(struct fx *f, struct file *fl, bool dry_run, Stdreg__V1__ApplyCommitResponse **out,
                  struct store_error *err)
 {
-	struct apply_job j = { .fl = fl,
-		               .dry_run = dry_run,
-		               .who = { .principal = f->principal, .now = f->now } };
-	int rc = store_write_once(f->st, run_apply, &j, NULL);
+	ProtobufCMessage *r = NULL;
+	int rc = fx_apply(f, fl->lines, fl->n, dry_run, &r, err);
 
-	*out = (Stdreg__V1__ApplyCommitResponse *)j.out;
-	if (err)
-		*err = j.err;
+	*out = (Stdreg__V1__ApplyCommitResponse *)r;
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "goal_load.h"
 #include "stdreg/v1/goals.pb-c.h"
 #include "stdreg/v1/registry.pb-c.h"
 #include "store_int.h"
@@ -299,6 +300,183 @@ static void test_follow_ups_never_change(void **state)
 	rec_free(u);
 }
 
+/* --- long histories ---------------------------------------------------------------- */
+
+/* Follow-up of goal, with its id GOAL/seq (a file's lines need ids). */
+static Stdreg__V1__FollowUp *numbered(Stdreg__V1__FollowUp *u, unsigned seq)
+{
+	char id[40];
+
+	snprintf(id, sizeof(id), "%s/%u", u->goal_id, seq);
+	rec_set(&u->id, id);
+	return u;
+}
+
+/* Applies the follow-ups us[0..n) (freed) as one file; the apply's code, *err its error. */
+static int apply_follow_ups(struct fx *f, Stdreg__V1__FollowUp **us, size_t n,
+                            struct store_error *err)
+{
+	Stdreg__V1__BulkRecord **lines = calloc(n, sizeof(*lines));
+	int rc;
+
+	assert_non_null(lines);
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = malloc(sizeof(**lines));
+		assert_non_null(lines[i]);
+		stdreg__v1__bulk_record__init(lines[i]);
+		lines[i]->line = (uint32_t)i + 1;
+		lines[i]->follow_up = us[i];
+	}
+	rc = fx_apply(f, lines, n, false, NULL, err);
+	for (size_t i = 0; i < n; i++)
+		rec_free(lines[i]);
+	free(lines);
+	return rc;
+}
+
+static void expect_absent(struct fx *f, const char *id)
+{
+	void *u = fx_get(f, STORE_FOLLOW_UP, id, NULL);
+
+	if (u != NULL)
+		fail_msg("follow-up %s was written", id);
+}
+
+/*
+ * One file with the entries of two goals interleaved (the apply reads each goal's entries
+ * once and keeps up with what it appends), then the bound: a goal keeps at most
+ * GOAL_FOLLOW_UPS_MAX entries, by apply and by a single add, and a refusal writes nothing.
+ */
+static void test_a_goal_keeps_a_bounded_history(void **state)
+{
+	struct fx *f = *state;
+	Stdreg__V1__FollowUp *us[GOAL_FOLLOW_UPS_MAX + 4];
+	struct store_error err = { 0 };
+	struct store_check_stats stats;
+	Stdreg__V1__FollowUp *c;
+	Stdreg__V1__Goal *g;
+	size_t n = 0;
+	store_txn *t;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/2");
+	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-02-01"), "ai/1/1");
+	for (unsigned i = 2; i < GOAL_FOLLOW_UPS_MAX; i++) {
+		us[n++] = numbered(mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), i);
+		if (i == 10)
+			us[n++] = numbered(mk_follow_up("ai/2", REDATE, "2026-03-01"), 1);
+		if (i == 500) {
+			/* a correction of ai/2's redate: due moves again */
+			c = mk_follow_up("ai/2",
+			                 STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION,
+			                 "2026-03-02");
+			rec_set(&c->supersedes, "ai/2/1");
+			rec_set(&c->new_due, "2027-09-30");
+			us[n++] = numbered(c, 2);
+		}
+	}
+	if (apply_follow_ups(f, us, n, &err) != RG_OK)
+		fail_msg("apply refused: %s", err.message);
+	g = fx_get(f, STORE_GOAL, "ai/2", NULL);
+	assert_string_equal(g->due, "2027-09-30");
+	rec_free(g);
+	c = fx_get(f, STORE_FOLLOW_UP, "ai/1/999", NULL);
+	assert_non_null(c);
+	assert_int_equal(c->seq, 999);
+	rec_free(c);
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	assert_int_equal(store_check(t, NULL, NULL, &stats), RG_OK);
+	assert_int_equal(stats.problems, 0);
+	store_read_free(t);
+
+	/* The 1 000th fits and the next is refused: the file is applied not at all. */
+	us[0] = numbered(mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), 1000);
+	us[1] = numbered(mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), 1001);
+	expect(apply_follow_ups(f, us, 2, &err), &err, RG_EPRECOND, "records");
+	expect_absent(f, "ai/1/1000");
+	/* One at a time: the same. */
+	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), "ai/1/1000");
+	expect(follow_up_add(f, mk_follow_up("ai/1", CHECK_IN, "2026-04-02"), NULL, &err), &err,
+	       RG_EPRECOND, "goal_id");
+	assert_non_null(strstr(err.message, "1000 follow-ups"));
+	expect_absent(f, "ai/1/1001");
+	/* Other goals are not bound by it. */
+	follow_up_ok(f, mk_follow_up("ai/2", CHECK_IN, "2026-04-02"), "ai/2/3");
+}
+
+struct chain_job {
+	size_t max_entries;
+	size_t n1; /* ai/1's entries before the job */
+};
+
+/* goal's chain as t reads it: want entries, GOAL/1 ... GOAL/want. */
+static void chain_is(store_txn *t, const char *goal, size_t want)
+{
+	Stdreg__V1__FollowUp **fus;
+	struct store_error err = { 0 };
+	bool borrowed;
+	size_t n;
+
+	assert_int_equal(goal_chain_get(t, goal, &fus, &n, &borrowed, &err), RG_OK);
+	assert_int_equal(n, want);
+	for (size_t i = 0; i < n; i++) {
+		char id[40];
+		snprintf(id, sizeof(id), "%s/%zu", goal, i + 1);
+		assert_string_equal(fus[i]->id, id);
+	}
+	if (!borrowed) {
+		for (size_t i = 0; i < n; i++)
+			rec_free(fus[i]);
+		free(fus);
+	}
+}
+
+static int run_chains(store_txn *t, void *arg)
+{
+	struct chain_job *j = arg;
+	struct store_actor who = { .principal = "test", .now = 1790000000 };
+	struct store_error err = { 0 };
+	Stdreg__V1__FollowUp *u;
+	int rc;
+
+	t->goal_chains = goal_chains_new(j->max_entries);
+	assert_non_null(t->goal_chains);
+	chain_is(t, "ai/1", j->n1);
+	chain_is(t, "ai/2", 2); /* past a bound of 3: the cache starts again */
+	chain_is(t, "ai/1", j->n1);
+	u = mk_follow_up("ai/1", CHECK_IN, "2026-03-01");
+	rc = store_put(t, STORE_FOLLOW_UP, &u->base, NULL, &who, NULL, NULL, &err);
+	rec_free(u);
+	assert_int_equal(rc, RG_OK);
+	chain_is(t, "ai/1", j->n1 + 1); /* what was appended since it was read */
+	chain_is(t, "ai/1", j->n1 + 1);
+	goal_chains_free(t->goal_chains);
+	t->goal_chains = NULL;
+	return RG_OK;
+}
+
+static void test_the_apply_cache_of_chains(void **state)
+{
+	struct fx *f = *state;
+	struct chain_job j = { 3, 2 };
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/2");
+	for (int i = 1; i <= 2; i++) {
+		char id[40];
+		snprintf(id, sizeof(id), "ai/1/%d", i);
+		follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-02-01"), id);
+		snprintf(id, sizeof(id), "ai/2/%d", i);
+		follow_up_ok(f, mk_follow_up("ai/2", CHECK_IN, "2026-02-01"), id);
+	}
+	assert_int_equal(store_write_once(f->st, run_chains, &j, NULL), RG_OK);
+	j.max_entries = GOAL_CHAINS_MAX_ENTRIES;
+	j.n1 = 3;
+	assert_int_equal(store_write_once(f->st, run_chains, &j, NULL), RG_OK);
+}
+
 /* --- questions -------------------------------------------------------------------- */
 
 static Stdreg__V1__GoalListResponse *list_as_of(struct fx *f, const char *day, bool overdue)
@@ -471,6 +649,10 @@ int main(void)
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(test_follow_up_bad_input, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_follow_ups_never_change, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_goal_keeps_a_bounded_history, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_the_apply_cache_of_chains, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(test_list_as_of, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_list_pages_and_corrupt_goal, fx_setup,

@@ -236,22 +236,6 @@ static void counts_after_puts_and_deletes(void **state)
 	}
 }
 
-struct apply_job {
-	Stdreg__V1__BulkRecord **lines;
-	size_t n;
-	struct store_actor who;
-	ProtobufCMessage *out;
-	struct store_error err;
-};
-
-static int run_apply(store_txn *t, void *arg)
-{
-	struct apply_job *j = arg;
-
-	return store_apply(t, (ProtobufCMessage *const *)j->lines, j->n, false, NULL, &j->who,
-	                   &j->out, &j->err);
-}
-
 /* Puts every step-th of n random items named fmt (with their number), one put each. */
 static void put_items(struct fx *f, const char *fmt, int n, int step)
 {
@@ -266,10 +250,9 @@ static void put_items(struct fx *f, const char *fmt, int n, int step)
  * changes the others' stage or areas. */
 static void apply_items(struct fx *f, const char *fmt, int n)
 {
-	struct apply_job j = { .who = { .principal = "test", .now = FX_NOW } };
+	Stdreg__V1__BulkRecord **lines = calloc((size_t)n, sizeof(*lines));
 
-	j.lines = calloc((size_t)n, sizeof(*j.lines));
-	assert_non_null(j.lines);
+	assert_non_null(lines);
 	for (int i = 0; i < n; i++) {
 		char id[16];
 		Stdreg__V1__BulkRecord *b = malloc(sizeof *b);
@@ -278,13 +261,12 @@ static void apply_items(struct fx *f, const char *fmt, int n)
 		b->line = (uint32_t)i + 1;
 		snprintf(id, sizeof id, fmt, i);
 		b->work_item = random_item(id);
-		j.lines[j.n++] = b;
+		lines[i] = b;
 	}
-	assert_int_equal(store_write_once(f->st, run_apply, &j, NULL), RG_OK);
-	for (size_t i = 0; i < j.n; i++)
-		rec_free(j.lines[i]);
-	free(j.lines);
-	rec_free(j.out);
+	assert_int_equal(fx_apply(f, lines, (size_t)n, false, NULL, NULL), RG_OK);
+	for (int i = 0; i < n; i++)
+		rec_free(lines[i]);
+	free(lines);
 }
 
 /* One apply that creates half the items and changes the other half's stage or areas. */
