@@ -74,6 +74,15 @@ int pbjson_parse(const char *text, size_t len, const ProtobufCMessageDescriptor 
                  ProtobufCMessage **out, struct pbjson_error *err);
 
 /*
+ * At most what jansson allocates to parse text (len bytes) into a tree, estimated in one
+ * pass that allocates nothing. jansson 2.14 takes, measured: 224 bytes for an empty
+ * object, 140 for an array, 80-100 for a member, a string or a number; so "{}," repeated
+ * takes 75 times its text and a file of records about 9 times. A caller that parses text
+ * from anyone compares this with its budget first.
+ */
+size_t pbjson_parse_cost(const char *text, size_t len);
+
+/*
  * Writes the short lowercase name of enum value v of e into buf ("prioritised"), as
  * PBJSON_FRIENDLY_ENUMS prints it; returns buf, or NULL if v is not a value of e.
  */

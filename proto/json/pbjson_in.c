@@ -411,6 +411,48 @@ int pbjson_to_message(const json_t *j, const ProtobufCMessageDescriptor *d, Prot
 	return pbjson_to_message_flags(j, d, 0, out, err);
 }
 
+/* What each part of a tree costs jansson, rounded up from measurements (pbjson.h). */
+#define COST_OBJECT 224
+#define COST_ARRAY  140
+#define COST_VALUE  96 /* a member's key, or a value after ',' or ':' or the first */
+
+size_t pbjson_parse_cost(const char *text, size_t len)
+{
+	size_t objects = 0, arrays = 0, values = 1;
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++; /* the escaped character cannot end the string */
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_string = true;
+			break;
+		case '{':
+			objects++;
+			break;
+		case '[':
+			arrays++;
+			break;
+		case ',':
+		case ':':
+			values++;
+			break;
+		default:
+			break;
+		}
+	}
+	/* Strings' bytes are copied once: len bounds them. */
+	return objects * COST_OBJECT + arrays * COST_ARRAY + values * COST_VALUE + len;
+}
+
 int pbjson_parse(const char *text, size_t len, const ProtobufCMessageDescriptor *d,
                  ProtobufCMessage **out, struct pbjson_error *err)
 {

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "call.h"
+#include "dispatch_limits.h"
 #include "internal.h"
 #include "pbjson.h"
 #include "web.h"
@@ -327,7 +328,7 @@ static enum MHD_Result answer_status(struct hreq *r, const Stdreg__V1__Status *s
 }
 
 /* A 400 for a request this face could not turn into an envelope, naming the field. */
-static enum MHD_Result answer_local(struct hreq *r, const char *field, const char *text)
+static enum MHD_Result answer_code(struct hreq *r, int code, const char *field, const char *text)
 {
 	Stdreg__V1__FieldViolation v = STDREG__V1__FIELD_VIOLATION__INIT, *vp = &v;
 	Stdreg__V1__Status st = STDREG__V1__STATUS__INIT;
@@ -342,9 +343,14 @@ static enum MHD_Result answer_local(struct hreq *r, const char *field, const cha
 	} else {
 		snprintf(msg, sizeof msg, "%s", text);
 	}
-	st.code = GRPC_INVALID_ARGUMENT;
+	st.code = code;
 	st.message = msg;
 	return answer_status(r, &st);
+}
+
+static enum MHD_Result answer_local(struct hreq *r, const char *field, const char *text)
+{
+	return answer_code(r, GRPC_INVALID_ARGUMENT, field, text);
 }
 
 /* The record's meta.mod_revision, 0 if it has none (read by descriptor: any record). */
@@ -472,6 +478,16 @@ enum MHD_Result http_connect_begin(struct hreq *r)
 	}
 	if (!r->json) {
 		rv = http_connect_call(r, in, in_len);
+		goto out;
+	}
+	/* Before jansson builds its tree, which can take 75 times the body: a JSON body is
+	 * held to the budget a binary one is decoded under (dispatch.c). */
+	if (pbjson_parse_cost((const char *)in, in_len) > DISPATCH_DECODE_MAX_REQUEST) {
+		char why[160];
+		snprintf(why, sizeof why,
+		         "the JSON body of %s would take more than %zu MiB to parse",
+		         r->method->input->name, DISPATCH_DECODE_MAX_REQUEST >> 20);
+		rv = answer_code(r, GRPC_RESOURCE_EXHAUSTED, NULL, why);
 		goto out;
 	}
 	if (pbjson_parse((const char *)in, in_len, r->method->input, &m, &err) != 0) {

@@ -118,6 +118,20 @@ if [ "$grew" -lt "$limit" ]; then pass; else
 	fail "12 unread feeds grew the daemon by $grew KiB (bound $limit KiB)"
 fi
 expect_eq "a call while the feeds wait" "$(quick_curl 127.0.0.2)" 200
+# A JSON body that jansson would make 75 times larger (4 MiB of "{}": about 330 MiB) is
+# refused before it is parsed, without a token, and the daemon does not grow for it.
+python3 -c "n = (4 << 20) // 3 - 1; print('[' + ','.join(['{}'] * n) + ']', end='')" >"$TEST_TMP/objects.json"
+rss0=$(rss)
+code=$(curl -s -o "$TEST_TMP/objects.out" -w '%{http_code}' --interface 127.0.0.5 -m 30 \
+	-H 'Content-Type: application/json' --data-binary @"$TEST_TMP/objects.json" \
+	"$HTTP/stdreg.v1.Registry/GetArea")
+rss1=$(rss)
+expect_eq "4 MiB of empty objects" "$code" 429
+expect_match "named as too large to parse" "$(cat "$TEST_TMP/objects.out")" '"code":"resource_exhausted".*would take more than 64 MiB to parse'
+echo "4 MiB of empty objects: anonymous memory ${rss0} -> ${rss1} KiB"
+if [ $((rss1 - rss0)) -lt 32768 ]; then pass; else
+	fail "a refused JSON body grew the daemon by $((rss1 - rss0)) KiB"
+fi
 # A stop does not wait for the feeds: each has its page ready or a wait the stop cancels.
 t0=$(date +%s%N)
 stop_daemon

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <malloc.h>
+#include <stdio.h>
 
 #include "pbjson.h"
 #include "stdreg/v1/envelope.pb-c.h"
@@ -195,6 +198,79 @@ static void test_round_trip(void **state)
 	free(s);
 }
 
+/* "[" ITEM "," ITEM ... "]" with n items, malloc'd. */
+static char *array_of(const char *item, size_t n, size_t *len)
+{
+	size_t il = strlen(item);
+	char *s = malloc(2 + (il + 1) * n), *p = s;
+
+	assert_non_null(s);
+	*p++ = '[';
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, item, il);
+		p += il;
+		*p++ = ',';
+	}
+	p[-1] = ']';
+	*len = (size_t)(p - s);
+	return s;
+}
+
+/* What jansson's tree of text takes from the heap (0 where the allocator does not say, as
+ * under AddressSanitizer). */
+static size_t tree_bytes(const char *text, size_t len)
+{
+	struct mallinfo2 a = mallinfo2(), b;
+	json_error_t e;
+	json_t *j = json_loadb(text, len, 0, &e);
+
+	assert_non_null(j);
+	b = mallinfo2();
+	json_decref(j);
+	return b.uordblks > a.uordblks ? b.uordblks - a.uordblks : 0;
+}
+
+/* The estimate is never below what jansson takes, whatever the shape; for records it stays
+ * near what they take, so a budget refuses the hostile shapes and not ordinary bodies. */
+static void test_parse_cost_bounds_the_tree(void **state)
+{
+	static const char *const shapes[] = { "{}",         "[]",           "1",    "1.5",
+		                              "\"\"",       "\"abcdefgh\"", "true", "{\"a\":1}",
+		                              "{\"a\":{}}", "[[],[{}]]" };
+	const char *record = "{\"kind\":\"area\",\"id\":\"area-00001\",\"name\":\"Technology "
+	                     "area 1\",\"priority\":\"prioritised\",\"rank\":2}";
+	bool measured = false;
+	size_t len;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		text = array_of(shapes[i], 20000, &len);
+		size_t cost = pbjson_parse_cost(text, len), took = tree_bytes(text, len);
+		if (took > 0)
+			measured = true;
+		if (cost < took)
+			fail_msg("%s: estimated %zu bytes, jansson took %zu", shapes[i], cost,
+			         took);
+		free(text);
+	}
+	text = array_of("{}", 20000, &len);
+	assert_true(pbjson_parse_cost(text, len) >= 75 * len);
+	free(text);
+	/* 4 MiB of such records stay under the daemon's budget of 64 MiB. */
+	text = array_of(record, 20000, &len);
+	size_t cost = pbjson_parse_cost(text, len), took = tree_bytes(text, len);
+	assert_true(cost <= 15 * len);
+	if (took > 0 && cost > took * 3 / 2)
+		fail_msg("records: estimated %zu bytes, jansson took only %zu", cost, took);
+	free(text);
+	/* Braces, commas and quotes inside strings are text, not structure. */
+	assert_int_equal(pbjson_parse_cost("\"{[,:\\\"{\"", 9), 96 + 9);
+	if (!measured)
+		print_message("the allocator does not report its use here: only the estimates were "
+		              "checked\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_input_spellings),
 		cmocka_unit_test(test_errors_name_the_field),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_parse_cost_bounds_the_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
