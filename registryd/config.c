@@ -64,6 +64,8 @@ static const char usage_text[] =
         "                        that sent half a request (default 30)\n"
         "  --http-max-header-bytes BYTES  request line and headers (default 16384; 431)\n"
         "  --http-max-body-bytes BYTES  request body (default 4194304; 413)\n"
+        "  --http-max-bodies-bytes BYTES  all request bodies being read, one address a\n"
+        "                        quarter (default 268435456; 503, 429)\n"
         "  --http-max-feeds N    open change feeds (/v1/changes streams) (default 256)\n"
         "  --http-max-feeds-per-caller N  of them with one token, or from one address\n"
         "                        without a token (default 16)\n"
@@ -108,6 +110,7 @@ enum {
 	OPT_HTTP_IDLE_TIMEOUT,
 	OPT_HTTP_MAX_HEADER,
 	OPT_HTTP_MAX_BODY,
+	OPT_HTTP_MAX_BODIES,
 	OPT_HTTP_MAX_FEEDS,
 	OPT_HTTP_FEEDS_CALLER,
 	OPT_WEB_CACHE_BYTES,
@@ -138,6 +141,7 @@ static const struct option long_options[] = {
 	{ "http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE_TIMEOUT },
 	{ "http-max-header-bytes", required_argument, NULL, OPT_HTTP_MAX_HEADER },
 	{ "http-max-body-bytes", required_argument, NULL, OPT_HTTP_MAX_BODY },
+	{ "http-max-bodies-bytes", required_argument, NULL, OPT_HTTP_MAX_BODIES },
 	{ "http-max-feeds", required_argument, NULL, OPT_HTTP_MAX_FEEDS },
 	{ "http-max-feeds-per-caller", required_argument, NULL, OPT_HTTP_FEEDS_CALLER },
 	{ "web-cache-bytes", required_argument, NULL, OPT_WEB_CACHE_BYTES },
@@ -187,6 +191,8 @@ static bool parse_http_limit(int opt, const char *arg, struct config *c, FILE *e
 		  offsetof(struct config, http_max_header) },
 		{ OPT_HTTP_MAX_BODY, "http-max-body-bytes", 1024, (size_t)1 << 30,
 		  offsetof(struct config, http_max_body) },
+		{ OPT_HTTP_MAX_BODIES, "http-max-bodies-bytes", 4096, (size_t)1 << 36,
+		  offsetof(struct config, http_max_bodies) },
 		{ OPT_HTTP_MAX_FEEDS, "http-max-feeds", 1, 65536,
 		  offsetof(struct config, http_max_feeds) },
 		{ OPT_HTTP_FEEDS_CALLER, "http-max-feeds-per-caller", 1, 65536,
@@ -224,6 +230,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		.http_idle_timeout = CONFIG_DEFAULT_HTTP_IDLE_TIMEOUT,
 		.http_max_header = CONFIG_DEFAULT_HTTP_MAX_HEADER,
 		.http_max_body = CONFIG_DEFAULT_HTTP_MAX_BODY,
+		.http_max_bodies = CONFIG_DEFAULT_HTTP_MAX_BODIES,
 		.http_max_feeds = CONFIG_DEFAULT_HTTP_MAX_FEEDS,
 		.http_feeds_caller = CONFIG_DEFAULT_HTTP_FEEDS_CALLER,
 		.web_cache_bytes = CONFIG_DEFAULT_WEB_CACHE_BYTES,
@@ -364,6 +371,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 		case OPT_HTTP_IDLE_TIMEOUT:
 		case OPT_HTTP_MAX_HEADER:
 		case OPT_HTTP_MAX_BODY:
+		case OPT_HTTP_MAX_BODIES:
 		case OPT_HTTP_MAX_FEEDS:
 		case OPT_HTTP_FEEDS_CALLER:
 		case OPT_WEB_CACHE_BYTES:
@@ -413,6 +421,14 @@ enum config_result config_parse(struct config *c, int argc, char **argv, FILE *o
 	if (!tls && (cfg.tls_cert != NULL || cfg.tls_key != NULL || cfg.tls_ca != NULL)) {
 		fprintf(err, "registryd: --tls-cert, --tls-key and --tls-ca need a tls+tcp:// or "
 		             "https:// listener\n");
+		return CONFIG_USAGE;
+	}
+	// One address may hold a quarter of the room: a whole body must fit in that.
+	if (cfg.http_max_bodies / 4 < cfg.http_max_body) {
+		fprintf(err,
+		        "registryd: --http-max-bodies-bytes (%zu) must be at least four times "
+		        "--http-max-body-bytes (%zu): one address may hold a quarter of it\n",
+		        cfg.http_max_bodies, cfg.http_max_body);
 		return CONFIG_USAGE;
 	}
 	*c = cfg;

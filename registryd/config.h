@@ -38,6 +38,7 @@ struct option;
 #define CONFIG_DEFAULT_HTTP_IDLE_TIMEOUT 30
 #define CONFIG_DEFAULT_HTTP_MAX_HEADER   16384
 #define CONFIG_DEFAULT_HTTP_MAX_BODY     4194304
+#define CONFIG_DEFAULT_HTTP_MAX_BODIES   268435456
 #define CONFIG_DEFAULT_HTTP_MAX_FEEDS    256
 #define CONFIG_DEFAULT_HTTP_FEEDS_CALLER 16
 #define CONFIG_DEFAULT_WEB_CACHE_BYTES   33554432
@@ -69,6 +70,7 @@ struct config {
 	size_t http_idle_timeout;    /* seconds a connection may stay silent */
 	size_t http_max_header;      /* bytes of request line and headers */
 	size_t http_max_body;        /* bytes of a request body (413 beyond) */
+	size_t http_max_bodies;      /* bytes all bodies being read hold (503; an address 429) */
 	size_t http_max_feeds;       /* open change feeds (event streams) at once */
 	size_t http_feeds_caller;    /* of them, with one token (or from one address without) */
 	size_t web_cache_bytes;      /* the web view's page cache (0: none) */

@@ -229,6 +229,7 @@ int main(int argc, char **argv)
 	                                    .idle_timeout_s = (unsigned)cfg.http_idle_timeout,
 	                                    .max_header = cfg.http_max_header,
 	                                    .max_body = cfg.http_max_body,
+	                                    .max_bodies = cfg.http_max_bodies,
 	                                    .max_feeds = cfg.http_max_feeds,
 	                                    .max_feeds_caller = cfg.http_feeds_caller,
 	                                    .web_cache_bytes = cfg.web_cache_bytes,

@@ -26,6 +26,8 @@ struct http_opts {
 	unsigned idle_timeout_s;  /* a connection silent this long is closed */
 	size_t max_header;        /* bytes of request line and headers (431 beyond) */
 	size_t max_body;          /* bytes of a request body (413 beyond) */
+	size_t max_bodies;        /* bytes all bodies being read may hold, one address a quarter
+	                           * (503 and 429 beyond; http_room.h) */
 	size_t max_feeds;         /* open /v1/changes event streams (429 beyond) */
 	size_t max_feeds_caller;  /* of them, opened with one token, or without from one address */
 	size_t web_cache_bytes;   /* the web view's page cache (web_cache.h; 0: none) */

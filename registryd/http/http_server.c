@@ -135,6 +135,17 @@ static void peer_text(struct MHD_Connection *conn, char *buf, size_t n)
 	}
 }
 
+/* "http://192.0.2.7:51234" -> "http://192.0.2.7" (and "http://[::1]"): what the bodies'
+ * room counts by. */
+static void peer_address(const char *peer, char *buf, size_t n)
+{
+	const char *port = strrchr(peer, ':');
+	size_t len = port != NULL && port > peer + strlen("http:") ? (size_t)(port - peer)
+	                                                           : strlen(peer);
+
+	snprintf(buf, n, "%.*s", (int)len, peer);
+}
+
 static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
 {
 	struct hreq *r = calloc(1, sizeof *r);
@@ -145,6 +156,7 @@ static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
 	r->conn = conn;
 	pthread_mutex_init(&r->lock, NULL);
 	peer_text(conn, r->peer, sizeof r->peer);
+	peer_address(r->peer, r->addr, sizeof r->addr);
 	return r;
 }
 
@@ -200,6 +212,45 @@ static enum MHD_Result web_page(struct hreq *r, const char *url, const char *ver
 	return MHD_YES;
 }
 
+/* Would a body of n bytes from r's address fit in the room now? Nothing is kept: a peer
+ * that announces a body holds nothing until it sends it. */
+static enum http_room_take room_now(struct hreq *r, size_t n)
+{
+	enum http_room_take rc = http_room_take(r->srv->bodies, r->addr, n);
+
+	if (rc == HTTP_ROOM_TAKEN)
+		http_room_give(r->srv->bodies, r->addr, n);
+	return rc;
+}
+
+/* "64 MiB", or "256 KiB" below a MiB, into buf. */
+static const char *size_text(size_t bytes, char *buf, size_t n)
+{
+	if (bytes >= (1u << 20))
+		snprintf(buf, n, "%zu MiB", bytes >> 20);
+	else
+		snprintf(buf, n, "%zu KiB", bytes >> 10);
+	return buf;
+}
+
+/* The answer to a body the room had no place for: 429 when the address holds its share,
+ * 503 when all bodies together fill the room. */
+static enum MHD_Result no_room(struct hreq *r)
+{
+	size_t room = r->srv->o.max_bodies;
+	char all[32], share[32];
+
+	size_text(room, all, sizeof all);
+	if (r->no_room == HTTP_ROOM_KEY_FULL)
+		return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "resource_exhausted",
+		                  "request bodies from this address already hold their share of "
+		                  "the server (%s of %s); try again when they are done",
+		                  size_text(room / 4, share, sizeof share), all);
+	return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+	                  "request bodies being read fill the server's %s for them; try again",
+	                  all);
+}
+
 /* Routes the request head; answered is set when a response was queued already. */
 static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, bool *answered)
 {
@@ -212,6 +263,8 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 		return http_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "resource_exhausted",
 		                  "request body of %s bytes is over the limit (%zu bytes)", cl,
 		                  r->srv->o.max_body);
+	if (cl != NULL && (r->no_room = room_now(r, strtoull(cl, NULL, 10))) != HTTP_ROOM_TAKEN)
+		return no_room(r);
 	if (strncmp(url, RPC_PREFIX, strlen(RPC_PREFIX)) == 0)
 		return http_connect_head(r, url + strlen(RPC_PREFIX), verb, answered);
 	if (strcmp(url, FEED_PATH) == 0) {
@@ -246,7 +299,7 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 	return http_error(r, MHD_HTTP_NOT_FOUND, "unimplemented", "no such path '%.200s'", url);
 }
 
-/* Keeps a piece of the body, or counts it once past the limit. */
+/* Keeps a piece of the body, or counts it once past the limit or the room. */
 static bool body_append(struct hreq *r, const char *data, size_t n)
 {
 	size_t max = r->srv->o.max_body;
@@ -263,6 +316,14 @@ static bool body_append(struct hreq *r, const char *data, size_t n)
 			cap *= 2;
 		if (cap > max)
 			cap = max;
+		if (cap > r->held) {
+			r->no_room = http_room_take(r->srv->bodies, r->addr, cap - r->held);
+			if (r->no_room != HTTP_ROOM_TAKEN) {
+				r->over += n;
+				return r->over <= DISCARD_MAX;
+			}
+			r->held = cap;
+		}
 		if ((b = realloc(r->body, cap)) == NULL)
 			return false;
 		r->body = b;
@@ -309,6 +370,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return metrics(r); /* the request is complete */
 	if (r->have_reply)
 		return r->route == ROUTE_FEED ? http_feed_answer(r) : http_connect_answer(r);
+	if (r->no_room != HTTP_ROOM_TAKEN)
+		return no_room(r);
 	if (r->over > 0)
 		return http_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "resource_exhausted",
 		                  "request body is over the limit (%zu bytes)", r->srv->o.max_body);
@@ -339,6 +402,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			conns_remove(s->feed_callers, r->feed_id);
 	}
 	pthread_mutex_destroy(&r->lock);
+	http_room_give(((struct http_server *)cls)->bodies, r->addr, r->held);
 	free(r->body);
 	free(r->reply);
 	free(r);
@@ -511,6 +575,8 @@ int http_start(struct http_server **out, struct dispatcher *d, const struct http
 	s->max_slots = o->max_connections + o->max_feeds;
 	pthread_mutex_init(&s->lock, NULL);
 	rc = conns_new(&s->feed_callers, o->max_feeds_caller);
+	if (rc == RG_OK && http_room_new(&s->bodies, o->max_bodies, o->max_bodies / 4) != 0)
+		rc = RG_ENOMEM;
 	// A page renders on one connection's thread, with one call at a time.
 	if (rc == RG_OK)
 		rc = web_new(&s->web, d, o->max_connections, o->web_cache_bytes);
@@ -545,6 +611,7 @@ void http_free(struct http_server *s)
 		MHD_stop_daemon(s->mhd[i]);
 	http_call_free_slots(s);
 	conns_free(s->feed_callers);
+	http_room_free(s->bodies);
 	web_free(s->web);
 	pthread_mutex_destroy(&s->lock);
 	free(s->cert);

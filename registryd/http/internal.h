@@ -20,6 +20,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "http.h"
+#include "http_room.h"
 
 struct hslot;
 struct conns;
@@ -39,6 +40,7 @@ struct http_server {
 	size_t feeds;               /* under lock: open event streams */
 	uint32_t feed_seq;          /* under lock: the last feed's id in feed_callers */
 	struct conns *feed_callers; /* open feeds by caller (conns.c keeps its own lock) */
+	struct http_room *bodies;   /* what request bodies hold (http_room.c: its own lock) */
 	struct web *web;            /* the web view's pages (web.h) */
 	char *cert;                 /* PEM text of https:// listeners, read once */
 	char *key;
@@ -66,6 +68,11 @@ struct hreq {
 	uint8_t *body;
 	size_t len, cap;
 	size_t over; /* bytes beyond the limit */
+	/* What the body's buffer took from the server's room (http_room.h), and whether the
+	 * room refused it more: then the rest is only counted, and the answer is 503 or 429. */
+	size_t held;
+	int no_room;                  /* enum http_room_take; 0: the body had its room */
+	char addr[HTTP_ROOM_KEY_MAX]; /* the peer's address without its port */
 	/* The call in flight, and its reply (http_call.c). */
 	pthread_mutex_t lock;
 	bool suspended;  /* under lock */

@@ -141,4 +141,32 @@ if [ "$stop_ms" -lt $((QUICK_S * 5000)) ]; then pass; else
 	fail "registryd took $stop_ms ms to stop with 12 unread feeds open (bound $((QUICK_S * 5)) s)"
 fi
 release feeds
+
+# --- the room request bodies share: 1 MiB here, a quarter of it per address ------------------
+start_daemon --http-listen http://127.0.0.1:0 --http-max-body-bytes 65536 \
+	--http-max-bodies-bytes 1048576 --http-idle-timeout 60
+HTTP=$(grep -o 'msg=listening url=http://[^ ]*' "$TEST_TMP/daemon.log" | head -n 1 | sed 's/.*url=//')
+port=${HTTP##*:}
+# Bodies sent in part and never finished, each holding a 64 KiB buffer.
+part=$(printf 'POST /stdreg.v1.Registry/GetArea HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 65536\r\n\r\n%060000d' 0)
+hold 4 127.0.0.7 bodies7 "$part"
+expect_eq "four bodies from one address: its quarter" "$HELD" 4
+expect_eq "a body from the same address" "$(quick_curl 127.0.0.7)" 429
+expect_eq "a body from another address" "$(quick_curl 127.0.0.8)" 200
+hold 4 127.0.0.8 bodies8 "$part"
+hold 4 127.0.0.9 bodies9 "$part"
+hold 4 127.0.0.10 bodies10 "$part"
+expect_eq "sixteen bodies held" "$HELD" 4
+expect_eq "a body once all four quarters are held" "$(quick_curl 127.0.0.11)" 503
+expect_eq "a call without a body goes on" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -m "$QUICK_S" --interface 127.0.0.11 "$HTTP/stdreg.v1.Registry/GetArea?encoding=json&message=%7B%22id%22%3A%22ai%22%7D")" 200
+expect_exit 0 "nng goes on" -- regctl area get ai
+# Last held, first released: each holder keeps the pipes of those started before it.
+release bodies10
+release bodies9
+release bodies8
+release bodies7
+sleep 0.5
+expect_eq "the room is given back when the bodies go" "$(quick_curl 127.0.0.7)" 200
+stop_daemon
 finish

@@ -53,6 +53,7 @@ struct http_server *http_face_start(struct dispatcher *d, int *port)
 		.idle_timeout_s = 10,
 		.max_header = 32768,
 		.max_body = 1 << 20,
+		.max_bodies = 16 << 20,
 		.max_feeds = 4,
 	};
 	struct http_server *s = NULL;

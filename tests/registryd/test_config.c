@@ -264,6 +264,8 @@ static void test_http_options(void **state)
 		       "2048",
 		       "--http-max-body-bytes",
 		       "4096",
+		       "--http-max-bodies-bytes",
+		       "16384",
 		       "--http-max-feeds",
 		       "3",
 		       "--http-max-feeds-per-caller",
@@ -279,6 +281,8 @@ static void test_http_options(void **state)
 		{ "--http-idle-timeout", "x", NULL },
 		{ "--http-max-header-bytes", "100", NULL },
 		{ "--http-max-body-bytes", "-1", NULL },
+		{ "--http-max-bodies-bytes", "100", NULL },
+		{ "--http-max-bodies-bytes", "8388608", NULL }, /* under 4 x the body's 4 MiB */
 		{ "--http-max-feeds", "65537", NULL },
 		{ "--http-max-feeds-per-caller", "0", NULL },
 		{ "--web-cache-bytes", "-1", NULL },
@@ -294,6 +298,7 @@ static void test_http_options(void **state)
 	assert_int_equal(c.http_idle_timeout, 30);
 	assert_int_equal(c.http_max_header, 16384);
 	assert_int_equal(c.http_max_body, 4194304);
+	assert_int_equal(c.http_max_bodies, 268435456);
 	assert_int_equal(c.http_max_feeds, 256);
 	assert_int_equal(c.http_feeds_caller, 16);
 	assert_int_equal(c.web_cache_bytes, 33554432);
@@ -306,6 +311,7 @@ static void test_http_options(void **state)
 	assert_int_equal(c.http_idle_timeout, 5);
 	assert_int_equal(c.http_max_header, 2048);
 	assert_int_equal(c.http_max_body, 4096);
+	assert_int_equal(c.http_max_bodies, 16384);
 	assert_int_equal(c.http_max_feeds, 3);
 	assert_int_equal(c.http_feeds_caller, 2);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
