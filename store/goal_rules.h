@@ -236,7 +236,9 @@ struct goal_trend_row {
 	double mean_slip_days; /* over goals active or closed that day */
 };
 
-/* The registry as it stood at the end of day (one row of the trend). Errors: RG_ENOMEM. */
+/* The registry as it stood at the end of day (one row of the trend): linear in the input
+ * (versions, appointments and goals are matched to their areas through one sorted index
+ * of area ids, which goal_trend builds once for all its quarters). Errors: RG_ENOMEM. */
 int goal_trend_day(const struct goal_trend_input *in, const char *day, struct goal_trend_row *row);
 
 /* The most quarters a trend covers: a hundred years. Each is a fold of the whole registry,
