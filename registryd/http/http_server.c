@@ -112,27 +112,33 @@ const char *http_connect_code(int code)
 	return connect_codes[code];
 }
 
-/* "http://192.0.2.7:51234" for the connection's peer, "-" if unknown. */
-static void peer_text(struct MHD_Connection *conn, char *buf, size_t n)
+/* r's peer: "http://192.0.2.7:51234" as text and "tcp:192.0.2.7" as key ("-" if unknown). */
+static void peer_of(struct hreq *r)
 {
 	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char ip[INET6_ADDRSTRLEN];
 
-	snprintf(buf, n, "-");
+	snprintf(r->peer, sizeof r->peer, "-");
+	snprintf(r->peer_key, sizeof r->peer_key, "-");
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
 	if (ci->client_addr->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)ci->client_addr;
 
-		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) != NULL)
-			snprintf(buf, n, "http://%s:%u", ip, ntohs(in->sin_port));
+		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) == NULL)
+			return;
+		snprintf(r->peer, sizeof r->peer, "http://%s:%u", ip, ntohs(in->sin_port));
 	} else if (ci->client_addr->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)ci->client_addr;
 
-		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip) != NULL)
-			snprintf(buf, n, "http://[%s]:%u", ip, ntohs(in6->sin6_port));
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip) == NULL)
+			return;
+		snprintf(r->peer, sizeof r->peer, "http://[%s]:%u", ip, ntohs(in6->sin6_port));
+	} else {
+		return;
 	}
+	snprintf(r->peer_key, sizeof r->peer_key, "tcp:%s", ip);
 }
 
 static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
@@ -144,7 +150,7 @@ static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
 	r->srv = s;
 	r->conn = conn;
 	pthread_mutex_init(&r->lock, NULL);
-	peer_text(conn, r->peer, sizeof r->peer);
+	peer_of(r);
 	return r;
 }
 

@@ -58,6 +58,9 @@ struct hreq {
 	struct http_server *srv;
 	struct MHD_Connection *conn;
 	char peer[80]; /* "http://192.0.2.7:51234", for dispatch's log of a refused token */
+	/* "tcp:192.0.2.7", as the nng face keys the address: anonymous callers' budgets and
+	 * the feeds of a caller without a token are counted by it */
+	char peer_key[PEER_KEY_MAX];
 	enum route route;
 	const ProtobufCMethodDescriptor *method; /* ROUTE_RPC and ROUTE_LONGPOLL */
 	bool json;                               /* JSON in and out, else application/proto */
