@@ -2,7 +2,7 @@
 """Sends one request on each of many connections from one address, as a peer that parks
 watches does, and reports how the server answered.
 
-usage: http_flood.py HOST PORT SOURCE_ADDRESS COUNT SECONDS REPORT METHOD PATH [JSON_BODY]
+usage: http_flood.py HOST PORT SOURCE_ADDRESS COUNT SECONDS REPORT METHOD PATH [JSON_BODY|@FILE]
 
 Opens COUNT connections from SOURCE_ADDRESS (any 127.x.y.z on Linux), sends the request on
 each, reads answers for SECONDS, and writes to REPORT one line "CODE N" per HTTP status seen
@@ -19,6 +19,9 @@ import time
 host, port, source, count, seconds, report, method, path = sys.argv[1], int(sys.argv[2]), \
     sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6], sys.argv[7], sys.argv[8]
 body = sys.argv[9].encode() if len(sys.argv) > 9 else b""
+if body.startswith(b"@"):  # @FILE: the body is FILE's content (too long for an argument)
+    with open(body[1:], "rb") as f:
+        body = f.read()
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n"
