@@ -64,7 +64,7 @@ static const char usage_text[] =
         "                        that sent half a request (default 30)\n"
         "  --http-max-header-bytes BYTES  request line and headers (default 16384; 431)\n"
         "  --http-max-body-bytes BYTES  request body (default 4194304; 413)\n"
-        "  --http-max-feeds N    open change feeds (/v1/changes streams) (default 256)\n"
+        "  --http-max-feeds N    open change feeds and long polls (/v1/changes) (default 256)\n"
         "  --http-max-feeds-per-caller N  of them with one token, or from one address\n"
         "                        without a token (default 16)\n"
         "  --web-cache-bytes BYTES  the web view's rendered pages kept for reuse\n"
