@@ -66,7 +66,7 @@ static const char usage_text[] =
         "  --http-max-body-bytes BYTES  request body (default 4194304; 413)\n"
         "  --http-max-bodies-bytes BYTES  all request bodies being read, one address a\n"
         "                        quarter (default 268435456; 503, 429)\n"
-        "  --http-max-feeds N    open change feeds (/v1/changes streams) (default 256)\n"
+        "  --http-max-feeds N    open change feeds and long polls (/v1/changes) (default 256)\n"
         "  --http-max-feeds-per-caller N  of them with one token, or from one address\n"
         "                        without a token (default 16)\n"
         "  --web-cache-bytes BYTES  the web view's rendered pages kept for reuse\n"

@@ -47,6 +47,10 @@ enum store_kind {
 };
 #define STORE_KIND_MAX 7
 
+/* The longest id a record may have, in bytes (assignment ids are AREA/AGENCY/YYYY-MM-DD);
+ * callers that take ids to compare with stored ones (Watch) refuse longer ones. */
+#define STORE_ID_MAX 160
+
 /* Why a call failed: code, the field at fault (may be empty) and a message for people. */
 struct store_error {
 	int code;

@@ -20,7 +20,6 @@
  * 5: the revision is the changelog's last key (no meta "revision" written per commit); the
  * history index only where history.c needs it. */
 #define STORE_SCHEMA_VERSION 5
-#define STORE_ID_MAX         160 /* assignment ids are AREA/AGENCY/YYYY-MM-DD */
 #define STORE_TEXT_MAX       8192
 
 struct store {

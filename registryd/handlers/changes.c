@@ -39,7 +39,7 @@ enum call_result handle_list_changes(struct call *c)
 {
 	const Stdreg__V1__ListChangesRequest *r = (const Stdreg__V1__ListChangesRequest *)c->req;
 
-	if (!watch_filter_ok(c, (const int *)r->kinds, r->n_kinds, r->n_ids))
+	if (!watch_filter_ok(c, (const int *)r->kinds, r->n_kinds, r->ids, r->n_ids))
 		return CALL_DONE;
 	return query_answer(c, list_changes);
 }

@@ -28,24 +28,47 @@ struct watch {
 	struct watch *next;
 };
 
-/* How many watches one principal has parked (only principals that have some). */
+// Closed connections noted between two rounds of the hub thread at most; a close beyond
+// them is not noted, and its watches wait out their time as they would have.
+#define HUB_CLOSED_MAX 1024
+
+/* What an account may have parked: watches and their decoded bytes (0 = no bound). */
+struct budget {
+	uint32_t parked;
+	size_t bytes;
+};
+
+/* How many watches one account has parked (only accounts that have some). An account is a
+ * principal, anonymous callers from one peer (anonymous, name the peer's key), or all
+ * anonymous callers (anonymous, name ""). */
 struct holder_count {
-	char name[AUTH_PRINCIPAL_MAX];
+	bool anonymous;
+	char name[PEER_KEY_MAX > AUTH_PRINCIPAL_MAX ? PEER_KEY_MAX : AUTH_PRINCIPAL_MAX];
 	uint32_t parked;
 	size_t bytes; /* decoded bytes of its parked watches */
 	struct holder_count *next;
 };
 
+/* One account a watch is charged to: its key, its budget, and how a refusal names it. */
+struct charge {
+	bool anonymous;
+	const char *name;
+	const struct budget *b;
+	char what[AUTH_PRINCIPAL_MAX + PEER_KEY_MAX + 32];
+};
+
 struct watch_hub {
 	store *st;
-	store_txn *t; /* the hub thread's */
-	uint32_t max_parked;
-	uint32_t max_per_principal;
-	size_t max_bytes;
-	size_t max_bytes_principal;
-	struct holder_count *by_principal; /* under lock */
-	size_t bytes;                      /* under lock: decoded bytes of parked watches */
+	store_txn *t;                    /* the hub thread's */
+	struct budget all;               /* every parked watch together */
+	struct budget principal;         /* one principal's */
+	struct budget peer;              /* anonymous callers' from one peer */
+	struct budget anonymous;         /* all anonymous callers' */
+	struct holder_count *by_account; /* under lock */
+	size_t bytes;                    /* under lock: decoded bytes of parked watches */
 	uint32_t max_wait_ms;
+	uint64_t closed[HUB_CLOSED_MAX]; /* under lock: connections closed since the last round */
+	size_t n_closed;                 /* under lock */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;    /* CLOCK_MONOTONIC */
@@ -133,46 +156,103 @@ static void watch_finish(struct watch *w, const Stdreg__V1__WatchResponse *resp)
 
 /* --- the hub thread ----------------------------------------------------------------- */
 
-/* Under h->lock: the link that holds principal name's count, or the list's end link (whose
- * target is NULL) if it has no watch parked; never NULL itself. */
-static struct holder_count **holder_find(struct watch_hub *h, const char *name)
+/*
+ * The accounts a watch of call c is charged to (out: at most 2; returns how many): a
+ * principal's own; for an anonymous caller, its peer's and that of all anonymous callers.
+ * Anonymous callers share a name, not a budget: per peer, so that one address cannot take
+ * every place anonymous callers have; all together as well, so that anonymous callers
+ * from many addresses cannot take the principals' places.
+ */
+static size_t watch_charges(const struct watch_hub *h, const struct call *c, struct charge out[2])
 {
-	struct holder_count **pp = &h->by_principal;
+	if (!c->who.anonymous) {
+		out[0] = (struct charge){ .name = c->who.name, .b = &h->principal };
+		snprintf(out[0].what, sizeof out[0].what, "'%s'", c->who.name);
+		return 1;
+	}
+	// Never "": that names all anonymous callers' account.
+	out[0] = (struct charge){ .anonymous = true,
+		                  .name = c->peer_key[0] != '\0' ? c->peer_key : "-",
+		                  .b = &h->peer };
+	snprintf(out[0].what, sizeof out[0].what, "anonymous callers from %s", out[0].name);
+	out[1] = (struct charge){ .anonymous = true, .name = "", .b = &h->anonymous };
+	snprintf(out[1].what, sizeof out[1].what, "anonymous callers");
+	return 2;
+}
 
-	while (*pp != NULL && strcmp((*pp)->name, name) != 0)
+/* Under h->lock: the link that holds the count of account (anonymous, name), or the list's
+ * end link (whose target is NULL) if it has no watch parked; never NULL itself. */
+static struct holder_count **holder_find(struct watch_hub *h, bool anonymous, const char *name)
+{
+	struct holder_count **pp = &h->by_account;
+
+	while (*pp != NULL && ((*pp)->anonymous != anonymous || strcmp((*pp)->name, name) != 0))
 		pp = &(*pp)->next;
 	return pp;
 }
 
-/* Under h->lock: one watch of principal name, of bytes decoded, fewer. */
-static void holder_release(struct watch_hub *h, const char *name, size_t bytes)
+/* Under h->lock: one watch of c, of c->decoded bytes, fewer for each of its accounts. */
+static void holder_release(struct watch_hub *h, const struct call *c)
 {
-	struct holder_count **pp = holder_find(h, name), *hc = *pp;
+	struct charge ch[2];
+	size_t n = watch_charges(h, c, ch);
 
 	h->parked--;
-	h->bytes -= bytes;
-	if (hc != NULL)
-		hc->bytes -= bytes;
-	if (hc != NULL && --hc->parked == 0) {
-		*pp = hc->next;
-		free(hc);
+	h->bytes -= c->decoded;
+	for (size_t i = 0; i < n; i++) {
+		struct holder_count **pp = holder_find(h, ch[i].anonymous, ch[i].name), *hc = *pp;
+
+		if (hc == NULL)
+			continue;
+		hc->bytes -= c->decoded;
+		if (--hc->parked == 0) {
+			*pp = hc->next;
+			free(hc);
+		}
 	}
 }
 
-/* Gives back the place of a parked watch of principal name: before its reply goes out, so
- * that the caller who has it can park again at once. */
-static void hub_unreserve(struct watch_hub *h, const char *name, size_t bytes)
+/* Gives back the place of a parked watch of c: before its reply goes out, so that the
+ * caller who has it can park again at once. */
+static void hub_unreserve(struct watch_hub *h, const struct call *c)
 {
 	pthread_mutex_lock(&h->lock);
-	holder_release(h, name, bytes);
+	holder_release(h, c);
 	pthread_mutex_unlock(&h->lock);
+}
+
+static int conn_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Under h->lock: moves the connections closed since the last round to out (sorted);
+ * returns how many. */
+static size_t hub_take_closed(struct watch_hub *h, uint64_t *out)
+{
+	size_t n = h->n_closed;
+
+	memcpy(out, h->closed, n * sizeof *out);
+	h->n_closed = 0;
+	qsort(out, n, sizeof *out, conn_cmp);
+	return n;
+}
+
+/* Whether w's connection is among the n closed ones (sorted). */
+static bool watch_orphaned(const struct watch *w, const uint64_t *closed, size_t n)
+{
+	return w->c.conn != 0 && n > 0 &&
+	       bsearch(&w->c.conn, closed, n, sizeof *closed, conn_cmp) != NULL;
 }
 
 /*
  * Looks at every parked watch in *list: those that may see changes up to latest are
  * scanned; those with changes, or whose wait passed by now, are answered and unlinked.
  */
-static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, uint64_t now)
+static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, uint64_t now,
+                     const uint64_t *closed, size_t n_closed)
 {
 	struct watch **pp = list, *w;
 	struct store_error err;
@@ -183,7 +263,10 @@ static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, 
 		Stdreg__V1__WatchResponse *resp = NULL;
 		int rc = RG_OK;
 
-		if (w->since < latest && !failed) {
+		// Its reply could reach no one: its place goes to those still waiting.
+		if (watch_orphaned(w, closed, n_closed))
+			status_set(&w->c.st, GRPC_CANCELLED, "the connection closed");
+		if (w->since < latest && !failed && w->c.st.code == GRPC_OK) {
 			if (!live) {
 				rc = store_read_renew(h->t);
 				live = rc == RG_OK;
@@ -209,7 +292,7 @@ static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, 
 			continue;
 		}
 		*pp = w->next;
-		hub_unreserve(h, w->c.who.name, w->c.decoded);
+		hub_unreserve(h, &w->c);
 		watch_finish(w, resp);
 		if (resp != NULL)
 			stdreg__v1__watch_response__free_unpacked(resp, NULL);
@@ -222,11 +305,13 @@ static void *hub_main(void *arg)
 {
 	struct watch_hub *h = arg;
 	struct watch *list = NULL, *w;
+	uint64_t *closed = malloc(HUB_CLOSED_MAX * sizeof *closed);
+	size_t n_closed = 0;
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		uint64_t latest = h->latest, now = dispatch_now_ns(), earliest = UINT64_MAX;
-		bool due = false;
+		bool due;
 
 		while ((w = h->incoming) != NULL) {
 			h->incoming = w->next;
@@ -235,6 +320,8 @@ static void *hub_main(void *arg)
 		}
 		if (h->stopping)
 			break;
+		n_closed = closed != NULL ? hub_take_closed(h, closed) : 0;
+		due = n_closed > 0;
 		for (w = list; w != NULL; w = w->next) {
 			if (w->since < latest || w->until_ns <= now)
 				due = true;
@@ -252,14 +339,15 @@ static void *hub_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&h->lock);
-		hub_scan(h, &list, latest, now);
+		hub_scan(h, &list, latest, now, closed, n_closed);
 		pthread_mutex_lock(&h->lock);
 	}
 	pthread_mutex_unlock(&h->lock);
+	free(closed);
 	// Shutting down: no more can come (watch_hub_add refuses once stopping is set).
 	while ((w = list) != NULL) {
 		list = w->next;
-		hub_unreserve(h, w->c.who.name, w->c.decoded);
+		hub_unreserve(h, &w->c);
 		status_set(&w->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
 		watch_finish(w, NULL);
 	}
@@ -268,7 +356,6 @@ static void *hub_main(void *arg)
 
 int watch_hub_new(struct watch_hub **out, store *st, const struct dispatch_limits *l)
 {
-	uint32_t max_parked = l->watch_max_parked, max_per_principal = l->watch_max_per_principal;
 	struct watch_hub *h = calloc(1, sizeof *h);
 	pthread_condattr_t ca;
 	int rc;
@@ -276,11 +363,11 @@ int watch_hub_new(struct watch_hub **out, store *st, const struct dispatch_limit
 	if (h == NULL)
 		return RG_ENOMEM;
 	h->st = st;
-	h->max_parked = max_parked;
-	h->max_per_principal = max_per_principal > 0 ? max_per_principal : max_parked;
+	h->all = (struct budget){ l->watch_max_parked, l->watch_max_bytes };
+	h->principal = (struct budget){ l->watch_max_per_principal, l->watch_max_bytes_principal };
+	h->peer = (struct budget){ l->watch_max_per_peer, l->watch_max_bytes_peer };
+	h->anonymous = (struct budget){ l->watch_max_anonymous, l->watch_max_bytes_anonymous };
 	h->max_wait_ms = l->watch_max_wait_ms;
-	h->max_bytes = l->watch_max_bytes;
-	h->max_bytes_principal = l->watch_max_bytes_principal;
 	h->latest = store_revision(st);
 	rc = store_read_begin(st, &h->t);
 	if (rc != RG_OK) {
@@ -336,16 +423,29 @@ void watch_hub_free(struct watch_hub *h)
 	if (h == NULL)
 		return;
 	watch_hub_shutdown(h);
-	while (h->by_principal != NULL) { /* none after shutdown; defensive */
-		struct holder_count *hc = h->by_principal;
+	while (h->by_account != NULL) { /* none after shutdown; defensive */
+		struct holder_count *hc = h->by_account;
 
-		h->by_principal = hc->next;
+		h->by_account = hc->next;
 		free(hc);
 	}
 	store_read_free(h->t);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
+}
+
+void watch_hub_connection_closed(struct watch_hub *h, uint64_t conn)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	// Most connections have nothing parked; noted only while something is.
+	if (h->parked > 0 && !h->stopping && h->n_closed < HUB_CLOSED_MAX) {
+		h->closed[h->n_closed++] = conn;
+		pthread_cond_signal(&h->cond);
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 uint32_t watch_hub_parked(struct watch_hub *h)
@@ -364,36 +464,77 @@ static bool past(size_t used, size_t bytes, size_t max)
 	return max != 0 && (bytes > max || used > max - bytes);
 }
 
-/* A place for one more parked watch of principal name, holding bytes decoded: RG_OK,
- * RG_ENOSPC (full; *mine says whether it is the principal's share that is), RG_ENOMEM or
- * RG_ESHUTDOWN. */
-static int hub_reserve(struct watch_hub *h, const char *name, size_t bytes, bool *mine)
+/* Whether one more watch of bytes decoded fits b, beside parked watches of used bytes. */
+static bool fits(const struct budget *b, uint32_t parked, size_t used, size_t bytes)
 {
-	struct holder_count *hc;
+	return (b->parked == 0 || parked < b->parked) && !past(used, bytes, b->bytes);
+}
+
+/* Under h->lock: the count of account ch, made (with nothing parked) if it has none yet;
+ * NULL without memory. */
+static struct holder_count *holder_get(struct watch_hub *h, const struct charge *ch)
+{
+	struct holder_count *hc = *holder_find(h, ch->anonymous, ch->name);
+
+	if (hc != NULL || (hc = calloc(1, sizeof *hc)) == NULL)
+		return hc;
+	hc->anonymous = ch->anonymous;
+	snprintf(hc->name, sizeof hc->name, "%s", ch->name);
+	hc->next = h->by_account;
+	h->by_account = hc;
+	return hc;
+}
+
+/* Under h->lock: drops the count of an account that holds nothing (made by holder_get for
+ * a watch that did not fit). */
+static void holder_forget_empty(struct watch_hub *h, struct holder_count *hc)
+{
+	struct holder_count **pp = holder_find(h, hc->anonymous, hc->name);
+
+	if (hc->parked == 0) {
+		*pp = hc->next;
+		free(hc);
+	}
+}
+
+/* A place for one more parked watch of call c, holding c->decoded bytes, in every budget
+ * it is charged to: RG_OK; RG_ENOSPC (full: why names whose budget, as "too many watches
+ * of WHY are waiting"); RG_ENOMEM or RG_ESHUTDOWN. */
+static int hub_reserve(struct watch_hub *h, const struct call *c, char *why, size_t why_len)
+{
+	struct charge ch[2];
+	struct holder_count *hc[2] = { NULL, NULL };
+	size_t n = watch_charges(h, c, ch), i;
 	int rc = RG_OK;
 
 	pthread_mutex_lock(&h->lock);
-	hc = *holder_find(h, name);
 	if (h->stopping) {
 		rc = RG_ESHUTDOWN;
-	} else if (h->parked >= h->max_parked || past(h->bytes, bytes, h->max_bytes)) {
+	} else if (!fits(&h->all, h->parked, h->bytes, c->decoded)) {
 		rc = RG_ENOSPC;
-	} else if (past(hc != NULL ? hc->bytes : 0, bytes, h->max_bytes_principal) ||
-	           (hc != NULL && hc->parked >= h->max_per_principal)) {
-		rc = RG_ENOSPC;
-		*mine = true;
-	} else if (hc == NULL && (hc = calloc(1, sizeof *hc)) == NULL) {
-		rc = RG_ENOMEM;
-	} else {
-		if (hc->parked == 0) {
-			snprintf(hc->name, sizeof hc->name, "%s", name);
-			hc->next = h->by_principal;
-			h->by_principal = hc;
+		snprintf(why, why_len, "all callers (at most %u, or %zu KiB)", h->all.parked,
+		         h->all.bytes >> 10);
+	}
+	for (i = 0; i < n && rc == RG_OK; i++) {
+		if ((hc[i] = holder_get(h, &ch[i])) == NULL) {
+			rc = RG_ENOMEM;
+		} else if (!fits(ch[i].b, hc[i]->parked, hc[i]->bytes, c->decoded)) {
+			rc = RG_ENOSPC;
+			snprintf(why, why_len, "%s (at most %u, or %zu KiB)", ch[i].what,
+			         ch[i].b->parked, ch[i].b->bytes >> 10);
 		}
-		hc->parked++;
-		hc->bytes += bytes;
+	}
+	for (i = 0; i < n && hc[i] != NULL; i++) {
+		if (rc == RG_OK) {
+			hc[i]->parked++;
+			hc[i]->bytes += c->decoded;
+		} else {
+			holder_forget_empty(h, hc[i]);
+		}
+	}
+	if (rc == RG_OK) {
 		h->parked++;
-		h->bytes += bytes;
+		h->bytes += c->decoded;
 	}
 	pthread_mutex_unlock(&h->lock);
 	return rc;
@@ -412,7 +553,7 @@ static bool hub_add(struct watch_hub *h, struct watch *w)
 		h->incoming = w;
 		pthread_cond_signal(&h->cond);
 	} else {
-		holder_release(h, w->c.who.name, w->c.decoded);
+		holder_release(h, &w->c);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return ok;
@@ -442,23 +583,19 @@ static enum call_result watch_park(struct call *c, uint64_t since, uint32_t sinc
 {
 	struct watch_hub *h = call_watch(c);
 	struct watch *w;
-	bool mine = false;
-	int rc = hub_reserve(h, c->who.name, c->decoded, &mine);
+	char why[256] = "";
+	int rc = hub_reserve(h, c, why, sizeof why);
 
 	if (rc == RG_ESHUTDOWN)
 		return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
-	if (rc == RG_ENOSPC && mine)
+	if (rc == RG_ENOSPC)
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL,
-		                 "too many watches of '%s' are waiting (%u, or %zu KiB); try "
-		                 "again later",
-		                 c->who.name, h->max_per_principal, h->max_bytes_principal >> 10);
+		                 "too many watches of %s are waiting; try again later", why);
 	if (rc != RG_OK)
-		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL,
-		                 "too many watches are waiting (%u, or %zu KiB); try again later",
-		                 h->max_parked, h->max_bytes >> 10);
+		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
 	w = calloc(1, sizeof *w);
 	if (w == NULL) {
-		hub_unreserve(h, c->who.name, c->decoded);
+		hub_unreserve(h, c);
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
 	}
 	w->since = since;
@@ -466,7 +603,7 @@ static enum call_result watch_park(struct call *c, uint64_t since, uint32_t sinc
 	w->until_ns =
 	        watch_until(c, ((const Stdreg__V1__WatchRequest *)c->req)->wait_ms, h->max_wait_ms);
 	if (!call_park(c)) {
-		hub_unreserve(h, c->who.name, c->decoded);
+		hub_unreserve(h, c);
 		free(w);
 		return call_fail(c, GRPC_RESOURCE_EXHAUSTED, NULL, "cannot park the watch");
 	}
@@ -480,7 +617,8 @@ static enum call_result watch_park(struct call *c, uint64_t since, uint32_t sinc
 	return call_fail(c, GRPC_UNAVAILABLE, NULL, "registryd is shutting down");
 }
 
-bool watch_filter_ok(struct call *c, const int *kinds, size_t n_kinds, size_t n_ids)
+bool watch_filter_ok(struct call *c, const int *kinds, size_t n_kinds, char *const *ids,
+                     size_t n_ids)
 {
 	// Bounds first: every change a scan reads is compared with each id and kind.
 	if (n_ids > WATCH_MAX_IDS) {
@@ -498,6 +636,15 @@ bool watch_filter_ok(struct call *c, const int *kinds, size_t n_kinds, size_t n_
 			call_fail(c, GRPC_INVALID_ARGUMENT, "kinds", "unknown kind %d", kinds[i]);
 			return false;
 		}
+	// No record has a longer id, so a longer one can match nothing; while parked it would
+	// only hold memory (255 ids of 16 000 bytes were 4 MB a watch).
+	for (size_t i = 0; i < n_ids; i++)
+		if (strlen(ids[i]) > STORE_ID_MAX) {
+			call_fail(c, GRPC_INVALID_ARGUMENT, "ids",
+			          "id %zu is %zu bytes long (ids are at most %d)", i,
+			          strlen(ids[i]), STORE_ID_MAX);
+			return false;
+		}
 	return true;
 }
 
@@ -511,7 +658,7 @@ enum call_result handle_watch(struct call *c)
 	uint32_t since_change;
 	int rc;
 
-	if (!watch_filter_ok(c, (const int *)r->kinds, r->n_kinds, r->n_ids))
+	if (!watch_filter_ok(c, (const int *)r->kinds, r->n_kinds, r->ids, r->n_ids))
 		return CALL_DONE;
 	if ((t = call_read_begin(c)) == NULL)
 		return CALL_DONE;

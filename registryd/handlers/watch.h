@@ -37,19 +37,28 @@ struct watch_hub;
 #define WATCH_MAX_IDS   256
 #define WATCH_MAX_KINDS 16
 
-/* Whether a Watch's or ListChanges's filter is within those bounds and names known kinds;
- * if not, c is failed INVALID_ARGUMENT (the caller answers CALL_DONE). */
-bool watch_filter_ok(struct call *c, const int *kinds, size_t n_kinds, size_t n_ids);
+/* Whether a Watch's or ListChanges's filter is within those bounds, names known kinds and
+ * only ids no longer than STORE_ID_MAX; if not, c is failed INVALID_ARGUMENT naming the
+ * field (the caller answers CALL_DONE). */
+bool watch_filter_ok(struct call *c, const int *kinds, size_t n_kinds, char *const *ids,
+                     size_t n_ids);
 
 /*
  * Creates the hub over st (one read transaction of its own) and starts its thread, with
- * the watch_* bounds of l: at most watch_max_parked watches parked at once, at most
- * watch_max_per_principal of them by one principal (anonymous callers are one principal;
- * 0 = no bound of its own), together holding at most watch_max_bytes decoded bytes
- * (watch_max_bytes_principal for one principal's); each waits at most watch_max_wait_ms.
- * Errors: RG_ENOMEM, RG_EIO, RG_EINTERNAL.
+ * the watch_* bounds of l: at most watch_max_parked watches parked at once, together
+ * holding at most watch_max_bytes decoded bytes; of them, one principal's at most
+ * watch_max_per_principal (watch_max_bytes_principal); anonymous callers' from one peer
+ * (the call's peer_key: an address, or an ipc peer's uid) at most watch_max_per_peer
+ * (watch_max_bytes_peer), and all anonymous callers' at most watch_max_anonymous
+ * (watch_max_bytes_anonymous). 0 = no bound of its own. Each waits at most
+ * watch_max_wait_ms. Errors: RG_ENOMEM, RG_EIO, RG_EINTERNAL.
  */
 int watch_hub_new(struct watch_hub **out, store *st, const struct dispatch_limits *l);
+
+/* Connection conn closed: its parked watches are answered CANCELLED (a reply nobody can
+ * receive) at the hub thread's next round, and their places given back. Any thread; h may
+ * be NULL. */
+void watch_hub_connection_closed(struct watch_hub *h, uint64_t conn);
 
 /* A write committed at revision: parked watches that may be concerned are looked at.
  * Safe from any thread; does nothing after shutdown. h may be NULL. */

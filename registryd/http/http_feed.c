@@ -315,7 +315,6 @@ static void caller_key(struct hreq *r, char *key, size_t n)
 {
 	const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	                                               MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *port;
 	unsigned char hash[32];
 
 	if (auth != NULL && *auth != '\0') {
@@ -325,10 +324,7 @@ static void caller_key(struct hreq *r, char *key, size_t n)
 			snprintf(key + 6 + 2 * i, n - 6 - 2 * i, "%02x", hash[i]);
 		return;
 	}
-	// "http://192.0.2.7:51234" -> "addr:http://192.0.2.7"
-	port = strrchr(r->peer, ':');
-	snprintf(key, n, "addr:%.*s", (int)(port != NULL ? port - r->peer : (long)strlen(r->peer)),
-	         r->peer);
+	snprintf(key, n, "%s", r->peer_key); /* "tcp:192.0.2.7" */
 }
 
 enum feed_count { FEED_COUNTED, FEED_ALL_FULL, FEED_CALLER_FULL };
@@ -372,6 +368,23 @@ enum MHD_Result http_feed_begin(struct hreq *r)
 
 	if (req == NULL)
 		return rv;
+	// A long poll holds a parked Watch as long as a feed's wait does: counted alike, so
+	// that one address cannot open more of them than of feeds.
+	switch (feed_count(r)) {
+	case FEED_COUNTED:
+		break;
+	case FEED_ALL_FULL:
+		stdreg__v1__watch_request__free_unpacked(req, NULL);
+		return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "resource_exhausted",
+		                  "too many open change feeds and long polls (at most %zu)",
+		                  s->o.max_feeds);
+	case FEED_CALLER_FULL:
+		stdreg__v1__watch_request__free_unpacked(req, NULL);
+		return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "resource_exhausted",
+		                  "too many open change feeds and long polls of one caller (at "
+		                  "most %zu with one token, or from one address without)",
+		                  s->o.max_feeds_caller);
+	}
 	if (r->route == ROUTE_LONGPOLL) {
 		r->method = protobuf_c_service_descriptor_get_method_by_name(
 		        &stdreg__v1__registry__descriptor, "Watch");
@@ -387,20 +400,6 @@ enum MHD_Result http_feed_begin(struct hreq *r)
 		rv = http_connect_call(r, payload, len);
 		free(payload);
 		return rv;
-	}
-	switch (feed_count(r)) {
-	case FEED_COUNTED:
-		break;
-	case FEED_ALL_FULL:
-		stdreg__v1__watch_request__free_unpacked(req, NULL);
-		return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "resource_exhausted",
-		                  "too many open change feeds (at most %zu)", s->o.max_feeds);
-	case FEED_CALLER_FULL:
-		stdreg__v1__watch_request__free_unpacked(req, NULL);
-		return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "resource_exhausted",
-		                  "too many open change feeds of one caller (at most %zu with one "
-		                  "token, or from one address without)",
-		                  s->o.max_feeds_caller);
 	}
 	if ((r->feed = calloc(1, sizeof *r->feed)) == NULL) {
 		stdreg__v1__watch_request__free_unpacked(req, NULL);

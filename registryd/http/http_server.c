@@ -112,38 +112,33 @@ const char *http_connect_code(int code)
 	return connect_codes[code];
 }
 
-/* "http://192.0.2.7:51234" for the connection's peer, "-" if unknown. */
-static void peer_text(struct MHD_Connection *conn, char *buf, size_t n)
+/* r's peer: "http://192.0.2.7:51234" as text and "tcp:192.0.2.7" as key ("-" if unknown). */
+static void peer_of(struct hreq *r)
 {
 	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char ip[INET6_ADDRSTRLEN];
 
-	snprintf(buf, n, "-");
+	snprintf(r->peer, sizeof r->peer, "-");
+	snprintf(r->peer_key, sizeof r->peer_key, "-");
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
 	if (ci->client_addr->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)ci->client_addr;
 
-		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) != NULL)
-			snprintf(buf, n, "http://%s:%u", ip, ntohs(in->sin_port));
+		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) == NULL)
+			return;
+		snprintf(r->peer, sizeof r->peer, "http://%s:%u", ip, ntohs(in->sin_port));
 	} else if (ci->client_addr->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)ci->client_addr;
 
-		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip) != NULL)
-			snprintf(buf, n, "http://[%s]:%u", ip, ntohs(in6->sin6_port));
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip) == NULL)
+			return;
+		snprintf(r->peer, sizeof r->peer, "http://[%s]:%u", ip, ntohs(in6->sin6_port));
+	} else {
+		return;
 	}
-}
-
-/* "http://192.0.2.7:51234" -> "http://192.0.2.7" (and "http://[::1]"): what the bodies'
- * room counts by. */
-static void peer_address(const char *peer, char *buf, size_t n)
-{
-	const char *port = strrchr(peer, ':');
-	size_t len = port != NULL && port > peer + strlen("http:") ? (size_t)(port - peer)
-	                                                           : strlen(peer);
-
-	snprintf(buf, n, "%.*s", (int)len, peer);
+	snprintf(r->peer_key, sizeof r->peer_key, "tcp:%s", ip);
 }
 
 static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
@@ -155,8 +150,7 @@ static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
 	r->srv = s;
 	r->conn = conn;
 	pthread_mutex_init(&r->lock, NULL);
-	peer_text(conn, r->peer, sizeof r->peer);
-	peer_address(r->peer, r->addr, sizeof r->addr);
+	peer_of(r);
 	return r;
 }
 
@@ -216,10 +210,10 @@ static enum MHD_Result web_page(struct hreq *r, const char *url, const char *ver
  * that announces a body holds nothing until it sends it. */
 static enum http_room_take room_now(struct hreq *r, size_t n)
 {
-	enum http_room_take rc = http_room_take(r->srv->bodies, r->addr, n);
+	enum http_room_take rc = http_room_take(r->srv->bodies, r->peer_key, n);
 
 	if (rc == HTTP_ROOM_TAKEN)
-		http_room_give(r->srv->bodies, r->addr, n);
+		http_room_give(r->srv->bodies, r->peer_key, n);
 	return rc;
 }
 
@@ -317,7 +311,7 @@ static bool body_append(struct hreq *r, const char *data, size_t n)
 		if (cap > max)
 			cap = max;
 		if (cap > r->held) {
-			r->no_room = http_room_take(r->srv->bodies, r->addr, cap - r->held);
+			r->no_room = http_room_take(r->srv->bodies, r->peer_key, cap - r->held);
 			if (r->no_room != HTTP_ROOM_TAKEN) {
 				r->over += n;
 				return r->over <= DISCARD_MAX;
@@ -402,7 +396,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			conns_remove(s->feed_callers, r->feed_id);
 	}
 	pthread_mutex_destroy(&r->lock);
-	http_room_give(((struct http_server *)cls)->bodies, r->addr, r->held);
+	http_room_give(((struct http_server *)cls)->bodies, r->peer_key, r->held);
 	free(r->body);
 	free(r->reply);
 	free(r);

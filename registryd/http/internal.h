@@ -60,6 +60,10 @@ struct hreq {
 	struct http_server *srv;
 	struct MHD_Connection *conn;
 	char peer[80]; /* "http://192.0.2.7:51234", for dispatch's log of a refused token */
+	/* "tcp:192.0.2.7", as the nng face keys the address: anonymous callers' budgets, the
+	 * feeds of a caller without a token and the room its request bodies hold are counted
+	 * by it */
+	char peer_key[PEER_KEY_MAX];
 	enum route route;
 	const ProtobufCMethodDescriptor *method; /* ROUTE_RPC and ROUTE_LONGPOLL */
 	bool json;                               /* JSON in and out, else application/proto */
@@ -71,8 +75,7 @@ struct hreq {
 	/* What the body's buffer took from the server's room (http_room.h), and whether the
 	 * room refused it more: then the rest is only counted, and the answer is 503 or 429. */
 	size_t held;
-	int no_room;                  /* enum http_room_take; 0: the body had its room */
-	char addr[HTTP_ROOM_KEY_MAX]; /* the peer's address without its port */
+	int no_room; /* enum http_room_take; 0: the body had its room */
 	/* The call in flight, and its reply (http_call.c). */
 	pthread_mutex_t lock;
 	bool suspended;  /* under lock */

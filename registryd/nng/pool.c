@@ -151,7 +151,8 @@ static bool work_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
 static void work_cb(void *arg)
 {
 	struct work *w = arg;
-	char peer[128];
+	char peer[128], key[PEER_KEY_MAX];
+	nng_pipe pipe;
 	nng_msg *msg;
 	int rv = nng_aio_result(w->aio);
 
@@ -164,15 +165,22 @@ static void work_cb(void *arg)
 			return;
 		}
 		msg = nng_aio_get_msg(w->aio);
-		conns_seen(w->srv->conns, (uint32_t)nng_pipe_id(nng_msg_get_pipe(msg)));
+		pipe = nng_msg_get_pipe(msg);
+		conns_seen(w->srv->conns, (uint32_t)nng_pipe_id(pipe));
 		busy_add(w->srv, 1);
 		w->state = WORK_BUSY;
-		// Only for the log line of a refused token: the peer is never trusted otherwise.
-		peer_text(nng_msg_get_pipe(msg), peer, sizeof peer);
+		// The text for the log line of a refused token; the key for anonymous budgets (the
+		// address the kernel reports, not anything the peer says).
+		peer_text(pipe, peer, sizeof peer);
+		peer_key(pipe, key, sizeof key);
 		// From here work_reply() may run (and re-arm w) before dispatch returns:
 		// only the local msg may be touched after it.
-		dispatch_request_via(w->slot, nng_msg_body(msg), nng_msg_len(msg),
-		                     dispatch_now_ns(), "nng", peer);
+		dispatch_request_peer(
+		        w->slot, nng_msg_body(msg), nng_msg_len(msg), dispatch_now_ns(),
+		        &(struct dispatch_peer){ .face = "nng",
+		                                 .text = peer,
+		                                 .key = key,
+		                                 .conn = (uint64_t)nng_pipe_id(pipe) });
 		nng_msg_free(msg);
 		return;
 	case WORK_SEND:

@@ -74,7 +74,7 @@ void peer_text(nng_pipe p, char *buf, size_t n)
 
 /* The key connections are counted under: "tcp:192.0.2.7" (tls+tcp too), "uid:1000" for ipc
  * (every ipc peer has the same address), "-" when unknown. */
-static void peer_key(nng_pipe p, char *buf, size_t n)
+void peer_key(nng_pipe p, char *buf, size_t n)
 {
 	char ip[INET6_ADDRSTRLEN];
 	nng_sockaddr sa;
@@ -127,8 +127,10 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 	if (probe_event(s, p, ev))
 		return;
-	if (ev == NNG_PIPE_EV_REM_POST)
+	if (ev == NNG_PIPE_EV_REM_POST) {
 		conns_remove(s->conns, (uint32_t)nng_pipe_id(p));
+		dispatch_connection_closed(s->d, (uint64_t)nng_pipe_id(p));
+	}
 	pthread_mutex_lock(&s->lock);
 	if (ev == NNG_PIPE_EV_ADD_PRE)
 		s->connections++;

@@ -134,6 +134,10 @@ bool probe_event(struct server *s, nng_pipe p, nng_pipe_ev ev);
  * log (server.c). */
 void peer_text(nng_pipe p, char *buf, size_t n);
 
+/* The key a peer's connections (and anonymous budgets) are counted under: "tcp:192.0.2.7"
+ * (tls+tcp too), "uid:1000" for ipc, "-" when unknown (server.c). */
+void peer_key(nng_pipe p, char *buf, size_t n);
+
 /* Counts requests between receive and the end of their send (server_drain waits for 0). */
 void busy_add(struct server *s, int delta);
 

@@ -100,6 +100,10 @@ struct call {
 	uint64_t received_ns;
 	uint64_t deadline_ns; /* 0 = none */
 	struct auth_principal who;
+	/* The peer, by dispatch_peer's key ("" when unknown): whom an anonymous caller's
+	 * budgets are counted for. */
+	char peer_key[PEER_KEY_MAX];
+	uint64_t conn;         /* the connection it came on (dispatch_peer), 0 = unknown */
 	struct dedupe *dedupe; /* set when dedupe_begin said DEDUPE_NEW: call_send completes */
 	ProtobufCMessage *req; /* the decoded payload; owned by the call */
 	/* Where req and out live: NULL (malloc), or the dispatcher's arena for a plain read,

@@ -423,6 +423,20 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t len,
                           uint64_t received_ns, const char *face, const char *peer)
 {
+	dispatch_request_peer(s, buf, len, received_ns,
+	                      &(struct dispatch_peer){ .face = face, .text = peer });
+}
+
+void dispatch_connection_closed(struct dispatcher *d, uint64_t conn)
+{
+	if (conn != 0)
+		watch_hub_connection_closed(d->env.watch, conn);
+}
+
+void dispatch_request_peer(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                           uint64_t received_ns, const struct dispatch_peer *p)
+{
+	const char *peer = p->text;
 	struct call c = {
 		.env = &s->d->env,
 		.rtxn = s->rtxn,
@@ -431,9 +445,10 @@ void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t le
 		.reply = s->reply,
 		.reply_arg = s->arg,
 		.method = "-",
-		.face = face,
+		.face = p->face,
 		.received_ns = received_ns,
 		.metrics = s->d->env.metrics,
+		.conn = p->conn,
 	};
 	Stdreg__V1__Request *env;
 	const struct method *m;
@@ -446,6 +461,7 @@ void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t le
 	struct arena arena;
 
 	arena_init(&arena, scratch, sizeof scratch);
+	snprintf(c.peer_key, sizeof c.peer_key, "%s", p->key != NULL ? p->key : "");
 	// Before decoding and before authentication: the envelope's text and its budget
 	// (a payload's copy and little more), so no one can make it cost memory.
 	rc = wire_check(&stdreg__v1__request__descriptor, buf, len,

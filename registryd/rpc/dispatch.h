@@ -104,4 +104,24 @@ void dispatch_request_from(struct dispatch_slot *s, const uint8_t *buf, size_t l
 void dispatch_request_via(struct dispatch_slot *s, const uint8_t *buf, size_t len,
                           uint64_t received_ns, const char *face, const char *peer);
 
+/* Who sent a request, as far as its face knows (any field may be NULL or 0). */
+struct dispatch_peer {
+	const char *face; /* "nng", "http" (static), for its log line */
+	const char *text; /* "tcp://192.0.2.7:51234", for the log line of a refused token */
+	/* The peer anonymous callers' budgets are counted by: "tcp:192.0.2.7" (nng's tcp and
+	 * tls+tcp, and HTTP), "uid:1000" (ipc); NULL: one shared "unknown" peer. */
+	const char *key;
+	/* The connection it came on, unique among open connections (nng: 1..2^31 pipe ids;
+	 * HTTP above those): dispatch_connection_closed() drops its parked calls. 0: none. */
+	uint64_t conn;
+};
+
+/* As dispatch_request_via(), with everything the face knows of the peer. */
+void dispatch_request_peer(struct dispatch_slot *s, const uint8_t *buf, size_t len,
+                           uint64_t received_ns, const struct dispatch_peer *peer);
+
+/* Connection conn (dispatch_peer) closed: the calls it left parked are dropped, their
+ * places given back, since their replies could no longer reach anyone. Any thread. */
+void dispatch_connection_closed(struct dispatcher *d, uint64_t conn);
+
 #endif

@@ -8,6 +8,8 @@ void dispatch_limits_default(struct dispatch_limits *l)
 		.watch_max_parked = DISPATCH_WATCH_MAX_PARKED,
 		.watch_max_wait_ms = DISPATCH_WATCH_MAX_WAIT_MS,
 		.watch_max_per_principal = DISPATCH_WATCH_PER_PRINCIPAL,
+		.watch_max_per_peer = DISPATCH_WATCH_PER_PEER,
+		.watch_max_anonymous = DISPATCH_WATCH_ANONYMOUS,
 		.workers = DISPATCH_WORKERS,
 		.worker_queue = DISPATCH_WORKER_QUEUE,
 		.uploads_max = DISPATCH_UPLOADS_MAX,
@@ -22,6 +24,8 @@ void dispatch_limits_default(struct dispatch_limits *l)
 		.max_entries = DISPATCH_MAX_ENTRIES,
 		.watch_max_bytes = DISPATCH_WATCH_MAX_BYTES,
 		.watch_max_bytes_principal = DISPATCH_WATCH_MAX_BYTES_PRINCIPAL,
+		.watch_max_bytes_peer = DISPATCH_WATCH_MAX_BYTES_PEER,
+		.watch_max_bytes_anonymous = DISPATCH_WATCH_MAX_BYTES_ANONYMOUS,
 		.writes_per_principal = DISPATCH_WRITES_PER_PRINCIPAL,
 	};
 }

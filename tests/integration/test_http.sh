@@ -403,7 +403,7 @@ expect_eq "a second feed with one token" "$(feed_code 127.0.0.3 "$STDREG_TOKEN")
 code=$(feed_code 127.0.0.3)
 expect_eq "a fourth feed over the total cap" "$code" 429
 expect_eq "resource_exhausted" "$(jq -r .code "$TEST_TMP/body")" resource_exhausted
-expect_match "names the total cap" "$(jq -r .message "$TEST_TMP/body")" 'too many open change feeds \(at most 3\)'
+expect_match "names the total cap" "$(jq -r .message "$TEST_TMP/body")" 'too many open change feeds and long polls \(at most 3\)'
 wait "${FEEDS[@]}" 2>/dev/null || true
 # A feed waiting for changes finds its client gone by writing to it: the keep-alive comment
 # every 15 s; the first write after the close still lands in the socket's buffer, the next

@@ -311,6 +311,16 @@ void async_send(struct async_call *a, const char *method, uint64_t request_id, u
 	free(buf);
 }
 
+void async_send_from(struct async_call *a, const struct dispatch_peer *p, const char *method,
+                     uint64_t request_id, uint32_t timeout_ms, const ProtobufCMessage *payload)
+{
+	size_t len;
+	uint8_t *buf = fixture_request(method, request_id, timeout_ms, payload, &len);
+
+	dispatch_request_peer(a->slot, buf, len, dispatch_now_ns(), p);
+	free(buf);
+}
+
 Stdreg__V1__Response *async_wait(struct async_call *a, int n, int ms)
 {
 	Stdreg__V1__Response *resp = NULL;

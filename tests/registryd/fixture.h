@@ -93,6 +93,9 @@ void async_release(struct async_call *a);
 /* Dispatches the request on a's slot and returns without waiting. */
 void async_send(struct async_call *a, const char *method, uint64_t request_id, uint32_t timeout_ms,
                 const ProtobufCMessage *payload);
+/* As async_send, from peer p (its key and connection: anonymous budgets, closing). */
+void async_send_from(struct async_call *a, const struct dispatch_peer *p, const char *method,
+                     uint64_t request_id, uint32_t timeout_ms, const ProtobufCMessage *payload);
 /* Waits up to ms for the n-th reply (counting from 1); NULL if it did not come. */
 Stdreg__V1__Response *async_wait(struct async_call *a, int n, int ms);
 /* Replies so far. */

@@ -442,18 +442,18 @@ static void test_parked_watch_bytes_budget(void **state)
 	struct dispatch_limits l;
 	struct async_call a[2];
 	Stdreg__V1__Response *r;
-	char *ids[200], *id = malloc(1000);
+	char *ids[200], *id = malloc(STORE_ID_MAX + 1);
 
 	assert_non_null(id);
-	memset(id, 'x', 999);
-	id[999] = '\0';
+	memset(id, 'x', STORE_ID_MAX);
+	id[STORE_ID_MAX] = '\0';
 	for (size_t i = 0; i < 200; i++)
 		ids[i] = id;
 	dispatch_limits_default(&l);
-	l.watch_max_bytes_principal = 300u << 10;
+	l.watch_max_bytes_principal = 50u << 10;
 	fixture_set_limits(f, &l);
 	q.ids = ids;
-	q.n_ids = 200; /* some 200 KB decoded */
+	q.n_ids = 200; /* some 35 KB decoded */
 	q.wait_ms = 1000;
 	async_init(f, &a[0], true);
 	async_send(&a[0], M("Watch"), 1, 0, &q.base);
@@ -517,6 +517,134 @@ static void test_parked_watches_per_principal(void **state)
 	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 0);
 	for (i = 0; i < 4; i++)
 		async_release(&a[i]);
+}
+
+/* An id longer than any record's can match nothing and would only hold memory parked. */
+static void test_watch_long_id_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	Stdreg__V1__Response *r;
+	char id[STORE_ID_MAX + 2], *ids[2] = { "ai", id };
+
+	memset(id, 'x', STORE_ID_MAX + 1);
+	id[STORE_ID_MAX + 1] = '\0';
+	fixture_set_token("");
+	q.ids = ids;
+	q.n_ids = 2;
+	r = fixture_call(f, M("Watch"), 1, 0, &q.base);
+	assert_int_equal(r->status->code, GRPC_INVALID_ARGUMENT);
+	assert_string_equal(r->status->violations[0]->field, "ids");
+	assert_non_null(strstr(r->status->message, "id 1 is 161 bytes"));
+	stdreg__v1__response__free_unpacked(r, NULL);
+	id[STORE_ID_MAX] = '\0'; /* as long as an id may be: served */
+	stdreg__v1__watch_response__free_unpacked(
+	        watch_payload(fixture_call(f, M("Watch"), 2, 0, &q.base)), NULL);
+	fixture_set_token(f->admin_token);
+}
+
+/* Waits up to ms for a's n-th reply without checking it: how many replies came. */
+static int async_wait_silent(struct async_call *a, int n, int ms)
+{
+	Stdreg__V1__Response *r = async_wait(a, n, ms);
+
+	if (r != NULL)
+		stdreg__v1__response__free_unpacked(r, NULL);
+	return async_replies(a);
+}
+
+/* Waits up to 5 s for a's n-th reply and checks its code (and that its message holds
+ * text, when given). */
+static void expect_reply(struct async_call *a, int n, int code, const char *text)
+{
+	Stdreg__V1__Response *r = async_wait(a, n, 5000);
+
+	assert_non_null(r);
+	if (r->status->code != code || (text != NULL && strstr(r->status->message, text) == NULL))
+		fail_msg("expected %d '%s', got %d '%s'", code, text != NULL ? text : "",
+		         r->status->code, r->status->message);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
+/* Anonymous callers share a name, not a budget: one peer filling its share leaves the
+ * others theirs; all anonymous peers together leave the principals theirs. */
+static void test_anonymous_budget_is_per_peer(void **state)
+{
+	enum { N = 7 };
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct dispatch_limits l;
+	struct async_call a[N];
+	struct dispatch_peer one = { .key = "tcp:192.0.2.1" }, two = { .key = "tcp:192.0.2.2" },
+	                     three = { .key = "tcp:192.0.2.3" };
+	int i;
+
+	dispatch_limits_default(&l);
+	l.watch_max_per_peer = 2;
+	l.watch_max_anonymous = 3;
+	fixture_set_limits(f, &l);
+	for (i = 0; i < N; i++)
+		async_init(f, &a[i], true);
+	q.wait_ms = 20000;
+	fixture_set_token("");
+	async_send_from(&a[0], &one, M("Watch"), 1, 0, &q.base);
+	async_send_from(&a[1], &one, M("Watch"), 2, 0, &q.base);
+	wait_parked(f, 2);
+	// The peer's share is full ...
+	async_send_from(&a[2], &one, M("Watch"), 3, 0, &q.base);
+	expect_reply(&a[2], 1, GRPC_RESOURCE_EXHAUSTED, "anonymous callers from tcp:192.0.2.1");
+	// ... not another peer's,
+	async_send_from(&a[3], &two, M("Watch"), 4, 0, &q.base);
+	wait_parked(f, 3);
+	// until all anonymous callers' is,
+	async_send_from(&a[4], &three, M("Watch"), 5, 0, &q.base);
+	expect_reply(&a[4], 1, GRPC_RESOURCE_EXHAUSTED, "anonymous callers (at most 3");
+	// which leaves a principal its own, from any of those addresses.
+	fixture_set_token(f->admin_token);
+	async_send_from(&a[5], &one, M("Watch"), 6, 0, &q.base);
+	wait_parked(f, 4);
+	put_area(f, "seen");
+	for (i = 0; i < N - 1; i++)
+		if (i != 2 && i != 4)
+			expect_reply(&a[i], 1, GRPC_OK, NULL);
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 0);
+	for (i = 0; i < N; i++)
+		async_release(&a[i]);
+}
+
+/* A parked watch whose connection closed is dropped at once: its reply could reach no one,
+ * and its place is given back (it used to wait out its wait_ms). */
+static void test_closed_connection_drops_its_watches(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct dispatch_peer gone = { .key = "tcp:192.0.2.1", .conn = 7 },
+	                     stays = { .key = "tcp:192.0.2.1", .conn = 8 };
+	struct async_call a, b;
+	uint64_t t0;
+
+	async_init(f, &a, true);
+	async_init(f, &b, true);
+	fixture_set_token("");
+	q.wait_ms = 60000;
+	async_send_from(&a, &gone, M("Watch"), 1, 0, &q.base);
+	async_send_from(&b, &stays, M("Watch"), 2, 0, &q.base);
+	fixture_set_token(f->admin_token);
+	wait_parked(f, 2);
+	t0 = dispatch_now_ns();
+	dispatch_connection_closed(f->d, 7);
+	if (async_wait_silent(&a, 1, 2000) == 0) {
+		dispatcher_shutdown(f->d); /* answers both before the test ends */
+		fail_msg("the watch of the closed connection is still parked after 2 s");
+	}
+	expect_reply(&a, 1, GRPC_CANCELLED, "connection closed");
+	assert_true(ms_since(t0) < 1000);
+	wait_parked(f, 1);
+	assert_null(async_wait(&b, 1, 0)); /* another connection's watch waits on */
+	put_area(f, "seen");
+	expect_reply(&b, 1, GRPC_OK, NULL);
+	async_release(&a);
+	async_release(&b);
 }
 
 static void test_shutdown_answers_parked_watches(void **state)
@@ -621,6 +749,9 @@ int main(void)
 		CASE(test_watch_too_many_ids_is_refused),
 		CASE(test_watch_since_max_does_not_wrap),
 		CASE(test_parked_watch_bytes_budget),
+		CASE(test_watch_long_id_is_refused),
+		CASE(test_anonymous_budget_is_per_peer),
+		CASE(test_closed_connection_drops_its_watches),
 		CASE(test_shutdown_answers_parked_watches),
 		CASE(test_many_watchers_lose_nothing),
 	};
