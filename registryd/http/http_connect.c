@@ -507,5 +507,7 @@ out:
 	free(payload);
 	if (in != r->body)
 		free(in);
+	/* The call has its own copy: a Watch parked for a minute holds no body room. */
+	http_body_release(r);
 	return rv;
 }

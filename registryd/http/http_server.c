@@ -293,6 +293,14 @@ static enum MHD_Result head(struct hreq *r, const char *url, const char *verb, b
 	return http_error(r, MHD_HTTP_NOT_FOUND, "unimplemented", "no such path '%.200s'", url);
 }
 
+void http_body_release(struct hreq *r)
+{
+	http_room_give(r->srv->bodies, r->peer_key, r->held);
+	free(r->body);
+	r->body = NULL;
+	r->len = r->cap = r->held = 0;
+}
+
 /* Keeps a piece of the body, or counts it once past the limit or the room. */
 static bool body_append(struct hreq *r, const char *data, size_t n)
 {
@@ -396,8 +404,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			conns_remove(s->feed_callers, r->feed_id);
 	}
 	pthread_mutex_destroy(&r->lock);
-	http_room_give(((struct http_server *)cls)->bodies, r->peer_key, r->held);
-	free(r->body);
+	http_body_release(r);
 	free(r->reply);
 	free(r);
 }

@@ -122,6 +122,9 @@ void http_call_free_slots(struct http_server *s);
 unsigned http_envelope(struct hreq *r, const char *method, const uint8_t *payload, size_t len,
                        uint8_t **env, size_t *env_len, const char **why);
 
+/* Frees r's body and gives its room back (http_room.h): once its call has its own copy. */
+void http_body_release(struct hreq *r);
+
 /* Queues a Connect error (JSON body, the HTTP status for code) on r's connection. */
 enum MHD_Result http_error(struct hreq *r, unsigned http_status, const char *code, const char *fmt,
                            ...) __attribute__((format(printf, 4, 5)));

@@ -111,8 +111,10 @@ struct dispatch_peer {
 	/* The peer anonymous callers' budgets are counted by: "tcp:192.0.2.7" (nng's tcp and
 	 * tls+tcp, and HTTP), "uid:1000" (ipc); NULL: one shared "unknown" peer. */
 	const char *key;
-	/* The connection it came on, unique among open connections (nng: 1..2^31 pipe ids;
-	 * HTTP above those): dispatch_connection_closed() drops its parked calls. 0: none. */
+	/* The connection it came on, unique among open connections (nng: 1..2^31 pipe ids):
+	 * dispatch_connection_closed() drops its parked calls. 0: none (HTTP, whose
+	 * libmicrohttpd does not say when a suspended connection closes; its parked calls
+	 * wait out their time, bounded by the feed caps). */
 	uint64_t conn;
 };
 
