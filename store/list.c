@@ -339,7 +339,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	char after[STORE_ID_MAX + 1] = "", kbuf[STORE_ID_MAX + 2], last[STORE_ID_MAX + 1] = "";
 	const char *target_id = NULL, *id;
 	size_t idlen, klen = 0, lastlen = 0;
-	uint32_t emitted = 0;
+	uint32_t emitted = 0, scanned = 0;
 	bool decode;
 	struct walk w = { 0 };
 	int rc, code = RG_OK;
@@ -397,6 +397,12 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		} else {
 			val = w.val;
 		}
+		if (decode && scanned == STORE_LIST_SCAN_MAX) {
+			/* Enough read for one call: the next page goes on after the last record
+			 * read (last: matched or not), as a Watch does after its slice. */
+			encode_token(next_token, ki->tag, last, lastlen);
+			break;
+		}
 		if (decode) {
 			ProtobufCMessage *m =
 			        protobuf_c_message_unpack(ki->desc, NULL, val.mv_size, val.mv_data);
@@ -410,8 +416,13 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 				break;
 			}
 			protobuf_c_message_free_unpacked(m, NULL);
-			if (!ok)
+			scanned++;
+			if (!ok) {
+				lastlen = idlen < STORE_ID_MAX ? idlen : STORE_ID_MAX;
+				memcpy(last, id, lastlen);
+				last[lastlen] = '\0';
 				continue;
+			}
 		}
 		if (emitted == page_size) {
 			/* One more match exists: the caller gets a token for the next page. */

@@ -202,6 +202,11 @@ struct store_filter {
 #define STORE_PAGE_DEFAULT 100
 #define STORE_PAGE_MAX     1000
 #define STORE_TOKEN_MAX    320
+/* Records one page reads and decodes for a filter that needs them (text, stage, status
+ * ...) before it ends, short or even empty, with a token that goes on after the last one
+ * read: a filter that matches nothing reads the kind a slice at a time, never whole in
+ * one call (anyone may ask). */
+#define STORE_LIST_SCAN_MAX 10000u
 
 /* Called once per record of a page, in id order; val/len as store_get. Non-zero stops the
  * page before this record: it does not count as listed, and next_token resumes at it
@@ -214,6 +219,8 @@ typedef int (*store_list_fn)(void *arg, const void *val, size_t len);
  * more than STORE_PAGE_MAX is capped. On success next_token (STORE_TOKEN_MAX bytes) holds
  * the token of the next page, or "" when this was the last. When fn stops the page, the
  * token is that of the page after the last record fn accepted ("" if it accepted none).
+ * A page that decodes records for its filter ends after STORE_LIST_SCAN_MAX of them, with
+ * fewer than page_size records (even none) and a token after the last one read.
  * Errors: RG_EINVAL (bad token, or a filter the kind does not support; err says which),
  * RG_ECORRUPT (an index entry naming no record, or a record the page must read that
  * does not decode; err names it), RG_EIO.

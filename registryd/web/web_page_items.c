@@ -126,7 +126,12 @@ unsigned web_page_items(struct web_ctx *c)
 	wbuf_puts(&c->body, "\">");
 	web_t(c, S_CSV);
 	wbuf_puts(&c->body, "</a></p>\n");
-	if (resp->n_work_items == 0) {
+	if (resp->n_work_items == 0 && resp->next_page_token[0] != '\0') {
+		/* A filter that reads every item reads a slice per page (store_list). */
+		wbuf_puts(&c->body, "<p>");
+		web_t(c, S_NONE_YET);
+		wbuf_puts(&c->body, "</p>\n");
+	} else if (resp->n_work_items == 0) {
 		web_none(c);
 	} else {
 		web_table_open(c, S_ITEMS);

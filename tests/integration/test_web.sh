@@ -318,6 +318,18 @@ get /en/
 expect_match "start: overdue in all" "$BODY" "Overdue work items</dt><dd>$TOTAL</dd>"
 expect_match "start: the report lists the cut" "$BODY" '<p>The list is cut: not all are shown.</p>'
 
+# --- a search that matches nothing reads the items a slice per page -------------------------
+awk 'BEGIN { for (i = 1; i <= 10001; i++) printf "{\"kind\":\"item\",\"id\":\"zz-s%05d\",\"reference\":\"ZZ S%05d\",\"title\":\"t\",\"body_id\":\"cen-clc-jtc21\",\"area_ids\":[\"zz-web\"],\"stage\":\"20.00\"}\n", i, i }' >"$TEST_TMP/many.jsonl"
+expect_exit 0 "load 10 001 items" -- regctl apply -f "$TEST_TMP/many.jsonl"
+get '/en/work-items?text=qqq-no-such-item'
+expect_eq "a search without matches" "$CODE" 200
+expect_match "says the search goes on" "$BODY" 'No matches among the records searched here. The search goes on on the next page.'
+NEXT=$(grep -o 'rel="next" href="[^"]*"' <<<"$BODY" | sed 's/.*href="//; s/"$//; s/&amp;/\&/g')
+expect_match "and links the next slice" "$NEXT" '^/en/work-items\?text=qqq-no-such-item&page='
+get "$NEXT"
+expect_match "the last slice: none" "$BODY" '<p>None.</p>'
+if grep -q 'rel="next"' <<<"$BODY"; then fail "the last slice links another"; else pass; fi
+
 # --- no page cache --------------------------------------------------------------------------
 stop_daemon
 start_daemon --http-listen http://127.0.0.1:0 --web-cache-bytes 0

@@ -572,6 +572,50 @@ static void selective_filter_page_boundary(void **state)
 	free(p);
 }
 
+/* A filter that must read every record reads at most STORE_LIST_SCAN_MAX per page: the
+ * page ends short (or empty) with a token after the last record read, and the pages
+ * together hold every match once. */
+static void filter_reads_a_slice_per_page(void **state)
+{
+	struct fx *f = *state;
+	struct page *p = calloc(1, sizeof(*p));
+	struct store_filter flt = { .text = "needle" };
+	const int n = (int)STORE_LIST_SCAN_MAX + 5000;
+	static const char *const ai[] = { "ai", NULL };
+	static char ids[8][161];
+	size_t got;
+
+	fx_seed(f);
+	put_many(f, STORE_ITEM, "i%05d", 0, n, 1, "ai");
+	fx_put_ok(f, STORE_ITEM, mk_item("i00002", "ISO 2", "A needle", "iso", ai, "20.20"));
+	fx_put_ok(f, STORE_ITEM, mk_item("i12000", "ISO 3", "Needle two", "iso", ai, "20.20"));
+	fx_put_ok(f, STORE_ITEM, mk_item("i14999", "ISO 4", "needle three", "iso", ai, "20.20"));
+
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, NULL, NULL), RG_OK);
+	assert_int_equal(p->n, 1);
+	assert_string_equal(p->ids[0], "i00002");
+	assert_true(p->next[0] != '\0');
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, p->next, NULL), RG_OK);
+	assert_int_equal(p->n, 2);
+	assert_string_equal(p->ids[1], "i14999");
+	assert_string_equal(p->next, "");
+	assert_int_equal(list_all(f, STORE_ITEM, &flt, 100, ids, &got, 8), 2);
+	assert_int_equal(got, 3);
+	/* Nothing matches: an empty page that goes on, then an empty last page. */
+	flt.text = "nothing at all";
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, NULL, NULL), RG_OK);
+	assert_int_equal(p->n, 0);
+	assert_true(p->next[0] != '\0');
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, p->next, NULL), RG_OK);
+	assert_int_equal(p->n, 0);
+	assert_string_equal(p->next, "");
+	/* A filter the index answers reads no record: its pages are full. */
+	flt = (struct store_filter){ .area_id = "ai" };
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 1000, NULL, NULL), RG_OK);
+	assert_int_equal(p->n, 1000);
+	free(p);
+}
+
 /* Moving an item between areas moves it in the index: the areas it left no longer list it,
  * the one it kept and the one it joined do (an update touches only the entries that
  * change). */
@@ -657,6 +701,7 @@ int main(void)
 		T(area_and_body_filters),
 		T(unsupported_filters),
 		T(selective_filter_page_boundary),
+		T(filter_reads_a_slice_per_page),
 		T(corrupt_entries_are_errors),
 	};
 #undef T
