@@ -10,6 +10,7 @@
  *   tls.c        the TLS configuration of a tls+tcp:// listener
  *   ipc_watch.c  the watch that restarts an ipc listener nng left accepting nobody
  *   close.c      closing the socket within a grace time
+ *   sendmsg.c    sendmsg() for nng: EPIPE on TCP as ECONNRESET (part of the executable)
  */
 #ifndef REGISTRYD_NNG_SERVER_INT_H
 #define REGISTRYD_NNG_SERVER_INT_H
