@@ -192,20 +192,6 @@ static void random_appointments(struct reg *g)
 	g->in.appointments = g->appts;
 }
 
-static void *dup_msg(const void *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(len ? len : 1);
-	void *copy;
-
-	assert_non_null(buf);
-	protobuf_c_message_pack(m, buf);
-	copy = protobuf_c_message_unpack(((const ProtobufCMessage *)m)->descriptor, NULL, len, buf);
-	free(buf);
-	assert_non_null(copy);
-	return copy;
-}
-
 /* A follow-up of a random type some days after the last; the rules take it or not. */
 static void random_follow_up(struct reg *g, size_t k, char *as_of)
 {
@@ -227,7 +213,7 @@ static void random_follow_up(struct reg *g, size_t k, char *as_of)
 	f0.note = "as it stands";
 	f0.new_due = due;
 	f0.result = rnd(g, 2) ? RES(MET) : RES(MISSED);
-	f = dup_msg(&f0);
+	f = (Stdreg__V1__FollowUp *)rec_dup(&f0.base);
 	if (n < MAX_FUS &&
 	    goal_check_follow_up(g->goal[k], prior, n, f, TODAY, NULL, &err) == RG_OK) {
 		g->fus[k][n] = f;
@@ -258,7 +244,7 @@ static void random_goals(struct reg *g)
 		g0.decision_ref = "D-0";
 		g0.set_on = set_on;
 		g0.state = rnd(g, 4) == 0 ? GS(PROPOSED) : 0;
-		g->goal[k] = dup_msg(&g0);
+		g->goal[k] = (Stdreg__V1__Goal *)rec_dup(&g0.base);
 		if (goal_check_new(g->goal[k], TODAY, NULL, &err) != RG_OK)
 			fail_msg("seed goal %s refused: %s", id, err.message);
 		g->tgoals[k] = (struct goal_trend_goal){
