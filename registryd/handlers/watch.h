@@ -9,7 +9,8 @@
  * them, which makes "exactly one reply per call" hold without any race between a wake-up
  * and a timeout:
  *   - after each committed write, job.c calls watch_notify(revision), which only records
- *     the revision and wakes the thread (cheap: it runs on the writer thread);
+ *     the revision and wakes the thread when something is parked (cheap: it runs on the
+ *     writer thread);
  *   - the thread re-runs store_watch, on its own read transaction, for each watch whose
  *     since_revision is older than that revision, and answers those that now have changes;
  *     a watch that still has none moves its since_revision up to what it has seen, so it
