@@ -97,7 +97,9 @@ static int tls_mk_err(int err)
 	case MBEDTLS_ERR_SSL_TIMEOUT:
 		return NNG_ETIMEDOUT;
 	case MBEDTLS_ERR_SSL_CONN_EOF:
-		return NNG_ECLOSED;
+		// The peer's end, not ours: nng 1.5.2's listener takes NNG_ECLOSED from a
+		// handshake for its own close and stops accepting (see registryd/nng/sendmsg.c).
+		return NNG_ECONNSHUT;
 	default:
 		return NNG_ECRYPTO;
 	}
