@@ -31,6 +31,12 @@ struct watch {
 // Closed connections noted between two rounds of the hub thread at most; a close beyond
 // them is not noted, and its watches wait out their time as they would have.
 #define HUB_CLOSED_MAX 1024
+// The latest connection closes. A close and a park of the same connection run on
+// different threads (and nng hands over a request that arrived just before its connection
+// closed), so a watch may be handed over after the round that took its connection's close.
+// It is looked up here. Connection ids (nng pipe ids) are not used again before 2^31 more
+// connections, far more than this ring remembers.
+#define HUB_RECENT_CLOSES 1024
 
 /* What an account may have parked: watches and their decoded bytes (0 = no bound). */
 struct budget {
@@ -69,6 +75,8 @@ struct watch_hub {
 	uint32_t max_wait_ms;
 	uint64_t closed[HUB_CLOSED_MAX]; /* under lock: connections closed since the last round */
 	size_t n_closed;                 /* under lock */
+	uint64_t recent[HUB_RECENT_CLOSES]; /* under lock: a ring of closed connections */
+	size_t n_recent;                    /* under lock: closes noted in all */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;    /* CLOCK_MONOTONIC */
@@ -323,7 +331,7 @@ static void *hub_main(void *arg)
 		n_closed = closed != NULL ? hub_take_closed(h, closed) : 0;
 		due = n_closed > 0;
 		for (w = list; w != NULL; w = w->next) {
-			if (w->since < latest || w->until_ns <= now)
+			if (w->since < latest || w->until_ns <= now || w->c.st.code != GRPC_OK)
 				due = true;
 			if (w->until_ns < earliest)
 				earliest = w->until_ns;
@@ -444,6 +452,7 @@ void watch_hub_connection_closed(struct watch_hub *h, uint64_t conn)
 	if (h == NULL)
 		return;
 	pthread_mutex_lock(&h->lock);
+	h->recent[h->n_recent++ % HUB_RECENT_CLOSES] = conn;
 	// Most connections have nothing parked; noted only while something is.
 	if (h->parked > 0 && !h->stopping && h->n_closed < HUB_CLOSED_MAX) {
 		h->closed[h->n_closed++] = conn;
@@ -544,8 +553,20 @@ static int hub_reserve(struct watch_hub *h, const struct call *c, char *why, siz
 	return rc;
 }
 
+/* Under h->lock: whether connection conn is among the latest closes. */
+static bool hub_closed_lately(const struct watch_hub *h, uint64_t conn)
+{
+	size_t kept = h->n_recent < HUB_RECENT_CLOSES ? h->n_recent : HUB_RECENT_CLOSES;
+
+	for (size_t i = 0; i < kept; i++)
+		if (h->recent[i] == conn)
+			return true;
+	return false;
+}
+
 /* Hands w to the thread (using a reservation); false if shutting down (reservation
- * released, w still the caller's). */
+ * released, w still the caller's). A watch whose connection has closed goes too, answered
+ * CANCELLED at the thread's next round. */
 static bool hub_add(struct watch_hub *h, struct watch *w)
 {
 	bool ok;
@@ -553,6 +574,8 @@ static bool hub_add(struct watch_hub *h, struct watch *w)
 	pthread_mutex_lock(&h->lock);
 	ok = !h->stopping;
 	if (ok) {
+		if (w->c.conn != 0 && hub_closed_lately(h, w->c.conn))
+			status_set(&w->c.st, GRPC_CANCELLED, "the connection closed");
 		w->next = h->incoming;
 		h->incoming = w;
 		pthread_cond_signal(&h->cond);

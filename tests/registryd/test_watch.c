@@ -647,6 +647,38 @@ static void test_closed_connection_drops_its_watches(void **state)
 	async_release(&b);
 }
 
+/*
+ * A request that arrived just before its connection closed is handed over after the close
+ * (nng delivers it; the close runs on another thread): its watch must not keep a place for
+ * its whole wait. Here the close comes first, with nothing parked to note it for.
+ */
+static void test_watch_of_a_connection_closed_before_it_parked(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	struct dispatch_peer gone = { .key = "tcp:192.0.2.1", .conn = 9 };
+	struct async_call a;
+	uint64_t t0;
+
+	async_init(f, &a, true);
+	fixture_set_token("");
+	q.since_revision = store_revision(f->st);
+	q.wait_ms = 60000;
+	assert_int_equal(watch_hub_parked(dispatcher_env(f->d)->watch), 0);
+	dispatch_connection_closed(f->d, 9);
+	t0 = dispatch_now_ns();
+	async_send_from(&a, &gone, M("Watch"), 1, 0, &q.base);
+	fixture_set_token(f->admin_token);
+	if (async_wait_silent(&a, 1, 2000) == 0) {
+		dispatcher_shutdown(f->d); /* answers it before the test ends */
+		fail_msg("the watch of a closed connection is still parked after 2 s");
+	}
+	expect_reply(&a, 1, GRPC_CANCELLED, "connection closed");
+	assert_true(ms_since(t0) < 1000);
+	wait_parked(f, 0);
+	async_release(&a);
+}
+
 static void test_shutdown_answers_parked_watches(void **state)
 {
 	struct fixture *f = *state;
@@ -752,6 +784,7 @@ int main(void)
 		CASE(test_watch_long_id_is_refused),
 		CASE(test_anonymous_budget_is_per_peer),
 		CASE(test_closed_connection_drops_its_watches),
+		CASE(test_watch_of_a_connection_closed_before_it_parked),
 		CASE(test_shutdown_answers_parked_watches),
 		CASE(test_many_watchers_lose_nothing),
 	};
