@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "peer.h"
 #include "store.h"
 #include "web.h"
 
@@ -112,12 +113,14 @@ const char *http_connect_code(int code)
 	return connect_codes[code];
 }
 
-/* r's peer: "http://192.0.2.7:51234" as text and "tcp:192.0.2.7" as key ("-" if unknown). */
+/* r's peer: "http://192.0.2.7:51234" as text and "tcp:192.0.2.7" as key (peer.h; "-" if
+ * unknown). */
 static void peer_of(struct hreq *r)
 {
 	const union MHD_ConnectionInfo *ci =
 	        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char ip[INET6_ADDRSTRLEN];
+	const void *addr;
 
 	snprintf(r->peer, sizeof r->peer, "-");
 	snprintf(r->peer_key, sizeof r->peer_key, "-");
@@ -126,19 +129,21 @@ static void peer_of(struct hreq *r)
 	if (ci->client_addr->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)ci->client_addr;
 
-		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) == NULL)
+		addr = &in->sin_addr;
+		if (inet_ntop(AF_INET, addr, ip, sizeof ip) == NULL)
 			return;
 		snprintf(r->peer, sizeof r->peer, "http://%s:%u", ip, ntohs(in->sin_port));
 	} else if (ci->client_addr->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)ci->client_addr;
 
-		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip) == NULL)
+		addr = &in6->sin6_addr;
+		if (inet_ntop(AF_INET6, addr, ip, sizeof ip) == NULL)
 			return;
 		snprintf(r->peer, sizeof r->peer, "http://[%s]:%u", ip, ntohs(in6->sin6_port));
 	} else {
 		return;
 	}
-	snprintf(r->peer_key, sizeof r->peer_key, "tcp:%s", ip);
+	peer_key_of_ip(ci->client_addr->sa_family, addr, r->peer_key, sizeof r->peer_key);
 }
 
 static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)

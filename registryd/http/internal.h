@@ -20,6 +20,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "http.h"
+#include "peer.h"
 #include "http_room.h"
 
 struct hslot;

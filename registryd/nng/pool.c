@@ -14,6 +14,7 @@
 
 #include "conns.h"
 #include "log.h"
+#include "peer.h"
 #include "server_int.h"
 
 /*

@@ -44,6 +44,7 @@
 
 #include "conns.h"
 #include "log.h"
+#include "peer.h"
 #include "server_int.h"
 
 /* "tcp://192.0.2.7:51234" (also for tls+tcp connections), "ipc:///path" or "-". */
@@ -72,11 +73,10 @@ void peer_text(nng_pipe p, char *buf, size_t n)
 	}
 }
 
-/* The key connections are counted under: "tcp:192.0.2.7" (tls+tcp too), "uid:1000" for ipc
- * (every ipc peer has the same address), "-" when unknown. */
+/* The key connections are counted under (peer.h): "tcp:192.0.2.7" (tls+tcp too), "uid:1000"
+ * for ipc (every ipc peer has the same address), "-" when unknown. */
 void peer_key(nng_pipe p, char *buf, size_t n)
 {
-	char ip[INET6_ADDRSTRLEN];
 	nng_sockaddr sa;
 	uint64_t uid;
 
@@ -85,12 +85,10 @@ void peer_key(nng_pipe p, char *buf, size_t n)
 		return;
 	switch (sa.s_family) {
 	case NNG_AF_INET:
-		if (inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof ip) != NULL)
-			snprintf(buf, n, "tcp:%s", ip);
+		peer_key_of_ip(AF_INET, &sa.s_in.sa_addr, buf, n);
 		break;
 	case NNG_AF_INET6:
-		if (inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof ip) != NULL)
-			snprintf(buf, n, "tcp:%s", ip);
+		peer_key_of_ip(AF_INET6, sa.s_in6.sa_addr, buf, n);
 		break;
 	case NNG_AF_IPC:
 		if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) == 0)
@@ -121,7 +119,7 @@ static void log_refused(const char *why, const char *peer, const char *limit, si
 static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	struct server *s = arg;
-	char peer[128], key[CONNS_KEY_MAX];
+	char peer[128], key[PEER_KEY_MAX];
 	size_t now;
 	int rc = RG_OK;
 

@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "peer.h"
 #include "reply.h"
 #include "status.h"
 #include "store.h"

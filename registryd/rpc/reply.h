@@ -16,10 +16,6 @@
  * thread. It is the last thing dispatch does with the slot: by the time it is called the
  * slot is free to take the next request (even on another thread).
  */
-/* A peer's key (dispatch_peer in dispatch.h) is cut to this many bytes less one; an IPv6
- * address fits with its "tcp:" prefix. */
-#define PEER_KEY_MAX 64
-
 typedef void (*dispatch_reply_fn)(void *arg, const uint8_t *buf, size_t len);
 
 /*
