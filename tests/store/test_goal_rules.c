@@ -61,26 +61,6 @@ static int holds_broken(void *arg, const char *area, const char *agency, const c
 
 static const struct goal_owner_check owners = { holds, NULL };
 
-/* A heap copy of a message (strings malloc'd, as the store's decoded records are). */
-static void *dup_msg(const void *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(len ? len : 1);
-	void *copy;
-
-	assert_non_null(buf);
-	protobuf_c_message_pack(m, buf);
-	copy = protobuf_c_message_unpack(((const ProtobufCMessage *)m)->descriptor, NULL, len, buf);
-	free(buf);
-	assert_non_null(copy);
-	return copy;
-}
-
-static void free_msg(void *m)
-{
-	protobuf_c_message_free_unpacked(m, NULL);
-}
-
 /* --- a new goal: the bad inputs of issue #15 ------------------------------------------ */
 
 static Stdreg__V1__Goal base_goal(void)
@@ -269,7 +249,7 @@ static void new_goal_bad_input(void **state)
 		int rc;
 
 		cases[i].edit(&g0);
-		g = dup_msg(&g0);
+		g = (void *)rec_dup(&g0.base);
 		rc = goal_check_new(g, "2026-12-31", &owners, &err);
 		if (rc != cases[i].code || strcmp(err.field, cases[i].field) != 0)
 			fail_msg("%s: got %s on '%s' (%s), expected %s on '%s'", cases[i].name,
@@ -278,20 +258,20 @@ static void new_goal_bad_input(void **state)
 		assert_true(err.message[0] != '\0');
 		/* Nothing is derived from a refused goal. */
 		assert_string_equal(g->original_due, "");
-		free_msg(g);
+		rec_free(g);
 	}
 }
 
 static void new_goal_owner_check_fails(void **state)
 {
-	Stdreg__V1__Goal g0 = base_goal(), *g = dup_msg(&g0);
+	Stdreg__V1__Goal g0 = base_goal(), *g = (void *)rec_dup(&g0.base);
 	struct goal_owner_check broken = { holds_broken, NULL };
 	struct store_error err = { 0 };
 
 	(void)state;
 	assert_int_equal(goal_check_new(g, "2026-12-31", &broken, &err), RG_EIO);
 	assert_string_equal(err.field, "owner_agency_id");
-	free_msg(g);
+	rec_free(g);
 }
 
 static void new_goal_derived(void **state)
@@ -308,14 +288,14 @@ static void new_goal_derived(void **state)
 		memcpy(t500 + 2 * i, "\xc3\xa5", 2);
 	t500[1000] = '\0';
 	g0.text = t500;
-	g = dup_msg(&g0);
+	g = (void *)rec_dup(&g0.base);
 	assert_int_equal(goal_check_new(g, "2026-03-01", &owners, &err), RG_OK);
 	assert_int_equal(g->kind, KIND(DELIVERABLE));
 	assert_int_equal(g->state, GS(ACTIVE));
 	assert_int_equal(g->report_every_days, GOAL_REPORT_EVERY_DEFAULT);
 	assert_string_equal(g->original_due, "2026-09-30");
 	assert_string_equal(g->set_on, "2026-03-01");
-	free_msg(g);
+	rec_free(g);
 
 	/* Proposed stays proposed; a falling indicator is a direction too; a stage goal. */
 	g0 = base_goal();
@@ -325,19 +305,19 @@ static void new_goal_derived(void **state)
 	g0.baseline = 30;
 	g0.target = 5;
 	g0.report_every_days = 30;
-	g = dup_msg(&g0);
+	g = (void *)rec_dup(&g0.base);
 	assert_int_equal(goal_check_new(g, "2026-03-01", &owners, &err), RG_OK);
 	assert_int_equal(g->state, GS(PROPOSED));
 	assert_int_equal(g->report_every_days, 30);
-	free_msg(g);
+	rec_free(g);
 
 	g0 = base_goal();
 	g0.kind = KIND(STAGE);
 	g0.work_item_id = "iso-iec-42001";
 	g0.target_stage = "60.60";
-	g = dup_msg(&g0);
+	g = (void *)rec_dup(&g0.base);
 	assert_int_equal(goal_check_new(g, "2026-03-01", NULL, &err), RG_OK);
-	free_msg(g);
+	rec_free(g);
 }
 
 /* --- edits of a stored goal --------------------------------------------------------------- */
@@ -446,11 +426,11 @@ static void edits(void **state)
 		int rc;
 
 		g0.state = cases[i].proposed ? GS(PROPOSED) : GS(ACTIVE);
-		old = dup_msg(&g0);
+		old = (void *)rec_dup(&g0.base);
 		assert_int_equal(goal_check_new(old, "2026-02-01", &owners, &err), RG_OK);
 		tmp = *old; /* a shallow copy for the edit, then a heap copy of the result */
 		cases[i].edit(&tmp);
-		g = dup_msg(&tmp);
+		g = (void *)rec_dup(&tmp.base);
 		rc = goal_check_edit(old, g, "2026-02-01", &owners, &err);
 		if (rc != cases[i].code || (rc != RG_OK && strcmp(err.field, cases[i].field) != 0))
 			fail_msg("%s: got %s on '%s' (%s), expected %s on '%s'", cases[i].name,
@@ -464,8 +444,8 @@ static void edits(void **state)
 			assert_string_equal(g->original_due,
 			                    cases[i].proposed ? g->due : old->original_due);
 		}
-		free_msg(g);
-		free_msg(old);
+		rec_free(g);
+		rec_free(old);
 	}
 }
 
@@ -491,7 +471,7 @@ static Stdreg__V1__FollowUp fu_init(int type, const char *as_of)
 static Stdreg__V1__FollowUp *append(struct fixture_goal *fg, const Stdreg__V1__FollowUp *f0,
                                     const char *today)
 {
-	Stdreg__V1__FollowUp *f = dup_msg(f0);
+	Stdreg__V1__FollowUp *f = (void *)rec_dup(&f0->base);
 	struct store_error err = { 0 };
 
 	if (goal_check_follow_up(fg->g, (const Stdreg__V1__FollowUp *const *)fg->fus, fg->n, f,
@@ -505,8 +485,8 @@ static Stdreg__V1__FollowUp *append(struct fixture_goal *fg, const Stdreg__V1__F
 static void fixture_free(struct fixture_goal *fg)
 {
 	for (size_t i = 0; i < fg->n; i++)
-		free_msg(fg->fus[i]);
-	free_msg(fg->g);
+		rec_free(fg->fus[i]);
+	rec_free(fg->g);
 }
 
 static Stdreg__V1__FollowUp checkin(const char *as_of, int status, const char *note)
@@ -534,7 +514,7 @@ static void indicator_goal(struct fixture_goal *fg, int state)
 	g0.state = state;
 	g0.set_on = "2026-02-01";
 	g0.due = "2026-11-30";
-	fg->g = dup_msg(&g0);
+	fg->g = (void *)rec_dup(&g0.base);
 	assert_int_equal(goal_check_new(fg->g, "2026-02-01", &owners, &err), RG_OK);
 	if (state == GS(ACTIVE)) {
 		c.value = 2;
@@ -777,13 +757,13 @@ static void follow_up_bad_input(void **state)
 			Stdreg__V1__Goal g0 = base_goal();
 			memset(&fg, 0, sizeof(fg));
 			g0.owner_agency_id = "msb";
-			fg.g = dup_msg(&g0);
+			fg.g = (void *)rec_dup(&g0.base);
 			assert_int_equal(goal_check_new(fg.g, "2026-02-01", &owners, &e2), RG_OK);
 		} else {
 			indicator_goal(&fg, GS(ACTIVE));
 		}
 		cases[i].edit(&f0);
-		f = dup_msg(&f0);
+		f = (void *)rec_dup(&f0.base);
 		rc = goal_check_follow_up(fg.g, (const Stdreg__V1__FollowUp *const *)fg.fus, fg.n,
 		                          f, "2026-04-01", &owners, &err);
 		if (rc != cases[i].code || strcmp(err.field, cases[i].field) != 0)
@@ -795,7 +775,7 @@ static void follow_up_bad_input(void **state)
 		assert_int_equal(f->seq, f0.seq);
 		assert_string_equal(f->id, f0.id ? f0.id : "");
 		assert_int_equal(f->old_state, 0);
-		free_msg(f);
+		rec_free(f);
 		fixture_free(&fg);
 	}
 }
@@ -840,7 +820,7 @@ static void state_machine(void **state)
 			f0.new_owner_agency_id = "digg";
 			f0.new_text = "ten agencies use the AI guidance";
 			f0.result = RES(MISSED);
-			f = dup_msg(&f0);
+			f = (void *)rec_dup(&f0.base);
 			rc = goal_check_follow_up(fg.g, NULL, 0, f, "2026-04-01", &owners, &err);
 			if (allowed[t][s] ? rc != RG_OK : rc != RG_EPRECOND)
 				fail_msg("follow-up type %d on a %s goal: got %s (%s)", types[t],
@@ -857,7 +837,7 @@ static void state_machine(void **state)
 				assert_int_equal(fold.state, after[t] ? after[t] : states[s]);
 			} else {
 				assert_string_equal(err.field, "type");
-				free_msg(f);
+				rec_free(f);
 			}
 			fixture_free(&fg);
 		}
@@ -874,20 +854,20 @@ static void closing_twice(void **state)
 	c.result = RES(MET);
 	c.decision_ref = "I2026/00700";
 	append(&fg, &c, "2026-05-01");
-	f = dup_msg(&c);
+	f = (void *)rec_dup(&c.base);
 	assert_int_equal(goal_check_follow_up(fg.g, (const Stdreg__V1__FollowUp *const *)fg.fus,
 	                                      fg.n, f, "2026-05-02", &owners, &err),
 	                 RG_EPRECOND);
 	assert_non_null(strstr(err.message, "already closed"));
-	free_msg(f);
+	rec_free(f);
 	/* A check-in on the closed goal is refused too, a correction of an entry is not. */
 	c = checkin("2026-05-02", CK(ON_TRACK), "late news");
-	f = dup_msg(&c);
+	f = (void *)rec_dup(&c.base);
 	assert_int_equal(goal_check_follow_up(fg.g, (const Stdreg__V1__FollowUp *const *)fg.fus,
 	                                      fg.n, f, "2026-05-02", &owners, &err),
 	                 RG_EPRECOND);
 	assert_string_equal(err.field, "type");
-	free_msg(f);
+	rec_free(f);
 	c = checkin("2026-05-02", CK(AT_RISK), "the count was three, not two");
 	c.type = FU(CORRECTION);
 	c.supersedes = "ai/2/1";
@@ -965,22 +945,22 @@ static void correcting_a_decision(void **state)
 	r = fu_init(FU(CORRECTION), "2026-04-15");
 	r.supersedes = "ai/2/2";
 	r.new_due = "2027-02-28";
-	f = dup_msg(&r);
+	f = (void *)rec_dup(&r.base);
 	assert_int_equal(goal_check_follow_up(fg.g, (const Stdreg__V1__FollowUp *const *)fg.fus,
 	                                      fg.n, f, "2026-04-15", &owners, &err),
 	                 RG_EINVAL);
 	assert_string_equal(err.field, "decision_ref");
-	free_msg(f);
+	rec_free(f);
 	r.decision_ref = "I2026/00456-rättelse";
 	append(&fg, &r, "2026-04-15");
 	/* A correction of a correction is refused: correct the original again. */
 	r.supersedes = "ai/2/3";
-	f = dup_msg(&r);
+	f = (void *)rec_dup(&r.base);
 	assert_int_equal(goal_check_follow_up(fg.g, (const Stdreg__V1__FollowUp *const *)fg.fus,
 	                                      fg.n, f, "2026-04-15", &owners, &err),
 	                 RG_EINVAL);
 	assert_string_equal(err.field, "supersedes");
-	free_msg(f);
+	rec_free(f);
 
 	assert_int_equal(goal_view_as_of(fg.g, (const Stdreg__V1__FollowUp *const *)fg.fus, fg.n,
 	                                 NULL, 0, "2026-04-14", &v, &err),
@@ -1027,7 +1007,7 @@ static void stage_goal_met_by_item(void **state)
 	g0.work_item_id = "cen-clc-jtc21-prai";
 	g0.target_stage = "50.00";
 	g0.due = "2026-06-30";
-	g = dup_msg(&g0);
+	g = (void *)rec_dup(&g0.base);
 	assert_int_equal(goal_check_new(g, "2026-01-15", &owners, &err), RG_OK);
 	for (size_t i = 0; i < N(table); i++) {
 		assert_int_equal(
@@ -1039,7 +1019,7 @@ static void stage_goal_met_by_item(void **state)
 			         v.met_on);
 		assert_true(v.verifiable);
 	}
-	free_msg(g);
+	rec_free(g);
 }
 
 /* --- a year replayed ----------------------------------------------------------------------- */
@@ -1061,7 +1041,7 @@ static void new_goal(struct fixture_goal *fg, Stdreg__V1__Goal *g0, const char *
 	struct store_error err = { 0 };
 
 	memset(fg, 0, sizeof(*fg));
-	fg->g = dup_msg(g0);
+	fg->g = (void *)rec_dup(&g0->base);
 	if (goal_check_new(fg->g, today, &owners, &err) != RG_OK)
 		fail_msg("goal %s refused: %s", g0->id, err.message);
 }
