@@ -98,8 +98,10 @@ static int tls_mk_err(int err)
 		return NNG_ETIMEDOUT;
 	case MBEDTLS_ERR_SSL_CONN_EOF:
 		// The peer's end, not ours: nng 1.5.2's listener takes NNG_ECLOSED from a
-		// handshake for its own close and stops accepting (see registryd/nng/sendmsg.c).
-		return NNG_ECONNSHUT;
+		// handshake for its own close and stops accepting (see registryd/nng/sendmsg.c),
+		// and any error but a reset, an abort, a timeout or a refused peer pauses it
+		// for 100 ms.
+		return NNG_ECONNRESET;
 	default:
 		return NNG_ECRYPTO;
 	}
