@@ -37,6 +37,10 @@ struct watch {
 // It is looked up here. Connection ids (nng pipe ids) are not used again before 2^31 more
 // connections, far more than this ring remembers.
 #define HUB_RECENT_CLOSES 1024
+// How often a parked watch whose face is not told of closes (HTTP) is asked whether its
+// peer is still there (dispatch_peer.gone): a peer that left gives its place back within
+// about this long, not at the end of its wait.
+#define HUB_PROBE_NS (1000u * 1000000u)
 
 /* What an account may have parked: watches and their decoded bytes (0 = no bound). */
 struct budget {
@@ -258,9 +262,10 @@ static bool watch_orphaned(const struct watch *w, const uint64_t *closed, size_t
 /*
  * Looks at every parked watch in *list: those that may see changes up to latest are
  * scanned; those with changes, or whose wait passed by now, are answered and unlinked.
+ * With probe, those that can be asked whether their peer is gone are asked.
  */
 static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, uint64_t now,
-                     const uint64_t *closed, size_t n_closed)
+                     const uint64_t *closed, size_t n_closed, bool probe)
 {
 	struct watch **pp = list, *w;
 	struct store_error err;
@@ -274,6 +279,9 @@ static void hub_scan(struct watch_hub *h, struct watch **list, uint64_t latest, 
 		// Its reply could reach no one: its place goes to those still waiting.
 		if (watch_orphaned(w, closed, n_closed))
 			status_set(&w->c.st, GRPC_CANCELLED, "the connection closed");
+		else if (probe && w->c.gone != NULL && w->c.st.code == GRPC_OK &&
+		         w->c.gone(w->c.gone_arg))
+			status_set(&w->c.st, GRPC_CANCELLED, "the client went away");
 		if (w->since < latest && !failed && w->c.st.code == GRPC_OK) {
 			if (!live) {
 				rc = store_read_renew(h->t);
@@ -314,12 +322,13 @@ static void *hub_main(void *arg)
 	struct watch_hub *h = arg;
 	struct watch *list = NULL, *w;
 	uint64_t *closed = malloc(HUB_CLOSED_MAX * sizeof *closed);
+	uint64_t next_probe = 0; /* 0: nothing to ask */
 	size_t n_closed = 0;
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		uint64_t latest = h->latest, now = dispatch_now_ns(), earliest = UINT64_MAX;
-		bool due;
+		bool due, probe = false, askable = false;
 
 		while ((w = h->incoming) != NULL) {
 			h->incoming = w->next;
@@ -335,7 +344,16 @@ static void *hub_main(void *arg)
 				due = true;
 			if (w->until_ns < earliest)
 				earliest = w->until_ns;
+			askable = askable || w->c.gone != NULL;
 		}
+		if (!askable)
+			next_probe = 0;
+		else if (next_probe == 0)
+			next_probe = now + HUB_PROBE_NS;
+		if (next_probe != 0 && next_probe <= now)
+			due = probe = true;
+		else if (next_probe != 0 && next_probe < earliest)
+			earliest = next_probe;
 		if (!due) {
 			if (earliest == UINT64_MAX) {
 				pthread_cond_wait(&h->cond, &h->lock);
@@ -347,7 +365,9 @@ static void *hub_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&h->lock);
-		hub_scan(h, &list, latest, now, closed, n_closed);
+		hub_scan(h, &list, latest, now, closed, n_closed, probe);
+		if (probe)
+			next_probe = now + HUB_PROBE_NS;
 		pthread_mutex_lock(&h->lock);
 	}
 	pthread_mutex_unlock(&h->lock);

@@ -12,8 +12,10 @@
  * r->lock orders the two; the resume comes after it is released, since the resumed
  * connection may be answered and its request freed at once.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "internal.h"
 #include "log.h"
@@ -92,6 +94,26 @@ static bool slot_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
 	return true;
 }
 
+/*
+ * dispatch_peer.gone of every request: whether r's client has closed its connection or
+ * reset it. Asked by the Watch hub while r's call is parked, which keeps r and its
+ * connection (suspended, so libmicrohttpd neither reads it nor closes it) as they are.
+ * The socket is peeked at, never read: a request the client sent meanwhile stays.
+ */
+static bool client_gone(void *arg)
+{
+	struct hreq *r = arg;
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char byte;
+	ssize_t n;
+
+	if (ci == NULL)
+		return false;
+	n = recv(ci->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 /* A free slot, a new one while below the bound, or NULL. */
 static struct hslot *slot_take(struct http_server *s)
 {
@@ -142,7 +164,11 @@ enum call_state http_call_start(struct hreq *r, const uint8_t *env, size_t len)
 	// From here the reply may arrive on any thread, even before dispatch returns.
 	dispatch_request_peer(
 	        h->slot, env, len, dispatch_now_ns(),
-	        &(struct dispatch_peer){ .face = "http", .text = r->peer, .key = r->peer_key });
+	        &(struct dispatch_peer){ .face = "http",
+	                                 .text = r->peer,
+	                                 .key = r->peer_key,
+	                                 .gone = client_gone,
+	                                 .gone_arg = r });
 	pthread_mutex_lock(&r->lock);
 	if (r->have_reply) {
 		pthread_mutex_unlock(&r->lock);

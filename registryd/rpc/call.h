@@ -105,6 +105,8 @@ struct call {
 	 * budgets are counted for. */
 	char peer_key[PEER_KEY_MAX];
 	uint64_t conn;         /* the connection it came on (dispatch_peer), 0 = unknown */
+	bool (*gone)(void *gone_arg); /* dispatch_peer's, NULL = never asked */
+	void *gone_arg;
 	struct dedupe *dedupe; /* set when dedupe_begin said DEDUPE_NEW: call_send completes */
 	ProtobufCMessage *req; /* the decoded payload; owned by the call */
 	/* Where req and out live: NULL (malloc), or the dispatcher's arena for a plain read,

@@ -449,6 +449,8 @@ void dispatch_request_peer(struct dispatch_slot *s, const uint8_t *buf, size_t l
 		.received_ns = received_ns,
 		.metrics = s->d->env.metrics,
 		.conn = p->conn,
+		.gone = p->gone,
+		.gone_arg = p->gone_arg,
 	};
 	Stdreg__V1__Request *env;
 	const struct method *m;

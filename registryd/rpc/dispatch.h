@@ -112,10 +112,13 @@ struct dispatch_peer {
 	 * tls+tcp, and HTTP), "uid:1000" (ipc); NULL: one shared "unknown" peer. */
 	const char *key;
 	/* The connection it came on, unique among open connections (nng: 1..2^31 pipe ids):
-	 * dispatch_connection_closed() drops its parked calls. 0: none (HTTP, whose
-	 * libmicrohttpd does not say when a suspended connection closes; its parked calls
-	 * wait out their time, bounded by the feed caps). */
+	 * dispatch_connection_closed() drops its parked calls. 0: none (HTTP). */
 	uint64_t conn;
+	/* Whether the peer has gone away, asked about once a second of a parked call whose
+	 * face is not told of closes (HTTP: libmicrohttpd does not watch a suspended
+	 * connection). NULL: never asked. gone_arg must stay valid until the call's reply. */
+	bool (*gone)(void *gone_arg);
+	void *gone_arg;
 };
 
 /* As dispatch_request_via(), with everything the face knows of the peer. */

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Parked watches against one address that tries to take them all (hardening.md, "Hostile
 # peers"): anonymous callers' places are counted per peer address, HTTP long polls count
-# in the change feed caps, a Watch id longer than any record's is refused, and a watch
-# whose nng connection closed gives its place back at once. Each time a caller from
-# another address is still served.
+# in the change feed caps, a Watch id longer than any record's is refused, a watch whose
+# nng connection closed gives its place back at once, and one whose HTTP client went away
+# within a second or two. Each time a caller from another address is still served.
 . "$(dirname "$0")/lib.sh"
 FLOOD="$(dirname "$0")/http_flood.py"
 # 100 connections per address: more than an address's 64 anonymous watches, so that the
@@ -77,13 +77,27 @@ code=$(curl -s -o "$TEST_TMP/long.json" -w '%{http_code}' -m 5 --interface 127.0
 expect_eq "a 16 000-byte id is refused" "$code" 400
 expect_match "naming the field" "$(cat "$TEST_TMP/long.json")" '"field":"ids"'
 
+# The event stream above went away with its curl (-m 2): the hub finds that out within a
+# second or two and drops its watch, which leaves part 1's 64 and part 2's 16.
+expect_eq "the watch of an event stream that went away is dropped" "$(wait_parked 80)" 80
+
 # 4. Over nng, a watch whose client is gone gives its place back at once (it used to wait
 # out its 60 s).
-before=$(parked)
+before=80
 for _ in 1 2 3 4 5; do
 	STDREG_TOKEN= timeout 0.5 "$REGCTL" watch --since 999999 --wait-ms 60000 >/dev/null 2>&1 || true
 done
 expect_eq "no watch of a closed connection is left" "$(wait_parked "$before")" "$before"
+
+# 5. Over HTTP, long polls and Watch calls whose client went away give their places back
+# within a second or two (libmicrohttpd does not watch a suspended connection; the hub asks).
+for _ in 1 2 3; do
+	curl -s -o /dev/null -m 0.5 --interface 127.0.0.7 \
+		"$HTTP/v1/changes?since_revision=999999&wait_ms=60000" || true
+	curl -s -o /dev/null -m 0.5 --interface 127.0.0.7 -H 'Content-Type: application/json' \
+		-d "{$NOTHING_YET,\"wait_ms\":60000}" "$HTTP/stdreg.v1.Registry/Watch" || true
+done
+expect_eq "no watch of an HTTP client that went away is left" "$(wait_parked "$before")" "$before"
 
 for fd in "${FLOOD_FDS[@]}"; do exec {fd}>&-; done
 wait "${FLOOD_PIDS[@]}" 2>/dev/null || true

@@ -679,6 +679,46 @@ static void test_watch_of_a_connection_closed_before_it_parked(void **state)
 	async_release(&a);
 }
 
+/* dispatch_peer.gone of the test below: *arg says whether the client has gone. */
+static bool peer_gone(void *arg)
+{
+	return __atomic_load_n((bool *)arg, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A face that is not told of closes (HTTP) is asked about once a second whether the peer
+ * of a parked watch is still there; one that has gone gives its place back then, not at
+ * the end of its wait.
+ */
+static void test_watch_of_a_client_that_went_away(void **state)
+{
+	struct fixture *f = *state;
+	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
+	bool gone = false;
+	struct dispatch_peer peer = { .key = "tcp:192.0.2.9", .gone = peer_gone, .gone_arg = &gone };
+	struct async_call a;
+	uint64_t t0;
+
+	async_init(f, &a, true);
+	fixture_set_token("");
+	q.since_revision = store_revision(f->st);
+	q.wait_ms = 60000;
+	async_send_from(&a, &peer, M("Watch"), 1, 0, &q.base);
+	fixture_set_token(f->admin_token);
+	wait_parked(f, 1);
+	assert_null(async_wait(&a, 1, 2500)); /* asked at least twice, still there: waits on */
+	__atomic_store_n(&gone, true, __ATOMIC_SEQ_CST);
+	t0 = dispatch_now_ns();
+	if (async_wait_silent(&a, 1, 5000) == 0) {
+		dispatcher_shutdown(f->d); /* answers it before the test ends */
+		fail_msg("the watch of a client that went away is still parked after 5 s");
+	}
+	expect_reply(&a, 1, GRPC_CANCELLED, "went away");
+	assert_true(ms_since(t0) < 4000);
+	wait_parked(f, 0);
+	async_release(&a);
+}
+
 static void test_shutdown_answers_parked_watches(void **state)
 {
 	struct fixture *f = *state;
@@ -785,6 +825,7 @@ int main(void)
 		CASE(test_anonymous_budget_is_per_peer),
 		CASE(test_closed_connection_drops_its_watches),
 		CASE(test_watch_of_a_connection_closed_before_it_parked),
+		CASE(test_watch_of_a_client_that_went_away),
 		CASE(test_shutdown_answers_parked_watches),
 		CASE(test_many_watchers_lose_nothing),
 	};
