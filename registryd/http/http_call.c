@@ -162,13 +162,12 @@ enum call_state http_call_start(struct hreq *r, const uint8_t *env, size_t len)
 	r->have_reply = false;
 	h->cur = r;
 	// From here the reply may arrive on any thread, even before dispatch returns.
-	dispatch_request_peer(
-	        h->slot, env, len, dispatch_now_ns(),
-	        &(struct dispatch_peer){ .face = "http",
-	                                 .text = r->peer,
-	                                 .key = r->peer_key,
-	                                 .gone = client_gone,
-	                                 .gone_arg = r });
+	dispatch_request_peer(h->slot, env, len, dispatch_now_ns(),
+	                      &(struct dispatch_peer){ .face = "http",
+	                                               .text = r->peer,
+	                                               .key = r->peer_key,
+	                                               .gone = client_gone,
+	                                               .gone_arg = r });
 	pthread_mutex_lock(&r->lock);
 	if (r->have_reply) {
 		pthread_mutex_unlock(&r->lock);

@@ -104,7 +104,7 @@ struct call {
 	/* The peer, by dispatch_peer's key ("" when unknown): whom an anonymous caller's
 	 * budgets are counted for. */
 	char peer_key[PEER_KEY_MAX];
-	uint64_t conn;         /* the connection it came on (dispatch_peer), 0 = unknown */
+	uint64_t conn;                /* the connection it came on (dispatch_peer), 0 = unknown */
 	bool (*gone)(void *gone_arg); /* dispatch_peer's, NULL = never asked */
 	void *gone_arg;
 	struct dedupe *dedupe; /* set when dedupe_begin said DEDUPE_NEW: call_send completes */

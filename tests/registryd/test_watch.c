@@ -566,6 +566,20 @@ static void expect_reply(struct async_call *a, int n, int code, const char *text
 	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
+/* Waits up to wait_ms for a's first reply, which must be CANCELLED with text in its message
+ * and come less than within_ms after t0. A watch still parked is answered by shutting the
+ * dispatcher down before the test fails. */
+static void expect_cancelled(struct fixture *f, struct async_call *a, int wait_ms, const char *text,
+                             uint64_t t0, uint64_t within_ms)
+{
+	if (async_wait_silent(a, 1, wait_ms) == 0) {
+		dispatcher_shutdown(f->d);
+		fail_msg("still parked after %d ms (expected CANCELLED: %s)", wait_ms, text);
+	}
+	expect_reply(a, 1, GRPC_CANCELLED, text);
+	assert_true(ms_since(t0) < within_ms);
+}
+
 /* Anonymous callers share a name, not a budget: one peer filling its share leaves the
  * others theirs; all anonymous peers together leave the principals theirs. */
 static void test_anonymous_budget_is_per_peer(void **state)
@@ -633,12 +647,7 @@ static void test_closed_connection_drops_its_watches(void **state)
 	wait_parked(f, 2);
 	t0 = dispatch_now_ns();
 	dispatch_connection_closed(f->d, 7);
-	if (async_wait_silent(&a, 1, 2000) == 0) {
-		dispatcher_shutdown(f->d); /* answers both before the test ends */
-		fail_msg("the watch of the closed connection is still parked after 2 s");
-	}
-	expect_reply(&a, 1, GRPC_CANCELLED, "connection closed");
-	assert_true(ms_since(t0) < 1000);
+	expect_cancelled(f, &a, 2000, "connection closed", t0, 1000);
 	wait_parked(f, 1);
 	assert_null(async_wait(&b, 1, 0)); /* another connection's watch waits on */
 	put_area(f, "seen");
@@ -669,12 +678,7 @@ static void test_watch_of_a_connection_closed_before_it_parked(void **state)
 	t0 = dispatch_now_ns();
 	async_send_from(&a, &gone, M("Watch"), 1, 0, &q.base);
 	fixture_set_token(f->admin_token);
-	if (async_wait_silent(&a, 1, 2000) == 0) {
-		dispatcher_shutdown(f->d); /* answers it before the test ends */
-		fail_msg("the watch of a closed connection is still parked after 2 s");
-	}
-	expect_reply(&a, 1, GRPC_CANCELLED, "connection closed");
-	assert_true(ms_since(t0) < 1000);
+	expect_cancelled(f, &a, 2000, "connection closed", t0, 1000);
 	wait_parked(f, 0);
 	async_release(&a);
 }
@@ -695,7 +699,9 @@ static void test_watch_of_a_client_that_went_away(void **state)
 	struct fixture *f = *state;
 	Stdreg__V1__WatchRequest q = STDREG__V1__WATCH_REQUEST__INIT;
 	bool gone = false;
-	struct dispatch_peer peer = { .key = "tcp:192.0.2.9", .gone = peer_gone, .gone_arg = &gone };
+	struct dispatch_peer peer = { .key = "tcp:192.0.2.9",
+		                      .gone = peer_gone,
+		                      .gone_arg = &gone };
 	struct async_call a;
 	uint64_t t0;
 
@@ -709,12 +715,7 @@ static void test_watch_of_a_client_that_went_away(void **state)
 	assert_null(async_wait(&a, 1, 2500)); /* asked at least twice, still there: waits on */
 	__atomic_store_n(&gone, true, __ATOMIC_SEQ_CST);
 	t0 = dispatch_now_ns();
-	if (async_wait_silent(&a, 1, 5000) == 0) {
-		dispatcher_shutdown(f->d); /* answers it before the test ends */
-		fail_msg("the watch of a client that went away is still parked after 5 s");
-	}
-	expect_reply(&a, 1, GRPC_CANCELLED, "went away");
-	assert_true(ms_since(t0) < 4000);
+	expect_cancelled(f, &a, 5000, "went away", t0, 4000);
 	wait_parked(f, 0);
 	async_release(&a);
 }
