@@ -12,10 +12,9 @@
  * r->lock orders the two; the resume comes after it is released, since the resumed
  * connection may be answered and its request freed at once.
  */
-#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "internal.h"
 #include "log.h"
@@ -95,23 +94,23 @@ static bool slot_park(void *arg, dispatch_reply_fn *reply, void **reply_arg)
 }
 
 /*
- * dispatch_peer.gone of every request: whether r's client has closed its connection or
- * reset it. Asked by the Watch hub while r's call is parked, which keeps r and its
- * connection (suspended, so libmicrohttpd neither reads it nor closes it) as they are.
- * The socket is peeked at, never read: a request the client sent meanwhile stays.
+ * dispatch_peer.gone of every request: whether r's client has closed its connection (or
+ * its sending side, as nginx takes it too) or reset it. Asked by the Watch hub while r's
+ * call is parked, which keeps r and its connection (suspended, so libmicrohttpd neither
+ * reads it nor closes it) as they are. The socket is polled, not read: POLLRDHUP reports
+ * the end even behind bytes still unread (a TLS close_notify, a request sent meanwhile).
  */
 static bool client_gone(void *arg)
 {
 	struct hreq *r = arg;
 	const union MHD_ConnectionInfo *ci =
 	        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	char byte;
-	ssize_t n;
+	struct pollfd p = { .events = POLLRDHUP };
 
 	if (ci == NULL)
 		return false;
-	n = recv(ci->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+	p.fd = ci->connect_fd;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 /* A free slot, a new one while below the bound, or NULL. */

@@ -382,6 +382,17 @@ HTTPS=$(grep -o 'msg=listening url=https://[^ ]*' "$TEST_TMP/daemon.log" | tail 
 out=$(curl -s --cacert "$TEST_TMP/cert.pem" -H 'Content-Type: application/json' -d '{"id":"ai"}' \
 	"$HTTPS/stdreg.v1.Registry/GetArea")
 expect_eq "a call over https://" "$(jq -r .id <<<"$out")" ai
+# A long poll over https:// whose client goes away gives its place back within a second or
+# two: a TLS client sends close_notify before it closes, and the end is found behind it.
+parked_now() { curl -s "$HTTP/metrics" | awk '$1 == "stdreg_parked_watches" { print $2 }'; }
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TEST_TMP/cert.pem" -m 0.5 \
+	"$HTTPS/v1/changes?since_revision=999999&wait_ms=60000" || true)
+expect_eq "an https long poll waits until its client gives up" "$code" 000
+for _ in $(seq 1 100); do
+	[ "$(parked_now)" = 0 ] && break
+	sleep 0.1
+done
+expect_eq "the place of an https client that went away is given back" "$(parked_now)" 0
 # The caps on open feeds: one per caller (a token, or an address without one), three in all.
 feed() { # SOURCE [TOKEN]: a feed held open for 4 s in the background
 	curl -s -N -m 4 --interface "$1" ${2:+-H "Authorization: Bearer $2"} "$HTTP/v1/changes" >/dev/null &

@@ -91,12 +91,15 @@ expect_eq "no watch of a closed connection is left" "$(wait_parked "$before")" "
 
 # 5. Over HTTP, long polls and Watch calls whose client went away give their places back
 # within a second or two (libmicrohttpd does not watch a suspended connection; the hub asks).
+codes=""
 for _ in 1 2 3; do
-	curl -s -o /dev/null -m 0.5 --interface 127.0.0.7 \
-		"$HTTP/v1/changes?since_revision=999999&wait_ms=60000" || true
-	curl -s -o /dev/null -m 0.5 --interface 127.0.0.7 -H 'Content-Type: application/json' \
-		-d "{$NOTHING_YET,\"wait_ms\":60000}" "$HTTP/stdreg.v1.Registry/Watch" || true
+	codes+=$(curl -s -o /dev/null -w ' %{http_code}' -m 0.5 --interface 127.0.0.7 \
+		"$HTTP/v1/changes?since_revision=999999&wait_ms=60000" || true)
+	codes+=$(curl -s -o /dev/null -w ' %{http_code}' -m 0.5 --interface 127.0.0.7 \
+		-H 'Content-Type: application/json' -d "{$NOTHING_YET,\"wait_ms\":60000}" \
+		"$HTTP/stdreg.v1.Registry/Watch" || true)
 done
+expect_eq "each waited until its client gave up" "$codes" " 000 000 000 000 000 000"
 expect_eq "no watch of an HTTP client that went away is left" "$(wait_parked "$before")" "$before"
 
 for fd in "${FLOOD_FDS[@]}"; do exec {fd}>&-; done
