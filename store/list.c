@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistr.h>
+
 #include "store_int.h"
 
 /* Which filters each kind honours. */
@@ -150,6 +152,21 @@ static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct s
 	default:
 		return true;
 	}
+}
+
+/* A text filter: valid UTF-8 of at most STORE_SEARCH_TEXT_MAX characters. */
+static int check_search_text(const char *text, struct store_error *err)
+{
+	size_t len = strlen(text), chars;
+
+	if (!store_valid_text(text, len))
+		return store_fail(err, RG_EINVAL, "text", "field 'text' is not valid UTF-8");
+	chars = u8_mbsnlen((const uint8_t *)text, len);
+	if (chars > STORE_SEARCH_TEXT_MAX)
+		return store_fail(err, RG_EINVAL, "text",
+		                  "field 'text' is too long (%zu characters, at most %d)", chars,
+		                  STORE_SEARCH_TEXT_MAX);
+	return RG_OK;
 }
 
 /* --- page tokens ------------------------------------------------------------------- */
@@ -368,6 +385,8 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	}
 	/* Folded once per page: Unicode rules, so "åtkomst" finds "Åtkomst". */
 	char *needle = NULL;
+	if (set(f->text) && (rc = check_search_text(f->text, err)) != RG_OK)
+		return rc;
 	if (set(f->text) && (needle = store_text_fold(f->text, NULL)) == NULL)
 		return store_fail(err, RG_EINVAL, "text", "field 'text' is not valid UTF-8");
 	rc = walk_start(t, &w, ki, target);

@@ -207,6 +207,9 @@ struct store_filter {
  * read: a filter that matches nothing reads the kind a slice at a time, never whole in
  * one call (anyone may ask). */
 #define STORE_LIST_SCAN_MAX 10000u
+/* Characters of a text filter (store_filter.text): each record a page reads is searched
+ * for it, so a page's cost grows with its length; a longer one is INVALID_ARGUMENT. */
+#define STORE_SEARCH_TEXT_MAX 256
 
 /* Called once per record of a page, in id order; val/len as store_get. Non-zero stops the
  * page before this record: it does not count as listed, and next_token resumes at it

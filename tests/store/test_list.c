@@ -616,6 +616,40 @@ static void filter_reads_a_slice_per_page(void **state)
 	free(p);
 }
 
+/* A text filter of at most STORE_SEARCH_TEXT_MAX characters (not bytes) is searched for; a
+ * longer one is refused before any record is read (each record read is searched for it). */
+static void text_filter_is_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct page *p = calloc(1, sizeof(*p));
+	static const char *const ai[] = { "ai", NULL };
+	char text[4 * STORE_SEARCH_TEXT_MAX + 8];
+	struct store_filter flt = { .text = text };
+	struct store_error err = { 0 };
+	size_t o = 0;
+
+	fx_seed(f);
+	fx_put_ok(f, STORE_ITEM, mk_item("long", "ISO 9", "Åå", "iso", ai, "20.20"));
+	/* 256 characters of two bytes each ("å"), the last two also in the item's title. */
+	for (int i = 0; i < STORE_SEARCH_TEXT_MAX; i++) {
+		memcpy(text + o, "\xc3\xa5", 2);
+		o += 2;
+	}
+	text[o] = '\0';
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, NULL, &err), RG_OK);
+	assert_int_equal(p->n, 0);
+	memcpy(text, "\xc3\xa5\xc3\xa5", 5); /* just "åå": found, ignoring case */
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, NULL, &err), RG_OK);
+	assert_int_equal(p->n, 1);
+	/* One character more: refused, naming the field and the bound. */
+	memset(text, 'q', STORE_SEARCH_TEXT_MAX + 1);
+	text[STORE_SEARCH_TEXT_MAX + 1] = '\0';
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, NULL, &err), RG_EINVAL);
+	assert_string_equal(err.field, "text");
+	assert_non_null(strstr(err.message, "at most 256"));
+	free(p);
+}
+
 /* Moving an item between areas moves it in the index: the areas it left no longer list it,
  * the one it kept and the one it joined do (an update touches only the entries that
  * change). */
@@ -702,6 +736,7 @@ int main(void)
 		T(unsupported_filters),
 		T(selective_filter_page_boundary),
 		T(filter_reads_a_slice_per_page),
+		T(text_filter_is_bounded),
 		T(corrupt_entries_are_errors),
 	};
 #undef T
