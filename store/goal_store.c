@@ -195,6 +195,44 @@ static int list_step(ProtobufCMessage *rec, void *arg)
 	return w->rc == RG_OK ? REFS_KEPT : REFS_KEPT | REFS_STOP;
 }
 
+/* Whether s is a goal's id, AREA/N (N from 1, no leading zero): what a page token names. */
+static bool is_goal_id(const char *s)
+{
+	const char *slash = strrchr(s, '/');
+	char area[STORE_ID_MAX + 1];
+	size_t alen = slash != NULL ? (size_t)(slash - s) : 0;
+
+	if (slash == NULL || alen == 0 || alen > STORE_ID_MAX || strlen(s) > STORE_ID_MAX ||
+	    slash[1] < '1' || slash[1] > '9')
+		return false;
+	for (const char *n = slash + 1; *n; n++)
+		if (*n < '0' || *n > '9')
+			return false;
+	memcpy(area, s, alen);
+	area[alen] = '\0';
+	return store_valid_id(area);
+}
+
+/* The request's values that name no goal, state or status: refused, as List's are. */
+static int check_list_request(const Stdreg__V1__GoalListRequest *q, const char *day,
+                              struct store_error *err)
+{
+	if (!store_valid_date(day))
+		return store_fail(err, RG_EINVAL, "as_of",
+		                  "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)", day);
+	if (!str_empty(q->page_token) && !is_goal_id(q->page_token))
+		return store_fail(err, RG_EINVAL, "page_token", "page token is not valid");
+	if (protobuf_c_enum_descriptor_get_value(&stdreg__v1__goal_state__descriptor,
+	                                         (int)q->state) == NULL)
+		return store_fail(err, RG_EINVAL, "state", "field 'state': unknown value %d",
+		                  (int)q->state);
+	if (protobuf_c_enum_descriptor_get_value(&stdreg__v1__derived_status__descriptor,
+	                                         (int)q->status) == NULL)
+		return store_fail(err, RG_EINVAL, "status", "field 'status': unknown value %d",
+		                  (int)q->status);
+	return RG_OK;
+}
+
 int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *today,
                     ProtobufCMessage **out, struct store_error *err)
 {
@@ -216,11 +254,8 @@ int store_goal_list(store_txn *t, const ProtobufCMessage *request, const char *t
 	struct list_walk w = { t, day, &flt, size, NULL, RG_OK, err };
 	int rc;
 
-	if (!store_valid_date(day))
-		return store_fail(err, RG_EINVAL, "as_of",
-		                  "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)", day);
-	if (!str_empty(q->page_token) && strlen(q->page_token) > STORE_ID_MAX)
-		return store_fail(err, RG_EINVAL, "page_token", "page token is not valid");
+	if ((rc = check_list_request(q, day, err)) != RG_OK)
+		return rc;
 	w.r = malloc(sizeof(*w.r));
 	if (w.r == NULL)
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");

@@ -583,6 +583,47 @@ static void test_list_pages_and_corrupt_goal(void **state)
 	rec_free(r);
 }
 
+/* What names no goal, state or status is refused naming its field, as List's filters are; a
+ * token of a goal that is not there is a place in the order all the same. */
+static void test_list_refuses_what_names_nothing(void **state)
+{
+	static const char *const bad_tokens[] = { "zz", "ai/0", "ai/01", "ai/1x", "/1", "ai/" };
+	struct fx *f = *state;
+	Stdreg__V1__GoalListRequest q = STDREG__V1__GOAL_LIST_REQUEST__INIT;
+	struct store_error err = { 0 };
+	Stdreg__V1__GoalListResponse *r;
+	ProtobufCMessage *out = NULL;
+	store_txn *t;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-06-30", "2026-01-15"), "ai/1");
+	for (size_t i = 0; i < sizeof bad_tokens / sizeof *bad_tokens; i++) {
+		memset(&err, 0, sizeof err);
+		assert_int_equal(goal_list_page(f, bad_tokens[i], 0, &r, &err), RG_EINVAL);
+		assert_string_equal(err.field, "page_token");
+	}
+	assert_int_equal(goal_list_page(f, "ai/999", 0, &r, &err), RG_OK);
+	assert_int_equal(r->n_goals, 0);
+	rec_free(r);
+	assert_int_equal(goal_list_page(f, "a/1", 0, &r, &err), RG_OK);
+	assert_int_equal(r->n_goals, 1);
+	rec_free(r);
+
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	q.state = 99;
+	assert_int_equal(store_goal_list(t, &q.base, "2026-09-21", &out, &err), RG_EINVAL);
+	assert_string_equal(err.field, "state");
+	q.state = STDREG__V1__GOAL_STATE__GOAL_STATE_ACTIVE;
+	q.status = 99;
+	assert_int_equal(store_goal_list(t, &q.base, "2026-09-21", &out, &err), RG_EINVAL);
+	assert_string_equal(err.field, "status");
+	assert_non_null(strstr(err.message, "unknown value 99"));
+	q.status = 0;
+	assert_int_equal(store_goal_list(t, &q.base, "2026-09-21", &out, &err), RG_OK);
+	rec_free(out);
+	store_read_free(t);
+}
+
 /* The trend of quarters 2025-12-31, 2026-03-31 and 2026-06-30 (malloc'd). */
 static Stdreg__V1__TrendResponse *trend(struct fx *f)
 {
@@ -656,6 +697,8 @@ int main(void)
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(test_list_as_of, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_list_pages_and_corrupt_goal, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_list_refuses_what_names_nothing, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(test_trend, fx_setup, fx_teardown),
 	};
