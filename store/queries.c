@@ -260,11 +260,21 @@ static const char *stage_name(const char *two)
 	return "other";
 }
 
-/* Files work item rec under its stage group of the MineArea arg; keeps it (REFS_KEPT). */
+/* A MineArea being filled: how many items it lists and may list, and how many the reply
+ * lists so far. */
+struct mine_area_fill {
+	Stdreg__V1__MineArea *ma;
+	size_t in_area, area_max;
+	size_t *listed;
+};
+
+/* Counts work item rec in its stage group of the mine_area_fill arg, and files it there
+ * (REFS_KEPT) while the group and the reply have room. */
 static int group_item_fn(ProtobufCMessage *rec, void *arg)
 {
 	Stdreg__V1__WorkItem *w = (Stdreg__V1__WorkItem *)rec;
-	Stdreg__V1__MineArea *ma = arg;
+	struct mine_area_fill *fill = arg;
+	Stdreg__V1__MineArea *ma = fill->ma;
 	char two[3] = "";
 	bool iso = str_empty(w->stage_scheme) || strcmp(w->stage_scheme, "iso") == 0;
 
@@ -289,7 +299,15 @@ static int group_item_fn(ProtobufCMessage *rec, void *arg)
 			return 0;
 		}
 	}
-	return PUSH(g->work_items, g->n_work_items, w) ? REFS_KEPT : REFS_NEXT;
+	g->total++;
+	if (g->n_work_items >= STORE_MINE_GROUP_ITEMS || fill->in_area >= fill->area_max ||
+	    *fill->listed >= STORE_MINE_ITEMS)
+		return REFS_NEXT;
+	if (!PUSH(g->work_items, g->n_work_items, w))
+		return REFS_NEXT;
+	fill->in_area++;
+	(*fill->listed)++;
+	return REFS_KEPT;
 }
 
 static int cmp_group(const void *pa, const void *pb)
@@ -304,16 +322,32 @@ struct mine_ctx {
 	store_txn *t;
 	char today[11];
 	Stdreg__V1__MineResponse *r;
+	size_t listed;   /* work items in the reply */
+	size_t area_max; /* work items one area may list */
 	int rc;
 	struct store_error *err;
 };
+
+static bool assignment_current(const Stdreg__V1__Assignment *a, const char *today)
+{
+	return str_empty(a->valid_to) || strcmp(a->valid_to, today) > 0;
+}
+
+/* Counts the agency's current assignments in c->area_max, for the areas' shares. */
+static int count_current_fn(Stdreg__V1__Assignment *a, void *arg)
+{
+	struct mine_ctx *c = arg;
+
+	c->area_max += assignment_current(a, c->today);
+	return 0;
+}
 
 static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
 {
 	struct mine_ctx *c = arg;
 	Stdreg__V1__MineArea *ma;
 
-	if (!str_empty(a->valid_to) && strcmp(a->valid_to, c->today) <= 0)
+	if (!assignment_current(a, c->today))
 		return 0; /* ended */
 	ma = malloc(sizeof(*ma));
 	if (ma == NULL) {
@@ -328,7 +362,8 @@ static int mine_fn(Stdreg__V1__Assignment *a, void *arg)
 		c->rc = RG_ENOMEM;
 		return 1;
 	}
-	c->rc = refs_each(c->t, STORE_AREA, a->area_id, STORE_ITEM, group_item_fn, ma, c->err);
+	c->rc = refs_each(c->t, STORE_AREA, a->area_id, STORE_ITEM, group_item_fn,
+	                  &(struct mine_area_fill){ ma, 0, c->area_max, &c->listed }, c->err);
 	if (ma->n_stages > 1)
 		qsort(ma->stages, ma->n_stages, sizeof(ma->stages[0]), cmp_group);
 	return c->rc != RG_OK;
@@ -351,7 +386,13 @@ int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out, stru
 	r->agency_id = strdup(agency_id);
 	store_today(0, c.today);
 	c.r = r;
-	rc = each_assignment_of(t, STORE_AGENCY, agency_id, mine_fn, &c, err);
+	// Each area its share of the reply, so that a large agency's page shows every area.
+	rc = each_assignment_of(t, STORE_AGENCY, agency_id, count_current_fn, &c, err);
+	c.area_max = c.area_max > 0 ? STORE_MINE_ITEMS / c.area_max : STORE_MINE_ITEMS;
+	if (c.area_max < STORE_MINE_AREA_ITEMS)
+		c.area_max = STORE_MINE_AREA_ITEMS;
+	if (rc == RG_OK)
+		rc = each_assignment_of(t, STORE_AGENCY, agency_id, mine_fn, &c, err);
 	if (rc == RG_OK)
 		rc = c.rc;
 	if (rc == RG_OK && r->agency_id == NULL)

@@ -392,7 +392,13 @@ int store_check_item_scope(store_txn *t, const char *agency_id, const char *item
  * protobuf_c_message_free_unpacked(..., NULL). today: YYYY-MM-DD or NULL for today (UTC).
  */
 
-/* The areas agency_id currently leads or supports, with its items by stage. RG_ENOENT. */
+/* The areas agency_id currently leads or supports, with its items by stage: each group
+ * counts them all (total) and lists at most STORE_MINE_GROUP_ITEMS; an area lists its share
+ * of STORE_MINE_ITEMS (at least STORE_MINE_AREA_ITEMS), and a reply at most
+ * STORE_MINE_ITEMS in all (anyone may ask, of any agency). RG_ENOENT. */
+#define STORE_MINE_GROUP_ITEMS 100
+#define STORE_MINE_AREA_ITEMS  10
+#define STORE_MINE_ITEMS       1000
 int store_mine(store_txn *t, const char *agency_id, ProtobufCMessage **out,
                struct store_error *err);
 /* Prioritised areas with no lead on today, most important first. Errors: RG_EINVAL

@@ -139,6 +139,26 @@ static json_t *mine_rows(const json_t *area)
 	return rows;
 }
 
+/* The line under an area's work items: none, or how many of them the reply lists when it
+ * lists them in part (a group at most 100, a reply 1 000), with the command for them all. */
+static void mine_more(FILE *f, const json_t *area, size_t shown)
+{
+	const json_t *g;
+	long long total = 0;
+	size_t i;
+
+	json_array_foreach(arr(area, "stages"), i, g)
+	{
+		total += num(g, "total");
+	}
+	if (total == 0 && shown == 0)
+		fputs("  no work items\n", f);
+	else if (total > (long long)shown)
+		fprintf(f,
+		        "  %zu of %lld work items shown; all of them: regctl item list --area %s\n",
+		        shown, total, str(area, "area.id", "-"));
+}
+
 int table_mine(FILE *f, const json_t *resp)
 {
 	const json_t *areas = arr(resp, "areas"), *a;
@@ -154,10 +174,9 @@ int table_mine(FILE *f, const json_t *resp)
 		        str(a, "area.id", "-"), str(a, "area.name", "-"),
 		        str(a, "assignment.role", "-"), str(a, "assignment.valid_from", "-"),
 		        str(a, "assignment.decision_ref", "-"), str(a, "assignment.id", "-"));
-		if (json_array_size(rows) == 0)
-			fputs("  no work items\n", f);
-		else
+		if (json_array_size(rows) > 0)
 			indented_table(f, "  ", mine_item_cols, rows);
+		mine_more(f, a, json_array_size(rows));
 		json_decref(rows);
 	}
 	return ferror(f) ? -1 : 0;

@@ -122,7 +122,7 @@ static void goals(struct web_ctx *c, const struct web_list *gl, const struct web
 /* The work items of the agency's current areas, by stage group (Mine). */
 static void items(struct web_ctx *c, const Stdreg__V1__MineResponse *mine)
 {
-	size_t shown = 0;
+	size_t shown = 0, total = 0;
 
 	web_h2(c, S_ITEMS_BY_STAGE);
 	for (size_t a = 0; a < mine->n_areas; a++) {
@@ -131,6 +131,7 @@ static void items(struct web_ctx *c, const Stdreg__V1__MineResponse *mine)
 		for (size_t s = 0; s < ma->n_stages; s++) {
 			const Stdreg__V1__StageGroup *g = ma->stages[s];
 
+			total += g->total;
 			for (size_t i = 0; i < g->n_work_items; i++) {
 				const Stdreg__V1__WorkItem *w = g->work_items[i];
 
@@ -147,6 +148,12 @@ static void items(struct web_ctx *c, const Stdreg__V1__MineResponse *mine)
 		}
 	}
 	web_table_end(c, shown);
+	// Mine lists a selection of a large agency's items (store_mine); each count is whole.
+	if (total > shown) {
+		wbuf_puts(&c->body, "<p>");
+		web_t(c, S_ITEMS_BY_STAGE_SELECTION);
+		wbuf_puts(&c->body, "</p>\n");
+	}
 }
 
 unsigned web_page_agency(struct web_ctx *c)

@@ -121,6 +121,73 @@ static void mine_groups_items_by_stage(void **state)
 	assert_int_equal(query(f, q_mine, "nobody", &out, &err), RG_ENOENT);
 }
 
+/* Puts 101 work items at each of the stages 00.00 .. 50.00 (six groups) in area ai, and as
+ * many in area cyber. */
+static int put_items_at_six_stages(store_txn *t, void *arg)
+{
+	static const char *const areas[] = { "ai", "cyber" };
+	int rc = RG_OK;
+
+	(void)arg;
+	for (int a = 0; a < 2; a++)
+		for (int s = 0; s <= 50 && rc == RG_OK; s += 10)
+			for (int i = 0; i < 101 && rc == RG_OK; i++) {
+				const char *in[] = { areas[a], NULL };
+				char id[32], stage[8];
+
+				snprintf(id, sizeof id, "%s-%02d-%03d", areas[a], s, i);
+				snprintf(stage, sizeof stage, "%02d.00", s);
+				Stdreg__V1__WorkItem *w =
+				        mk_item(id, id, "Item", "jtc1-sc42", in, stage);
+				rc = store_put(t, STORE_ITEM, &w->base, NULL, NULL, NULL, NULL,
+				               NULL);
+				rec_free(w);
+			}
+	return rc;
+}
+
+/* Mine counts every work item of a group and lists at most STORE_MINE_GROUP_ITEMS of it, the
+ * first by id; each area lists its share of STORE_MINE_ITEMS, the reply at most that in
+ * all (anyone may ask). */
+static void mine_lists_a_bounded_selection(void **state)
+{
+	struct fx *f = *state;
+	struct store_error err;
+	ProtobufCMessage *out;
+	size_t listed = 0, counted = 0, in_area[2] = { 0, 0 };
+
+	seed(f);
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("cyber", "digg", LEAD, "I2025/3", "2025-01-01", NULL, NULL));
+	assert_int_equal(store_write_once(f->st, put_items_at_six_stages, NULL, NULL), RG_OK);
+	assert_int_equal(query(f, q_mine, "digg", &out, &err), RG_OK);
+	Stdreg__V1__MineResponse *r = (Stdreg__V1__MineResponse *)out;
+	assert_int_equal(r->n_areas, 2);
+	assert_string_equal(r->areas[0]->area->id, "ai");
+	assert_int_equal(r->areas[0]->n_stages, 7); /* 00 .. 50, and the seed's 60 */
+	assert_int_equal(r->areas[1]->n_stages, 6);
+	for (size_t a = 0; a < r->n_areas; a++)
+		for (size_t i = 0; i < r->areas[a]->n_stages; i++) {
+			const Stdreg__V1__StageGroup *g = r->areas[a]->stages[i];
+
+			assert_true(g->n_work_items <= STORE_MINE_GROUP_ITEMS);
+			assert_int_equal(g->total, strcmp(g->stage, "60") == 0 ? 1 : 101);
+			listed += g->n_work_items;
+			in_area[a] += g->n_work_items;
+			counted += g->total;
+		}
+	assert_int_equal(listed, STORE_MINE_ITEMS);
+	assert_int_equal(in_area[0], STORE_MINE_ITEMS / 2); /* two areas, a half each */
+	assert_int_equal(in_area[1], STORE_MINE_ITEMS / 2);
+	assert_int_equal(counted, 12 * 101 + 1);
+	/* A group lists its first items by id. */
+	assert_string_equal(r->areas[0]->stages[0]->stage, "00");
+	assert_int_equal(r->areas[0]->stages[0]->n_work_items, STORE_MINE_GROUP_ITEMS);
+	assert_string_equal(r->areas[0]->stages[0]->work_items[0]->id, "ai-00-000");
+	assert_string_equal(r->areas[0]->stages[0]->work_items[99]->id, "ai-00-099");
+	rec_free(out);
+}
+
 static void history_oldest_first(void **state)
 {
 	struct fx *f = *state;
@@ -226,11 +293,9 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(as_of_lead_and_support),
-		T(gaps_list_areas_without_lead),
-		T(mine_groups_items_by_stage),
-		T(history_oldest_first),
-		T(watch_many_ids),
+		T(as_of_lead_and_support),     T(gaps_list_areas_without_lead),
+		T(mine_groups_items_by_stage), T(mine_lists_a_bounded_selection),
+		T(history_oldest_first),       T(watch_many_ids),
 		T(corrupt_entry_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
