@@ -267,6 +267,7 @@ struct web_pending {
 	char *verb;
 	char etag[160];
 	bool keep;
+	bool any_match; /* If-None-Match: *, which a page that is there (200) meets */
 	unsigned status;
 	struct wbuf doc;
 };
@@ -281,6 +282,7 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 	uint64_t rev = 0;
 	char etag[160] = "";
 	bool reads = strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0, keep = false;
+	bool any_match = false;
 
 	*pending = NULL;
 	web_route_parse(url, &c.rt);
@@ -293,12 +295,13 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 		if (pages[c.rt.page].today)
 			web_today(&c);
 		make_etag(&c, url, rev, etag, sizeof etag);
-		not_modified =
-		        keep &&
-		        web_none_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		                                                   MHD_HTTP_HEADER_IF_NONE_MATCH),
-		                       etag);
-		if (keep && web_cache_queue(w->cache, etag, not_modified, conn, &rv))
+		const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                              MHD_HTTP_HEADER_IF_NONE_MATCH);
+		// "*" is met by any page that is there (RFC 9110 13.1.2), which only the render (or
+		// the cache, which keeps pages that were) can tell: not by a 404 or a 400.
+		any_match = web_none_match(inm, "*");
+		not_modified = keep && !any_match && web_none_match(inm, etag);
+		if (keep && web_cache_queue(w->cache, etag, not_modified || any_match, conn, &rv))
 			return rv;
 		if (not_modified)
 			return queue(&c, MHD_HTTP_OK, etag, true, false, &doc);
@@ -310,6 +313,7 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
 	}
 	p->c = c;
 	p->keep = keep;
+	p->any_match = any_match;
 	memcpy(p->etag, etag, sizeof etag);
 	*pending = p;
 	return MHD_YES;
@@ -326,12 +330,14 @@ enum MHD_Result web_pending_answer(struct web_pending *p)
 {
 	enum MHD_Result rv;
 
+	bool not_modified = p->any_match && p->status == MHD_HTTP_OK;
+
 	if (p->c.raw)
-		rv = queue(&p->c, p->status, p->etag, false, p->keep, &p->c.body);
+		rv = queue(&p->c, p->status, p->etag, not_modified, p->keep, &p->c.body);
 	else
 		rv = wbuf_failed(&p->doc)
 		             ? MHD_NO
-		             : queue(&p->c, p->status, p->etag, false, p->keep, &p->doc);
+		             : queue(&p->c, p->status, p->etag, not_modified, p->keep, &p->doc);
 	web_pending_free(p);
 	return rv;
 }

@@ -209,6 +209,13 @@ expect_eq "304 without a body" "$BODY" ""
 expect_eq "304 keeps the tag" "$(header_of ETag)" "$ETAG"
 get /omraden/ai -H "If-None-Match: \"x\", W/$ETAG"
 expect_eq "weak match in a list: 304" "$CODE" 304
+# "*" is met by a page that is there, not by a missing one or a bad query (RFC 9110 13.1.2).
+get /omraden/ai -H "If-None-Match: *"
+expect_eq "If-None-Match: * of a page that is there: 304" "$CODE" 304
+get /omraden/nonexistent -H "If-None-Match: *"
+expect_eq "If-None-Match: * of a missing page: 404" "$CODE" 404
+get '/en/work-items?status=bogus' -H "If-None-Match: *"
+expect_eq "If-None-Match: * of a bad query: 400" "$CODE" 400
 get /arbetsposter
 ITEMS_TAG=$(header_of ETag)
 get '/arbetsposter?area=ai'
