@@ -382,6 +382,9 @@ HTTPS=$(grep -o 'msg=listening url=https://[^ ]*' "$TEST_TMP/daemon.log" | tail 
 out=$(curl -s --cacert "$TEST_TMP/cert.pem" -H 'Content-Type: application/json' -d '{"id":"ai"}' \
 	"$HTTPS/stdreg.v1.Registry/GetArea")
 expect_eq "a call over https://" "$(jq -r .id <<<"$out")" ai
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{"id":"ai"}' \
+	"$HTTP/stdreg.v1.Registry/GetArea%00junk")
+expect_eq "a method with %00 in its path is not GetArea" "$code" 404
 # A long poll over https:// whose client goes away gives its place back within a second or
 # two: a TLS client sends close_notify before it closes, and the end is found behind it.
 parked_now() { curl -s "$HTTP/metrics" | awk '$1 == "stdreg_parked_watches" { print $2 }'; }

@@ -214,6 +214,11 @@ get /omraden/ai -H "If-None-Match: *"
 expect_eq "If-None-Match: * of a page that is there: 304" "$CODE" 304
 get /omraden/nonexistent -H "If-None-Match: *"
 expect_eq "If-None-Match: * of a missing page: 404" "$CODE" 404
+# An escaped NUL does not cut the path short ("%00" stays as it is; no id has it).
+get '/omraden/ai%00x'
+expect_eq "a path with %00 is not area ai's page" "$CODE" 404
+get '/omraden/a%69'
+expect_eq "other escapes are decoded" "$CODE" 200
 get '/en/work-items?status=bogus' -H "If-None-Match: *"
 expect_eq "If-None-Match: * of a bad query: 400" "$CODE" 400
 get /arbetsposter
