@@ -14,6 +14,8 @@
 int goal_set_str(char **slot, const char *value, struct store_error *err);
 /* A value of enum d other than 0. */
 bool goal_enum_valid(const ProtobufCEnumDescriptor *d, int value);
+/* Whether id is AREA/N of area_id (N a number from 1, no leading zero). */
+bool goal_id_of_area(const char *id, const char *area_id);
 /* 1-500 characters (code points) of valid UTF-8 without control characters (but TAB
  * and LF). RG_EINVAL. */
 int goal_check_text(const char *field, const char *text, struct store_error *err);

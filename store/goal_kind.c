@@ -180,7 +180,7 @@ static int number_fn(const char *id, size_t len, void *arg)
 }
 
 /* Is id AREA/N for area_id, N a number without leading zeros? */
-static bool goal_id_of_area(const char *id, const char *area_id)
+bool goal_id_of_area(const char *id, const char *area_id)
 {
 	size_t alen = strlen(area_id);
 	const char *n = id + alen + 1;

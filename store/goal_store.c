@@ -195,22 +195,18 @@ static int list_step(ProtobufCMessage *rec, void *arg)
 	return w->rc == RG_OK ? REFS_KEPT : REFS_KEPT | REFS_STOP;
 }
 
-/* Whether s is a goal's id, AREA/N (N from 1, no leading zero): what a page token names. */
+/* Whether s is a goal's id, AREA/N: what a page token names. */
 static bool is_goal_id(const char *s)
 {
 	const char *slash = strrchr(s, '/');
 	char area[STORE_ID_MAX + 1];
 	size_t alen = slash != NULL ? (size_t)(slash - s) : 0;
 
-	if (slash == NULL || alen == 0 || alen > STORE_ID_MAX || strlen(s) > STORE_ID_MAX ||
-	    slash[1] < '1' || slash[1] > '9')
+	if (slash == NULL || alen == 0 || strlen(s) > STORE_ID_MAX)
 		return false;
-	for (const char *n = slash + 1; *n; n++)
-		if (*n < '0' || *n > '9')
-			return false;
 	memcpy(area, s, alen);
 	area[alen] = '\0';
-	return store_valid_id(area);
+	return store_valid_id(area) && goal_id_of_area(s, area);
 }
 
 /* The request's values that name no goal, state or status: refused, as List's are. */
@@ -222,12 +218,12 @@ static int check_list_request(const Stdreg__V1__GoalListRequest *q, const char *
 		                  "field 'as_of': '%s' is not a calendar date (YYYY-MM-DD)", day);
 	if (!str_empty(q->page_token) && !is_goal_id(q->page_token))
 		return store_fail(err, RG_EINVAL, "page_token", "page token is not valid");
-	if (protobuf_c_enum_descriptor_get_value(&stdreg__v1__goal_state__descriptor,
-	                                         (int)q->state) == NULL)
+	// 0 is no filter.
+	if (q->state != 0 && !goal_enum_valid(&stdreg__v1__goal_state__descriptor, (int)q->state))
 		return store_fail(err, RG_EINVAL, "state", "field 'state': unknown value %d",
 		                  (int)q->state);
-	if (protobuf_c_enum_descriptor_get_value(&stdreg__v1__derived_status__descriptor,
-	                                         (int)q->status) == NULL)
+	if (q->status != 0 &&
+	    !goal_enum_valid(&stdreg__v1__derived_status__descriptor, (int)q->status))
 		return store_fail(err, RG_EINVAL, "status", "field 'status': unknown value %d",
 		                  (int)q->status);
 	return RG_OK;

@@ -388,7 +388,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	if (set(f->text) && (rc = check_search_text(f->text, err)) != RG_OK)
 		return rc;
 	if (set(f->text) && (needle = store_text_fold(f->text, NULL)) == NULL)
-		return store_fail(err, RG_EINVAL, "text", "field 'text' is not valid UTF-8");
+		return store_fail(err, RG_ENOMEM, NULL, "out of memory"); /* text was checked */
 	rc = walk_start(t, &w, ki, target);
 	if (rc != 0) {
 		free(needle);

@@ -507,43 +507,18 @@ static void log_url(const char *msg, const char *level, const char *url)
 	log_event(level, msg, kv);
 }
 
-/* A hex digit's value, or -1. */
-static int hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /*
- * libmicrohttpd's unescaping of the path and of each query key and value, in place,
- * except "%00": decoded, its NUL would end the C string there, and "/omraden/ai%00x"
- * would be served as area ai, "GetArea%00junk" run as GetArea. Kept as it is, it is three
- * characters that no id, method or route has, refused like any other (400, 404).
- * Returns the new length.
+ * libmicrohttpd's unescaping of the path and of each query key and value (its own
+ * MHD_http_unescape), except of a string that holds "%00": decoded, its NUL would end the C
+ * string there, and "/omraden/ai%00x" would be served as area ai, "GetArea%00junk" run as
+ * GetArea. Left as it is, "%00" is three characters that no id, method or route has,
+ * refused like any other (400, 404). Returns the new length.
  */
 static size_t unescape_but_nul(void *cls, struct MHD_Connection *conn, char *s)
 {
-	char *w = s;
-
 	(void)cls;
 	(void)conn;
-	for (const char *r = s; *r != '\0';) {
-		int hi = r[0] == '%' ? hex_value(r[1]) : -1, lo = hi >= 0 ? hex_value(r[2]) : -1;
-
-		if (lo >= 0 && (hi | lo) != 0) {
-			*w++ = (char)(hi << 4 | lo);
-			r += 3;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
+	return strstr(s, "%00") != NULL ? strlen(s) : MHD_http_unescape(s);
 }
 /* Starts one daemon on url. */
 static int start_one(struct http_server *s, const char *url)
