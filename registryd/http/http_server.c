@@ -207,7 +207,7 @@ static enum MHD_Result web_page(struct hreq *r, const char *url, const char *ver
 	r->suspended = true;
 	MHD_suspend_connection(r->conn);
 	pthread_mutex_unlock(&r->lock);
-	web_render(r->srv->web, r->page, web_page_done, r);
+	web_render(r->srv->web, r->page, r->peer_key, web_page_done, r);
 	return MHD_YES;
 }
 

@@ -51,10 +51,12 @@ enum MHD_Result web_serve(struct web *w, struct MHD_Connection *conn, const char
                           const char *verb, struct web_pending **pending);
 
 /*
- * Renders p on one of the view's render threads, then calls done(arg) there. While the
- * view is stopping (web_stop()), renders on the caller's thread instead.
+ * Renders p on one of the view's render threads, then calls done(arg) there. peer_key
+ * (peer.h) is whose page it is: peers are served in turn. While the view is stopping
+ * (web_stop()), renders on the caller's thread instead.
  */
-void web_render(struct web *w, struct web_pending *p, void (*done)(void *arg), void *arg);
+void web_render(struct web *w, struct web_pending *p, const char *peer_key, void (*done)(void *arg),
+                void *arg);
 
 /* Queues the rendered page on its connection (from the access handler) and frees p. */
 enum MHD_Result web_pending_answer(struct web_pending *p);

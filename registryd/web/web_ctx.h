@@ -27,8 +27,10 @@ struct web_cache;
 
 /* The web view (web.h): its dispatcher and its pool of dispatch slots. */
 #define WEB_RENDER_THREADS 4
+/* Threads one peer renders on at once: the others always have one (web_render.c). */
+#define WEB_RENDER_PER_PEER (WEB_RENDER_THREADS - 1)
 
-struct render_job;
+struct render_peer;
 struct web_pending;
 
 struct web {
@@ -38,8 +40,8 @@ struct web {
 	unsigned n_render;
 	pthread_mutex_t render_lock;
 	pthread_cond_t render_cv;
-	struct render_job *render_head, *render_tail; /* under render_lock */
-	bool render_stop;                             /* under render_lock */
+	struct render_peer *render_peers, *render_peers_tail; /* in turn; under render_lock */
+	bool render_stop;                                     /* under render_lock */
 	pthread_mutex_t lock;
 	struct web_slot *free_slots; /* under lock */
 	struct web_slot *all_slots;  /* under lock */

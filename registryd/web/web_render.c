@@ -1,13 +1,22 @@
 /*
  * web_render.c - the view's render threads: pages are rendered here, off the listener's
  * threads, because a page waits for its calls (the long-running reads wait for a worker).
- * A queue of pages in order; WEB_RENDER_THREADS take from it. The number of pages waiting
- * is bounded by the listener's connection cap (each holds its suspended connection).
+ *
+ * The pages waiting are queued by peer (peer.h), and the threads serve the peers in
+ * turn, taking each one's pages in order. A peer renders on at most
+ * WEB_RENDER_PER_PEER threads at once, so one address that asks for slow pages by the
+ * dozen (a CSV download of a search reads the whole store) leaves a thread free for
+ * everyone else, and the others' pages wait for at most one of its pages each, not for
+ * its whole queue. The number of pages waiting is bounded by the listener's connection
+ * cap (each holds its suspended connection).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "web.h"
+#include "peer.h"
 #include "rg_error.h"
 #include "web_ctx.h"
 
@@ -18,29 +27,99 @@ struct render_job {
 	struct render_job *next;
 };
 
+/* A peer with pages queued or being rendered: in w->render_peers, in turn order. */
+struct render_peer {
+	char key[PEER_KEY_MAX];
+	struct render_job *head, *tail; /* its pages waiting, in order */
+	unsigned running;               /* its pages being rendered now */
+	struct render_peer *next;
+};
+
+/* Unlinks rp (prev is the peer before it, NULL at the head). */
+static void unlink_peer(struct web *w, struct render_peer *prev, struct render_peer *rp)
+{
+	if (prev != NULL)
+		prev->next = rp->next;
+	else
+		w->render_peers = rp->next;
+	if (w->render_peers_tail == rp)
+		w->render_peers_tail = prev;
+	rp->next = NULL;
+}
+
+static void append_peer(struct web *w, struct render_peer *rp)
+{
+	if (w->render_peers_tail != NULL)
+		w->render_peers_tail->next = rp;
+	else
+		w->render_peers = rp;
+	w->render_peers_tail = rp;
+}
+
+/*
+ * The next page to render, from the first peer in turn that has one waiting and a thread
+ * to spare (any peer once stopping, so that everything queued is rendered); that peer
+ * then goes to the end of the turn. NULL if none. Under render_lock.
+ */
+static struct render_job *take_job(struct web *w, struct render_peer **peer)
+{
+	struct render_peer *prev = NULL;
+
+	for (struct render_peer *rp = w->render_peers; rp != NULL; prev = rp, rp = rp->next) {
+		struct render_job *j = rp->head;
+
+		if (j == NULL || (rp->running >= WEB_RENDER_PER_PEER && !w->render_stop))
+			continue;
+		rp->head = j->next;
+		if (rp->head == NULL)
+			rp->tail = NULL;
+		rp->running++;
+		unlink_peer(w, prev, rp);
+		append_peer(w, rp);
+		*peer = rp;
+		return j;
+	}
+	return NULL;
+}
+
+/* rp's page is rendered: rp leaves the turn when it has nothing left. Under render_lock. */
+static void job_done(struct web *w, struct render_peer *rp)
+{
+	struct render_peer *prev = NULL;
+
+	if (--rp->running > 0 || rp->head != NULL) {
+		// A thread that waited while rp held its share may now take rp's next page.
+		pthread_cond_signal(&w->render_cv);
+		return;
+	}
+	for (struct render_peer *p = w->render_peers; p != rp; prev = p, p = p->next)
+		;
+	unlink_peer(w, prev, rp);
+	free(rp);
+}
+
 static void *render_main(void *arg)
 {
 	struct web *w = arg;
 
+	pthread_mutex_lock(&w->render_lock);
 	for (;;) {
+		struct render_peer *rp = NULL;
 		struct render_job *j;
 
-		pthread_mutex_lock(&w->render_lock);
-		while (w->render_head == NULL && !w->render_stop)
+		while ((j = take_job(w, &rp)) == NULL && !w->render_stop)
 			pthread_cond_wait(&w->render_cv, &w->render_lock);
-		j = w->render_head;
-		if (j == NULL) { /* stopping, and nothing left */
-			pthread_mutex_unlock(&w->render_lock);
-			return NULL;
-		}
-		w->render_head = j->next;
-		if (w->render_head == NULL)
-			w->render_tail = NULL;
+		if (j == NULL) /* stopping, and nothing left */
+			break;
 		pthread_mutex_unlock(&w->render_lock);
 		web_pending_render(j->p);
 		j->done(j->arg);
 		free(j);
+		pthread_mutex_lock(&w->render_lock);
+		job_done(w, rp);
 	}
+	pthread_mutex_unlock(&w->render_lock);
+	return NULL;
 }
 
 int web_render_start(struct web *w)
@@ -59,12 +138,30 @@ int web_render_start(struct web *w)
 	return RG_OK;
 }
 
-void web_render(struct web *w, struct web_pending *p, void (*done)(void *arg), void *arg)
+/* The peer of key in the turn, appended if it has nothing queued yet; NULL without memory.
+ * Under render_lock. */
+static struct render_peer *peer_of_key(struct web *w, const char *key)
+{
+	struct render_peer *rp;
+
+	for (rp = w->render_peers; rp != NULL; rp = rp->next)
+		if (strcmp(rp->key, key) == 0)
+			return rp;
+	if ((rp = calloc(1, sizeof *rp)) == NULL)
+		return NULL;
+	snprintf(rp->key, sizeof rp->key, "%s", key);
+	append_peer(w, rp);
+	return rp;
+}
+
+void web_render(struct web *w, struct web_pending *p, const char *peer_key, void (*done)(void *arg),
+                void *arg)
 {
 	struct render_job *j = malloc(sizeof *j);
+	struct render_peer *rp = NULL;
 
 	pthread_mutex_lock(&w->render_lock);
-	if (j == NULL || w->render_stop) {
+	if (j == NULL || w->render_stop || (rp = peer_of_key(w, peer_key)) == NULL) {
 		pthread_mutex_unlock(&w->render_lock);
 		free(j);
 		web_pending_render(p);
@@ -72,11 +169,11 @@ void web_render(struct web *w, struct web_pending *p, void (*done)(void *arg), v
 		return;
 	}
 	*j = (struct render_job){ .p = p, .done = done, .arg = arg };
-	if (w->render_tail != NULL)
-		w->render_tail->next = j;
+	if (rp->tail != NULL)
+		rp->tail->next = j;
 	else
-		w->render_head = j;
-	w->render_tail = j;
+		rp->head = j;
+	rp->tail = j;
 	pthread_cond_signal(&w->render_cv);
 	pthread_mutex_unlock(&w->render_lock);
 }
