@@ -61,6 +61,8 @@ static int check_body(const Stdreg__V1__Goal *g, const struct goal_fold *cur, in
 		if (str_empty(f->note))
 			return store_fail(err, RG_EINVAL, "note",
 			                  "field 'note' is required on a check-in");
+		if (f->value_set && (rc = goal_check_number("value", f->value, err)) != RG_OK)
+			return rc;
 		if (f->value_set && !indicator)
 			return store_fail(err, RG_EINVAL, "value",
 			                  "field 'value' is for indicator goals ('%s' is not one)",
@@ -86,6 +88,9 @@ static int check_body(const Stdreg__V1__Goal *g, const struct goal_fold *cur, in
 		if (!f->new_target_set && str_empty(f->new_target_stage) && str_empty(f->new_text))
 			return store_fail(err, RG_EINVAL, "new_target",
 			                  "a retarget needs a new target, target stage or text");
+		if (f->new_target_set &&
+		    (rc = goal_check_number("new_target", f->new_target, err)) != RG_OK)
+			return rc;
 		if (f->new_target_set && !indicator)
 			return store_fail(
 			        err, RG_EINVAL, "new_target",

@@ -380,6 +380,22 @@ static int fill_as_stored(store_txn *t, Stdreg__V1__FollowUp *f, struct store_er
 	return rc;
 }
 
+/* A check-in or a correction: the entries an owner agency writes (GOAL_CHECK_INS_MAX). */
+static bool agency_kind(int type)
+{
+	return type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN ||
+	       type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION;
+}
+
+static size_t count_agency_kind(Stdreg__V1__FollowUp *const *fus, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += agency_kind(fus[i]->type);
+	return k;
+}
+
 int follow_up_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_error *err)
 {
 	Stdreg__V1__FollowUp *f = (Stdreg__V1__FollowUp *)rec;
@@ -402,6 +418,13 @@ int follow_up_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_er
 		                "goal '%s' has %zu follow-ups, the most one goal keeps (follow "
 		                "further work in a new goal)",
 		                f->goal_id, l.n);
+	if (rc == RG_OK && agency_kind(f->type) &&
+	    count_agency_kind(l.fus, l.n) >= GOAL_CHECK_INS_MAX)
+		rc = store_fail(err, RG_EPRECOND, "goal_id",
+		                "goal '%s' has %d check-ins and corrections, the most one goal "
+		                "keeps; its other places are kept for decisions (close it, or "
+		                "follow further work in a new goal)",
+		                f->goal_id, GOAL_CHECK_INS_MAX);
 	if (rc == RG_OK)
 		rc = goal_check_follow_up(&l.initial, (const Stdreg__V1__FollowUp *const *)l.fus,
 		                          l.n, f, today, &owner, err);

@@ -7,6 +7,7 @@
  * active, an as_of out of order or in the future, closing a closed goal, an owner without
  * an appointment) is RG_EPRECOND.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,14 @@ int goal_check_text(const char *field, const char *text, struct store_error *err
 		                  "field '%s' is too long (%zu characters, at most %d)", field,
 		                  chars, GOAL_TEXT_MAX);
 	return RG_OK;
+}
+
+int goal_check_number(const char *field, double v, struct store_error *err)
+{
+	if (isfinite(v))
+		return RG_OK;
+	return store_fail(err, RG_EINVAL, field, "field '%s' must be a finite number (not %g)",
+	                  field, v);
 }
 
 int goal_check_date(const char *field, const char *s, struct store_error *err)
@@ -109,6 +118,11 @@ int goal_check_owner(const struct goal_owner_check *owner, const char *field, co
 /* The rules of each kind: indicator and stage goals carry their measure, nothing else. */
 static int check_kind(const Stdreg__V1__Goal *g, int kind, struct store_error *err)
 {
+	int rc;
+
+	if ((rc = goal_check_number("baseline", g->baseline, err)) != RG_OK ||
+	    (rc = goal_check_number("target", g->target, err)) != RG_OK)
+		return rc;
 	switch (kind) {
 	case STDREG__V1__GOAL_KIND__GOAL_KIND_INDICATOR:
 		if (str_empty(g->unit))

@@ -33,6 +33,10 @@
  * store refuses an entry past it (store_check does not: stores written before the bound
  * keep longer histories). */
 #define GOAL_FOLLOW_UPS_MAX 1000
+/* Of those, check-ins and corrections together: the owner agency writes them, and the
+ * places left are kept for the decisions (close, redate, reassign, ...), so that a goal
+ * its agency filled with check-ins can still be closed or handed on. */
+#define GOAL_CHECK_INS_MAX 900
 
 /*
  * Is agency_id appointed (a lead or supporting appointment that holds) on area_id on date?

@@ -88,21 +88,50 @@ static int perm_fail(struct store_error *err, const char *field, const char *fmt
 	return RG_EPERM;
 }
 
-/* An agency principal writes check-ins and corrections on its own goals only. */
+/* Whether entry id (GOAL/SEQ) is a check-in; an unknown id passes, for the store to name. */
+static int corrects_a_check_in(store_txn *t, const char *id, bool *check_in)
+{
+	Stdreg__V1__FollowUp *e;
+	const void *val;
+	size_t len;
+
+	*check_in = true;
+	if (store_get(t, STORE_FOLLOW_UP, id, &val, &len) != RG_OK)
+		return RG_OK;
+	if ((e = stdreg__v1__follow_up__unpack(NULL, len, val)) == NULL)
+		return RG_ECORRUPT;
+	*check_in = e->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN;
+	stdreg__v1__follow_up__free_unpacked(e, NULL);
+	return RG_OK;
+}
+
+/* An agency principal writes check-ins on its own goals, and corrections of check-ins:
+ * the decisions (and their corrections) are the coordinators'. */
 static int follow_up_allowed(struct job *j, store_txn *t, const Stdreg__V1__FollowUp *f)
 {
 	const struct auth_principal *p = &j->c.who;
 	Stdreg__V1__Goal *g;
 	const void *val;
 	size_t len;
-	bool own;
+	bool own, check_in;
+	int rc;
 
 	if (p->role != STDREG__V1__PRINCIPAL_ROLE__PRINCIPAL_ROLE_AGENCY)
 		return RG_OK;
 	if (f->type != STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN &&
 	    f->type != STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION)
 		return perm_fail(&j->err, "type", "agency '%s' may write %s only", p->agency_id,
-		                 "check-ins and corrections");
+		                 "check-ins and corrections of check-ins");
+	if (f->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION &&
+	    f->supersedes != NULL && f->supersedes[0] != '\0') {
+		if ((rc = corrects_a_check_in(t, f->supersedes, &check_in)) != RG_OK)
+			return rc;
+		if (!check_in)
+			return perm_fail(
+			        &j->err, "supersedes",
+			        "'%s' is a decision; agency '%s' may correct check-ins only",
+			        f->supersedes, p->agency_id);
+	}
 	if (store_get(t, STORE_GOAL, f->goal_id, &val, &len) != RG_OK)
 		return RG_OK; /* the store names the unknown goal */
 	g = stdreg__v1__goal__unpack(NULL, len, val);

@@ -84,18 +84,29 @@ expect_eq "due before the redate" "$(jq -r .goal.goal.due <<<"$OUT")" "2026-06-3
 expect_exit 0 "the closed goal" -- regctl goal get cyber/1 -o json
 expect_eq "met after the round trip" "$(jq -r .goal.status <<<"$OUT")" "met"
 
-# --- a goal keeps at most 1 000 follow-ups: a file brings one to the bound, the next is refused --
+# --- a goal keeps at most 1 000 follow-ups, 900 of them check-ins and corrections: a file
+# brings one to both bounds, then the places kept for decisions take a close, and no more --
 regctl goal add ai --owner digg --text "Weekly reports to JTC 21" --due 2027-06-30 \
 	--decision Fi2026/00001 --set-on 2026-01-15 >/dev/null
-for i in $(seq 1 1000); do
-	printf '{"kind": "follow_up", "id": "ai/3/%d", "goal_id": "ai/3", "type": "check_in", "as_of": "2026-02-01", "status": "on_track", "note": "report %d"}\n' "$i" "$i"
-done >"$TEST_TMP/weekly.jsonl"
-expect_exit 0 "apply 1 000 check-ins of one goal" -- regctl apply -f "$TEST_TMP/weekly.jsonl"
-expect_exit 7 "the 1 001st check-in" -- regctl goal checkin ai/3 --status on_track --note more --as-of 2026-03-01
+{
+	for i in $(seq 1 900); do
+		printf '{"kind": "follow_up", "id": "ai/3/%d", "goal_id": "ai/3", "type": "check_in", "as_of": "2026-02-01", "status": "on_track", "note": "report %d"}\n' "$i" "$i"
+	done
+	for i in $(seq 901 999); do
+		due=2027-09-30; [ $((i % 2)) -eq 0 ] && due=2027-12-31
+		printf '{"kind": "follow_up", "id": "ai/3/%d", "goal_id": "ai/3", "type": "redate", "as_of": "2026-02-01", "new_due": "%s", "decision_ref": "Fi2026/%d"}\n' "$i" "$due" "$i"
+	done
+} >"$TEST_TMP/weekly.jsonl"
+expect_exit 0 "apply 900 check-ins and 99 redates of one goal" -- regctl apply -f "$TEST_TMP/weekly.jsonl"
+expect_exit 7 "the 901st check-in" -- regctl goal checkin ai/3 --status on_track --note more --as-of 2026-03-01
+expect_one_line "one line" "$ERR"
+expect_match "names the check-ins' bound" "$ERR" "ai/3.* has 900 check-ins and corrections"
+expect_exit 0 "a close still has its place" -- regctl goal close ai/3 --result missed --decision Fi2026/01000
+expect_exit 7 "the 1 001st entry" -- regctl goal reopen ai/3 --decision Fi2026/01001
 expect_one_line "one line" "$ERR"
 expect_match "names the bound" "$ERR" "ai/3.* has 1000 follow-ups, the most one goal keeps"
-expect_exit 0 "the goal after the refusal" -- regctl goal get ai/3 -o json
-expect_eq "1 000 entries, the last the file's" "$(jq -r '"\(.follow_ups | length) \(.follow_ups[-1].note)"' <<<"$OUT")" "1000 report 1000"
+expect_exit 0 "the goal after the refusals" -- regctl goal get ai/3 -o json
+expect_eq "1 000 entries, the last the close" "$(jq -r '"\(.follow_ups | length) \(.follow_ups[-1].type) \(.goal.goal.state)"' <<<"$OUT")" "1000 close closed"
 
 # --- the demo set: goals for most prioritised areas, with a stale, an overdue, a redated and a
 # stage-met goal among them ---------------------------------------------------------------------

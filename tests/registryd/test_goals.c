@@ -215,6 +215,64 @@ static void test_refusals(void **state)
 	assert_int_equal(store_revision(x->f->st), before);
 }
 
+/* A correction of entry supersedes on goal, sent with token: it restates the entry with
+ * status and note for a check-in, or new_due (and a decision) for a redate. */
+static Stdreg__V1__Response *correction(struct ctx *x, const char *token, const char *goal,
+                                        const char *supersedes, const char *new_due)
+{
+	Stdreg__V1__FollowUpAddRequest a = STDREG__V1__FOLLOW_UP_ADD_REQUEST__INIT;
+	Stdreg__V1__FollowUp u = STDREG__V1__FOLLOW_UP__INIT;
+	Stdreg__V1__Response *r;
+
+	u.goal_id = (char *)goal;
+	u.type = STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION;
+	u.supersedes = (char *)supersedes;
+	u.as_of = "2026-03-05";
+	if (new_due != NULL) {
+		u.new_due = (char *)new_due;
+		u.decision_ref = "N2026/3";
+	} else {
+		u.status = AT_RISK;
+		u.note = "corrected: the drafts went out on the 2nd";
+	}
+	a.follow_up = &u;
+	fixture_set_token(token);
+	r = fixture_call(x->f, M("AddFollowUp"), fixture_next_id(), 0, &a.base);
+	fixture_set_token(x->f->admin_token);
+	return r;
+}
+
+/* The owner agency corrects its check-ins, but not the coordinators' decisions: a
+ * correction of a redate is a decision of its own. */
+static void test_an_agency_corrects_check_ins_only(void **state)
+{
+	struct ctx *x = *state;
+	Stdreg__V1__GoalGetRequest g = STDREG__V1__GOAL_GET_REQUEST__INIT;
+	Stdreg__V1__GoalGetResponse *got;
+	Stdreg__V1__Response *r;
+	uint64_t before;
+
+	ok(add_goal(x));
+	ok(follow_up(x, x->coord, "ai/1", REDATE, "2026-03-01", NULL, "2031-06-30"));   /* ai/1/1 */
+	ok(follow_up(x, x->digg, "ai/1", CHECK_IN, "2026-03-02", "drafts late", NULL)); /* /2 */
+
+	before = store_revision(x->f->st);
+	expect(correction(x, x->digg, "ai/1", "ai/1/1", "2040-12-31"), GRPC_PERMISSION_DENIED,
+	       "supersedes", "may correct check-ins only");
+	assert_int_equal(store_revision(x->f->st), before);
+
+	ok(correction(x, x->digg, "ai/1", "ai/1/2", NULL));
+	ok(correction(x, x->coord, "ai/1", "ai/1/1", "2032-03-31"));
+	g.id = "ai/1";
+	r = fixture_call_ok(x->f, M("GetGoal"), &g.base);
+	got = stdreg__v1__goal_get_response__unpack(NULL, r->payload.len, r->payload.data);
+	assert_non_null(got);
+	assert_int_equal(got->n_follow_ups, 4);
+	assert_string_equal(got->goal->goal->due, "2032-03-31");
+	stdreg__v1__goal_get_response__free_unpacked(got, NULL);
+	stdreg__v1__response__free_unpacked(r, NULL);
+}
+
 #define CASE(t) cmocka_unit_test_setup_teardown(t, goals_setup, goals_teardown)
 
 int main(void)
@@ -222,6 +280,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		CASE(test_owner_and_coordinator),
 		CASE(test_refusals),
+		CASE(test_an_agency_corrects_check_ins_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

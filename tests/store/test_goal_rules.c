@@ -3,6 +3,7 @@
  * a goal and a follow-up, the state machine, corrections, and a year replayed whose status
  * and trend equal a table computed by hand.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,16 @@ static void indicator_flat(Stdreg__V1__Goal *g)
 	g->baseline = 4;
 	g->target = 4;
 }
+static void indicator_nan_target(Stdreg__V1__Goal *g)
+{
+	indicator_flat(g);
+	g->target = NAN;
+}
+static void indicator_infinite_baseline(Stdreg__V1__Goal *g)
+{
+	indicator_flat(g);
+	g->baseline = -INFINITY;
+}
 static void stage_no_item(Stdreg__V1__Goal *g)
 {
 	g->kind = KIND(STAGE);
@@ -216,6 +227,9 @@ static void new_goal_bad_input(void **state)
 		{ "unknown kind", kind_unknown, RG_EINVAL, "kind" },
 		{ "indicator without unit", indicator_no_unit, RG_EINVAL, "unit" },
 		{ "indicator with baseline = target", indicator_flat, RG_EINVAL, "target" },
+		{ "indicator with a target of NaN", indicator_nan_target, RG_EINVAL, "target" },
+		{ "indicator with an infinite baseline", indicator_infinite_baseline, RG_EINVAL,
+		  "baseline" },
 		{ "stage goal without item", stage_no_item, RG_EINVAL, "work_item_id" },
 		{ "stage goal without target stage", stage_no_code, RG_EINVAL, "target_stage" },
 		{ "target stage not a code", stage_bad_code, RG_EINVAL, "target_stage" },
@@ -654,6 +668,16 @@ static void fu_value_on_deliverable(Stdreg__V1__FollowUp *f)
 	f->value = 3;
 	f->value_set = true;
 }
+static void fu_value_nan(Stdreg__V1__FollowUp *f)
+{
+	f->value = NAN;
+	f->value_set = true;
+}
+static void fu_retarget_infinite(Stdreg__V1__FollowUp *f)
+{
+	fu_retarget_flat(f);
+	f->new_target = INFINITY;
+}
 static void fu_correction_nothing(Stdreg__V1__FollowUp *f)
 {
 	f->type = FU(CORRECTION);
@@ -732,6 +756,8 @@ static void follow_up_bad_input(void **state)
 		{ "withdraw an active goal", fu_withdraw_active, RG_EPRECOND, "type", false },
 		{ "reopen an active goal", fu_reopen_active, RG_EPRECOND, "type", false },
 		{ "value on a deliverable", fu_value_on_deliverable, RG_EINVAL, "value", true },
+		{ "a reading of NaN", fu_value_nan, RG_EINVAL, "value", false },
+		{ "retarget to infinity", fu_retarget_infinite, RG_EINVAL, "new_target", false },
 		{ "correction without supersedes", fu_correction_nothing, RG_EINVAL, "supersedes",
 		  false },
 		{ "correction of an unknown entry", fu_correction_unknown, RG_EINVAL, "supersedes",

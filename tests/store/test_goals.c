@@ -342,10 +342,22 @@ static void expect_absent(struct fx *f, const char *id)
 		fail_msg("follow-up %s was written", id);
 }
 
+/* A redate of goal to one of two dues by the parity of seq, so that each one moves it;
+ * with its id when numbered (a file's line). */
+static Stdreg__V1__FollowUp *redate_by_parity(const char *goal, unsigned seq, const char *as_of,
+                                              bool with_id)
+{
+	Stdreg__V1__FollowUp *u = mk_follow_up(goal, REDATE, as_of);
+
+	rec_set(&u->new_due, seq % 2 != 0 ? "2027-06-30" : "2027-07-31");
+	return with_id ? numbered(u, seq) : u;
+}
+
 /*
  * One file with the entries of two goals interleaved (the apply reads each goal's entries
- * once and keeps up with what it appends), then the bound: a goal keeps at most
- * GOAL_FOLLOW_UPS_MAX entries, by apply and by a single add, and a refusal writes nothing.
+ * once and keeps up with what it appends), then the bounds: a goal keeps at most
+ * GOAL_CHECK_INS_MAX check-ins and corrections and GOAL_FOLLOW_UPS_MAX entries in all, by
+ * apply and by a single add, and a refusal writes nothing.
  */
 static void test_a_goal_keeps_a_bounded_history(void **state)
 {
@@ -363,7 +375,10 @@ static void test_a_goal_keeps_a_bounded_history(void **state)
 	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/2");
 	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-02-01"), "ai/1/1");
 	for (unsigned i = 2; i < GOAL_FOLLOW_UPS_MAX; i++) {
-		us[n++] = numbered(mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), i);
+		if (i <= GOAL_CHECK_INS_MAX)
+			us[n++] = numbered(mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), i);
+		else
+			us[n++] = redate_by_parity("ai/1", i, "2026-03-01", true);
 		if (i == 10)
 			us[n++] = numbered(mk_follow_up("ai/2", REDATE, "2026-03-01"), 1);
 		if (i == 500) {
@@ -390,15 +405,28 @@ static void test_a_goal_keeps_a_bounded_history(void **state)
 	assert_int_equal(stats.problems, 0);
 	store_read_free(t);
 
+	/* Its check-ins are full: the next check-in, or a correction, is refused, while the
+	 * places kept for decisions take a redate. */
+	expect(follow_up_add(f, mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), NULL, &err), &err,
+	       RG_EPRECOND, "goal_id");
+	assert_non_null(strstr(err.message, "900 check-ins and corrections"));
+	c = mk_follow_up("ai/1", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION,
+	                 "2026-04-01");
+	rec_set(&c->supersedes, "ai/1/2");
+	rec_set(&c->note, "corrected");
+	c->status = STDREG__V1__GOAL_STATUS__GOAL_STATUS_AT_RISK;
+	expect(follow_up_add(f, c, NULL, &err), &err, RG_EPRECOND, "goal_id");
+	expect_absent(f, "ai/1/1000");
+
 	/* The 1 000th fits and the next is refused: the file is applied not at all. */
-	us[0] = numbered(mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), 1000);
-	us[1] = numbered(mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), 1001);
+	us[0] = redate_by_parity("ai/1", 1000, "2026-04-01", true);
+	us[1] = redate_by_parity("ai/1", 1001, "2026-04-01", true);
 	expect(apply_follow_ups(f, us, 2, &err), &err, RG_EPRECOND, "records");
 	expect_absent(f, "ai/1/1000");
 	/* One at a time: the same. */
-	follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), "ai/1/1000");
-	expect(follow_up_add(f, mk_follow_up("ai/1", CHECK_IN, "2026-04-02"), NULL, &err), &err,
-	       RG_EPRECOND, "goal_id");
+	follow_up_ok(f, redate_by_parity("ai/1", 1000, "2026-04-01", false), "ai/1/1000");
+	expect(follow_up_add(f, redate_by_parity("ai/1", 1001, "2026-04-02", false), NULL, &err),
+	       &err, RG_EPRECOND, "goal_id");
 	assert_non_null(strstr(err.message, "1000 follow-ups"));
 	expect_absent(f, "ai/1/1001");
 	/* Other goals are not bound by it. */
