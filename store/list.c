@@ -106,10 +106,16 @@ static bool strv_has(char **v, size_t n, const char *s)
 	return false;
 }
 
+static size_t text_len(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
 /* Does the decoded record pass every filter that is set? */
 /* needle: f->text case-folded (store_text_fold), or NULL when there is no text filter. */
+/* today: the day current_only is asked of. */
 static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct store_filter *f,
-                    const char *needle)
+                    const char *needle, const char *today)
 {
 	switch (k) {
 	case STORE_AREA: {
@@ -147,7 +153,7 @@ static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct s
 		const Stdreg__V1__Assignment *a = (const void *)m;
 		return (!set(f->area_id) || str_eq(a->area_id, f->area_id)) &&
 		       (!set(f->agency_id) || str_eq(a->agency_id, f->agency_id)) &&
-		       (!f->current_only || !set(a->valid_to));
+		       (!f->current_only || assignment_holds_on(a, today));
 	}
 	default:
 		return true;
@@ -357,6 +363,8 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	const char *target_id = NULL, *id;
 	size_t idlen, klen = 0, lastlen = 0;
 	uint32_t emitted = 0, scanned = 0;
+	size_t searched = 0; /* bytes of text the needle was sought in */
+	char today[11];
 	bool decode;
 	struct walk w = { 0 };
 	int rc, code = RG_OK;
@@ -375,6 +383,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	if (page_size > STORE_PAGE_MAX)
 		page_size = STORE_PAGE_MAX;
 	next_token[0] = '\0';
+	store_today(t->now, today);
 	target = index_target(k, f, &target_id);
 	// A page of items by area decodes no record unless another filter needs one.
 	decode = (filters_used(f) & ~index_answers(k, target)) != 0;
@@ -416,7 +425,8 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		} else {
 			val = w.val;
 		}
-		if (decode && scanned == STORE_LIST_SCAN_MAX) {
+		if (decode &&
+		    (scanned == STORE_LIST_SCAN_MAX || searched >= STORE_LIST_SCAN_TEXT_MAX)) {
 			/* Enough read for one call: the next page goes on after the last record
 			 * read (last: matched or not), as a Watch does after its slice. */
 			encode_token(next_token, ki->tag, last, lastlen);
@@ -425,7 +435,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		if (decode) {
 			ProtobufCMessage *m =
 			        protobuf_c_message_unpack(ki->desc, NULL, val.mv_size, val.mv_data);
-			bool ok = m && matches(k, m, f, needle);
+			bool ok = m && matches(k, m, f, needle, today);
 			if (m == NULL) {
 				code = store_fail(
 				        err, RG_ECORRUPT, NULL,
@@ -434,6 +444,9 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 				        ki->name, (int)idlen, id);
 				break;
 			}
+			if (needle != NULL && k == STORE_ITEM)
+				searched += text_len(((const Stdreg__V1__WorkItem *)m)->reference) +
+				            text_len(((const Stdreg__V1__WorkItem *)m)->title);
 			protobuf_c_message_free_unpacked(m, NULL);
 			scanned++;
 			if (!ok) {

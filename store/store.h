@@ -196,7 +196,7 @@ struct store_filter {
 	int status;             /* items with this WorkItemStatus */
 	const char *text;  /* items whose reference or title contains it, ignoring case (Unicode) */
 	int priority;      /* areas with this AreaPriority */
-	bool current_only; /* assignments without valid_to */
+	bool current_only; /* assignments that hold today: valid_from <= today < valid_to */
 };
 
 #define STORE_PAGE_DEFAULT 100
@@ -207,6 +207,10 @@ struct store_filter {
  * read: a filter that matches nothing reads the kind a slice at a time, never whole in
  * one call (anyone may ask). */
 #define STORE_LIST_SCAN_MAX 10000u
+/* Bytes of references and titles one page searches for a text filter before it ends the
+ * same way: a title may be 8 KiB of combining marks, whose case folding costs ~0.6 ms, so
+ * a count of records alone does not bound a page's time. */
+#define STORE_LIST_SCAN_TEXT_MAX (2u << 20)
 /* Characters of a text filter (store_filter.text): each record a page reads is searched
  * for it, so a page's cost grows with its length; a longer one is INVALID_ARGUMENT. */
 #define STORE_SEARCH_TEXT_MAX 256

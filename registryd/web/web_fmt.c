@@ -285,6 +285,32 @@ const char *web_today(struct web_ctx *c)
 	return c->day;
 }
 
+enum web_appointment web_appointment_state(struct web_ctx *c, const Stdreg__V1__Assignment *a)
+{
+	const char *today = c->day[0] != '\0' ? c->day : web_today(c);
+
+	if (strcmp(today, a->valid_from) < 0)
+		return APPOINTMENT_PLANNED;
+	if (a->valid_to[0] != '\0' && strcmp(today, a->valid_to) >= 0)
+		return APPOINTMENT_ENDED;
+	return APPOINTMENT_CURRENT;
+}
+
+void web_appointment_tag(struct web_ctx *c, const Stdreg__V1__Assignment *a)
+{
+	switch (web_appointment_state(c, a)) {
+	case APPOINTMENT_PLANNED:
+		web_tag(c, "blue", S_PLANNED);
+		break;
+	case APPOINTMENT_CURRENT:
+		web_tag(c, "green", S_CURRENT);
+		break;
+	case APPOINTMENT_ENDED:
+		web_tag(c, "grey", S_ENDED);
+		break;
+	}
+}
+
 void web_date_add(const char *day, int days, char out[11])
 {
 	struct tm tm = { 0 };

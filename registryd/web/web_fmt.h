@@ -63,6 +63,13 @@ enum web_str web_stage_name(const char *stage);
 /* An area's name in the page's language (falling back to the other one, then the id). */
 const char *web_area_name(struct web_ctx *c, const Stdreg__V1__Area *a);
 
+/* Where an appointment stands today (valid_from <= today < valid_to holds, as the store's
+ * as-of reads it); the page must depend on today (web_serve.c's table). */
+enum web_appointment { APPOINTMENT_PLANNED, APPOINTMENT_CURRENT, APPOINTMENT_ENDED };
+enum web_appointment web_appointment_state(struct web_ctx *c, const Stdreg__V1__Assignment *a);
+/* Its tag: planned, current or ended. */
+void web_appointment_tag(struct web_ctx *c, const Stdreg__V1__Assignment *a);
+
 /* Today (UTC) as YYYY-MM-DD in c->day, marking the page as depending on it. */
 const char *web_today(struct web_ctx *c);
 /* The date days before or after day (YYYY-MM-DD) into out[11]. */

@@ -76,7 +76,6 @@ static void roles(struct web_ctx *c, const struct web_list *as, const struct web
 	web_thead(c, S_AREA, S_ROLE, S_DECISION, S_VALID_FROM, S_VALID_TO, S_STATUS, S_COUNT_);
 	for (size_t i = 0; i < as->n; i++) {
 		const Stdreg__V1__Assignment *a = as->items[i];
-		bool ended = a->valid_to[0] != '\0';
 
 		wbuf_puts(&c->body, "<tr><th scope=\"row\">");
 		web_a(c, PAGE_AREA, a->area_id, web_area_name_of(c, areas, a->area_id));
@@ -89,7 +88,7 @@ static void roles(struct web_ctx *c, const struct web_list *as, const struct web
 		wbuf_puts(&c->body, "</td><td>");
 		web_time(c, a->valid_to);
 		wbuf_puts(&c->body, "</td><td>");
-		web_tag(c, ended ? "grey" : "green", ended ? S_ENDED : S_CURRENT);
+		web_appointment_tag(c, a);
 		wbuf_puts(&c->body, "</td></tr>\n");
 	}
 	web_table_close(c);

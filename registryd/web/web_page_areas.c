@@ -142,7 +142,7 @@ static void appointments(struct web_ctx *c, const struct web_list *as,
 
 	web_h2(c, history ? S_APPOINTMENT_HISTORY : S_APPOINTMENTS);
 	for (size_t i = 0; i < as->n; i++)
-		if (history || ((Stdreg__V1__Assignment *)as->items[i])->valid_to[0] == '\0')
+		if (history || web_appointment_state(c, as->items[i]) == APPOINTMENT_CURRENT)
 			shown++;
 	if (shown == 0) {
 		wbuf_puts(&c->body, "<p>");
@@ -158,9 +158,8 @@ static void appointments(struct web_ctx *c, const struct web_list *as,
 		web_thead(c, S_AGENCY, S_ROLE, S_DECISION, S_VALID_FROM, S_VALID_TO, S_COUNT_);
 	for (size_t i = 0; i < as->n; i++) {
 		const Stdreg__V1__Assignment *a = as->items[i];
-		bool ended = a->valid_to[0] != '\0';
 
-		if (!history && ended)
+		if (!history && web_appointment_state(c, a) != APPOINTMENT_CURRENT)
 			continue;
 		wbuf_puts(&c->body, "<tr><th scope=\"row\">");
 		web_a(c, PAGE_AGENCY, a->agency_id, web_agency_name(agencies, a->agency_id));
@@ -176,7 +175,7 @@ static void appointments(struct web_ctx *c, const struct web_list *as,
 			wbuf_puts(&c->body, "</td><td>");
 			web_text(c, a->end_decision_ref);
 			wbuf_puts(&c->body, "</td><td>");
-			web_tag(c, ended ? "grey" : "green", ended ? S_ENDED : S_CURRENT);
+			web_appointment_tag(c, a);
 		} else {
 			wbuf_puts(&c->body, "</td><td>");
 			web_text(c, a->decision_ref);

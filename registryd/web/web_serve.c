@@ -37,7 +37,7 @@ static const struct {
 	bool today;
 } pages[] = {
 	[PAGE_START] = { web_page_start, true, true },
-	[PAGE_AREAS] = { web_page_areas, true, false },
+	[PAGE_AREAS] = { web_page_areas, true, true }, /* the leads of today */
 	[PAGE_AREA] = { web_page_area, true, true },
 	[PAGE_AREA_FEED] = { web_page_area_feed, true, false },
 	[PAGE_GAPS] = { web_page_gaps, true, true },

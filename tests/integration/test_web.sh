@@ -21,6 +21,8 @@ expect_exit 0 "hostile item" -- regctl item put zz-item --reference "ZZ 1" \
 expect_exit 0 "hostile agency" -- regctl agency put zz-agency --name 'Myndigheten "><svg onload=alert(1)>' \
 	--org-number 202100-9002 --url 'javascript:alert(1)'
 expect_exit 0 "transfer" -- regctl transfer 5g pts msb --decision "Fi2026/WEB-7" --from 2026-02-01
+TOMORROW=$(date -u -d tomorrow +%F)
+expect_exit 0 "a transfer back, from tomorrow" -- regctl transfer 5g msb pts --decision "Fi2026/WEB-8" --from "$TOMORROW"
 expect_exit 0 "goal" -- regctl goal add ai --owner digg --text "Positions in JTC 21" \
 	--due 2030-12-31 --decision Fi2026/00001 --set-on 2026-01-15 -o json
 GOAL_ID=$(jq -r .goal.goal.id <<<"$OUT") # after the demo's goals of ai
@@ -113,6 +115,13 @@ get /omraden/5g
 expect_match "the transfer's new lead" "$BODY" '<a href="/myndigheter/msb">[^<]*</a></th><td>Ledande</td><td>Fi2026/WEB-7</td>'
 expect_match "the old lead ended by the same decision" "$BODY" \
 	'<a href="/myndigheter/pts">[^<]*</a></th><td>Ledande</td><td><time datetime="[0-9-]*">[0-9-]*</time></td><td><time datetime="2026-02-01">2026-02-01</time></td><td>[^<]*</td><td>Fi2026/WEB-7</td>'
+# Until tomorrow msb leads 5g: its appointment ends then, pts's starts then.
+expect_match "the appointment that ends tomorrow is current" \
+	"$(grep '<a href="/myndigheter/msb">.*datetime="2026-02-01"' <<<"$BODY")" "datetime=\"$TOMORROW\".*Gällande"
+expect_match "the one that starts tomorrow is planned" \
+	"$(grep "<a href=\"/myndigheter/pts\">.*datetime=\"$TOMORROW\"" <<<"$BODY")" "Fi2026/WEB-8.*Planerat"
+get /omraden
+expect_match "the list of areas names today's lead" "$(grep 'href="/omraden/5g"' <<<"$BODY")" 'href="/myndigheter/msb"'
 get "/mal/$GOAL"
 expect_match "the check-in on the goal page" "$BODY" 'två experter saknas &amp; &lt;mer&gt;'
 expect_match "its status as text" "$BODY" 'I riskzonen'

@@ -435,8 +435,19 @@ static void assignment_filters(void **state)
 	a = mk_assignment("ai-risk", "msb", STDREG__V1__ROLE__ROLE_SUPPORTING, "Fi2026/00123",
 	                  "2026-02-01", NULL, NULL);
 	fx_put_ok(f, STORE_ASSIGNMENT, a);
+	/* Current ones are those that hold today: one that ends later is, one that starts
+	 * later is not yet. */
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("ai-risk", "digg", STDREG__V1__ROLE__ROLE_SUPPORTING,
+	                        "Fi2026/00123", "2026-01-01", "2999-01-01", "Fi2026/00124"));
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("ai-risk", "pts", STDREG__V1__ROLE__ROLE_LEAD, "Fi2026/00125",
+	                        "2999-01-01", NULL, NULL));
 
 	flt = (struct store_filter){ .agency_id = "pts" };
+	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/pts/2999-01-01", "ai/pts/2026-01-01",
+	           "cyber/pts/2026-01-01", NULL);
+	flt = (struct store_filter){ .agency_id = "pts", .current_only = true };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai/pts/2026-01-01", "cyber/pts/2026-01-01", NULL);
 	flt = (struct store_filter){ .agency_id = "msb" };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/msb/2026-02-01", "cyber/msb/2025-06-01",
@@ -448,8 +459,8 @@ static void assignment_filters(void **state)
 	flt = (struct store_filter){ .area_id = "cyber", .agency_id = "pts" };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "cyber/pts/2026-01-01", NULL);
 	flt = (struct store_filter){ .current_only = true };
-	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/msb/2026-02-01", "ai/digg/2026-01-01",
-	           "ai/pts/2026-01-01", "cyber/pts/2026-01-01", NULL);
+	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/digg/2026-01-01", "ai-risk/msb/2026-02-01",
+	           "ai/digg/2026-01-01", "ai/pts/2026-01-01", "cyber/pts/2026-01-01", NULL);
 	flt = (struct store_filter){ .agency_id = "skv" };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, NULL);
 }
@@ -616,6 +627,39 @@ static void filter_reads_a_slice_per_page(void **state)
 	free(p);
 }
 
+/* A text filter also ends a page after STORE_LIST_SCAN_TEXT_MAX bytes of references and
+ * titles searched: records with long titles make short slices, and the pages together
+ * still find every match. */
+static void text_filter_reads_a_bounded_text_per_page(void **state)
+{
+	struct fx *f = *state;
+	struct page *p = calloc(1, sizeof(*p));
+	struct store_filter flt = { .text = "needle" };
+	static const char *const ai[] = { "ai", NULL };
+	static char ids[8][161];
+	char title[8001], id[16];
+	const int n = 600; /* 600 x 8 000 bytes: more than two pages' worth */
+	size_t got;
+
+	fx_seed(f);
+	memset(title, 'x', sizeof title - 1);
+	title[sizeof title - 1] = '\0';
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "t%05d", i);
+		if (i == n - 1)
+			memcpy(title + sizeof title - 7, "needle", 6);
+		fx_put_ok(f, STORE_ITEM, mk_item(id, "R", title, "iso", ai, "20.20"));
+	}
+	assert_int_equal(list(f, p, STORE_ITEM, &flt, 100, NULL, NULL), RG_OK);
+	assert_int_equal(p->n, 0);
+	assert_true(p->next[0] != '\0');
+	/* 263 records of 8 002 bytes reach the bound: three pages. */
+	assert_int_equal(list_all(f, STORE_ITEM, &flt, 100, ids, &got, 8), 3);
+	assert_int_equal(got, 1);
+	assert_string_equal(ids[0], "t00599");
+	free(p);
+}
+
 /* A text filter of at most STORE_SEARCH_TEXT_MAX characters (not bytes) is searched for; a
  * longer one is refused before any record is read (each record read is searched for it). */
 static void text_filter_is_bounded(void **state)
@@ -737,6 +781,7 @@ int main(void)
 		T(selective_filter_page_boundary),
 		T(filter_reads_a_slice_per_page),
 		T(text_filter_is_bounded),
+		T(text_filter_reads_a_bounded_text_per_page),
 		T(corrupt_entries_are_errors),
 	};
 #undef T
