@@ -34,6 +34,17 @@ void html_esc(struct wbuf *b, const char *s)
 		case '\'':
 			rep = "&#x27;";
 			break;
+		case 0xef:
+			// U+FFFE and U+FFFF are valid UTF-8 but no XML character: one in a
+			// title would make every Atom feed that shows it unreadable.
+			if ((unsigned char)s[1] != 0xbf ||
+			    ((unsigned char)s[2] != 0xbe && (unsigned char)s[2] != 0xbf))
+				continue;
+			wbuf_add(b, run, (size_t)(s - run));
+			wbuf_puts(b, "\xef\xbf\xbd"); /* U+FFFD, the replacement character */
+			s += 2;
+			run = s + 1;
+			continue;
 		default:
 			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
 				rep = "";

@@ -12,7 +12,8 @@
 /*
  * The one escaping function, for element text and double-quoted attribute values in HTML
  * and in XML (the Atom feeds): & < > " ' become entities, control characters other than
- * tab and newline are dropped. NULL appends nothing.
+ * tab and newline are dropped, and U+FFFE and U+FFFF, which XML 1.0 does not allow, become
+ * U+FFFD. NULL appends nothing.
  */
 void html_esc(struct wbuf *b, const char *s);
 

@@ -180,8 +180,9 @@ out:
 	return st;
 }
 
-/* One CSV field (RFC 4180): quoted when needed; a leading = + - @ is defused with a quote
- * so that a spreadsheet never runs a stored value as a formula. */
+/* One CSV field (RFC 4180): quoted when needed; a leading = + - @, tab or CR is defused
+ * with a quote so that a spreadsheet never runs a stored value as a formula (OWASP's CSV
+ * injection list). */
 static void csv_field(struct wbuf *b, const char *s, bool last)
 {
 	bool quote = s != NULL && strpbrk(s, ",\"\r\n") != NULL;
@@ -190,7 +191,7 @@ static void csv_field(struct wbuf *b, const char *s, bool last)
 		s = "";
 	if (quote)
 		wbuf_puts(b, "\"");
-	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
+	if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
 		wbuf_puts(b, "'");
 	for (; *s != '\0'; s++) {
 		if (*s == '"')

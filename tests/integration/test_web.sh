@@ -174,6 +174,11 @@ expect_eq "CSV status" "$CODE" 200
 expect_match "CSV type" "$(header_of Content-Type)" '^text/csv'
 expect_eq "CSV rows: header and one item" "$(grep -c '' <<<"$BODY")" 2
 expect_match "CSV quotes a title with quotes" "$BODY" 'zz-item,ZZ 1,"<script>alert\(""item""\)</script>"'
+expect_exit 0 "an item whose title starts with a tab and a formula" -- regctl item put zz-tab \
+	--reference ZZ-TAB --title $'\t=1+1' --body cen-clc-jtc21 --area ai --stage 20.00
+get '/arbetsposter.csv?text=ZZ-TAB'
+TAB=$'\t'
+expect_match "CSV defuses a formula behind a tab" "$(grep '^zz-tab,' <<<"$BODY")" "^zz-tab,ZZ-TAB,'${TAB}=1\\+1,cen-clc-jtc21,"
 # Paging: 201 items in one area, 50 a page; the area page lists 200 and links the rest.
 for i in $(seq 1 201); do printf '{"kind":"item","id":"zz-p%03d","reference":"ZZ P%03d","title":"t","body_id":"cen-clc-jtc21","area_ids":["zz-web"],"stage":"20.00"}\n' "$i" "$i"; done >"$TEST_TMP/items.jsonl"
 expect_exit 0 "load 201 items" -- regctl apply -f "$TEST_TMP/items.jsonl"

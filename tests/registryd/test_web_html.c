@@ -29,6 +29,10 @@ static void test_escape(void **state)
 		{ "Tillgänglighet åäö ÅÄÖ", "Tillgänglighet åäö ÅÄÖ" },
 		{ "bell\x07, escape\x1b[31m, tab\tand\nnewline",
 		  "bell, escape[31m, tab\tand\nnewline" },
+		// U+FFFE and U+FFFF (no XML characters) become U+FFFD; U+FFFD and U+FFBF stay.
+		{ "x\xef\xbf\xbfy\xef\xbf\xbe", "x\xef\xbf\xbdy\xef\xbf\xbd" },
+		{ "\xef\xbf\xbd \xef\xbe\xbf", "\xef\xbf\xbd \xef\xbe\xbf" },
+		{ "cut short \xef\xbf", "cut short \xef\xbf" },
 		{ "", "" },
 	};
 	(void)state;
