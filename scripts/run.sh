@@ -3,10 +3,44 @@
 # (./stdreg-data, tcp://127.0.0.1:7420). Extra arguments go to registryd.
 # On the first start of an empty store it loads the demo data set (data/demo.jsonl),
 # so `regctl gaps` shows something real at once; STDREG_NO_DEMO=1 skips that.
-# --help, --version and --check-config go straight to registryd and touch no store.
+# --help prints this script's usage and registryd's options; --version and
+# --check-config go straight to registryd. None of them touches a store.
 # STDREG_BUILD_DIR=DIR runs the binaries already built in DIR (tests) instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# --help needs nothing installed or built: this script's own usage, then registryd's
+# options if it is built already.
+for a in "$@"; do
+	case "$a" in
+	--help | -h)
+		cat <<'USAGE'
+usage: scripts/run.sh [REGISTRYD OPTIONS]
+
+Installs what is missing (apt-get), builds stdreg in ./build and runs registryd on
+./stdreg-data, listening on tcp://127.0.0.1:7420 (regctl) and http://127.0.0.1:7480
+(the Connect protocol, the change feed and the web view). Options are registryd's and
+override those defaults (--data DIR, --listen URL, --http-listen URL, ...).
+
+The first start of an empty store creates its admin principal (the token is printed
+once) and loads the demo data set data/demo.jsonl.
+
+environment:
+  STDREG_NO_DEMO=1      do not load the demo data on a first start
+  STDREG_BUILD_DIR=DIR  run the binaries already built in DIR instead of building
+USAGE
+		reg=${STDREG_BUILD_DIR:-build}/registryd/registryd
+		if [ -x "$reg" ]; then
+			echo
+			"$reg" --help
+		else
+			printf '\nregistryd options: see docs/registryd.8.scd (or run.sh --help once built)\n'
+		fi
+		exit 0
+		;;
+	esac
+done
+
 if [ -n "${STDREG_BUILD_DIR:-}" ]; then
 	build=$STDREG_BUILD_DIR
 else
@@ -26,7 +60,7 @@ web=
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
 	case "${args[$i]}" in
-	--help | -h | --version | --check-config) exec "$registryd" "$@" ;;
+	--version | --check-config) exec "$registryd" "$@" ;;
 	--data) data=${args[$((i + 1))]:-$data} ;;
 	--data=*) data=${args[$i]#--data=} ;;
 	--listen) endpoint=${args[$((i + 1))]:-$endpoint} ;;

@@ -70,6 +70,9 @@ void noun_help(FILE *f, const struct noun *n)
 	      "                         next_page_token of {\"records\": [...]})\n"
 	      "  --page-token T         start at the page of token T\n",
 	      f);
+	fputs("\noutput: -o table, json, jsonl or csv (default table); jsonl: one line per "
+	      "record of a list\n",
+	      f);
 }
 
 static void usage(FILE *f)

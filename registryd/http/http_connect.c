@@ -96,7 +96,44 @@ static bool content_type_is(const char *ct, const char *mime)
 	p++;
 	while (*p == ' ')
 		p++;
-	return strncasecmp(p, "charset=utf-8", 13) == 0 && p[13] == '\0';
+	// RFC 9110 §5.6.6: a parameter's value may be a quoted string, "utf-8" as utf-8.
+	return strncasecmp(p, "charset=utf-8", 13) == 0 ? p[13] == '\0'
+	       : strncasecmp(p, "charset=\"utf-8\"", 15) == 0 ? p[15] == '\0'
+	                                                     : false;
+}
+
+/* A refusal that names what the server takes in a header (Accept-Post, Accept-Encoding). */
+static enum MHD_Result refuse_with(struct hreq *r, unsigned status, const char *message,
+                                   const char *header_name, const char *header_value)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rv;
+	json_t *body = json_pack("{s:s, s:s}", "code", "unimplemented", "message", message);
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	if (text == NULL ||
+	    http_queue(r, 0, "application/json", text, strlen(text), &resp) != MHD_YES) {
+		free(text);
+		return MHD_NO;
+	}
+	free(text);
+	MHD_add_response_header(resp, header_name, header_value);
+	rv = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return rv;
+}
+
+/* A request compressed with anything but identity (Content-Encoding of a POST, ?compression=
+ * of a GET): the Connect protocol's unimplemented, naming what is supported. */
+static enum MHD_Result unknown_compression(struct hreq *r, const char *what)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof msg, "unknown compression '%.80s': supported encodings are identity",
+	         what);
+	return refuse_with(r, MHD_HTTP_NOT_IMPLEMENTED, msg, MHD_HTTP_HEADER_ACCEPT_ENCODING,
+	                   "identity");
 }
 
 enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *verb,
@@ -106,7 +143,7 @@ enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *
 	        &stdreg__v1__registry__descriptor, name);
 	char full[128];
 	bool reads;
-	const char *ct, *enc;
+	const char *ct, *ce, *enc;
 
 	*answered = true;
 	if (m == NULL)
@@ -118,32 +155,30 @@ enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *
 	r->route = ROUTE_RPC;
 	if (strcmp(verb, "POST") == 0) {
 		ct = header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-		if (ct != NULL && content_type_is(ct, "application/json")) {
+		ce = header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
+		if (ct != NULL && content_type_is(ct, "application/json"))
 			r->json = true;
-		} else if (ct == NULL || !content_type_is(ct, "application/proto")) {
-			struct MHD_Response *resp;
-			static const char body[] =
-			        "{\"code\":\"unimplemented\",\"message\":\"content type must be "
-			        "application/json or application/proto\"}";
-			enum MHD_Result rv;
-
-			if (http_queue(r, 0, "application/json", body, sizeof body - 1, &resp) !=
-			    MHD_YES)
-				return MHD_NO;
-			MHD_add_response_header(resp, "Accept-Post",
-			                        "application/json, application/proto");
-			rv = MHD_queue_response(r->conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, resp);
-			MHD_destroy_response(resp);
-			return rv;
-		}
+		else if (ct == NULL || !content_type_is(ct, "application/proto"))
+			return refuse_with(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+			                   "content type must be application/json or "
+			                   "application/proto",
+			                   "Accept-Post", "application/json, application/proto");
+		if (ce != NULL && strcasecmp(ce, "identity") != 0)
+			return unknown_compression(r, ce);
 		*answered = false;
 		return MHD_YES;
 	}
 	if ((strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0) && reads) {
 		enc = query(r, "encoding");
-		if (enc == NULL || (strcmp(enc, "json") != 0 && strcmp(enc, "proto") != 0))
+		ce = query(r, "compression");
+		if (enc == NULL)
 			return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_argument",
+			                  "query parameter 'encoding' is required (json or proto)");
+		if (strcmp(enc, "json") != 0 && strcmp(enc, "proto") != 0)
+			return http_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unimplemented",
 			                  "query parameter 'encoding' must be json or proto");
+		if (ce != NULL && strcmp(ce, "identity") != 0)
+			return unknown_compression(r, ce);
 		r->json = strcmp(enc, "json") == 0;
 		r->get = true;
 		*answered = false;
@@ -220,12 +255,7 @@ unsigned http_envelope(struct hreq *r, const char *method, const uint8_t *payloa
 static int get_message(struct hreq *r, uint8_t **out, size_t *len, const char **why)
 {
 	const char *msg = query(r, "message"), *b64 = query(r, "base64");
-	const char *comp = query(r, "compression");
 
-	if (comp != NULL && strcmp(comp, "identity") != 0) {
-		*why = "query parameter 'compression' must be identity";
-		return -1;
-	}
 	if (msg == NULL)
 		msg = "";
 	if (b64 != NULL && strcmp(b64, "1") == 0) {

@@ -309,8 +309,25 @@ expect_eq "Allow of a write" "$(header_of Allow)" POST
 printf 'id=ai' >"$TEST_TMP/form"
 post GetArea application/x-www-form-urlencoded "$TEST_TMP/form"
 expect_eq "unsupported content type" "$CODE" 415
+expect_eq "the types it takes" "$(header_of Accept-Post)" "application/json, application/proto"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$R/GetArea?encoding=xml&message=%7B%7D")
-expect_eq "unknown GET encoding" "$code" 400
+expect_eq "unknown GET encoding (Connect: 415)" "$code" 415
+code=$(curl -s -o /dev/null -w '%{http_code}' "$R/GetArea?message=%7B%7D")
+expect_eq "GET without its encoding" "$code" 400
+postj GetArea '{"id":"ai"}' -H 'Content-Type: application/json; charset="UTF-8"'
+expect_eq "a quoted charset is the same charset (RFC 9110 5.6.6)" "$CODE" 200
+# Bodies come as they are: a compressed one is refused, naming what is taken (Connect:
+# unimplemented), where it was read as JSON before.
+printf '{"id":"ai"}' | gzip >"$TEST_TMP/gz"
+post GetArea application/json "$TEST_TMP/gz" -H 'Content-Encoding: gzip'
+expect_eq "a gzip body" "$CODE" 501
+expect_eq "its code" "$(jq -r .code <<<"$BODY")" unimplemented
+expect_match "its message" "$(jq -r .message <<<"$BODY")" "unknown compression 'gzip': supported encodings are identity"
+expect_eq "what is taken" "$(header_of Accept-Encoding)" identity
+postj GetArea '{"id":"ai"}' -H 'Content-Encoding: identity'
+expect_eq "identity is no compression" "$CODE" 200
+code=$(curl -s -o /dev/null -w '%{http_code}' "$R/GetArea?encoding=json&compression=gzip&message=%7B%7D")
+expect_eq "a GET's compression" "$code" 501
 head -c 70000 /dev/zero | tr '\0' ' ' >"$TEST_TMP/big"
 post GetArea application/json "$TEST_TMP/big"
 expect_eq "body over the limit" "$CODE" 413

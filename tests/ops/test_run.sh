@@ -9,7 +9,13 @@ export STDREG_BUILD_DIR=$BUILD_ROOT
 
 data=$TEST_TMP/store
 expect_exit 0 "run.sh --help" -- "$RUN_SH" --help --data "$data"
+expect_match "it prints its own usage" "$OUT" 'usage: scripts/run.sh'
+expect_match "with the demo's switch" "$OUT" 'STDREG_NO_DEMO=1'
 expect_match "it prints registryd's help" "$OUT" 'usage: registryd'
+# Before anything is built (or installed) --help still answers, at once.
+expect_exit 0 "run.sh --help before a build" -- env STDREG_BUILD_DIR="$TEST_TMP/no-build" "$RUN_SH" --help
+expect_match "it says where registryd's options are" "$OUT" 'docs/registryd.8.scd'
+[ -e "$TEST_TMP/no-build" ] && fail "run.sh --help built something" || pass
 [ -e "$data" ] && fail "run.sh --help created '$data'" || pass
 if grep -q 'STDREG_TOKEN' <<<"$OUT$ERR"; then fail "run.sh --help printed a token"; else pass; fi
 expect_exit 0 "run.sh --check-config" -- "$RUN_SH" --check-config --data "$data"
