@@ -97,9 +97,9 @@ static bool content_type_is(const char *ct, const char *mime)
 	while (*p == ' ')
 		p++;
 	// RFC 9110 §5.6.6: a parameter's value may be a quoted string, "utf-8" as utf-8.
-	return strncasecmp(p, "charset=utf-8", 13) == 0 ? p[13] == '\0'
+	return strncasecmp(p, "charset=utf-8", 13) == 0       ? p[13] == '\0'
 	       : strncasecmp(p, "charset=\"utf-8\"", 15) == 0 ? p[15] == '\0'
-	                                                     : false;
+	                                                      : false;
 }
 
 /* A refusal that names what the server takes in a header (Accept-Post, Accept-Encoding). */
