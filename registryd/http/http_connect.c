@@ -433,6 +433,15 @@ enum MHD_Result http_connect_answer(struct hreq *r)
 	if (is_get && mod_revision(msg) != 0) {
 		snprintf(etag, sizeof etag, "\"%" PRIu64 "\"", mod_revision(msg));
 		if (web_none_match(header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+			// RFC 9110 §13.1.2: 304 answers a GET or HEAD; any other method whose
+			// If-None-Match fails is 412.
+			if (!r->get) {
+				rv = http_error(r, MHD_HTTP_PRECONDITION_FAILED, "failed_precondition",
+				                "not modified: If-None-Match matches the record's "
+				                "ETag %s (a GET of this call answers 304)",
+				                etag);
+				goto out;
+			}
 			status = MHD_HTTP_NOT_MODIFIED;
 			body_len = 0;
 		}

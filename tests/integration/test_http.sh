@@ -259,9 +259,13 @@ postj GetArea '{"id":"http-a"}'
 etag=$(header_of ETag)
 expect_match "ETag is the mod_revision" "$etag" '^"[0-9]+"$'
 expect_eq "ETag matches meta" "$etag" "\"$(jq -r .meta.mod_revision <<<"$BODY")\""
+rm -f "$TEST_TMP/body" # curl writes no file for an answer without a body
+code=$(curl -s -o "$TEST_TMP/body" -w '%{http_code}' -H "If-None-Match: $etag" "$R/GetArea?encoding=json&message=%7B%22id%22%3A%22http-a%22%7D")
+expect_eq "If-None-Match on a GET: 304" "$code" 304
+expect_eq "no body" "$(cat "$TEST_TMP/body" 2>/dev/null)" ""
 postj GetArea '{"id":"http-a"}' -H "If-None-Match: $etag"
-expect_eq "If-None-Match: 304" "$CODE" 304
-expect_eq "no body" "$BODY" ""
+expect_eq "If-None-Match on a POST: 412 (RFC 9110 13.1.2)" "$CODE" 412
+expect_eq "its code" "$(jq -r .code <<<"$BODY")" failed_precondition
 postj GetArea '{"id":"http-a"}' -H 'If-None-Match: "1"'
 expect_eq "an older tag: 200" "$CODE" 200
 
