@@ -436,7 +436,8 @@ enum MHD_Result http_connect_answer(struct hreq *r)
 			// RFC 9110 §13.1.2: 304 answers a GET or HEAD; any other method whose
 			// If-None-Match fails is 412.
 			if (!r->get) {
-				rv = http_error(r, MHD_HTTP_PRECONDITION_FAILED, "failed_precondition",
+				rv = http_error(r, MHD_HTTP_PRECONDITION_FAILED,
+				                "failed_precondition",
 				                "not modified: If-None-Match matches the record's "
 				                "ETag %s (a GET of this call answers 304)",
 				                etag);
