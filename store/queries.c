@@ -215,10 +215,17 @@ int store_gaps(store_txn *t, const char *today_in, ProtobufCMessage **out, struc
 		}
 		stdreg__v1__gap__init(g);
 		g->area = a;
+		/* The gap began when the area was both prioritised (priority_since) and without
+		 * a lead (the end of its last one); what is not known is left out, and an area
+		 * that tells neither counts from the day it was created. */
 		char since[11] = "";
 		if (c.last_end[0])
 			snprintf(since, sizeof(since), "%s", c.last_end);
-		else if (a->meta && a->meta->created_at && strlen(a->meta->created_at) >= 10)
+		if (a->priority_since && a->priority_since[0] &&
+		    strcmp(a->priority_since, since) > 0)
+			snprintf(since, sizeof(since), "%s", a->priority_since);
+		if (!since[0] && a->meta && a->meta->created_at &&
+		    strlen(a->meta->created_at) >= 10)
 			snprintf(since, sizeof(since), "%.10s", a->meta->created_at);
 		g->without_lead_since = strdup(since);
 		g->last_lead_agency_id = strdup(c.last_agency);

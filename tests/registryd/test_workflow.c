@@ -284,6 +284,21 @@ static void expect_gaps(struct fixture *f, const char *today, const char *ids)
 	stdreg__v1__gaps_response__free_unpacked(g, NULL);
 }
 
+/* Puts area id as prioritised since day, at rank. */
+static void prioritised_since(struct fixture *f, const char *id, uint32_t rank, const char *day)
+{
+	Stdreg__V1__PutAreaRequest p = STDREG__V1__PUT_AREA_REQUEST__INIT;
+	Stdreg__V1__Area a = STDREG__V1__AREA__INIT;
+
+	a.id = a.name = (char *)id;
+	a.priority = STDREG__V1__AREA_PRIORITY__AREA_PRIORITY_PRIORITISED;
+	a.rank = rank;
+	a.priority_since = (char *)day;
+	p.area = &a;
+	stdreg__v1__response__free_unpacked(
+	        fixture_call_ok(f, "/stdreg.v1.Registry/PutArea", &p.base), NULL);
+}
+
 static void test_gaps(void **state)
 {
 	struct fixture *f = *state;
@@ -308,6 +323,20 @@ static void test_gaps(void **state)
 	assert_string_equal(g->gaps[0]->without_lead_since, "2026-05-01");
 	assert_int_equal(g->gaps[0]->days_without_lead, 31);
 	assert_string_equal(g->gaps[0]->last_lead_agency_id, "msb");
+	stdreg__v1__gaps_response__free_unpacked(g, NULL);
+
+	// An area says since when it is prioritised: never led, its gap counts from then;
+	// prioritised after its last lead ended, from then too.
+	prioritised_since(f, "quantum", 3, "2024-01-15");
+	prioritised_since(f, "cyber", 2, "2026-05-20");
+	g = gaps(f, "2026-06-01");
+	assert_int_equal(g->n_gaps, 2);
+	assert_string_equal(g->gaps[0]->area->id, "cyber");
+	assert_string_equal(g->gaps[0]->without_lead_since, "2026-05-20");
+	assert_int_equal(g->gaps[0]->days_without_lead, 12);
+	assert_string_equal(g->gaps[1]->area->id, "quantum");
+	assert_string_equal(g->gaps[1]->without_lead_since, "2024-01-15");
+	assert_int_equal(g->gaps[1]->days_without_lead, 868);
 	stdreg__v1__gaps_response__free_unpacked(g, NULL);
 }
 
