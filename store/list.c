@@ -24,6 +24,7 @@ enum {
 	F_TEXT = 1 << 5,
 	F_PRIORITY = 1 << 6,
 	F_CURRENT = 1 << 7,
+	F_HOLDS_ON = 1 << 8,
 };
 
 static const unsigned kind_filters[STORE_KIND_MAX + 1] = {
@@ -31,7 +32,7 @@ static const unsigned kind_filters[STORE_KIND_MAX + 1] = {
 	[STORE_BODY] = F_BODY,
 	[STORE_AGENCY] = 0,
 	[STORE_ITEM] = F_AREA | F_BODY | F_STAGE | F_STATUS | F_TEXT,
-	[STORE_ASSIGNMENT] = F_AREA | F_AGENCY | F_CURRENT,
+	[STORE_ASSIGNMENT] = F_AREA | F_AGENCY | F_CURRENT | F_HOLDS_ON,
 };
 
 static bool set(const char *s)
@@ -53,11 +54,13 @@ static unsigned filters_used(const struct store_filter *f)
 	u |= set(f->text) ? F_TEXT : 0;
 	u |= f->priority ? F_PRIORITY : 0;
 	u |= f->current_only ? F_CURRENT : 0;
+	u |= set(f->holds_on) ? F_HOLDS_ON : 0;
 	return u;
 }
 
-static const char *const filter_names[] = { "area_id", "body_id", "agency_id", "stage",
-	                                    "status",  "text",    "priority",  "current_only" };
+static const char *const filter_names[] = { "area_id",  "body_id",      "agency_id",
+	                                    "stage",    "status",       "text",
+	                                    "priority", "current_only", "holds_on" };
 
 /* A stage bound is "NN.NN"; it need not be in the table ("45.99" is a CEN target stage). */
 static bool stage_shape(const char *s)
@@ -71,7 +74,7 @@ static int check_filters(const struct kind_info *ki, const struct store_filter *
 {
 	unsigned bad = filters_used(f) & ~kind_filters[ki->kind];
 
-	for (unsigned i = 0; bad && i < 8; i++)
+	for (unsigned i = 0; bad && i < sizeof filter_names / sizeof filter_names[0]; i++)
 		if (bad & (1u << i))
 			return store_fail(err, RG_EINVAL, filter_names[i],
 			                  "filter '%s' does not apply to %s records",
@@ -90,6 +93,9 @@ static int check_filters(const struct kind_info *ki, const struct store_filter *
 	if (f->priority && !protobuf_c_enum_descriptor_get_value(
 	                           &stdreg__v1__area_priority__descriptor, f->priority))
 		return store_fail(err, RG_EINVAL, "priority", "unknown priority %d", f->priority);
+	if (set(f->holds_on) && !store_valid_date(f->holds_on))
+		return store_fail(err, RG_EINVAL, "holds_on",
+		                  "holds_on '%s' is not a calendar date (YYYY-MM-DD)", f->holds_on);
 	return RG_OK;
 }
 
@@ -113,9 +119,8 @@ static size_t text_len(const char *s)
 
 /* Does the decoded record pass every filter that is set? */
 /* needle: f->text case-folded (store_text_fold), or NULL when there is no text filter. */
-/* today: the day current_only is asked of. */
 static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct store_filter *f,
-                    const char *needle, const char *today)
+                    const char *needle)
 {
 	switch (k) {
 	case STORE_AREA: {
@@ -153,7 +158,8 @@ static bool matches(enum store_kind k, const ProtobufCMessage *m, const struct s
 		const Stdreg__V1__Assignment *a = (const void *)m;
 		return (!set(f->area_id) || str_eq(a->area_id, f->area_id)) &&
 		       (!set(f->agency_id) || str_eq(a->agency_id, f->agency_id)) &&
-		       (!f->current_only || assignment_holds_on(a, today));
+		       (!f->current_only || !set(a->valid_to)) &&
+		       (!set(f->holds_on) || assignment_holds_on(a, f->holds_on));
 	}
 	default:
 		return true;
@@ -364,7 +370,6 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	size_t idlen, klen = 0, lastlen = 0;
 	uint32_t emitted = 0, scanned = 0;
 	size_t searched = 0; /* bytes of text the needle was sought in */
-	char today[11];
 	bool decode;
 	struct walk w = { 0 };
 	int rc, code = RG_OK;
@@ -383,7 +388,6 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 	if (page_size > STORE_PAGE_MAX)
 		page_size = STORE_PAGE_MAX;
 	next_token[0] = '\0';
-	store_today(t->now, today);
 	target = index_target(k, f, &target_id);
 	// A page of items by area decodes no record unless another filter needs one.
 	decode = (filters_used(f) & ~index_answers(k, target)) != 0;
@@ -435,7 +439,7 @@ int store_list(store_txn *t, enum store_kind k, const struct store_filter *f, ui
 		if (decode) {
 			ProtobufCMessage *m =
 			        protobuf_c_message_unpack(ki->desc, NULL, val.mv_size, val.mv_data);
-			bool ok = m && matches(k, m, f, needle, today);
+			bool ok = m && matches(k, m, f, needle);
 			if (m == NULL) {
 				code = store_fail(
 				        err, RG_ECORRUPT, NULL,

@@ -196,7 +196,8 @@ struct store_filter {
 	int status;             /* items with this WorkItemStatus */
 	const char *text;  /* items whose reference or title contains it, ignoring case (Unicode) */
 	int priority;      /* areas with this AreaPriority */
-	bool current_only; /* assignments that hold today: valid_from <= today < valid_to */
+	bool current_only; /* assignments without valid_to (open, planned ones included) */
+	const char *holds_on; /* assignments that hold on this date: valid_from <= it < valid_to */
 };
 
 #define STORE_PAGE_DEFAULT 100

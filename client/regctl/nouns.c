@@ -118,6 +118,7 @@ static const struct flag_def assignment_filters[] = {
 	{ "area", "area_id" },
 	{ "agency", "agency_id" },
 	{ "current", "current_only" },
+	{ "on", "holds_on" },
 	{ 0 },
 };
 

@@ -143,6 +143,7 @@ static bool list_filter(struct call *c, const Stdreg__V1__ListRequest *r, struct
 	f->text = or_null(r->text);
 	f->priority = r->priority;
 	f->current_only = r->current_only;
+	f->holds_on = or_null(r->holds_on);
 	return true;
 }
 

@@ -78,6 +78,19 @@ static const char *query(struct hreq *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Whether s holds nothing but the spaces and tabs a field value may end with, which are
+ * not part of it (RFC 9110 §5.5) and which libmicrohttpd leaves in. */
+static bool only_ows(const char *s)
+{
+	return s[strspn(s, " \t")] == '\0';
+}
+
+/* Whether a Content-Encoding or ?compression= value is identity (no compression). */
+static bool is_identity(const char *s)
+{
+	return strncasecmp(s, "identity", 8) == 0 && only_ows(s + 8);
+}
+
 /* "application/json; charset=utf-8" -> is it mime (case-insensitive, UTF-8 only)? */
 static bool content_type_is(const char *ct, const char *mime)
 {
@@ -163,7 +176,7 @@ enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *
 			                   "content type must be application/json or "
 			                   "application/proto",
 			                   "Accept-Post", "application/json, application/proto");
-		if (ce != NULL && strcasecmp(ce, "identity") != 0)
+		if (ce != NULL && !is_identity(ce))
 			return unknown_compression(r, ce);
 		*answered = false;
 		return MHD_YES;
@@ -177,7 +190,7 @@ enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *
 		if (strcmp(enc, "json") != 0 && strcmp(enc, "proto") != 0)
 			return http_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unimplemented",
 			                  "query parameter 'encoding' must be json or proto");
-		if (ce != NULL && strcmp(ce, "identity") != 0)
+		if (ce != NULL && !is_identity(ce))
 			return unknown_compression(r, ce);
 		r->json = strcmp(enc, "json") == 0;
 		r->get = true;
@@ -192,10 +205,10 @@ static bool header_number(const char *s, uint64_t max, uint64_t *v)
 {
 	char *end;
 
-	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 20)
+	if (s == NULL || *s < '0' || *s > '9' || strspn(s, "0123456789") > 20)
 		return false;
 	*v = strtoull(s, &end, 10);
-	return *end == '\0' && *v <= max;
+	return only_ows(end) && *v <= max;
 }
 
 unsigned http_envelope(struct hreq *r, const char *method, const uint8_t *payload, size_t len,
@@ -223,7 +236,8 @@ unsigned http_envelope(struct hreq *r, const char *method, const uint8_t *payloa
 	if (to != NULL) {
 		// Connect allows at most 10 digits; beyond the envelope's 32 bits means "no
 		// deadline to speak of", which the largest budget says as well.
-		if (!header_number(to, 9999999999ull, &v) || strlen(to) > 10 || v == 0) {
+		if (!header_number(to, 9999999999ull, &v) || strspn(to, "0123456789") > 10 ||
+		    v == 0) {
 			*why = "header 'Connect-Timeout-Ms' must be a positive number of at most "
 			       "10 "
 			       "digits";

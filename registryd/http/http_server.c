@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <jansson.h>
@@ -341,6 +342,19 @@ static bool body_append(struct hreq *r, const char *data, size_t n)
 	return true;
 }
 
+/* The path of a request target in absolute form ("http://host:port/path"), which a server
+ * must accept (RFC 9112 §3.2.2) and libmicrohttpd passes on as it came; any other as is. */
+static const char *origin_form(const char *url)
+{
+	const char *p;
+
+	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+		return url;
+	p = strchr(url, ':') + 3;
+	p += strcspn(p, "/?");
+	return *p == '/' ? p : "/";
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *verb, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -349,11 +363,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	bool answered;
 	enum MHD_Result rv;
 
-	(void)version;
+	url = origin_form(url);
 	if (r == NULL) {
 		if ((r = hreq_new(cls, conn)) == NULL)
 			return MHD_NO;
 		*con_cls = r;
+		// RFC 9112 §3.2: an HTTP/1.1 request without a Host header is a bad request.
+		if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) ==
+		            NULL)
+			return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_argument",
+			                  "an HTTP/1.1 request needs a Host header");
 		rv = head(r, url, verb, &answered);
 		return rv;
 	}

@@ -55,7 +55,7 @@ unsigned web_page_areas(struct web_ctx *c)
 	unsigned st;
 
 	web_title(c, S_AREAS);
-	ar.current_only = true;
+	ar.holds_on = c->day; /* the leads of today (the page depends on the day) */
 	if ((st = web_list_areas(c, &areas)) != 0 ||
 	    (st = web_list_all(c, "ListAssignments", &ar.base,
 	                       &stdreg__v1__list_assignments_response__descriptor, 0, &current)) !=

@@ -355,6 +355,25 @@ postj WhoAmI '{}' -H 'Connect-Timeout-Ms: soon'
 expect_eq "bad Connect-Timeout-Ms" "$CODE" 400
 postj WhoAmI '{}' -H 'Connect-Protocol-Version: 2'
 expect_eq "bad Connect-Protocol-Version" "$CODE" 400
+postj WhoAmI '{}' -H 'Connect-Timeout-Ms: 5000 '
+expect_eq "a field value's trailing space is not part of it (RFC 9110 5.5)" "$CODE" 200
+# Raw requests: one per connection, the status line of the answer.
+raw_status() {
+	local port=${HTTP##*:}
+	exec 4<>"/dev/tcp/127.0.0.1/$port"
+	printf '%b' "$1" >&4
+	timeout 5 head -n 1 <&4 | tr -d '\r'
+	exec 4<&-
+}
+expect_eq "HTTP/1.1 without Host (RFC 9112 3.2)" \
+	"$(raw_status 'GET /stdreg.v1.Registry/WhoAmI?encoding=json HTTP/1.1\r\nConnection: close\r\n\r\n')" \
+	"HTTP/1.1 400 Bad Request"
+expect_match "HTTP/1.0 needs none" \
+	"$(raw_status 'GET /stdreg.v1.Registry/WhoAmI?encoding=json HTTP/1.0\r\n\r\n')" \
+	"^HTTP/1.[01] 200 OK$"
+expect_eq "an absolute-form target (RFC 9112 3.2.2)" \
+	"$(raw_status "GET $HTTP/stdreg.v1.Registry/GetArea?encoding=json&message=%7B%22id%22%3A%22ai%22%7D HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")" \
+	"HTTP/1.1 200 OK"
 postj PutArea '{"area":{"id":"http-a","name":"x"}}' "${W[@]}" -H 'Stdreg-Request-Id: x'
 expect_eq "bad request id" "$CODE" 400
 # Half a request, then silence: closed after the idle timeout (2 s here).

@@ -435,8 +435,9 @@ static void assignment_filters(void **state)
 	a = mk_assignment("ai-risk", "msb", STDREG__V1__ROLE__ROLE_SUPPORTING, "Fi2026/00123",
 	                  "2026-02-01", NULL, NULL);
 	fx_put_ok(f, STORE_ASSIGNMENT, a);
-	/* Current ones are those that hold today: one that ends later is, one that starts
-	 * later is not yet. */
+	/* Open ones (current_only) have no end; those that hold on a day (holds_on) have
+	 * begun by then and not ended: one that ends later does, one that starts later not
+	 * yet. */
 	fx_put_ok(f, STORE_ASSIGNMENT,
 	          mk_assignment("ai-risk", "digg", STDREG__V1__ROLE__ROLE_SUPPORTING,
 	                        "Fi2026/00123", "2026-01-01", "2999-01-01", "Fi2026/00124"));
@@ -448,7 +449,15 @@ static void assignment_filters(void **state)
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/pts/2999-01-01", "ai/pts/2026-01-01",
 	           "cyber/pts/2026-01-01", NULL);
 	flt = (struct store_filter){ .agency_id = "pts", .current_only = true };
+	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/pts/2999-01-01", "ai/pts/2026-01-01",
+	           "cyber/pts/2026-01-01", NULL);
+	flt = (struct store_filter){ .agency_id = "pts", .holds_on = "2026-12-07" };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai/pts/2026-01-01", "cyber/pts/2026-01-01", NULL);
+	flt = (struct store_filter){ .holds_on = "2025-12-31" };
+	expect_ids(f, STORE_ASSIGNMENT, &flt, "cyber/msb/2025-06-01", NULL);
+	flt = (struct store_filter){ .holds_on = "2999-01-01" };
+	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/msb/2026-02-01", "ai-risk/pts/2999-01-01",
+	           "ai/digg/2026-01-01", "ai/pts/2026-01-01", "cyber/pts/2026-01-01", NULL);
 	flt = (struct store_filter){ .agency_id = "msb" };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/msb/2026-02-01", "cyber/msb/2025-06-01",
 	           NULL);
@@ -459,6 +468,9 @@ static void assignment_filters(void **state)
 	flt = (struct store_filter){ .area_id = "cyber", .agency_id = "pts" };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "cyber/pts/2026-01-01", NULL);
 	flt = (struct store_filter){ .current_only = true };
+	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/msb/2026-02-01", "ai-risk/pts/2999-01-01",
+	           "ai/digg/2026-01-01", "ai/pts/2026-01-01", "cyber/pts/2026-01-01", NULL);
+	flt = (struct store_filter){ .holds_on = "2026-12-07" };
 	expect_ids(f, STORE_ASSIGNMENT, &flt, "ai-risk/digg/2026-01-01", "ai-risk/msb/2026-02-01",
 	           "ai/digg/2026-01-01", "ai/pts/2026-01-01", "cyber/pts/2026-01-01", NULL);
 	flt = (struct store_filter){ .agency_id = "skv" };
@@ -514,6 +526,8 @@ static void unsupported_filters(void **state)
 		{ STORE_ITEM, { .agency_id = "digg" }, "agency_id" },
 		{ STORE_ITEM, { .priority = 1 }, "priority" },
 		{ STORE_ITEM, { .current_only = true }, "current_only" },
+		{ STORE_ITEM, { .holds_on = "2026-01-01" }, "holds_on" },
+		{ STORE_ASSIGNMENT, { .holds_on = "2026-02-30" }, "holds_on" },
 		{ STORE_ASSIGNMENT, { .stage_to = "60.60" }, "stage" },
 		{ STORE_ASSIGNMENT, { .body_id = "iso" }, "body_id" },
 		/* supported, but malformed */
