@@ -105,8 +105,10 @@ static int print_server_errors(const char *file, const struct stdreg_status *st)
 			errorf("%s: %s: %s", file, v->field, v->description);
 	}
 	line_errors_print(stderr, &e, file);
-	errorf("cannot apply '%s' (%s%s%s); nothing applied", file, stdreg_code_name(st->code),
-	       msg[0] != '\0' ? ": " : "", msg);
+	// The daemon's message may say so already ("... nothing was applied").
+	errorf("cannot apply '%s' (%s%s%s)%s", file, stdreg_code_name(st->code),
+	       msg[0] != '\0' ? ": " : "", msg,
+	       strstr(msg, "nothing was applied") != NULL ? "" : "; nothing applied");
 	line_errors_release(&e);
 	return exit_code_of(st);
 }

@@ -153,8 +153,13 @@ static const struct column goal_csv_cols[] = {
 };
 
 static const struct column follow_up_cols[] = {
-	{ "ID", "id", NULL },         { "TYPE", "type", NULL }, { "AS_OF", "as_of", NULL },
-	{ "STATUS", "status", NULL }, { "NOTE", "note", NULL }, { 0 },
+	{ "ID", "id", NULL },
+	{ "TYPE", "type", NULL },
+	{ "AS_OF", "as_of", NULL },
+	{ "STATUS", "status", NULL },
+	{ "SUPERSEDES", "supersedes", NULL }, /* a correction names the entry it corrects */
+	{ "NOTE", "note", NULL },
+	{ 0 },
 };
 
 /* One goal view (the "goal" of a response) as a table of one row. */
@@ -188,7 +193,8 @@ static int table_goals(FILE *f, const json_t *resp)
 
 	if (json_array_size(goals) > 0)
 		out_table(f, goal_cols, goals);
-	fprintf(f, "%zu goals as of %s\n", json_array_size(goals),
+	fprintf(f, "%zu goal%s as of %s\n", json_array_size(goals),
+	        json_array_size(goals) == 1 ? "" : "s",
 	        json_string_value(json_object_get(resp, "as_of")) != NULL
 	                ? json_string_value(json_object_get(resp, "as_of"))
 	                : "-");
@@ -391,7 +397,7 @@ const struct command goal_commands[] = {
 	{
 	        .name = "goal correct",
 	        .run = run_follow_up,
-	        .summary = "correct an earlier entry (it stays visible, marked superseded)",
+	        .summary = "correct an earlier entry (it stays visible; the correction names it)",
 	        .usage = "goal correct GOAL/SEQ [the corrected values: --status S --note TEXT "
 	                 "--value N | --due DATE | --owner AGENCY | --target N --target-stage "
 	                 "CODE --text TEXT | --result R] [--decision REF] [--as-of DATE] "

@@ -106,6 +106,8 @@ expect_exit 0 "correct a check-in" -- regctl goal correct ai/2/1 --status on_tra
 expect_eq "correction supersedes" "$(jq -r '.follow_up.type + " " + .follow_up.supersedes' <<<"$OUT")" "correction ai/2/1"
 expect_exit 0 "the corrected entry stays" -- regctl goal get ai/2 -o json
 expect_eq "both entries kept" "$(jq -r '[.follow_ups[] | select(.id == "ai/2/1" or .supersedes == "ai/2/1")] | length' <<<"$OUT")" "2"
+expect_exit 0 "the table" -- regctl goal get ai/2
+expect_match "the table's correction names the entry it corrects" "$OUT" 'ai/2/[0-9]+ +correction +[0-9-]+ +on_track +ai/2/1 '
 expect_exit 2 "correct something that is no entry" -- regctl goal correct ai --status on_track --note x
 expect_match "bad entry named" "$ERR" "invalid entry 'ai'"
 expect_exit 2 "correct a check-in without a note" -- regctl goal correct ai/2/1 --status on_track
