@@ -104,6 +104,7 @@ struct web_ctx {
 	bool raw;             /* body is the whole response (feed, CSV, style sheet) */
 	const char *ctype;    /* content type when raw */
 	const char *filename; /* Content-Disposition attachment name, or NULL */
+	struct wbuf link;     /* a Link header's value (RFC 8288), or empty */
 	unsigned fail;        /* HTTP status of a failed call (0 while all went well) */
 	struct wbuf detail;   /* escaped text: what was wrong with the request (a 400 page) */
 	bool detail_en;       /* detail is the daemon's message, which is in English */

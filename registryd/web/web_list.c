@@ -23,11 +23,14 @@ unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *r
 	const ProtobufCFieldDescriptor *rec = protobuf_c_message_descriptor_get_field(resp, 1);
 	const ProtobufCFieldDescriptor *next = protobuf_c_message_descriptor_get_field(resp, 2);
 	char *token = NULL;
+	bool sized = *page_size == 0; /* the page sizes are this function's to choose */
 	unsigned st = 0;
 
 	memset(out, 0, sizeof *out);
 	if (limit == 0 || limit > MAX_RECORDS)
 		limit = MAX_RECORDS;
+	if ((*page_token)[0] != '\0' && (token = strdup(*page_token)) == NULL)
+		return 503;
 	do {
 		ProtobufCMessage *m = NULL, **pages;
 		size_t n;
@@ -35,8 +38,8 @@ unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *r
 		const char *tok;
 
 		*page_token = token != NULL ? token : (char *)"";
-		if (*page_size == 0)
-			*page_size = limit < 1000 ? (uint32_t)limit : 1000;
+		if (sized)
+			*page_size = limit - out->n < 1000 ? (uint32_t)(limit - out->n) : 1000;
 		st = web_call(c, method, req, resp, (void **)&m);
 		free(token);
 		token = NULL;
@@ -67,7 +70,7 @@ unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *r
 			return 503;
 		if (token != NULL && out->n >= limit) {
 			out->more = true;
-			free(token);
+			out->next = token; /* the page ended at the limit: its token goes on */
 			return 0;
 		}
 	} while (token != NULL);
@@ -80,6 +83,7 @@ void web_list_release(struct web_list *l)
 		protobuf_c_message_free_unpacked(l->pages[i], NULL);
 	free(l->pages);
 	free(l->items);
+	free(l->next);
 	memset(l, 0, sizeof *l);
 }
 

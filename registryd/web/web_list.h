@@ -15,13 +15,16 @@ struct web_list {
 	size_t n_pages;
 	void **items; /* the records of all pages, borrowed from pages */
 	size_t n;
-	bool more; /* stopped at limit with more to come */
+	bool more;  /* stopped at limit with more to come */
+	char *next; /* then the page token that goes on after the last record, or NULL */
 };
 
 /*
  * Calls method with req, a ListRequest or GoalListRequest (its page_token is
- * overwritten), until the last page or until limit records (0: no limit). Returns 0 or an
- * HTTP status (web_call). Free with web_list_release(), also after a failure.
+ * overwritten), from its page_token on, until the last page or until limit records (0: no
+ * limit). With req's page_size 0 no page asks for more than the limit leaves, so a list
+ * cut at the limit has the token that goes on (next). Returns 0 or an HTTP status
+ * (web_call). Free with web_list_release(), also after a failure.
  */
 unsigned web_list_all(struct web_ctx *c, const char *method, ProtobufCMessage *req,
                       const ProtobufCMessageDescriptor *resp, size_t limit, struct web_list *out);

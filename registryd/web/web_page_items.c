@@ -203,20 +203,43 @@ static void csv_field(struct wbuf *b, const char *s, bool last)
 	wbuf_puts(b, last ? "\r\n" : ",");
 }
 
+/*
+ * The rows of a filter, CSV_MAX at most: a larger result comes in files, each with a Link
+ * header (RFC 8288, rel="next") to the next one, ?page= its token, as the pages of the
+ * HTML list are linked.
+ */
 unsigned web_page_items_csv(struct web_ctx *c)
 {
 	Stdreg__V1__ListRequest req = STDREG__V1__LIST_REQUEST__INIT;
 	struct web_list wl;
 	struct filter f;
+	const char *page;
 	unsigned st;
 
 	if (!read_filter(c, &f, &req))
 		return 400;
+	wbuf_puts(&c->link, "<");
+	web_link(&c->link, c->lang, PAGE_ITEMS_CSV, NULL);
+	wbuf_puts(&c->link, "?");
+	if (c->query.len > 0) {
+		wbuf_add(&c->link, c->query.p, c->query.len); /* the filter alone */
+		wbuf_puts(&c->link, "&");
+	}
+	page = web_arg(c, "page");
+	req.page_token = (char *)(page != NULL ? page : "");
 	if ((st = web_list_all(c, "ListWorkItems", &req.base,
 	                       &stdreg__v1__list_work_items_response__descriptor, CSV_MAX, &wl)) !=
 	    0) {
 		web_list_release(&wl);
+		c->link.len = 0;
 		return st;
+	}
+	if (wl.next != NULL) {
+		wbuf_puts(&c->link, "page=");
+		html_url_arg(&c->link, wl.next);
+		wbuf_puts(&c->link, ">; rel=\"next\"");
+	} else {
+		c->link.len = 0;
 	}
 	c->raw = true;
 	c->ctype = "text/csv; charset=utf-8; header=present";

@@ -210,6 +210,8 @@ static struct MHD_Response *response(struct web_ctx *c, unsigned status, const c
 		snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", c->filename);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
 	}
+	if (c->link.len > 0 && status == MHD_HTTP_OK && !not_modified)
+		MHD_add_response_header(resp, "Link", c->link.p);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	if (status == MHD_HTTP_UNAUTHORIZED)
@@ -351,6 +353,7 @@ void web_pending_free(struct web_pending *p)
 	wbuf_release(&p->c.title);
 	wbuf_release(&p->c.query);
 	wbuf_release(&p->c.detail);
+	wbuf_release(&p->c.link);
 	free(p->verb);
 	free(p);
 }

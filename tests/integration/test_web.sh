@@ -192,6 +192,11 @@ expect_match "and links all of them" "$BODY" 'Visar ett urval: <a href="/arbetsp
 get "$NEXT"
 expect_eq "second page: 50 rows" "$(grep -o '<tr><th scope="row">' <<<"$BODY" | wc -l)" 50
 expect_match "second page links the first" "$BODY" 'Första sidan'
+# The CSV download goes on from a page's token as the list does (a file of more than
+# 100 000 rows links the next one with Link: rel="next"; all of these fit in one).
+get "${NEXT/\/arbetsposter/\/arbetsposter.csv}"
+expect_eq "the CSV from the second page on: header and the 152 rows after the first 50" "$(grep -c '' <<<"$BODY")" 153
+expect_eq "the last file links no next one" "$(header_of Link)" ""
 get '/mal?status=at_risk'
 expect_match "goal filter by status" "$BODY" 'Positions in JTC 21'
 get '/mal?agency=pts'
