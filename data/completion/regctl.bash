@@ -23,7 +23,7 @@ _regctl_flags() {
 	"agency list") echo "--limit --page-token" ;;
 	"item put") echo "--reference --title --body --area --type --stage --stage-scheme --status --target-date --priority --url --notes $put_common" ;;
 	"item list") echo "--area --body --stage-from --stage-to --status --text --limit --page-token" ;;
-	"assignment list") echo "--area --agency --current --limit --page-token" ;;
+	"assignment list") echo "--area --agency --on --current --limit --page-token" ;;
 	*" delete") echo "--if-revision --decision" ;;
 	"assign ") echo "--role --decision --from --note" ;;
 	"unassign ") echo "--decision --to --role" ;;
