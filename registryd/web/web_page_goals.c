@@ -1,8 +1,9 @@
 /*
  * web_page_goals.c - the goals, filtered by area, owner agency and status (a GET form), and
- * one goal with its facts and every follow-up entry.
+ * one goal with its facts and its follow-up entries, a hundred a page.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "web_fmt.h"
@@ -11,6 +12,8 @@
 #include "web_pages.h"
 #include "web_route.h"
 #include "web_tables.h"
+
+#define FOLLOW_UPS_PAGE 100 /* entries of a goal one page shows */
 
 /* The status filter's values in the query string, indexed by DerivedStatus. */
 static const char *const status_arg[] = {
@@ -184,13 +187,59 @@ static void facts(struct web_ctx *c, const Stdreg__V1__GoalView *v, const struct
 	wbuf_puts(&c->body, "</dl>\n");
 }
 
-static void follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
+/* A link to the goal's page from entry from (1-based) on. */
+static void entries_link(struct web_ctx *c, size_t from, enum web_str k, const char *rel)
 {
-	if (!web_section(c, S_FOLLOW_UPS, r->n_follow_ups))
-		return;
+	wbuf_printf(&c->body, "<a rel=\"%s\" href=\"", rel);
+	web_link(&c->body, c->lang, PAGE_GOAL, c->rt.id);
+	wbuf_printf(&c->body, "?from=%zu\">", from);
+	web_t(c, k);
+	wbuf_puts(&c->body, "</a>");
+}
+
+/*
+ * The entries from..to (1-based, inclusive) of n, and links to those before and after: a
+ * goal may keep 1 000 entries of up to 16 KiB each, too many for one page.
+ */
+static void entries_pager(struct web_ctx *c, size_t from, size_t to, size_t n)
+{
+	wbuf_puts(&c->body, "<p>");
+	web_t(c, S_ENTRIES_SHOWN);
+	wbuf_printf(&c->body, " %zu–%zu ", from, to);
+	web_t(c, S_OF);
+	wbuf_printf(&c->body, " %zu.</p>\n<nav class=\"pager\" aria-label=\"", n);
+	web_t(c, S_FOLLOW_UPS);
+	wbuf_puts(&c->body, "\">");
+	if (from > 1)
+		entries_link(c, from > FOLLOW_UPS_PAGE ? from - FOLLOW_UPS_PAGE : 1,
+		             S_EARLIER_ENTRIES, "prev");
+	if (to < n)
+		entries_link(c, to + 1, S_LATER_ENTRIES, "next");
+	wbuf_puts(&c->body, "</nav>\n");
+}
+
+/* The follow-ups, FOLLOW_UPS_PAGE at a time from ?from= (default: the latest). */
+static unsigned follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
+{
+	const char *arg = web_arg(c, "from");
+	size_t n = r->n_follow_ups, from = n > FOLLOW_UPS_PAGE ? n - FOLLOW_UPS_PAGE + 1 : 1, to;
+
+	if (arg != NULL) {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*end != '\0' || arg[0] < '1' || arg[0] > '9' || v > n)
+			return web_bad_arg(c, "from", arg);
+		from = v;
+	}
+	if (!web_section(c, S_FOLLOW_UPS, n))
+		return 0;
+	to = n - from + 1 > FOLLOW_UPS_PAGE ? from + FOLLOW_UPS_PAGE - 1 : n;
+	if (from > 1 || to < n)
+		entries_pager(c, from, to, n);
 	web_table_open(c, S_FOLLOW_UPS);
 	web_thead(c, S_AS_OF, S_TYPE, S_STATUS, S_NOTE, S_DECISION, S_EVIDENCE, S_COUNT_);
-	for (size_t i = 0; i < r->n_follow_ups; i++) {
+	for (size_t i = from - 1; i < to; i++) {
 		const Stdreg__V1__FollowUp *f = r->follow_ups[i];
 
 		wbuf_puts(&c->body, "<tr><td>");
@@ -215,6 +264,7 @@ static void follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
 		wbuf_puts(&c->body, "</td></tr>\n");
 	}
 	web_table_close(c);
+	return 0;
 }
 
 unsigned web_page_goal(struct web_ctx *c)
@@ -248,11 +298,11 @@ unsigned web_page_goal(struct web_ctx *c)
 	                                  &stdreg__v1__agency__descriptor, (void **)&owner) == 0)
 		n.owner = owner->name;
 	facts(c, r->goal, &n);
-	follow_ups(c, r);
+	st = follow_ups(c, r);
 	if (area != NULL)
 		stdreg__v1__area__free_unpacked(area, NULL);
 	if (owner != NULL)
 		stdreg__v1__agency__free_unpacked(owner, NULL);
 	stdreg__v1__goal_get_response__free_unpacked(r, NULL);
-	return 0;
+	return st;
 }

@@ -361,6 +361,31 @@ get "$NEXT"
 expect_match "the last slice: none" "$BODY" '<p>None.</p>'
 if grep -q 'rel="next"' <<<"$BODY"; then fail "the last slice links another"; else pass; fi
 
+# --- a goal's entries, a hundred a page -----------------------------------------------------
+expect_exit 0 "a goal for many entries" -- regctl goal add ai --owner digg --text "Weekly notes" \
+	--due 2030-12-31 --decision Fi2026/00002 --set-on 2026-01-15 -o json
+MANY=$(jq -r .goal.goal.id <<<"$OUT")
+TODAY=$(date -u +%F)
+for i in $(seq 1 121); do
+	printf '{"kind":"follow_up","id":"%s/%d","goal_id":"%s","type":"check_in","as_of":"%s","status":"on_track","note":"entry %d"}\n' "$MANY" "$i" "$MANY" "$TODAY" "$i"
+done >"$TEST_TMP/entries.jsonl"
+expect_exit 0 "121 check-ins" -- regctl apply -f "$TEST_TMP/entries.jsonl"
+get "/mal/${MANY//\//%2F}"
+expect_eq "the latest hundred" "$(grep -o '<tr><td><time' <<<"$BODY" | wc -l)" 100
+expect_match "says which" "$BODY" 'Visar poster 22–121 av 121\.'
+expect_match "the last is there" "$BODY" '>entry 121<'
+if grep -q '>entry 21<' <<<"$BODY"; then fail "entry 21 is on the latest page"; else pass; fi
+EARLIER=$(grep -o '<a rel="prev" href="[^"]*"' <<<"$BODY" | sed 's/.*href="//; s/"$//')
+expect_match "links the earlier ones" "$EARLIER" '\?from=1$'
+get "$EARLIER"
+expect_match "the first hundred" "$BODY" 'Visar poster 1–100 av 121\.'
+expect_match "from the first" "$BODY" '>entry 1<'
+expect_match "links the later ones" "$BODY" '<a rel="next" href="[^"]*\?from=101">Senare poster</a>'
+get "/mal/${MANY//\//%2F}?from=0"
+expect_eq "from=0" "$CODE" 400
+get "/mal/${MANY//\//%2F}?from=122"
+expect_eq "from past the last entry" "$CODE" 400
+
 # --- no page cache --------------------------------------------------------------------------
 stop_daemon
 start_daemon --http-listen http://127.0.0.1:0 --web-cache-bytes 0
