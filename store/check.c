@@ -10,7 +10,8 @@
  *              id it references exists and has its refs entry; the changelog holds its
  *              change at its mod_revision, with the record as stored
  *              an agency's organisation number has its index entry ('o' key in refs)
- *   leads      at most one current LEAD assignment per area
+ *   periods    no two leads of an area share a day, nor two appointments of one agency
+ *              in an area (check_periods.c)
  *   refs       every entry names an existing source record that holds that reference;
  *              an organisation number entry names one agency, which holds that number
  *   changelog  every key is revision(8) + seq(4) with revision <= store revision, the
@@ -184,13 +185,7 @@ static void check_assignment(struct checker *c, const Stdreg__V1__Assignment *a)
 	if (strcmp(id, a->id) != 0)
 		chk_report(c, "assignment", a->id,
 		           "id does not match area/agency/valid_from ('%s')", id);
-	if (a->role == STDREG__V1__ROLE__ROLE_LEAD && str_empty(a->valid_to)) {
-		char *area = strdup(a->area_id);
-		if (area == NULL || !PUSH(c->leads, c->n_leads, area)) {
-			free(area);
-			c->fatal = RG_ENOMEM;
-		}
-	}
+	chk_period_add(c, a);
 }
 
 static void check_org_indexed(struct checker *c, const Stdreg__V1__Agency *a)
@@ -289,22 +284,6 @@ static void check_records(struct checker *c)
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			chk_lmdb_failed(c, rc);
 	}
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void check_leads(struct checker *c)
-{
-	if (c->n_leads < 2)
-		return; /* qsort of a NULL array is undefined even for no elements */
-	qsort(c->leads, c->n_leads, sizeof(char *), cmp_str);
-	for (size_t i = 1; i < c->n_leads; i++)
-		if (strcmp(c->leads[i], c->leads[i - 1]) == 0 &&
-		    (i < 2 || strcmp(c->leads[i], c->leads[i - 2]) != 0))
-			chk_report(c, "area", c->leads[i], "area has more than one current lead");
 }
 
 /* --- refs ----------------------------------------------------------------------------- */
@@ -417,7 +396,7 @@ int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_s
 	if (c.fatal == RG_OK)
 		check_records(&c);
 	if (c.fatal == RG_OK)
-		check_leads(&c);
+		chk_periods_check(&c);
 	if (c.fatal == RG_OK)
 		check_refs_index(&c);
 	if (c.fatal == RG_OK)
@@ -433,9 +412,7 @@ int store_check(store_txn *t, store_check_fn fn, void *arg, struct store_check_s
 	}
 	free(c.linked.v);
 	free(c.open_ends.v);
-	for (size_t i = 0; i < c.n_leads; i++)
-		free(c.leads[i]);
-	free(c.leads);
+	chk_periods_free(&c);
 	c.stats.revision = c.revision;
 	if (stats != NULL)
 		*stats = c.stats;

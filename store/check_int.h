@@ -22,12 +22,20 @@ struct checker {
 	void *arg;
 	uint64_t revision;
 	struct store_check_stats stats;
-	char **leads; /* area ids of current leads, for the one-lead rule */
-	size_t n_leads;
+	struct chk_period *periods; /* every appointment's period (check_periods.c) */
+	size_t n_periods, cap_periods;
 	struct keys linked;    /* changes followed by a later change, or a record's current one */
 	struct keys open_ends; /* changes that need one of those (all but deletes) */
 	int fatal;             /* an LMDB or memory failure: RG_EIO or RG_ENOMEM */
 };
+
+struct chk_period;
+
+/* Notes appointment a's period; once all are noted, chk_periods_check reports the ones
+ * that share days they may not (check_periods.c). chk_periods_free frees them. */
+void chk_period_add(struct checker *c, const Stdreg__V1__Assignment *a);
+void chk_periods_check(struct checker *c);
+void chk_periods_free(struct checker *c);
 
 /* Counts a problem and passes it to the caller's callback; the walk goes on. */
 void chk_report(struct checker *c, const char *what, const char *id, const char *fmt, ...)

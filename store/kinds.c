@@ -275,17 +275,69 @@ static bool same_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* Do the periods [from, to) of a and b share a day (an empty to: no end yet)? */
+static bool periods_overlap(const Stdreg__V1__Assignment *a, const Stdreg__V1__Assignment *b)
+{
+	return (str_empty(b->valid_to) || strcmp(a->valid_from, b->valid_to) < 0) &&
+	       (str_empty(a->valid_to) || strcmp(b->valid_from, a->valid_to) < 0);
+}
+
+struct overlap {
+	const Stdreg__V1__Assignment *a; /* the appointment being written */
+	struct store_error *err;
+	int rc; /* RG_EPRECOND once one is found, with err filled */
+};
+
+/* Another appointment of the area that shares a day with c->a and may not: a lead when
+ * c->a is one (an area has one lead a day), or any of the same agency (an agency holds one
+ * role in an area a day). Its message is made here: the callback's message dies when it
+ * returns. */
+static int overlap_fn(Stdreg__V1__Assignment *b, void *arg)
+{
+	struct overlap *c = arg;
+	const Stdreg__V1__Assignment *a = c->a;
+	bool both_lead =
+	        a->role == STDREG__V1__ROLE__ROLE_LEAD && b->role == STDREG__V1__ROLE__ROLE_LEAD;
+
+	if (strcmp(a->id, b->id) == 0 || !(both_lead || same_str(a->agency_id, b->agency_id)) ||
+	    !periods_overlap(a, b))
+		return 0;
+	if (both_lead && str_empty(b->valid_to) && str_empty(a->valid_to))
+		c->rc = store_fail(c->err, RG_EPRECOND, "role",
+		                   "area '%s' already has a current lead (assignment '%s'); use "
+		                   "transfer",
+		                   a->area_id, b->id);
+	else
+		c->rc = store_fail(
+		        c->err, RG_EPRECOND, "valid_from",
+		        "assignment '%s' (%s to %s) shares days with '%s' (%s to %s): %s", a->id,
+		        a->valid_from, str_empty(a->valid_to) ? "now" : a->valid_to, b->id,
+		        b->valid_from, str_empty(b->valid_to) ? "now" : b->valid_to,
+		        same_str(a->agency_id, b->agency_id)
+		                ? "an agency holds one appointment in an area a day"
+		                : "an area has one lead a day");
+	return 1;
+}
+
+/* Refuses an appointment whose period another of its area may not share (overlap_fn). */
+static int check_overlap(store_txn *t, const Stdreg__V1__Assignment *a, struct store_error *err)
+{
+	struct overlap c = { a, err, RG_OK };
+	int rc = each_assignment_of(t, STORE_AREA, a->area_id, overlap_fn, &c, err);
+
+	return rc != RG_OK ? rc : c.rc;
+}
+
 /*
  * Appointments are never rewritten: an update may only end one (set valid_to with an
- * end_decision_ref) or change its note. A current lead must be the only one of its area.
+ * end_decision_ref) or change its note. No two leads of an area share a day, nor two
+ * appointments of one agency in an area: "who led area X on day D" has one answer.
  */
 static int check_update_assignment(store_txn *t, const ProtobufCMessage *oldm,
                                    const ProtobufCMessage *m, struct store_error *err)
 {
 	const Stdreg__V1__Assignment *o = (const Stdreg__V1__Assignment *)oldm;
 	const Stdreg__V1__Assignment *a = (const Stdreg__V1__Assignment *)m;
-	char lead[STORE_ID_MAX + 1];
-	int rc;
 
 	if (o) {
 		if (o->role != a->role || !same_str(o->decision_ref, a->decision_ref))
@@ -302,17 +354,10 @@ static int check_update_assignment(store_txn *t, const ProtobufCMessage *oldm,
 	if (a->valid_to && *a->valid_to && (!a->end_decision_ref || !*a->end_decision_ref))
 		return store_fail(err, RG_EINVAL, "end_decision_ref",
 		                  "field 'end_decision_ref' is required to end an assignment");
-	if (a->role != STDREG__V1__ROLE__ROLE_LEAD || (a->valid_to && *a->valid_to))
+	// Ending one, or changing its note, shares no day it did not share already.
+	if (o != NULL)
 		return RG_OK;
-	rc = assignment_current_lead(t, a->area_id, a->id, lead, err);
-	if (rc != RG_OK)
-		return rc;
-	if (lead[0] != '\0')
-		return store_fail(
-		        err, RG_EPRECOND, "role",
-		        "area '%s' already has a current lead (assignment '%s'); use transfer",
-		        a->area_id, lead);
-	return RG_OK;
+	return check_overlap(t, a, err);
 }
 
 /* An organisation number names one agency (orgindex.c). */

@@ -213,6 +213,47 @@ static void second_lead(MDB_txn *txn, void *arg)
 	rec_free(a);
 }
 
+/* An ended lead of pts whose period (2025-06-01 to 2026-02-01) runs into digg's (2026-01-01
+ * to 2026-03-01, when pts took over), and a supporting appointment of digg from 2026-02-01
+ * beside that lead, written past the checks of kinds.c. */
+static void overlapping_periods(MDB_txn *txn, void *arg)
+{
+	Stdreg__V1__Meta meta = STDREG__V1__META__INIT;
+	Stdreg__V1__Assignment *a =
+	        mk_assignment("ai", "pts", STDREG__V1__ROLE__ROLE_LEAD, "Fi2025/9", "2025-06-01",
+	                      "2026-02-01", "Fi2026/9");
+	Stdreg__V1__Assignment *b = mk_assignment("ai", "digg", STDREG__V1__ROLE__ROLE_SUPPORTING,
+	                                          "Fi2026/9", "2026-02-01", NULL, NULL);
+
+	(void)arg;
+	meta.create_revision = meta.mod_revision = meta.version = 1;
+	rec_set(&a->id, "ai/pts/2025-06-01");
+	a->meta = &meta;
+	put_raw(txn, "assignment", "ai/pts/2025-06-01", &a->base);
+	a->meta = NULL;
+	rec_set(&b->id, "ai/digg/2026-02-01");
+	b->meta = &meta;
+	put_raw(txn, "assignment", "ai/digg/2026-02-01", &b->base);
+	b->meta = NULL;
+	rec_free(a);
+	rec_free(b);
+}
+
+static void overlapping_periods_are_reported(void **state)
+{
+	struct fx *f = *state;
+	struct found out;
+
+	populate(f);
+	fx_raw_edit(f, overlapping_periods, NULL);
+	assert_int_equal(check(f, &out), RG_ECORRUPT);
+	assert_reported(&out, "assignment 'ai/digg/2026-01-01': shares days with "
+	                      "'ai/pts/2025-06-01': an area has one lead a day");
+	assert_reported(&out, "assignment 'ai/digg/2026-02-01': shares days with "
+	                      "'ai/digg/2026-01-01': an agency holds one appointment in an area a "
+	                      "day");
+}
+
 static void two_current_leads_are_reported(void **state)
 {
 	struct fx *f = *state;
@@ -394,6 +435,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refs_entry_without_reference_is_reported, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(dangling_reference_is_reported, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(overlapping_periods_are_reported, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(two_current_leads_are_reported, fx_setup,
 		                                fx_teardown),

@@ -719,6 +719,43 @@ static void one_current_lead(void **state)
 	/* now the new lead fits */
 	assert_int_equal(fx_put(f, STORE_ASSIGNMENT, a, NULL, &err, NULL), RG_OK);
 	rec_free(a);
+
+	/* No lead shares a day with another, ended or not: digg led 2026-01-01 to
+	 * 2026-03-01 and msb leads since; a lead backdated into either period is refused. */
+	fx_put_ok(f, STORE_AGENCY, mk_agency("skv", "Skatteverket", "202100-5026"));
+	fx_put_ok(f, STORE_AGENCY, mk_agency("vinnova", "Vinnova", "202100-5216"));
+	rev = store_revision(f->st);
+	a = mk_assignment("ai", "skv", LEAD, "Fi2026/00789", "2026-02-01", "2026-02-15",
+	                  "Fi2026/00790");
+	expect_err(fx_put(f, STORE_ASSIGNMENT, a, NULL, &err, NULL), &err, RG_EPRECOND,
+	           "valid_from", "shares days with 'ai/digg/2026-01-01'",
+	           "an area has one lead a day", NULL);
+	rec_free(a);
+	a = mk_assignment("ai", "skv", LEAD, "Fi2026/00789", "2025-06-01", NULL, NULL);
+	expect_err(fx_put(f, STORE_ASSIGNMENT, a, NULL, &err, NULL), &err, RG_EPRECOND,
+	           "valid_from", "(2025-06-01 to now) shares days with 'ai/digg/2026-01-01'", NULL);
+	rec_free(a);
+	/* nor an agency's appointments in one area: pts supports ai since 2026-01-01 */
+	a = mk_assignment("ai", "pts", SUPPORTING, "Fi2026/00789", "2025-06-01", "2026-06-01",
+	                  "Fi2026/00790");
+	expect_err(fx_put(f, STORE_ASSIGNMENT, a, NULL, &err, NULL), &err, RG_EPRECOND,
+	           "valid_from", "an agency holds one appointment in an area a day", NULL);
+	rec_free(a);
+	/* an end before the beginning is no period (validate.c) */
+	a = mk_assignment("ai", "skv", SUPPORTING, "Fi2026/00789", "2025-06-01", "2025-01-01",
+	                  "Fi2026/00790");
+	expect_err(fx_put(f, STORE_ASSIGNMENT, a, NULL, &err, NULL), &err, RG_EINVAL, "valid_to",
+	           "must be after valid_from", NULL);
+	rec_free(a);
+	assert_int_equal(store_revision(f->st), rev);
+	/* history that shares no day is taken: a lead that ended before digg began, and one
+	 * that ended the day digg began (valid_to is exclusive) */
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("ai", "skv", LEAD, "Fi2025/00001", "2025-01-01", "2025-06-01",
+	                        "Fi2025/00002"));
+	fx_put_ok(f, STORE_ASSIGNMENT,
+	          mk_assignment("ai", "vinnova", LEAD, "Fi2025/00003", "2025-06-01", "2026-01-01",
+	                        "Fi2026/00123"));
 }
 
 static void assignment_never_rewritten(void **state)
