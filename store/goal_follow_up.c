@@ -42,6 +42,53 @@ static bool needs_decision(int type)
 }
 
 /*
+ * Refuses in f a value that belongs to another type of entry than type (the corrected
+ * entry's, for a correction): a check-in with a new due date, or a correction of one with
+ * a result, would be stored and shown beside the entry as if decided.
+ */
+static int check_no_foreign_fields(int type, const Stdreg__V1__FollowUp *f, struct store_error *err)
+{
+	static const struct {
+		const char *field;
+		int type; /* the one type that carries it */
+	} owned[] = {
+		{ "status", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN },
+		{ "value", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN },
+		{ "new_due", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_REDATE },
+		{ "new_owner_agency_id", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_REASSIGN },
+		{ "new_target", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_RETARGET },
+		{ "new_target_stage", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_RETARGET },
+		{ "new_text", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_RETARGET },
+		{ "result", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CLOSE },
+	};
+	const bool given[] = {
+		f->status != 0,          f->value_set,
+		!str_empty(f->new_due),  !str_empty(f->new_owner_agency_id),
+		f->new_target_set,       !str_empty(f->new_target_stage),
+		!str_empty(f->new_text), f->result != 0,
+	};
+
+	for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+		if (given[i] && owned[i].type != type)
+			return store_fail(
+			        err, RG_EINVAL, owned[i].field, "field '%s' is not for a %s%s",
+			        owned[i].field,
+			        f->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION
+			                ? "correction of a "
+			                : "",
+			        type_name(type));
+	if (type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN &&
+	    !str_empty(f->decision_ref))
+		return store_fail(
+		        err, RG_EINVAL, "decision_ref",
+		        "field 'decision_ref' is not for a %scheck-in (no decision makes one)",
+		        f->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION
+		                ? "correction of a "
+		                : "");
+	return RG_OK;
+}
+
+/*
  * The values an entry of type carries (f may be a correction that restates them): what
  * each type needs, checked against the goal as it stands (cur).
  */
@@ -328,7 +375,8 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
 		return store_fail(err, RG_EINVAL, "decision_ref",
 		                  "field 'decision_ref' is required on a %s%s",
 		                  target ? "correction of a " : "", type_name(body_type));
-	if ((rc = check_body(g, &cur, body_type, f, err)) != RG_OK)
+	if ((rc = check_no_foreign_fields(body_type, f, err)) != RG_OK ||
+	    (rc = check_body(g, &cur, body_type, f, err)) != RG_OK)
 		return rc;
 	if ((rc = check_as_of(g, fus, n, as_of, today, err)) != RG_OK)
 		return rc;

@@ -380,19 +380,38 @@ static int fill_as_stored(store_txn *t, Stdreg__V1__FollowUp *f, struct store_er
 	return rc;
 }
 
-/* A check-in or a correction: the entries an owner agency writes (GOAL_CHECK_INS_MAX). */
-static bool agency_kind(int type)
+/* The entry of fus (a goal's n entries, by seq) that id names (GOAL/SEQ), or NULL. */
+static const Stdreg__V1__FollowUp *entry_named(Stdreg__V1__FollowUp *const *fus, size_t n,
+                                               const char *id)
 {
-	return type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN ||
-	       type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION;
+	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
+	unsigned long seq = slash != NULL ? strtoul(slash + 1, NULL, 10) : 0;
+
+	return seq >= 1 && seq <= n && strcmp(fus[seq - 1]->id, id) == 0 ? fus[seq - 1] : NULL;
 }
 
-static size_t count_agency_kind(Stdreg__V1__FollowUp *const *fus, size_t n)
+/* A check-in, or a correction of one: the entries an owner agency writes, which take at
+ * most GOAL_CHECK_INS_MAX places. f is an entry of the goal whose entries are fus. */
+static bool is_check_in_kind(Stdreg__V1__FollowUp *const *fus, size_t n,
+                             const Stdreg__V1__FollowUp *f)
+{
+	const Stdreg__V1__FollowUp *target;
+
+	if (f->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN)
+		return true;
+	if (f->type != STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION)
+		return false;
+	target = entry_named(fus, n, f->supersedes);
+	return target == NULL ||
+	       target->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN;
+}
+
+static size_t count_check_in_kind(Stdreg__V1__FollowUp *const *fus, size_t n)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		k += agency_kind(fus[i]->type);
+		k += is_check_in_kind(fus, n, fus[i]);
 	return k;
 }
 
@@ -418,8 +437,10 @@ int follow_up_kind_validate(store_txn *t, ProtobufCMessage *rec, struct store_er
 		                "goal '%s' has %zu follow-ups, the most one goal keeps (follow "
 		                "further work in a new goal)",
 		                f->goal_id, l.n);
-	if (rc == RG_OK && agency_kind(f->type) &&
-	    count_agency_kind(l.fus, l.n) >= GOAL_CHECK_INS_MAX)
+	/* An entry the registry numbers (AddFollowUp; an export's lines carry their ids, so a
+	 * registry written before the bound restores whole). */
+	if (rc == RG_OK && str_empty(f->id) && is_check_in_kind(l.fus, l.n, f) &&
+	    count_check_in_kind(l.fus, l.n) >= GOAL_CHECK_INS_MAX)
 		rc = store_fail(err, RG_EPRECOND, "goal_id",
 		                "goal '%s' has %d check-ins and corrections, the most one goal "
 		                "keeps; its other places are kept for decisions (close it, or "

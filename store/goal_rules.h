@@ -33,9 +33,11 @@
  * store refuses an entry past it (store_check does not: stores written before the bound
  * keep longer histories). */
 #define GOAL_FOLLOW_UPS_MAX 1000
-/* Of those, check-ins and corrections together: the owner agency writes them, and the
- * places left are kept for the decisions (close, redate, reassign, ...), so that a goal
- * its agency filled with check-ins can still be closed or handed on. */
+/* Of those, check-ins and corrections of check-ins together, as the registry numbers new
+ * entries (AddFollowUp): the owner agency writes them, and the places left are kept for
+ * the decisions (close, redate, reassign, ... and their corrections), so that a goal its
+ * agency filled with check-ins can still be closed or handed on. An apply of lines that
+ * carry their ids (an export) is not held to it. */
 #define GOAL_CHECK_INS_MAX 900
 
 /*

@@ -8,6 +8,7 @@
  * detail (whose wire form is a repeated stdreg.v1.FieldViolation at tag 1).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,8 +208,9 @@ static bool header_number(const char *s, uint64_t max, uint64_t *v)
 
 	if (s == NULL || *s < '0' || *s > '9' || strspn(s, "0123456789") > 20)
 		return false;
+	errno = 0;
 	*v = strtoull(s, &end, 10);
-	return only_ows(end) && *v <= max;
+	return errno == 0 && only_ows(end) && *v <= max; /* ERANGE: past 2^64 - 1 */
 }
 
 unsigned http_envelope(struct hreq *r, const char *method, const uint8_t *payload, size_t len,

@@ -2,12 +2,12 @@
  * web_render.c - the view's render threads: pages are rendered here, off the listener's
  * threads, because a page waits for its calls (the long-running reads wait for a worker).
  *
- * The pages waiting are queued by peer (peer.h), and the threads serve the peers in
- * turn, taking each one's pages in order. A peer renders on at most
- * WEB_RENDER_PER_PEER threads at once, so one address that asks for slow pages by the
- * dozen (a CSV download of a search reads the whole store) leaves a thread free for
- * everyone else, and the others' pages wait for at most one of its pages each, not for
- * its whole queue. The number of pages waiting is bounded by the listener's connection
+ * The pages waiting are queued by peer (peer.h). A free thread takes the next page of the
+ * peer with the fewest pages being rendered (of those, the first in turn), and one peer
+ * renders on at most WEB_RENDER_PER_PEER threads at once. So a peer that asks for slow
+ * pages by the dozen (a CSV download of a search reads the whole store) leaves a thread
+ * to the others, and a page of any other peer waits for at most one page to finish, not
+ * for anyone's queue. The number of pages waiting is bounded by the listener's connection
  * cap (each holds its suspended connection).
  */
 #include <pthread.h>
@@ -57,29 +57,35 @@ static void append_peer(struct web *w, struct render_peer *rp)
 }
 
 /*
- * The next page to render, from the first peer in turn that has one waiting and a thread
- * to spare (any peer once stopping, so that everything queued is rendered); that peer
- * then goes to the end of the turn. NULL if none. Under render_lock.
+ * The next page to render: of the peers with a page waiting and a thread to spare (any
+ * peer once stopping, so that everything queued is rendered), the one with the fewest
+ * pages being rendered, the first in turn among equals; that peer then goes to the end of
+ * the turn. NULL if none. Under render_lock.
  */
 static struct render_job *take_job(struct web *w, struct render_peer **peer)
 {
-	struct render_peer *prev = NULL;
+	struct render_peer *prev = NULL, *best = NULL, *best_prev = NULL;
+	struct render_job *j;
 
 	for (struct render_peer *rp = w->render_peers; rp != NULL; prev = rp, rp = rp->next) {
-		struct render_job *j = rp->head;
-
-		if (j == NULL || (rp->running >= WEB_RENDER_PER_PEER && !w->render_stop))
+		if (rp->head == NULL || (rp->running >= WEB_RENDER_PER_PEER && !w->render_stop))
 			continue;
-		rp->head = j->next;
-		if (rp->head == NULL)
-			rp->tail = NULL;
-		rp->running++;
-		unlink_peer(w, prev, rp);
-		append_peer(w, rp);
-		*peer = rp;
-		return j;
+		if (best == NULL || rp->running < best->running) {
+			best = rp;
+			best_prev = prev;
+		}
 	}
-	return NULL;
+	if (best == NULL)
+		return NULL;
+	j = best->head;
+	best->head = j->next;
+	if (best->head == NULL)
+		best->tail = NULL;
+	best->running++;
+	unlink_peer(w, best_prev, best);
+	append_peer(w, best);
+	*peer = best;
+	return j;
 }
 
 /* rp's page is rendered: rp leaves the turn when it has nothing left. Under render_lock. */

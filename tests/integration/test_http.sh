@@ -376,6 +376,8 @@ expect_eq "an absolute-form target (RFC 9112 3.2.2)" \
 	"HTTP/1.1 200 OK"
 postj PutArea '{"area":{"id":"http-a","name":"x"}}' "${W[@]}" -H 'Stdreg-Request-Id: x'
 expect_eq "bad request id" "$CODE" 400
+postj PutArea '{"area":{"id":"http-a","name":"x"}}' "${W[@]}" -H 'Stdreg-Request-Id: 99999999999999999999'
+expect_eq "a request id past 2^64 - 1" "$CODE" 400
 # Half a request, then silence: closed after the idle timeout (2 s here).
 port=${HTTP##*:}
 start=$(date +%s)

@@ -1,7 +1,8 @@
 /*
- * test_web_render.c - registryd/web/web_render.c: the render threads serve peers in turn,
- * and one peer renders on at most WEB_RENDER_PER_PEER of them, so a peer with a queue of
- * slow pages does not hold up another's page; stopping renders everything queued.
+ * test_web_render.c - registryd/web/web_render.c: a free render thread takes a page of the
+ * least busy peer, and one peer renders on at most WEB_RENDER_PER_PEER of them, so a peer
+ * (or two) with a queue of slow pages does not hold up another's page; stopping renders
+ * everything queued.
  *
  * The pages here are the test's own (web_pending_render below stands in for the view's):
  * a page of the slow peer blocks until the test opens its gate.
@@ -20,22 +21,26 @@
 #include "web_ctx.h"
 
 struct web_pending {
-	bool slow; /* waits for the gate */
+	bool slow;     /* waits for the gate, or for its own release */
+	bool released; /* this one may finish */
 	bool rendered;
+	unsigned start_no; /* 1 for the first page whose render began, ... */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static bool gate_open;
 static unsigned running, most_running; /* slow pages being rendered */
-static unsigned rendered;
+static unsigned rendered, starts;
 
 void web_pending_render(struct web_pending *p)
 {
 	pthread_mutex_lock(&lock);
+	p->start_no = ++starts;
+	pthread_cond_broadcast(&changed);
 	if (p->slow && ++running > most_running)
 		most_running = running;
-	while (p->slow && !gate_open)
+	while (p->slow && !gate_open && !p->released)
 		pthread_cond_wait(&changed, &lock);
 	if (p->slow)
 		running--;
@@ -90,7 +95,7 @@ static void test_a_peer_with_slow_pages_does_not_hold_up_another(void **state)
 
 	(void)state;
 	gate_open = false;
-	running = most_running = rendered = 0;
+	running = most_running = rendered = starts = 0;
 	assert_int_equal(web_render_start(&w), 0);
 	for (size_t i = 0; i < n_slow; i++) {
 		slow[i].slow = true;
@@ -126,6 +131,57 @@ static void *stop_view(void *w)
 	return NULL;
 }
 
+/* Waits up to 5 s until want pages have begun to render. */
+static bool wait_starts(unsigned want)
+{
+	struct timespec until;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&lock);
+	while (starts < want && pthread_cond_timedwait(&changed, &lock, &until) == 0)
+		;
+	done = starts >= want;
+	pthread_mutex_unlock(&lock);
+	return done;
+}
+
+/* Two peers with slow pages share the threads; a third's page is the next to begin when
+ * one of theirs ends, before either one's queue. */
+static void test_the_next_free_thread_goes_to_the_least_busy_peer(void **state)
+{
+	struct web w = { 0 };
+	struct web_pending a[12] = { 0 }, b[12] = { 0 }, other = { 0 };
+
+	(void)state;
+	gate_open = false;
+	running = most_running = rendered = starts = 0;
+	assert_int_equal(web_render_start(&w), 0);
+	for (size_t i = 0; i < 12; i++) {
+		a[i].slow = b[i].slow = true;
+		web_render(&w, &a[i], "tcp:192.0.2.1", page_done, &a[i]);
+		web_render(&w, &b[i], "tcp:192.0.2.2", page_done, &b[i]);
+	}
+	assert_true(wait_starts(WEB_RENDER_THREADS));
+	// Each has two threads: the fewest-busy rule splits them.
+	assert_int_equal(a[0].start_no != 0, 1);
+	assert_int_equal(a[1].start_no != 0, 1);
+	assert_int_equal(b[0].start_no != 0, 1);
+	assert_int_equal(b[1].start_no != 0, 1);
+	web_render(&w, &other, "tcp:198.51.100.9", page_done, &other);
+	pthread_mutex_lock(&lock);
+	b[0].released = true; /* one page ends: its thread takes the third peer's page */
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+	assert_true(wait_rendered(&other, 5000));
+	assert_int_equal(other.start_no, WEB_RENDER_THREADS + 1);
+
+	open_gate();
+	web_stop(&w);
+	assert_int_equal(rendered, 2 * 12 + 1);
+}
+
 static void test_stopping_renders_what_is_queued(void **state)
 {
 	struct web w = { 0 };
@@ -135,7 +191,7 @@ static void test_stopping_renders_what_is_queued(void **state)
 
 	(void)state;
 	gate_open = false;
-	running = most_running = rendered = 0;
+	running = most_running = rendered = starts = 0;
 	assert_int_equal(web_render_start(&w), 0);
 	for (size_t i = 0; i < n; i++) {
 		pages[i].slow = true;
@@ -160,6 +216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_peer_with_slow_pages_does_not_hold_up_another),
+		cmocka_unit_test(test_the_next_free_thread_goes_to_the_least_busy_peer),
 		cmocka_unit_test(test_stopping_renders_what_is_queued),
 	};
 

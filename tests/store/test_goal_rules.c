@@ -678,6 +678,20 @@ static void fu_retarget_infinite(Stdreg__V1__FollowUp *f)
 	fu_retarget_flat(f);
 	f->new_target = INFINITY;
 }
+static void fu_check_in_with_new_due(Stdreg__V1__FollowUp *f)
+{
+	f->new_due = "2031-01-01";
+}
+static void fu_check_in_with_decision(Stdreg__V1__FollowUp *f)
+{
+	f->decision_ref = "I2026/00999";
+}
+static void fu_correction_of_check_in_with_result(Stdreg__V1__FollowUp *f)
+{
+	f->type = FU(CORRECTION);
+	f->supersedes = "ai/2/1";
+	f->result = STDREG__V1__GOAL_RESULT__GOAL_RESULT_MET;
+}
 static void fu_correction_nothing(Stdreg__V1__FollowUp *f)
 {
 	f->type = FU(CORRECTION);
@@ -757,6 +771,12 @@ static void follow_up_bad_input(void **state)
 		{ "reopen an active goal", fu_reopen_active, RG_EPRECOND, "type", false },
 		{ "value on a deliverable", fu_value_on_deliverable, RG_EINVAL, "value", true },
 		{ "a reading of NaN", fu_value_nan, RG_EINVAL, "value", false },
+		{ "a check-in with a new due date", fu_check_in_with_new_due, RG_EINVAL, "new_due",
+		  false },
+		{ "a check-in with a decision", fu_check_in_with_decision, RG_EINVAL,
+		  "decision_ref", false },
+		{ "a correction of a check-in with a result", fu_correction_of_check_in_with_result,
+		  RG_EINVAL, "result", false },
 		{ "retarget to infinity", fu_retarget_infinite, RG_EINVAL, "new_target", false },
 		{ "correction without supersedes", fu_correction_nothing, RG_EINVAL, "supersedes",
 		  false },
@@ -839,13 +859,20 @@ static void state_machine(void **state)
 
 			indicator_goal(&fg, GS(PROPOSED));
 			fg.g->state = states[s]; /* as the goal stands before the entry */
-			f0.decision_ref = "I2026/00600";
-			f0.status = CK(ON_TRACK);
+			// Each type with the values it carries, and no other's.
 			f0.note = "as planned";
-			f0.new_due = "2027-01-31";
-			f0.new_owner_agency_id = "digg";
-			f0.new_text = "ten agencies use the AI guidance";
-			f0.result = RES(MISSED);
+			if (types[t] == FU(CHECK_IN))
+				f0.status = CK(ON_TRACK);
+			else
+				f0.decision_ref = "I2026/00600";
+			if (types[t] == FU(REDATE))
+				f0.new_due = "2027-01-31";
+			if (types[t] == FU(REASSIGN))
+				f0.new_owner_agency_id = "digg";
+			if (types[t] == FU(RETARGET))
+				f0.new_text = "ten agencies use the AI guidance";
+			if (types[t] == FU(CLOSE))
+				f0.result = RES(MISSED);
 			f = (void *)rec_dup(&f0.base);
 			rc = goal_check_follow_up(fg.g, NULL, 0, f, "2026-04-01", &owners, &err);
 			if (allowed[t][s] ? rc != RG_OK : rc != RG_EPRECOND)
@@ -1444,14 +1471,18 @@ static void year_history_checked(void **state)
 	assert_string_equal(err.field, "old_due");
 	g1->fus[2]->old_due = saved;
 
-	/* One state machine: an activate of the active goal. */
+	/* One state machine: an activate of the active goal (the redate's new due date, no
+	 * value of an activate, taken out too). */
 	type = g1->fus[2]->type;
 	g1->fus[2]->type = FU(ACTIVATE);
+	saved = g1->fus[2]->new_due;
+	g1->fus[2]->new_due = "";
 	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,
 	                                    g1->n, "2026-12-31", &owners, &err),
 	                 RG_EPRECOND);
 	assert_string_equal(err.field, "type");
 	g1->fus[2]->type = type;
+	g1->fus[2]->new_due = saved;
 
 	/* An entry from the future of the day checked. */
 	assert_int_equal(goal_check_history(g1->g, (const Stdreg__V1__FollowUp *const *)g1->fus,

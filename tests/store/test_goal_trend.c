@@ -208,11 +208,18 @@ static void random_follow_up(struct reg *g, size_t k, char *as_of)
 	random_day(g, due);
 	f0.type = types[rnd(g, N(types))];
 	f0.as_of = as_of;
-	f0.decision_ref = "D-1";
-	f0.status = statuses[rnd(g, N(statuses))];
 	f0.note = "as it stands";
-	f0.new_due = due;
-	f0.result = rnd(g, 2) ? RES(MET) : RES(MISSED);
+	// Drawn for every type (the same sequence of draws), set on the types that carry them.
+	int status = statuses[rnd(g, N(statuses))];
+	int result = rnd(g, 2) ? RES(MET) : RES(MISSED);
+	if (f0.type == FU(CHECK_IN))
+		f0.status = status;
+	else
+		f0.decision_ref = "D-1";
+	if (f0.type == FU(REDATE))
+		f0.new_due = due;
+	if (f0.type == FU(CLOSE))
+		f0.result = result;
 	f = (Stdreg__V1__FollowUp *)rec_dup(&f0.base);
 	if (n < MAX_FUS &&
 	    goal_check_follow_up(g->goal[k], prior, n, f, TODAY, NULL, &err) == RG_OK) {

@@ -405,8 +405,8 @@ static void test_a_goal_keeps_a_bounded_history(void **state)
 	assert_int_equal(stats.problems, 0);
 	store_read_free(t);
 
-	/* Its check-ins are full: the next check-in, or a correction, is refused, while the
-	 * places kept for decisions take a redate. */
+	/* Its check-ins are full: the next check-in, or a correction of one, is refused, while
+	 * the places kept for decisions take a decision or its correction. */
 	expect(follow_up_add(f, mk_follow_up("ai/1", CHECK_IN, "2026-04-01"), NULL, &err), &err,
 	       RG_EPRECOND, "goal_id");
 	assert_non_null(strstr(err.message, "900 check-ins and corrections"));
@@ -417,14 +417,16 @@ static void test_a_goal_keeps_a_bounded_history(void **state)
 	c->status = STDREG__V1__GOAL_STATUS__GOAL_STATUS_AT_RISK;
 	expect(follow_up_add(f, c, NULL, &err), &err, RG_EPRECOND, "goal_id");
 	expect_absent(f, "ai/1/1000");
+	/* The 1 000th: a correction of the redate ai/1/999 (to 2027-06-30) fits. */
+	c = mk_follow_up("ai/1", STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION,
+	                 "2026-04-01");
+	rec_set(&c->supersedes, "ai/1/999");
+	rec_set(&c->new_due, "2027-08-31");
+	follow_up_ok(f, c, "ai/1/1000");
 
-	/* The 1 000th fits and the next is refused: the file is applied not at all. */
-	us[0] = redate_by_parity("ai/1", 1000, "2026-04-01", true);
-	us[1] = redate_by_parity("ai/1", 1001, "2026-04-01", true);
-	expect(apply_follow_ups(f, us, 2, &err), &err, RG_EPRECOND, "records");
-	expect_absent(f, "ai/1/1000");
-	/* One at a time: the same. */
-	follow_up_ok(f, redate_by_parity("ai/1", 1000, "2026-04-01", false), "ai/1/1000");
+	/* The 1 001st is refused, by a file (applied not at all) and alone. */
+	us[0] = redate_by_parity("ai/1", 1001, "2026-04-01", true);
+	expect(apply_follow_ups(f, us, 1, &err), &err, RG_EPRECOND, "records");
 	expect(follow_up_add(f, redate_by_parity("ai/1", 1001, "2026-04-02", false), NULL, &err),
 	       &err, RG_EPRECOND, "goal_id");
 	assert_non_null(strstr(err.message, "1000 follow-ups"));
