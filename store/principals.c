@@ -93,7 +93,9 @@ static int create_run(store_txn *t, void *arg)
 			        "choose another)",
 			        a->name, when);
 		return store_fail(a->err, RG_EEXIST, "name",
-		                  "principal '%s' already exists (revoke it first)", a->name);
+		                  "principal '%s' already exists (a name is never reused: choose "
+		                  "another; 'registryd token revoke %s' ends it)",
+		                  a->name, a->name);
 	}
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return store_fail(a->err, RG_EIO, NULL, "cannot read the OS random source");

@@ -104,6 +104,16 @@ static int print_server_errors(const char *file, const struct stdreg_status *st)
 		else
 			errorf("%s: %s: %s", file, v->field, v->description);
 	}
+	// The daemon lists the first errors and says how many there were in all ("(3000
+	// errors in all; ..."): count the rest from that.
+	const char *all = strstr(msg, " errors in all");
+	if (all != NULL) {
+		const char *d = all;
+		while (d > msg && d[-1] >= '0' && d[-1] <= '9')
+			d--;
+		if (d < all && strtoul(d, NULL, 10) > e.total)
+			e.total = strtoul(d, NULL, 10);
+	}
 	line_errors_print(stderr, &e, file);
 	// The daemon's message may say so already ("... nothing was applied").
 	errorf("cannot apply '%s' (%s%s%s)%s", file, stdreg_code_name(st->code),

@@ -97,26 +97,33 @@ int token_main(int argc, char **argv)
 	           *name = a.opt[TOKEN_NAME];
 	data = a.data;
 	const char *verb = a.operands[0];
+	if (strcmp(verb, "create") != 0 && strcmp(verb, "list") != 0 &&
+	    strcmp(verb, "revoke") != 0) {
+		fprintf(stderr, "registryd: unknown token command '%s' (create, list, revoke)\n",
+		        verb);
+		return 2;
+	}
 	if (strcmp(verb, "revoke") == 0 && name == NULL && a.n_operands == 2)
 		name = a.operands[1];
 	else if (a.n_operands != 1) {
-		fputs(usage_text, stderr);
+		fprintf(stderr, "registryd: token %s: unexpected argument '%s' (see --help)\n",
+		        verb, a.operands[a.n_operands - 1]);
 		return 2;
 	}
-	if ((strcmp(verb, "list") != 0 && name == NULL) ||
-	    (strcmp(verb, "create") == 0 && role == NULL)) {
-		fputs(usage_text, stderr);
+	// One line saying what is missing, as every other usage error.
+	if (strcmp(verb, "list") != 0 && name == NULL) {
+		fprintf(stderr, "registryd: token %s needs --name NAME (see --help)\n", verb);
+		return 2;
+	}
+	if (strcmp(verb, "create") == 0 && role == NULL) {
+		fprintf(stderr, "registryd: token create needs --role (admin, coordinator, agency, "
+		                "reader; see --help)\n");
 		return 2;
 	}
 	if (strcmp(verb, "create") == 0 && role_by_name(role) == 0) {
 		fprintf(stderr,
 		        "registryd: unknown role '%s' (admin, coordinator, agency, reader)\n",
 		        role);
-		return 2;
-	}
-	if (strcmp(verb, "create") != 0 && strcmp(verb, "list") != 0 &&
-	    strcmp(verb, "revoke") != 0) {
-		fprintf(stderr, "registryd: unknown token command '%s'\n", verb);
 		return 2;
 	}
 

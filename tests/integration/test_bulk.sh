@@ -129,4 +129,13 @@ printf 'id,title,body_id,area_ids,stage\nbad,"unterminated,iso,ai,40.20\n' >"$TE
 expect_exit 2 "unterminated quote" -- regctl apply -f "$TEST_TMP/broken.csv" --kind item
 expect_match "csv error names the line" "$ERR" "broken.csv:[23]:"
 
+# Errors the daemon finds: it lists the first 100 and counts them all; regctl shows 20 and
+# counts the rest from the daemon's total.
+for i in $(seq 1 150); do
+	printf '{"kind":"item","id":"orphan-%03d","reference":"O %d","title":"t","body_id":"no-such-body","area_ids":["no-such-area"],"stage":"20.00"}\n' "$i" "$i"
+done >"$TEST_TMP/orphans.jsonl"
+expect_exit 7 "150 items that refer to nothing" -- regctl apply -f "$TEST_TMP/orphans.jsonl"
+expect_eq "20 lines shown" "$(grep -c 'orphans.jsonl:[0-9]*:' <<<"$ERR")" 20
+expect_match "the rest counted from the daemon's total" "$ERR" "orphans.jsonl: and 130 more bad lines"
+
 finish

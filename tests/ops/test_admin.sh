@@ -55,6 +55,10 @@ expect_exit 1 "a second daemon on the store" -- "$REGISTRYD" --data "$TEST_TMP/d
 expect_match "refuses, naming the directory and pid" "$ERR" "dir=$TEST_TMP/data error=\"the store is in use by registryd pid $DAEMON_PID\""
 expect_match "its error line carries ts=" "$ERR" '^ts='
 expect_exit 0 "token create beside the daemon" -- "$REGISTRYD" token create --data "$TEST_TMP/data" --role reader --name beside
+expect_exit 2 "token create without --name" -- "$REGISTRYD" token create --data "$TEST_TMP/data" --role reader
+expect_eq "one line says what is missing" "$ERR" "registryd: token create needs --name NAME (see --help)"
+expect_exit 1 "a name taken" -- "$REGISTRYD" token create --data "$TEST_TMP/data" --role reader --name beside
+expect_match "names are never reused" "$ERR" "a name is never reused: choose another"
 expect_exit 0 "check beside the daemon" -- "$REGISTRYD" check --data "$TEST_TMP/data"
 
 # --- SIGHUP: the reload is logged, whatever the new level -----------------------------------------
