@@ -131,7 +131,8 @@ struct store_check_stats {
 /*
  * Verifies the invariants of the store on the snapshot of the live read transaction t:
  * records decode under their ids with sane meta; every reference exists and has its refs
- * entry and every refs entry a reference; at most one current lead per area; the changelog
+ * entry and every refs entry a reference; no two leads of an area (nor two appointments
+ * of one agency in an area) share a day; the changelog
  * holds revisions 1..N without a gap, each in its history, and the history points only to
  * changelog entries (check.c lists it all). Each problem goes to fn (may be NULL); stats
  * (may be NULL) receives the counts. Reads only.
