@@ -42,6 +42,7 @@ struct web {
 	pthread_cond_t render_cv;
 	struct render_peer *render_peers, *render_peers_tail; /* in turn; under render_lock */
 	bool render_stop;                                     /* under render_lock */
+	unsigned render_share; /* threads one peer may render on; under render_lock */
 	pthread_mutex_t lock;
 	struct web_slot *free_slots; /* under lock */
 	struct web_slot *all_slots;  /* under lock */

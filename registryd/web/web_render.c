@@ -66,9 +66,8 @@ static struct render_job *take_job(struct web *w, struct render_peer **peer)
 {
 	struct render_peer *prev = NULL, *best = NULL, *best_prev = NULL;
 	struct render_job *j;
-
 	for (struct render_peer *rp = w->render_peers; rp != NULL; prev = rp, rp = rp->next) {
-		if (rp->head == NULL || (rp->running >= WEB_RENDER_PER_PEER && !w->render_stop))
+		if (rp->head == NULL || (rp->running >= w->render_share && !w->render_stop))
 			continue;
 		if (best == NULL || rp->running < best->running) {
 			best = rp;
@@ -132,11 +131,17 @@ int web_render_start(struct web *w)
 {
 	pthread_mutex_init(&w->render_lock, NULL);
 	pthread_cond_init(&w->render_cv, NULL);
+	w->render_share = WEB_RENDER_PER_PEER;
 	for (; w->n_render < WEB_RENDER_THREADS; w->n_render++) {
 		if (pthread_create(&w->render[w->n_render], NULL, render_main, w) != 0)
 			break;
 		pthread_setname_np(w->render[w->n_render], "stdreg:web");
 	}
+	// A peer's share is one thread less than there are, also when fewer started.
+	pthread_mutex_lock(&w->render_lock);
+	if (w->n_render > 0 && w->render_share >= w->n_render)
+		w->render_share = w->n_render > 1 ? w->n_render - 1 : 1;
+	pthread_mutex_unlock(&w->render_lock);
 	if (w->n_render == 0) {
 		w->render_stop = true; /* web_render() renders on the caller's thread */
 		return RG_EINTERNAL;

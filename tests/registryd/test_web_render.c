@@ -79,6 +79,22 @@ static bool wait_rendered(struct web_pending *p, int ms)
 	return done;
 }
 
+/* Waits up to 5 s until want pages have begun to render. */
+static bool wait_starts(unsigned want)
+{
+	struct timespec until;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&lock);
+	while (starts < want && pthread_cond_timedwait(&changed, &lock, &until) == 0)
+		;
+	done = starts >= want;
+	pthread_mutex_unlock(&lock);
+	return done;
+}
+
 static void open_gate(void)
 {
 	pthread_mutex_lock(&lock);
@@ -101,6 +117,7 @@ static void test_a_peer_with_slow_pages_does_not_hold_up_another(void **state)
 		slow[i].slow = true;
 		web_render(&w, &slow[i], "tcp:192.0.2.1", page_done, &slow[i]);
 	}
+	assert_true(wait_starts(WEB_RENDER_PER_PEER)); /* its share of the threads is busy */
 	// Another address's page, queued behind all of them: rendered on the thread the slow
 	// peer may not take, while every one of its pages still waits.
 	web_render(&w, &other, "tcp:192.0.2.2", page_done, &other);
@@ -129,22 +146,6 @@ static void *stop_view(void *w)
 {
 	web_stop(w);
 	return NULL;
-}
-
-/* Waits up to 5 s until want pages have begun to render. */
-static bool wait_starts(unsigned want)
-{
-	struct timespec until;
-	bool done;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 5;
-	pthread_mutex_lock(&lock);
-	while (starts < want && pthread_cond_timedwait(&changed, &lock, &until) == 0)
-		;
-	done = starts >= want;
-	pthread_mutex_unlock(&lock);
-	return done;
 }
 
 /* Two peers with slow pages share the threads; a third's page is the next to begin when
