@@ -288,19 +288,20 @@ struct overlap {
 	int rc; /* RG_EPRECOND once one is found, with err filled */
 };
 
-/* Another appointment of the area that shares a day with c->a and may not: a lead when
- * c->a is one (an area has one lead a day), or any of the same agency (an agency holds one
- * role in an area a day). Its message is made here: the callback's message dies when it
- * returns. */
+/* Another appointment that shares a day with c->a and may not: a lead when c->a is one
+ * (an area has one lead a day), or any of the same agency in the same area (an agency
+ * holds one appointment in an area a day). Its message is made here: the callback's
+ * message dies when it returns. */
 static int overlap_fn(Stdreg__V1__Assignment *b, void *arg)
 {
 	struct overlap *c = arg;
 	const Stdreg__V1__Assignment *a = c->a;
 	bool both_lead =
 	        a->role == STDREG__V1__ROLE__ROLE_LEAD && b->role == STDREG__V1__ROLE__ROLE_LEAD;
+	bool same_agency = same_str(a->agency_id, b->agency_id);
 
-	if (strcmp(a->id, b->id) == 0 || !(both_lead || same_str(a->agency_id, b->agency_id)) ||
-	    !periods_overlap(a, b))
+	if (strcmp(a->id, b->id) == 0 || !same_str(a->area_id, b->area_id) ||
+	    !(both_lead || same_agency) || !periods_overlap(a, b))
 		return 0;
 	if (both_lead && str_empty(b->valid_to) && str_empty(a->valid_to))
 		c->rc = store_fail(c->err, RG_EPRECOND, "role",
@@ -313,18 +314,24 @@ static int overlap_fn(Stdreg__V1__Assignment *b, void *arg)
 		        "assignment '%s' (%s to %s) shares days with '%s' (%s to %s): %s", a->id,
 		        a->valid_from, str_empty(a->valid_to) ? "now" : a->valid_to, b->id,
 		        b->valid_from, str_empty(b->valid_to) ? "now" : b->valid_to,
-		        same_str(a->agency_id, b->agency_id)
-		                ? "an agency holds one appointment in an area a day"
-		                : "an area has one lead a day");
+		        same_agency ? "an agency holds one appointment in an area a day"
+		                    : "an area has one lead a day");
 	return 1;
 }
 
-/* Refuses an appointment whose period another of its area may not share (overlap_fn). */
+/*
+ * Refuses an appointment whose period another may not share (overlap_fn). The agency's
+ * own appointments are read through its references, which are few; the area's, which may
+ * be many, only for a lead: so an upload of an area's supporting appointments costs each
+ * one its agency's appointments, not the area's.
+ */
 static int check_overlap(store_txn *t, const Stdreg__V1__Assignment *a, struct store_error *err)
 {
 	struct overlap c = { a, err, RG_OK };
-	int rc = each_assignment_of(t, STORE_AREA, a->area_id, overlap_fn, &c, err);
+	int rc = each_assignment_of(t, STORE_AGENCY, a->agency_id, overlap_fn, &c, err);
 
+	if (rc == RG_OK && c.rc == RG_OK && a->role == STDREG__V1__ROLE__ROLE_LEAD)
+		rc = each_assignment_of(t, STORE_AREA, a->area_id, overlap_fn, &c, err);
 	return rc != RG_OK ? rc : c.rc;
 }
 
