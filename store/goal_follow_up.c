@@ -227,9 +227,17 @@ static int check_state(const Stdreg__V1__Goal *g, const struct goal_fold *cur, i
 }
 
 /* The earlier entry a correction names; NULL if there is none. */
-static const Stdreg__V1__FollowUp *find_entry(const Stdreg__V1__FollowUp *const *fus, size_t n,
-                                              const char *id)
+const Stdreg__V1__FollowUp *goal_entry(const Stdreg__V1__FollowUp *const *fus, size_t n,
+                                       const char *id)
 {
+	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
+	unsigned long seq = slash != NULL ? strtoul(slash + 1, NULL, 10) : 0;
+
+	if (id == NULL)
+		return NULL;
+	// GOAL/SEQ is the SEQth entry of a chain in order; look there first.
+	if (seq >= 1 && seq <= n && strcmp(fus[seq - 1]->id, id) == 0)
+		return fus[seq - 1];
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(fus[i]->id, id) == 0)
 			return fus[i];
@@ -353,7 +361,7 @@ int goal_check_follow_up(const Stdreg__V1__Goal *g, const Stdreg__V1__FollowUp *
 			        err, RG_EINVAL, "supersedes",
 			        "field 'supersedes' is required on a correction (the entry it "
 			        "corrects)");
-		target = find_entry(fus, n, f->supersedes);
+		target = goal_entry(fus, n, f->supersedes);
 		if (target == NULL)
 			return store_fail(
 			        err, RG_EINVAL, "supersedes",

@@ -19,6 +19,9 @@ bool goal_id_of_area(const char *id, const char *area_id);
 /* 1-500 characters (code points) of valid UTF-8 without control characters (but TAB
  * and LF). RG_EINVAL. */
 int goal_check_text(const char *field, const char *text, struct store_error *err);
+/* The entry of fus (a goal's n entries) whose id is id (GOAL/SEQ), or NULL. */
+const Stdreg__V1__FollowUp *goal_entry(const Stdreg__V1__FollowUp *const *fus, size_t n,
+                                       const char *id);
 /* A finite number (not NaN, not infinite): a measure or a reading. RG_EINVAL. */
 int goal_check_number(const char *field, double v, struct store_error *err);
 /* A calendar date YYYY-MM-DD, required. RG_EINVAL. */

@@ -380,16 +380,6 @@ static int fill_as_stored(store_txn *t, Stdreg__V1__FollowUp *f, struct store_er
 	return rc;
 }
 
-/* The entry of fus (a goal's n entries, by seq) that id names (GOAL/SEQ), or NULL. */
-static const Stdreg__V1__FollowUp *entry_named(Stdreg__V1__FollowUp *const *fus, size_t n,
-                                               const char *id)
-{
-	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
-	unsigned long seq = slash != NULL ? strtoul(slash + 1, NULL, 10) : 0;
-
-	return seq >= 1 && seq <= n && strcmp(fus[seq - 1]->id, id) == 0 ? fus[seq - 1] : NULL;
-}
-
 /* A check-in, or a correction of one: the entries an owner agency writes, which take at
  * most GOAL_CHECK_INS_MAX places. f is an entry of the goal whose entries are fus. */
 static bool is_check_in_kind(Stdreg__V1__FollowUp *const *fus, size_t n,
@@ -401,7 +391,7 @@ static bool is_check_in_kind(Stdreg__V1__FollowUp *const *fus, size_t n,
 		return true;
 	if (f->type != STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CORRECTION)
 		return false;
-	target = entry_named(fus, n, f->supersedes);
+	target = goal_entry((const Stdreg__V1__FollowUp *const *)fus, n, f->supersedes);
 	return target == NULL ||
 	       target->type == STDREG__V1__FOLLOW_UP_TYPE__FOLLOW_UP_TYPE_CHECK_IN;
 }

@@ -116,38 +116,13 @@ static bool content_type_is(const char *ct, const char *mime)
 	                                                      : false;
 }
 
-/* A refusal that names what the server takes in a header (Accept-Post, Accept-Encoding). */
-static enum MHD_Result refuse_with(struct hreq *r, unsigned status, const char *message,
-                                   const char *header_name, const char *header_value)
-{
-	struct MHD_Response *resp;
-	enum MHD_Result rv;
-	json_t *body = json_pack("{s:s, s:s}", "code", "unimplemented", "message", message);
-	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	json_decref(body);
-	if (text == NULL ||
-	    http_queue(r, 0, "application/json", text, strlen(text), &resp) != MHD_YES) {
-		free(text);
-		return MHD_NO;
-	}
-	free(text);
-	MHD_add_response_header(resp, header_name, header_value);
-	rv = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	return rv;
-}
-
 /* A request compressed with anything but identity (Content-Encoding of a POST, ?compression=
  * of a GET): the Connect protocol's unimplemented, naming what is supported. */
 static enum MHD_Result unknown_compression(struct hreq *r, const char *what)
 {
-	char msg[160];
-
-	snprintf(msg, sizeof msg, "unknown compression '%.80s': supported encodings are identity",
-	         what);
-	return refuse_with(r, MHD_HTTP_NOT_IMPLEMENTED, msg, MHD_HTTP_HEADER_ACCEPT_ENCODING,
-	                   "identity");
+	return http_error_naming(
+	        r, MHD_HTTP_NOT_IMPLEMENTED, "unimplemented", MHD_HTTP_HEADER_ACCEPT_ENCODING,
+	        "identity", "unknown compression '%.80s': supported encodings are identity", what);
 }
 
 enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *verb,
@@ -173,10 +148,11 @@ enum MHD_Result http_connect_head(struct hreq *r, const char *name, const char *
 		if (ct != NULL && content_type_is(ct, "application/json"))
 			r->json = true;
 		else if (ct == NULL || !content_type_is(ct, "application/proto"))
-			return refuse_with(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-			                   "content type must be application/json or "
-			                   "application/proto",
-			                   "Accept-Post", "application/json, application/proto");
+			return http_error_naming(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+			                         "unimplemented", "Accept-Post",
+			                         "application/json, application/proto",
+			                         "content type must be application/json or "
+			                         "application/proto");
 		if (ce != NULL && !is_identity(ce))
 			return unknown_compression(r, ce);
 		*answered = false;

@@ -77,18 +77,15 @@ enum MHD_Result http_queue(struct hreq *r, unsigned status, const char *ctype, c
 	return rv;
 }
 
-enum MHD_Result http_error(struct hreq *r, unsigned http_status, const char *code, const char *fmt,
-                           ...)
+static enum MHD_Result verror(struct hreq *r, unsigned http_status, const char *code,
+                              const char *header, const char *value, const char *fmt, va_list ap)
 {
 	struct MHD_Response *resp;
 	char msg[512], *text;
 	enum MHD_Result rv;
-	va_list ap;
 	json_t *j;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	j = json_pack("{s:s, s:s}", "code", code, "message", msg);
 	text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);
@@ -101,8 +98,34 @@ enum MHD_Result http_error(struct hreq *r, unsigned http_status, const char *cod
 	if (http_status == MHD_HTTP_SERVICE_UNAVAILABLE ||
 	    http_status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (header != NULL)
+		MHD_add_response_header(resp, header, value);
 	rv = MHD_queue_response(r->conn, http_status, resp);
 	MHD_destroy_response(resp);
+	return rv;
+}
+
+enum MHD_Result http_error(struct hreq *r, unsigned http_status, const char *code, const char *fmt,
+                           ...)
+{
+	enum MHD_Result rv;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rv = verror(r, http_status, code, NULL, NULL, fmt, ap);
+	va_end(ap);
+	return rv;
+}
+
+enum MHD_Result http_error_naming(struct hreq *r, unsigned http_status, const char *code,
+                                  const char *header, const char *value, const char *fmt, ...)
+{
+	enum MHD_Result rv;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rv = verror(r, http_status, code, header, value, fmt, ap);
+	va_end(ap);
 	return rv;
 }
 
@@ -162,17 +185,8 @@ static struct hreq *hreq_new(struct http_server *s, struct MHD_Connection *conn)
 
 enum MHD_Result http_not_allowed(struct hreq *r, const char *allow)
 {
-	static const char body[] =
-	        "{\"code\":\"unimplemented\",\"message\":\"method not allowed\"}";
-	struct MHD_Response *resp;
-	enum MHD_Result rv;
-
-	if (http_queue(r, 0, "application/json", body, sizeof body - 1, &resp) != MHD_YES)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	rv = MHD_queue_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
-	MHD_destroy_response(resp);
-	return rv;
+	return http_error_naming(r, MHD_HTTP_METHOD_NOT_ALLOWED, "unimplemented",
+	                         MHD_HTTP_HEADER_ALLOW, allow, "method not allowed");
 }
 
 /* GET /metrics: the same Prometheus text as --metrics-listen serves (metrics_http.h). */

@@ -129,6 +129,11 @@ void http_body_release(struct hreq *r);
 /* Queues a Connect error (JSON body, the HTTP status for code) on r's connection. */
 enum MHD_Result http_error(struct hreq *r, unsigned http_status, const char *code, const char *fmt,
                            ...) __attribute__((format(printf, 4, 5)));
+/* The same with one more header that names what the server takes (Allow, Accept-Post,
+ * Accept-Encoding). */
+enum MHD_Result http_error_naming(struct hreq *r, unsigned http_status, const char *code,
+                                  const char *header, const char *value, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
 
 /* Queues a response of len bytes (copied) with content type ctype; ctype may be NULL. */
 enum MHD_Result http_queue(struct hreq *r, unsigned status, const char *ctype, const void *buf,
