@@ -16,6 +16,7 @@
 #include "bulk_entry.h"
 #include "stdreg/v1/registry.pb-c.h"
 #include "store_int.h"
+#include "wal.h"
 
 #define MAX_DIFFERENCES 20
 /* From this many records on, the report index's entries wait and are written sorted
@@ -326,6 +327,8 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 		rc = store_mdb_err(t, mdb_txn_begin(t->st->env, t->txn, 0, &nested.txn), err);
 	if (rc != RG_OK)
 		goto out;
+	if (t->st->wal != NULL)
+		nested.wal_mark = wal_mark(t->st->wal);
 	rc = apply_entries(&nested, es, order, n, dry_run, who, &res, err);
 	if (rc == RG_OK)
 		rc = bulk_refuse_parent_cycles(es, n);
@@ -347,8 +350,14 @@ int store_apply(store_txn *t, ProtobufCMessage *const *records, size_t n, bool d
 		rc = index_batch_write(&nested, &report_later, err);
 	if (rc != RG_OK || dry_run || res.r->error_count > 0) {
 		mdb_txn_abort(nested.txn);
+		if (t->st->wal != NULL)
+			wal_rewind(t->st->wal, nested.wal_mark);
 	} else {
+		if (t->st->wal != NULL)
+			wal_settle(t->st->wal);
 		rc = store_mdb_err(t, mdb_txn_commit(nested.txn), err);
+		if (rc != RG_OK && t->st->wal != NULL)
+			wal_rewind(t->st->wal, nested.wal_mark);
 		if (rc == RG_OK && nested.changed) {
 			t->changed = true;
 			t->seq = nested.seq;

@@ -69,6 +69,7 @@
 
 #include "report_index.h"
 #include "store_int.h"
+#include "wal.h"
 
 #define DEFAULT_MAP_SIZE     ((size_t)256 << 20)
 #define DEFAULT_MAX_MAP_SIZE ((size_t)1 << 40)
@@ -82,6 +83,76 @@ static const char *const dbi_names[STORE_KIND_MAX + 1] = {
 	[STORE_GOAL] = "goal",
 	[STORE_FOLLOW_UP] = "follow_up",
 };
+
+/* Every database, in the order the commit log names them by (wal.c): append, never reorder. */
+static const struct {
+	const char *name;
+	unsigned flags;
+} db_table[STORE_DB_COUNT] = {
+	{ "meta", 0 },
+	{ "area", 0 },
+	{ "body", 0 },
+	{ "agency", 0 },
+	{ "item", 0 },
+	{ "assignment", 0 },
+	{ "goal", 0 },
+	{ "follow_up", 0 },
+	{ "refs", MDB_DUPSORT },
+	{ "history", MDB_DUPSORT | MDB_DUPFIXED },
+	{ "changelog", 0 },
+	{ "report", MDB_DUPSORT },
+	{ "principals", 0 },
+	{ "tokens", 0 },
+};
+
+int store_db_open_all(MDB_txn *txn, MDB_dbi out[STORE_DB_COUNT])
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < STORE_DB_COUNT; i++)
+		rc = mdb_dbi_open(txn, db_table[i].name, db_table[i].flags, &out[i]);
+	return rc;
+}
+
+uint32_t store_db_table_hash(void)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < STORE_DB_COUNT; i++) {
+		for (const char *p = db_table[i].name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		h = (h ^ db_table[i].flags) * 16777619u;
+	}
+	return h;
+}
+
+/* Where each open database is in the table, by its handle (txn.c notes writes with it). */
+static int note_db_places(store *st)
+{
+	const MDB_dbi dbis[STORE_DB_COUNT] = {
+		st->meta,
+		st->records[STORE_AREA],
+		st->records[STORE_BODY],
+		st->records[STORE_AGENCY],
+		st->records[STORE_ITEM],
+		st->records[STORE_ASSIGNMENT],
+		st->records[STORE_GOAL],
+		st->records[STORE_FOLLOW_UP],
+		st->refs,
+		st->history,
+		st->changelog,
+		st->report,
+		st->principals,
+		st->tokens,
+	};
+
+	for (size_t i = 0; i < STORE_DB_COUNT; i++) {
+		if (dbis[i] >= STORE_DBI_MAX)
+			return RG_EINTERNAL;
+		st->db_place[dbis[i]] = (unsigned char)i;
+	}
+	return RG_OK;
+}
 
 void store_format_time(time_t t, char out[21])
 {
@@ -376,6 +447,29 @@ static int check_file(const char *path, struct store_error *err)
 	return RG_OK;
 }
 
+/*
+ * Applies what the commit log holds beyond data.mdb after a crash (wal_open found it),
+ * growing the map when the replay needs more room.
+ */
+static int replay_log(store *st, struct store_error *err)
+{
+	bool map_full;
+	int rc;
+
+	while ((rc = wal_replay(st->wal, st->env, &map_full, err)) != RG_OK && map_full &&
+	       st->map_size < st->max_map_size) {
+		size_t grown =
+		        st->map_size * 2 < st->max_map_size ? st->map_size * 2 : st->max_map_size;
+		if (mdb_env_set_mapsize(st->env, grown) != 0)
+			break;
+		st->map_size = grown;
+	}
+	if (rc != RG_OK && map_full)
+		return store_fail(err, RG_ENOSPC, NULL,
+		                  "the commit log's writes do not fit in the quota (raise --quota)");
+	return rc;
+}
+
 int store_open(store **out, const char *dir, const struct store_opts *opts, struct store_error *err)
 {
 	struct store_opts def = { 0 };
@@ -393,6 +487,7 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 	st->max_map_size = opts->max_map_size ? opts->max_map_size : DEFAULT_MAX_MAP_SIZE;
 	if (st->map_size > st->max_map_size)
 		st->map_size = st->max_map_size;
+	/* Otherwise the commit log (wal.c) sets MDB_NOSYNC once it makes commits durable. */
 	if (opts->no_sync)
 		flags |= MDB_NOSYNC;
 	if (opts->read_only)
@@ -427,6 +522,10 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 		if (rc == RG_OK)
 			rc = check_store_file(dir, "lock.mdb", err);
 	}
+	if (rc == RG_OK && !opts->single_file)
+		rc = check_store_file(dir, WAL_FILE, err);
+	if (rc == RG_OK && !opts->single_file)
+		rc = wal_open(dir, opts->read_only, !opts->no_sync, &st->wal, err);
 	if (rc != RG_OK)
 		goto fail;
 	rc = mdb_env_open(st->env, dir, flags, 0640);
@@ -445,6 +544,11 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 	int dead;
 	mdb_reader_check(st->env, &dead);
 
+	if (!opts->read_only) {
+		rc = replay_log(st, err);
+		if (rc != RG_OK)
+			goto fail;
+	}
 	rc = open_databases(st, opts->read_only, err);
 	/* A migration that filled the map ran in one aborted transaction: grow and run it
 	 * again, up to the largest map allowed. */
@@ -456,11 +560,17 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 		st->map_size = grown;
 		rc = open_databases(st, opts->read_only, err);
 	}
+	if (rc == RG_OK)
+		rc = note_db_places(st);
+	if (rc == RG_OK && !opts->read_only && (rc = wal_start(st->wal, st->env)) != 0)
+		rc = store_fail(err, RG_EIO, NULL, "cannot start the commit log (%s)",
+		                mdb_strerror(rc));
 	if (rc != RG_OK)
 		goto fail;
 	*out = st;
 	return RG_OK;
 fail:
+	wal_close(st->wal, st->env);
 	if (st->env)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize_lock);
@@ -474,6 +584,7 @@ void store_close(store *st)
 {
 	if (st == NULL)
 		return;
+	wal_close(st->wal, st->env);
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->write_lock);

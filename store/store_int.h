@@ -22,6 +22,10 @@
 #define STORE_SCHEMA_VERSION 5
 #define STORE_TEXT_MAX       8192
 
+/* The store's databases, in the table's order (env.c), which the commit log names them by. */
+#define STORE_DB_COUNT 14
+#define STORE_DBI_MAX  32 /* above any dbi LMDB hands out for 16 databases */
+
 struct store {
 	MDB_env *env;
 	MDB_dbi meta;                        /* "schema_version" (and a migrated floor: env.c) */
@@ -39,7 +43,18 @@ struct store {
 	size_t max_map_size;
 	atomic_uint_fast64_t revision; /* last committed */
 	pthread_mutex_t write_lock;    /* one write transaction at a time in this process */
+	struct wal *wal; /* the commit log (wal.c); NULL when opened read only */
+	/* Each open database's place in the table of env.c (how the log names it), by dbi. */
+	unsigned char db_place[STORE_DBI_MAX];
 };
+
+/* Opens every database of the table in txn (none is created). Returns 0 or LMDB's code. */
+int store_db_open_all(MDB_txn *txn, MDB_dbi out[STORE_DB_COUNT]);
+/* A hash of the table's names and flags: a log written against another table is refused. */
+uint32_t store_db_table_hash(void);
+/* The map is full: lets the next batch free the pages the commit log's checkpoint holds
+ * (wal_free_pinned). False if that would free nothing. */
+bool store_free_pinned(store *st);
 
 struct store_txn {
 	store *st;
@@ -56,7 +71,8 @@ struct store_txn {
 	int ret;
 	struct store_error ret_err;
 	uint64_t revision;
-	uint32_t seq; /* next changelog sequence number within the revision */
+	uint32_t seq;    /* next changelog sequence number within the revision */
+	size_t wal_mark; /* a child: where its writes begin in the commit log's notes */
 	/* The change being checked and written (change_check sets them, for the kinds whose
 	 * rules need the day or write a second record: goal_kind.c). Borrowed for the put. */
 	time_t now;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "wal.h"
 
 int store_mdb_err(store_txn *t, int rc, struct store_error *err)
 {
@@ -90,10 +91,16 @@ int txn_put(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags,
 
 	if (rc != RG_OK)
 		return rc;
+	if (t->st->wal != NULL)
+		wal_settle(t->st->wal);
 	rc = mdb_put(t->txn, dbi, k, v, flags);
 	if (rc == MDB_KEYEXIST)
 		return RG_EEXIST;
-	return rc == 0 ? RG_OK : txn_write_failed(t, rc, err);
+	if (rc != 0)
+		return txn_write_failed(t, rc, err);
+	if (t->st->wal != NULL)
+		wal_note_put(t->st->wal, t->st->db_place[dbi], k, v, flags & MDB_RESERVE);
+	return RG_OK;
 }
 
 int txn_del(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, struct store_error *err)
@@ -102,10 +109,16 @@ int txn_del(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v, struct store_erro
 
 	if (rc != RG_OK)
 		return rc;
+	if (t->st->wal != NULL)
+		wal_settle(t->st->wal);
 	rc = mdb_del(t->txn, dbi, k, v);
 	if (rc == MDB_NOTFOUND)
 		return RG_ENOENT;
-	return rc == 0 ? RG_OK : txn_write_failed(t, rc, err);
+	if (rc != 0)
+		return txn_write_failed(t, rc, err);
+	if (t->st->wal != NULL)
+		wal_note_del(t->st->wal, t->st->db_place[dbi], k, v);
+	return RG_OK;
 }
 uint64_t store_txn_revision(const store_txn *t)
 {
@@ -192,6 +205,9 @@ int store_batch_begin(store *st, store_txn **out)
 			break;
 		store_adopt_map(st);
 	}
+	/* The commit log checkpoints here when it must (another process wrote, say). */
+	if (rc == 0 && st->wal != NULL && (rc = wal_batch_begin(st->wal, st->env, t->txn)) != 0)
+		mdb_txn_abort(t->txn);
 	if (rc != 0) {
 		pthread_mutex_unlock(&st->write_lock);
 		free(t);
@@ -219,6 +235,8 @@ int store_child_begin(store_txn *parent, store_txn **out)
 		free(t);
 		return store_mdb_err(parent, rc, NULL);
 	}
+	if (parent->st->wal != NULL)
+		t->wal_mark = wal_mark(parent->st->wal);
 	t->st = parent->st;
 	t->parent = parent;
 	t->revision = parent->revision + 1;
@@ -236,9 +254,13 @@ int store_child_commit(store_txn *t)
 		store_txn_abort(t);
 		return rc;
 	}
+	if (t->st->wal != NULL)
+		wal_settle(t->st->wal);
 	rc = mdb_txn_commit(t->txn);
 	if (rc != 0) {
 		int code = store_mdb_err(t, rc, NULL);
+		if (t->st->wal != NULL)
+			wal_rewind(t->st->wal, t->wal_mark);
 		free(t);
 		return code;
 	}
@@ -264,6 +286,9 @@ void store_txn_abort(store_txn *t)
 	if (t == NULL)
 		return;
 	mdb_txn_abort(t->txn);
+	// What it wrote is out of the commit log's notes too (a batch: everything).
+	if (!t->rdonly && t->st->wal != NULL)
+		wal_rewind(t->st->wal, t->parent != NULL ? t->wal_mark : 0);
 	if (t->parent == NULL && !t->rdonly)
 		pthread_mutex_unlock(&t->st->write_lock);
 	free(t);
@@ -281,7 +306,7 @@ int store_batch_commit(store_txn *t, bool *map_full)
 		store_txn_abort(t);
 		return code;
 	}
-	rc = mdb_txn_commit(t->txn);
+	rc = st->wal != NULL ? wal_commit(st->wal, st->env, t->txn) : mdb_txn_commit(t->txn);
 	*map_full = rc == MDB_MAP_FULL;
 	// LMDB reports a write cut short as EIO ("short write, filesystem full?"): on a full
 	// file system it is one, and the caller is told so.
@@ -294,6 +319,11 @@ int store_batch_commit(store_txn *t, bool *map_full)
 	pthread_mutex_unlock(&st->write_lock);
 	free(t);
 	return code;
+}
+
+bool store_free_pinned(store *st)
+{
+	return st->wal != NULL && wal_free_pinned(st->wal);
 }
 
 /*

@@ -80,6 +80,7 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 	 * run the whole batch again for each such job (which made a full store cost O(n^2) per
 	 * batch, just when replies should be quick). */
 	bool at_quota = false;
+	bool unpinned = false; /* the last run began with a checkpoint to free pages */
 
 	for (size_t i = 0; i < n; i++) {
 		jobs[i]->revision = 0;
@@ -120,7 +121,14 @@ static uint64_t run_batch(store *st, struct store_job **jobs, size_t n)
 		} else {
 			store_txn_abort(batch);
 		}
-		/* The map is full: grow it and run the whole batch again. */
+		/* The map is full. Pages freed since the commit log's checkpoint may be all that
+		 * is missing: a new checkpoint frees them. Else grow the map. Either way the whole
+		 * batch runs again. */
+		if (!unpinned && store_free_pinned(st)) {
+			unpinned = true;
+			continue;
+		}
+		unpinned = false;
 		if (store_grow_map(st) == RG_OK) {
 			grows++;
 			continue;

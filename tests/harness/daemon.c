@@ -223,14 +223,16 @@ static void report_problem(void *arg, const char *what, const char *id, const ch
 
 uint64_t harness_daemon_check_store(const struct harness_daemon *d, harness_fail_fn *fail)
 {
-	struct store_opts ro = { .read_only = true };
+	/* Read-write, as the daemon opens it when it starts again: a killed daemon's last
+	 * commits are in the commit log until an open recovers them (store/wal.c). */
+	struct store_opts rw = { 0 };
 	struct store_error err = { 0 };
 	struct store_check_stats stats = { 0 };
 	struct check_report report = { fail };
 	store_txn *t;
 	store *st;
 
-	if (store_open(&st, d->data_dir, &ro, &err) != RG_OK) {
+	if (store_open(&st, d->data_dir, &rw, &err) != RG_OK) {
 		fail("cannot open the store of the stopped daemon (%s)", err.message);
 		return 0;
 	}
