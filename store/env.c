@@ -89,20 +89,13 @@ static const struct {
 	const char *name;
 	unsigned flags;
 } db_table[STORE_DB_COUNT] = {
-	{ "meta", 0 },
-	{ "area", 0 },
-	{ "body", 0 },
-	{ "agency", 0 },
-	{ "item", 0 },
-	{ "assignment", 0 },
-	{ "goal", 0 },
-	{ "follow_up", 0 },
-	{ "refs", MDB_DUPSORT },
-	{ "history", MDB_DUPSORT | MDB_DUPFIXED },
-	{ "changelog", 0 },
-	{ "report", MDB_DUPSORT },
-	{ "principals", 0 },
-	{ "tokens", 0 },
+	{ "meta", 0 },           { "area", 0 },
+	{ "body", 0 },           { "agency", 0 },
+	{ "item", 0 },           { "assignment", 0 },
+	{ "goal", 0 },           { "follow_up", 0 },
+	{ "refs", MDB_DUPSORT }, { "history", MDB_DUPSORT | MDB_DUPFIXED },
+	{ "changelog", 0 },      { "report", MDB_DUPSORT },
+	{ "principals", 0 },     { "tokens", 0 },
 };
 
 int store_db_open_all(MDB_txn *txn, MDB_dbi out[STORE_DB_COUNT])
@@ -465,8 +458,9 @@ static int replay_log(store *st, struct store_error *err)
 		st->map_size = grown;
 	}
 	if (rc != RG_OK && map_full)
-		return store_fail(err, RG_ENOSPC, NULL,
-		                  "the commit log's writes do not fit in the quota (raise --quota)");
+		return store_fail(
+		        err, RG_ENOSPC, NULL,
+		        "the commit log's writes do not fit in the quota (raise --quota)");
 	return rc;
 }
 
@@ -525,7 +519,12 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 	if (rc == RG_OK && !opts->single_file)
 		rc = check_store_file(dir, WAL_FILE, err);
 	if (rc == RG_OK && !opts->single_file)
-		rc = wal_open(dir, opts->read_only, !opts->no_sync, &st->wal, err);
+		rc = wal_open(dir, opts->read_only,
+		              &(struct wal_opts){ .sync = !opts->no_sync,
+		                                  .size = opts->log_bytes,
+		                                  .checkpoint_bytes = opts->log_checkpoint_bytes,
+		                                  .checkpoint_ms = opts->log_checkpoint_ms },
+		              &st->wal, err);
 	if (rc != RG_OK)
 		goto fail;
 	rc = mdb_env_open(st->env, dir, flags, 0640);

@@ -66,6 +66,10 @@ struct store_opts {
 	                      * stamped or migrated (registryd check, restore) */
 	bool single_file;    /* with read_only: dir names one store file (a backup), opened
 	                      * without a lock file; it must be a regular file, not a link */
+	/* The commit log (store/wal.c), 0 = defaults; tests make it small to see it wrap. */
+	size_t log_bytes;            /* its file; 64 MiB */
+	size_t log_checkpoint_bytes; /* a checkpoint begins after this much; 8 MiB */
+	unsigned log_checkpoint_ms;  /* ...or this long; 1 000 ms */
 };
 
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */

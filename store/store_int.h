@@ -43,7 +43,7 @@ struct store {
 	size_t max_map_size;
 	atomic_uint_fast64_t revision; /* last committed */
 	pthread_mutex_t write_lock;    /* one write transaction at a time in this process */
-	struct wal *wal; /* the commit log (wal.c); NULL when opened read only */
+	struct wal *wal;               /* the commit log (wal.c); NULL when opened read only */
 	/* Each open database's place in the table of env.c (how the log names it), by dbi. */
 	unsigned char db_place[STORE_DBI_MAX];
 };

@@ -18,18 +18,28 @@
  * and replays the records. A record is flushed before its transaction becomes visible, so
  * no reader ever sees a change that a power loss could take back.
  *
+ * Checkpoints run beside the writer: when one is due, the writer pins the last commit's
+ * snapshot and copies its meta pages (microseconds), and a thread of the log flushes data.mdb
+ * and writes the header while commits go on; the writer only waits when the log has no room
+ * left that the header in force does not still need.
+ *
  * Layout of data.wal (native byte order, as data.mdb's):
  *   [0, WAL_SLOT)            header slot 0: struct wal_head, then both meta pages
  *   [WAL_SLOT, 2*WAL_SLOT)   header slot 1; the valid slot of the higher generation counts
- *   [2*WAL_SLOT, ...)        records: struct wal_rec, then its operations
- * A record belongs to the header of its generation and to the transaction after the one
- * before it; the first that does not (torn, stale, zeros) ends the log. An operation is
- * a type byte, the database's place in the store's table (env.c), the key's and the
- * value's length (4 bytes each) and the bytes.
+ *   [2*WAL_SLOT, WAL_SIZE)   records, a ring: struct wal_rec, then its operations
+ * The header names the checkpoint's transaction and where the record of the next one is;
+ * each record is that of the transaction after the one before it. A record that is not
+ * the one expected (torn, stale, zeros, past the end) is looked for at the ring's start
+ * once; then the log ends. A checkpoint that empties the log draws a new epoch, which
+ * its records carry: no record of an earlier log (before a restore that reset LMDB's
+ * transaction ids, say) is ever the one expected. An operation is a type byte, the database's place in the store's table
+ * (env.c), the key's and the value's length (4 bytes each) and the bytes.
  *
  * Several processes write one store (registryd and registryd token ...), one at a time
- * under LMDB's write lock. Each checkpoints when the transaction it begins does not follow
- * its own last one, so the log in force is always that of the last writer.
+ * under LMDB's write lock. Each checkpoints before it writes when the transaction it begins
+ * does not follow its own last one or the header is not its own, so the log in force is
+ * always that of the last writer. Header writes take a lock on the header slots, and a
+ * header never replaces one of a later checkpoint.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,10 +59,12 @@
 #define WAL_MAGIC     0x4c415752u /* "RWAL" */
 #define WAL_REC_MAGIC 0x43455257u /* "WREC" */
 #define WAL_VERSION   1u
-#define WAL_SLOT      ((off_t)16 << 10) /* a header and two meta pages of up to 8 KiB... */
+#define WAL_SLOT      ((off_t)16 << 10)   /* a header and both meta pages, of up to... */
 #define WAL_PAGE_MAX  ((uint32_t)7 << 10) /* ...with room for the header */
 #define WAL_RECORDS   (2 * WAL_SLOT)
-/* A checkpoint is taken when a batch begins and the log holds this much, or is this old. */
+#define WAL_SIZE      ((off_t)64 << 20) /* the file: header slots and the ring of records */
+/* A checkpoint begins when a batch begins and the log grew this much since the last, or
+ * that is this old. */
 #define WAL_CHECKPOINT_BYTES ((off_t)8 << 20)
 #define WAL_CHECKPOINT_NS    1000000000ull
 /* A transaction whose operations take more than this is not logged: it is committed and
@@ -69,27 +82,46 @@ struct wal_head {
 	uint32_t tables;    /* store_db_table_hash(): which database a place names */
 	uint64_t generation;
 	uint64_t base_txnid; /* the checkpoint's transaction */
+	uint64_t records_at; /* where the record of base_txnid + 1 is */
+	uint64_t epoch;      /* drawn at each checkpoint that empties the log; records carry it */
 	uint32_t crc, pad;   /* crc: of the header (crc 0) and the meta pages */
 };
 
 struct wal_rec {
 	uint32_t magic, len; /* len: bytes of operations after the header */
-	uint64_t generation, txnid;
+	uint64_t epoch, txnid;
 	uint32_t crc, pad; /* crc: of the header (crc 0) and the operations */
+};
+
+/* A checkpoint on its way: made by the writer, written by the log's thread (or inline). */
+struct checkpoint {
+	uint64_t epoch;   /* of the log it belongs to */
+	bool fresh;       /* it empties the log (a new epoch): written over any in force */
+	uint64_t base;    /* the pinned snapshot's transaction */
+	off_t records_at; /* where its next transaction's record goes */
+	MDB_txn *pin;
+	uint32_t page_size;
+	unsigned char metas[2 * WAL_PAGE_MAX];
 };
 
 struct wal {
 	int fd;
-	bool sync;           /* flush (false only for tests and benchmarks: no_sync) */
-	bool exclusive;      /* the lock was exclusive at open (recovery was possible) */
-	bool broken;         /* a failed write left the log unknown: refuse commits */
+	bool sync;            /* flush (false only for tests and benchmarks: no_sync) */
+	bool exclusive;       /* the lock was exclusive at open (recovery was possible) */
+	bool broken;          /* a failed write left the log unknown: refuse commits */
 	bool want_checkpoint; /* at the next batch (wal_free_pinned) */
-	uint64_t generation; /* of the header in force */
-	uint64_t last_txnid; /* this process's last commit or checkpoint; 0: none yet */
-	off_t end;           /* where the next record goes */
-	off_t zeroed;        /* the file is written up to here */
+	uint64_t last_txnid;  /* this process's last commit or checkpoint; 0: none yet */
+	off_t end;            /* where the next record goes */
+	off_t lap_end;        /* where the ring's last lap ended, when end has wrapped */
+	off_t zeroed;         /* the file is written up to here */
+	off_t started_at;     /* records_at of the last checkpoint begun */
+	uint64_t epoch;       /* of this process's log since its last checkpoint that emptied it */
+	uint64_t started_ns;
+	int data_fd; /* LMDB's data.mdb */
+	off_t size;  /* of the file: the ring ends here */
+	size_t record_max;
+	off_t checkpoint_bytes;
 	uint64_t checkpoint_ns;
-	MDB_txn *pin; /* the read transaction on the checkpoint's snapshot */
 	/* the batch's operations */
 	unsigned char *ops;
 	size_t len, cap;
@@ -102,6 +134,16 @@ struct wal {
 	off_t replay_at;
 	size_t replay_left;
 	struct wal_stats stats;
+	/* Shared with the checkpoint thread, under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool thread_on, stopping;
+	bool busy; /* job is being written */
+	struct checkpoint job;
+	uint64_t generation; /* of the last header this process wrote */
+	off_t tail;          /* the first record the header in force needs */
+	MDB_txn *pin;        /* the snapshot of the header in force */
 };
 
 /* --- small helpers -------------------------------------------------------------------- */
@@ -193,6 +235,16 @@ static uint64_t meta_txnid(const unsigned char *page)
 	return txnid;
 }
 
+/* A number no earlier log of this store had: random, else the clock's. */
+static uint64_t new_epoch(void)
+{
+	uint64_t e = 0;
+
+	if (getrandom(&e, sizeof e, 0) != (ssize_t)sizeof e || e == 0)
+		e = now_ns() ^ ((uint64_t)getpid() << 32);
+	return e;
+}
+
 /* --- the header ----------------------------------------------------------------------- */
 
 static uint32_t head_crc(const struct wal_head *h, const unsigned char *metas)
@@ -235,23 +287,21 @@ static bool head_read(int fd, struct wal_head *out, unsigned char *metas)
 
 /* --- records -------------------------------------------------------------------------- */
 
-/*
- * Reads the record at *at if it is the one after txnid in generation gen: its operations
- * in *ops (malloc'd) and *len; moves *at past it. Returns false at the log's end.
- */
-static bool rec_read(int fd, off_t *at, uint64_t gen, uint64_t txnid, unsigned char **ops,
-                     size_t *len)
+/* Reads the record at at if it is that of transaction txnid: its operations in *ops
+ * (malloc'd) and *len; *next is where the one after it begins. */
+static bool rec_read_at(int fd, off_t at, uint64_t epoch, uint64_t txnid, unsigned char **ops,
+                        size_t *len, off_t *next)
 {
 	struct wal_rec r, c;
 	unsigned char *buf;
 
-	if (pread_all(fd, &r, sizeof r, *at) != 0)
+	if (pread_all(fd, &r, sizeof r, at) != 0)
 		return false;
-	if (r.magic != WAL_REC_MAGIC || r.generation != gen || r.txnid != txnid + 1 ||
+	if (r.magic != WAL_REC_MAGIC || r.epoch != epoch || r.txnid != txnid ||
 	    r.len > WAL_RECORD_MAX)
 		return false;
 	buf = malloc(r.len ? r.len : 1);
-	if (buf == NULL || pread_all(fd, buf, r.len, *at + (off_t)sizeof r) != 0) {
+	if (buf == NULL || pread_all(fd, buf, r.len, at + (off_t)sizeof r) != 0) {
 		free(buf);
 		return false;
 	}
@@ -261,10 +311,19 @@ static bool rec_read(int fd, off_t *at, uint64_t gen, uint64_t txnid, unsigned c
 		free(buf);
 		return false;
 	}
-	*at += (off_t)sizeof r + (off_t)r.len;
+	*next = at + (off_t)sizeof r + (off_t)r.len;
 	*ops = buf;
 	*len = r.len;
 	return true;
+}
+
+/* The record of transaction txnid at *at, or at the ring's start (the ring wrapped); moves
+ * *at past it. False at the log's end. */
+static bool rec_read(int fd, off_t *at, uint64_t epoch, uint64_t txnid, unsigned char **ops,
+                     size_t *len)
+{
+	return rec_read_at(fd, *at, epoch, txnid, ops, len, at) ||
+	       (*at != WAL_RECORDS && rec_read_at(fd, WAL_RECORDS, epoch, txnid, ops, len, at));
 }
 
 /* Writes zeros ahead of the records so that the file is written up to at least to. */
@@ -276,6 +335,8 @@ static int zero_ahead(struct wal *w, off_t to)
 	if (to <= w->zeroed)
 		return 0;
 	want = (to + WAL_ZERO_STEP - 1) / WAL_ZERO_STEP * WAL_ZERO_STEP;
+	if (want > w->size)
+		want = w->size;
 	while (w->zeroed < want) {
 		size_t n = want - w->zeroed < (off_t)sizeof zeros ? (size_t)(want - w->zeroed)
 		                                                  : sizeof zeros;
@@ -290,76 +351,171 @@ static int zero_ahead(struct wal *w, off_t to)
 /* --- checkpoints ---------------------------------------------------------------------- */
 
 /*
- * Makes the store's last commit (the one before txn, a live write transaction: LMDB's
- * write lock is held) the checkpoint: flushes data.mdb, pins the snapshot, writes the
- * header of the next generation with a copy of both meta pages and flushes it.
+ * Begins a checkpoint of the store's last commit, the one before txn (a live write
+ * transaction: LMDB's write lock is held): pins its snapshot and copies its meta pages.
+ * records_at: where the record of the next transaction goes.
  */
-static int checkpoint(struct wal *w, MDB_env *env, MDB_txn *txn)
+static int checkpoint_begin(struct wal *w, MDB_env *env, MDB_txn *txn, off_t records_at, bool fresh,
+                            struct checkpoint *c)
 {
 	uint64_t base = mdb_txn_id(txn) - 1;
-	unsigned char *buf = NULL;
-	struct wal_head h, old;
-	MDB_txn *pin = NULL;
 	MDB_stat ms;
-	int dfd, rc;
+	int rc;
 
-	if ((rc = mdb_env_stat(env, &ms)) != 0 || (rc = mdb_env_get_fd(env, &dfd)) != 0)
+	if ((rc = mdb_env_stat(env, &ms)) != 0)
 		return rc;
 	if (ms.ms_psize > WAL_PAGE_MAX)
 		return MDB_INCOMPATIBLE;
-	if (w->sync && (rc = mdb_env_sync(env, 1)) != 0)
-		return rc;
-	buf = calloc(1, (size_t)WAL_SLOT);
-	if (buf == NULL)
-		return ENOMEM;
-	memset(&h, 0, sizeof h);
-	h.magic = WAL_MAGIC;
-	h.version = WAL_VERSION;
-	h.page_size = ms.ms_psize;
-	h.tables = store_db_table_hash();
-	h.base_txnid = base;
-	/* Another process may have written a header since this one's last. */
-	h.generation = w->generation + 1;
-	if (head_read(w->fd, &old, buf + sizeof h) && old.generation >= h.generation)
-		h.generation = old.generation + 1;
-	rc = pread_all(dfd, buf + sizeof h, 2 * (size_t)ms.ms_psize, 0);
+	c->base = base;
+	c->fresh = fresh;
+	c->epoch = fresh ? new_epoch() : w->epoch;
+	c->records_at = records_at;
+	c->page_size = ms.ms_psize;
+	c->pin = NULL;
+	rc = pread_all(w->data_fd, c->metas, 2 * (size_t)ms.ms_psize, 0);
 	if (rc == 0) {
-		uint64_t t0 = meta_txnid(buf + sizeof h);
-		uint64_t t1 = meta_txnid(buf + sizeof h + ms.ms_psize);
+		uint64_t t0 = meta_txnid(c->metas), t1 = meta_txnid(c->metas + ms.ms_psize);
 		/* The copy must be of the checkpoint's store: its newer meta page is base's. */
 		if ((t0 > t1 ? t0 : t1) != base)
 			rc = MDB_CORRUPTED;
 	}
 	if (rc == 0)
-		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &pin);
-	if (rc == 0 && mdb_txn_id(pin) != base)
+		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &c->pin);
+	if (rc == 0 && mdb_txn_id(c->pin) != base)
 		rc = MDB_BAD_TXN;
-	if (rc == 0) {
-		h.crc = head_crc(&h, buf + sizeof h);
-		memcpy(buf, &h, sizeof h);
-		rc = pwrite_all(w->fd, buf, (size_t)WAL_SLOT, (off_t)(h.generation % 2) * WAL_SLOT);
+	if (rc != 0 && c->pin != NULL) {
+		mdb_txn_abort(c->pin);
+		c->pin = NULL;
 	}
-	if (rc == 0)
-		rc = flush(w, w->fd);
-	free(buf);
-	if (rc != 0) {
-		if (pin != NULL)
-			mdb_txn_abort(pin);
-		return rc;
-	}
-	if (w->pin != NULL)
-		mdb_txn_abort(w->pin);
-	w->pin = pin;
-	w->generation = h.generation;
-	w->last_txnid = base;
-	w->end = WAL_RECORDS;
-	w->checkpoint_ns = now_ns();
-	w->want_checkpoint = false;
-	w->stats.checkpoints++;
+	return rc;
+}
+
+/* Takes (F_WRLCK) or drops (F_UNLCK) the lock on the header slots, between processes. */
+static int lock_head(int fd, short type)
+{
+	struct flock fl = {
+		.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = WAL_RECORDS
+	};
+
+	while (fcntl(fd, F_OFD_SETLKW, &fl) != 0)
+		if (errno != EINTR)
+			return errno;
 	return 0;
 }
 
-/* A checkpoint of the last commit outside any batch (open, close, after an unlogged one). */
+/*
+ * Writes checkpoint c: flushes data.mdb (its snapshot is then on disk whole), then the
+ * header of the next generation, flushed. *gen is its generation, or 0 when a header of a
+ * later checkpoint (another process's) is in force and c is dropped.
+ */
+static int checkpoint_write(struct wal *w, const struct checkpoint *c, uint64_t *gen)
+{
+	unsigned char *buf = calloc(1, (size_t)WAL_SLOT);
+	struct wal_head h = { .magic = WAL_MAGIC, .version = WAL_VERSION }, old;
+	int rc;
+
+	*gen = 0;
+	if (buf == NULL)
+		return ENOMEM;
+	if (w->sync && fdatasync(w->data_fd) != 0) {
+		free(buf);
+		return errno;
+	}
+	if ((rc = lock_head(w->fd, F_WRLCK)) != 0) {
+		free(buf);
+		return rc;
+	}
+	h.page_size = c->page_size;
+	h.tables = store_db_table_hash();
+	h.base_txnid = c->base;
+	h.records_at = (uint64_t)c->records_at;
+	h.epoch = c->epoch;
+	h.generation = 1;
+	if (head_read(w->fd, &old, buf + sizeof h)) {
+		/* Another process emptied the log, or checkpointed later, while this checkpoint
+		 * was being written (only a fresh one is written under LMDB's write lock). */
+		if (!c->fresh && (old.epoch != c->epoch || old.base_txnid > c->base))
+			goto out;
+		h.generation = old.generation + 1;
+	}
+	memcpy(buf + sizeof h, c->metas, 2 * (size_t)c->page_size);
+	h.crc = head_crc(&h, buf + sizeof h);
+	memcpy(buf, &h, sizeof h);
+	rc = pwrite_all(w->fd, buf, (size_t)WAL_SLOT, (off_t)(h.generation % 2) * WAL_SLOT);
+	if (rc == 0)
+		rc = flush(w, w->fd);
+	if (rc == 0)
+		*gen = h.generation;
+out:
+	lock_head(w->fd, F_UNLCK);
+	free(buf);
+	return rc;
+}
+
+/* Makes written checkpoint c the one in force (lock held); returns the pin it replaces. */
+static MDB_txn *checkpoint_adopt(struct wal *w, const struct checkpoint *c, uint64_t gen)
+{
+	MDB_txn *old = w->pin;
+
+	if (gen == 0)
+		return c->pin; /* dropped: its pin goes */
+	w->pin = c->pin;
+	w->generation = gen;
+	w->tail = c->records_at;
+	w->stats.checkpoints++;
+	return old;
+}
+
+/* Waits until no checkpoint is being written by the thread. */
+static void wait_idle(struct wal *w)
+{
+	if (!w->thread_on)
+		return;
+	pthread_mutex_lock(&w->lock);
+	while (w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * A checkpoint written before the writer goes on, after the one being written: the log
+ * starts afresh (every record in it is then in data.mdb).
+ */
+static int checkpoint_sync(struct wal *w, MDB_env *env, MDB_txn *txn)
+{
+	struct checkpoint *c = malloc(sizeof *c);
+	MDB_txn *old = NULL;
+	uint64_t gen;
+	int rc;
+
+	if (c == NULL)
+		return ENOMEM;
+	wait_idle(w);
+	rc = checkpoint_begin(w, env, txn, WAL_RECORDS, true, c);
+	if (rc == 0)
+		rc = checkpoint_write(w, c, &gen);
+	if (rc == 0) {
+		w->epoch = c->epoch;
+		pthread_mutex_lock(&w->lock);
+		old = checkpoint_adopt(w, c, gen);
+		pthread_mutex_unlock(&w->lock);
+		w->last_txnid = c->base;
+		w->end = WAL_RECORDS;
+		w->lap_end = 0;
+		w->started_at = WAL_RECORDS;
+		w->started_ns = now_ns();
+		w->want_checkpoint = false;
+	} else if (c->pin != NULL) {
+		old = c->pin;
+	}
+	if (old != NULL)
+		mdb_txn_abort(old);
+	free(c);
+	return rc;
+}
+
+/* A synchronous checkpoint of the last commit outside any batch (open, close, after a
+ * commit that is not logged). */
 static int checkpoint_now(struct wal *w, MDB_env *env)
 {
 	MDB_txn *txn;
@@ -367,9 +523,57 @@ static int checkpoint_now(struct wal *w, MDB_env *env)
 
 	if (rc != 0)
 		return rc;
-	rc = checkpoint(w, env, txn);
+	rc = checkpoint_sync(w, env, txn);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+/* The checkpoint thread: writes the checkpoints the writer begins, one at a time. */
+static void *checkpoint_main(void *arg)
+{
+	struct wal *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		MDB_txn *old;
+		uint64_t gen;
+		int rc;
+
+		while (!w->busy && !w->stopping)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->busy)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		rc = checkpoint_write(w, &w->job, &gen);
+		pthread_mutex_lock(&w->lock);
+		/* A failed one leaves the one before in force; the next is begun later. */
+		old = checkpoint_adopt(w, &w->job, rc == 0 ? gen : 0);
+		w->busy = false;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		if (old != NULL)
+			mdb_txn_abort(
+			        old); /* MDB_NOTLS: a read transaction may end on any thread */
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Hands a checkpoint of the last commit to the thread (which must be idle). */
+static int checkpoint_async(struct wal *w, MDB_env *env, MDB_txn *txn)
+{
+	int rc = checkpoint_begin(w, env, txn, w->end, false, &w->job);
+
+	if (rc != 0)
+		return rc;
+	w->started_at = w->end;
+	w->started_ns = now_ns();
+	pthread_mutex_lock(&w->lock);
+	w->busy = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
 }
 
 /* --- open, recovery, close ------------------------------------------------------------- */
@@ -381,16 +585,17 @@ static int open_file(const char *dir, bool read_only, int *fd, struct store_erro
 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, WAL_FILE) >= sizeof path)
 		return store_fail(err, RG_EINVAL, NULL, "path too long");
-	*fd = open(path, (read_only ? O_RDONLY : O_RDWR | O_CREAT) | O_NOFOLLOW | O_CLOEXEC,
-	           0640);
+	*fd = open(path, (read_only ? O_RDONLY : O_RDWR | O_CREAT) | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (*fd < 0) {
 		if (errno == ENOENT && read_only)
 			return RG_OK;
 		if (errno == ELOOP)
-			return store_fail(err, RG_EINVAL, NULL,
-			                  "'%s' is a symbolic link (store files must be regular files)",
-			                  path);
-		return store_fail(err, RG_EIO, NULL, "cannot open '%s' (%s)", path, strerror(errno));
+			return store_fail(
+			        err, RG_EINVAL, NULL,
+			        "'%s' is a symbolic link (store files must be regular files)",
+			        path);
+		return store_fail(err, RG_EIO, NULL, "cannot open '%s' (%s)", path,
+		                  strerror(errno));
 	}
 	if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		close(*fd);
@@ -421,13 +626,13 @@ static int find_recovery(struct wal *w, const char *dir, bool read_only, struct 
 	}
 	if (!head_read(w->fd, &h, saved))
 		goto out; /* a new log, or one no checkpoint was written to: nothing to recover */
-	w->generation = h.generation;
 	w->replay_base = h.base_txnid;
-	w->replay_at = WAL_RECORDS;
-	for (off_t at = WAL_RECORDS;;) {
+	w->replay_at = (off_t)h.records_at;
+	w->epoch = h.epoch;
+	for (off_t at = w->replay_at;;) {
 		unsigned char *ops;
 		size_t len;
-		if (!rec_read(w->fd, &at, h.generation, h.base_txnid + w->replay_left, &ops, &len))
+		if (!rec_read(w->fd, &at, h.epoch, h.base_txnid + w->replay_left + 1, &ops, &len))
 			break;
 		free(ops);
 		w->replay_left++;
@@ -436,7 +641,8 @@ static int find_recovery(struct wal *w, const char *dir, bool read_only, struct 
 		goto out;
 	if (h.tables != store_db_table_hash()) {
 		rc = store_fail(err, RG_ESCHEMA, NULL,
-		                "the commit log %s was written by another version of stdreg", WAL_FILE);
+		                "the commit log %s was written by another version of stdreg",
+		                WAL_FILE);
 		goto out;
 	}
 	if (read_only) {
@@ -448,8 +654,8 @@ static int find_recovery(struct wal *w, const char *dir, bool read_only, struct 
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
 	dfd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
-		rc = store_fail(err, RG_ECORRUPT, NULL, "the commit log has writes but data.mdb (%s)",
-		                strerror(errno));
+		rc = store_fail(err, RG_ECORRUPT, NULL,
+		                "the commit log has writes but data.mdb (%s)", strerror(errno));
 		goto out;
 	}
 	if (pread_all(dfd, disk, 2 * (size_t)h.page_size, 0) != 0 ||
@@ -473,7 +679,7 @@ out:
 	return rc;
 }
 
-int wal_open(const char *dir, bool read_only, bool sync, struct wal **out,
+int wal_open(const char *dir, bool read_only, const struct wal_opts *o, struct wal **out,
              struct store_error *err)
 {
 	struct wal *w;
@@ -490,23 +696,39 @@ int wal_open(const char *dir, bool read_only, bool sync, struct wal **out,
 		return store_fail(err, RG_ENOMEM, NULL, "out of memory");
 	}
 	w->fd = fd;
-	w->sync = sync;
+	w->sync = o->sync;
+	w->size = o->size ? (off_t)o->size : WAL_SIZE;
+	if (w->size < WAL_RECORDS + ((off_t)64 << 10))
+		w->size = WAL_RECORDS + ((off_t)64 << 10);
+	/* A record takes at most a quarter of the ring; a larger batch is not logged. */
+	w->record_max = (size_t)(w->size - WAL_RECORDS) / 4;
+	if (w->record_max > WAL_RECORD_MAX)
+		w->record_max = WAL_RECORD_MAX;
+	w->checkpoint_bytes =
+	        o->checkpoint_bytes ? (off_t)o->checkpoint_bytes : WAL_CHECKPOINT_BYTES;
+	w->checkpoint_ns = o->checkpoint_ms ? o->checkpoint_ms * 1000000ull : WAL_CHECKPOINT_NS;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
 	/* Exclusive: no other process has the store open, so nobody is writing the log and a
 	 * crash may have left it ahead of data.mdb. Shared: a live writer keeps it. */
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 		w->exclusive = true;
 		rc = find_recovery(w, dir, read_only, err);
 	} else if (flock(fd, LOCK_SH) != 0) {
-		rc = store_fail(err, RG_EIO, NULL, "cannot lock %s (%s)", WAL_FILE, strerror(errno));
+		rc = store_fail(err, RG_EIO, NULL, "cannot lock %s (%s)", WAL_FILE,
+		                strerror(errno));
 	}
 	if (rc == RG_OK && read_only && w->exclusive && flock(fd, LOCK_SH) != 0)
-		rc = store_fail(err, RG_EIO, NULL, "cannot lock %s (%s)", WAL_FILE, strerror(errno));
+		rc = store_fail(err, RG_EIO, NULL, "cannot lock %s (%s)", WAL_FILE,
+		                strerror(errno));
 	/* Zeros go after the header slots, never over them. */
 	w->zeroed = WAL_RECORDS;
 	if (rc == RG_OK && fstat(fd, &sb) == 0 && sb.st_size > w->zeroed)
 		w->zeroed = sb.st_size;
 	if (rc != RG_OK) {
 		close(fd);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
 		free(w);
 		return rc;
 	}
@@ -583,13 +805,14 @@ int wal_replay(struct wal *w, MDB_env *env, bool *map_full, struct store_error *
 		txnid = mdb_txn_id(txn);
 		if (txnid - 1 != w->replay_base) {
 			mdb_txn_abort(txn);
-			return store_fail(err, RG_ECORRUPT, NULL,
-			                  "the commit log continues transaction %llu, data.mdb is at "
-			                  "%llu",
-			                  (unsigned long long)w->replay_base,
-			                  (unsigned long long)(txnid - 1));
+			return store_fail(
+			        err, RG_ECORRUPT, NULL,
+			        "the commit log continues transaction %llu, data.mdb is at "
+			        "%llu",
+			        (unsigned long long)w->replay_base,
+			        (unsigned long long)(txnid - 1));
 		}
-		if (!rec_read(w->fd, &at, w->generation, w->replay_base, &ops, &len)) {
+		if (!rec_read(w->fd, &at, w->epoch, txnid, &ops, &len)) {
 			mdb_txn_abort(txn);
 			return store_fail(err, RG_EIO, NULL, "cannot read the commit log again");
 		}
@@ -629,14 +852,24 @@ int wal_replay(struct wal *w, MDB_env *env, bool *map_full, struct store_error *
 
 int wal_start(struct wal *w, MDB_env *env)
 {
-	int rc = checkpoint_now(w, env);
+	int rc = mdb_env_get_fd(env, &w->data_fd);
 
+	/* Alone on the store: a checkpoint now, so that the next open finds a clean log. With
+	 * others, the first batch checkpoints (its transaction does not follow a commit of
+	 * this process). */
+	if (rc == 0 && w->exclusive)
+		rc = checkpoint_now(w, env);
 	/* From now on the log makes commits durable. */
 	if (rc == 0 && w->sync)
 		rc = mdb_env_set_flags(env, MDB_NOSYNC, 1);
-	/* Other processes may open the store now: they find a clean log. */
+	/* Other processes may open the store now. */
 	if (rc == 0 && w->exclusive && flock(w->fd, LOCK_SH) != 0)
 		rc = errno;
+	/* Without a thread (no_sync, or none could start) checkpoints are written inline. */
+	if (rc == 0 && w->sync && pthread_create(&w->thread, NULL, checkpoint_main, w) == 0) {
+		pthread_setname_np(w->thread, "stdreg:checkpoint");
+		w->thread_on = true;
+	}
 	return rc;
 }
 
@@ -644,29 +877,76 @@ void wal_close(struct wal *w, MDB_env *env)
 {
 	if (w == NULL)
 		return;
+	if (w->thread_on) {
+		pthread_mutex_lock(&w->lock);
+		w->stopping = true;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL); /* after the checkpoint it was writing, if any */
+		w->thread_on = false;
+	}
+	/* A process that wrote leaves the store checkpointed: nothing to replay next time. */
 	if (!w->broken && w->pin != NULL)
 		(void)checkpoint_now(w, env); /* a failure only means a replay at the next open */
 	if (w->pin != NULL)
 		mdb_txn_abort(w->pin);
-	close(w->fd); /* releases the lock */
+	close(w->fd); /* releases the locks */
 	free(w->ops);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
 	free(w);
 }
 
 /* --- the batch ------------------------------------------------------------------------ */
 
+/* The generation of the header in force on disk (crc not checked: a mismatch only costs a
+ * checkpoint). */
+static uint64_t head_generation(int fd)
+{
+	uint64_t gen = 0;
+
+	for (int i = 0; i < 2; i++) {
+		struct wal_head h;
+		if (pread_all(fd, &h, sizeof h, (off_t)i * WAL_SLOT) == 0 && h.magic == WAL_MAGIC &&
+		    h.generation > gen)
+			gen = h.generation;
+	}
+	return gen;
+}
+
+/* Bytes of records written since the last checkpoint began. */
+static off_t log_since_checkpoint(const struct wal *w)
+{
+	if (w->end >= w->started_at)
+		return w->end - w->started_at;
+	return (w->lap_end - w->started_at) + (w->end - WAL_RECORDS);
+}
+
 int wal_batch_begin(struct wal *w, MDB_env *env, MDB_txn *txn)
 {
+	uint64_t gen;
+	off_t since;
+	bool busy;
+
 	w->len = 0;
 	w->overflow = false;
 	w->reserved = NULL;
 	if (w->broken)
 		return EIO;
-	if (!w->want_checkpoint && mdb_txn_id(txn) - 1 == w->last_txnid &&
-	    w->end - WAL_RECORDS < WAL_CHECKPOINT_BYTES &&
-	    (w->end == WAL_RECORDS || now_ns() - w->checkpoint_ns < WAL_CHECKPOINT_NS))
+	pthread_mutex_lock(&w->lock);
+	busy = w->busy;
+	gen = w->generation;
+	pthread_mutex_unlock(&w->lock);
+	/* Another process wrote or checkpointed since this one's last commit: its log is not
+	 * the one in force. */
+	if (w->want_checkpoint || mdb_txn_id(txn) - 1 != w->last_txnid ||
+	    (!busy && head_generation(w->fd) != gen))
+		return checkpoint_sync(w, env, txn);
+	since = log_since_checkpoint(w);
+	if (busy || since == 0 ||
+	    (since < w->checkpoint_bytes && now_ns() - w->started_ns < w->checkpoint_ns))
 		return 0;
-	return checkpoint(w, env, txn);
+	return w->thread_on ? checkpoint_async(w, env, txn) : checkpoint_sync(w, env, txn);
 }
 
 /* Room for n more bytes of operations, or the batch overflows (is not logged). */
@@ -674,7 +954,7 @@ static unsigned char *ops_room(struct wal *w, size_t n)
 {
 	if (w->overflow)
 		return NULL;
-	if (w->len + n > WAL_RECORD_MAX) {
+	if (w->len + n > w->record_max) {
 		w->overflow = true;
 		free(w->ops);
 		w->ops = NULL;
@@ -689,8 +969,8 @@ static unsigned char *ops_room(struct wal *w, size_t n)
 			cap *= 2;
 		p = realloc(w->ops, cap);
 		if (p == NULL) { /* not logged, as a batch too large */
-			w->len = WAL_RECORD_MAX;
-			return ops_room(w, WAL_RECORD_MAX);
+			w->len = w->record_max;
+			return ops_room(w, w->record_max);
 		}
 		w->ops = p;
 		w->cap = cap;
@@ -782,26 +1062,78 @@ static int commit_unlogged(struct wal *w, MDB_env *env, MDB_txn *txn)
 	return rc;
 }
 
-/* Writes the batch's record at w->end (not flushed). On a failure nothing of it counts. */
-static int write_record(struct wal *w, MDB_txn *txn)
+/*
+ * Whether a record of size bytes at at would overwrite one the header in force still needs:
+ * those from the tail to the end, across the ring's start when the end has wrapped. A record
+ * may not end right at the tail, where a full ring would look empty.
+ */
+static bool needed(struct wal *w, off_t at, off_t size)
+{
+	off_t tail;
+
+	pthread_mutex_lock(&w->lock);
+	tail = w->tail;
+	pthread_mutex_unlock(&w->lock);
+	if (tail == w->end)
+		return false; /* every record is in data.mdb */
+	if (tail < w->end)
+		return at < w->end && at + size > tail;
+	return at != w->end || at + size >= tail;
+}
+
+/*
+ * Where the batch's record of size bytes goes: after the last, or at the ring's start when
+ * the ring (or the room the disk gives it) ends. When that would overwrite a record still
+ * needed, the writer waits for the checkpoint being written, or writes one itself, which
+ * empties the log.
+ */
+static int place_record(struct wal *w, MDB_env *env, MDB_txn *txn, off_t size, off_t *out)
+{
+	off_t at = w->end;
+	int rc;
+
+	if (at + size > w->size || zero_ahead(w, at + size) != 0) {
+		at = WAL_RECORDS;
+		if ((rc = zero_ahead(w, at + size)) != 0)
+			return rc;
+	}
+	while (needed(w, at, size)) {
+		bool busy;
+		pthread_mutex_lock(&w->lock);
+		busy = w->busy;
+		pthread_mutex_unlock(&w->lock);
+		if (busy) {
+			wait_idle(w);
+			continue;
+		}
+		if ((rc = checkpoint_sync(w, env, txn)) != 0)
+			return rc;
+		at = WAL_RECORDS;
+	}
+	*out = at;
+	return 0;
+}
+
+/* Writes the batch's record at at (not flushed). */
+static int write_record(struct wal *w, MDB_txn *txn, off_t at)
 {
 	struct wal_rec r = { .magic = WAL_REC_MAGIC };
 	int rc;
 
 	r.len = (uint32_t)w->len;
-	r.generation = w->generation;
+	r.epoch = w->epoch;
 	r.txnid = mdb_txn_id(txn);
 	r.crc = crc32c(crc32c(0, &r, sizeof r), w->ops, w->len);
-	rc = pwrite_all(w->fd, &r, sizeof r, w->end);
+	rc = pwrite_all(w->fd, &r, sizeof r, at);
 	if (rc == 0)
-		rc = pwrite_all(w->fd, w->ops, w->len, w->end + (off_t)sizeof r);
+		rc = pwrite_all(w->fd, w->ops, w->len, at + (off_t)sizeof r);
 	return rc;
 }
 
 int wal_commit(struct wal *w, MDB_env *env, MDB_txn *txn)
 {
 	static const struct wal_rec none;
-	off_t size = (off_t)sizeof(struct wal_rec) + (off_t)w->len;
+	off_t size = (off_t)sizeof(struct wal_rec) + (off_t)w->len, at;
 	uint64_t txnid = mdb_txn_id(txn);
 	int rc;
 
@@ -812,13 +1144,11 @@ int wal_commit(struct wal *w, MDB_env *env, MDB_txn *txn)
 	}
 	if (w->overflow || w->len == 0)
 		return commit_unlogged(w, env, txn);
-	rc = zero_ahead(w, w->end + size);
-	/* No room to grow the log (a full disk): start it afresh in the room it has. */
-	if (rc != 0 && w->end > WAL_RECORDS && checkpoint(w, env, txn) == 0)
-		rc = zero_ahead(w, w->end + size);
-	/* Records are written over zeros written before, so that they need no new blocks. */
-	if (rc == 0 && (rc = write_record(w, txn)) != 0 &&
-	    (pwrite_all(w->fd, &none, sizeof none, w->end) != 0 || flush(w, w->fd) != 0))
+	rc = place_record(w, env, txn, size, &at);
+	/* Over zeros written before: a record needs no new blocks, so it cannot find the disk
+	 * full half-way. */
+	if (rc == 0 && (rc = write_record(w, txn, at)) != 0 &&
+	    (pwrite_all(w->fd, &none, sizeof none, at) != 0 || flush(w, w->fd) != 0))
 		w->broken = true; /* a record in part, maybe whole: a restart finds out */
 	if (rc == 0 && (rc = flush(w, w->fd)) != 0)
 		w->broken = true; /* the record may be on disk or not: nothing is promised */
@@ -829,11 +1159,15 @@ int wal_commit(struct wal *w, MDB_env *env, MDB_txn *txn)
 	rc = mdb_txn_commit(txn);
 	if (rc != 0) {
 		/* Not committed, but logged: the record must not be replayed. */
-		if (pwrite_all(w->fd, &none, sizeof none, w->end) != 0 || flush(w, w->fd) != 0)
+		if (pwrite_all(w->fd, &none, sizeof none, at) != 0 || flush(w, w->fd) != 0)
 			w->broken = true;
 		return rc;
 	}
-	w->end += size;
+	if (at != w->end) {
+		w->lap_end = w->end;
+		w->stats.wraps++;
+	}
+	w->end = at + size;
 	w->last_txnid = txnid;
 	w->len = 0;
 	w->stats.records++;
@@ -842,16 +1176,28 @@ int wal_commit(struct wal *w, MDB_env *env, MDB_txn *txn)
 
 bool wal_free_pinned(struct wal *w)
 {
-	if (w->end == WAL_RECORDS && !w->want_checkpoint)
+	bool empty;
+
+	pthread_mutex_lock(&w->lock);
+	empty = w->tail == w->end && !w->busy;
+	pthread_mutex_unlock(&w->lock);
+	if (empty && !w->want_checkpoint)
 		return false; /* nothing written since the checkpoint: its pin holds no old page */
 	w->want_checkpoint = true;
 	return true;
 }
 
-void wal_get_stats(const struct wal *w, struct wal_stats *out)
+void wal_get_stats(struct wal *w, struct wal_stats *out)
 {
+	memset(out, 0, sizeof *out);
 	if (w == NULL)
-		memset(out, 0, sizeof *out);
-	else
-		*out = w->stats;
+		return;
+	pthread_mutex_lock(&w->lock);
+	*out = w->stats;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void wal_wait_checkpoint(struct wal *w)
+{
+	wait_idle(w);
 }

@@ -17,6 +17,14 @@ struct wal;
 /* The log's file in a store directory. */
 #define WAL_FILE "data.wal"
 
+/* How the log is run; 0 = the default (the sizes are for tests). */
+struct wal_opts {
+	bool sync;               /* flush (false: no_sync, tests and benchmarks) */
+	size_t size;             /* of the file; 64 MiB */
+	size_t checkpoint_bytes; /* a checkpoint begins after this much is logged; 8 MiB */
+	unsigned checkpoint_ms;  /* ...or after this long; 1 000 ms */
+};
+
 /*
  * Opens DIR/data.wal before LMDB opens DIR/data.mdb, and takes the log's lock: exclusive
  * while this process checks whether the store needs recovery, then shared for as long as
@@ -28,7 +36,7 @@ struct wal;
  * Errors: RG_EIO, RG_EINVAL (a link or not a regular file), RG_ECORRUPT (a log or data
  * file that do not belong together), RG_ENOMEM.
  */
-int wal_open(const char *dir, bool read_only, bool sync, struct wal **out,
+int wal_open(const char *dir, bool read_only, const struct wal_opts *o, struct wal **out,
              struct store_error *err);
 
 /*
@@ -86,9 +94,12 @@ bool wal_free_pinned(struct wal *w);
 /* What the log did, for tests and the benchmark. */
 struct wal_stats {
 	uint64_t records;     /* commits made durable by a log record */
-	uint64_t checkpoints; /* data.mdb flushed and the log started afresh */
+	uint64_t checkpoints; /* headers written: data.mdb flushed up to a commit */
+	uint64_t wraps;       /* records written at the ring's start again */
 	uint64_t replayed;    /* records applied at open (recovery) */
 };
-void wal_get_stats(const struct wal *w, struct wal_stats *out);
+void wal_get_stats(struct wal *w, struct wal_stats *out);
+/* Waits until the checkpoint being written (if any) is in force (tests). */
+void wal_wait_checkpoint(struct wal *w);
 
 #endif

@@ -9,7 +9,8 @@
  *   3. copy FILE to DIR/restore.part/data.mdb and fsync it;
  *   4. open that copy read-only and run store_check on it: refuse (and remove) a file that
  *      is not a consistent stdreg store;
- *   5. rename it to DIR/data.mdb, fsync DIR, drop the old lock file.
+ *   5. remove the old store's commit log (DIR/data.wal), rename the copy to DIR/data.mdb,
+ *      fsync DIR, drop the old lock file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -266,6 +267,15 @@ static int restore_into(const char *dir, const char *file, bool force)
 		remove_part(part);
 		return 1;
 	}
+	/* The old store's commit log describes the old file: it goes first, so that no crash
+	 * leaves it beside the new one (its replay would write the old store's changes). */
+	path_join(target, dir, "data.wal");
+	if (unlink(target) != 0 && errno != ENOENT) {
+		fprintf(stderr, "registryd: cannot remove '%s' (%s)\n", target, strerror(errno));
+		remove_part(part);
+		return 1;
+	}
+	path_join(target, dir, "data.mdb");
 	if (rename(staged, target) != 0) {
 		fprintf(stderr, "registryd: cannot move '%s' to '%s' (%s)\n", staged, target,
 		        strerror(errno));
