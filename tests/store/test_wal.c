@@ -98,8 +98,9 @@ static void change_one(struct fx *f, struct model *m, unsigned *seed)
 		m->name[i] = NULL;
 		return;
 	}
-	assert_int_equal(fx_put(f, STORE_AREA, mk_area(id, name, NULL), NULL, NULL, &m->revision),
-	                 RG_OK);
+	Stdreg__V1__Area *a = mk_area(id, name, NULL);
+	assert_int_equal(fx_put(f, STORE_AREA, a, NULL, NULL, &m->revision), RG_OK);
+	rec_free(a);
 	free(m->name[i]);
 	m->name[i] = strdup(name);
 }
