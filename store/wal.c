@@ -66,7 +66,7 @@
 /* A checkpoint begins when a batch begins and the log grew this much since the last, or
  * that is this old. */
 #define WAL_CHECKPOINT_BYTES ((off_t)8 << 20)
-#define WAL_CHECKPOINT_NS    1000000000ull
+#define WAL_CHECKPOINT_NS    200000000ull
 /* A transaction whose operations take more than this is not logged: it is committed and
  * flushed as LMDB does it, then checkpointed (a bulk apply). */
 #define WAL_RECORD_MAX ((size_t)16 << 20)
