@@ -69,5 +69,27 @@ expect_match "history has entries" "$(jq length <<<"$OUT")" '^[1-9]'
 stop_daemon
 expect_exit 0 "check after writes" -- "$REGISTRYD" check --data "$TEST_TMP/data"
 expect_exit 1 "check of a directory without a store" -- "$REGISTRYD" check --data "$TEST_TMP/nothing"
+
+# --- a killed daemon: its last writes wait in the commit log (store/wal.c) --------------
+kill_daemon() {
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	DAEMON_PID=
+}
 start_daemon
+expect_exit 0 "a write just before a kill" -- regctl area put before-kill --name "Before the kill" --priority monitored --rank 97
+kill_daemon
+expect_exit 1 "check refuses a store with writes to recover" -- "$REGISTRYD" check --data "$TEST_TMP/data"
+expect_match "check says how to recover them" "$ERR" "until registryd starts on it"
+start_daemon
+expect_exit 0 "the restarted daemon recovered the write" -- regctl area get before-kill
+expect_exit 0 "a second write before a second kill" -- regctl area put before-kill-2 --name "Before the second kill" --priority monitored --rank 96
+kill_daemon
+# Restore replaces the crashed store: the old store's log must not be replayed onto it.
+expect_exit 0 "restore --force onto the killed daemon's store" -- "$REGISTRYD" restore --force --data "$TEST_TMP/data" "$TEST_TMP/registry.bak"
+expect_eq "the old store's commit log is gone" "$(ls "$TEST_TMP/data" | grep -c 'data.wal' || true)" "0"
+start_daemon
+expect_exit 0 "export the store restored over the killed one" -- export_sorted
+expect_eq "it equals the original" "$OUT" "$original"
+expect_exit 4 "the killed store's last write is not in it" -- regctl area get before-kill-2
 finish
