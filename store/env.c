@@ -572,6 +572,7 @@ fail:
 	wal_close(st->wal, st->env);
 	if (st->env)
 		mdb_env_close(st->env);
+	wal_free(st->wal);
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->write_lock);
 	free(st);
@@ -585,6 +586,7 @@ void store_close(store *st)
 		return;
 	wal_close(st->wal, st->env);
 	mdb_env_close(st->env);
+	wal_free(st->wal);
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->write_lock);
 	free(st);

@@ -327,7 +327,9 @@ bool store_free_pinned(store *st)
 }
 
 /*
- * Doubles the map, up to the quota. Called by the writer with no write transaction open;
+ * Doubles the map, up to the quota. The commit log's pin (wal.c), a read transaction that
+ * never reads, stays open across it: LMDB 0.9 refuses a resize only while a write
+ * transaction is open, and the pin holds its reader slot, not pointers into the map. Called by the writer with no write transaction open;
  * waits for live readers to finish, since LMDB may only resize with no live transaction.
  * Errors: RG_ENOSPC when the quota is reached, RG_EIO.
  */

@@ -106,10 +106,13 @@ struct checkpoint {
 
 struct wal {
 	int fd;
-	bool sync;            /* flush (false only for tests and benchmarks: no_sync) */
-	bool exclusive;       /* the lock was exclusive at open (recovery was possible) */
-	bool broken;          /* a failed write left the log unknown: refuse commits */
+	bool sync;      /* flush (false only for tests and benchmarks: no_sync) */
+	bool exclusive; /* the lock was exclusive at open (recovery was possible) */
+	/* A failed write or flush left the log or data.mdb unknown: commits are refused until a
+	 * restart recovers (set by the writer or the checkpoint thread: atomic). */
+	atomic_bool broken;
 	bool want_checkpoint; /* at the next batch (wal_free_pinned) */
+	bool started;         /* wal_start succeeded: the store may write */
 	uint64_t last_txnid;  /* this process's last commit or checkpoint; 0: none yet */
 	off_t end;            /* where the next record goes */
 	off_t lap_end;        /* where the ring's last lap ended, when end has wrapped */
@@ -417,9 +420,13 @@ static int checkpoint_write(struct wal *w, const struct checkpoint *c, uint64_t 
 	*gen = 0;
 	if (buf == NULL)
 		return ENOMEM;
+	/* Linux may drop the pages of a failed flush and report the next one clean: after a
+	 * failure nothing in data.mdb is known to be on disk, so nothing more is promised. */
 	if (w->sync && fdatasync(w->data_fd) != 0) {
+		rc = errno;
+		w->broken = true;
 		free(buf);
-		return errno;
+		return rc;
 	}
 	if ((rc = lock_head(w->fd, F_WRLCK)) != 0) {
 		free(buf);
@@ -788,6 +795,18 @@ int wal_replay(struct wal *w, MDB_env *env, bool *map_full, struct store_error *
 	*map_full = false;
 	if (w->replay_left == 0)
 		return RG_OK;
+	/* The replay's commits must not reuse the checkpoint's pages either: a crash before the
+	 * next header is written goes back to the checkpoint again. wal_start's checkpoint
+	 * releases this pin. */
+	if (w->pin == NULL) {
+		int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &w->pin);
+		if (rc == 0 && mdb_txn_id(w->pin) != w->replay_base)
+			rc = MDB_BAD_TXN;
+		if (rc != 0)
+			return store_fail(err, RG_ECORRUPT, NULL,
+			                  "cannot hold the commit log's checkpoint (%s)",
+			                  mdb_strerror(rc));
+	}
 	/* One flush at the end, not two per record: a crash before it replays them again. */
 	if (w->sync)
 		mdb_env_set_flags(env, MDB_NOSYNC, 1);
@@ -854,11 +873,12 @@ int wal_start(struct wal *w, MDB_env *env)
 {
 	int rc = mdb_env_get_fd(env, &w->data_fd);
 
-	/* Alone on the store: a checkpoint now, so that the next open finds a clean log. With
-	 * others, the first batch checkpoints (its transaction does not follow a commit of
-	 * this process). */
-	if (rc == 0 && w->exclusive)
+	/* A checkpoint now: of what recovery replayed or the open migrated, so that no later
+	 * recovery goes back behind it, and the log this process writes to. */
+	if (rc == 0)
 		rc = checkpoint_now(w, env);
+	if (rc == 0)
+		w->started = true;
 	/* From now on the log makes commits durable. */
 	if (rc == 0 && w->sync)
 		rc = mdb_env_set_flags(env, MDB_NOSYNC, 1);
@@ -885,12 +905,19 @@ void wal_close(struct wal *w, MDB_env *env)
 		pthread_join(w->thread, NULL); /* after the checkpoint it was writing, if any */
 		w->thread_on = false;
 	}
-	/* A process that wrote leaves the store checkpointed: nothing to replay next time. */
-	if (!w->broken && w->pin != NULL)
+	/* A store that could write is left checkpointed: nothing to replay next time. */
+	if (w->started && !w->broken)
 		(void)checkpoint_now(w, env); /* a failure only means a replay at the next open */
 	if (w->pin != NULL)
 		mdb_txn_abort(w->pin);
-	close(w->fd); /* releases the locks */
+	w->pin = NULL;
+}
+
+void wal_free(struct wal *w)
+{
+	if (w == NULL)
+		return;
+	close(w->fd); /* releases the locks: after LMDB closed, so that no recovery runs early */
 	free(w->ops);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
@@ -899,19 +926,19 @@ void wal_close(struct wal *w, MDB_env *env)
 
 /* --- the batch ------------------------------------------------------------------------ */
 
-/* The generation of the header in force on disk (crc not checked: a mismatch only costs a
- * checkpoint). */
-static uint64_t head_generation(int fd)
+/* The generation and epoch of the header in force on disk (crc not checked: a mismatch
+ * only costs a checkpoint). */
+static void head_in_force(int fd, uint64_t *gen, uint64_t *epoch)
 {
-	uint64_t gen = 0;
-
+	*gen = *epoch = 0;
 	for (int i = 0; i < 2; i++) {
 		struct wal_head h;
 		if (pread_all(fd, &h, sizeof h, (off_t)i * WAL_SLOT) == 0 && h.magic == WAL_MAGIC &&
-		    h.generation > gen)
-			gen = h.generation;
+		    h.generation > *gen) {
+			*gen = h.generation;
+			*epoch = h.epoch;
+		}
 	}
-	return gen;
 }
 
 /* Bytes of records written since the last checkpoint began. */
@@ -924,7 +951,7 @@ static off_t log_since_checkpoint(const struct wal *w)
 
 int wal_batch_begin(struct wal *w, MDB_env *env, MDB_txn *txn)
 {
-	uint64_t gen;
+	uint64_t gen, disk_gen, disk_epoch;
 	off_t since;
 	bool busy;
 
@@ -938,9 +965,12 @@ int wal_batch_begin(struct wal *w, MDB_env *env, MDB_txn *txn)
 	gen = w->generation;
 	pthread_mutex_unlock(&w->lock);
 	/* Another process wrote or checkpointed since this one's last commit: its log is not
-	 * the one in force. */
-	if (w->want_checkpoint || mdb_txn_id(txn) - 1 != w->last_txnid ||
-	    (!busy && head_generation(w->fd) != gen))
+	 * the one in force. Other processes write headers of a new epoch only under LMDB's
+	 * write lock, which this batch holds; this process's thread may be writing one of the
+	 * same epoch, so the generation is compared only when it is idle. */
+	head_in_force(w->fd, &disk_gen, &disk_epoch);
+	if (w->want_checkpoint || mdb_txn_id(txn) - 1 != w->last_txnid || disk_epoch != w->epoch ||
+	    (!busy && disk_gen != gen))
 		return checkpoint_sync(w, env, txn);
 	since = log_since_checkpoint(w);
 	if (busy || since == 0 ||
@@ -1077,7 +1107,7 @@ static bool needed(struct wal *w, off_t at, off_t size)
 	if (tail == w->end)
 		return false; /* every record is in data.mdb */
 	if (tail < w->end)
-		return at < w->end && at + size > tail;
+		return at < w->end && at + size >= tail;
 	return at != w->end || at + size >= tail;
 }
 

@@ -53,8 +53,11 @@ int wal_replay(struct wal *w, MDB_env *env, bool *map_full, struct store_error *
  */
 int wal_start(struct wal *w, MDB_env *env);
 
-/* Checkpoints (a clean close: nothing to replay at the next open) and closes. NULL: no-op. */
+/* Checkpoints (a clean close: nothing to replay at the next open) and ends the log's thread
+ * and pin; before mdb_env_close. NULL: no-op. */
 void wal_close(struct wal *w, MDB_env *env);
+/* Closes the log's file, which releases its locks; after mdb_env_close. NULL: no-op. */
+void wal_free(struct wal *w);
 
 /* --- what a write transaction writes -------------------------------------------------- */
 

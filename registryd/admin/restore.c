@@ -275,6 +275,12 @@ static int restore_into(const char *dir, const char *file, bool force)
 		remove_part(part);
 		return 1;
 	}
+	rc = fsync_dir(dir); /* the log gone for good before the new file takes its place */
+	if (rc != 0) {
+		fprintf(stderr, "registryd: cannot sync '%s' (%s)\n", dir, strerror(rc));
+		remove_part(part);
+		return 1;
+	}
 	path_join(target, dir, "data.mdb");
 	if (rename(staged, target) != 0) {
 		fprintf(stderr, "registryd: cannot move '%s' to '%s' (%s)\n", staged, target,
