@@ -70,6 +70,8 @@
 /* A transaction whose operations take more than this is not logged: it is committed and
  * flushed as LMDB does it, then checkpointed (a bulk apply). */
 #define WAL_RECORD_MAX ((size_t)16 << 20)
+/* How often the checkpoint thread starts the write-back of data.mdb between checkpoints. */
+#define WAL_WRITEBACK_NS 20000000L
 /* The file is written with zeros ahead of the records in steps of this, so that a record's
  * flush seldom has to write the file's size too. */
 #define WAL_ZERO_STEP ((off_t)1 << 20)
@@ -546,8 +548,25 @@ static void *checkpoint_main(void *arg)
 		uint64_t gen;
 		int rc;
 
-		while (!w->busy && !w->stopping)
-			pthread_cond_wait(&w->cond, &w->lock);
+		/* Between checkpoints the write-back of data.mdb is started every few
+		 * milliseconds, without waiting for it: a checkpoint's flush then finds little
+		 * left, and the log's flushes do not queue behind a burst (PostgreSQL spreads its
+		 * checkpoints' writes for the same reason). */
+		while (!w->busy && !w->stopping) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += (long)WAL_WRITEBACK_NS;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&w->cond, &w->lock, &until) == ETIMEDOUT &&
+			    !w->busy && !w->stopping) {
+				pthread_mutex_unlock(&w->lock);
+				(void)sync_file_range(w->data_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+				pthread_mutex_lock(&w->lock);
+			}
+		}
 		if (!w->busy)
 			break;
 		pthread_mutex_unlock(&w->lock);
@@ -886,6 +905,14 @@ int wal_start(struct wal *w, MDB_env *env)
 	if (rc == 0 && w->exclusive && flock(w->fd, LOCK_SH) != 0)
 		rc = errno;
 	/* Without a thread (no_sync, or none could start) checkpoints are written inline. */
+	if (rc == 0 && w->sync) {
+		pthread_condattr_t attr;
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_destroy(&w->cond);
+		pthread_cond_init(&w->cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
 	if (rc == 0 && w->sync && pthread_create(&w->thread, NULL, checkpoint_main, w) == 0) {
 		pthread_setname_np(w->thread, "stdreg:checkpoint");
 		w->thread_on = true;
