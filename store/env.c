@@ -605,8 +605,14 @@ void store_get_info(store *st, struct store_info *out)
 	char path[PATH_MAX];
 	const char *dir = NULL;
 
+	struct wal_stats ws;
+
 	memset(out, 0, sizeof *out);
 	out->max_map_bytes = st->max_map_size;
+	wal_get_stats(st->wal, &ws);
+	out->log_records = ws.records;
+	out->log_checkpoints = ws.checkpoints;
+	out->log_failed = ws.failed;
 	// The meta pages live in the map: hold off a resize while reading them. The caller
 	// holds no read transaction, so this shared hold cannot wait behind itself.
 	pthread_rwlock_rdlock(&st->resize_lock);

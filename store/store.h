@@ -112,6 +112,11 @@ struct store_info {
 	uint64_t map_bytes;  /* the current map size (the file may grow up to it) */
 	uint64_t used_bytes; /* pages in use up to the last one written: (last page + 1) * page */
 	uint64_t max_map_bytes; /* the quota: the map never grows past it */
+	/* The commit log (store/wal.c): commits it made durable, checkpoints written, and
+	 * whether a failed write or flush stopped commits (until a restart recovers). */
+	uint64_t log_records;
+	uint64_t log_checkpoints;
+	bool log_failed;
 };
 
 /* Fills *out. Cheap: safe from any thread while the store is open, but not from one that

@@ -1252,6 +1252,7 @@ void wal_get_stats(struct wal *w, struct wal_stats *out)
 	pthread_mutex_lock(&w->lock);
 	*out = w->stats;
 	pthread_mutex_unlock(&w->lock);
+	out->failed = w->broken;
 }
 
 void wal_wait_checkpoint(struct wal *w)

@@ -100,6 +100,7 @@ struct wal_stats {
 	uint64_t checkpoints; /* headers written: data.mdb flushed up to a commit */
 	uint64_t wraps;       /* records written at the ring's start again */
 	uint64_t replayed;    /* records applied at open (recovery) */
+	bool failed;          /* a failed write or flush stopped commits */
 };
 void wal_get_stats(struct wal *w, struct wal_stats *out);
 /* Waits until the checkpoint being written (if any) is in force (tests). */

@@ -237,8 +237,17 @@ int stats_prometheus(const struct stats_figures *f, char **out, size_t *len)
 	}
 
 	gauge(&t, "stdreg_revision", "The store's last committed revision.", f->revision);
-	counter(&t, "stdreg_writer_batches_total", "Commits of the writer, one fsync each.",
-	        f->writer.batches);
+	counter(&t, "stdreg_writer_batches_total",
+	        "Commits of the writer, one flush of the commit log each.", f->writer.batches);
+	counter(&t, "stdreg_log_records_total",
+	        "Commits made durable by a record in the commit log (data.wal).",
+	        f->store.log_records);
+	counter(&t, "stdreg_log_checkpoints_total",
+	        "Checkpoints: data.mdb flushed up to a commit, the log's older records freed.",
+	        f->store.log_checkpoints);
+	gauge(&t, "stdreg_log_failed",
+	      "1 when a failed write or flush stopped commits (restart registryd to recover).",
+	      f->store.log_failed);
 	counter(&t, "stdreg_writer_jobs_total", "Write requests committed by the writer.",
 	        f->writer.jobs);
 	gauge(&t, "stdreg_writer_max_batch_jobs", "The most write requests in one commit.",

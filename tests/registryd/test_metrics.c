@@ -201,6 +201,10 @@ static void test_prometheus_endpoint(void **state)
 	assert_true(before >= 1);
 	assert_true(promtext_value(text, "stdreg_revision") == (double)store_revision(f->st));
 	assert_true(promtext_value(text, "stdreg_writer_batches_total") > 0);
+	// The seed's writes went through the commit log, which has not failed.
+	assert_true(promtext_value(text, "stdreg_log_records_total") > 0);
+	assert_true(promtext_value(text, "stdreg_log_checkpoints_total") > 0);
+	assert_true(promtext_value(text, "stdreg_log_failed") == 0);
 	assert_true(promtext_value(text, "stdreg_map_size_bytes") > 0);
 	assert_true(
 	        promtext_value(text, "stdreg_request_duration_seconds_count{method=\"GetArea\"}") >=
