@@ -193,6 +193,11 @@ void store_adopt_map(store *st)
 	pthread_rwlock_unlock(&st->resize_lock);
 }
 
+static void adopt_map(void *arg)
+{
+	store_adopt_map(arg);
+}
+
 /*
  * One step of a migration: brings a store of schema version `from` to version from + 1,
  * inside txn (every database is open). Returns an LMDB code.
@@ -523,7 +528,9 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 		              &(struct wal_opts){ .sync = !opts->no_sync,
 		                                  .size = opts->log_bytes,
 		                                  .checkpoint_bytes = opts->log_checkpoint_bytes,
-		                                  .checkpoint_ms = opts->log_checkpoint_ms },
+		                                  .checkpoint_ms = opts->log_checkpoint_ms,
+		                                  .adopt_map = adopt_map,
+		                                  .adopt_arg = st },
 		              &st->wal, err);
 	if (rc != RG_OK)
 		goto fail;

@@ -69,7 +69,7 @@ struct store_opts {
 	/* The commit log (store/wal.c), 0 = defaults; tests make it small to see it wrap. */
 	size_t log_bytes;            /* its file; 64 MiB */
 	size_t log_checkpoint_bytes; /* a checkpoint begins after this much; 8 MiB */
-	unsigned log_checkpoint_ms;  /* ...or this long; 1 000 ms */
+	unsigned log_checkpoint_ms;  /* ...or this long; 200 ms */
 };
 
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */

@@ -122,8 +122,10 @@ struct wal {
 	off_t started_at;     /* records_at of the last checkpoint begun */
 	uint64_t epoch;       /* of this process's log since its last checkpoint that emptied it */
 	uint64_t started_ns;
-	int data_fd; /* LMDB's data.mdb */
-	off_t size;  /* of the file: the ring ends here */
+	int data_fd;                  /* LMDB's data.mdb */
+	off_t size;                   /* of the file: the ring ends here */
+	void (*adopt_map)(void *arg); /* takes a map another process grew (wal_opts) */
+	void *adopt_arg;
 	size_t record_max;
 	off_t checkpoint_bytes;
 	uint64_t checkpoint_ns;
@@ -528,8 +530,11 @@ static int checkpoint_sync(struct wal *w, MDB_env *env, MDB_txn *txn)
 static int checkpoint_now(struct wal *w, MDB_env *env)
 {
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(env, NULL, 0, &txn);
+	int rc;
 
+	/* Another process may have grown the map since this one's last transaction. */
+	while ((rc = mdb_txn_begin(env, NULL, 0, &txn)) == MDB_MAP_RESIZED && w->adopt_map != NULL)
+		w->adopt_map(w->adopt_arg);
 	if (rc != 0)
 		return rc;
 	rc = checkpoint_sync(w, env, txn);
@@ -723,6 +728,8 @@ int wal_open(const char *dir, bool read_only, const struct wal_opts *o, struct w
 	}
 	w->fd = fd;
 	w->sync = o->sync;
+	w->adopt_map = o->adopt_map;
+	w->adopt_arg = o->adopt_arg;
 	w->size = o->size ? (off_t)o->size : WAL_SIZE;
 	if (w->size < WAL_RECORDS + ((off_t)64 << 10))
 		w->size = WAL_RECORDS + ((off_t)64 << 10);

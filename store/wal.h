@@ -22,7 +22,11 @@ struct wal_opts {
 	bool sync;               /* flush (false: no_sync, tests and benchmarks) */
 	size_t size;             /* of the file; 64 MiB */
 	size_t checkpoint_bytes; /* a checkpoint begins after this much is logged; 8 MiB */
-	unsigned checkpoint_ms;  /* ...or after this long; 1 000 ms */
+	unsigned checkpoint_ms;  /* ...or after this long; 200 ms */
+	/* Called when LMDB says another process grew the map, with no transaction of this
+	 * process open but the log's pin: makes this process use the new size. */
+	void (*adopt_map)(void *arg);
+	void *adopt_arg;
 };
 
 /*
