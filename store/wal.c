@@ -5,8 +5,8 @@
  * live, because the meta page must never reach the disk before the pages it points to.
  * The store instead commits with MDB_NOSYNC and makes each commit durable by one flush of
  * DIR/data.wal, written before LMDB's commit: the list of puts and deletes the
- * transaction made (a record). Now and then a checkpoint flushes data.mdb once and starts
- * the log afresh.
+ * transaction made (a record). Now and then a checkpoint flushes data.mdb once, and the
+ * log's records before it are no longer needed.
  *
  * Why a power loss can be recovered from: after one, data.mdb may hold any mix of the
  * pages written since the last checkpoint, its two meta pages included, so LMDB's own
@@ -32,8 +32,9 @@
  * the one expected (torn, stale, zeros, past the end) is looked for at the ring's start
  * once; then the log ends. A checkpoint that empties the log draws a new epoch, which
  * its records carry: no record of an earlier log (before a restore that reset LMDB's
- * transaction ids, say) is ever the one expected. An operation is a type byte, the database's place in the store's table
- * (env.c), the key's and the value's length (4 bytes each) and the bytes.
+ * transaction ids, say) is ever the one expected. An operation is a type byte, the
+ * database's place in the store's table (env.c), the key's and the value's length (4 bytes
+ * each) and the bytes.
  *
  * Several processes write one store (registryd and registryd token ...), one at a time
  * under LMDB's write lock. Each checkpoints before it writes when the transaction it begins
@@ -44,6 +45,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
