@@ -33,7 +33,7 @@ static off_t fs_free(int fd)
 	return fstatvfs(fd, &vs) == 0 ? (off_t)vs.f_bavail * (off_t)vs.f_frsize : -1;
 }
 
-static int write_zeros(int fd, off_t from, off_t to)
+int store_write_zeros(int fd, off_t from, off_t to)
 {
 	static char zeros[64 << 10]; /* not const: .bss, not 64 KiB of the binary */
 
@@ -43,6 +43,8 @@ static int write_zeros(int fd, off_t from, off_t to)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w == 0)
+			errno = EIO;
 		if (w <= 0)
 			return -1;
 		from += w;
@@ -97,7 +99,7 @@ int store_keep_room(store *st)
 	// The flush makes the new size durable now, not in the next commit's fdatasync; a
 	// store without syncs (tests, benchmarks) has nothing to gain from it.
 	if (rc == RG_OK && from < to &&
-	    (write_zeros(fd, from, to) != 0 || (!(flags & MDB_NOSYNC) && fdatasync(fd) != 0)))
+	    (store_write_zeros(fd, from, to) != 0 || (!(flags & MDB_NOSYNC) && fdatasync(fd) != 0)))
 		rc = RG_EIO;
 	pthread_mutex_unlock(&st->write_lock);
 	return rc;

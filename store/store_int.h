@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 
 #include "stdreg/v1/records.pb-c.h"
 #include "bulk_mem.h"
@@ -52,6 +53,9 @@ struct store {
 int store_db_open_all(MDB_txn *txn, MDB_dbi out[STORE_DB_COUNT]);
 /* A hash of the table's names and flags: a log written against another table is refused. */
 uint32_t store_db_table_hash(void);
+/* Writes zeros into fd over [from, to) (room.c; the commit log's ring too). 0, or -1 with
+ * errno set. */
+int store_write_zeros(int fd, off_t from, off_t to);
 /* The map is full: lets the next batch free the pages the commit log's checkpoint holds
  * (wal_free_pinned). False if that would free nothing. */
 bool store_free_pinned(store *st);

@@ -339,7 +339,6 @@ static bool rec_read(int fd, off_t *at, uint64_t epoch, uint64_t txnid, unsigned
 /* Writes zeros ahead of the records so that the file is written up to at least to. */
 static int zero_ahead(struct wal *w, off_t to)
 {
-	static char zeros[64 << 10];
 	off_t want;
 
 	if (to <= w->zeroed)
@@ -347,14 +346,9 @@ static int zero_ahead(struct wal *w, off_t to)
 	want = (to + WAL_ZERO_STEP - 1) / WAL_ZERO_STEP * WAL_ZERO_STEP;
 	if (want > w->size)
 		want = w->size;
-	while (w->zeroed < want) {
-		size_t n = want - w->zeroed < (off_t)sizeof zeros ? (size_t)(want - w->zeroed)
-		                                                  : sizeof zeros;
-		int rc = pwrite_all(w->fd, zeros, n, w->zeroed);
-		if (rc != 0)
-			return rc;
-		w->zeroed += (off_t)n;
-	}
+	if (store_write_zeros(w->fd, w->zeroed, want) != 0)
+		return errno;
+	w->zeroed = want;
 	return 0;
 }
 
