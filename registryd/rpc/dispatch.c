@@ -327,6 +327,10 @@ struct resend {
 	uint64_t request_id;
 	uint64_t received_ns;
 	const char *face;
+	/* The resend's own count among its principal's writes in flight, given back just
+	 * before it is answered: once the answer is out, the client's next write may come. */
+	struct inflight *writes; /* NULL: not counted */
+	char principal[AUTH_PRINCIPAL_MAX];
 };
 
 static void resend_answer(const struct resend *r, int code, const uint8_t *buf, size_t len)
@@ -342,6 +346,8 @@ static void resend_answer(const struct resend *r, int code, const uint8_t *buf, 
 	log_event("info", "resend answered as the first send", kv);
 	log_request(r->face, r->method, code, us, r->request_id,
 	            "a resend, answered as the first send");
+	if (r->writes != NULL)
+		inflight_release(r->writes, r->principal);
 	r->reply(r->reply_arg, buf, len);
 }
 
@@ -383,6 +389,10 @@ static enum resend_result resend_check(struct dispatcher *d, struct call *c,
 		.received_ns = c->received_ns,
 		.face = c->face,
 	};
+	if (c->write_counted) {
+		r->writes = c->env->writes;
+		snprintf(r->principal, sizeof r->principal, "%s", c->who.name);
+	}
 	switch (dedupe_begin(dd, c->who.name, c->request_id, fp, dispatch_now_ns(), &r->w, &code,
 	                     &reply, &len)) {
 	case DEDUPE_NEW:
@@ -391,8 +401,10 @@ static enum resend_result resend_check(struct dispatcher *d, struct call *c,
 	case DEDUPE_SKIP:
 		break;
 	case DEDUPE_WAITING:
-		return RESEND_ANSWERED; /* r is the cache's until resend_done */
+		c->write_counted = false; /* r's now: it may be answered before this returns */
+		return RESEND_ANSWERED;   /* r is the cache's until resend_done */
 	case DEDUPE_DONE:
+		c->write_counted = false;
 		resend_answer(r, code, reply, len);
 		free(reply);
 		free(r);

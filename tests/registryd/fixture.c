@@ -15,8 +15,10 @@
 
 #include <cmocka.h>
 
+#include "call.h"
 #include "clock.h"
 #include "fixture.h"
+#include "inflight.h"
 #include "log.h"
 
 #include "stdreg/v1/records.pb-c.h"
@@ -29,10 +31,12 @@ static void catch_reply(void *arg, const uint8_t *buf, size_t len)
 
 	assert_non_null(copy);
 	memcpy(copy, buf, len);
+	uint32_t writes = inflight_count(dispatcher_env(f->d)->writes, "fixture-admin");
 	pthread_mutex_lock(&f->lock);
 	free(f->buf);
 	f->buf = copy;
 	f->len = len;
+	f->admin_writes_at_reply = writes;
 	f->replies++;
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);

@@ -26,6 +26,9 @@ struct fixture {
 	int replies;  /* under lock: how many times the reply callback ran */
 	uint8_t *buf; /* under lock: the last reply */
 	size_t len;
+	/* under lock: the admin's writes in flight when the last reply was sent: a client may
+	 * send its next write as soon as it has the reply, so it must be 0 by then */
+	uint32_t admin_writes_at_reply;
 	char admin_token[STORE_TOKEN_LEN + 1]; /* of principal "fixture-admin" */
 };
 

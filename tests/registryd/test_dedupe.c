@@ -14,8 +14,10 @@
 
 #include <cmocka.h>
 
+#include "call.h"
 #include "dedupe.h"
 #include "fixture.h"
+#include "inflight.h"
 #include "status.h"
 
 #include "stdreg/v1/records.pb-c.h"
@@ -62,8 +64,13 @@ static void test_resend_is_applied_once(void **state)
 	size_t len;
 	uint8_t *req = put_area_request("resent", "Resent", id, &len);
 	Stdreg__V1__Response *r1 = fixture_call_raw(f, req, len, 0);
+	uint32_t writes_at_first = f->admin_writes_at_reply;
 	Stdreg__V1__Response *r2 = fixture_call_raw(f, req, len, 0);
 
+	// Each answer leaves no write of the principal in flight: its next write may come at
+	// once, and at --max-writes-per-principal it would otherwise be refused.
+	assert_int_equal(writes_at_first, 0);
+	assert_int_equal(f->admin_writes_at_reply, 0);
 	// create_only: applied twice, the second would be ALREADY_EXISTS.
 	assert_int_equal(r1->status->code, GRPC_OK);
 	assert_int_equal(r1->request_id, id);
@@ -195,6 +202,8 @@ static void test_concurrent_resends_apply_once(void **state)
 	for (i = 1; i < N; i++)
 		assert_same_reply(r[0], r[i]);
 	assert_int_equal(store_revision(f->st), before + 1);
+	// Each resend, waiting or answered from memory, gave its count back.
+	assert_int_equal(inflight_count(dispatcher_env(f->d)->writes, "fixture-admin"), 0);
 	for (i = 0; i < N; i++) {
 		stdreg__v1__response__free_unpacked(r[i], NULL);
 		async_release(&c[i]);
