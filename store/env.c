@@ -529,6 +529,7 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 		                                  .size = opts->log_bytes,
 		                                  .checkpoint_bytes = opts->log_checkpoint_bytes,
 		                                  .checkpoint_ms = opts->log_checkpoint_ms,
+		                                  .fail_record = opts->log_fail_record,
 		                                  .adopt_map = adopt_map,
 		                                  .adopt_arg = st },
 		              &st->wal, err);

@@ -70,6 +70,8 @@ struct store_opts {
 	size_t log_bytes;            /* its file; 64 MiB */
 	size_t log_checkpoint_bytes; /* a checkpoint begins after this much; 8 MiB */
 	unsigned log_checkpoint_ms;  /* ...or this long; 200 ms */
+	uint64_t log_fail_record;    /* tests: the flush of this record (1 = the first since
+	                              * open) fails as a failing disk's would; 0 = never */
 };
 
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */

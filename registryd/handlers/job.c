@@ -2,11 +2,13 @@
  * job.c - see job.h. The one place that turns a writer result into a reply, and that
  * tells the parked watches about each committed revision.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
+#include "log.h"
 #include "watch.h"
 
 const char *job_or_null(const char *s)
@@ -95,6 +97,35 @@ static void quota_reached(struct job *j)
 }
 
 /*
+ * A write that failed because the store's commit log did (a write or flush of data.wal or
+ * data.mdb failed): the store refuses every write from then on, and only a restart, whose
+ * recovery finds out what reached the disk, brings it back. Said once in the daemon's log
+ * too, where the operator looks; stdreg_log_failed says it to monitoring.
+ */
+static bool log_failed(struct job *j)
+{
+	struct store_info info;
+
+	store_get_info(call_store(&j->c), &info);
+	return info.log_failed;
+}
+
+static void log_failure(struct job *j)
+{
+	static atomic_bool logged;
+
+	if (!atomic_exchange(&logged, true))
+		log_event("error",
+		          "the store's commit log could not be written or flushed; writes are "
+		          "refused until registryd is restarted",
+		          NULL);
+	status_set(&j->c.st, GRPC_INTERNAL,
+	           "writes stopped: the store's commit log could not be written or flushed (this "
+	           "write may or may not have reached the disk); restart registryd, which "
+	           "recovers the store");
+}
+
+/*
  * The writer's done(): after the commit. Builds the reply, releases the job, sends.
  *
  * revision is the one the job committed at. A write that changed nothing (a Put of what is
@@ -118,6 +149,8 @@ static void job_done(void *arg, int code, uint64_t revision)
 		status_set(&j->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
 	else if (code == RG_ENOSPC && j->err.code != code)
 		quota_reached(j);
+	else if (code == RG_EIO && j->err.code != code && log_failed(j))
+		log_failure(j);
 	else
 		// The store's message only if it is about this code (not a stale earlier run).
 		status_from_store(&j->c.st, code, j->err.code == code ? &j->err : NULL);

@@ -50,10 +50,17 @@ void fixture_set_token(const char *token)
 	snprintf(current_token, sizeof current_token, "%s", token ? token : "");
 }
 
+static struct store_opts store_opts = { .no_sync = true };
+
+void fixture_set_store_opts(const struct store_opts *o)
+{
+	store_opts = o != NULL ? *o : (struct store_opts){ .no_sync = true };
+}
+
 int fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	struct store_opts o = { .no_sync = true };
+	struct store_opts o = store_opts;
 	struct store_error err = { 0 };
 
 	assert_non_null(f);
@@ -191,6 +198,22 @@ void fixture_set_limits(struct fixture *f, const struct dispatch_limits *l)
 	dispatch_slot_free(f->slot);
 	dispatcher_free(f->d);
 	assert_int_equal(dispatcher_new(&f->d, f->st, f->writer, l), RG_OK);
+	assert_int_equal(dispatch_slot_new(f->d, catch_reply, f, &f->slot), RG_OK);
+}
+
+void fixture_restart(struct fixture *f)
+{
+	struct store_error err = { 0 };
+	struct store_opts o = store_opts;
+
+	if (f->writer != NULL)
+		fixture_stop_writer(f);
+	dispatch_slot_free(f->slot);
+	dispatcher_free(f->d);
+	store_close(f->st);
+	assert_int_equal(store_open(&f->st, f->dir, &o, &err), RG_OK);
+	assert_int_equal(store_writer_start(f->st, &f->writer), RG_OK);
+	assert_int_equal(dispatcher_new(&f->d, f->st, f->writer, NULL), RG_OK);
 	assert_int_equal(dispatch_slot_new(f->d, catch_reply, f, &f->slot), RG_OK);
 }
 

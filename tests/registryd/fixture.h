@@ -35,6 +35,10 @@ struct fixture {
 /* The token fixture_request() puts in every request from now on ("" = anonymous). */
 void fixture_set_token(const char *token);
 
+/* The store options fixture_setup() opens the store with from now on (NULL: the default,
+ * { .no_sync = true }). */
+void fixture_set_store_opts(const struct store_opts *o);
+
 /* cmocka group-less setup/teardown: state is a struct fixture *. */
 int fixture_setup(void **state);
 int fixture_teardown(void **state);
@@ -66,6 +70,10 @@ uint64_t fixture_next_id(void);
 /* fixture_call (with a fresh request_id) that asserts the reply is OK; returns it. */
 Stdreg__V1__Response *fixture_call_ok(struct fixture *f, const char *method,
                                       const ProtobufCMessage *payload);
+
+/* As a restart of registryd: closes the store and opens it again (with the options
+ * fixture_set_store_opts() gives now), with a new writer, dispatcher and slot. */
+void fixture_restart(struct fixture *f);
 
 /* Replaces the dispatcher (and the slot) by one with these limits. */
 void fixture_set_limits(struct fixture *f, const struct dispatch_limits *l);

@@ -541,6 +541,61 @@ static void test_write_after_writer_stopped_is_unavailable(void **state)
 	stdreg__v1__response__free_unpacked(r, NULL);
 }
 
+/* The store's commit log fails at the fixture's third record (its admin token is the
+ * first). */
+static int setup_failing_log(void **state)
+{
+	fixture_set_store_opts(&(struct store_opts){ .no_sync = true, .log_fail_record = 3 });
+	int rc = fixture_setup(state);
+	fixture_set_store_opts(NULL);
+	return rc;
+}
+
+/* A write whose commit log record cannot be flushed fails, and so does every write after
+ * it, with a message that tells what happened and what to do; reads go on; a reopen of
+ * the store (a restart) recovers it and writes again. */
+static void test_a_failed_log_stops_writes_until_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct store_info info;
+	Stdreg__V1__Response *r;
+
+	r = put_area(f, "ai", true);
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	store_get_info(f->st, &info);
+	assert_int_equal(info.log_records, 2);
+	assert_false(info.log_failed);
+	for (int i = 0; i < 2; i++) {
+		// The failed flush, then a write refused at once: both say the same.
+		r = put_area(f, i == 0 ? "cyber" : "quantum", true);
+		assert_int_equal(r->status->code, GRPC_INTERNAL);
+		assert_non_null(strstr(r->status->message, "commit log could not be written"));
+		assert_non_null(strstr(r->status->message, "restart registryd"));
+		stdreg__v1__response__free_unpacked(r, NULL);
+	}
+	store_get_info(f->st, &info);
+	assert_true(info.log_failed);
+	r = get_area(f, "ai", fixture_next_id());
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+
+	// A restart recovers the store: what was answered OK is there, what was refused is
+	// not, and writes are taken again.
+	fixture_restart(f);
+	r = get_area(f, "ai", fixture_next_id());
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = get_area(f, "quantum", fixture_next_id());
+	assert_int_equal(r->status->code, GRPC_NOT_FOUND);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	r = put_area(f, "quantum", true);
+	assert_int_equal(r->status->code, GRPC_OK);
+	stdreg__v1__response__free_unpacked(r, NULL);
+	store_get_info(f->st, &info);
+	assert_false(info.log_failed);
+}
+
 /* A reply catcher for one of many slots. */
 struct catcher {
 	pthread_mutex_t *lock;
@@ -778,6 +833,8 @@ int main(void)
 		CASE(test_list_bad_page_token_is_invalid_argument),
 		CASE(test_shutting_down_is_unavailable),
 		CASE(test_write_after_writer_stopped_is_unavailable),
+		cmocka_unit_test_setup_teardown(test_a_failed_log_stops_writes_until_a_restart,
+		                                setup_failing_log, fixture_teardown),
 		CASE(test_queued_writes_are_answered_at_shutdown),
 		CASE(test_request_line_names_the_face),
 		CASE(test_every_method_is_dispatched),
