@@ -530,6 +530,7 @@ int store_open(store **out, const char *dir, const struct store_opts *opts, stru
 		                                  .checkpoint_bytes = opts->log_checkpoint_bytes,
 		                                  .checkpoint_ms = opts->log_checkpoint_ms,
 		                                  .fail_record = opts->log_fail_record,
+		                                  .replay_stop = opts->log_replay_stop,
 		                                  .adopt_map = adopt_map,
 		                                  .adopt_arg = st },
 		              &st->wal, err);

@@ -72,6 +72,8 @@ struct store_opts {
 	unsigned log_checkpoint_ms;  /* ...or this long; 200 ms */
 	uint64_t log_fail_record;    /* tests: the flush of this record (1 = the first since
 	                              * open) fails as a failing disk's would; 0 = never */
+	uint64_t log_replay_stop;    /* tests: recovery stops after replaying this many records
+	                              * and the open fails, as if the process died there */
 };
 
 /* Who makes a change, under which decision, and when. Strings are borrowed for the call. */

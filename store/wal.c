@@ -130,7 +130,7 @@ struct wal {
 	void (*adopt_map)(void *arg); /* takes a map another process grew (wal_opts) */
 	void *adopt_arg;
 	size_t record_max;
-	uint64_t fail_record; /* wal_opts */
+	uint64_t fail_record, replay_stop; /* wal_opts */
 	off_t checkpoint_bytes;
 	uint64_t checkpoint_ns;
 	/* the batch's operations */
@@ -747,6 +747,7 @@ int wal_open(const char *dir, bool read_only, const struct wal_opts *o, struct w
 	        o->checkpoint_bytes ? (off_t)o->checkpoint_bytes : WAL_CHECKPOINT_BYTES;
 	w->checkpoint_ns = o->checkpoint_ms ? o->checkpoint_ms * 1000000ull : WAL_CHECKPOINT_NS;
 	w->fail_record = o->fail_record;
+	w->replay_stop = o->replay_stop;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	/* Exclusive: no other process has the store open, so nobody is writing the log and a
@@ -891,6 +892,9 @@ int wal_replay(struct wal *w, MDB_env *env, bool *map_full, struct store_error *
 		w->replay_base = txnid;
 		w->replay_left--;
 		w->stats.replayed++;
+		if (w->stats.replayed == w->replay_stop)
+			return store_fail(err, RG_EIO, NULL, "replay stopped after %llu records",
+			                  (unsigned long long)w->replay_stop);
 	}
 	if (w->sync) {
 		int rc = mdb_env_sync(env, 1);

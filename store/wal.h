@@ -24,6 +24,7 @@ struct wal_opts {
 	size_t checkpoint_bytes; /* a checkpoint begins after this much is logged; 8 MiB */
 	unsigned checkpoint_ms;  /* ...or after this long; 200 ms */
 	uint64_t fail_record;    /* tests: this record's flush fails (1 = the first); 0 = never */
+	uint64_t replay_stop;    /* tests: wal_replay stops after this many records; 0 = never */
 	/* Called when LMDB says another process grew the map, with no transaction of this
 	 * process open but the log's pin: makes this process use the new size. */
 	void (*adopt_map)(void *arg);

@@ -208,7 +208,31 @@ static struct blob tear(const struct blob *before, const struct blob *after, uns
 	return out;
 }
 
-static void power_loss_round(unsigned seed, bool torn)
+/*
+ * Power lost again while the open of the crashed store in dir replays its records: the
+ * replay stops after a random number of them, and data.mdb becomes a page-by-page mix of
+ * the crashed file and what the replay wrote (meta pages included). The next open must
+ * recover from the same checkpoint.
+ */
+static void power_loss_during_recovery(const char *dir, int commits, unsigned *seed)
+{
+	struct blob c0 = slurp(dir, "data.mdb"), c1, crashed;
+	struct store_opts stop = { .log_replay_stop = 1 + (unsigned)rand_r(seed) % (commits - 1) };
+	struct store_error err = { 0 };
+	store *st;
+
+	assert_int_equal(store_open(&st, dir, &stop, &err), RG_EIO);
+	assert_non_null(strstr(err.message, "replay stopped"));
+	c1 = slurp(dir, "data.mdb");
+	assert_true(c1.n != c0.n || memcmp(c1.p, c0.p, c0.n) != 0); /* the replay wrote */
+	crashed = mix(&c0, &c1, seed);
+	spill(dir, "data.mdb", &crashed);
+	free(c0.p);
+	free(c1.p);
+	free(crashed.p);
+}
+
+static void power_loss_round(unsigned seed, bool torn, bool again)
 {
 	/* No checkpoint but those of the opens: the crash goes back to the reopen's. */
 	struct store_opts sync = { .log_checkpoint_bytes = (size_t)1 << 30,
@@ -249,6 +273,8 @@ static void power_loss_round(unsigned seed, bool torn)
 	}
 	spill(dir, "data.mdb", &crashed);
 	spill(dir, WAL_FILE, &crashed_log);
+	if (again)
+		power_loss_during_recovery(dir, torn ? commits - 1 : commits, &seed);
 	expect_store(dir, torn ? &prev : &m, torn ? commits - 1 : commits);
 	/* Recovered and closed, it opens again with nothing more to replay. */
 	expect_store(dir, torn ? &prev : &m, 0);
@@ -272,14 +298,21 @@ static void power_loss_after_acknowledged_commits(void **state)
 {
 	(void)state;
 	for (unsigned seed = 1; seed <= 12; seed++)
-		power_loss_round(seed, false);
+		power_loss_round(seed, false, false);
 }
 
 static void power_loss_while_a_record_is_written(void **state)
 {
 	(void)state;
 	for (unsigned seed = 101; seed <= 112; seed++)
-		power_loss_round(seed, true);
+		power_loss_round(seed, true, false);
+}
+
+static void power_loss_while_recovering(void **state)
+{
+	(void)state;
+	for (unsigned seed = 201; seed <= 212; seed++)
+		power_loss_round(seed, seed % 2 == 0, true);
 }
 
 /* A commit is one record and one flush; a clean close leaves nothing to replay. */
@@ -389,6 +422,7 @@ int main(void)
 		cmocka_unit_test(a_commit_is_one_record),
 		cmocka_unit_test(power_loss_after_acknowledged_commits),
 		cmocka_unit_test(power_loss_while_a_record_is_written),
+		cmocka_unit_test(power_loss_while_recovering),
 		cmocka_unit_test(read_only_open_waits_for_recovery),
 		cmocka_unit_test(killed_across_checkpoints_and_wraps),
 	};
