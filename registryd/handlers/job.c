@@ -120,9 +120,9 @@ static void log_failure(struct job *j)
 		          "refused until registryd is restarted",
 		          NULL);
 	status_set(&j->c.st, GRPC_INTERNAL,
-	           "writes stopped: the store's commit log could not be written or flushed (this "
-	           "write may or may not have reached the disk); restart registryd, which "
-	           "recovers the store");
+	           "writes stopped: the store's commit log could not be written or flushed; "
+	           "restart registryd, which recovers the store (the write that met the failure "
+	           "may or may not be kept, any later one is not)");
 }
 
 /*
@@ -147,10 +147,11 @@ static void job_done(void *arg, int code, uint64_t revision)
 		           "deadline passed before '%s' was written", j->c.m->name);
 	else if (code == RG_ESHUTDOWN && j->err.code != code)
 		status_set(&j->c.st, GRPC_UNAVAILABLE, "registryd is shutting down");
+	// Before the quota: a failed flush on a full disk comes back as RG_ENOSPC.
+	else if ((code == RG_EIO || code == RG_ENOSPC) && j->err.code != code && log_failed(j))
+		log_failure(j);
 	else if (code == RG_ENOSPC && j->err.code != code)
 		quota_reached(j);
-	else if (code == RG_EIO && j->err.code != code && log_failed(j))
-		log_failure(j);
 	else
 		// The store's message only if it is about this code (not a stale earlier run).
 		status_from_store(&j->c.st, code, j->err.code == code ? &j->err : NULL);

@@ -164,6 +164,9 @@ void call_send(struct call *c)
 	// Past the last method's number: a request whose method is not known.
 	metrics_record(c->metrics, c->m != NULL ? c->m->index : metrics_methods(c->metrics),
 	               c->st.code, us);
+	// No longer among its principal's writes in flight once anyone has the answer: the
+	// waiting resends below, or this reply.
+	call_release(c);
 	// Remembered before the reply leaves, so that a resend after it is answered from memory.
 	if (c->dedupe != NULL)
 		dedupe_complete(c->dedupe, c->who.name, c->request_id, c->st.code, c->out,
@@ -172,7 +175,6 @@ void call_send(struct call *c)
 		protobuf_c_message_free_unpacked(c->req, c->alloc);
 		c->req = NULL;
 	}
-	call_release(c);
 	c->reply(c->reply_arg, c->out, c->out_len);
 	if (c->out != c->fallback && c->alloc != NULL)
 		c->alloc->free(c->alloc->allocator_data, c->out);

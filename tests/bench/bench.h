@@ -120,6 +120,11 @@ struct stdreg_target {
 	const char *url;
 	unsigned items;
 	uint64_t seed;
+	/* Clients of the run's earlier cases on this daemon: a client numbers its request ids
+	 * and texts from first_client + its index, so that no later case sends an earlier
+	 * one's requests again (registryd would answer them from memory, dedupe.h, and a put
+	 * of the text stored writes nothing). */
+	unsigned first_client;
 };
 
 extern const struct client_ops stdreg_get_ops, stdreg_list_ops, stdreg_put_ops;

@@ -211,18 +211,23 @@ static void run_stdreg(const struct opts *o, const char *tcp, const char *ipc, c
 		if (trs[k] == NULL)
 			continue;
 		t.url = trs[k];
-		for (unsigned c = 0; o->get && c < o->n_clients; c++)
+		for (unsigned c = 0; o->get && c < o->n_clients; c++) {
 			run_case("stdreg", "get", trn[k], &stdreg_get_ops, &t, o->clients[c], o,
 			         NULL);
-		for (unsigned c = 0; o->list && c < o->n_clients; c++)
+			t.first_client += o->clients[c];
+		}
+		for (unsigned c = 0; o->list && c < o->n_clients; c++) {
 			run_case("stdreg", "list", trn[k], &stdreg_list_ops, &t, o->clients[c], o,
 			         NULL);
+			t.first_client += o->clients[c];
+		}
 		for (unsigned c = 0; o->put && c < o->n_clients; c++) {
 			struct result *r = add_result("stdreg", "put", trn[k]);
 			uint64_t before = dir != NULL ? lmdb_last_txnid(dir) : 0, after;
 			uint64_t wrote = pid > 0 ? thread_write_bytes(pid, "stdreg:writer") : 0;
 
 			run_case("stdreg", "put", trn[k], &stdreg_put_ops, &t, o->clients[c], o, r);
+			t.first_client += o->clients[c];
 			after = dir != NULL ? lmdb_last_txnid(dir) : 0;
 			wrote = pid > 0 ? thread_write_bytes(pid, "stdreg:writer") - wrote : 0;
 			// One LMDB commit per batch: requests per commit is the batch size.

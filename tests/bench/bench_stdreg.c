@@ -7,7 +7,6 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,18 +246,13 @@ struct sclient {
 static int sclient_setup(void **state, void *arg, unsigned index)
 {
 	struct sclient *c = calloc(1, sizeof *c);
+	const struct stdreg_target *t = arg;
+	uint64_t n = (uint64_t)t->first_client + index; /* unique in the run */
 
 	if (c == NULL)
 		return -1;
 	*state = c;
-	c->t = arg;
-	/* Numbered across the whole run, not within a case: registryd remembers writes by
-	 * request_id (and a put of the text stored writes nothing), so a client of a later case
-	 * that sent an earlier one's requests again would be answered from memory. */
-	static atomic_uint_fast32_t clients;
-	uint64_t n = atomic_fetch_add(&clients, 1);
-
-	(void)index;
+	c->t = t;
 	c->rng = (c->t->seed + n + 1) * 0x9E3779B97F4A7C15ULL;
 	c->request_id = n << 40;
 	c->version = (n + 1) << 32;

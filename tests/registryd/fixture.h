@@ -27,7 +27,8 @@ struct fixture {
 	uint8_t *buf; /* under lock: the last reply */
 	size_t len;
 	/* under lock: the admin's writes in flight when the last reply was sent: a client may
-	 * send its next write as soon as it has the reply, so it must be 0 by then */
+	 * send its next write as soon as it has the reply, so the reply's own write must no
+	 * longer count by then (0 when nothing else is in flight) */
 	uint32_t admin_writes_at_reply;
 	char admin_token[STORE_TOKEN_LEN + 1]; /* of principal "fixture-admin" */
 };

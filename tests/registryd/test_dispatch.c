@@ -580,8 +580,9 @@ static void test_a_failed_log_stops_writes_until_a_restart(void **state)
 	assert_int_equal(r->status->code, GRPC_OK);
 	stdreg__v1__response__free_unpacked(r, NULL);
 
-	// A restart recovers the store: what was answered OK is there, what was refused is
-	// not, and writes are taken again.
+	// A restart recovers the store: what was answered OK is there, what was refused after
+	// the failure is not (the write whose flush failed may be either), and writes are
+	// taken again.
 	fixture_restart(f);
 	r = get_area(f, "ai", fixture_next_id());
 	assert_int_equal(r->status->code, GRPC_OK);
