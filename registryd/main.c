@@ -52,6 +52,24 @@ static void log_failure(const char *msg, const char *key, const char *value)
 	log_event("error", msg, kv);
 }
 
+/* After a crash the open replayed the commit log's last commits: said, as a database
+ * says its recovery, so that an operator sees the store came back from an unclean stop. */
+static void log_recovery(store *st, const char *dir)
+{
+	struct store_info info;
+	char kv[LOG_LINE_MAX], n[24];
+	size_t len = 0;
+
+	store_get_info(st, &info);
+	if (info.log_replayed == 0)
+		return;
+	kv[0] = '\0';
+	snprintf(n, sizeof n, "%llu", (unsigned long long)info.log_replayed);
+	log_append_kv(kv, sizeof kv, &len, "dir", dir);
+	log_append_kv(kv, sizeof kv, &len, "commits", n);
+	log_event("warn", "store was not closed cleanly: recovered from its commit log", kv);
+}
+
 /*
  * SIGHUP: read the configuration again and apply what can change in a running daemon: the
  * log level. Listeners, store and limits need a restart (logged as such); tokens need no
@@ -190,6 +208,7 @@ int main(int argc, char **argv)
 		config_args_release(&cfg_args);
 		return 1;
 	}
+	log_recovery(st, cfg.data_dir);
 	rc = store_writer_start(st, &writer);
 	if (rc != RG_OK) {
 		log_failure("cannot start writer", "error", rg_strerror(rc));

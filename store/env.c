@@ -621,6 +621,7 @@ void store_get_info(store *st, struct store_info *out)
 	wal_get_stats(st->wal, &ws);
 	out->log_records = ws.records;
 	out->log_checkpoints = ws.checkpoints;
+	out->log_replayed = ws.replayed;
 	out->log_failed = ws.failed;
 	// The meta pages live in the map: hold off a resize while reading them. The caller
 	// holds no read transaction, so this shared hold cannot wait behind itself.

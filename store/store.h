@@ -120,6 +120,7 @@ struct store_info {
 	 * whether a failed write or flush stopped commits (until a restart recovers). */
 	uint64_t log_records;
 	uint64_t log_checkpoints;
+	uint64_t log_replayed; /* commits the open replayed: the last process did not stop */
 	bool log_failed;
 };
 

@@ -150,6 +150,13 @@ int token_main(int argc, char **argv)
 		fprintf(stderr, "registryd: cannot open store '%s' (%s)\n", data, err.message);
 		return 1;
 	}
+	struct store_info info;
+	store_get_info(st, &info);
+	if (info.log_replayed > 0)
+		fprintf(stderr,
+		        "registryd: store '%s' was not closed cleanly: recovered %llu commits "
+		        "from its commit log\n",
+		        data, (unsigned long long)info.log_replayed);
 	if (strcmp(verb, "create") == 0) {
 		char token[STORE_TOKEN_LEN + 1];
 		rc = store_token_create(st, name, role_by_name(role), agency, token, &err);

@@ -28,15 +28,19 @@ trap cleanup EXIT
 
 # start_daemon [extra registryd args...]: starts registryd on tcp://127.0.0.1:0 and sets
 # ENDPOINT to the address it bound; the daemon's log goes to $TEST_TMP/daemon.log.
+# With KEEP_TOKEN=1 it makes no new admin principal (the store is opened first by the
+# daemon itself) and the tests go on with STDREG_TOKEN.
 start_daemon() {
 	mkdir -p "$TEST_TMP/data"
 	: >"$TEST_TMP/daemon.log"
 	# Writes need a principal: the tests act as an admin unless they say otherwise.
 	# (Counted out here: an increment inside $(...) would be lost with its subshell.)
-	ADMIN_SEQ=$((ADMIN_SEQ + 1))
-	STDREG_TOKEN=$("$REGISTRYD" token create --role admin --name "test-admin-$ADMIN_SEQ" \
-		--data "$TEST_TMP/data")
-	export STDREG_TOKEN
+	if [ -z "${KEEP_TOKEN:-}" ]; then
+		ADMIN_SEQ=$((ADMIN_SEQ + 1))
+		STDREG_TOKEN=$("$REGISTRYD" token create --role admin \
+			--name "test-admin-$ADMIN_SEQ" --data "$TEST_TMP/data")
+		export STDREG_TOKEN
+	fi
 	"$REGISTRYD" --data "$TEST_TMP/data" --listen tcp://127.0.0.1:0 --no-sync "$@" \
 		2>>"$TEST_TMP/daemon.log" &
 	DAEMON_PID=$!

@@ -81,8 +81,10 @@ expect_exit 0 "a write just before a kill" -- regctl area put before-kill --name
 kill_daemon
 expect_exit 1 "check refuses a store with writes to recover" -- "$REGISTRYD" check --data "$TEST_TMP/data"
 expect_match "check says how to recover them" "$ERR" "until registryd starts on it"
-start_daemon
+KEEP_TOKEN=1 start_daemon
 expect_exit 0 "the restarted daemon recovered the write" -- regctl area get before-kill
+expect_match "and says so in its log" "$(cat "$TEST_TMP/daemon.log")" \
+	'level=warn msg="store was not closed cleanly: recovered from its commit log" dir=[^ ]* commits=1'
 expect_exit 0 "a second write before a second kill" -- regctl area put before-kill-2 --name "Before the second kill" --priority monitored --rank 96
 kill_daemon
 # Restore replaces the crashed store: the old store's log must not be replayed onto it.
@@ -92,4 +94,11 @@ start_daemon
 expect_exit 0 "export the store restored over the killed one" -- export_sorted
 expect_eq "it equals the original" "$OUT" "$original"
 expect_exit 4 "the killed store's last write is not in it" -- regctl area get before-kill-2
+# An admin command is the first to open a killed store: it recovers it, and says so.
+expect_exit 0 "a write before a third kill" -- regctl area put before-kill-3 --name "Before the third kill" --priority monitored --rank 95
+kill_daemon
+expect_exit 0 "a token made on the killed store" -- "$REGISTRYD" token create --role admin --name after-kill --data "$TEST_TMP/data"
+expect_match "says the store was recovered" "$ERR" "was not closed cleanly: recovered 1 commits from its commit log"
+KEEP_TOKEN=1 start_daemon
+expect_exit 0 "the write is there" -- regctl area get before-kill-3
 finish
