@@ -121,8 +121,32 @@ int store_follow_up_add(store_txn *t, ProtobufCMessage *rec, const struct store_
 	return result_out(rc, r, out);
 }
 
+/* Keeps the entries of l at positions from..from+limit-1 (store_goal_get's rules) in r,
+ * and frees the others; l keeps none. */
+static void take_range(struct goal_loaded *l, uint32_t from, uint32_t limit,
+                       Stdreg__V1__GoalGetResponse *r)
+{
+	size_t first = from > 0 ? from - 1 : (limit > 0 && l->n > limit ? l->n - limit : 0);
+	size_t count = first < l->n ? l->n - first : 0;
+
+	if (limit > 0 && count > limit)
+		count = limit;
+	for (size_t i = 0; i < l->n; i++)
+		if (i < first || i >= first + count)
+			stdreg__v1__follow_up__free_unpacked(l->fus[i], NULL);
+	if (first > 0 && count > 0)
+		memmove(l->fus, l->fus + first, count * sizeof *l->fus);
+	r->follow_ups = l->fus;
+	r->n_follow_ups = count;
+	r->follow_ups_total = (uint32_t)l->n;
+	r->follow_ups_from = count > 0 ? (uint32_t)first + 1 : 0;
+	l->fus = NULL;
+	l->n = 0;
+}
+
 int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
-                   ProtobufCMessage **out, struct store_error *err)
+                   uint32_t from, uint32_t limit, ProtobufCMessage **out,
+                   struct store_error *err)
 {
 	char buf[11];
 	const char *day = day_or_today(as_of, today, buf);
@@ -141,13 +165,8 @@ int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *
 	rc = goal_load(t, id ? id : "", &l, err);
 	if (rc == RG_OK)
 		rc = view_of(&l, day, &v, &r->goal, err);
-	if (rc == RG_OK) {
-		/* The entries move to the response; l keeps none. */
-		r->follow_ups = l.fus;
-		r->n_follow_ups = l.n;
-		l.fus = NULL;
-		l.n = 0;
-	}
+	if (rc == RG_OK)
+		take_range(&l, from, limit, r);
 	goal_loaded_release(&l);
 	return result_out(rc, r, out);
 }

@@ -489,10 +489,13 @@ int store_goal_add(store_txn *t, ProtobufCMessage *g, bool proposed, const struc
 int store_follow_up_add(store_txn *t, ProtobufCMessage *f, const struct store_actor *who,
                         ProtobufCMessage **out, struct store_error *err);
 
-/* The goal id as of as_of with every follow-up. *out: a GoalGetResponse.
+/* The goal id as of as_of with its follow-ups at positions from..from+limit-1 (1 = the
+ * first; from 0: the last limit; limit 0: all from there on). The view is always of every
+ * entry. *out: a GoalGetResponse.
  * Errors: RG_ENOENT, RG_EINVAL (as_of), RG_ECORRUPT, RG_EIO, RG_ENOMEM. */
 int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
-                   ProtobufCMessage **out, struct store_error *err);
+                   uint32_t from, uint32_t limit, ProtobufCMessage **out,
+                   struct store_error *err);
 
 /* One page of goals (a GoalListRequest's filters, as of its as_of), in id order. *out: a
  * GoalListResponse. Errors: RG_EINVAL (as_of, page token), RG_ECORRUPT, RG_EIO,

@@ -218,28 +218,37 @@ static void entries_pager(struct web_ctx *c, size_t from, size_t to, size_t n)
 	wbuf_puts(&c->body, "</nav>\n");
 }
 
-/* The follow-ups, FOLLOW_UPS_PAGE at a time from ?from= (default: the latest). */
-static unsigned follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r)
+/* ?from=: the first entry to show (1 = the first); 0 when absent (the latest), or -1 when
+ * it is not a position. */
+static long from_arg(struct web_ctx *c)
 {
 	const char *arg = web_arg(c, "from");
-	size_t n = r->n_follow_ups, from = n > FOLLOW_UPS_PAGE ? n - FOLLOW_UPS_PAGE + 1 : 1, to;
+	char *end;
+	unsigned long v;
 
-	if (arg != NULL) {
-		char *end;
-		unsigned long v = strtoul(arg, &end, 10);
+	if (arg == NULL)
+		return 0;
+	v = strtoul(arg, &end, 10);
+	if (*end != '\0' || arg[0] < '1' || arg[0] > '9' || v > UINT32_MAX)
+		return -1;
+	return (long)v;
+}
 
-		if (*end != '\0' || arg[0] < '1' || arg[0] > '9' || v > n)
-			return web_bad_arg(c, "from", arg);
-		from = v;
-	}
+/* The follow-ups GetGoal gave: FOLLOW_UPS_PAGE of them from ?from= (default: the latest). */
+static unsigned follow_ups(struct web_ctx *c, const Stdreg__V1__GoalGetResponse *r, long asked)
+{
+	size_t n = r->follow_ups_total, from = r->follow_ups_from, to;
+
+	if (asked > 0 && (size_t)asked > n)
+		return web_bad_arg(c, "from", web_arg(c, "from"));
 	if (!web_section(c, S_FOLLOW_UPS, n))
 		return 0;
-	to = n - from + 1 > FOLLOW_UPS_PAGE ? from + FOLLOW_UPS_PAGE - 1 : n;
+	to = from + r->n_follow_ups - 1;
 	if (from > 1 || to < n)
 		entries_pager(c, from, to, n);
 	web_table_open(c, S_FOLLOW_UPS);
 	web_thead(c, S_AS_OF, S_TYPE, S_STATUS, S_NOTE, S_DECISION, S_EVIDENCE, S_COUNT_);
-	for (size_t i = from - 1; i < to; i++) {
+	for (size_t i = 0; i < r->n_follow_ups; i++) {
 		const Stdreg__V1__FollowUp *f = r->follow_ups[i];
 
 		wbuf_puts(&c->body, "<tr><td>");
@@ -276,8 +285,14 @@ unsigned web_page_goal(struct web_ctx *c)
 	Stdreg__V1__Agency *owner = NULL;
 	struct names n;
 	unsigned st;
+	long from = from_arg(c);
 
+	if (from < 0)
+		return web_bad_arg(c, "from", web_arg(c, "from"));
+	// Only the entries the page shows: a goal may keep 1 000 of up to 16 KiB each.
 	req.id = c->rt.id;
+	req.follow_ups_from = (uint32_t)from;
+	req.follow_ups_limit = FOLLOW_UPS_PAGE;
 	web_today(c);
 	if ((st = web_call(c, "GetGoal", &req.base, &stdreg__v1__goal_get_response__descriptor,
 	                   (void **)&r)) != 0)
@@ -298,7 +313,7 @@ unsigned web_page_goal(struct web_ctx *c)
 	                                  &stdreg__v1__agency__descriptor, (void **)&owner) == 0)
 		n.owner = owner->name;
 	facts(c, r->goal, &n);
-	st = follow_ups(c, r);
+	st = follow_ups(c, r, from);
 	if (area != NULL)
 		stdreg__v1__area__free_unpacked(area, NULL);
 	if (owner != NULL)

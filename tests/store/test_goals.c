@@ -238,6 +238,54 @@ static void test_follow_ups_fold_into_the_goal(void **state)
 	store_read_free(t);
 }
 
+/* GetGoal's range of entries: want_first..want_first+want_n-1 of total, by their ids. */
+static void range_is(store_txn *t, uint32_t from, uint32_t limit, uint32_t want_first,
+                     size_t want_n, uint32_t total)
+{
+	struct store_error err = { 0 };
+	ProtobufCMessage *m;
+	Stdreg__V1__GoalGetResponse *r;
+
+	assert_int_equal(store_goal_get(t, "ai/1", "2026-06-01", NULL, from, limit, &m, &err),
+	                 RG_OK);
+	r = (Stdreg__V1__GoalGetResponse *)m;
+	assert_int_equal(r->follow_ups_total, total);
+	assert_int_equal(r->follow_ups_from, want_first);
+	assert_int_equal(r->n_follow_ups, want_n);
+	for (size_t i = 0; i < want_n; i++) {
+		char id[40];
+		snprintf(id, sizeof id, "ai/1/%zu", want_first + i);
+		assert_string_equal(r->follow_ups[i]->id, id);
+	}
+	/* The view is of every entry, whatever the range: the last check-in is the fifth. */
+	assert_non_null(r->goal->last_check_in);
+	assert_string_equal(r->goal->last_check_in->id, "ai/1/5");
+	rec_free(m);
+}
+
+static void test_get_a_range_of_entries(void **state)
+{
+	struct fx *f = *state;
+	store_txn *t;
+
+	seed(f);
+	goal_ok(f, mk_goal("ai", "digg", "2026-12-31", "2026-01-15"), "ai/1");
+	for (unsigned i = 1; i <= 5; i++) {
+		char want[40];
+		snprintf(want, sizeof want, "ai/1/%u", i);
+		follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), want);
+	}
+	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
+	range_is(t, 0, 0, 1, 5, 5);  /* all */
+	range_is(t, 2, 2, 2, 2, 5);  /* from the second, two */
+	range_is(t, 4, 0, 4, 2, 5);  /* from the fourth on */
+	range_is(t, 0, 2, 4, 2, 5);  /* the last two */
+	range_is(t, 0, 9, 1, 5, 5);  /* the last nine: all there are */
+	range_is(t, 5, 9, 5, 1, 5);  /* the last one */
+	range_is(t, 6, 1, 0, 0, 5);  /* past the last: none, and how many there are */
+	store_read_free(t);
+}
+
 static void test_follow_up_bad_input(void **state)
 {
 	struct fx *f = *state;
@@ -721,6 +769,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_follow_up_bad_input, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_follow_ups_never_change, fx_setup,
 		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_get_a_range_of_entries, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_goal_keeps_a_bounded_history, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test_setup_teardown(test_the_apply_cache_of_chains, fx_setup,
