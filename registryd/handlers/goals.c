@@ -180,8 +180,8 @@ static int get_goal(struct call *c, store_txn *t, ProtobufCMessage **out, struct
 {
 	const Stdreg__V1__GoalGetRequest *r = (const Stdreg__V1__GoalGetRequest *)c->req;
 
-	return store_goal_get(t, r->id, r->as_of, NULL, r->follow_ups_from, r->follow_ups_limit, out,
-	                      err);
+	return store_goal_get(t, r->id, r->as_of, NULL, r->follow_ups_from, r->follow_ups_limit,
+	                      out, err);
 }
 
 enum call_result handle_get_goal(struct call *c)
