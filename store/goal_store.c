@@ -145,8 +145,7 @@ static void take_range(struct goal_loaded *l, uint32_t from, uint32_t limit,
 }
 
 int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
-                   uint32_t from, uint32_t limit, ProtobufCMessage **out,
-                   struct store_error *err)
+                   uint32_t from, uint32_t limit, ProtobufCMessage **out, struct store_error *err)
 {
 	char buf[11];
 	const char *day = day_or_today(as_of, today, buf);

@@ -494,8 +494,7 @@ int store_follow_up_add(store_txn *t, ProtobufCMessage *f, const struct store_ac
  * entry. *out: a GoalGetResponse.
  * Errors: RG_ENOENT, RG_EINVAL (as_of), RG_ECORRUPT, RG_EIO, RG_ENOMEM. */
 int store_goal_get(store_txn *t, const char *id, const char *as_of, const char *today,
-                   uint32_t from, uint32_t limit, ProtobufCMessage **out,
-                   struct store_error *err);
+                   uint32_t from, uint32_t limit, ProtobufCMessage **out, struct store_error *err);
 
 /* One page of goals (a GoalListRequest's filters, as of its as_of), in id order. *out: a
  * GoalListResponse. Errors: RG_EINVAL (as_of, page token), RG_ECORRUPT, RG_EIO,

@@ -276,13 +276,13 @@ static void test_get_a_range_of_entries(void **state)
 		follow_up_ok(f, mk_follow_up("ai/1", CHECK_IN, "2026-03-01"), want);
 	}
 	assert_int_equal(store_read_begin(f->st, &t), RG_OK);
-	range_is(t, 0, 0, 1, 5, 5);  /* all */
-	range_is(t, 2, 2, 2, 2, 5);  /* from the second, two */
-	range_is(t, 4, 0, 4, 2, 5);  /* from the fourth on */
-	range_is(t, 0, 2, 4, 2, 5);  /* the last two */
-	range_is(t, 0, 9, 1, 5, 5);  /* the last nine: all there are */
-	range_is(t, 5, 9, 5, 1, 5);  /* the last one */
-	range_is(t, 6, 1, 0, 0, 5);  /* past the last: none, and how many there are */
+	range_is(t, 0, 0, 1, 5, 5); /* all */
+	range_is(t, 2, 2, 2, 2, 5); /* from the second, two */
+	range_is(t, 4, 0, 4, 2, 5); /* from the fourth on */
+	range_is(t, 0, 2, 4, 2, 5); /* the last two */
+	range_is(t, 0, 9, 1, 5, 5); /* the last nine: all there are */
+	range_is(t, 5, 9, 5, 1, 5); /* the last one */
+	range_is(t, 6, 1, 0, 0, 5); /* past the last: none, and how many there are */
 	store_read_free(t);
 }
 
