@@ -40,6 +40,10 @@ static const struct cmd_opt add_opts[] = {
 
 static const struct cmd_opt get_opts[] = {
 	{ "as-of", "as_of", 0, "DATE", "the goal as it stood on DATE (default today)", 0 },
+	{ "entries-from", "follow_ups_from", 0, "N",
+	  "follow-ups from the N-th on (1 = the first; default: all, or with --entries the last)",
+	  0 },
+	{ "entries", "follow_ups_limit", 0, "N", "at most N follow-ups (default: all)", 0 },
 	{ 0 },
 };
 
@@ -178,12 +182,21 @@ static int table_view(FILE *f, const json_t *view)
 static int table_goal(FILE *f, const json_t *resp)
 {
 	const json_t *ups = json_object_get(resp, "follow_ups");
+	json_int_t total = json_integer_value(json_object_get(resp, "follow_ups_total"));
+	json_int_t from = json_integer_value(json_object_get(resp, "follow_ups_from"));
+	size_t n = json_array_size(ups);
 
 	table_view(f, json_object_get(resp, "goal"));
-	if (json_array_size(ups) > 0) {
+	if (n > 0) {
 		fputc('\n', f);
 		out_table(f, follow_up_cols, ups);
 	}
+	// A range of the entries (goal get --entries-from, --entries): say which.
+	if (total > 0 && n == 0)
+		fprintf(f, "0 of %lld follow-ups shown\n", (long long)total);
+	else if (total > 0 && (size_t)total > n)
+		fprintf(f, "follow-ups %lld–%lld of %lld shown\n", (long long)from,
+		        (long long)from + (long long)n - 1, (long long)total);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -337,8 +350,8 @@ const struct command goal_commands[] = {
 	{
 	        .name = "goal get",
 	        .run = run_call,
-	        .summary = "a goal, its status on a day and every follow-up",
-	        .usage = "goal get ID [--as-of DATE]",
+	        .summary = "a goal, its status on a day and its follow-ups",
+	        .usage = "goal get ID [--as-of DATE] [--entries-from N] [--entries N]",
 	        .pos = pos_id,
 	        .min_pos = 1,
 	        .opts = get_opts,

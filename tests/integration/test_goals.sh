@@ -108,6 +108,16 @@ expect_exit 0 "the corrected entry stays" -- regctl goal get ai/2 -o json
 expect_eq "both entries kept" "$(jq -r '[.follow_ups[] | select(.id == "ai/2/1" or .supersedes == "ai/2/1")] | length' <<<"$OUT")" "2"
 expect_exit 0 "the table" -- regctl goal get ai/2
 expect_match "the table's correction names the entry it corrects" "$OUT" 'ai/2/[0-9]+ +correction +[0-9-]+ +on_track +ai/2/1 '
+# A range of a goal's entries: the latest, or from a position; the table says which.
+N=$(entries ai/2)
+expect_exit 0 "the last entry" -- regctl goal get ai/2 --entries 1 -o json
+expect_eq "the correction, the last of all" "$(jq -c '[.follow_ups_total, .follow_ups_from, [.follow_ups[].supersedes]]' <<<"$OUT")" "[$N,$N,[\"ai/2/1\"]]"
+expect_exit 0 "the first entry" -- regctl goal get ai/2 --entries-from 1 --entries 1
+expect_match "the table says which" "$OUT" "follow-ups 1–1 of $N shown"
+expect_exit 0 "past the last" -- regctl goal get ai/2 --entries-from $((N + 1))
+expect_match "none of them" "$OUT" "0 of $N follow-ups shown"
+expect_exit 2 "a range that is no number" -- regctl goal get ai/2 --entries many
+expect_one_line "one line" "$ERR"
 expect_exit 2 "correct something that is no entry" -- regctl goal correct ai --status on_track --note x
 expect_match "bad entry named" "$ERR" "invalid entry 'ai'"
 expect_exit 2 "correct a check-in without a note" -- regctl goal correct ai/2/1 --status on_track
