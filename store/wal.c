@@ -749,7 +749,12 @@ int wal_open(const char *dir, bool read_only, const struct wal_opts *o, struct w
 	w->fail_record = o->fail_record;
 	w->replay_stop = o->replay_stop;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
+	/* Monotonic: the checkpoint thread's write-back waits are timed. */
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	/* Exclusive: no other process has the store open, so nobody is writing the log and a
 	 * crash may have left it ahead of data.mdb. Shared: a live writer keeps it. */
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
@@ -923,14 +928,6 @@ int wal_start(struct wal *w, MDB_env *env)
 	if (rc == 0 && w->exclusive && flock(w->fd, LOCK_SH) != 0)
 		rc = errno;
 	/* Without a thread (no_sync, or none could start) checkpoints are written inline. */
-	if (rc == 0 && w->sync) {
-		pthread_condattr_t attr;
-		pthread_condattr_init(&attr);
-		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		pthread_cond_destroy(&w->cond);
-		pthread_cond_init(&w->cond, &attr);
-		pthread_condattr_destroy(&attr);
-	}
 	if (rc == 0 && w->sync && pthread_create(&w->thread, NULL, checkpoint_main, w) == 0) {
 		pthread_setname_np(w->thread, "stdreg:checkpoint");
 		w->thread_on = true;
